@@ -1,0 +1,71 @@
+//! The agents' API: tickets, conversation, audit trail, contacts, departments and agents,
+//! behind the HTTP API's JWT authorizer.
+
+mod bodies;
+mod routes;
+
+use lambda_http::{Body, Request, Response};
+use shared::adapters::dynamodb::DynamoStore;
+use shared::desk::TicketDesk;
+use shared::domain::{Clock, SystemClock};
+use shared::http::{ApiError, principal};
+use shared::ports::{ContactStore, TeamStore, TicketStore};
+use tracing::Instrument;
+
+/// Settings read once at cold start.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub table_name: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("missing environment variable {0}")]
+pub struct ConfigError(&'static str);
+
+impl Config {
+    pub fn from_env() -> Result<Self, ConfigError> {
+        let table_name = std::env::var("TABLE_NAME").map_err(|_| ConfigError("TABLE_NAME"))?;
+        Ok(Self { table_name })
+    }
+}
+
+/// What a warm invocation reuses: built once per container.
+pub struct Deps<S, C> {
+    pub desk: TicketDesk<S, C>,
+}
+
+impl Deps<DynamoStore, SystemClock> {
+    pub fn new(config: &Config, sdk: &aws_config::SdkConfig) -> Self {
+        let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(sdk), &config.table_name);
+        Self {
+            desk: TicketDesk::new(store, SystemClock),
+        }
+    }
+}
+
+/// Answers one API request. Errors become JSON responses here, so the runtime only ever sees
+/// a response.
+pub async fn handle<S, C>(deps: &Deps<S, C>, request: Request) -> Result<Response<Body>, std::convert::Infallible>
+where
+    S: TicketStore + ContactStore + TeamStore,
+    C: Clock,
+{
+    let span = tracing::info_span!(
+        "request",
+        method = %request.method(),
+        path = %request.uri().path(),
+        status = tracing::field::Empty
+    );
+    async move {
+        let response = match principal(&request) {
+            Ok(who) => routes::route(&deps.desk, &who, &request).await,
+            Err(e) => Err(e),
+        }
+        .unwrap_or_else(ApiError::into_response);
+        tracing::Span::current().record("status", response.status().as_u16());
+        tracing::info!("handled");
+        Ok(response)
+    }
+    .instrument(span)
+    .await
+}

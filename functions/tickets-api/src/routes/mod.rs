@@ -1,0 +1,121 @@
+//! The route table: path → resource, then method → handler. Every route runs after the
+//! principal has been read, so none answers without a token.
+
+mod people;
+mod tickets;
+
+use lambda_http::http::{HeaderValue, Method, StatusCode, header};
+use lambda_http::{Body, Request, Response};
+use serde::Serialize;
+use serde_json::json;
+use shared::desk::TicketDesk;
+use shared::domain::{Clock, Principal};
+use shared::http::{ApiError, QueryParams, json_response};
+use shared::ports::{ContactStore, Page, PageRequest, TeamStore, TicketStore};
+
+pub type Reply = Result<Response<Body>, ApiError>;
+
+pub async fn route<S, C>(desk: &TicketDesk<S, C>, who: &Principal, request: &Request) -> Reply
+where
+    S: TicketStore + ContactStore + TeamStore,
+    C: Clock,
+{
+    let path = request.uri().path().to_owned();
+    let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+    let method = request.method().clone();
+    let allowed: &[Method] = match segments.as_slice() {
+        ["v1", "tickets"] => match method {
+            Method::GET => return tickets::list(desk, who, request).await,
+            Method::POST => return tickets::create(desk, who, request).await,
+            _ => &[Method::GET, Method::POST],
+        },
+        ["v1", "tickets", reference] => match method {
+            Method::GET => return tickets::get(desk, who, reference).await,
+            Method::PATCH => return tickets::update(desk, who, reference, request).await,
+            _ => &[Method::GET, Method::PATCH],
+        },
+        ["v1", "tickets", reference, "replies"] if method == Method::POST => {
+            return tickets::reply(desk, who, reference, request).await;
+        }
+        ["v1", "tickets", reference, "notes"] if method == Method::POST => {
+            return tickets::note(desk, who, reference, request).await;
+        }
+        ["v1", "tickets", reference, "merge"] if method == Method::POST => {
+            return tickets::merge(desk, who, reference, request).await;
+        }
+        ["v1", "tickets", reference, "messages"] if method == Method::GET => {
+            return tickets::messages(desk, who, reference, request).await;
+        }
+        ["v1", "tickets", reference, "audit"] if method == Method::GET => {
+            return tickets::audit(desk, who, reference, request).await;
+        }
+        ["v1", "tickets", _, "replies" | "notes" | "merge"] => &[Method::POST],
+        ["v1", "tickets", _, "messages" | "audit"] => &[Method::GET],
+        ["v1", "contacts"] => match method {
+            Method::GET => return people::find_contact(desk, request).await,
+            Method::POST => return people::create_contact(desk, request).await,
+            _ => &[Method::GET, Method::POST],
+        },
+        ["v1", "contacts", id] if method == Method::GET => return people::get_contact(desk, id).await,
+        ["v1", "contacts", id, "tickets"] if method == Method::GET => {
+            return people::contact_tickets(desk, who, id, request).await;
+        }
+        ["v1", "contacts", _] | ["v1", "contacts", _, "tickets"] => &[Method::GET],
+        ["v1", "departments"] => match method {
+            Method::GET => return people::list_departments(desk).await,
+            Method::POST => return people::create_department(desk, who, request).await,
+            _ => &[Method::GET, Method::POST],
+        },
+        ["v1", "departments", id] => match method {
+            Method::GET => return people::get_department(desk, id).await,
+            Method::PATCH => return people::update_department(desk, who, id, request).await,
+            _ => &[Method::GET, Method::PATCH],
+        },
+        ["v1", "agents"] => match method {
+            Method::GET => return people::list_agents(desk, who).await,
+            Method::POST => return people::create_agent(desk, who, request).await,
+            _ => &[Method::GET, Method::POST],
+        },
+        ["v1", "agents", "me"] if method == Method::GET => return people::me(desk, who).await,
+        ["v1", "agents", "me"] => &[Method::GET],
+        ["v1", "agents", id] => match method {
+            Method::GET => return people::get_agent(desk, who, id).await,
+            Method::PATCH => return people::update_agent(desk, who, id, request).await,
+            _ => &[Method::GET, Method::PATCH],
+        },
+        _ => return Err(ApiError::NotFound(format!("no route {path}"))),
+    };
+    let mut response = ApiError::MethodNotAllowed { method: method.to_string() }.into_response();
+    let allow = allowed.iter().map(Method::as_str).collect::<Vec<_>>().join(", ");
+    if let Ok(v) = HeaderValue::from_str(&allow) {
+        response.headers_mut().insert(header::ALLOW, v);
+    }
+    Ok(response)
+}
+
+pub fn ok(value: &impl Serialize) -> Reply {
+    Ok(json_response(StatusCode::OK, value))
+}
+
+pub fn page<T: Serialize>(page: Page<T>) -> Reply {
+    ok(&json!({ "items": page.items, "next_cursor": page.cursor }))
+}
+
+/// `limit` (1 to 100, default 25) and `cursor` from the query string.
+pub fn page_request(params: &QueryParams<'_>) -> Result<PageRequest, ApiError> {
+    Ok(PageRequest {
+        limit: limit(params)?,
+        cursor: params.get("cursor").map(str::to_owned),
+    })
+}
+
+pub fn limit(params: &QueryParams<'_>) -> Result<usize, ApiError> {
+    match params.get("limit") {
+        None => Ok(25),
+        Some(text) => text
+            .parse::<usize>()
+            .ok()
+            .filter(|n| (1..=100).contains(n))
+            .ok_or_else(|| ApiError::bad_field("limit", "must be a whole number from 1 to 100")),
+    }
+}

@@ -1,0 +1,161 @@
+use lambda_http::Request;
+use lambda_http::http::StatusCode;
+use serde_json::json;
+use shared::desk::TicketDesk;
+use shared::domain::{AgentId, Clock, ContactId, DepartmentId, DomainError, EmailAddress, PhoneNumber, Principal, Role};
+use shared::http::{ApiError, QueryParams, json_response, parse_json};
+use shared::ports::{ContactStore, TeamStore, TicketStore};
+
+use super::tickets::{LIST_PARAMS, ticket_query};
+use super::{Reply, ok, page};
+use crate::bodies::{CreateAgentBody, CreateDepartmentBody, PatchAgentBody, PatchDepartmentBody, RequesterBody};
+
+fn path_id<T>(field: &'static str, text: &str, parse: impl Fn(&str) -> Result<T, DomainError>) -> Result<T, ApiError> {
+    parse(text).map_err(|e| match e {
+        DomainError::Invalid { reason, .. } => ApiError::bad_field(field, reason),
+        other => other.into(),
+    })
+}
+
+pub async fn find_contact<S, C>(desk: &TicketDesk<S, C>, request: &Request) -> Reply
+where
+    S: TicketStore + ContactStore + TeamStore,
+    C: Clock,
+{
+    let params = QueryParams::new(request, &["email", "phone"])?;
+    let email = params.parse("email", EmailAddress::parse)?;
+    let phone = params.parse("phone", PhoneNumber::parse)?;
+    if email.is_none() && phone.is_none() {
+        return Err(ApiError::bad_field("email", "search by email or phone"));
+    }
+    let found = desk.find_contact(email.as_ref(), phone.as_ref()).await?;
+    ok(&json!({ "items": found.into_iter().collect::<Vec<_>>(), "next_cursor": null }))
+}
+
+pub async fn create_contact<S, C>(desk: &TicketDesk<S, C>, request: &Request) -> Reply
+where
+    S: TicketStore + ContactStore + TeamStore,
+    C: Clock,
+{
+    let details = parse_json::<RequesterBody>(request)?.into_details()?;
+    let contact = desk.create_contact(details).await?;
+    Ok(json_response(StatusCode::CREATED, &contact))
+}
+
+pub async fn get_contact<S, C>(desk: &TicketDesk<S, C>, id: &str) -> Reply
+where
+    S: TicketStore + ContactStore + TeamStore,
+    C: Clock,
+{
+    let id = path_id("contact_id", id, ContactId::parse)?;
+    ok(&desk.get_contact(id).await?)
+}
+
+pub async fn contact_tickets<S, C>(desk: &TicketDesk<S, C>, who: &Principal, id: &str, request: &Request) -> Reply
+where
+    S: TicketStore + ContactStore + TeamStore,
+    C: Clock,
+{
+    let id = path_id("contact_id", id, ContactId::parse)?;
+    let known: Vec<&str> = LIST_PARAMS.iter().copied().filter(|p| *p != "requester").collect();
+    let params = QueryParams::new(request, &known)?;
+    let mut query = ticket_query(&params)?;
+    desk.get_contact(id).await?;
+    query.requester = Some(id);
+    page(desk.list_tickets(who, query).await?)
+}
+
+pub async fn list_departments<S, C>(desk: &TicketDesk<S, C>) -> Reply
+where
+    S: TicketStore + ContactStore + TeamStore,
+    C: Clock,
+{
+    ok(&json!({ "items": desk.list_departments().await?, "next_cursor": null }))
+}
+
+pub async fn create_department<S, C>(desk: &TicketDesk<S, C>, who: &Principal, request: &Request) -> Reply
+where
+    S: TicketStore + ContactStore + TeamStore,
+    C: Clock,
+{
+    who.require(Role::Admin)?;
+    let body: CreateDepartmentBody = parse_json(request)?;
+    let name = shared::domain::contact::parse_name("name", &body.name)?;
+    let department = desk.create_department(who, body.id, name, body.lead).await?;
+    Ok(json_response(StatusCode::CREATED, &department))
+}
+
+pub async fn get_department<S, C>(desk: &TicketDesk<S, C>, id: &str) -> Reply
+where
+    S: TicketStore + ContactStore + TeamStore,
+    C: Clock,
+{
+    let id = path_id("department", id, DepartmentId::parse)?;
+    ok(&desk.get_department(&id).await?)
+}
+
+pub async fn update_department<S, C>(desk: &TicketDesk<S, C>, who: &Principal, id: &str, request: &Request) -> Reply
+where
+    S: TicketStore + ContactStore + TeamStore,
+    C: Clock,
+{
+    who.require(Role::Admin)?;
+    let id = path_id("department", id, DepartmentId::parse)?;
+    let patch = parse_json::<PatchDepartmentBody>(request)?.into_patch()?;
+    ok(&desk.update_department(who, &id, patch).await?)
+}
+
+pub async fn list_agents<S, C>(desk: &TicketDesk<S, C>, who: &Principal) -> Reply
+where
+    S: TicketStore + ContactStore + TeamStore,
+    C: Clock,
+{
+    ok(&json!({ "items": desk.list_agents(who).await?, "next_cursor": null }))
+}
+
+pub async fn create_agent<S, C>(desk: &TicketDesk<S, C>, who: &Principal, request: &Request) -> Reply
+where
+    S: TicketStore + ContactStore + TeamStore,
+    C: Clock,
+{
+    who.require(Role::Admin)?;
+    let new = parse_json::<CreateAgentBody>(request)?.into_new_agent()?;
+    Ok(json_response(StatusCode::CREATED, &desk.create_agent(who, new).await?))
+}
+
+pub async fn get_agent<S, C>(desk: &TicketDesk<S, C>, who: &Principal, id: &str) -> Reply
+where
+    S: TicketStore + ContactStore + TeamStore,
+    C: Clock,
+{
+    who.require(Role::Manager)?;
+    let id = path_id("agent_id", id, AgentId::parse)?;
+    ok(&desk.get_agent(id).await?)
+}
+
+pub async fn update_agent<S, C>(desk: &TicketDesk<S, C>, who: &Principal, id: &str, request: &Request) -> Reply
+where
+    S: TicketStore + ContactStore + TeamStore,
+    C: Clock,
+{
+    who.require(Role::Admin)?;
+    let id = path_id("agent_id", id, AgentId::parse)?;
+    let patch = parse_json::<PatchAgentBody>(request)?.into_patch()?;
+    ok(&desk.update_agent(who, id, patch).await?)
+}
+
+/// The caller's own identity and, if an admin has registered them, their agent profile.
+pub async fn me<S, C>(desk: &TicketDesk<S, C>, who: &Principal) -> Reply
+where
+    S: TicketStore + ContactStore + TeamStore,
+    C: Clock,
+{
+    let profile = desk.me(who).await?;
+    ok(&json!({
+        "subject": who.subject,
+        "email": who.email,
+        "role": who.role,
+        "departments": who.departments,
+        "agent": profile,
+    }))
+}

@@ -1,0 +1,11 @@
+//! The dev host: one process that plays the parts of AWS that trigger our code (API Gateway
+//! with its JWT authorizer, the stream-to-bus pipe) against DynamoDB Local and moto, so every
+//! handler runs its production code path locally.
+
+pub mod gateway;
+pub mod local;
+pub mod pattern;
+pub mod pipe;
+pub mod seed;
+pub mod template;
+pub mod testing;

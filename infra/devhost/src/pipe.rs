@@ -1,0 +1,202 @@
+//! The stream-to-bus pipe, played locally: polls DynamoDB Local's stream and puts each record
+//! that passes the template's filter on moto's bus, shaped as EventBridge Pipes delivers it.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use anyhow::{Context, Result, bail};
+use aws_sdk_dynamodbstreams::types::{AttributeValue, Record, ShardIteratorType};
+use aws_sdk_eventbridge::types::PutEventsRequestEntry;
+use base64::Engine;
+use serde_json::{Map, Value, json};
+
+use crate::pattern;
+use crate::template::PipeSpec;
+
+pub struct StreamPipe {
+    streams: aws_sdk_dynamodbstreams::Client,
+    events: aws_sdk_eventbridge::Client,
+    stream_arn: String,
+    bus: String,
+    region: String,
+    spec: PipeSpec,
+    /// Open shards and where to read next.
+    iterators: HashMap<String, String>,
+    /// Shards read to their end.
+    finished: Vec<String>,
+}
+
+impl StreamPipe {
+    /// Starts at the stream's current end, as a newly created pipe does.
+    pub async fn start(sdk: &aws_config::SdkConfig, table: &str, bus: &str, spec: PipeSpec) -> Result<Self> {
+        let dynamodb = aws_sdk_dynamodb::Client::new(sdk);
+        let described = dynamodb.describe_table().table_name(table).send().await.context("describing the table")?;
+        let Some(stream_arn) = described.table().and_then(|t| t.latest_stream_arn()).map(str::to_owned) else {
+            bail!("table {table} has no stream; its template definition must enable one");
+        };
+        let mut pipe = Self {
+            streams: aws_sdk_dynamodbstreams::Client::new(sdk),
+            events: aws_sdk_eventbridge::Client::new(sdk),
+            stream_arn,
+            bus: bus.to_owned(),
+            region: sdk.region().map(|r| r.to_string()).unwrap_or_else(|| "us-east-1".into()),
+            spec,
+            iterators: HashMap::new(),
+            finished: Vec::new(),
+        };
+        pipe.discover_shards(ShardIteratorType::Latest).await?;
+        Ok(pipe)
+    }
+
+    async fn discover_shards(&mut self, position: ShardIteratorType) -> Result<()> {
+        let stream = self.streams.describe_stream().stream_arn(&self.stream_arn).send().await.context("describing the stream")?;
+        let shards = stream.stream_description().map(|d| d.shards().to_vec()).unwrap_or_default();
+        for shard in shards {
+            let Some(id) = shard.shard_id() else { continue };
+            if self.iterators.contains_key(id) || self.finished.iter().any(|f| f == id) {
+                continue;
+            }
+            let iterator = self
+                .streams
+                .get_shard_iterator()
+                .stream_arn(&self.stream_arn)
+                .shard_id(id)
+                .shard_iterator_type(position.clone())
+                .send()
+                .await
+                .context("getting a shard iterator")?;
+            if let Some(it) = iterator.shard_iterator() {
+                self.iterators.insert(id.to_owned(), it.to_owned());
+            }
+        }
+        Ok(())
+    }
+
+    /// Moves whatever the stream has now onto the bus; returns how many events were put.
+    pub async fn poll_once(&mut self) -> Result<usize> {
+        // Shards that appear after start hold records written since: read them from the top.
+        self.discover_shards(ShardIteratorType::TrimHorizon).await?;
+        let mut published = 0;
+        let shards: Vec<(String, String)> = self.iterators.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+        for (shard, iterator) in shards {
+            let out = self.streams.get_records().shard_iterator(&iterator).send().await.context("reading the stream")?;
+            let mut entries = Vec::new();
+            for record in out.records() {
+                let json = self.record_json(record);
+                if self.spec.filter_patterns.is_empty() || self.spec.filter_patterns.iter().any(|p| pattern::matches(p, &json)) {
+                    entries.push(
+                        PutEventsRequestEntry::builder()
+                            .event_bus_name(&self.bus)
+                            .source(&self.spec.source)
+                            .detail_type(&self.spec.detail_type)
+                            .detail(json.to_string())
+                            .build(),
+                    );
+                }
+            }
+            for chunk in entries.chunks(10) {
+                let result = self.events.put_events().set_entries(Some(chunk.to_vec())).send().await.context("putting events")?;
+                if result.failed_entry_count() > 0 {
+                    bail!("the bus refused {} of {} events", result.failed_entry_count(), chunk.len());
+                }
+                published += chunk.len();
+            }
+            match out.next_shard_iterator() {
+                Some(next) => {
+                    self.iterators.insert(shard, next.to_owned());
+                }
+                None => {
+                    self.iterators.remove(&shard);
+                    self.finished.push(shard);
+                }
+            }
+        }
+        Ok(published)
+    }
+
+    /// Polls until the process ends, as the pipe runs until it is deleted.
+    pub async fn run(mut self, every: Duration) {
+        loop {
+            match self.poll_once().await {
+                Ok(n) if n > 0 => tracing::info!(events = n, "pipe delivered events to the bus"),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %format!("{e:#}"), "pipe poll failed; retrying"),
+            }
+            tokio::time::sleep(every).await;
+        }
+    }
+
+    /// The record as DynamoDB Streams gives it to a pipe (and so as the bus receives it).
+    fn record_json(&self, record: &Record) -> Value {
+        let data = record.dynamodb();
+        let mut dynamodb = Map::new();
+        if let Some(d) = data {
+            if let Some(t) = d.approximate_creation_date_time() {
+                dynamodb.insert("ApproximateCreationDateTime".into(), json!(t.secs()));
+            }
+            if let Some(keys) = d.keys() {
+                dynamodb.insert("Keys".into(), image(keys));
+            }
+            if let Some(new) = d.new_image() {
+                dynamodb.insert("NewImage".into(), image(new));
+            }
+            if let Some(old) = d.old_image() {
+                dynamodb.insert("OldImage".into(), image(old));
+            }
+            if let Some(seq) = d.sequence_number() {
+                dynamodb.insert("SequenceNumber".into(), json!(seq));
+            }
+            if let Some(size) = d.size_bytes() {
+                dynamodb.insert("SizeBytes".into(), json!(size));
+            }
+            if let Some(view) = d.stream_view_type() {
+                dynamodb.insert("StreamViewType".into(), json!(view.as_str()));
+            }
+        }
+        json!({
+            "eventID": record.event_id(),
+            "eventName": record.event_name().map(|n| n.as_str()),
+            "eventVersion": record.event_version(),
+            "eventSource": "aws:dynamodb",
+            "awsRegion": self.region,
+            "dynamodb": dynamodb,
+            "eventSourceARN": self.stream_arn,
+        })
+    }
+}
+
+fn image(attributes: &HashMap<String, AttributeValue>) -> Value {
+    Value::Object(attributes.iter().map(|(k, v)| (k.clone(), attribute(v))).collect())
+}
+
+/// DynamoDB's JSON wire form of one attribute value.
+fn attribute(value: &AttributeValue) -> Value {
+    let b64 = |b: &aws_sdk_dynamodbstreams::primitives::Blob| base64::engine::general_purpose::STANDARD.encode(b.as_ref());
+    match value {
+        AttributeValue::S(s) => json!({ "S": s }),
+        AttributeValue::N(n) => json!({ "N": n }),
+        AttributeValue::Bool(b) => json!({ "BOOL": b }),
+        AttributeValue::Null(_) => json!({ "NULL": true }),
+        AttributeValue::M(m) => json!({ "M": image(m) }),
+        AttributeValue::L(l) => json!({ "L": l.iter().map(attribute).collect::<Vec<_>>() }),
+        AttributeValue::Ss(ss) => json!({ "SS": ss }),
+        AttributeValue::Ns(ns) => json!({ "NS": ns }),
+        AttributeValue::B(b) => json!({ "B": b64(b) }),
+        AttributeValue::Bs(bs) => json!({ "BS": bs.iter().map(b64).collect::<Vec<_>>() }),
+        _ => Value::Null,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn attributes_take_the_wire_form() {
+        let v = AttributeValue::M(HashMap::from([
+            ("n".to_owned(), AttributeValue::N("1".into())),
+            ("l".to_owned(), AttributeValue::L(vec![AttributeValue::S("x".into()), AttributeValue::Null(true)])),
+        ]));
+        assert_eq!(attribute(&v), json!({"M": {"n": {"N": "1"}, "l": {"L": [{"S": "x"}, {"NULL": true}]}}}));
+    }
+}

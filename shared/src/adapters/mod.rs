@@ -1,0 +1,3 @@
+//! AWS implementations of the ports.
+
+pub mod dynamodb;

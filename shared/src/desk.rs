@@ -1,0 +1,647 @@
+//! The help desk's use cases: load, check access, apply the domain rule, commit ticket +
+//! messages + audit events in one write. Every channel (API, email, form) goes through here.
+
+use std::collections::BTreeSet;
+
+use crate::domain::{
+    Actor, Agent, AgentId, AuditEvent, Author, Channel, Contact, ContactId, CustomFields, Delivery, Department,
+    DepartmentId, DomainError, EmailAddress, EventId, EventType, FieldChange, Message, MessageId, PhoneNumber,
+    Precondition, Principal, Priority, RequesterDetails, Role, Seniority, Status, SupportLevel, Tag, Ticket, TicketId,
+    TicketPatch, TicketPointer, TicketRef, TicketType, Timestamp, Version, Visibility,
+};
+use crate::domain::Clock;
+use crate::ports::{ContactStore, Page, PageRequest, StoreError, TeamStore, TicketQuery, TicketSort, TicketStore, TicketWrite};
+
+#[derive(Debug, thiserror::Error)]
+pub enum DeskError {
+    #[error(transparent)]
+    Domain(#[from] DomainError),
+    #[error("{0} not found")]
+    NotFound(String),
+    /// The caller's `If-Match` names a version that is no longer current.
+    #[error("the ticket is now at version {current}; reload it and try again")]
+    PreconditionFailed { current: Version },
+    /// Too many concurrent writers on one ticket; the caller may retry.
+    #[error("the ticket is being changed by someone else; try again")]
+    Busy,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// How many times a write that lost a race is re-read and re-applied before giving up.
+const WRITE_ATTEMPTS: usize = 4;
+
+/// A ticket as a request asks to create it, already parsed into domain values.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewTicket {
+    pub subject: String,
+    pub body: String,
+    pub requester: RequesterDetails,
+    pub channel: Channel,
+    pub priority: Priority,
+    pub ticket_type: Option<TicketType>,
+    pub department: Option<DepartmentId>,
+    pub assignee: Option<AgentId>,
+    pub support_level: SupportLevel,
+    pub tags: BTreeSet<Tag>,
+    pub custom_fields: CustomFields,
+    pub cc: Vec<EmailAddress>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewAgent {
+    pub email: EmailAddress,
+    pub name: String,
+    pub role: Role,
+    pub seniority: Seniority,
+    pub departments: BTreeSet<DepartmentId>,
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct AgentPatch {
+    pub email: Option<EmailAddress>,
+    pub name: Option<String>,
+    pub role: Option<Role>,
+    pub seniority: Option<Seniority>,
+    pub departments: Option<BTreeSet<DepartmentId>>,
+    pub active: Option<bool>,
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct DepartmentPatch {
+    pub name: Option<String>,
+    pub lead: Option<Option<AgentId>>,
+}
+
+pub struct TicketDesk<S, C> {
+    store: S,
+    clock: C,
+}
+
+impl<S, C> TicketDesk<S, C>
+where
+    S: TicketStore + ContactStore + TeamStore,
+    C: Clock,
+{
+    pub fn new(store: S, clock: C) -> Self {
+        Self { store, clock }
+    }
+
+    pub fn store(&self) -> &S {
+        &self.store
+    }
+
+    // ---- tickets -------------------------------------------------------------------------
+
+    pub async fn create_ticket(&self, who: &Principal, new: NewTicket) -> Result<(Ticket, Contact), DeskError> {
+        let department = self.department_for_new_ticket(who, new.department.clone())?;
+        if let Some(d) = &department {
+            self.require_department(d, "department").await?;
+        }
+        if let Some(assignee) = new.assignee {
+            self.require_assignable(assignee, department.as_ref()).await?;
+        }
+        let number = self.store.next_ticket_number(self.clock.now()).await?;
+        // A new requester's email may be claimed by a concurrent request; then it exists and
+        // the second lookup finds it.
+        for _ in 0..2 {
+            let now = self.clock.now();
+            let (contact, is_new) = self.resolve_contact(&new.requester, now).await?;
+            let id = TicketId::generate(now);
+            let ticket = Ticket {
+                id,
+                number,
+                subject: new.subject.clone(),
+                status: Status::New,
+                priority: new.priority,
+                ticket_type: new.ticket_type,
+                channel: new.channel,
+                department: department.clone(),
+                assignee: new.assignee,
+                support_level: new.support_level,
+                tags: new.tags.clone(),
+                custom_fields: new.custom_fields.clone(),
+                requester: contact.id,
+                cc: new.cc.clone(),
+                created_at: now,
+                updated_at: now,
+                first_response_at: None,
+                resolved_at: None,
+                closed_at: None,
+                merged_into: None,
+                version: Version::FIRST,
+            };
+            // The description an agent records (from a call, say) is shown to the customer
+            // but was never mailed, so there is nothing to deliver.
+            let message = agent_message(who, &ticket, new.body.clone(), Visibility::Public, Delivery::None, now);
+            let event = event(&ticket, EventType::TicketCreated, who.actor(), now, vec![], Some(message.id));
+            let write = TicketWrite {
+                ticket: ticket.clone(),
+                expected: None,
+                messages: vec![message],
+                events: vec![event],
+            };
+            match self.store.create_ticket(&write, is_new.then_some(&contact)).await {
+                Ok(()) => return Ok((ticket, contact)),
+                Err(StoreError::AlreadyExists { .. }) if is_new => continue,
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(DeskError::Busy)
+    }
+
+    pub async fn get_ticket(&self, who: &Principal, reference: TicketRef) -> Result<Ticket, DeskError> {
+        let ticket = self.load(reference).await?;
+        who.check_ticket(&ticket)?;
+        Ok(ticket)
+    }
+
+    pub async fn list_tickets(&self, who: &Principal, mut query: TicketQuery) -> Result<Page<Ticket>, DeskError> {
+        if query.sort == TicketSort::MostUrgent && query.status.is_some_and(|s| !s.is_unsolved()) {
+            return Err(DomainError::invalid("sort", "urgent lists unsolved tickets; pick an unsolved status or another sort").into());
+        }
+        if let Some(d) = &query.department
+            && !who.may_work_in(Some(d))
+        {
+            return Err(DomainError::forbidden(format!("{d} is not one of your departments")).into());
+        }
+        query.scope = who.department_scope().cloned();
+        Ok(self.store.list_tickets(&query).await?)
+    }
+
+    pub async fn update_ticket(
+        &self,
+        who: &Principal,
+        reference: TicketRef,
+        precondition: Precondition,
+        patch: TicketPatch,
+    ) -> Result<Ticket, DeskError> {
+        if let Some(Some(d)) = &patch.department {
+            self.require_department(d, "department").await?;
+        }
+        let assignee = match patch.assignee {
+            Some(Some(id)) => Some(self.require_agent(id, "assignee").await?),
+            _ => None,
+        };
+        self.modify(who, reference, Some(precondition), |ticket, now| {
+            let changes = ticket.apply(&patch, now)?;
+            if let Some(agent) = &assignee
+                && !agent.can_work_in(ticket.department.as_ref())
+            {
+                return Err(DomainError::invalid(
+                    "assignee",
+                    "the agent is inactive or not in the ticket's department",
+                ));
+            }
+            if changes.is_empty() {
+                return Ok(None);
+            }
+            let e = event(ticket, EventType::TicketUpdated, who.actor(), now, changes, None);
+            Ok(Some((vec![], vec![e])))
+        })
+        .await
+    }
+
+    /// A public reply to the customer, queued for sending. A reply to a new ticket opens it
+    /// unless the agent sets another status with it.
+    pub async fn reply(
+        &self,
+        who: &Principal,
+        reference: TicketRef,
+        body: String,
+        status: Option<Status>,
+    ) -> Result<(Ticket, Message), DeskError> {
+        let mut sent = None;
+        let ticket = self
+            .modify(who, reference, None, |ticket, now| {
+                if matches!(ticket.status, Status::Closed | Status::Spam) {
+                    return Err(DomainError::conflict(format!(
+                        "cannot reply on a {} ticket; reopen it or open a follow-up",
+                        ticket.status
+                    )));
+                }
+                let to = status.unwrap_or(if ticket.status == Status::New { Status::Open } else { ticket.status });
+                ticket.status.check_transition(to)?;
+                let mut changes = Vec::new();
+                ticket.set_status(to, now, &mut changes);
+                if ticket.first_response_at.is_none() {
+                    ticket.first_response_at = Some(now);
+                }
+                ticket.updated_at = now;
+                let message = agent_message(who, ticket, body.clone(), Visibility::Public, Delivery::Queued, now);
+                let e = event(ticket, EventType::AgentReplied, who.actor(), now, changes, Some(message.id));
+                sent = Some(message.clone());
+                Ok(Some((vec![message], vec![e])))
+            })
+            .await?;
+        let message = sent.ok_or(DeskError::Busy)?;
+        Ok((ticket, message))
+    }
+
+    /// An internal note: agents only, never shown to or sent to the customer.
+    pub async fn add_note(&self, who: &Principal, reference: TicketRef, body: String) -> Result<(Ticket, Message), DeskError> {
+        let mut noted = None;
+        let ticket = self
+            .modify(who, reference, None, |ticket, now| {
+                ticket.updated_at = now;
+                let message = agent_message(who, ticket, body.clone(), Visibility::Internal, Delivery::None, now);
+                let e = event(ticket, EventType::NoteAdded, who.actor(), now, vec![], Some(message.id));
+                noted = Some(message.clone());
+                Ok(Some((vec![message], vec![e])))
+            })
+            .await?;
+        let message = noted.ok_or(DeskError::Busy)?;
+        Ok((ticket, message))
+    }
+
+    pub async fn list_messages(&self, who: &Principal, reference: TicketRef, page: PageRequest) -> Result<Page<Message>, DeskError> {
+        let ticket = self.get_ticket(who, reference).await?;
+        Ok(self.store.list_messages(ticket.id, &page).await?)
+    }
+
+    pub async fn list_events(&self, who: &Principal, reference: TicketRef, page: PageRequest) -> Result<Page<AuditEvent>, DeskError> {
+        let ticket = self.get_ticket(who, reference).await?;
+        Ok(self.store.list_events(ticket.id, &page).await?)
+    }
+
+    /// Merges `source` into `target`: the source's messages and audit trail are carried into
+    /// the target's timeline, tags and CCs are joined, and the source is closed with a pointer.
+    pub async fn merge(&self, who: &Principal, source: TicketRef, target: TicketRef) -> Result<(Ticket, Ticket), DeskError> {
+        for _ in 0..WRITE_ATTEMPTS {
+            let mut from = self.get_ticket(who, source).await?;
+            let mut into = self.get_ticket(who, target).await?;
+            check_mergeable(&from, &into)?;
+            let now = self.clock.now();
+
+            let messages = self.all_messages(from.id).await?;
+            let events = self.all_events(from.id).await?;
+            let carried_messages: Vec<Message> = messages
+                .into_iter()
+                .map(|m| Message { ticket_id: into.id, carried_from: Some(m.carried_from.unwrap_or(from.id)), ..m })
+                .collect();
+            let carried_events: Vec<AuditEvent> = events
+                .into_iter()
+                .map(|e| AuditEvent { ticket_id: into.id, ticket_number: into.number, carried_from: Some(e.carried_from.unwrap_or(from.id)), ..e })
+                .collect();
+            self.store.carry_over(&carried_messages, &carried_events).await?;
+
+            let (from_version, into_version) = (from.version, into.version);
+            let pointer_to = TicketPointer { id: into.id, number: into.number };
+            let pointer_from = TicketPointer { id: from.id, number: from.number };
+
+            let mut from_changes = vec![FieldChange::new("merged_into", None::<TicketPointer>, pointer_to)];
+            from.merged_into = Some(pointer_to);
+            if from.status != Status::Closed {
+                from_changes.push(FieldChange::new("status", from.status, Status::Closed));
+                from.status = Status::Closed;
+                from.closed_at = Some(now);
+            }
+            from.updated_at = now;
+            from.version = from_version.next();
+            let mut from_event = event(&from, EventType::TicketMergedInto, who.actor(), now, from_changes, None);
+            from_event.related = Some(pointer_to);
+
+            let mut into_changes = Vec::new();
+            let tags: BTreeSet<Tag> = into.tags.union(&from.tags).cloned().collect();
+            if tags != into.tags {
+                into_changes.push(FieldChange::new("tags", &into.tags, &tags));
+                into.tags = tags;
+            }
+            for cc in &from.cc {
+                if !into.cc.iter().any(|c| c.normalized() == cc.normalized()) {
+                    into.cc.push(cc.clone());
+                }
+            }
+            into.updated_at = now;
+            into.version = into_version.next();
+            let mut into_event = event(&into, EventType::TicketMerged, who.actor(), now, into_changes, None);
+            into_event.related = Some(pointer_from);
+
+            let writes = [
+                TicketWrite { ticket: from.clone(), expected: Some(from_version), messages: vec![], events: vec![from_event] },
+                TicketWrite { ticket: into.clone(), expected: Some(into_version), messages: vec![], events: vec![into_event] },
+            ];
+            match self.store.commit(&writes).await {
+                Ok(()) => return Ok((from, into)),
+                Err(StoreError::VersionConflict) => continue,
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(DeskError::Busy)
+    }
+
+    // ---- contacts ------------------------------------------------------------------------
+
+    pub async fn get_contact(&self, id: ContactId) -> Result<Contact, DeskError> {
+        self.store.get_contact(id).await?.ok_or_else(|| DeskError::NotFound(format!("contact {id}")))
+    }
+
+    pub async fn find_contact(&self, email: Option<&EmailAddress>, phone: Option<&PhoneNumber>) -> Result<Option<Contact>, DeskError> {
+        if let Some(email) = email {
+            return Ok(self.store.find_contact_by_email(email).await?);
+        }
+        if let Some(phone) = phone {
+            return Ok(self.store.find_contact_by_phone(phone).await?);
+        }
+        Ok(None)
+    }
+
+    pub async fn create_contact(&self, details: RequesterDetails) -> Result<Contact, DeskError> {
+        let now = self.clock.now();
+        let contact = details.into_contact(ContactId::generate(now), now);
+        match self.store.create_contact(&contact).await {
+            Ok(()) => Ok(contact),
+            Err(StoreError::AlreadyExists { what }) => Err(DomainError::conflict(format!("a contact with this {what} already exists")).into()),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    // ---- departments and agents ------------------------------------------------------------
+
+    pub async fn create_department(&self, who: &Principal, id: DepartmentId, name: String, lead: Option<AgentId>) -> Result<Department, DeskError> {
+        who.require(Role::Admin)?;
+        if let Some(lead) = lead {
+            self.require_agent(lead, "lead").await?;
+        }
+        let now = self.clock.now();
+        let department = Department { id, name, lead, created_at: now, updated_at: now };
+        match self.store.create_department(&department).await {
+            Ok(()) => Ok(department),
+            Err(StoreError::AlreadyExists { .. }) => Err(DomainError::conflict(format!("department {} already exists", department.id)).into()),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    pub async fn update_department(&self, who: &Principal, id: &DepartmentId, patch: DepartmentPatch) -> Result<Department, DeskError> {
+        who.require(Role::Admin)?;
+        let mut department = self.require_department(id, "department").await.map_err(not_found_as("department"))?;
+        if let Some(Some(lead)) = patch.lead {
+            self.require_agent(lead, "lead").await?;
+        }
+        if let Some(name) = patch.name {
+            department.name = name;
+        }
+        if let Some(lead) = patch.lead {
+            department.lead = lead;
+        }
+        department.updated_at = self.clock.now();
+        self.store.update_department(&department).await?;
+        Ok(department)
+    }
+
+    pub async fn get_department(&self, id: &DepartmentId) -> Result<Department, DeskError> {
+        self.store.get_department(id).await?.ok_or_else(|| DeskError::NotFound(format!("department {id}")))
+    }
+
+    pub async fn list_departments(&self) -> Result<Vec<Department>, DeskError> {
+        Ok(self.store.list_departments().await?)
+    }
+
+    pub async fn create_agent(&self, who: &Principal, new: NewAgent) -> Result<Agent, DeskError> {
+        who.require(Role::Admin)?;
+        for d in &new.departments {
+            self.require_department(d, "departments").await?;
+        }
+        let now = self.clock.now();
+        let agent = Agent {
+            id: AgentId::generate(now),
+            email: new.email,
+            name: new.name,
+            role: new.role,
+            seniority: new.seniority,
+            departments: new.departments,
+            active: true,
+            created_at: now,
+            updated_at: now,
+        };
+        match self.store.create_agent(&agent).await {
+            Ok(()) => Ok(agent),
+            Err(StoreError::AlreadyExists { .. }) => Err(DomainError::conflict("an agent with this email already exists").into()),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    pub async fn update_agent(&self, who: &Principal, id: AgentId, patch: AgentPatch) -> Result<Agent, DeskError> {
+        who.require(Role::Admin)?;
+        let mut agent = self.get_agent(id).await?;
+        let previous_email = agent.email.clone();
+        if let Some(departments) = &patch.departments {
+            for d in departments {
+                self.require_department(d, "departments").await?;
+            }
+        }
+        if let Some(v) = patch.email {
+            agent.email = v;
+        }
+        if let Some(v) = patch.name {
+            agent.name = v;
+        }
+        if let Some(v) = patch.role {
+            agent.role = v;
+        }
+        if let Some(v) = patch.seniority {
+            agent.seniority = v;
+        }
+        if let Some(v) = patch.departments {
+            agent.departments = v;
+        }
+        if let Some(v) = patch.active {
+            agent.active = v;
+        }
+        agent.updated_at = self.clock.now();
+        match self.store.update_agent(&agent, &previous_email).await {
+            Ok(()) => Ok(agent),
+            Err(StoreError::AlreadyExists { .. }) => Err(DomainError::conflict("an agent with this email already exists").into()),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    pub async fn get_agent(&self, id: AgentId) -> Result<Agent, DeskError> {
+        self.store.get_agent(id).await?.ok_or_else(|| DeskError::NotFound(format!("agent {id}")))
+    }
+
+    pub async fn list_agents(&self, who: &Principal) -> Result<Vec<Agent>, DeskError> {
+        who.require(Role::Manager)?;
+        Ok(self.store.list_agents().await?)
+    }
+
+    /// The signed-in person's agent profile, found by the email in their token.
+    pub async fn me(&self, who: &Principal) -> Result<Option<Agent>, DeskError> {
+        let Some(email) = who.email.as_deref().and_then(|e| EmailAddress::parse(e).ok()) else {
+            return Ok(None);
+        };
+        Ok(self.store.find_agent_by_email(&email).await?)
+    }
+
+    // ---- helpers ---------------------------------------------------------------------------
+
+    /// Read, check, change, write; re-reads and re-applies when another writer got there
+    /// first, unless the caller pinned a version with `If-Match`.
+    async fn modify<F>(&self, who: &Principal, reference: TicketRef, precondition: Option<Precondition>, mut change: F) -> Result<Ticket, DeskError>
+    where
+        F: FnMut(&mut Ticket, Timestamp) -> Result<Option<(Vec<Message>, Vec<AuditEvent>)>, DomainError>,
+    {
+        for _ in 0..WRITE_ATTEMPTS {
+            let current = self.get_ticket(who, reference).await?;
+            if let Some(p) = precondition
+                && !p.admits(current.version)
+            {
+                return Err(DeskError::PreconditionFailed { current: current.version });
+            }
+            if current.merged_into.is_some() {
+                return Err(DomainError::conflict("this ticket was merged into another and cannot change").into());
+            }
+            let mut next = current.clone();
+            let now = self.clock.now();
+            let Some((messages, events)) = change(&mut next, now)? else {
+                return Ok(current);
+            };
+            next.version = current.version.next();
+            let write = TicketWrite { ticket: next.clone(), expected: Some(current.version), messages, events };
+            match self.store.commit(std::slice::from_ref(&write)).await {
+                Ok(()) => return Ok(next),
+                Err(StoreError::VersionConflict) => match precondition {
+                    Some(Precondition::Exactly(_)) => {
+                        let latest = self.load(reference).await?;
+                        return Err(DeskError::PreconditionFailed { current: latest.version });
+                    }
+                    _ => continue,
+                },
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(DeskError::Busy)
+    }
+
+    async fn load(&self, reference: TicketRef) -> Result<Ticket, DeskError> {
+        let id = match reference {
+            TicketRef::Id(id) => id,
+            TicketRef::Number(n) => self.store.find_ticket_id(n).await?.ok_or_else(|| DeskError::NotFound(format!("ticket {n}")))?,
+        };
+        self.store.get_ticket(id).await?.ok_or_else(|| DeskError::NotFound(format!("ticket {id}")))
+    }
+
+    fn department_for_new_ticket(&self, who: &Principal, asked: Option<DepartmentId>) -> Result<Option<DepartmentId>, DomainError> {
+        let Some(scope) = who.department_scope() else {
+            return Ok(asked);
+        };
+        match asked {
+            Some(d) if scope.contains(&d) => Ok(Some(d)),
+            Some(d) => Err(DomainError::forbidden(format!("{d} is not one of your departments"))),
+            None if scope.len() == 1 => Ok(scope.iter().next().cloned()),
+            None => Err(DomainError::invalid("department", "required: name one of your departments")),
+        }
+    }
+
+    async fn require_department(&self, id: &DepartmentId, field: &'static str) -> Result<Department, DeskError> {
+        self.store
+            .get_department(id)
+            .await?
+            .ok_or_else(|| DomainError::invalid(field, format!("no department {id}")).into())
+    }
+
+    async fn require_agent(&self, id: AgentId, field: &'static str) -> Result<Agent, DeskError> {
+        self.store.get_agent(id).await?.ok_or_else(|| DomainError::invalid(field, format!("no agent {id}")).into())
+    }
+
+    async fn require_assignable(&self, id: AgentId, department: Option<&DepartmentId>) -> Result<Agent, DeskError> {
+        let agent = self.require_agent(id, "assignee").await?;
+        if !agent.can_work_in(department) {
+            return Err(DomainError::invalid("assignee", "the agent is inactive or not in the ticket's department").into());
+        }
+        Ok(agent)
+    }
+
+    /// The requester's contact: found by email, then by phone, else a new one (not yet stored).
+    async fn resolve_contact(&self, requester: &RequesterDetails, now: Timestamp) -> Result<(Contact, bool), DeskError> {
+        if let Some(c) = self.find_contact(requester.email.as_ref(), None).await? {
+            return Ok((c, false));
+        }
+        if let Some(c) = self.find_contact(None, requester.phone.as_ref()).await? {
+            return Ok((c, false));
+        }
+        Ok((requester.clone().into_contact(ContactId::generate(now), now), true))
+    }
+
+    async fn all_messages(&self, ticket: TicketId) -> Result<Vec<Message>, StoreError> {
+        let mut all = Vec::new();
+        let mut page = PageRequest { limit: 100, cursor: None };
+        loop {
+            let p = self.store.list_messages(ticket, &page).await?;
+            all.extend(p.items);
+            match p.cursor {
+                Some(c) => page.cursor = Some(c),
+                None => return Ok(all),
+            }
+        }
+    }
+
+    async fn all_events(&self, ticket: TicketId) -> Result<Vec<AuditEvent>, StoreError> {
+        let mut all = Vec::new();
+        let mut page = PageRequest { limit: 100, cursor: None };
+        loop {
+            let p = self.store.list_events(ticket, &page).await?;
+            all.extend(p.items);
+            match p.cursor {
+                Some(c) => page.cursor = Some(c),
+                None => return Ok(all),
+            }
+        }
+    }
+}
+
+fn check_mergeable(from: &Ticket, into: &Ticket) -> Result<(), DomainError> {
+    if from.id == into.id {
+        return Err(DomainError::invalid("into", "a ticket cannot be merged into itself"));
+    }
+    if let Some(p) = from.merged_into {
+        return Err(DomainError::conflict(format!("{} was already merged into {}", from.number, p.number)));
+    }
+    if let Some(p) = into.merged_into {
+        return Err(DomainError::conflict(format!("{} was merged into {}; merge into that one", into.number, p.number)));
+    }
+    if into.status == Status::Closed {
+        return Err(DomainError::conflict(format!("{} is closed; merge into an open ticket", into.number)));
+    }
+    if from.status == Status::Closed {
+        return Err(DomainError::conflict(format!("{} is closed and cannot be merged", from.number)));
+    }
+    Ok(())
+}
+
+fn not_found_as(what: &'static str) -> impl Fn(DeskError) -> DeskError {
+    move |e| match e {
+        DeskError::Domain(DomainError::Invalid { reason, .. }) => DeskError::NotFound(format!("{what}: {reason}")),
+        other => other,
+    }
+}
+
+fn agent_message(who: &Principal, ticket: &Ticket, body: String, visibility: Visibility, delivery: Delivery, now: Timestamp) -> Message {
+    Message {
+        id: MessageId::generate(now),
+        ticket_id: ticket.id,
+        author: Author::Agent,
+        visibility,
+        author_id: Some(who.subject.clone()),
+        from: None,
+        body_text: body,
+        delivery,
+        created_at: now,
+        carried_from: None,
+    }
+}
+
+fn event(ticket: &Ticket, event_type: EventType, actor: Actor, now: Timestamp, changes: Vec<FieldChange>, message_id: Option<MessageId>) -> AuditEvent {
+    AuditEvent {
+        id: EventId::generate(now),
+        event_type,
+        ticket_id: ticket.id,
+        ticket_number: ticket.number,
+        actor,
+        at: now,
+        changes,
+        message_id,
+        related: None,
+        carried_from: None,
+    }
+}

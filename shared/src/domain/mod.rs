@@ -1,0 +1,26 @@
+//! The help desk's rules, with no I/O: everything here is tested with plain values.
+
+pub mod access;
+pub mod audit;
+pub mod contact;
+pub mod error;
+pub mod ids;
+pub mod message;
+pub mod team;
+pub mod ticket;
+pub mod time;
+pub mod version;
+
+pub use access::Principal;
+pub use audit::{Actor, AuditEvent, EventType};
+pub use contact::{Contact, EmailAddress, Language, PhoneNumber, RequesterDetails};
+pub use error::DomainError;
+pub use ids::{AgentId, ContactId, EventId, MessageId, TicketId, TicketNumber, TicketRef};
+pub use message::{Author, Delivery, Message, Visibility};
+pub use team::{Agent, Department, DepartmentId, Role, Seniority};
+pub use ticket::{
+    Channel, CustomFields, FieldChange, Level, Priority, Status, SupportLevel, Tag, Ticket, TicketPatch, TicketPointer,
+    TicketType,
+};
+pub use time::{Clock, FixedClock, SystemClock, Timestamp};
+pub use version::{Precondition, Version};

@@ -1,0 +1,8 @@
+//! Lambdesk's library: the pure domain, the ports the functions depend on, the AWS adapters
+//! behind them, and the HTTP edge shared by the API functions.
+
+pub mod adapters;
+pub mod desk;
+pub mod domain;
+pub mod http;
+pub mod ports;

@@ -1,0 +1,161 @@
+//! The ports: what the application needs from the outside world, stated in domain terms.
+//! `adapters/` holds the AWS implementations; each translates its SDK's errors into these.
+
+use std::collections::BTreeSet;
+use std::future::Future;
+
+use crate::domain::{
+    Agent, AgentId, AuditEvent, Channel, Contact, ContactId, Department, DepartmentId, EmailAddress, Message,
+    PhoneNumber, Priority, Status, Tag, Ticket, TicketId, TicketNumber, Timestamp, Version,
+};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The item changed since it was read (or a conditional write lost a race).
+    #[error("the item was changed by someone else")]
+    VersionConflict,
+    /// A unique thing (email, phone, id) is already taken.
+    #[error("{what} already exists")]
+    AlreadyExists { what: String },
+    #[error("{what} not found")]
+    NotFound { what: String },
+    /// A pagination cursor that this store did not hand out, or for another query.
+    #[error("the cursor is not valid for this query")]
+    InvalidCursor,
+    #[error("store failure")]
+    Unknown(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+impl StoreError {
+    pub fn unknown(e: impl std::error::Error + Send + Sync + 'static) -> Self {
+        Self::Unknown(Box::new(e))
+    }
+}
+
+/// A page of results and the cursor for the next one (`None` at the end).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub cursor: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PageRequest {
+    pub limit: usize,
+    pub cursor: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum TicketSort {
+    #[default]
+    Newest,
+    Oldest,
+    /// Urgent first, then oldest first; unsolved tickets only.
+    MostUrgent,
+}
+
+/// A ticket list request after validation and access checks.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct TicketQuery {
+    pub status: Option<Status>,
+    pub department: Option<DepartmentId>,
+    pub assignee: Option<AgentId>,
+    pub priority: Option<Priority>,
+    pub tag: Option<Tag>,
+    pub requester: Option<ContactId>,
+    pub channel: Option<Channel>,
+    pub created_from: Option<Timestamp>,
+    pub created_to: Option<Timestamp>,
+    /// Only tickets of these departments (an agent's scope); `None` for all.
+    pub scope: Option<BTreeSet<DepartmentId>>,
+    pub sort: TicketSort,
+    pub limit: usize,
+    pub cursor: Option<String>,
+}
+
+/// One ticket's change: the ticket as it should be, the version it was read at (`None` for a
+/// new ticket), and the messages and audit events that go with it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TicketWrite {
+    pub ticket: Ticket,
+    pub expected: Option<Version>,
+    pub messages: Vec<Message>,
+    pub events: Vec<AuditEvent>,
+}
+
+pub trait TicketStore: Send + Sync {
+    fn next_ticket_number(&self, now: Timestamp) -> impl Future<Output = Result<TicketNumber, StoreError>> + Send;
+
+    /// Writes a new ticket with its number, first messages and events, and a new contact if
+    /// given, all or nothing.
+    fn create_ticket(
+        &self,
+        write: &TicketWrite,
+        new_contact: Option<&Contact>,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Writes changes to one or more tickets in one transaction; each ticket's write holds
+    /// only if it is still at its expected version.
+    fn commit(&self, writes: &[TicketWrite]) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Copies messages and events into another ticket's timeline ahead of a merge. Idempotent:
+    /// a retried merge writes the same items again.
+    fn carry_over(
+        &self,
+        messages: &[Message],
+        events: &[AuditEvent],
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    fn get_ticket(&self, id: TicketId) -> impl Future<Output = Result<Option<Ticket>, StoreError>> + Send;
+    fn find_ticket_id(&self, number: TicketNumber)
+    -> impl Future<Output = Result<Option<TicketId>, StoreError>> + Send;
+    fn list_tickets(&self, query: &TicketQuery) -> impl Future<Output = Result<Page<Ticket>, StoreError>> + Send;
+    fn list_messages(
+        &self,
+        ticket: TicketId,
+        page: &PageRequest,
+    ) -> impl Future<Output = Result<Page<Message>, StoreError>> + Send;
+    fn list_events(
+        &self,
+        ticket: TicketId,
+        page: &PageRequest,
+    ) -> impl Future<Output = Result<Page<AuditEvent>, StoreError>> + Send;
+}
+
+pub trait ContactStore: Send + Sync {
+    fn get_contact(&self, id: ContactId) -> impl Future<Output = Result<Option<Contact>, StoreError>> + Send;
+    fn find_contact_by_email(
+        &self,
+        email: &EmailAddress,
+    ) -> impl Future<Output = Result<Option<Contact>, StoreError>> + Send;
+    fn find_contact_by_phone(
+        &self,
+        phone: &PhoneNumber,
+    ) -> impl Future<Output = Result<Option<Contact>, StoreError>> + Send;
+    /// Creates a contact; `AlreadyExists` if its email or phone belongs to another.
+    fn create_contact(&self, contact: &Contact) -> impl Future<Output = Result<(), StoreError>> + Send;
+}
+
+pub trait TeamStore: Send + Sync {
+    fn create_department(&self, department: &Department) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// Replaces an existing department; `NotFound` if there is none.
+    fn update_department(&self, department: &Department) -> impl Future<Output = Result<(), StoreError>> + Send;
+    fn get_department(
+        &self,
+        id: &DepartmentId,
+    ) -> impl Future<Output = Result<Option<Department>, StoreError>> + Send;
+    fn list_departments(&self) -> impl Future<Output = Result<Vec<Department>, StoreError>> + Send;
+    fn create_agent(&self, agent: &Agent) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// Replaces an existing agent; `previous_email` keeps the email index true.
+    fn update_agent(
+        &self,
+        agent: &Agent,
+        previous_email: &EmailAddress,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    fn get_agent(&self, id: AgentId) -> impl Future<Output = Result<Option<Agent>, StoreError>> + Send;
+    fn find_agent_by_email(
+        &self,
+        email: &EmailAddress,
+    ) -> impl Future<Output = Result<Option<Agent>, StoreError>> + Send;
+    fn list_agents(&self) -> impl Future<Output = Result<Vec<Agent>, StoreError>> + Send;
+}
