@@ -3,14 +3,16 @@
 
 use std::collections::BTreeSet;
 
+use crate::domain::Clock;
 use crate::domain::{
     Actor, Agent, AgentId, AuditEvent, Author, Channel, Contact, ContactId, CustomFields, Delivery, Department,
     DepartmentId, DomainError, EmailAddress, EventId, EventType, FieldChange, Message, MessageId, PhoneNumber,
     Precondition, Principal, Priority, RequesterDetails, Role, Seniority, Status, SupportLevel, Tag, Ticket, TicketId,
     TicketPatch, TicketPointer, TicketRef, TicketType, Timestamp, Version, Visibility,
 };
-use crate::domain::Clock;
-use crate::ports::{ContactStore, Page, PageRequest, StoreError, TeamStore, TicketQuery, TicketSort, TicketStore, TicketWrite};
+use crate::ports::{
+    ContactStore, Page, PageRequest, StoreError, TeamStore, TicketQuery, TicketSort, TicketStore, TicketWrite,
+};
 
 #[derive(Debug, thiserror::Error)]
 pub enum DeskError {
@@ -134,7 +136,14 @@ where
             // The description an agent records (from a call, say) is shown to the customer
             // but was never mailed, so there is nothing to deliver.
             let message = agent_message(who, &ticket, new.body.clone(), Visibility::Public, Delivery::None, now);
-            let event = event(&ticket, EventType::TicketCreated, who.actor(), now, vec![], Some(message.id));
+            let event = event(
+                &ticket,
+                EventType::TicketCreated,
+                who.actor(),
+                now,
+                vec![],
+                Some(message.id),
+            );
             let write = TicketWrite {
                 ticket: ticket.clone(),
                 expected: None,
@@ -158,7 +167,11 @@ where
 
     pub async fn list_tickets(&self, who: &Principal, mut query: TicketQuery) -> Result<Page<Ticket>, DeskError> {
         if query.sort == TicketSort::MostUrgent && query.status.is_some_and(|s| !s.is_unsolved()) {
-            return Err(DomainError::invalid("sort", "urgent lists unsolved tickets; pick an unsolved status or another sort").into());
+            return Err(DomainError::invalid(
+                "sort",
+                "urgent lists unsolved tickets; pick an unsolved status or another sort",
+            )
+            .into());
         }
         if let Some(d) = &query.department
             && !who.may_work_in(Some(d))
@@ -220,7 +233,11 @@ where
                         ticket.status
                     )));
                 }
-                let to = status.unwrap_or(if ticket.status == Status::New { Status::Open } else { ticket.status });
+                let to = status.unwrap_or(if ticket.status == Status::New {
+                    Status::Open
+                } else {
+                    ticket.status
+                });
                 ticket.status.check_transition(to)?;
                 let mut changes = Vec::new();
                 ticket.set_status(to, now, &mut changes);
@@ -229,7 +246,14 @@ where
                 }
                 ticket.updated_at = now;
                 let message = agent_message(who, ticket, body.clone(), Visibility::Public, Delivery::Queued, now);
-                let e = event(ticket, EventType::AgentReplied, who.actor(), now, changes, Some(message.id));
+                let e = event(
+                    ticket,
+                    EventType::AgentReplied,
+                    who.actor(),
+                    now,
+                    changes,
+                    Some(message.id),
+                );
                 sent = Some(message.clone());
                 Ok(Some((vec![message], vec![e])))
             })
@@ -239,7 +263,12 @@ where
     }
 
     /// An internal note: agents only, never shown to or sent to the customer.
-    pub async fn add_note(&self, who: &Principal, reference: TicketRef, body: String) -> Result<(Ticket, Message), DeskError> {
+    pub async fn add_note(
+        &self,
+        who: &Principal,
+        reference: TicketRef,
+        body: String,
+    ) -> Result<(Ticket, Message), DeskError> {
         let mut noted = None;
         let ticket = self
             .modify(who, reference, None, |ticket, now| {
@@ -254,19 +283,34 @@ where
         Ok((ticket, message))
     }
 
-    pub async fn list_messages(&self, who: &Principal, reference: TicketRef, page: PageRequest) -> Result<Page<Message>, DeskError> {
+    pub async fn list_messages(
+        &self,
+        who: &Principal,
+        reference: TicketRef,
+        page: PageRequest,
+    ) -> Result<Page<Message>, DeskError> {
         let ticket = self.get_ticket(who, reference).await?;
         Ok(self.store.list_messages(ticket.id, &page).await?)
     }
 
-    pub async fn list_events(&self, who: &Principal, reference: TicketRef, page: PageRequest) -> Result<Page<AuditEvent>, DeskError> {
+    pub async fn list_events(
+        &self,
+        who: &Principal,
+        reference: TicketRef,
+        page: PageRequest,
+    ) -> Result<Page<AuditEvent>, DeskError> {
         let ticket = self.get_ticket(who, reference).await?;
         Ok(self.store.list_events(ticket.id, &page).await?)
     }
 
     /// Merges `source` into `target`: the source's messages and audit trail are carried into
     /// the target's timeline, tags and CCs are joined, and the source is closed with a pointer.
-    pub async fn merge(&self, who: &Principal, source: TicketRef, target: TicketRef) -> Result<(Ticket, Ticket), DeskError> {
+    pub async fn merge(
+        &self,
+        who: &Principal,
+        source: TicketRef,
+        target: TicketRef,
+    ) -> Result<(Ticket, Ticket), DeskError> {
         for _ in 0..WRITE_ATTEMPTS {
             let mut from = self.get_ticket(who, source).await?;
             let mut into = self.get_ticket(who, target).await?;
@@ -277,17 +321,32 @@ where
             let events = self.all_events(from.id).await?;
             let carried_messages: Vec<Message> = messages
                 .into_iter()
-                .map(|m| Message { ticket_id: into.id, carried_from: Some(m.carried_from.unwrap_or(from.id)), ..m })
+                .map(|m| Message {
+                    ticket_id: into.id,
+                    carried_from: Some(m.carried_from.unwrap_or(from.id)),
+                    ..m
+                })
                 .collect();
             let carried_events: Vec<AuditEvent> = events
                 .into_iter()
-                .map(|e| AuditEvent { ticket_id: into.id, ticket_number: into.number, carried_from: Some(e.carried_from.unwrap_or(from.id)), ..e })
+                .map(|e| AuditEvent {
+                    ticket_id: into.id,
+                    ticket_number: into.number,
+                    carried_from: Some(e.carried_from.unwrap_or(from.id)),
+                    ..e
+                })
                 .collect();
             self.store.carry_over(&carried_messages, &carried_events).await?;
 
             let (from_version, into_version) = (from.version, into.version);
-            let pointer_to = TicketPointer { id: into.id, number: into.number };
-            let pointer_from = TicketPointer { id: from.id, number: from.number };
+            let pointer_to = TicketPointer {
+                id: into.id,
+                number: into.number,
+            };
+            let pointer_from = TicketPointer {
+                id: from.id,
+                number: from.number,
+            };
 
             let mut from_changes = vec![FieldChange::new("merged_into", None::<TicketPointer>, pointer_to)];
             from.merged_into = Some(pointer_to);
@@ -318,8 +377,18 @@ where
             into_event.related = Some(pointer_from);
 
             let writes = [
-                TicketWrite { ticket: from.clone(), expected: Some(from_version), messages: vec![], events: vec![from_event] },
-                TicketWrite { ticket: into.clone(), expected: Some(into_version), messages: vec![], events: vec![into_event] },
+                TicketWrite {
+                    ticket: from.clone(),
+                    expected: Some(from_version),
+                    messages: vec![],
+                    events: vec![from_event],
+                },
+                TicketWrite {
+                    ticket: into.clone(),
+                    expected: Some(into_version),
+                    messages: vec![],
+                    events: vec![into_event],
+                },
             ];
             match self.store.commit(&writes).await {
                 Ok(()) => return Ok((from, into)),
@@ -333,10 +402,17 @@ where
     // ---- contacts ------------------------------------------------------------------------
 
     pub async fn get_contact(&self, id: ContactId) -> Result<Contact, DeskError> {
-        self.store.get_contact(id).await?.ok_or_else(|| DeskError::NotFound(format!("contact {id}")))
+        self.store
+            .get_contact(id)
+            .await?
+            .ok_or_else(|| DeskError::NotFound(format!("contact {id}")))
     }
 
-    pub async fn find_contact(&self, email: Option<&EmailAddress>, phone: Option<&PhoneNumber>) -> Result<Option<Contact>, DeskError> {
+    pub async fn find_contact(
+        &self,
+        email: Option<&EmailAddress>,
+        phone: Option<&PhoneNumber>,
+    ) -> Result<Option<Contact>, DeskError> {
         if let Some(email) = email {
             return Ok(self.store.find_contact_by_email(email).await?);
         }
@@ -351,30 +427,54 @@ where
         let contact = details.into_contact(ContactId::generate(now), now);
         match self.store.create_contact(&contact).await {
             Ok(()) => Ok(contact),
-            Err(StoreError::AlreadyExists { what }) => Err(DomainError::conflict(format!("a contact with this {what} already exists")).into()),
+            Err(StoreError::AlreadyExists { what }) => {
+                Err(DomainError::conflict(format!("a contact with this {what} already exists")).into())
+            }
             Err(e) => Err(e.into()),
         }
     }
 
     // ---- departments and agents ------------------------------------------------------------
 
-    pub async fn create_department(&self, who: &Principal, id: DepartmentId, name: String, lead: Option<AgentId>) -> Result<Department, DeskError> {
+    pub async fn create_department(
+        &self,
+        who: &Principal,
+        id: DepartmentId,
+        name: String,
+        lead: Option<AgentId>,
+    ) -> Result<Department, DeskError> {
         who.require(Role::Admin)?;
         if let Some(lead) = lead {
             self.require_agent(lead, "lead").await?;
         }
         let now = self.clock.now();
-        let department = Department { id, name, lead, created_at: now, updated_at: now };
+        let department = Department {
+            id,
+            name,
+            lead,
+            created_at: now,
+            updated_at: now,
+        };
         match self.store.create_department(&department).await {
             Ok(()) => Ok(department),
-            Err(StoreError::AlreadyExists { .. }) => Err(DomainError::conflict(format!("department {} already exists", department.id)).into()),
+            Err(StoreError::AlreadyExists { .. }) => {
+                Err(DomainError::conflict(format!("department {} already exists", department.id)).into())
+            }
             Err(e) => Err(e.into()),
         }
     }
 
-    pub async fn update_department(&self, who: &Principal, id: &DepartmentId, patch: DepartmentPatch) -> Result<Department, DeskError> {
+    pub async fn update_department(
+        &self,
+        who: &Principal,
+        id: &DepartmentId,
+        patch: DepartmentPatch,
+    ) -> Result<Department, DeskError> {
         who.require(Role::Admin)?;
-        let mut department = self.require_department(id, "department").await.map_err(not_found_as("department"))?;
+        let mut department = self
+            .require_department(id, "department")
+            .await
+            .map_err(not_found_as("department"))?;
         if let Some(Some(lead)) = patch.lead {
             self.require_agent(lead, "lead").await?;
         }
@@ -390,7 +490,10 @@ where
     }
 
     pub async fn get_department(&self, id: &DepartmentId) -> Result<Department, DeskError> {
-        self.store.get_department(id).await?.ok_or_else(|| DeskError::NotFound(format!("department {id}")))
+        self.store
+            .get_department(id)
+            .await?
+            .ok_or_else(|| DeskError::NotFound(format!("department {id}")))
     }
 
     pub async fn list_departments(&self) -> Result<Vec<Department>, DeskError> {
@@ -416,7 +519,9 @@ where
         };
         match self.store.create_agent(&agent).await {
             Ok(()) => Ok(agent),
-            Err(StoreError::AlreadyExists { .. }) => Err(DomainError::conflict("an agent with this email already exists").into()),
+            Err(StoreError::AlreadyExists { .. }) => {
+                Err(DomainError::conflict("an agent with this email already exists").into())
+            }
             Err(e) => Err(e.into()),
         }
     }
@@ -451,13 +556,18 @@ where
         agent.updated_at = self.clock.now();
         match self.store.update_agent(&agent, &previous_email).await {
             Ok(()) => Ok(agent),
-            Err(StoreError::AlreadyExists { .. }) => Err(DomainError::conflict("an agent with this email already exists").into()),
+            Err(StoreError::AlreadyExists { .. }) => {
+                Err(DomainError::conflict("an agent with this email already exists").into())
+            }
             Err(e) => Err(e.into()),
         }
     }
 
     pub async fn get_agent(&self, id: AgentId) -> Result<Agent, DeskError> {
-        self.store.get_agent(id).await?.ok_or_else(|| DeskError::NotFound(format!("agent {id}")))
+        self.store
+            .get_agent(id)
+            .await?
+            .ok_or_else(|| DeskError::NotFound(format!("agent {id}")))
     }
 
     pub async fn list_agents(&self, who: &Principal) -> Result<Vec<Agent>, DeskError> {
@@ -477,7 +587,13 @@ where
 
     /// Read, check, change, write; re-reads and re-applies when another writer got there
     /// first, unless the caller pinned a version with `If-Match`.
-    async fn modify<F>(&self, who: &Principal, reference: TicketRef, precondition: Option<Precondition>, mut change: F) -> Result<Ticket, DeskError>
+    async fn modify<F>(
+        &self,
+        who: &Principal,
+        reference: TicketRef,
+        precondition: Option<Precondition>,
+        mut change: F,
+    ) -> Result<Ticket, DeskError>
     where
         F: FnMut(&mut Ticket, Timestamp) -> Result<Option<(Vec<Message>, Vec<AuditEvent>)>, DomainError>,
     {
@@ -486,7 +602,9 @@ where
             if let Some(p) = precondition
                 && !p.admits(current.version)
             {
-                return Err(DeskError::PreconditionFailed { current: current.version });
+                return Err(DeskError::PreconditionFailed {
+                    current: current.version,
+                });
             }
             if current.merged_into.is_some() {
                 return Err(DomainError::conflict("this ticket was merged into another and cannot change").into());
@@ -497,13 +615,20 @@ where
                 return Ok(current);
             };
             next.version = current.version.next();
-            let write = TicketWrite { ticket: next.clone(), expected: Some(current.version), messages, events };
+            let write = TicketWrite {
+                ticket: next.clone(),
+                expected: Some(current.version),
+                messages,
+                events,
+            };
             match self.store.commit(std::slice::from_ref(&write)).await {
                 Ok(()) => return Ok(next),
                 Err(StoreError::VersionConflict) => match precondition {
                     Some(Precondition::Exactly(_)) => {
                         let latest = self.load(reference).await?;
-                        return Err(DeskError::PreconditionFailed { current: latest.version });
+                        return Err(DeskError::PreconditionFailed {
+                            current: latest.version,
+                        });
                     }
                     _ => continue,
                 },
@@ -516,12 +641,23 @@ where
     async fn load(&self, reference: TicketRef) -> Result<Ticket, DeskError> {
         let id = match reference {
             TicketRef::Id(id) => id,
-            TicketRef::Number(n) => self.store.find_ticket_id(n).await?.ok_or_else(|| DeskError::NotFound(format!("ticket {n}")))?,
+            TicketRef::Number(n) => self
+                .store
+                .find_ticket_id(n)
+                .await?
+                .ok_or_else(|| DeskError::NotFound(format!("ticket {n}")))?,
         };
-        self.store.get_ticket(id).await?.ok_or_else(|| DeskError::NotFound(format!("ticket {id}")))
+        self.store
+            .get_ticket(id)
+            .await?
+            .ok_or_else(|| DeskError::NotFound(format!("ticket {id}")))
     }
 
-    fn department_for_new_ticket(&self, who: &Principal, asked: Option<DepartmentId>) -> Result<Option<DepartmentId>, DomainError> {
+    fn department_for_new_ticket(
+        &self,
+        who: &Principal,
+        asked: Option<DepartmentId>,
+    ) -> Result<Option<DepartmentId>, DomainError> {
         let Some(scope) = who.department_scope() else {
             return Ok(asked);
         };
@@ -529,7 +665,10 @@ where
             Some(d) if scope.contains(&d) => Ok(Some(d)),
             Some(d) => Err(DomainError::forbidden(format!("{d} is not one of your departments"))),
             None if scope.len() == 1 => Ok(scope.iter().next().cloned()),
-            None => Err(DomainError::invalid("department", "required: name one of your departments")),
+            None => Err(DomainError::invalid(
+                "department",
+                "required: name one of your departments",
+            )),
         }
     }
 
@@ -541,19 +680,28 @@ where
     }
 
     async fn require_agent(&self, id: AgentId, field: &'static str) -> Result<Agent, DeskError> {
-        self.store.get_agent(id).await?.ok_or_else(|| DomainError::invalid(field, format!("no agent {id}")).into())
+        self.store
+            .get_agent(id)
+            .await?
+            .ok_or_else(|| DomainError::invalid(field, format!("no agent {id}")).into())
     }
 
     async fn require_assignable(&self, id: AgentId, department: Option<&DepartmentId>) -> Result<Agent, DeskError> {
         let agent = self.require_agent(id, "assignee").await?;
         if !agent.can_work_in(department) {
-            return Err(DomainError::invalid("assignee", "the agent is inactive or not in the ticket's department").into());
+            return Err(
+                DomainError::invalid("assignee", "the agent is inactive or not in the ticket's department").into(),
+            );
         }
         Ok(agent)
     }
 
     /// The requester's contact: found by email, then by phone, else a new one (not yet stored).
-    async fn resolve_contact(&self, requester: &RequesterDetails, now: Timestamp) -> Result<(Contact, bool), DeskError> {
+    async fn resolve_contact(
+        &self,
+        requester: &RequesterDetails,
+        now: Timestamp,
+    ) -> Result<(Contact, bool), DeskError> {
         if let Some(c) = self.find_contact(requester.email.as_ref(), None).await? {
             return Ok((c, false));
         }
@@ -565,7 +713,10 @@ where
 
     async fn all_messages(&self, ticket: TicketId) -> Result<Vec<Message>, StoreError> {
         let mut all = Vec::new();
-        let mut page = PageRequest { limit: 100, cursor: None };
+        let mut page = PageRequest {
+            limit: 100,
+            cursor: None,
+        };
         loop {
             let p = self.store.list_messages(ticket, &page).await?;
             all.extend(p.items);
@@ -578,7 +729,10 @@ where
 
     async fn all_events(&self, ticket: TicketId) -> Result<Vec<AuditEvent>, StoreError> {
         let mut all = Vec::new();
-        let mut page = PageRequest { limit: 100, cursor: None };
+        let mut page = PageRequest {
+            limit: 100,
+            cursor: None,
+        };
         loop {
             let p = self.store.list_events(ticket, &page).await?;
             all.extend(p.items);
@@ -595,16 +749,28 @@ fn check_mergeable(from: &Ticket, into: &Ticket) -> Result<(), DomainError> {
         return Err(DomainError::invalid("into", "a ticket cannot be merged into itself"));
     }
     if let Some(p) = from.merged_into {
-        return Err(DomainError::conflict(format!("{} was already merged into {}", from.number, p.number)));
+        return Err(DomainError::conflict(format!(
+            "{} was already merged into {}",
+            from.number, p.number
+        )));
     }
     if let Some(p) = into.merged_into {
-        return Err(DomainError::conflict(format!("{} was merged into {}; merge into that one", into.number, p.number)));
+        return Err(DomainError::conflict(format!(
+            "{} was merged into {}; merge into that one",
+            into.number, p.number
+        )));
     }
     if into.status == Status::Closed {
-        return Err(DomainError::conflict(format!("{} is closed; merge into an open ticket", into.number)));
+        return Err(DomainError::conflict(format!(
+            "{} is closed; merge into an open ticket",
+            into.number
+        )));
     }
     if from.status == Status::Closed {
-        return Err(DomainError::conflict(format!("{} is closed and cannot be merged", from.number)));
+        return Err(DomainError::conflict(format!(
+            "{} is closed and cannot be merged",
+            from.number
+        )));
     }
     Ok(())
 }
@@ -616,7 +782,14 @@ fn not_found_as(what: &'static str) -> impl Fn(DeskError) -> DeskError {
     }
 }
 
-fn agent_message(who: &Principal, ticket: &Ticket, body: String, visibility: Visibility, delivery: Delivery, now: Timestamp) -> Message {
+fn agent_message(
+    who: &Principal,
+    ticket: &Ticket,
+    body: String,
+    visibility: Visibility,
+    delivery: Delivery,
+    now: Timestamp,
+) -> Message {
     Message {
         id: MessageId::generate(now),
         ticket_id: ticket.id,
@@ -631,7 +804,14 @@ fn agent_message(who: &Principal, ticket: &Ticket, body: String, visibility: Vis
     }
 }
 
-fn event(ticket: &Ticket, event_type: EventType, actor: Actor, now: Timestamp, changes: Vec<FieldChange>, message_id: Option<MessageId>) -> AuditEvent {
+fn event(
+    ticket: &Ticket,
+    event_type: EventType,
+    actor: Actor,
+    now: Timestamp,
+    changes: Vec<FieldChange>,
+    message_id: Option<MessageId>,
+) -> AuditEvent {
     AuditEvent {
         id: EventId::generate(now),
         event_type,

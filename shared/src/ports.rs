@@ -140,10 +140,7 @@ pub trait TeamStore: Send + Sync {
     fn create_department(&self, department: &Department) -> impl Future<Output = Result<(), StoreError>> + Send;
     /// Replaces an existing department; `NotFound` if there is none.
     fn update_department(&self, department: &Department) -> impl Future<Output = Result<(), StoreError>> + Send;
-    fn get_department(
-        &self,
-        id: &DepartmentId,
-    ) -> impl Future<Output = Result<Option<Department>, StoreError>> + Send;
+    fn get_department(&self, id: &DepartmentId) -> impl Future<Output = Result<Option<Department>, StoreError>> + Send;
     fn list_departments(&self) -> impl Future<Output = Result<Vec<Department>, StoreError>> + Send;
     fn create_agent(&self, agent: &Agent) -> impl Future<Output = Result<(), StoreError>> + Send;
     /// Replaces an existing agent; `previous_email` keeps the email index true.

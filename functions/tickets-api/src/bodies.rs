@@ -64,7 +64,12 @@ impl CreateTicketBody {
             (Some(p), None, None) => p,
             (None, Some(i), Some(u)) => Priority::from_impact_urgency(i, u),
             (None, None, None) => Priority::Normal,
-            (Some(_), _, _) => return Err(DomainError::invalid("priority", "give priority, or impact and urgency, not both")),
+            (Some(_), _, _) => {
+                return Err(DomainError::invalid(
+                    "priority",
+                    "give priority, or impact and urgency, not both",
+                ));
+            }
             (None, _, _) => return Err(DomainError::invalid("impact", "impact and urgency go together")),
         };
         let tags = self.tags.into_iter().collect();
@@ -128,7 +133,10 @@ impl PatchTicketBody {
             custom_fields: self.custom_fields,
         };
         if patch.is_empty() {
-            return Err(DomainError::invalid("body", "nothing to change: name at least one field"));
+            return Err(DomainError::invalid(
+                "body",
+                "nothing to change: name at least one field",
+            ));
         }
         Ok(patch)
     }
@@ -176,7 +184,10 @@ pub struct PatchDepartmentBody {
 impl PatchDepartmentBody {
     pub fn into_patch(self) -> Result<DepartmentPatch, DomainError> {
         if self.name.is_none() && self.lead.is_none() {
-            return Err(DomainError::invalid("body", "nothing to change: name at least one field"));
+            return Err(DomainError::invalid(
+                "body",
+                "nothing to change: name at least one field",
+            ));
         }
         Ok(DepartmentPatch {
             name: self.name.as_deref().map(|n| parse_name("name", n)).transpose()?,
@@ -230,7 +241,10 @@ impl PatchAgentBody {
             active: self.active,
         };
         if patch == AgentPatch::default() {
-            return Err(DomainError::invalid("body", "nothing to change: name at least one field"));
+            return Err(DomainError::invalid(
+                "body",
+                "nothing to change: name at least one field",
+            ));
         }
         Ok(patch)
     }
@@ -247,7 +261,8 @@ mod tests {
 
     #[test]
     fn impact_and_urgency_give_the_priority() {
-        let t = create(r#"{"subject":"s","body":"b","requester":{"email":"a@b.cz"},"impact":"high","urgency":"high"}"#).unwrap();
+        let t = create(r#"{"subject":"s","body":"b","requester":{"email":"a@b.cz"},"impact":"high","urgency":"high"}"#)
+            .unwrap();
         assert_eq!(t.priority, Priority::Urgent);
         assert_eq!(t.channel, Channel::Api);
     }
@@ -260,9 +275,13 @@ mod tests {
 
     #[test]
     fn a_requester_error_names_the_nested_field() {
-        let body: CreateTicketBody = serde_json::from_str(r#"{"subject":"s","body":"b","requester":{"name":"x"}}"#).unwrap();
+        let body: CreateTicketBody =
+            serde_json::from_str(r#"{"subject":"s","body":"b","requester":{"name":"x"}}"#).unwrap();
         let err = body.into_new_ticket().unwrap_err();
-        assert_eq!(err, DomainError::invalid("requester.email", "a requester needs an email or a phone"));
+        assert_eq!(
+            err,
+            DomainError::invalid("requester.email", "a requester needs an email or a phone")
+        );
     }
 
     #[test]

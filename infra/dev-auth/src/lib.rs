@@ -20,10 +20,7 @@ pub const AUDIENCE: &str = "lambdesk";
 #[derive(Debug, thiserror::Error)]
 pub enum AuthError {
     #[error("no signing key at {path}: {source}")]
-    Key {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    Key { path: PathBuf, source: std::io::Error },
     #[error("token rejected: {0}")]
     Token(#[from] jsonwebtoken::errors::Error),
 }
@@ -72,11 +69,7 @@ pub struct DevClaims {
     pub email: String,
     #[serde(rename = "cognito:groups")]
     pub groups: Vec<String>,
-    #[serde(
-        rename = "custom:departments",
-        default,
-        skip_serializing_if = "String::is_empty"
-    )]
+    #[serde(rename = "custom:departments", default, skip_serializing_if = "String::is_empty")]
     pub departments: String,
     pub iss: String,
     pub aud: String,
@@ -106,10 +99,7 @@ impl DevClaims {
         let mut claims = HashMap::from([
             ("sub".to_owned(), self.sub.clone()),
             ("email".to_owned(), self.email.clone()),
-            (
-                "cognito:groups".to_owned(),
-                format!("[{}]", self.groups.join(" ")),
-            ),
+            ("cognito:groups".to_owned(), format!("[{}]", self.groups.join(" "))),
             ("iss".to_owned(), self.iss.clone()),
             ("aud".to_owned(), self.aud.clone()),
             ("iat".to_owned(), self.iat.to_string()),
@@ -171,7 +161,12 @@ mod tests {
 
     #[test]
     fn gateway_claims_flatten_groups_like_api_gateway() {
-        let claims = DevClaims::new("manager", "m@example.com", &["a".into(), "b".into()], Duration::hours(1));
+        let claims = DevClaims::new(
+            "manager",
+            "m@example.com",
+            &["a".into(), "b".into()],
+            Duration::hours(1),
+        );
         let flat = claims.as_gateway_claims();
         assert_eq!(flat["cognito:groups"], "[manager]");
         assert_eq!(flat["custom:departments"], "a,b");

@@ -29,7 +29,12 @@ pub fn router(gateway: Arc<Gateway>) -> Router {
 }
 
 fn gateway_error(status: StatusCode, message: &str) -> Response {
-    (status, [(header::CONTENT_TYPE, "application/json")], json!({ "message": message }).to_string()).into_response()
+    (
+        status,
+        [(header::CONTENT_TYPE, "application/json")],
+        json!({ "message": message }).to_string(),
+    )
+        .into_response()
 }
 
 async fn dispatch(State(gateway): State<Arc<Gateway>>, request: Request) -> Response {
@@ -42,7 +47,9 @@ async fn dispatch(State(gateway): State<Arc<Gateway>>, request: Request) -> Resp
         Some(Ok(claims)) => claims.as_gateway_claims(),
         _ => {
             let mut response = gateway_error(StatusCode::UNAUTHORIZED, "Unauthorized");
-            response.headers_mut().insert(header::WWW_AUTHENTICATE, header::HeaderValue::from_static("Bearer"));
+            response
+                .headers_mut()
+                .insert(header::WWW_AUTHENTICATE, header::HeaderValue::from_static("Bearer"));
             return response;
         }
     };
@@ -69,7 +76,12 @@ fn bearer(headers: &HeaderMap) -> Option<&str> {
 }
 
 /// The API Gateway HTTP API payload v2.0 for a request.
-pub fn proxy_event(parts: &axum::http::request::Parts, body: &[u8], proxy: &str, claims: Option<std::collections::HashMap<String, String>>) -> Value {
+pub fn proxy_event(
+    parts: &axum::http::request::Parts,
+    body: &[u8],
+    proxy: &str,
+    claims: Option<std::collections::HashMap<String, String>>,
+) -> Value {
     let mut headers = Map::new();
     for (name, value) in &parts.headers {
         let value = String::from_utf8_lossy(value.as_bytes()).into_owned();
@@ -91,7 +103,10 @@ pub fn proxy_event(parts: &axum::http::request::Parts, body: &[u8], proxy: &str,
     let (body, is_base64) = match std::str::from_utf8(body) {
         _ if body.is_empty() => (Value::Null, false),
         Ok(text) => (Value::String(text.to_owned()), false),
-        Err(_) => (Value::String(base64::engine::general_purpose::STANDARD.encode(body)), true),
+        Err(_) => (
+            Value::String(base64::engine::general_purpose::STANDARD.encode(body)),
+            true,
+        ),
     };
     let now = Utc::now();
     let mut context = json!({

@@ -13,10 +13,15 @@ pub const PIPE: &str = "TicketEventsPipe";
 /// Refuses to start unless every service points at a local endpoint: the dev host must never
 /// create or write anything in a real AWS account.
 pub fn check_local_endpoints() -> Result<()> {
-    let missing: Vec<&str> = ["AWS_ENDPOINT_URL_DYNAMODB", "AWS_ENDPOINT_URL_DYNAMODB_STREAMS", "AWS_ENDPOINT_URL_EVENTBRIDGE", "AWS_ENDPOINT_URL_SQS"]
-        .into_iter()
-        .filter(|v| std::env::var(v).map(|s| s.is_empty()).unwrap_or(true))
-        .collect();
+    let missing: Vec<&str> = [
+        "AWS_ENDPOINT_URL_DYNAMODB",
+        "AWS_ENDPOINT_URL_DYNAMODB_STREAMS",
+        "AWS_ENDPOINT_URL_EVENTBRIDGE",
+        "AWS_ENDPOINT_URL_SQS",
+    ]
+    .into_iter()
+    .filter(|v| std::env::var(v).map(|s| s.is_empty()).unwrap_or(true))
+    .collect();
     if !missing.is_empty() {
         bail!(
             "{} not set: start the local stack with `cargo xtask dev` (or `cargo xtask stack`), which sets them",
@@ -33,11 +38,19 @@ pub async fn sdk_config() -> Result<SdkConfig> {
 
 /// Creates the table and the bus (each only if missing).
 pub async fn provision(sdk: &SdkConfig, template: &Template, table: &str, bus: &str) -> Result<()> {
-    template.table(TABLE)?.create(&aws_sdk_dynamodb::Client::new(sdk), table).await?;
+    template
+        .table(TABLE)?
+        .create(&aws_sdk_dynamodb::Client::new(sdk), table)
+        .await?;
     let events = aws_sdk_eventbridge::Client::new(sdk);
     match events.create_event_bus().name(bus).send().await {
         Ok(_) => Ok(()),
-        Err(e) if e.as_service_error().is_some_and(|s| s.is_resource_already_exists_exception()) => Ok(()),
+        Err(e)
+            if e.as_service_error()
+                .is_some_and(|s| s.is_resource_already_exists_exception()) =>
+        {
+            Ok(())
+        }
         Err(e) => Err(anyhow::Error::new(e).context(format!("creating bus {bus}"))),
     }
 }

@@ -31,7 +31,9 @@ fn matches_leaf(rule: &Value, value: Option<&Value>) -> bool {
             };
             match (name.as_str(), arg) {
                 ("exists", Value::Bool(wanted)) => value.is_some() == *wanted,
-                ("prefix", Value::String(p)) => value.and_then(Value::as_str).is_some_and(|v| v.starts_with(p.as_str())),
+                ("prefix", Value::String(p)) => {
+                    value.and_then(Value::as_str).is_some_and(|v| v.starts_with(p.as_str()))
+                }
                 ("anything-but", Value::Array(list)) => value.is_some_and(|v| !list.contains(v)),
                 ("anything-but", single) => value.is_some_and(|v| v != single),
                 _ => false,
@@ -51,7 +53,12 @@ mod tests {
     use serde_json::json;
 
     fn pipe_filter() -> Value {
-        crate::template::Template::load_default().unwrap().pipe("TicketEventsPipe").unwrap().filter_patterns[0].clone()
+        crate::template::Template::load_default()
+            .unwrap()
+            .pipe("TicketEventsPipe")
+            .unwrap()
+            .filter_patterns[0]
+            .clone()
     }
 
     fn record(event_name: &str, image: Value) -> Value {
@@ -63,8 +70,17 @@ mod tests {
         let pattern = pipe_filter();
         assert!(matches(&pattern, &record("INSERT", json!({"entity": {"S": "audit"}}))));
         assert!(!matches(&pattern, &record("MODIFY", json!({"entity": {"S": "audit"}}))));
-        assert!(!matches(&pattern, &record("INSERT", json!({"entity": {"S": "ticket"}}))));
-        assert!(!matches(&pattern, &record("INSERT", json!({"entity": {"S": "audit"}, "carried_from": {"S": "01J"}}))));
+        assert!(!matches(
+            &pattern,
+            &record("INSERT", json!({"entity": {"S": "ticket"}}))
+        ));
+        assert!(!matches(
+            &pattern,
+            &record(
+                "INSERT",
+                json!({"entity": {"S": "audit"}, "carried_from": {"S": "01J"}})
+            )
+        ));
     }
 
     #[test]
@@ -75,7 +91,10 @@ mod tests {
         assert!(!matches(&json!({"a": [{"anything-but": "y"}]}), &json!({"a": "y"})));
         assert!(matches(&json!({"a": [1, 2]}), &json!({"a": 2})));
         assert!(matches(&json!({"a": ["x"]}), &json!({"a": ["w", "x"]})));
-        assert!(!matches(&json!({"a": [{"numeric": [">", 1]}]}), &json!({"a": 2})), "unknown operators never match");
+        assert!(
+            !matches(&json!({"a": [{"numeric": [">", 1]}]}), &json!({"a": 2})),
+            "unknown operators never match"
+        );
         assert!(!matches(&json!({"a": ["x"]}), &json!({})));
     }
 }

@@ -20,8 +20,10 @@ pub struct StreamPipe {
     bus: String,
     region: String,
     spec: PipeSpec,
-    /// Open shards and where to read next.
-    iterators: HashMap<String, String>,
+    /// Each followed shard and the last sequence number delivered from it (`None`: nothing
+    /// yet, read from the shard's start). Positions, not iterators, are kept: DynamoDB Local
+    /// expires a held iterator when other tables are written.
+    positions: HashMap<String, Option<String>>,
     /// Shards read to their end.
     finished: Vec<String>,
 }
@@ -30,7 +32,12 @@ impl StreamPipe {
     /// Starts at the stream's current end, as a newly created pipe does.
     pub async fn start(sdk: &aws_config::SdkConfig, table: &str, bus: &str, spec: PipeSpec) -> Result<Self> {
         let dynamodb = aws_sdk_dynamodb::Client::new(sdk);
-        let described = dynamodb.describe_table().table_name(table).send().await.context("describing the table")?;
+        let described = dynamodb
+            .describe_table()
+            .table_name(table)
+            .send()
+            .await
+            .context("describing the table")?;
         let Some(stream_arn) = described.table().and_then(|t| t.latest_stream_arn()).map(str::to_owned) else {
             bail!("table {table} has no stream; its template definition must enable one");
         };
@@ -39,76 +46,125 @@ impl StreamPipe {
             events: aws_sdk_eventbridge::Client::new(sdk),
             stream_arn,
             bus: bus.to_owned(),
-            region: sdk.region().map(|r| r.to_string()).unwrap_or_else(|| "us-east-1".into()),
+            region: sdk
+                .region()
+                .map(|r| r.to_string())
+                .unwrap_or_else(|| "us-east-1".into()),
             spec,
-            iterators: HashMap::new(),
+            positions: HashMap::new(),
             finished: Vec::new(),
         };
-        pipe.discover_shards(ShardIteratorType::Latest).await?;
+        pipe.discover_shards().await?;
+        let shards: Vec<String> = pipe.positions.keys().cloned().collect();
+        for shard in shards {
+            while !pipe.read(&shard).await?.is_empty() {}
+        }
         Ok(pipe)
     }
 
-    async fn discover_shards(&mut self, position: ShardIteratorType) -> Result<()> {
-        let stream = self.streams.describe_stream().stream_arn(&self.stream_arn).send().await.context("describing the stream")?;
-        let shards = stream.stream_description().map(|d| d.shards().to_vec()).unwrap_or_default();
-        for shard in shards {
+    /// Follows every shard not yet known, from its start.
+    async fn discover_shards(&mut self) -> Result<()> {
+        let stream = self
+            .streams
+            .describe_stream()
+            .stream_arn(&self.stream_arn)
+            .send()
+            .await
+            .context("describing the stream")?;
+        for shard in stream
+            .stream_description()
+            .map(|d| d.shards().to_vec())
+            .unwrap_or_default()
+        {
             let Some(id) = shard.shard_id() else { continue };
-            if self.iterators.contains_key(id) || self.finished.iter().any(|f| f == id) {
-                continue;
-            }
-            let iterator = self
-                .streams
-                .get_shard_iterator()
-                .stream_arn(&self.stream_arn)
-                .shard_id(id)
-                .shard_iterator_type(position.clone())
-                .send()
-                .await
-                .context("getting a shard iterator")?;
-            if let Some(it) = iterator.shard_iterator() {
-                self.iterators.insert(id.to_owned(), it.to_owned());
+            if !self.positions.contains_key(id) && !self.finished.iter().any(|f| f == id) {
+                self.positions.insert(id.to_owned(), None);
             }
         }
         Ok(())
     }
 
+    /// The records of `shard` after its position, moving the position past them.
+    async fn read(&mut self, shard: &str) -> Result<Vec<Record>> {
+        let after = self.positions.get(shard).cloned().flatten();
+        let kind = if after.is_some() {
+            ShardIteratorType::AfterSequenceNumber
+        } else {
+            ShardIteratorType::TrimHorizon
+        };
+        let iterator = self
+            .streams
+            .get_shard_iterator()
+            .stream_arn(&self.stream_arn)
+            .shard_id(shard)
+            .shard_iterator_type(kind)
+            .set_sequence_number(after)
+            .send()
+            .await
+            .context("getting a shard iterator")?;
+        let Some(iterator) = iterator.shard_iterator() else {
+            return Ok(vec![]);
+        };
+        let out = self
+            .streams
+            .get_records()
+            .shard_iterator(iterator)
+            .send()
+            .await
+            .context("reading the stream")?;
+        let records = out.records().to_vec();
+        if let Some(last) = records
+            .last()
+            .and_then(|r| r.dynamodb())
+            .and_then(|d| d.sequence_number())
+        {
+            self.positions.insert(shard.to_owned(), Some(last.to_owned()));
+        } else if out.next_shard_iterator().is_none() {
+            self.positions.remove(shard);
+            self.finished.push(shard.to_owned());
+        }
+        Ok(records)
+    }
+
     /// Moves whatever the stream has now onto the bus; returns how many events were put.
     pub async fn poll_once(&mut self) -> Result<usize> {
-        // Shards that appear after start hold records written since: read them from the top.
-        self.discover_shards(ShardIteratorType::TrimHorizon).await?;
+        self.discover_shards().await?;
         let mut published = 0;
-        let shards: Vec<(String, String)> = self.iterators.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
-        for (shard, iterator) in shards {
-            let out = self.streams.get_records().shard_iterator(&iterator).send().await.context("reading the stream")?;
-            let mut entries = Vec::new();
-            for record in out.records() {
-                let json = self.record_json(record);
-                if self.spec.filter_patterns.is_empty() || self.spec.filter_patterns.iter().any(|p| pattern::matches(p, &json)) {
-                    entries.push(
-                        PutEventsRequestEntry::builder()
-                            .event_bus_name(&self.bus)
-                            .source(&self.spec.source)
-                            .detail_type(&self.spec.detail_type)
-                            .detail(json.to_string())
-                            .build(),
+        let shards: Vec<String> = self.positions.keys().cloned().collect();
+        for shard in shards {
+            let records = self.read(&shard).await?;
+            let entries: Vec<PutEventsRequestEntry> = records
+                .iter()
+                .map(|r| self.record_json(r))
+                .filter(|json| {
+                    self.spec.filter_patterns.is_empty()
+                        || self.spec.filter_patterns.iter().any(|p| pattern::matches(p, json))
+                })
+                .map(|json| {
+                    PutEventsRequestEntry::builder()
+                        .event_bus_name(&self.bus)
+                        .source(&self.spec.source)
+                        .detail_type(&self.spec.detail_type)
+                        .detail(json.to_string())
+                        .build()
+                })
+                .collect();
+            for chunk in entries.chunks(10) {
+                let result = self
+                    .events
+                    .put_events()
+                    .set_entries(Some(chunk.to_vec()))
+                    .send()
+                    .await
+                    .context("putting events")?;
+                if result.failed_entry_count() > 0 {
+                    bail!(
+                        "the bus refused {} of {} events",
+                        result.failed_entry_count(),
+                        chunk.len()
                     );
                 }
-            }
-            for chunk in entries.chunks(10) {
-                let result = self.events.put_events().set_entries(Some(chunk.to_vec())).send().await.context("putting events")?;
-                if result.failed_entry_count() > 0 {
-                    bail!("the bus refused {} of {} events", result.failed_entry_count(), chunk.len());
-                }
                 published += chunk.len();
-            }
-            match out.next_shard_iterator() {
-                Some(next) => {
-                    self.iterators.insert(shard, next.to_owned());
-                }
-                None => {
-                    self.iterators.remove(&shard);
-                    self.finished.push(shard);
-                }
             }
         }
         Ok(published)
@@ -171,7 +227,8 @@ fn image(attributes: &HashMap<String, AttributeValue>) -> Value {
 
 /// DynamoDB's JSON wire form of one attribute value.
 fn attribute(value: &AttributeValue) -> Value {
-    let b64 = |b: &aws_sdk_dynamodbstreams::primitives::Blob| base64::engine::general_purpose::STANDARD.encode(b.as_ref());
+    let b64 =
+        |b: &aws_sdk_dynamodbstreams::primitives::Blob| base64::engine::general_purpose::STANDARD.encode(b.as_ref());
     match value {
         AttributeValue::S(s) => json!({ "S": s }),
         AttributeValue::N(n) => json!({ "N": n }),
@@ -195,8 +252,14 @@ mod tests {
     fn attributes_take_the_wire_form() {
         let v = AttributeValue::M(HashMap::from([
             ("n".to_owned(), AttributeValue::N("1".into())),
-            ("l".to_owned(), AttributeValue::L(vec![AttributeValue::S("x".into()), AttributeValue::Null(true)])),
+            (
+                "l".to_owned(),
+                AttributeValue::L(vec![AttributeValue::S("x".into()), AttributeValue::Null(true)]),
+            ),
         ]));
-        assert_eq!(attribute(&v), json!({"M": {"n": {"N": "1"}, "l": {"L": [{"S": "x"}, {"NULL": true}]}}}));
+        assert_eq!(
+            attribute(&v),
+            json!({"M": {"n": {"N": "1"}, "l": {"L": [{"S": "x"}, {"NULL": true}]}}})
+        );
     }
 }

@@ -6,7 +6,8 @@ use std::collections::BTreeSet;
 use anyhow::Result;
 use shared::desk::{NewAgent, NewTicket, TicketDesk};
 use shared::domain::{
-    Channel, Clock, DepartmentId, EmailAddress, Principal, Priority, RequesterDetails, Role, Seniority, SupportLevel, Tag,
+    Channel, Clock, DepartmentId, EmailAddress, Principal, Priority, RequesterDetails, Role, Seniority, SupportLevel,
+    Tag,
 };
 use shared::ports::{ContactStore, TeamStore, TicketStore};
 
@@ -19,10 +20,17 @@ where
     if desk.get_department(&support).await.is_ok() {
         return Ok(false);
     }
-    let admin = Principal { subject: "seed".into(), email: None, role: Role::Admin, departments: BTreeSet::new() };
+    let admin = Principal {
+        subject: "seed".into(),
+        email: None,
+        role: Role::Admin,
+        departments: BTreeSet::new(),
+    };
     let billing = DepartmentId::parse("billing")?;
-    desk.create_department(&admin, support.clone(), "Customer Support".into(), None).await?;
-    desk.create_department(&admin, billing.clone(), "Billing".into(), None).await?;
+    desk.create_department(&admin, support.clone(), "Customer Support".into(), None)
+        .await?;
+    desk.create_department(&admin, billing.clone(), "Billing".into(), None)
+        .await?;
     let people = [
         ("ann@example.com", "Ann Agent", Role::Agent, &support),
         ("bob@example.com", "Bob Billing", Role::Agent, &billing),
@@ -45,10 +53,34 @@ where
         agents.push(agent);
     }
     let tickets = [
-        ("Cannot log in after password reset", "jana.novak@example.cz", &support, Priority::High, "login"),
-        ("Invoice shows the wrong VAT number", "peter.kovacs@example.hu", &billing, Priority::Normal, "invoice"),
-        ("Refund for a double charge", "aisyah@example.my", &billing, Priority::Urgent, "refund"),
-        ("How do I export my data?", "sam@example.com", &support, Priority::Low, "how-to"),
+        (
+            "Cannot log in after password reset",
+            "jana.novak@example.cz",
+            &support,
+            Priority::High,
+            "login",
+        ),
+        (
+            "Invoice shows the wrong VAT number",
+            "peter.kovacs@example.hu",
+            &billing,
+            Priority::Normal,
+            "invoice",
+        ),
+        (
+            "Refund for a double charge",
+            "aisyah@example.my",
+            &billing,
+            Priority::Urgent,
+            "refund",
+        ),
+        (
+            "How do I export my data?",
+            "sam@example.com",
+            &support,
+            Priority::Low,
+            "how-to",
+        ),
     ];
     for (subject, email, department, priority, tag) in tickets {
         desk.create_ticket(

@@ -40,7 +40,9 @@ impl Template {
         if actual != kind {
             bail!("{logical_id} is a {actual}, expected {kind}");
         }
-        resource.get("Properties").ok_or_else(|| anyhow!("{logical_id} has no Properties"))
+        resource
+            .get("Properties")
+            .ok_or_else(|| anyhow!("{logical_id} has no Properties"))
     }
 
     pub fn table(&self, logical_id: &str) -> Result<TableSpec> {
@@ -71,7 +73,12 @@ impl Template {
             .get("StreamSpecification")
             .map(|s| text(s, "StreamViewType"))
             .transpose()?;
-        Ok(TableSpec { attributes, key_schema: table_keys, indexes, stream_view })
+        Ok(TableSpec {
+            attributes,
+            key_schema: table_keys,
+            indexes,
+            stream_view,
+        })
     }
 
     pub fn pipe(&self, logical_id: &str) -> Result<PipeSpec> {
@@ -94,20 +101,32 @@ impl Template {
             .get("TargetParameters")
             .and_then(|t| t.get("EventBridgeEventBusParameters"))
             .ok_or_else(|| anyhow!("{logical_id} has no EventBridgeEventBusParameters"))?;
-        Ok(PipeSpec { filter_patterns: patterns, source: text(target, "Source")?, detail_type: text(target, "DetailType")? })
+        Ok(PipeSpec {
+            filter_patterns: patterns,
+            source: text(target, "Source")?,
+            detail_type: text(target, "DetailType")?,
+        })
     }
 }
 
 fn list<'a>(v: &'a Value, key: &str) -> Result<&'a Vec<Value>> {
-    v.get(key).and_then(Value::as_sequence).ok_or_else(|| anyhow!("{key} must be a literal list"))
+    v.get(key)
+        .and_then(Value::as_sequence)
+        .ok_or_else(|| anyhow!("{key} must be a literal list"))
 }
 
 fn text(v: &Value, key: &str) -> Result<String> {
-    v.get(key).and_then(Value::as_str).map(str::to_owned).ok_or_else(|| anyhow!("{key} must be a literal string"))
+    v.get(key)
+        .and_then(Value::as_str)
+        .map(str::to_owned)
+        .ok_or_else(|| anyhow!("{key} must be a literal string"))
 }
 
 fn key_schema(v: &Value) -> Result<Vec<(String, String)>> {
-    list(v, "KeySchema")?.iter().map(|k| Ok((text(k, "AttributeName")?, text(k, "KeyType")?))).collect()
+    list(v, "KeySchema")?
+        .iter()
+        .map(|k| Ok((text(k, "AttributeName")?, text(k, "KeyType")?)))
+        .collect()
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -132,13 +151,24 @@ impl TableSpec {
         let keys = |schema: &[(String, String)]| -> Result<Vec<KeySchemaElement>> {
             schema
                 .iter()
-                .map(|(a, t)| Ok(KeySchemaElement::builder().attribute_name(a).key_type(KeyType::from(t.as_str())).build()?))
+                .map(|(a, t)| {
+                    Ok(KeySchemaElement::builder()
+                        .attribute_name(a)
+                        .key_type(KeyType::from(t.as_str()))
+                        .build()?)
+                })
                 .collect()
         };
-        let mut request = client.create_table().table_name(name).billing_mode(BillingMode::PayPerRequest);
+        let mut request = client
+            .create_table()
+            .table_name(name)
+            .billing_mode(BillingMode::PayPerRequest);
         for (a, t) in &self.attributes {
             request = request.attribute_definitions(
-                AttributeDefinition::builder().attribute_name(a).attribute_type(ScalarAttributeType::from(t.as_str())).build()?,
+                AttributeDefinition::builder()
+                    .attribute_name(a)
+                    .attribute_type(ScalarAttributeType::from(t.as_str()))
+                    .build()?,
             );
         }
         request = request.set_key_schema(Some(keys(&self.key_schema)?));
@@ -147,13 +177,20 @@ impl TableSpec {
                 GlobalSecondaryIndex::builder()
                     .index_name(&ix.name)
                     .set_key_schema(Some(keys(&ix.key_schema)?))
-                    .projection(Projection::builder().projection_type(ProjectionType::from(ix.projection.as_str())).build())
+                    .projection(
+                        Projection::builder()
+                            .projection_type(ProjectionType::from(ix.projection.as_str()))
+                            .build(),
+                    )
                     .build()?,
             );
         }
         if let Some(view) = &self.stream_view {
             request = request.stream_specification(
-                StreamSpecification::builder().stream_enabled(true).stream_view_type(StreamViewType::from(view.as_str())).build()?,
+                StreamSpecification::builder()
+                    .stream_enabled(true)
+                    .stream_view_type(StreamViewType::from(view.as_str()))
+                    .build()?,
             );
         }
         match request.send().await {
@@ -180,9 +217,26 @@ mod tests {
     fn the_workspace_template_defines_the_table_and_pipe() {
         let t = Template::load_default().unwrap();
         let table = t.table("TicketsTable").unwrap();
-        assert_eq!(table.key_schema, [("pk".to_owned(), "HASH".to_owned()), ("sk".to_owned(), "RANGE".to_owned())]);
+        assert_eq!(
+            table.key_schema,
+            [
+                ("pk".to_owned(), "HASH".to_owned()),
+                ("sk".to_owned(), "RANGE".to_owned())
+            ]
+        );
         let names: Vec<_> = table.indexes.iter().map(|i| i.name.as_str()).collect();
-        assert_eq!(names, ["byStatus", "byDepartment", "byAssignee", "byRequester", "byMonth", "byUrgency", "byDue"]);
+        assert_eq!(
+            names,
+            [
+                "byStatus",
+                "byDepartment",
+                "byAssignee",
+                "byRequester",
+                "byMonth",
+                "byUrgency",
+                "byDue"
+            ]
+        );
         assert_eq!(table.stream_view.as_deref(), Some("NEW_IMAGE"));
         let pipe = t.pipe("TicketEventsPipe").unwrap();
         assert_eq!(pipe.source, "lambdesk.tickets");

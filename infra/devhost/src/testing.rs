@@ -31,7 +31,12 @@ pub async fn local_sdk() -> SdkConfig {
 pub async fn fresh_table(sdk: &SdkConfig) -> String {
     let name = unique("t");
     let template = Template::load_default().expect("template.yaml");
-    template.table(local::TABLE).expect("table in template").create(&aws_sdk_dynamodb::Client::new(sdk), &name).await.expect("create table");
+    template
+        .table(local::TABLE)
+        .expect("table in template")
+        .create(&aws_sdk_dynamodb::Client::new(sdk), &name)
+        .await
+        .expect("create table");
     name
 }
 
@@ -53,29 +58,46 @@ impl TestHost {
         let sdk = local_sdk().await;
         let table = unique("t");
         let bus = unique("bus");
-        local::provision(&sdk, &Template::load_default().expect("template"), &table, &bus).await.expect("provision");
+        local::provision(&sdk, &Template::load_default().expect("template"), &table, &bus)
+            .await
+            .expect("provision");
         let key = test_key();
         let gateway = Arc::new(Gateway {
             tickets: tickets_api::Deps {
-                desk: TicketDesk::new(DynamoStore::new(aws_sdk_dynamodb::Client::new(&sdk), &table), SystemClock),
+                desk: TicketDesk::new(
+                    DynamoStore::new(aws_sdk_dynamodb::Client::new(&sdk), &table),
+                    SystemClock,
+                ),
             },
             key: key.clone(),
         });
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let url = format!("http://{}", listener.local_addr().expect("address"));
         tokio::spawn(async move { axum::serve(listener, router(gateway)).await });
-        Self { url, sdk, table, bus, key }
+        Self {
+            url,
+            sdk,
+            table,
+            bus,
+            key,
+        }
     }
 
     pub fn token(&self, role: &str, email: &str, departments: &[&str]) -> String {
         let departments: Vec<String> = departments.iter().map(|d| (*d).to_owned()).collect();
-        dev_auth::sign(&self.key, &DevClaims::new(role, email, &departments, chrono::Duration::hours(1))).expect("sign")
+        dev_auth::sign(
+            &self.key,
+            &DevClaims::new(role, email, &departments, chrono::Duration::hours(1)),
+        )
+        .expect("sign")
     }
 
     /// The stream-to-bus pipe for this host's table, starting at the stream's end; tests poll
     /// it when they want events moved.
     pub async fn pipe(&self) -> StreamPipe {
         let spec = Template::load_default().expect("template").pipe(PIPE).expect("pipe");
-        StreamPipe::start(&self.sdk, &self.table, &self.bus, spec).await.expect("pipe")
+        StreamPipe::start(&self.sdk, &self.table, &self.bus, spec)
+            .await
+            .expect("pipe")
     }
 }

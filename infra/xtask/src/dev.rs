@@ -31,10 +31,7 @@ pub async fn run(workspace: &Workspace, args: &DevArgs) -> Result<()> {
     // Checked up front: finding out after the stack has started and devhost has compiled
     // wastes a minute.
     if !stack::port_is_free(args.port) {
-        bail!(
-            "port {} is already in use; pick another with --port",
-            args.port
-        );
+        bail!("port {} is already in use; pick another with --port", args.port);
     }
     let storage = stack::storage_for(args.data_dir.as_deref())?;
     let tools = tools::ensure(workspace).await?;
@@ -54,15 +51,7 @@ pub async fn run(workspace: &Workspace, args: &DevArgs) -> Result<()> {
     let mut command = Command::new(cargo_program());
     command
         .current_dir(workspace.root())
-        .args([
-            "run",
-            "--quiet",
-            "--package",
-            "devhost",
-            "--",
-            "serve",
-            "--port",
-        ])
+        .args(["run", "--quiet", "--package", "devhost", "--", "serve", "--port"])
         .arg(args.port.to_string())
         .envs(stack.env())
         .env("PATH", workspace.path_with_venv()?);
@@ -88,10 +77,7 @@ fn print_banner(port: u16, stack: &Stack) {
     println!("Lambdesk is starting (devhost compiles first, then listens):");
     println!("  API       http://127.0.0.1:{port}");
     println!("  DynamoDB  {}", stack.dynamodb().url);
-    println!(
-        "  moto      {}  (SES v2, SQS, EventBridge, S3)",
-        stack.moto().url
-    );
+    println!("  moto      {}  (SES v2, SQS, EventBridge, S3)", stack.moto().url);
     println!("  token     TOKEN=$(cargo xtask token --role admin --email you@example.com)");
     println!("            and send it as the header  Authorization: Bearer $TOKEN");
     println!("Ctrl-C stops everything started here.");

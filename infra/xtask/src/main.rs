@@ -73,14 +73,7 @@ enum Finished {
 
 fn run(cli: Cli) -> Result<Finished> {
     let workspace = Workspace::locate()?;
-    if let Task::Token(args) = &cli.command {
-        token::run(&workspace, args)?;
-        return Ok(Finished::Done);
-    }
-
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?;
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     runtime.block_on(async {
         let mut signals = ShutdownSignals::install()?;
         // When a signal wins, the task's future is dropped right here, and with it every child

@@ -123,10 +123,7 @@ pub async fn run(name: &str, command: &mut Command) -> Result<()> {
     let mut child = GroupChild::spawn(name, command)?;
     let status = child.wait().await?;
     if !status.success() {
-        bail!(
-            "{name} failed: `{}` exited with {status}",
-            describe(command)
-        );
+        bail!("{name} failed: `{}` exited with {status}", describe(command));
     }
     Ok(())
 }
@@ -199,9 +196,7 @@ mod tests {
     async fn a_failing_command_is_an_error_naming_it() {
         let error = run("false", &mut Command::new("false")).await.unwrap_err();
         assert!(
-            error
-                .to_string()
-                .starts_with("false failed: `false` exited with"),
+            error.to_string().starts_with("false failed: `false` exited with"),
             "{error}"
         );
         run("true", &mut Command::new("true")).await.unwrap();

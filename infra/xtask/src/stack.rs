@@ -105,19 +105,14 @@ pub struct Stack {
 }
 
 impl Stack {
-    pub async fn start(
-        workspace: &Workspace,
-        tools: &Tools,
-        options: &StackOptions,
-    ) -> Result<Stack> {
+    pub async fn start(workspace: &Workspace, tools: &Tools, options: &StackOptions) -> Result<Stack> {
         let reused_dynamodb = reusable_endpoint(&[DYNAMODB_VAR], "DynamoDB Local").await?;
         let reused_moto = reusable_endpoint(&MOTO_REUSE_VARS, "moto").await?;
         if reused_dynamodb.is_none() {
             tools::require_java()?;
         }
         let logs_dir = workspace.logs_dir();
-        std::fs::create_dir_all(&logs_dir)
-            .with_context(|| format!("cannot create {}", logs_dir.display()))?;
+        std::fs::create_dir_all(&logs_dir).with_context(|| format!("cannot create {}", logs_dir.display()))?;
 
         // Pick both ports before starting either server, holding each until its server is
         // about to bind, so the two can never be handed the same free port.
@@ -184,22 +179,25 @@ impl Stack {
     }
 
     fn report(&self, storage: &DynamoDbStorage, logs_dir: &Path, label: &str) {
-        let storage = match storage {
-            DynamoDbStorage::InMemory => "in memory".to_owned(),
-            DynamoDbStorage::Dir(dir) => format!("data in {}", dir.display()),
+        let storage_detail = match storage {
+            DynamoDbStorage::InMemory => "in memory, ".to_owned(),
+            DynamoDbStorage::Dir(dir) => format!("data in {}, ", dir.display()),
         };
         let describe = |endpoint: &Endpoint, detail: &str, log: &str| match endpoint.origin {
-            Origin::Started => format!(
-                "started, {detail}log {}",
-                log_path(logs_dir, label, log).display()
-            ),
+            Origin::Started => format!("started, {detail}log {}", log_path(logs_dir, label, log).display()),
             Origin::Reused(var) => format!("reused from {var}"),
         };
         eprintln!(
             "    DynamoDB Local {} ({})",
             self.dynamodb.url,
-            describe(&self.dynamodb, &format!("{storage}, "), DYNAMODB_LOG)
+            describe(&self.dynamodb, &storage_detail, DYNAMODB_LOG)
         );
+        if let (DynamoDbStorage::Dir(dir), Origin::Reused(var)) = (storage, &self.dynamodb.origin) {
+            eprintln!(
+                "    note: --data-dir {} is unused: DynamoDB Local is reused from {var}",
+                dir.display()
+            );
+        }
         eprintln!(
             "    moto           {} ({})",
             self.moto.url,
@@ -254,12 +252,7 @@ impl Plan {
     }
 }
 
-fn dynamodb_local_command(
-    workspace: &Workspace,
-    tools: &Tools,
-    storage: &DynamoDbStorage,
-    port: u16,
-) -> Command {
+fn dynamodb_local_command(workspace: &Workspace, tools: &Tools, storage: &DynamoDbStorage, port: u16) -> Command {
     let mut command = Command::new("java");
     command
         .arg(format!(
@@ -328,14 +321,10 @@ pub fn stack_env(
 /// nothing behind it is an error rather than a silent fallback: the caller asked for that
 /// server, and quietly starting another one would hide the mistake.
 async fn reusable_endpoint(vars: &[&'static str], what: &str) -> Result<Option<Endpoint>> {
-    let Some((var, url)) = vars
-        .iter()
-        .find_map(|&var| non_empty_var(var).map(|url| (var, url)))
-    else {
+    let Some((var, url)) = vars.iter().find_map(|&var| non_empty_var(var).map(|url| (var, url))) else {
         return Ok(None);
     };
-    let (host, port) =
-        host_and_port(&url).with_context(|| format!("{var}={url} is not an http(s) URL"))?;
+    let (host, port) = host_and_port(&url).with_context(|| format!("{var}={url} is not an http(s) URL"))?;
     if !answers_http(&host, port).await {
         bail!(
             "{var}={url} is set but nothing answers there; start {what} at that address or unset {var} to let xtask start one"
@@ -413,8 +402,7 @@ struct Launch {
 impl Launch {
     /// Starts `command` with stdout and stderr in `log`, which startup errors quote from.
     fn spawn(name: &str, mut command: Command, port: u16, log: PathBuf) -> Result<Self> {
-        let file =
-            File::create(&log).with_context(|| format!("cannot create {}", log.display()))?;
+        let file = File::create(&log).with_context(|| format!("cannot create {}", log.display()))?;
         command.stdout(file.try_clone()?).stderr(file);
         let child = GroupChild::spawn(name, &mut command)?;
         Ok(Self { child, port, log })
@@ -486,9 +474,7 @@ pub async fn run(workspace: &Workspace, args: &StackArgs) -> Result<()> {
     for (var, value) in stack.env() {
         println!("export {var}={}", shell_quote(value));
     }
-    eprintln!(
-        "==> the stack is running; paste the exports above into another shell. Ctrl-C stops it."
-    );
+    eprintln!("==> the stack is running; paste the exports above into another shell. Ctrl-C stops it.");
     Err(stack.watch().await)
 }
 
@@ -537,10 +523,7 @@ mod tests {
     fn a_started_stack_sets_every_endpoint_and_sdk_defaults() {
         let env = stack_env(&started(8000), &started(5000), |_| None);
         assert_eq!(env["AWS_ENDPOINT_URL_DYNAMODB"], "http://127.0.0.1:8000");
-        assert_eq!(
-            env["AWS_ENDPOINT_URL_DYNAMODB_STREAMS"],
-            "http://127.0.0.1:8000"
-        );
+        assert_eq!(env["AWS_ENDPOINT_URL_DYNAMODB_STREAMS"], "http://127.0.0.1:8000");
         for var in MOTO_VARS {
             assert_eq!(env[var], "http://127.0.0.1:5000", "{var}");
         }
@@ -576,20 +559,14 @@ mod tests {
         let moto = reused("http://localhost:4566", "AWS_ENDPOINT_URL_SQS");
         let env = stack_env(&dynamodb, &moto, current);
         assert_eq!(env["AWS_ENDPOINT_URL_DYNAMODB"], "http://localhost:8000");
-        assert_eq!(
-            env["AWS_ENDPOINT_URL_DYNAMODB_STREAMS"],
-            "http://localhost:8001"
-        );
+        assert_eq!(env["AWS_ENDPOINT_URL_DYNAMODB_STREAMS"], "http://localhost:8001");
         assert_eq!(env["AWS_ENDPOINT_URL"], "http://localhost:4566");
         assert_eq!(env["AWS_ENDPOINT_URL_SESV2"], "http://localhost:4566");
     }
 
     #[test]
     fn urls_split_into_host_and_port() {
-        assert_eq!(
-            host_and_port("http://127.0.0.1:8000"),
-            Some(("127.0.0.1".into(), 8000))
-        );
+        assert_eq!(host_and_port("http://127.0.0.1:8000"), Some(("127.0.0.1".into(), 8000)));
         assert_eq!(
             host_and_port("http://localhost:4566/"),
             Some(("localhost".into(), 4566))
@@ -599,10 +576,7 @@ mod tests {
             host_and_port("https://example.com/x"),
             Some(("example.com".into(), 443))
         );
-        assert_eq!(
-            host_and_port("http://[::1]:5000"),
-            Some(("::1".into(), 5000))
-        );
+        assert_eq!(host_and_port("http://[::1]:5000"), Some(("::1".into(), 5000)));
         assert_eq!(host_and_port("http://[::1]"), Some(("::1".into(), 80)));
         assert_eq!(host_and_port("localhost:8000"), None);
         assert_eq!(host_and_port("http://host:port"), None);
@@ -611,10 +585,7 @@ mod tests {
 
     #[test]
     fn shell_quoting_leaves_urls_alone() {
-        assert_eq!(
-            shell_quote("http://127.0.0.1:8000"),
-            "http://127.0.0.1:8000"
-        );
+        assert_eq!(shell_quote("http://127.0.0.1:8000"), "http://127.0.0.1:8000");
         assert_eq!(shell_quote("a b"), "'a b'");
         assert_eq!(shell_quote("it's"), r"'it'\''s'");
         assert_eq!(shell_quote(""), "''");
@@ -624,10 +595,7 @@ mod tests {
     fn any_free_ports_never_repeat_while_held() {
         let first = reserve_port(DYNAMODB_CONVENTIONAL_PORT, Ports::AnyFree).unwrap();
         let second = reserve_port(MOTO_CONVENTIONAL_PORT, Ports::AnyFree).unwrap();
-        assert_ne!(
-            first.local_addr().unwrap().port(),
-            second.local_addr().unwrap().port()
-        );
+        assert_ne!(first.local_addr().unwrap().port(), second.local_addr().unwrap().port());
     }
 
     #[test]
@@ -647,17 +615,10 @@ mod tests {
             let (mut socket, _) = http.accept().await.unwrap();
             let mut request = [0u8; 16];
             let _ = socket.read(&mut request).await;
-            socket
-                .write_all(b"HTTP/1.1 400 Bad Request\r\n\r\n")
-                .await
-                .unwrap();
+            socket.write_all(b"HTTP/1.1 400 Bad Request\r\n\r\n").await.unwrap();
         });
         assert!(answers_http(HOST, http_port).await);
-        let closed = TcpListener::bind((HOST, 0))
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
+        let closed = TcpListener::bind((HOST, 0)).unwrap().local_addr().unwrap().port();
         assert!(!answers_http(HOST, closed).await);
     }
 

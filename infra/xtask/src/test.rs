@@ -65,14 +65,7 @@ async fn run_steps(workspace: &Workspace, args: &TestArgs, steps: &mut Steps) ->
             process::run(
                 "cargo clippy",
                 cargo()
-                    .args([
-                        "clippy",
-                        "--workspace",
-                        "--all-targets",
-                        "--",
-                        "-D",
-                        "warnings",
-                    ])
+                    .args(["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"])
                     .envs(stack.env()),
             ),
         )
@@ -132,11 +125,7 @@ struct Steps {
 }
 
 impl Steps {
-    async fn run<T>(
-        &mut self,
-        name: &'static str,
-        step: impl Future<Output = Result<T>>,
-    ) -> Result<T> {
+    async fn run<T>(&mut self, name: &'static str, step: impl Future<Output = Result<T>>) -> Result<T> {
         eprintln!("==> {name}");
         let start = Instant::now();
         self.started.get_or_insert(start);
@@ -146,10 +135,7 @@ impl Steps {
     }
 
     fn summary(&self, error: Option<&anyhow::Error>) -> String {
-        let total = self
-            .started
-            .map(|start| start.elapsed())
-            .unwrap_or_default();
+        let total = self.started.map(|start| start.elapsed()).unwrap_or_default();
         let steps: Vec<String> = self
             .done
             .iter()
@@ -187,18 +173,9 @@ mod tests {
             })
             .await;
         let summary = steps.summary(failed.as_ref().err());
-        assert!(
-            summary.starts_with("==> xtask test: FAILED in "),
-            "{summary}"
-        );
-        assert!(
-            summary.contains("fmt ok 0.0s, clippy FAILED 0.0s"),
-            "{summary}"
-        );
-        assert!(
-            summary.ends_with("error: cargo clippy exited with 101"),
-            "{summary}"
-        );
+        assert!(summary.starts_with("==> xtask test: FAILED in "), "{summary}");
+        assert!(summary.contains("fmt ok 0.0s, clippy FAILED 0.0s"), "{summary}");
+        assert!(summary.ends_with("error: cargo clippy exited with 101"), "{summary}");
     }
 
     #[tokio::test]

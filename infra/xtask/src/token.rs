@@ -66,17 +66,12 @@ fn checked_email(email: &str) -> Result<&str> {
     let email = email.trim();
     let well_formed = match email.split_once('@') {
         Some((local, domain)) => {
-            !local.is_empty()
-                && !domain.is_empty()
-                && !domain.contains('@')
-                && !email.chars().any(char::is_whitespace)
+            !local.is_empty() && !domain.is_empty() && !domain.contains('@') && !email.chars().any(char::is_whitespace)
         }
         None => false,
     };
     if !well_formed {
-        bail!(
-            "--email {email:?} is not an email address (expected something like you@example.com)"
-        );
+        bail!("--email {email:?} is not an email address (expected something like you@example.com)");
     }
     Ok(email)
 }
@@ -106,8 +101,7 @@ mod tests {
     }
 
     fn parse(args: &[&str]) -> Result<TokenArgs, clap::Error> {
-        Cli::try_parse_from(std::iter::once("token").chain(args.iter().copied()))
-            .map(|cli| cli.token)
+        Cli::try_parse_from(std::iter::once("token").chain(args.iter().copied())).map(|cli| cli.token)
     }
 
     #[test]
@@ -141,32 +135,13 @@ mod tests {
 
     #[test]
     fn ttl_must_be_positive() {
-        assert!(
-            parse(&[
-                "--role",
-                "admin",
-                "--email",
-                "a@example.com",
-                "--ttl-hours",
-                "0"
-            ])
-            .is_err()
-        );
+        assert!(parse(&["--role", "admin", "--email", "a@example.com", "--ttl-hours", "0"]).is_err());
     }
 
     #[test]
     fn emails_need_one_at_and_no_spaces() {
-        assert_eq!(
-            checked_email(" ann@example.com ").unwrap(),
-            "ann@example.com"
-        );
-        for bad in [
-            "ann",
-            "@example.com",
-            "ann@",
-            "a@b@c",
-            "ann smith@example.com",
-        ] {
+        assert_eq!(checked_email(" ann@example.com ").unwrap(), "ann@example.com");
+        for bad in ["ann", "@example.com", "ann@", "a@b@c", "ann smith@example.com"] {
             assert!(checked_email(bad).is_err(), "{bad} should be rejected");
         }
     }
@@ -174,9 +149,6 @@ mod tests {
     #[test]
     fn empty_departments_are_rejected() {
         assert!(checked_departments(&[" ".to_owned()]).is_err());
-        assert_eq!(
-            checked_departments(&[" billing ".to_owned()]).unwrap(),
-            ["billing"]
-        );
+        assert_eq!(checked_departments(&[" billing ".to_owned()]).unwrap(), ["billing"]);
     }
 }

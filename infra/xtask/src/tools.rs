@@ -172,18 +172,11 @@ async fn ensure_python_tools(workspace: &Workspace) -> Result<PathBuf> {
     process::run(
         "pip install",
         Command::new(&python)
-            .args([
-                "-m",
-                "pip",
-                "install",
-                "--quiet",
-                "--disable-pip-version-check",
-            ])
+            .args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check"])
             .args(PYTHON_PINS),
     )
     .await?;
-    std::fs::write(&stamp_path, wanted)
-        .with_context(|| format!("cannot write {}", stamp_path.display()))?;
+    std::fs::write(&stamp_path, wanted).with_context(|| format!("cannot write {}", stamp_path.display()))?;
     Ok(venv_bin)
 }
 
@@ -252,15 +245,9 @@ mod tests {
     fn java_versions_parse_in_both_numbering_schemes() {
         let modern = "openjdk version \"17.0.15\" 2025-04-15\nOpenJDK Runtime Environment";
         assert_eq!(java_major_version(modern), Some(17));
-        assert_eq!(
-            java_major_version("openjdk version \"21\" 2023-09-19"),
-            Some(21)
-        );
+        assert_eq!(java_major_version("openjdk version \"21\" 2023-09-19"), Some(21));
         assert_eq!(java_major_version("java version \"1.8.0_392\""), Some(8));
-        assert_eq!(
-            java_major_version("openjdk version \"22-ea\" 2024-03-19"),
-            Some(22)
-        );
+        assert_eq!(java_major_version("openjdk version \"22-ea\" 2024-03-19"), Some(22));
         assert_eq!(java_major_version("command not found"), None);
     }
 
@@ -292,11 +279,7 @@ mod tests {
         }
         std::fs::create_dir_all(dir.join("lib/unrelated")).unwrap();
         let found = find_dynamodb_local(&dir).unwrap();
-        assert!(
-            found
-                .jar
-                .ends_with("lib/dynamodb_local_2026-05-28/DynamoDBLocal.jar")
-        );
+        assert!(found.jar.ends_with("lib/dynamodb_local_2026-05-28/DynamoDBLocal.jar"));
         assert!(
             found
                 .native_lib_dir
@@ -311,11 +294,7 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("xtask-npm-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         assert_eq!(installed_npm_version(&dir), None);
-        std::fs::write(
-            dir.join("package.json"),
-            r#"{"name":"x","version":"11.1.0"}"#,
-        )
-        .unwrap();
+        std::fs::write(dir.join("package.json"), r#"{"name":"x","version":"11.1.0"}"#).unwrap();
         assert_eq!(installed_npm_version(&dir).as_deref(), Some("11.1.0"));
         std::fs::remove_dir_all(&dir).unwrap();
     }

@@ -16,12 +16,10 @@ impl Workspace {
     /// directory so `cargo xtask` behaves the same from any sub-folder.
     pub fn locate() -> Result<Self> {
         let manifest_dir = Path::new(env!("CARGO_MANIFEST_DIR"));
-        let root = manifest_dir.join("../..").canonicalize().with_context(|| {
-            format!(
-                "cannot find the workspace root above {}",
-                manifest_dir.display()
-            )
-        })?;
+        let root = manifest_dir
+            .join("../..")
+            .canonicalize()
+            .with_context(|| format!("cannot find the workspace root above {}", manifest_dir.display()))?;
         Ok(Self { root })
     }
 
@@ -77,7 +75,5 @@ pub fn cargo_program() -> OsString {
 
 /// An environment variable's value, treating set-but-empty as unset.
 pub fn non_empty_var(name: &str) -> Option<String> {
-    std::env::var(name)
-        .ok()
-        .filter(|value| !value.trim().is_empty())
+    std::env::var(name).ok().filter(|value| !value.trim().is_empty())
 }

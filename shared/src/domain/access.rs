@@ -49,7 +49,10 @@ impl Principal {
         if self.may_work_in(ticket.department.as_ref()) {
             return Ok(());
         }
-        Err(DomainError::forbidden(format!("{} is not in one of your departments", ticket.number)))
+        Err(DomainError::forbidden(format!(
+            "{} is not in one of your departments",
+            ticket.number
+        )))
     }
 
     pub fn actor(&self) -> Actor {
@@ -87,7 +90,10 @@ mod tests {
     fn agents_see_only_their_departments() {
         let mut ticket = sample_ticket();
         let agent = principal(Role::Agent, &["billing"]);
-        assert!(agent.check_ticket(&ticket).is_err(), "unrouted tickets are for managers");
+        assert!(
+            agent.check_ticket(&ticket).is_err(),
+            "unrouted tickets are for managers"
+        );
         ticket.department = Some(DepartmentId::parse("billing").unwrap());
         assert!(agent.check_ticket(&ticket).is_ok());
         ticket.department = Some(DepartmentId::parse("sales").unwrap());

@@ -47,10 +47,17 @@ impl EventType {
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Actor {
     /// A signed-in agent, manager or admin; `subject` is the token's `sub`.
-    Agent { subject: String, role: Role },
-    Customer { contact_id: String },
+    Agent {
+        subject: String,
+        role: Role,
+    },
+    Customer {
+        contact_id: String,
+    },
     /// Lambdesk itself; `cause` names what (a rule, the SLA sweep, ...).
-    System { cause: String },
+    System {
+        cause: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

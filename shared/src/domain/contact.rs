@@ -23,7 +23,10 @@ impl EmailAddress {
             return Err(invalid("must be at most 254 characters"));
         }
         // Control characters and whitespace would let a value break out of a mail header.
-        if text.chars().any(|c| c.is_control() || c.is_whitespace() || matches!(c, '<' | '>' | ',' | ';' | '"')) {
+        if text
+            .chars()
+            .any(|c| c.is_control() || c.is_whitespace() || matches!(c, '<' | '>' | ',' | ';' | '"'))
+        {
             return Err(invalid("must not contain spaces, control characters or <>,;\""));
         }
         let (local, domain) = text.rsplit_once('@').ok_or_else(|| invalid("must contain @"))?;
@@ -91,7 +94,10 @@ impl PhoneNumber {
             .strip_prefix('+')
             .ok_or_else(|| DomainError::invalid("phone", "must start with + and the country code"))?;
         if !(8..=15).contains(&digits.len()) || !digits.bytes().all(|b| b.is_ascii_digit()) || digits.starts_with('0') {
-            return Err(DomainError::invalid("phone", "must be + followed by 8 to 15 digits (E.164)"));
+            return Err(DomainError::invalid(
+                "phone",
+                "must be + followed by 8 to 15 digits (E.164)",
+            ));
         }
         Ok(Self(compact))
     }
@@ -122,9 +128,14 @@ impl Language {
     pub fn parse(text: &str) -> Result<Self, DomainError> {
         let ok = text.len() <= 12
             && !text.is_empty()
-            && text.split('-').all(|part| (2..=8).contains(&part.len()) && part.chars().all(|c| c.is_ascii_alphanumeric()));
+            && text
+                .split('-')
+                .all(|part| (2..=8).contains(&part.len()) && part.chars().all(|c| c.is_ascii_alphanumeric()));
         if !ok {
-            return Err(DomainError::invalid("language", "expected a language tag like en or cs-CZ"));
+            return Err(DomainError::invalid(
+                "language",
+                "expected a language tag like en or cs-CZ",
+            ));
         }
         Ok(Self(text.to_ascii_lowercase()))
     }
@@ -217,14 +228,29 @@ mod tests {
 
     #[test]
     fn bad_emails_are_refused() {
-        for bad in ["", "plain", "@example.com", "a@", "a@b", "a@.com", "a@b..com", "a b@c.com", "a@b.com\r\nBcc: x@y.z", "<a@b.com>", "a,b@c.com"] {
+        for bad in [
+            "",
+            "plain",
+            "@example.com",
+            "a@",
+            "a@b",
+            "a@.com",
+            "a@b..com",
+            "a b@c.com",
+            "a@b.com\r\nBcc: x@y.z",
+            "<a@b.com>",
+            "a,b@c.com",
+        ] {
             assert!(EmailAddress::parse(bad).is_err(), "{bad:?}");
         }
     }
 
     #[test]
     fn phones_are_normalised_to_e164() {
-        assert_eq!(PhoneNumber::parse("+420 601-234 (567)").unwrap().as_str(), "+420601234567");
+        assert_eq!(
+            PhoneNumber::parse("+420 601-234 (567)").unwrap().as_str(),
+            "+420601234567"
+        );
         for bad in ["601234567", "+0601234567", "+42", "+4206012345678901", "+420abc45678"] {
             assert!(PhoneNumber::parse(bad).is_err(), "{bad}");
         }

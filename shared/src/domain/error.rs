@@ -26,15 +26,11 @@ impl DomainError {
     }
 
     pub fn conflict(reason: impl Into<Cow<'static, str>>) -> Self {
-        Self::Conflict {
-            reason: reason.into(),
-        }
+        Self::Conflict { reason: reason.into() }
     }
 
     pub fn forbidden(reason: impl Into<Cow<'static, str>>) -> Self {
-        Self::Forbidden {
-            reason: reason.into(),
-        }
+        Self::Forbidden { reason: reason.into() }
     }
 
     /// The same error reported against a field nested under `prefix` (e.g. `requester.email`).

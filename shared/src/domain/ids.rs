@@ -155,7 +155,17 @@ mod tests {
 
     #[test]
     fn bad_ticket_numbers_are_refused() {
-        for bad in ["", "HD-", "HD-12a", "1042", "XX-1042", "HD--1", "HD-+1", "HD-99999999999999999999", "Ĥ"] {
+        for bad in [
+            "",
+            "HD-",
+            "HD-12a",
+            "1042",
+            "XX-1042",
+            "HD--1",
+            "HD-+1",
+            "HD-99999999999999999999",
+            "Ĥ",
+        ] {
             assert!(TicketNumber::parse(bad).is_err(), "{bad}");
         }
     }
@@ -164,7 +174,10 @@ mod tests {
     fn refs_tell_numbers_from_ids() {
         let id = TicketId::generate(Timestamp::parse("2026-01-01T00:00:00Z").unwrap());
         assert_eq!(TicketRef::parse(&id.to_string()).unwrap(), TicketRef::Id(id));
-        assert_eq!(TicketRef::parse("HD-5").unwrap(), TicketRef::Number(TicketNumber::new(5)));
+        assert_eq!(
+            TicketRef::parse("HD-5").unwrap(),
+            TicketRef::Number(TicketNumber::new(5))
+        );
         assert!(TicketRef::parse("nope").is_err());
     }
 

@@ -17,10 +17,15 @@ pub struct DepartmentId(String);
 impl DepartmentId {
     pub fn parse(text: &str) -> Result<Self, DomainError> {
         let ok = (1..=40).contains(&text.len())
-            && text.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+            && text
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
             && !text.starts_with('-');
         if !ok {
-            return Err(DomainError::invalid("department", "expected a department id like billing (a-z, 0-9, -)"));
+            return Err(DomainError::invalid(
+                "department",
+                "expected a department id like billing (a-z, 0-9, -)",
+            ));
         }
         Ok(Self(text.to_owned()))
     }

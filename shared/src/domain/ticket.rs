@@ -50,10 +50,12 @@ impl Status {
     }
 
     pub fn parse(text: &str) -> Result<Self, DomainError> {
-        Self::ALL
-            .into_iter()
-            .find(|s| s.as_str() == text)
-            .ok_or_else(|| DomainError::invalid("status", "expected one of new, open, pending, on_hold, resolved, closed, spam"))
+        Self::ALL.into_iter().find(|s| s.as_str() == text).ok_or_else(|| {
+            DomainError::invalid(
+                "status",
+                "expected one of new, open, pending, on_hold, resolved, closed, spam",
+            )
+        })
     }
 
     /// Waiting on the customer or a third party: SLA clocks stop while in these states.
@@ -124,7 +126,10 @@ impl Priority {
             "normal" => Ok(Priority::Normal),
             "high" => Ok(Priority::High),
             "urgent" => Ok(Priority::Urgent),
-            _ => Err(DomainError::invalid("priority", "expected one of low, normal, high, urgent")),
+            _ => Err(DomainError::invalid(
+                "priority",
+                "expected one of low, normal, high, urgent",
+            )),
         }
     }
 
@@ -206,9 +211,14 @@ impl Tag {
     pub fn parse(text: &str) -> Result<Self, DomainError> {
         let tag = text.trim().to_lowercase();
         let ok = (1..=50).contains(&tag.len())
-            && tag.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '-' | '_' | ':' | '.'));
+            && tag
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '-' | '_' | ':' | '.'));
         if !ok {
-            return Err(DomainError::invalid("tags", format!("{text:?} is not a tag: use 1 to 50 of a-z 0-9 - _ : .")));
+            return Err(DomainError::invalid(
+                "tags",
+                format!("{text:?} is not a tag: use 1 to 50 of a-z 0-9 - _ : ."),
+            ));
         }
         Ok(Self(tag))
     }
@@ -246,9 +256,14 @@ pub fn check_custom_field(key: &str, value: &Value) -> Result<(), DomainError> {
     let field = format!("custom_fields.{key}");
     let key_ok = (1..=40).contains(&key.len())
         && key.starts_with(|c: char| c.is_ascii_lowercase())
-        && key.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+        && key
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
     if !key_ok {
-        return Err(DomainError::invalid(field, "a key is 1 to 40 of a-z 0-9 _ and starts with a letter"));
+        return Err(DomainError::invalid(
+            field,
+            "a key is 1 to 40 of a-z 0-9 _ and starts with a letter",
+        ));
     }
     match value {
         Value::String(s) if s.len() <= 1024 => Ok(()),
@@ -272,7 +287,10 @@ pub fn parse_subject(text: &str) -> Result<String, DomainError> {
         return Err(DomainError::invalid("subject", "must be 1 to 250 characters"));
     }
     if subject.chars().any(char::is_control) {
-        return Err(DomainError::invalid("subject", "must not contain line breaks or control characters"));
+        return Err(DomainError::invalid(
+            "subject",
+            "must not contain line breaks or control characters",
+        ));
     }
     Ok(subject.to_owned())
 }
@@ -298,6 +316,7 @@ pub struct Ticket {
     pub assignee: Option<AgentId>,
     pub support_level: SupportLevel,
     pub tags: BTreeSet<Tag>,
+    #[serde(default)]
     pub custom_fields: CustomFields,
     pub requester: ContactId,
     pub cc: Vec<EmailAddress>,
@@ -356,7 +375,9 @@ impl Ticket {
     /// Validates the whole patch before changing anything.
     pub fn apply(&mut self, patch: &TicketPatch, now: Timestamp) -> Result<Vec<FieldChange>, DomainError> {
         if self.merged_into.is_some() {
-            return Err(DomainError::conflict("this ticket was merged into another and cannot change"));
+            return Err(DomainError::conflict(
+                "this ticket was merged into another and cannot change",
+            ));
         }
         if let Some(to) = patch.status {
             self.status.check_transition(to)?;
@@ -375,9 +396,19 @@ impl Ticket {
         }
         set_field(&mut changes, "priority", &mut next.priority, patch.priority);
         set_field(&mut changes, "type", &mut next.ticket_type, patch.ticket_type);
-        set_field(&mut changes, "department", &mut next.department, patch.department.clone());
+        set_field(
+            &mut changes,
+            "department",
+            &mut next.department,
+            patch.department.clone(),
+        );
         set_field(&mut changes, "assignee", &mut next.assignee, patch.assignee);
-        set_field(&mut changes, "support_level", &mut next.support_level, patch.support_level);
+        set_field(
+            &mut changes,
+            "support_level",
+            &mut next.support_level,
+            patch.support_level,
+        );
 
         let mut tags = patch.tags.clone().unwrap_or_else(|| next.tags.clone());
         tags.extend(patch.add_tags.iter().cloned());
@@ -498,7 +529,10 @@ pub(crate) mod tests {
     #[test]
     fn a_refused_transition_says_why() {
         let err = Status::Closed.check_transition(Status::Open).unwrap_err();
-        assert_eq!(err.to_string(), "a closed ticket cannot change status; open a follow-up instead");
+        assert_eq!(
+            err.to_string(),
+            "a closed ticket cannot change status; open a follow-up instead"
+        );
         let err = Status::Open.check_transition(Status::Closed).unwrap_err();
         assert_eq!(err.to_string(), "cannot move a ticket from open to closed");
     }
@@ -546,7 +580,10 @@ pub(crate) mod tests {
         let mut ticket = sample_ticket();
         ticket.status = Status::Resolved;
         ticket.resolved_at = Some(at("2026-11-23T09:30:00Z"));
-        let patch = TicketPatch { status: Some(Status::Open), ..Default::default() };
+        let patch = TicketPatch {
+            status: Some(Status::Open),
+            ..Default::default()
+        };
         ticket.apply(&patch, at("2026-11-23T10:00:00Z")).unwrap();
         assert_eq!(ticket.resolved_at, None);
     }
@@ -555,7 +592,11 @@ pub(crate) mod tests {
     fn a_no_op_patch_changes_nothing() {
         let mut ticket = sample_ticket();
         let before = ticket.clone();
-        let patch = TicketPatch { status: Some(Status::New), priority: Some(Priority::Normal), ..Default::default() };
+        let patch = TicketPatch {
+            status: Some(Status::New),
+            priority: Some(Priority::Normal),
+            ..Default::default()
+        };
         assert!(ticket.apply(&patch, at("2026-11-24T00:00:00Z")).unwrap().is_empty());
         assert_eq!(ticket, before);
     }
@@ -570,23 +611,41 @@ pub(crate) mod tests {
             ..Default::default()
         };
         let err = ticket.apply(&patch, at("2026-11-24T00:00:00Z")).unwrap_err();
-        assert_eq!(err, DomainError::invalid("custom_fields.Bad Key", "a key is 1 to 40 of a-z 0-9 _ and starts with a letter"));
+        assert_eq!(
+            err,
+            DomainError::invalid(
+                "custom_fields.Bad Key",
+                "a key is 1 to 40 of a-z 0-9 _ and starts with a letter"
+            )
+        );
         assert_eq!(ticket, before);
     }
 
     #[test]
     fn a_merged_ticket_is_frozen() {
         let mut ticket = sample_ticket();
-        ticket.merged_into = Some(TicketPointer { id: ticket.id, number: TicketNumber::new(2) });
-        let patch = TicketPatch { priority: Some(Priority::High), ..Default::default() };
-        assert!(matches!(ticket.apply(&patch, at("2026-11-24T00:00:00Z")), Err(DomainError::Conflict { .. })));
+        ticket.merged_into = Some(TicketPointer {
+            id: ticket.id,
+            number: TicketNumber::new(2),
+        });
+        let patch = TicketPatch {
+            priority: Some(Priority::High),
+            ..Default::default()
+        };
+        assert!(matches!(
+            ticket.apply(&patch, at("2026-11-24T00:00:00Z")),
+            Err(DomainError::Conflict { .. })
+        ));
     }
 
     #[test]
     fn tags_are_limited() {
         let mut ticket = sample_ticket();
         let tags: BTreeSet<Tag> = (0..51).map(|i| Tag::parse(&format!("t{i}")).unwrap()).collect();
-        let patch = TicketPatch { tags: Some(tags), ..Default::default() };
+        let patch = TicketPatch {
+            tags: Some(tags),
+            ..Default::default()
+        };
         assert!(ticket.apply(&patch, at("2026-11-24T00:00:00Z")).is_err());
         assert!(Tag::parse("has space").is_err());
         assert!(Tag::parse("").is_err());

@@ -63,7 +63,10 @@ impl Precondition {
         if inner.is_empty() || inner.len() > 20 || !inner.bytes().all(|b| b.is_ascii_digit()) {
             return Err(BadPrecondition);
         }
-        inner.parse().map(|v| Self::Exactly(Version(v))).map_err(|_| BadPrecondition)
+        inner
+            .parse()
+            .map(|v| Self::Exactly(Version(v)))
+            .map_err(|_| BadPrecondition)
     }
 
     pub fn admits(self, current: Version) -> bool {

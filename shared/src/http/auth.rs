@@ -22,7 +22,10 @@ pub fn principal(request: &Request) -> Result<Principal, ApiError> {
 }
 
 pub fn principal_from_claims(claims: &HashMap<String, String>) -> Result<Principal, ApiError> {
-    let subject = claims.get("sub").filter(|s| !s.is_empty()).ok_or(ApiError::Unauthorized)?;
+    let subject = claims
+        .get("sub")
+        .filter(|s| !s.is_empty())
+        .ok_or(ApiError::Unauthorized)?;
     let role = claims
         .get("cognito:groups")
         .map(|g| groups(g))
@@ -33,7 +36,11 @@ pub fn principal_from_claims(claims: &HashMap<String, String>) -> Result<Princip
         .ok_or_else(|| ApiError::Forbidden("your account is in none of the groups admin, manager, agent".into()))?;
     let departments: BTreeSet<DepartmentId> = claims
         .get("custom:departments")
-        .map(|d| d.split(',').filter_map(|s| DepartmentId::parse(s.trim()).ok()).collect())
+        .map(|d| {
+            d.split(',')
+                .filter_map(|s| DepartmentId::parse(s.trim()).ok())
+                .collect()
+        })
         .unwrap_or_default();
     Ok(Principal {
         subject: subject.clone(),
@@ -88,7 +95,10 @@ mod tests {
 
     #[test]
     fn no_subject_or_no_group_is_refused() {
-        assert!(matches!(principal_from_claims(&claims(&[("cognito:groups", "[admin]")])), Err(ApiError::Unauthorized)));
+        assert!(matches!(
+            principal_from_claims(&claims(&[("cognito:groups", "[admin]")])),
+            Err(ApiError::Unauthorized)
+        ));
         assert!(matches!(
             principal_from_claims(&claims(&[("sub", "u"), ("cognito:groups", "[guests]")])),
             Err(ApiError::Forbidden(_))

@@ -124,7 +124,9 @@ impl From<DomainError> for ApiError {
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         match e {
-            StoreError::InvalidCursor => Self::bad_field("cursor", "not a cursor from this list; start again without it"),
+            StoreError::InvalidCursor => {
+                Self::bad_field("cursor", "not a cursor from this list; start again without it")
+            }
             StoreError::NotFound { what } => Self::NotFound(format!("{what} not found")),
             StoreError::AlreadyExists { what } => Self::Conflict(format!("{what} already exists")),
             StoreError::VersionConflict => Self::Conflict("changed by someone else at the same time; try again".into()),

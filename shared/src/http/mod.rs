@@ -17,8 +17,9 @@ pub fn json_response(status: StatusCode, value: &impl Serialize) -> Response<Bod
     let body = serde_json::to_string(value).unwrap_or_else(|_| "{}".to_owned());
     let mut response = Response::new(Body::Text(body));
     *response.status_mut() = status;
-    response
-        .headers_mut()
-        .insert(header::CONTENT_TYPE, header::HeaderValue::from_static("application/json"));
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        header::HeaderValue::from_static("application/json"),
+    );
     response
 }

@@ -19,7 +19,13 @@ pub fn parse_json<T: DeserializeOwned>(request: &Request) -> Result<T, ApiError>
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .map(|v| v.split(';').next().unwrap_or_default().trim().eq_ignore_ascii_case("application/json"))
+        .map(|v| {
+            v.split(';')
+                .next()
+                .unwrap_or_default()
+                .trim()
+                .eq_ignore_ascii_case("application/json")
+        })
         .unwrap_or(false);
     if !is_json {
         return Err(ApiError::UnsupportedMediaType);
@@ -34,11 +40,17 @@ pub fn parse_json<T: DeserializeOwned>(request: &Request) -> Result<T, ApiError>
         return Err(ApiError::PayloadTooLarge { limit: MAX_BODY_BYTES });
     }
     if bytes.iter().all(u8::is_ascii_whitespace) {
-        return Err(ApiError::BadRequest { field: None, message: "the body is empty; send a JSON object".into() });
+        return Err(ApiError::BadRequest {
+            field: None,
+            message: "the body is empty; send a JSON object".into(),
+        });
     }
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);
     let value = serde_path_to_error::deserialize(&mut deserializer).map_err(json_error)?;
-    deserializer.end().map_err(|e| ApiError::BadRequest { field: None, message: format!("malformed JSON: {e}") })?;
+    deserializer.end().map_err(|e| ApiError::BadRequest {
+        field: None,
+        message: format!("malformed JSON: {e}"),
+    })?;
     Ok(value)
 }
 
@@ -49,15 +61,22 @@ fn json_error(e: serde_path_to_error::Error<serde_json::Error>) -> ApiError {
         serde_json::error::Category::Data => {
             let message = strip_position(&inner.to_string());
             // serde names an unknown field in the message; report it as the field itself.
-            let field = match message.strip_prefix("unknown field `").and_then(|r| r.split('`').next()) {
+            let field = match message
+                .strip_prefix("unknown field `")
+                .and_then(|r| r.split('`').next())
+            {
                 Some(unknown) if path == "." => unknown.to_owned(),
+                Some(unknown) if path == unknown || path.ends_with(&format!(".{unknown}")) => path,
                 Some(unknown) => format!("{path}.{unknown}"),
                 None if path == "." => "body".to_owned(),
                 None => path,
             };
             ApiError::Unprocessable { field, message }
         }
-        _ => ApiError::BadRequest { field: None, message: format!("malformed JSON: {inner}") },
+        _ => ApiError::BadRequest {
+            field: None,
+            message: format!("malformed JSON: {inner}"),
+        },
     }
 }
 
@@ -81,7 +100,10 @@ impl<'a> QueryParams<'a> {
         if let Some(params) = params {
             for (name, _) in params.iter() {
                 if !known.contains(&name) {
-                    return Err(ApiError::bad_field(name, format!("unknown query parameter; known: {}", known.join(", "))));
+                    return Err(ApiError::bad_field(
+                        name,
+                        format!("unknown query parameter; known: {}", known.join(", ")),
+                    ));
                 }
             }
         }
@@ -107,7 +129,12 @@ impl<'a> QueryParams<'a> {
 
 /// The `If-Match` precondition a ticket change must carry: 428 when absent, 400 when garbled.
 pub fn if_match(request: &Request) -> Result<Precondition, ApiError> {
-    let value = request.headers().get(header::IF_MATCH).ok_or(ApiError::PreconditionRequired)?;
-    let text = value.to_str().map_err(|_| ApiError::bad_field("If-Match", "not a valid header value"))?;
+    let value = request
+        .headers()
+        .get(header::IF_MATCH)
+        .ok_or(ApiError::PreconditionRequired)?;
+    let text = value
+        .to_str()
+        .map_err(|_| ApiError::bad_field("If-Match", "not a valid header value"))?;
     Precondition::parse(text).map_err(|e| ApiError::bad_field("If-Match", e.to_string()))
 }

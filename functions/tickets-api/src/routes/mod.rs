@@ -85,7 +85,10 @@ where
         },
         _ => return Err(ApiError::NotFound(format!("no route {path}"))),
     };
-    let mut response = ApiError::MethodNotAllowed { method: method.to_string() }.into_response();
+    let mut response = ApiError::MethodNotAllowed {
+        method: method.to_string(),
+    }
+    .into_response();
     let allow = allowed.iter().map(Method::as_str).collect::<Vec<_>>().join(", ");
     if let Ok(v) = HeaderValue::from_str(&allow) {
         response.headers_mut().insert(header::ALLOW, v);

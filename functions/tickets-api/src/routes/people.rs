@@ -2,7 +2,9 @@ use lambda_http::Request;
 use lambda_http::http::StatusCode;
 use serde_json::json;
 use shared::desk::TicketDesk;
-use shared::domain::{AgentId, Clock, ContactId, DepartmentId, DomainError, EmailAddress, PhoneNumber, Principal, Role};
+use shared::domain::{
+    AgentId, Clock, ContactId, DepartmentId, DomainError, EmailAddress, PhoneNumber, Principal, Role,
+};
 use shared::http::{ApiError, QueryParams, json_response, parse_json};
 use shared::ports::{ContactStore, TeamStore, TicketStore};
 

@@ -53,17 +53,31 @@ where
 }
 
 pub const LIST_PARAMS: &[&str] = &[
-    "status", "department", "assignee", "priority", "tag", "requester", "channel", "created_from", "created_to", "sort",
-    "limit", "cursor",
+    "status",
+    "department",
+    "assignee",
+    "priority",
+    "tag",
+    "requester",
+    "channel",
+    "created_from",
+    "created_to",
+    "sort",
+    "limit",
+    "cursor",
 ];
 
 pub fn ticket_query(params: &QueryParams<'_>) -> Result<TicketQuery, ApiError> {
     let timestamp = |field: &'static str| {
-        move |v: &str| Timestamp::parse(v).map_err(|_| DomainError::invalid(field, "expected an RFC 3339 time like 2026-11-23T09:00:00Z"))
+        move |v: &str| {
+            Timestamp::parse(v)
+                .map_err(|_| DomainError::invalid(field, "expected an RFC 3339 time like 2026-11-23T09:00:00Z"))
+        }
     };
     let enum_value = |field: &'static str| {
         move |v: &str| -> Result<Channel, DomainError> {
-            serde_json::from_value(json!(v)).map_err(|_| DomainError::invalid(field, "expected one of email, form, phone, api"))
+            serde_json::from_value(json!(v))
+                .map_err(|_| DomainError::invalid(field, "expected one of email, form, phone, api"))
         }
     };
     let sort = match params.get("sort") {
@@ -124,9 +138,14 @@ where
 {
     let reference = reference(text)?;
     let body: ReplyBody = parse_json(request)?;
-    let (ticket, message) = desk.reply(who, reference, message_body(&body.body)?, body.status).await?;
+    let (ticket, message) = desk
+        .reply(who, reference, message_body(&body.body)?, body.status)
+        .await?;
     tracing::info!(ticket_id = %ticket.id, message_id = %message.id, "reply queued");
-    Ok(json_response(StatusCode::CREATED, &json!({ "message": message, "ticket": ticket })))
+    Ok(json_response(
+        StatusCode::CREATED,
+        &json!({ "message": message, "ticket": ticket }),
+    ))
 }
 
 pub async fn note<S, C>(desk: &TicketDesk<S, C>, who: &Principal, text: &str, request: &Request) -> Reply
@@ -137,7 +156,10 @@ where
     let reference = reference(text)?;
     let body: NoteBody = parse_json(request)?;
     let (ticket, message) = desk.add_note(who, reference, message_body(&body.body)?).await?;
-    Ok(json_response(StatusCode::CREATED, &json!({ "message": message, "ticket": ticket })))
+    Ok(json_response(
+        StatusCode::CREATED,
+        &json!({ "message": message, "ticket": ticket }),
+    ))
 }
 
 pub async fn merge<S, C>(desk: &TicketDesk<S, C>, who: &Principal, text: &str, request: &Request) -> Reply

@@ -57,12 +57,36 @@ pub struct Index {
     pub sk: &'static str,
 }
 
-pub const BY_STATUS: Index = Index { name: "byStatus", pk: "status_key", sk: "created_sk" };
-pub const BY_DEPARTMENT: Index = Index { name: "byDepartment", pk: "department_key", sk: "created_sk" };
-pub const BY_ASSIGNEE: Index = Index { name: "byAssignee", pk: "assignee_key", sk: "created_sk" };
-pub const BY_REQUESTER: Index = Index { name: "byRequester", pk: "requester_key", sk: "created_sk" };
-pub const BY_MONTH: Index = Index { name: "byMonth", pk: "month_key", sk: "created_sk" };
-pub const BY_URGENCY: Index = Index { name: "byUrgency", pk: "urgency_key", sk: "urgency_sk" };
+pub const BY_STATUS: Index = Index {
+    name: "byStatus",
+    pk: "status_key",
+    sk: "created_sk",
+};
+pub const BY_DEPARTMENT: Index = Index {
+    name: "byDepartment",
+    pk: "department_key",
+    sk: "created_sk",
+};
+pub const BY_ASSIGNEE: Index = Index {
+    name: "byAssignee",
+    pk: "assignee_key",
+    sk: "created_sk",
+};
+pub const BY_REQUESTER: Index = Index {
+    name: "byRequester",
+    pk: "requester_key",
+    sk: "created_sk",
+};
+pub const BY_MONTH: Index = Index {
+    name: "byMonth",
+    pk: "month_key",
+    sk: "created_sk",
+};
+pub const BY_URGENCY: Index = Index {
+    name: "byUrgency",
+    pk: "urgency_key",
+    sk: "urgency_sk",
+};
 pub const UNSOLVED: &str = "UNSOLVED";
 
 pub fn created_sk(ticket: &Ticket) -> String {

@@ -62,9 +62,7 @@ impl DynamoStore {
             Err(SdkError::ServiceError(e)) => match e.into_err() {
                 TransactWriteItemsError::TransactionCanceledException(cancelled) => {
                     let reasons = cancelled.cancellation_reasons();
-                    let failed = reasons
-                        .iter()
-                        .position(|r| r.code() == Some("ConditionalCheckFailed"));
+                    let failed = reasons.iter().position(|r| r.code() == Some("ConditionalCheckFailed"));
                     match failed {
                         Some(index) => Err(explain(index)),
                         // Another transaction touched the same items at the same moment.

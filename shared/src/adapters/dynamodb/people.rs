@@ -15,11 +15,21 @@ impl DynamoStore {
     pub(super) fn contact_puts(&self, contact: &Contact) -> Result<Vec<TransactWriteItem>, StoreError> {
         let mut tx = vec![self.put(items::contact_item(contact)?, Some("attribute_not_exists(pk)"))?];
         if let Some(email) = &contact.email {
-            let pointer = items::pointer_item(contact_email_pk(email), CONTACT_EMAIL_SK, "contact_id", contact.id.to_string());
+            let pointer = items::pointer_item(
+                contact_email_pk(email),
+                CONTACT_EMAIL_SK,
+                "contact_id",
+                contact.id.to_string(),
+            );
             tx.push(self.put(pointer, Some("attribute_not_exists(pk)"))?);
         }
         if let Some(phone) = &contact.phone {
-            let pointer = items::pointer_item(contact_phone_pk(phone), CONTACT_PHONE_SK, "contact_id", contact.id.to_string());
+            let pointer = items::pointer_item(
+                contact_phone_pk(phone),
+                CONTACT_PHONE_SK,
+                "contact_id",
+                contact.id.to_string(),
+            );
             tx.push(self.put(pointer, Some("attribute_not_exists(pk)"))?);
         }
         Ok(tx)
@@ -29,8 +39,10 @@ impl DynamoStore {
         let Some(pointer) = self.get(pk, sk).await? else {
             return Ok(None);
         };
-        let id = items::string_attr(&pointer, "contact_id").ok_or_else(|| StoreError::Unknown("contact pointer without contact_id".into()))?;
-        self.get_contact(ContactId::parse(&id).map_err(StoreError::unknown)?).await
+        let id = items::string_attr(&pointer, "contact_id")
+            .ok_or_else(|| StoreError::Unknown("contact pointer without contact_id".into()))?;
+        self.get_contact(ContactId::parse(&id).map_err(StoreError::unknown)?)
+            .await
     }
 
     /// A conditional put outside a transaction; a failed condition becomes `on_condition`.
@@ -45,7 +57,9 @@ impl DynamoStore {
             .await;
         match result {
             Ok(_) => Ok(()),
-            Err(SdkError::ServiceError(e)) if matches!(e.err(), PutItemError::ConditionalCheckFailedException(_)) => Err(on_condition),
+            Err(SdkError::ServiceError(e)) if matches!(e.err(), PutItemError::ConditionalCheckFailedException(_)) => {
+                Err(on_condition)
+            }
             Err(e) => Err(StoreError::unknown(e)),
         }
     }
@@ -78,7 +92,10 @@ impl DynamoStore {
 
 impl ContactStore for DynamoStore {
     async fn get_contact(&self, id: ContactId) -> Result<Option<Contact>, StoreError> {
-        self.get(contact_pk(id), CONTACT_SK).await?.map(items::from_item).transpose()
+        self.get(contact_pk(id), CONTACT_SK)
+            .await?
+            .map(items::from_item)
+            .transpose()
     }
 
     async fn find_contact_by_email(&self, email: &EmailAddress) -> Result<Option<Contact>, StoreError> {
@@ -102,31 +119,68 @@ impl ContactStore for DynamoStore {
 
 impl TeamStore for DynamoStore {
     async fn create_department(&self, department: &Department) -> Result<(), StoreError> {
-        let item = items::record_item(department, DEPARTMENTS_PK.into(), department_sk(&department.id), "department")?;
-        self.put_checked(item, "attribute_not_exists(pk)", StoreError::AlreadyExists { what: "department".into() }).await
+        let item = items::record_item(
+            department,
+            DEPARTMENTS_PK.into(),
+            department_sk(&department.id),
+            "department",
+        )?;
+        self.put_checked(
+            item,
+            "attribute_not_exists(pk)",
+            StoreError::AlreadyExists {
+                what: "department".into(),
+            },
+        )
+        .await
     }
 
     async fn update_department(&self, department: &Department) -> Result<(), StoreError> {
-        let item = items::record_item(department, DEPARTMENTS_PK.into(), department_sk(&department.id), "department")?;
-        self.put_checked(item, "attribute_exists(pk)", StoreError::NotFound { what: "department".into() }).await
+        let item = items::record_item(
+            department,
+            DEPARTMENTS_PK.into(),
+            department_sk(&department.id),
+            "department",
+        )?;
+        self.put_checked(
+            item,
+            "attribute_exists(pk)",
+            StoreError::NotFound {
+                what: "department".into(),
+            },
+        )
+        .await
     }
 
     async fn get_department(&self, id: &DepartmentId) -> Result<Option<Department>, StoreError> {
-        self.get(DEPARTMENTS_PK.into(), &department_sk(id)).await?.map(items::from_item).transpose()
+        self.get(DEPARTMENTS_PK.into(), &department_sk(id))
+            .await?
+            .map(items::from_item)
+            .transpose()
     }
 
     async fn list_departments(&self) -> Result<Vec<Department>, StoreError> {
-        self.query_all(DEPARTMENTS_PK, "DEPARTMENT#").await?.into_iter().map(items::from_item).collect()
+        self.query_all(DEPARTMENTS_PK, "DEPARTMENT#")
+            .await?
+            .into_iter()
+            .map(items::from_item)
+            .collect()
     }
 
     async fn create_agent(&self, agent: &Agent) -> Result<(), StoreError> {
         let record = items::record_item(agent, AGENTS_PK.into(), agent_sk(agent.id), "agent")?;
-        let pointer = items::pointer_item(agent_email_pk(&agent.email), AGENT_EMAIL_SK, "agent_id", agent.id.to_string());
+        let pointer = items::pointer_item(
+            agent_email_pk(&agent.email),
+            AGENT_EMAIL_SK,
+            "agent_id",
+            agent.id.to_string(),
+        );
         let tx = vec![
             self.put(record, Some("attribute_not_exists(pk)"))?,
             self.put(pointer, Some("attribute_not_exists(pk)"))?,
         ];
-        self.transact(tx, |_| StoreError::AlreadyExists { what: "agent".into() }).await
+        self.transact(tx, |_| StoreError::AlreadyExists { what: "agent".into() })
+            .await
     }
 
     async fn update_agent(&self, agent: &Agent, previous_email: &EmailAddress) -> Result<(), StoreError> {
@@ -140,29 +194,44 @@ impl TeamStore for DynamoStore {
                 .build()
                 .map_err(StoreError::unknown)?;
             tx.push(TransactWriteItem::builder().delete(delete).build());
-            let pointer = items::pointer_item(agent_email_pk(&agent.email), AGENT_EMAIL_SK, "agent_id", agent.id.to_string());
+            let pointer = items::pointer_item(
+                agent_email_pk(&agent.email),
+                AGENT_EMAIL_SK,
+                "agent_id",
+                agent.id.to_string(),
+            );
             tx.push(self.put(pointer, Some("attribute_not_exists(pk)"))?);
         }
         self.transact(tx, |i| match i {
             0 => StoreError::NotFound { what: "agent".into() },
-            _ => StoreError::AlreadyExists { what: "agent email".into() },
+            _ => StoreError::AlreadyExists {
+                what: "agent email".into(),
+            },
         })
         .await
     }
 
     async fn get_agent(&self, id: AgentId) -> Result<Option<Agent>, StoreError> {
-        self.get(AGENTS_PK.into(), &agent_sk(id)).await?.map(items::from_item).transpose()
+        self.get(AGENTS_PK.into(), &agent_sk(id))
+            .await?
+            .map(items::from_item)
+            .transpose()
     }
 
     async fn find_agent_by_email(&self, email: &EmailAddress) -> Result<Option<Agent>, StoreError> {
         let Some(pointer) = self.get(agent_email_pk(email), AGENT_EMAIL_SK).await? else {
             return Ok(None);
         };
-        let id = items::string_attr(&pointer, "agent_id").ok_or_else(|| StoreError::Unknown("agent pointer without agent_id".into()))?;
+        let id = items::string_attr(&pointer, "agent_id")
+            .ok_or_else(|| StoreError::Unknown("agent pointer without agent_id".into()))?;
         self.get_agent(AgentId::parse(&id).map_err(StoreError::unknown)?).await
     }
 
     async fn list_agents(&self) -> Result<Vec<Agent>, StoreError> {
-        self.query_all(AGENTS_PK, "AGENT#").await?.into_iter().map(items::from_item).collect()
+        self.query_all(AGENTS_PK, "AGENT#")
+            .await?
+            .into_iter()
+            .map(items::from_item)
+            .collect()
     }
 }

@@ -6,10 +6,10 @@ use std::time::Duration;
 use aws_sdk_dynamodb::types::{AttributeValue, PutRequest, ReturnValue, WriteRequest};
 use chrono::{Datelike, NaiveDate};
 
+use super::DynamoStore;
 use super::cursor::Cursor;
 use super::items::{self, Item, s};
 use super::keys::*;
-use super::DynamoStore;
 use crate::domain::{AuditEvent, Message, Ticket, TicketId, TicketNumber, Timestamp};
 use crate::ports::{Page, PageRequest, StoreError, TicketQuery, TicketSort, TicketStore, TicketWrite};
 
@@ -27,7 +27,9 @@ impl TicketStore for DynamoStore {
             .table_name(&self.table)
             .key(PK, s(COUNTER_PK))
             .key(SK, s(COUNTER_SK))
-            .update_expression("ADD #value :one SET first_month = if_not_exists(first_month, :month), last_month = :month")
+            .update_expression(
+                "ADD #value :one SET first_month = if_not_exists(first_month, :month), last_month = :month",
+            )
             .expression_attribute_names("#value", "value")
             .expression_attribute_values(":one", AttributeValue::N("1".into()))
             .expression_attribute_values(":month", s(now.month()))
@@ -44,7 +46,11 @@ impl TicketStore for DynamoStore {
         Ok(TicketNumber::new(NUMBER_OFFSET + value))
     }
 
-    async fn create_ticket(&self, write: &TicketWrite, new_contact: Option<&crate::domain::Contact>) -> Result<(), StoreError> {
+    async fn create_ticket(
+        &self,
+        write: &TicketWrite,
+        new_contact: Option<&crate::domain::Contact>,
+    ) -> Result<(), StoreError> {
         let ticket = &write.ticket;
         let mut tx = vec![
             self.put(items::ticket_item(ticket)?, Some("attribute_not_exists(pk)"))?,
@@ -62,9 +68,13 @@ impl TicketStore for DynamoStore {
         tx.extend(self.timeline_puts(&write.messages, &write.events)?);
         self.transact(tx, |i| match i {
             0 => StoreError::AlreadyExists { what: "ticket".into() },
-            1 => StoreError::AlreadyExists { what: "ticket number".into() },
+            1 => StoreError::AlreadyExists {
+                what: "ticket number".into(),
+            },
             i if contact_range.contains(&i) => StoreError::AlreadyExists { what: "contact".into() },
-            _ => StoreError::AlreadyExists { what: "message or event".into() },
+            _ => StoreError::AlreadyExists {
+                what: "message or event".into(),
+            },
         })
         .await
     }
@@ -85,7 +95,9 @@ impl TicketStore for DynamoStore {
             if ticket_positions.contains(&i) {
                 StoreError::VersionConflict
             } else {
-                StoreError::AlreadyExists { what: "message or event".into() }
+                StoreError::AlreadyExists {
+                    what: "message or event".into(),
+                }
             }
         })
         .await
@@ -106,21 +118,23 @@ impl TicketStore for DynamoStore {
     }
 
     async fn get_ticket(&self, id: TicketId) -> Result<Option<Ticket>, StoreError> {
-        self.get(ticket_pk(id), TICKET_SK).await?.map(items::from_item).transpose()
+        self.get(ticket_pk(id), TICKET_SK)
+            .await?
+            .map(items::from_item)
+            .transpose()
     }
 
     async fn find_ticket_id(&self, number: TicketNumber) -> Result<Option<TicketId>, StoreError> {
         let Some(item) = self.get(number_pk(number), NUMBER_SK).await? else {
             return Ok(None);
         };
-        let id = items::string_attr(&item, "ticket_id").ok_or_else(|| StoreError::Unknown("number item without ticket_id".into()))?;
+        let id = items::string_attr(&item, "ticket_id")
+            .ok_or_else(|| StoreError::Unknown("number item without ticket_id".into()))?;
         TicketId::parse(&id).map(Some).map_err(StoreError::unknown)
     }
 
     async fn list_tickets(&self, query: &TicketQuery) -> Result<Page<Ticket>, StoreError> {
-        let Some(plan) = self.plan(query).await? else {
-            return Ok(Page { items: vec![], cursor: None });
-        };
+        let plan = self.plan(query).await?;
         self.run_plan(&plan, query).await
     }
 
@@ -138,7 +152,10 @@ impl TicketStore for DynamoStore {
 }
 
 fn put_request(item: Item) -> Result<WriteRequest, StoreError> {
-    let put = PutRequest::builder().set_item(Some(item)).build().map_err(StoreError::unknown)?;
+    let put = PutRequest::builder()
+        .set_item(Some(item))
+        .build()
+        .map_err(StoreError::unknown)?;
     Ok(WriteRequest::builder().put_request(put).build())
 }
 
@@ -169,7 +186,11 @@ impl DynamoStore {
         Ok(out.item)
     }
 
-    fn put_at_version(&self, item: Item, expected: u64) -> Result<aws_sdk_dynamodb::types::TransactWriteItem, StoreError> {
+    fn put_at_version(
+        &self,
+        item: Item,
+        expected: u64,
+    ) -> Result<aws_sdk_dynamodb::types::TransactWriteItem, StoreError> {
         let put = aws_sdk_dynamodb::types::Put::builder()
             .table_name(&self.table)
             .set_item(Some(item))
@@ -181,7 +202,11 @@ impl DynamoStore {
         Ok(aws_sdk_dynamodb::types::TransactWriteItem::builder().put(put).build())
     }
 
-    fn timeline_puts(&self, messages: &[Message], events: &[AuditEvent]) -> Result<Vec<aws_sdk_dynamodb::types::TransactWriteItem>, StoreError> {
+    fn timeline_puts(
+        &self,
+        messages: &[Message],
+        events: &[AuditEvent],
+    ) -> Result<Vec<aws_sdk_dynamodb::types::TransactWriteItem>, StoreError> {
         let mut tx = Vec::new();
         for m in messages {
             tx.push(self.put(items::message_item(m)?, Some("attribute_not_exists(pk)"))?);
@@ -202,19 +227,33 @@ impl DynamoStore {
                 .send()
                 .await
                 .map_err(StoreError::unknown)?;
-            requests = out.unprocessed_items.and_then(|mut u| u.remove(&self.table)).unwrap_or_default();
+            requests = out
+                .unprocessed_items
+                .and_then(|mut u| u.remove(&self.table))
+                .unwrap_or_default();
             if requests.is_empty() {
                 return Ok(());
             }
             tokio::time::sleep(delay).await;
             delay *= 2;
         }
-        Err(StoreError::Unknown("batch write left unprocessed items after retries".into()))
+        Err(StoreError::Unknown(
+            "batch write left unprocessed items after retries".into(),
+        ))
     }
 
-    async fn timeline(&self, ticket: TicketId, prefix: &str, page: &PageRequest) -> Result<(Vec<Item>, Option<String>), StoreError> {
+    async fn timeline(
+        &self,
+        ticket: TicketId,
+        prefix: &str,
+        page: &PageRequest,
+    ) -> Result<(Vec<Item>, Option<String>), StoreError> {
         let index = "table";
-        let start = page.cursor.as_deref().map(|c| Cursor::decode(c, index, &[PK, SK])).transpose()?;
+        let start = page
+            .cursor
+            .as_deref()
+            .map(|c| Cursor::decode(c, index, &[PK, SK]))
+            .transpose()?;
         let out = self
             .client
             .query()
@@ -230,13 +269,19 @@ impl DynamoStore {
             .await
             .map_err(StoreError::unknown)?;
         let cursor = out.last_evaluated_key.map(|k| {
-            Cursor { index: index.into(), partition: None, key: Some(Cursor::key_of(&k, &[PK, SK])) }.encode()
+            Cursor {
+                index: index.into(),
+                partition: None,
+                key: Some(Cursor::key_of(&k, &[PK, SK])),
+            }
+            .encode()
         });
         Ok((out.items.unwrap_or_default(), cursor))
     }
 
-    /// Chooses the index from the most selective filter; `None` when nothing can match.
-    async fn plan(&self, q: &TicketQuery) -> Result<Option<Plan>, StoreError> {
+    /// Chooses the index from the most selective filter. A plan with no partitions matches
+    /// nothing (but its cursor is still checked).
+    async fn plan(&self, q: &TicketQuery) -> Result<Plan, StoreError> {
         let mut names = HashMap::new();
         let mut values = HashMap::new();
         let mut filters = Vec::new();
@@ -283,10 +328,9 @@ impl DynamoStore {
             values.insert(":tag".into(), s(tag.as_str()));
             filters.push("contains(#tags, :tag)".into());
         }
+        let mut nothing_visible = false;
         if let Some(scope) = &q.scope {
-            if scope.is_empty() {
-                return Ok(None);
-            }
+            nothing_visible = scope.is_empty();
             names.insert("#department".into(), "department".into());
             let placeholders: Vec<String> = scope
                 .iter()
@@ -296,7 +340,9 @@ impl DynamoStore {
                     format!(":scope{i}")
                 })
                 .collect();
-            filters.push(format!("#department IN ({})", placeholders.join(", ")));
+            if !nothing_visible {
+                filters.push(format!("#department IN ({})", placeholders.join(", ")));
+            }
         }
         let from = q.created_from.map(|t| t.to_string());
         let to = q.created_to.map(|t| format!("{t}~"));
@@ -318,12 +364,25 @@ impl DynamoStore {
 
         let ascending = q.sort != TicketSort::Newest;
         let partitions = match partitions {
+            _ if nothing_visible => vec![],
             Some(p) => p,
             None => {
                 let Some((first, last)) = self.month_bounds().await? else {
-                    return Ok(None);
+                    return Ok(Plan {
+                        index,
+                        partitions: vec![],
+                        ascending,
+                        key_range,
+                        filter: None,
+                        names,
+                        values,
+                    });
                 };
-                let first = q.created_from.map(|t| t.month()).filter(|m| *m > first).unwrap_or(first);
+                let first = q
+                    .created_from
+                    .map(|t| t.month())
+                    .filter(|m| *m > first)
+                    .unwrap_or(first);
                 let last = q.created_to.map(|t| t.month()).filter(|m| *m < last).unwrap_or(last);
                 let mut months = months_between(&first, &last);
                 if !ascending {
@@ -332,7 +391,7 @@ impl DynamoStore {
                 months
             }
         };
-        Ok(Some(Plan {
+        Ok(Plan {
             index,
             partitions,
             ascending,
@@ -340,7 +399,7 @@ impl DynamoStore {
             filter: (!filters.is_empty()).then(|| filters.join(" AND ")),
             names,
             values,
-        }))
+        })
     }
 
     async fn month_bounds(&self) -> Result<Option<(String, String)>, StoreError> {
@@ -353,18 +412,33 @@ impl DynamoStore {
     async fn run_plan(&self, plan: &Plan, q: &TicketQuery) -> Result<Page<Ticket>, StoreError> {
         let key_attrs = [PK, SK, plan.index.pk, plan.index.sk];
         let walks_months = plan.index == BY_MONTH;
-        let cursor = q.cursor.as_deref().map(|c| Cursor::decode(c, plan.index.name, &key_attrs)).transpose()?;
+        let cursor = q
+            .cursor
+            .as_deref()
+            .map(|c| Cursor::decode(c, plan.index.name, &key_attrs))
+            .transpose()?;
         let mut start_key = cursor.as_ref().and_then(Cursor::start_key);
         let first_partition = match cursor.as_ref().and_then(|c| c.partition.as_ref()) {
-            Some(p) => plan.partitions.iter().position(|x| x == p).ok_or(StoreError::InvalidCursor)?,
+            Some(p) => plan
+                .partitions
+                .iter()
+                .position(|x| x == p)
+                .ok_or(StoreError::InvalidCursor)?,
             None => 0,
         };
+        if walks_months != cursor.as_ref().is_some_and(|c| c.partition.is_some()) && cursor.is_some() {
+            return Err(StoreError::InvalidCursor);
+        }
         let mut tickets = Vec::new();
         let mut queries = 0;
         for (pi, partition) in plan.partitions.iter().enumerate().skip(first_partition) {
             loop {
                 let remaining = (q.limit - tickets.len()) as i32;
-                let limit = if plan.filter.is_some() { FILTERED_READ_SIZE.max(remaining) } else { remaining };
+                let limit = if plan.filter.is_some() {
+                    FILTERED_READ_SIZE.max(remaining)
+                } else {
+                    remaining
+                };
                 let (items, last) = self.query_partition(plan, partition, start_key.take(), limit).await?;
                 queries += 1;
                 let count = items.len();
@@ -378,7 +452,10 @@ impl DynamoStore {
                             partition: walks_months.then(|| partition.clone()),
                             key: Some(key),
                         });
-                        return Ok(Page { items: tickets, cursor: cursor.map(|c| c.encode()) });
+                        return Ok(Page {
+                            items: tickets,
+                            cursor: cursor.map(|c| c.encode()),
+                        });
                     }
                 }
                 match last {
@@ -389,17 +466,30 @@ impl DynamoStore {
                             partition: walks_months.then(|| partition.clone()),
                             key: Some(Cursor::key_of(&k, &key_attrs)),
                         };
-                        return Ok(Page { items: tickets, cursor: Some(cursor.encode()) });
+                        return Ok(Page {
+                            items: tickets,
+                            cursor: Some(cursor.encode()),
+                        });
                     }
                     None => break,
                 }
             }
             if queries >= QUERIES_PER_PAGE && pi + 1 < plan.partitions.len() {
-                let cursor = Cursor { index: plan.index.name.into(), partition: Some(plan.partitions[pi + 1].clone()), key: None };
-                return Ok(Page { items: tickets, cursor: Some(cursor.encode()) });
+                let cursor = Cursor {
+                    index: plan.index.name.into(),
+                    partition: Some(plan.partitions[pi + 1].clone()),
+                    key: None,
+                };
+                return Ok(Page {
+                    items: tickets,
+                    cursor: Some(cursor.encode()),
+                });
             }
         }
-        Ok(Page { items: tickets, cursor: None })
+        Ok(Page {
+            items: tickets,
+            cursor: None,
+        })
     }
 
     async fn query_partition(
@@ -425,7 +515,9 @@ impl DynamoStore {
             match (from, to) {
                 (Some(f), Some(t)) => {
                     condition.push_str(" AND #ixsk BETWEEN :lo AND :hi");
-                    request = request.expression_attribute_values(":lo", s(f)).expression_attribute_values(":hi", s(t));
+                    request = request
+                        .expression_attribute_values(":lo", s(f))
+                        .expression_attribute_values(":hi", s(t));
                 }
                 (Some(f), None) => {
                     condition.push_str(" AND #ixsk >= :lo");
@@ -481,7 +573,10 @@ mod tests {
 
     #[test]
     fn months_walk_across_years() {
-        assert_eq!(months_between("2025-11", "2026-02"), ["2025-11", "2025-12", "2026-01", "2026-02"]);
+        assert_eq!(
+            months_between("2025-11", "2026-02"),
+            ["2025-11", "2025-12", "2026-01", "2026-02"]
+        );
         assert_eq!(months_between("2026-02", "2026-02"), ["2026-02"]);
         assert!(months_between("2026-03", "2026-02").is_empty());
         assert!(months_between("bad", "2026-02").is_empty());

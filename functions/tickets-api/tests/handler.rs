@@ -1,0 +1,498 @@
+//! The handler with real API Gateway v2 events (from `events/`), against DynamoDB Local:
+//! the sample events work, bad input gets clear errors, and every route answers each role as
+//! the access rules say.
+
+use std::collections::BTreeSet;
+
+use lambda_http::Body;
+use serde_json::{Value, json};
+use shared::adapters::dynamodb::DynamoStore;
+use shared::desk::{NewAgent, NewTicket, TicketDesk};
+use shared::domain::{
+    Channel, DepartmentId, EmailAddress, Principal, Priority, RequesterDetails, Role, Seniority, SupportLevel,
+    SystemClock, Ticket,
+};
+use tickets_api::{Deps, handle};
+
+type TestDeps = Deps<DynamoStore, SystemClock>;
+
+async fn deps() -> TestDeps {
+    let sdk = devhost::testing::local_sdk().await;
+    let table = devhost::testing::fresh_table(&sdk).await;
+    Deps {
+        desk: TicketDesk::new(
+            DynamoStore::new(aws_sdk_dynamodb::Client::new(&sdk), table),
+            SystemClock,
+        ),
+    }
+}
+
+fn sample(name: &str) -> Value {
+    let path = format!("{}/../../events/tickets-api/{name}.json", env!("CARGO_MANIFEST_DIR"));
+    serde_json::from_str(&std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))).unwrap()
+}
+
+struct Answer {
+    status: u16,
+    headers: lambda_http::http::HeaderMap,
+    body: Value,
+}
+
+async fn send(deps: &TestDeps, event: &Value) -> Answer {
+    let request = lambda_http::request::from_str(&event.to_string()).expect("a valid API Gateway v2 event");
+    let response = handle(deps, request).await.unwrap();
+    let status = response.status().as_u16();
+    let headers = response.headers().clone();
+    let body = match response.into_body() {
+        Body::Text(t) => serde_json::from_str(&t).unwrap_or(Value::String(t)),
+        Body::Empty => Value::Null,
+        other => panic!("unexpected body {other:?}"),
+    };
+    Answer { status, headers, body }
+}
+
+/// The create-ticket sample, re-aimed at another method, path, body and bearer.
+fn request(method: &str, path: &str, body: Option<Value>, claims: Option<Value>) -> Value {
+    let mut e = sample("create-ticket");
+    e["rawPath"] = json!(path);
+    e["requestContext"]["http"]["method"] = json!(method);
+    e["requestContext"]["http"]["path"] = json!(path);
+    e["pathParameters"]["proxy"] = json!(path.trim_start_matches("/v1/"));
+    match body {
+        Some(b) => e["body"] = json!(b.to_string()),
+        None => {
+            e.as_object_mut().unwrap().remove("body");
+        }
+    }
+    match claims {
+        Some(c) => e["requestContext"]["authorizer"]["jwt"]["claims"] = c,
+        None => {
+            e["requestContext"].as_object_mut().unwrap().remove("authorizer");
+        }
+    }
+    e
+}
+
+fn claims(role: &str, departments: &str) -> Value {
+    json!({
+        "sub": format!("{role}-{departments}"),
+        "email": format!("{role}@example.com"),
+        "cognito:groups": format!("[{role}]"),
+        "custom:departments": departments,
+    })
+}
+
+#[tokio::test]
+async fn the_sample_events_create_read_update_and_list() {
+    let deps = deps().await;
+    let created = send(&deps, &sample("create-ticket")).await;
+    assert_eq!(created.status, 201, "{}", created.body);
+    assert_eq!(created.body["number"], "HD-1001");
+    assert_eq!(created.body["priority"], "high");
+    assert_eq!(created.body["status"], "new");
+    assert_eq!(created.headers["etag"], "\"1\"");
+    assert!(
+        created.headers["location"]
+            .to_str()
+            .unwrap()
+            .starts_with("/v1/tickets/")
+    );
+
+    let fetched = send(&deps, &sample("get-ticket-by-number")).await;
+    assert_eq!(fetched.status, 200);
+    assert_eq!(fetched.body["id"], created.body["id"]);
+
+    let updated = send(&deps, &sample("update-ticket")).await;
+    assert_eq!(updated.status, 200, "{}", updated.body);
+    assert_eq!(updated.body["status"], "open");
+    assert_eq!(updated.body["priority"], "urgent");
+    assert_eq!(updated.headers["etag"], "\"2\"");
+    let stale = send(&deps, &sample("update-ticket")).await;
+    assert_eq!(stale.status, 412, "the same If-Match again is stale");
+    assert_eq!(stale.headers["etag"], "\"2\"");
+
+    // The sample agent works in `support`; the admin's ticket has no department.
+    let listed = send(&deps, &sample("list-tickets")).await;
+    assert_eq!(listed.status, 200);
+    assert_eq!(listed.body["items"], json!([]));
+}
+
+#[tokio::test]
+async fn requests_without_a_token_or_with_broken_json_get_clear_errors() {
+    let deps = deps().await;
+    let anonymous = send(&deps, &sample("no-token")).await;
+    assert_eq!(anonymous.status, 401);
+    assert_eq!(anonymous.body["error"]["code"], "unauthorized");
+    let broken = send(&deps, &sample("malformed-json")).await;
+    assert_eq!(broken.status, 400);
+    assert!(
+        broken.body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("malformed JSON")
+    );
+}
+
+#[tokio::test]
+async fn bad_input_names_the_field() {
+    let deps = deps().await;
+    let admin = || Some(claims("admin", ""));
+    let cases = [
+        (
+            request(
+                "POST",
+                "/v1/tickets",
+                Some(json!({"subject": "s", "body": "b", "requester": {"email": "a@b.cz"}, "colour": "red"})),
+                admin(),
+            ),
+            422,
+            "colour",
+        ),
+        (
+            request(
+                "POST",
+                "/v1/tickets",
+                Some(json!({"subject": "s", "body": "b", "requester": {"email": "nope"}})),
+                admin(),
+            ),
+            422,
+            "requester.email",
+        ),
+        (
+            request(
+                "POST",
+                "/v1/tickets",
+                Some(json!({"subject": "s", "body": "b", "requester": {"email": "a@b.cz"}, "priority": "huge"})),
+                admin(),
+            ),
+            422,
+            "priority",
+        ),
+        (
+            request(
+                "POST",
+                "/v1/tickets",
+                Some(json!({"subject": "", "body": "b", "requester": {"email": "a@b.cz"}})),
+                admin(),
+            ),
+            422,
+            "subject",
+        ),
+        (
+            request(
+                "POST",
+                "/v1/tickets",
+                Some(json!({"subject": "s", "requester": {"email": "a@b.cz"}})),
+                admin(),
+            ),
+            422,
+            "body",
+        ),
+        (
+            request(
+                "POST",
+                "/v1/tickets",
+                Some(json!({"subject": "s", "body": "x".repeat(70_000), "requester": {"email": "a@b.cz"}})),
+                admin(),
+            ),
+            422,
+            "body",
+        ),
+        (request("GET", "/v1/tickets/not-a-ticket", None, admin()), 400, "ticket"),
+        (request("GET", "/v1/contacts/123", None, admin()), 400, "contact_id"),
+        (request("GET", "/v1/tickets?colour=red", None, admin()), 400, "colour"),
+        (
+            request("PATCH", "/v1/tickets/HD-1", Some(json!({"priority": "low"})), admin()),
+            428,
+            "",
+        ),
+    ];
+    for (mut event, status, field) in cases {
+        if let Some((path, query)) = event["rawPath"].as_str().unwrap().to_owned().split_once('?') {
+            event["rawPath"] = json!(path);
+            event["rawQueryString"] = json!(query);
+            let (k, v) = query.split_once('=').unwrap();
+            event["queryStringParameters"] = json!({ k: v });
+        }
+        let answer = send(&deps, &event).await;
+        assert_eq!(answer.status, status, "{event}: {}", answer.body);
+        if !field.is_empty() {
+            assert_eq!(answer.body["error"]["field"], field, "{}", answer.body);
+        }
+    }
+    let mut huge = request("POST", "/v1/tickets", None, admin());
+    huge["body"] = json!("x".repeat(300 * 1024));
+    assert_eq!(send(&deps, &huge).await.status, 413);
+    let mut not_json = request("POST", "/v1/tickets", Some(json!({})), admin());
+    not_json["headers"]["content-type"] = json!("text/plain");
+    assert_eq!(send(&deps, &not_json).await.status, 415);
+    let mut bad_cursor = request("GET", "/v1/tickets", None, admin());
+    bad_cursor["rawQueryString"] = json!("cursor=abc");
+    bad_cursor["queryStringParameters"] = json!({"cursor": "abc"});
+    let answer = send(&deps, &bad_cursor).await;
+    assert_eq!(
+        (answer.status, answer.body["error"]["field"].clone()),
+        (400, json!("cursor"))
+    );
+}
+
+/// What each route needs to run: fresh objects, so every case starts from the same state.
+struct Fixture {
+    ticket: Ticket,
+    other: Ticket,
+    agent_id: String,
+}
+
+async fn fixture(deps: &TestDeps, n: usize) -> Fixture {
+    let desk = &deps.desk;
+    let admin = Principal {
+        subject: "setup".into(),
+        email: None,
+        role: Role::Admin,
+        departments: BTreeSet::new(),
+    };
+    let support = DepartmentId::parse("support").unwrap();
+    if desk.get_department(&support).await.is_err() {
+        desk.create_department(&admin, support.clone(), "Support".into(), None)
+            .await
+            .unwrap();
+        desk.create_department(&admin, DepartmentId::parse("billing").unwrap(), "Billing".into(), None)
+            .await
+            .unwrap();
+    }
+    let new = || NewTicket {
+        subject: format!("case {n}"),
+        body: "b".into(),
+        requester: RequesterDetails::new(
+            None,
+            Some(EmailAddress::parse(&format!("c{n}@example.com")).unwrap()),
+            None,
+            None,
+        )
+        .unwrap(),
+        channel: Channel::Api,
+        priority: Priority::Normal,
+        ticket_type: None,
+        department: Some(support.clone()),
+        assignee: None,
+        support_level: SupportLevel::L1,
+        tags: BTreeSet::new(),
+        custom_fields: Default::default(),
+        cc: vec![],
+    };
+    let (ticket, _) = desk.create_ticket(&admin, new()).await.unwrap();
+    let (other, _) = desk.create_ticket(&admin, new()).await.unwrap();
+    let agent = desk
+        .create_agent(
+            &admin,
+            NewAgent {
+                email: EmailAddress::parse(&format!("agent{n}@example.com")).unwrap(),
+                name: "A".into(),
+                role: Role::Agent,
+                seniority: Seniority::Regular,
+                departments: [support].into(),
+            },
+        )
+        .await
+        .unwrap();
+    Fixture {
+        ticket,
+        other,
+        agent_id: agent.id.to_string(),
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Who {
+    Admin,
+    Manager,
+    AgentInDepartment,
+    AgentElsewhere,
+}
+
+const EVERYONE: &[Who] = &[Who::Admin, Who::Manager, Who::AgentInDepartment, Who::AgentElsewhere];
+const TICKET_WORKERS: &[Who] = &[Who::Admin, Who::Manager, Who::AgentInDepartment];
+const MANAGERS: &[Who] = &[Who::Admin, Who::Manager];
+const ADMINS: &[Who] = &[Who::Admin];
+
+type Case = (
+    &'static str,
+    &'static [Who],
+    fn(&Fixture, usize) -> (&'static str, String, Option<Value>),
+);
+
+fn routes() -> Vec<Case> {
+    vec![
+        ("list tickets", EVERYONE, |_, _| ("GET", "/v1/tickets".into(), None)),
+        ("create ticket", TICKET_WORKERS, |_, _| {
+            (
+                "POST",
+                "/v1/tickets".into(),
+                Some(
+                    json!({"subject": "s", "body": "b", "requester": {"email": "n@example.com"}, "department": "support"}),
+                ),
+            )
+        }),
+        ("get ticket", TICKET_WORKERS, |f, _| {
+            ("GET", format!("/v1/tickets/{}", f.ticket.id), None)
+        }),
+        ("get ticket by number", TICKET_WORKERS, |f, _| {
+            ("GET", format!("/v1/tickets/{}", f.ticket.number), None)
+        }),
+        ("update ticket", TICKET_WORKERS, |f, _| {
+            (
+                "PATCH",
+                format!("/v1/tickets/{}", f.ticket.id),
+                Some(json!({"priority": "high"})),
+            )
+        }),
+        ("reply", TICKET_WORKERS, |f, _| {
+            (
+                "POST",
+                format!("/v1/tickets/{}/replies", f.ticket.id),
+                Some(json!({"body": "hello"})),
+            )
+        }),
+        ("note", TICKET_WORKERS, |f, _| {
+            (
+                "POST",
+                format!("/v1/tickets/{}/notes", f.ticket.id),
+                Some(json!({"body": "psst"})),
+            )
+        }),
+        ("messages", TICKET_WORKERS, |f, _| {
+            ("GET", format!("/v1/tickets/{}/messages", f.ticket.id), None)
+        }),
+        ("audit", TICKET_WORKERS, |f, _| {
+            ("GET", format!("/v1/tickets/{}/audit", f.ticket.id), None)
+        }),
+        ("merge", TICKET_WORKERS, |f, _| {
+            (
+                "POST",
+                format!("/v1/tickets/{}/merge", f.ticket.id),
+                Some(json!({"into": f.other.number.to_string()})),
+            )
+        }),
+        ("find contact", EVERYONE, |_, n| {
+            ("GET", format!("/v1/contacts?email=c{n}@example.com"), None)
+        }),
+        ("create contact", EVERYONE, |_, n| {
+            (
+                "POST",
+                "/v1/contacts".into(),
+                Some(json!({"email": format!("new{n}@example.com")})),
+            )
+        }),
+        ("get contact", EVERYONE, |f, _| {
+            ("GET", format!("/v1/contacts/{}", f.ticket.requester), None)
+        }),
+        ("contact tickets", EVERYONE, |f, _| {
+            ("GET", format!("/v1/contacts/{}/tickets", f.ticket.requester), None)
+        }),
+        ("list departments", EVERYONE, |_, _| {
+            ("GET", "/v1/departments".into(), None)
+        }),
+        ("get department", EVERYONE, |_, _| {
+            ("GET", "/v1/departments/support".into(), None)
+        }),
+        ("create department", ADMINS, |_, n| {
+            (
+                "POST",
+                "/v1/departments".into(),
+                Some(json!({"id": format!("d{n}"), "name": "D"})),
+            )
+        }),
+        ("update department", ADMINS, |_, _| {
+            (
+                "PATCH",
+                "/v1/departments/billing".into(),
+                Some(json!({"name": "Billing EU"})),
+            )
+        }),
+        ("list agents", MANAGERS, |_, _| ("GET", "/v1/agents".into(), None)),
+        ("get agent", MANAGERS, |f, _| {
+            ("GET", format!("/v1/agents/{}", f.agent_id), None)
+        }),
+        ("create agent", ADMINS, |_, n| {
+            (
+                "POST",
+                "/v1/agents".into(),
+                Some(json!({"email": format!("x{n}@example.com"), "name": "X", "role": "agent"})),
+            )
+        }),
+        ("update agent", ADMINS, |f, _| {
+            (
+                "PATCH",
+                format!("/v1/agents/{}", f.agent_id),
+                Some(json!({"seniority": "senior"})),
+            )
+        }),
+        ("my profile", EVERYONE, |_, _| ("GET", "/v1/agents/me".into(), None)),
+    ]
+}
+
+fn event_for(method: &str, target: &str, body: Option<Value>, claims: Option<Value>) -> Value {
+    let (path, query) = target.split_once('?').unwrap_or((target, ""));
+    let mut e = request(method, path, body, claims);
+    if method == "PATCH" {
+        e["headers"]["if-match"] = json!("\"1\"");
+    }
+    if !query.is_empty() {
+        e["rawQueryString"] = json!(query);
+        let (k, v) = query.split_once('=').unwrap();
+        e["queryStringParameters"] = json!({ k: v });
+    }
+    e
+}
+
+#[tokio::test]
+async fn every_route_answers_each_role_as_the_rules_say() {
+    let deps = deps().await;
+    let mut n = 0;
+    let mut failures = Vec::new();
+    for (name, allowed, build) in routes() {
+        for who in EVERYONE {
+            n += 1;
+            let f = fixture(&deps, n).await;
+            let (method, target, body) = build(&f, n);
+            let c = match who {
+                Who::Admin => claims("admin", ""),
+                Who::Manager => claims("manager", ""),
+                Who::AgentInDepartment => claims("agent", "support"),
+                Who::AgentElsewhere => claims("agent", "billing"),
+            };
+            let answer = send(&deps, &event_for(method, &target, body, Some(c))).await;
+            let ok = if allowed.contains(who) {
+                (200..300).contains(&answer.status)
+            } else {
+                answer.status == 403
+            };
+            if !ok {
+                failures.push(format!("{name} as {who:?}: {} {}", answer.status, answer.body));
+            }
+        }
+        n += 1;
+        let f = fixture(&deps, n).await;
+        let (method, target, body) = build(&f, n);
+        let answer = send(&deps, &event_for(method, &target, body, None)).await;
+        if answer.status != 401 {
+            failures.push(format!("{name} without a token: {}", answer.status));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[tokio::test]
+async fn unknown_routes_and_methods() {
+    let deps = deps().await;
+    let admin = Some(claims("admin", ""));
+    assert_eq!(
+        send(&deps, &request("GET", "/v1/nothing", None, admin.clone()))
+            .await
+            .status,
+        404
+    );
+    let wrong = send(&deps, &request("DELETE", "/v1/tickets", None, admin)).await;
+    assert_eq!(wrong.status, 405);
+    assert_eq!(wrong.headers["allow"], "GET, POST");
+}

@@ -1,0 +1,349 @@
+//! Keeps `openapi.yaml` honest: it names exactly the router's operations, each lists a 401,
+//! each that takes a JSON body lists a 422, every `$ref` points at a component, and the main
+//! schemas hold exactly the fields the domain types serialize. Plain values only; no AWS.
+
+use std::collections::BTreeSet;
+
+use serde::Serialize;
+use serde_yaml::Value;
+use shared::domain::{
+    Actor, Agent, AgentId, AuditEvent, Author, Channel, Contact, ContactId, CustomFields, Delivery, Department,
+    DepartmentId, EmailAddress, EventId, EventType, FieldChange, Language, Level, Message, MessageId, PhoneNumber,
+    Priority, Role, Seniority, Status, SupportLevel, Ticket, TicketId, TicketNumber, TicketPointer, TicketType,
+    Timestamp, Version, Visibility,
+};
+
+/// The router's operations, in the order of `src/routes/mod.rs`.
+const OPERATIONS: &[(&str, &str)] = &[
+    ("GET", "/v1/tickets"),
+    ("POST", "/v1/tickets"),
+    ("GET", "/v1/tickets/{ticket}"),
+    ("PATCH", "/v1/tickets/{ticket}"),
+    ("POST", "/v1/tickets/{ticket}/replies"),
+    ("POST", "/v1/tickets/{ticket}/notes"),
+    ("POST", "/v1/tickets/{ticket}/merge"),
+    ("GET", "/v1/tickets/{ticket}/messages"),
+    ("GET", "/v1/tickets/{ticket}/audit"),
+    ("GET", "/v1/contacts"),
+    ("POST", "/v1/contacts"),
+    ("GET", "/v1/contacts/{contact}"),
+    ("GET", "/v1/contacts/{contact}/tickets"),
+    ("GET", "/v1/departments"),
+    ("POST", "/v1/departments"),
+    ("GET", "/v1/departments/{department}"),
+    ("PATCH", "/v1/departments/{department}"),
+    ("GET", "/v1/agents"),
+    ("POST", "/v1/agents"),
+    ("GET", "/v1/agents/me"),
+    ("GET", "/v1/agents/{agent}"),
+    ("PATCH", "/v1/agents/{agent}"),
+];
+
+const HTTP_METHODS: &[&str] = &["get", "put", "post", "delete", "options", "head", "patch", "trace"];
+
+fn spec() -> Value {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../openapi.yaml");
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    serde_yaml::from_str(&text).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+/// Every operation in the document: (METHOD, path, operation object).
+fn operations(spec: &Value) -> Vec<(String, String, &Value)> {
+    let paths = spec["paths"].as_mapping().expect("`paths` is a mapping");
+    let mut found = Vec::new();
+    for (path, item) in paths {
+        let path = path.as_str().expect("paths are strings");
+        for (key, operation) in item.as_mapping().expect("a path item is a mapping") {
+            let key = key.as_str().unwrap_or_default();
+            if HTTP_METHODS.contains(&key) {
+                found.push((key.to_uppercase(), path.to_owned(), operation));
+            }
+        }
+    }
+    found
+}
+
+/// Follows a local `$ref` (`#/a/b`) through the document.
+fn resolve<'a>(spec: &'a Value, reference: &str) -> Option<&'a Value> {
+    let pointer = reference.strip_prefix("#/")?;
+    pointer.split('/').try_fold(spec, |node, token| {
+        let token = token.replace("~1", "/").replace("~0", "~");
+        match node {
+            Value::Mapping(m) => m.get(token.as_str()),
+            Value::Sequence(s) => s.get(token.parse::<usize>().ok()?),
+            _ => None,
+        }
+    })
+}
+
+/// The object itself, or what its `$ref` points at.
+fn deref<'a>(spec: &'a Value, node: &'a Value) -> &'a Value {
+    match node.get("$ref").and_then(Value::as_str) {
+        Some(reference) => resolve(spec, reference).unwrap_or_else(|| panic!("unresolved {reference}")),
+        None => node,
+    }
+}
+
+/// Whether the operation lists `code` (as the usual quoted key, or a bare YAML number).
+fn has_response(operation: &Value, code: u64) -> bool {
+    let text = code.to_string();
+    operation["responses"]
+        .as_mapping()
+        .is_some_and(|m| m.keys().any(|k| k.as_str() == Some(text.as_str()) || k.as_u64() == Some(code)))
+}
+
+fn collect_refs<'a>(node: &'a Value, at: &mut Vec<String>, found: &mut Vec<(String, &'a str)>) {
+    match node {
+        Value::Mapping(m) => {
+            for (k, v) in m {
+                let key = match k {
+                    Value::String(s) => s.clone(),
+                    other => format!("{other:?}"),
+                };
+                if key == "$ref"
+                    && let Some(target) = v.as_str()
+                {
+                    found.push((at.join("/"), target));
+                }
+                at.push(key);
+                collect_refs(v, at, found);
+                at.pop();
+            }
+        }
+        Value::Sequence(s) => {
+            for (i, v) in s.iter().enumerate() {
+                at.push(i.to_string());
+                collect_refs(v, at, found);
+                at.pop();
+            }
+        }
+        _ => {}
+    }
+}
+
+#[test]
+fn the_document_describes_the_router() {
+    let spec = spec();
+    assert!(
+        spec["openapi"].as_str().is_some_and(|v| v.starts_with("3.1.")),
+        "openapi: {:?}",
+        spec["openapi"]
+    );
+
+    let expected: BTreeSet<(String, String)> =
+        OPERATIONS.iter().map(|(m, p)| ((*m).to_owned(), (*p).to_owned())).collect();
+    assert_eq!(expected.len(), OPERATIONS.len(), "OPERATIONS lists an operation twice");
+    let documented = operations(&spec);
+    let actual: BTreeSet<(String, String)> = documented.iter().map(|(m, p, _)| (m.clone(), p.clone())).collect();
+    let missing: Vec<_> = expected.difference(&actual).collect();
+    let extra: Vec<_> = actual.difference(&expected).collect();
+    assert!(missing.is_empty() && extra.is_empty(), "missing from openapi.yaml: {missing:?}; not in the router: {extra:?}");
+
+    let mut failures = Vec::new();
+    for (method, path, operation) in &documented {
+        if !has_response(operation, 401) {
+            failures.push(format!("{method} {path}: no 401 response"));
+        }
+        let json_body = operation
+            .get("requestBody")
+            .map(|body| deref(&spec, body))
+            .is_some_and(|body| body["content"].get("application/json").is_some());
+        // Every POST and PATCH handler reads a JSON body; nothing else does.
+        let reads_body = matches!(method.as_str(), "POST" | "PATCH");
+        if json_body != reads_body {
+            failures.push(format!("{method} {path}: JSON request body documented: {json_body}, read: {reads_body}"));
+        }
+        if json_body && !has_response(operation, 422) {
+            failures.push(format!("{method} {path}: takes a JSON body but lists no 422"));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn every_ref_points_at_a_component() {
+    let spec = spec();
+    let mut refs = Vec::new();
+    collect_refs(&spec, &mut Vec::new(), &mut refs);
+    assert!(!refs.is_empty(), "no $ref at all");
+    let broken: Vec<String> = refs
+        .iter()
+        .filter(|(_, target)| !target.starts_with("#/components/") || resolve(&spec, target).is_none())
+        .map(|(at, target)| format!("{at}: {target}"))
+        .collect();
+    assert!(broken.is_empty(), "$refs that point at no component:\n{}", broken.join("\n"));
+}
+
+fn keys(value: &impl Serialize) -> BTreeSet<String> {
+    let json = serde_json::to_value(value).expect("serializes");
+    json.as_object().expect("a JSON object").keys().cloned().collect()
+}
+
+fn schema<'a>(spec: &'a Value, name: &str) -> &'a Value {
+    spec["components"]["schemas"].get(name).unwrap_or_else(|| panic!("no schema {name}"))
+}
+
+fn names(node: &Value) -> BTreeSet<String> {
+    match node {
+        Value::Mapping(m) => m.keys().filter_map(Value::as_str).map(str::to_owned).collect(),
+        Value::Sequence(s) => s.iter().filter_map(Value::as_str).map(str::to_owned).collect(),
+        _ => BTreeSet::new(),
+    }
+}
+
+/// A schema's properties must be the fields of `full` (every optional field set), and its
+/// required list the fields of `minimal` (every optional field unset).
+fn check_object(spec: &Value, name: &str, minimal: &impl Serialize, full: &impl Serialize, failures: &mut Vec<String>) {
+    let s = schema(spec, name);
+    let (properties, required) = (names(&s["properties"]), names(&s["required"]));
+    if properties != keys(full) {
+        failures.push(format!("{name}: properties {properties:?}, serialized {:?}", keys(full)));
+    }
+    if required != keys(minimal) {
+        failures.push(format!("{name}: required {required:?}, always serialized {:?}", keys(minimal)));
+    }
+}
+
+fn check_enum<T: Serialize>(spec: &Value, name: &str, variants: &[T], failures: &mut Vec<String>) {
+    let documented = names(&schema(spec, name)["enum"]);
+    let serialized: BTreeSet<String> = variants
+        .iter()
+        .map(|v| serde_json::to_value(v).expect("serializes").as_str().expect("a string").to_owned())
+        .collect();
+    if documented != serialized {
+        failures.push(format!("{name}: enum {documented:?}, serialized {serialized:?}"));
+    }
+}
+
+#[test]
+fn the_schemas_match_the_domain_types() {
+    let spec = spec();
+    let now = Timestamp::parse("2026-11-23T09:00:00Z").unwrap();
+    let ticket_id = TicketId::generate(now);
+    let number = TicketNumber::new(1042);
+    let pointer = TicketPointer { id: ticket_id, number };
+    let email = EmailAddress::parse("jana@example.com").unwrap();
+    let support = DepartmentId::parse("support").unwrap();
+    let mut failures = Vec::new();
+
+    let ticket = Ticket {
+        id: ticket_id,
+        number,
+        subject: "Printer on fire".into(),
+        status: Status::New,
+        priority: Priority::Normal,
+        ticket_type: Some(TicketType::Incident),
+        channel: Channel::Phone,
+        department: Some(support.clone()),
+        assignee: None,
+        support_level: SupportLevel::L1,
+        tags: BTreeSet::new(),
+        custom_fields: CustomFields::new(),
+        requester: ContactId::generate(now),
+        cc: vec![],
+        created_at: now,
+        updated_at: now,
+        first_response_at: None,
+        resolved_at: None,
+        closed_at: None,
+        merged_into: Some(pointer),
+        version: Version::FIRST,
+    };
+    check_object(&spec, "Ticket", &ticket, &ticket, &mut failures);
+    check_object(&spec, "TicketPointer", &pointer, &pointer, &mut failures);
+
+    let contact = Contact {
+        id: ContactId::generate(now),
+        name: None,
+        email: Some(email.clone()),
+        phone: Some(PhoneNumber::parse("+420601234567").unwrap()),
+        language: Some(Language::parse("cs").unwrap()),
+        created_at: now,
+    };
+    check_object(&spec, "Contact", &contact, &contact, &mut failures);
+
+    let message = Message {
+        id: MessageId::generate(now),
+        ticket_id,
+        author: Author::Agent,
+        visibility: Visibility::Public,
+        author_id: Some("sub".into()),
+        from: None,
+        body_text: "Hello".into(),
+        delivery: Delivery::Queued,
+        created_at: now,
+        carried_from: None,
+    };
+    check_object(&spec, "Message", &message, &message, &mut failures);
+
+    let minimal = AuditEvent {
+        id: EventId::generate(now),
+        event_type: EventType::TicketCreated,
+        ticket_id,
+        ticket_number: number,
+        actor: Actor::System { cause: "test".into() },
+        at: now,
+        changes: vec![],
+        message_id: None,
+        related: None,
+        carried_from: None,
+    };
+    let change = FieldChange::new("status", Status::New, Status::Open);
+    let full = AuditEvent {
+        changes: vec![change.clone()],
+        message_id: Some(MessageId::generate(now)),
+        related: Some(pointer),
+        carried_from: Some(ticket_id),
+        ..minimal.clone()
+    };
+    check_object(&spec, "AuditEvent", &minimal, &full, &mut failures);
+    check_object(&spec, "FieldChange", &change, &change, &mut failures);
+
+    for (name, actor) in [
+        ("AgentActor", Actor::Agent { subject: "sub".into(), role: Role::Agent }),
+        ("CustomerActor", Actor::Customer { contact_id: "c".into() }),
+        ("SystemActor", Actor::System { cause: "sla".into() }),
+    ] {
+        check_object(&spec, name, &actor, &actor, &mut failures);
+        let kind = serde_json::to_value(&actor).unwrap()["kind"].as_str().unwrap().to_owned();
+        let documented = schema(&spec, name)["properties"]["kind"]["const"].as_str().map(str::to_owned);
+        if documented.as_deref() != Some(kind.as_str()) {
+            failures.push(format!("{name}: kind {documented:?}, serialized {kind}"));
+        }
+    }
+
+    let department = Department { id: support.clone(), name: "Support".into(), lead: None, created_at: now, updated_at: now };
+    check_object(&spec, "Department", &department, &department, &mut failures);
+
+    let agent = Agent {
+        id: AgentId::generate(now),
+        email,
+        name: "Petr".into(),
+        role: Role::Agent,
+        seniority: Seniority::Regular,
+        departments: [support].into(),
+        active: true,
+        created_at: now,
+        updated_at: now,
+    };
+    check_object(&spec, "Agent", &agent, &agent, &mut failures);
+
+    check_enum(&spec, "Status", &Status::ALL, &mut failures);
+    check_enum(&spec, "Priority", &[Priority::Low, Priority::Normal, Priority::High, Priority::Urgent], &mut failures);
+    check_enum(&spec, "Level", &[Level::Low, Level::Medium, Level::High], &mut failures);
+    let types = [TicketType::Question, TicketType::Incident, TicketType::Problem, TicketType::Task];
+    check_enum(&spec, "TicketType", &types, &mut failures);
+    check_enum(&spec, "SupportLevel", &[SupportLevel::L1, SupportLevel::L2, SupportLevel::L3], &mut failures);
+    check_enum(&spec, "Channel", &[Channel::Email, Channel::Form, Channel::Phone, Channel::Api], &mut failures);
+    check_enum(&spec, "Author", &[Author::Customer, Author::Agent, Author::System], &mut failures);
+    check_enum(&spec, "Visibility", &[Visibility::Public, Visibility::Internal], &mut failures);
+    let deliveries = [Delivery::None, Delivery::Queued, Delivery::Sent, Delivery::Failed];
+    check_enum(&spec, "Delivery", &deliveries, &mut failures);
+    check_enum(&spec, "Role", &[Role::Agent, Role::Manager, Role::Admin], &mut failures);
+    check_enum(&spec, "Seniority", &[Seniority::Junior, Seniority::Regular, Seniority::Senior], &mut failures);
+    use EventType::*;
+    let events = [TicketCreated, TicketUpdated, CustomerReplied, AgentReplied, NoteAdded, TicketMerged, TicketMergedInto];
+    check_enum(&spec, "EventType", &events, &mut failures);
+
+    assert!(failures.is_empty(), "openapi.yaml and the domain types disagree:\n{}", failures.join("\n"));
+}
