@@ -4,15 +4,14 @@
 use std::collections::BTreeSet;
 
 use crate::domain::Clock;
+use crate::domain::ticket::{check_cc_count, check_tag_count};
 use crate::domain::{
     Actor, Agent, AgentId, AuditEvent, Author, Channel, Contact, ContactId, CustomFields, Delivery, Department,
     DepartmentId, DomainError, EmailAddress, EventId, EventType, FieldChange, Message, MessageId, PhoneNumber,
     Precondition, Principal, Priority, RequesterDetails, Role, Seniority, Status, SupportLevel, Tag, Ticket, TicketId,
     TicketPatch, TicketPointer, TicketRef, TicketType, Timestamp, Version, Visibility,
 };
-use crate::ports::{
-    ContactStore, Page, PageRequest, StoreError, TeamStore, TicketQuery, TicketSort, TicketStore, TicketWrite,
-};
+use crate::ports::{ContactStore, Page, PageRequest, StoreError, TeamStore, TicketQuery, TicketStore, TicketWrite};
 
 #[derive(Debug, thiserror::Error)]
 pub enum DeskError {
@@ -166,13 +165,6 @@ where
     }
 
     pub async fn list_tickets(&self, who: &Principal, mut query: TicketQuery) -> Result<Page<Ticket>, DeskError> {
-        if query.sort == TicketSort::MostUrgent && query.status.is_some_and(|s| !s.is_unsolved()) {
-            return Err(DomainError::invalid(
-                "sort",
-                "urgent lists unsolved tickets; pick an unsolved status or another sort",
-            )
-            .into());
-        }
         if let Some(d) = &query.department
             && !who.may_work_in(Some(d))
         {
@@ -362,6 +354,7 @@ where
 
             let mut into_changes = Vec::new();
             let tags: BTreeSet<Tag> = into.tags.union(&from.tags).cloned().collect();
+            check_tag_count(&tags)?;
             if tags != into.tags {
                 into_changes.push(FieldChange::new("tags", &into.tags, &tags));
                 into.tags = tags;
@@ -371,6 +364,7 @@ where
                     into.cc.push(cc.clone());
                 }
             }
+            check_cc_count(&into.cc)?;
             into.updated_at = now;
             into.version = into_version.next();
             let mut into_event = event(&into, EventType::TicketMerged, who.actor(), now, into_changes, None);
@@ -474,7 +468,7 @@ where
         let mut department = self
             .require_department(id, "department")
             .await
-            .map_err(not_found_as("department"))?;
+            .map_err(not_found_as("department", id))?;
         if let Some(Some(lead)) = patch.lead {
             self.require_agent(lead, "lead").await?;
         }
@@ -775,9 +769,10 @@ fn check_mergeable(from: &Ticket, into: &Ticket) -> Result<(), DomainError> {
     Ok(())
 }
 
-fn not_found_as(what: &'static str) -> impl Fn(DeskError) -> DeskError {
+/// A missing path resource is a 404, not a field error.
+fn not_found_as(what: &'static str, id: impl std::fmt::Display) -> impl FnOnce(DeskError) -> DeskError {
     move |e| match e {
-        DeskError::Domain(DomainError::Invalid { reason, .. }) => DeskError::NotFound(format!("{what}: {reason}")),
+        DeskError::Domain(DomainError::Invalid { .. }) => DeskError::NotFound(format!("{what} {id}")),
         other => other,
     }
 }

@@ -19,6 +19,9 @@ pub enum StoreError {
     AlreadyExists { what: String },
     #[error("{what} not found")]
     NotFound { what: String },
+    /// Throttled or timed out after the SDK's retries: worth retrying shortly.
+    #[error("the store is busy or slow; retry shortly")]
+    Unavailable(#[source] Box<dyn std::error::Error + Send + Sync>),
     /// A pagination cursor that this store did not hand out, or for another query.
     #[error("the cursor is not valid for this query")]
     InvalidCursor,

@@ -8,7 +8,7 @@ use serde_json::Value;
 use shared::desk::{AgentPatch, DepartmentPatch, NewAgent, NewTicket};
 use shared::domain::contact::parse_name;
 use shared::domain::message::parse_body;
-use shared::domain::ticket::{check_custom_fields, check_tag_count, parse_subject};
+use shared::domain::ticket::{check_cc_count, check_custom_fields, check_tag_count, parse_subject};
 use shared::domain::{
     AgentId, Channel, CustomFields, DepartmentId, DomainError, EmailAddress, Language, Level, PhoneNumber, Priority,
     RequesterDetails, Role, Seniority, Status, SupportLevel, Tag, TicketPatch, TicketType,
@@ -75,9 +75,7 @@ impl CreateTicketBody {
         let tags = self.tags.into_iter().collect();
         check_tag_count(&tags)?;
         check_custom_fields(&self.custom_fields)?;
-        if self.cc.len() > 20 {
-            return Err(DomainError::invalid("cc", "at most 20 addresses"));
-        }
+        check_cc_count(&self.cc)?;
         Ok(NewTicket {
             subject: parse_subject(&self.subject)?,
             body: parse_body("body", &self.body)?,

@@ -199,7 +199,7 @@ async fn bad_input_names_the_field() {
             "body",
         ),
         (request("GET", "/v1/tickets/not-a-ticket", None, admin()), 400, "ticket"),
-        (request("GET", "/v1/contacts/123", None, admin()), 400, "contact_id"),
+        (request("GET", "/v1/contacts/123", None, admin()), 400, "contact"),
         (request("GET", "/v1/tickets?colour=red", None, admin()), 400, "colour"),
         (
             request("PATCH", "/v1/tickets/HD-1", Some(json!({"priority": "low"})), admin()),

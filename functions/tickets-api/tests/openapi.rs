@@ -87,9 +87,10 @@ fn deref<'a>(spec: &'a Value, node: &'a Value) -> &'a Value {
 /// Whether the operation lists `code` (as the usual quoted key, or a bare YAML number).
 fn has_response(operation: &Value, code: u64) -> bool {
     let text = code.to_string();
-    operation["responses"]
-        .as_mapping()
-        .is_some_and(|m| m.keys().any(|k| k.as_str() == Some(text.as_str()) || k.as_u64() == Some(code)))
+    operation["responses"].as_mapping().is_some_and(|m| {
+        m.keys()
+            .any(|k| k.as_str() == Some(text.as_str()) || k.as_u64() == Some(code))
+    })
 }
 
 fn collect_refs<'a>(node: &'a Value, at: &mut Vec<String>, found: &mut Vec<(String, &'a str)>) {
@@ -130,14 +131,19 @@ fn the_document_describes_the_router() {
         spec["openapi"]
     );
 
-    let expected: BTreeSet<(String, String)> =
-        OPERATIONS.iter().map(|(m, p)| ((*m).to_owned(), (*p).to_owned())).collect();
+    let expected: BTreeSet<(String, String)> = OPERATIONS
+        .iter()
+        .map(|(m, p)| ((*m).to_owned(), (*p).to_owned()))
+        .collect();
     assert_eq!(expected.len(), OPERATIONS.len(), "OPERATIONS lists an operation twice");
     let documented = operations(&spec);
     let actual: BTreeSet<(String, String)> = documented.iter().map(|(m, p, _)| (m.clone(), p.clone())).collect();
     let missing: Vec<_> = expected.difference(&actual).collect();
     let extra: Vec<_> = actual.difference(&expected).collect();
-    assert!(missing.is_empty() && extra.is_empty(), "missing from openapi.yaml: {missing:?}; not in the router: {extra:?}");
+    assert!(
+        missing.is_empty() && extra.is_empty(),
+        "missing from openapi.yaml: {missing:?}; not in the router: {extra:?}"
+    );
 
     let mut failures = Vec::new();
     for (method, path, operation) in &documented {
@@ -151,7 +157,9 @@ fn the_document_describes_the_router() {
         // Every POST and PATCH handler reads a JSON body; nothing else does.
         let reads_body = matches!(method.as_str(), "POST" | "PATCH");
         if json_body != reads_body {
-            failures.push(format!("{method} {path}: JSON request body documented: {json_body}, read: {reads_body}"));
+            failures.push(format!(
+                "{method} {path}: JSON request body documented: {json_body}, read: {reads_body}"
+            ));
         }
         if json_body && !has_response(operation, 422) {
             failures.push(format!("{method} {path}: takes a JSON body but lists no 422"));
@@ -171,7 +179,11 @@ fn every_ref_points_at_a_component() {
         .filter(|(_, target)| !target.starts_with("#/components/") || resolve(&spec, target).is_none())
         .map(|(at, target)| format!("{at}: {target}"))
         .collect();
-    assert!(broken.is_empty(), "$refs that point at no component:\n{}", broken.join("\n"));
+    assert!(
+        broken.is_empty(),
+        "$refs that point at no component:\n{}",
+        broken.join("\n")
+    );
 }
 
 fn keys(value: &impl Serialize) -> BTreeSet<String> {
@@ -180,7 +192,9 @@ fn keys(value: &impl Serialize) -> BTreeSet<String> {
 }
 
 fn schema<'a>(spec: &'a Value, name: &str) -> &'a Value {
-    spec["components"]["schemas"].get(name).unwrap_or_else(|| panic!("no schema {name}"))
+    spec["components"]["schemas"]
+        .get(name)
+        .unwrap_or_else(|| panic!("no schema {name}"))
 }
 
 fn names(node: &Value) -> BTreeSet<String> {
@@ -197,10 +211,16 @@ fn check_object(spec: &Value, name: &str, minimal: &impl Serialize, full: &impl 
     let s = schema(spec, name);
     let (properties, required) = (names(&s["properties"]), names(&s["required"]));
     if properties != keys(full) {
-        failures.push(format!("{name}: properties {properties:?}, serialized {:?}", keys(full)));
+        failures.push(format!(
+            "{name}: properties {properties:?}, serialized {:?}",
+            keys(full)
+        ));
     }
     if required != keys(minimal) {
-        failures.push(format!("{name}: required {required:?}, always serialized {:?}", keys(minimal)));
+        failures.push(format!(
+            "{name}: required {required:?}, always serialized {:?}",
+            keys(minimal)
+        ));
     }
 }
 
@@ -208,7 +228,13 @@ fn check_enum<T: Serialize>(spec: &Value, name: &str, variants: &[T], failures: 
     let documented = names(&schema(spec, name)["enum"]);
     let serialized: BTreeSet<String> = variants
         .iter()
-        .map(|v| serde_json::to_value(v).expect("serializes").as_str().expect("a string").to_owned())
+        .map(|v| {
+            serde_json::to_value(v)
+                .expect("serializes")
+                .as_str()
+                .expect("a string")
+                .to_owned()
+        })
         .collect();
     if documented != serialized {
         failures.push(format!("{name}: enum {documented:?}, serialized {serialized:?}"));
@@ -300,19 +326,36 @@ fn the_schemas_match_the_domain_types() {
     check_object(&spec, "FieldChange", &change, &change, &mut failures);
 
     for (name, actor) in [
-        ("AgentActor", Actor::Agent { subject: "sub".into(), role: Role::Agent }),
+        (
+            "AgentActor",
+            Actor::Agent {
+                subject: "sub".into(),
+                role: Role::Agent,
+            },
+        ),
         ("CustomerActor", Actor::Customer { contact_id: "c".into() }),
         ("SystemActor", Actor::System { cause: "sla".into() }),
     ] {
         check_object(&spec, name, &actor, &actor, &mut failures);
-        let kind = serde_json::to_value(&actor).unwrap()["kind"].as_str().unwrap().to_owned();
-        let documented = schema(&spec, name)["properties"]["kind"]["const"].as_str().map(str::to_owned);
+        let kind = serde_json::to_value(&actor).unwrap()["kind"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let documented = schema(&spec, name)["properties"]["kind"]["const"]
+            .as_str()
+            .map(str::to_owned);
         if documented.as_deref() != Some(kind.as_str()) {
             failures.push(format!("{name}: kind {documented:?}, serialized {kind}"));
         }
     }
 
-    let department = Department { id: support.clone(), name: "Support".into(), lead: None, created_at: now, updated_at: now };
+    let department = Department {
+        id: support.clone(),
+        name: "Support".into(),
+        lead: None,
+        created_at: now,
+        updated_at: now,
+    };
     check_object(&spec, "Department", &department, &department, &mut failures);
 
     let agent = Agent {
@@ -329,21 +372,68 @@ fn the_schemas_match_the_domain_types() {
     check_object(&spec, "Agent", &agent, &agent, &mut failures);
 
     check_enum(&spec, "Status", &Status::ALL, &mut failures);
-    check_enum(&spec, "Priority", &[Priority::Low, Priority::Normal, Priority::High, Priority::Urgent], &mut failures);
+    check_enum(
+        &spec,
+        "Priority",
+        &[Priority::Low, Priority::Normal, Priority::High, Priority::Urgent],
+        &mut failures,
+    );
     check_enum(&spec, "Level", &[Level::Low, Level::Medium, Level::High], &mut failures);
-    let types = [TicketType::Question, TicketType::Incident, TicketType::Problem, TicketType::Task];
+    let types = [
+        TicketType::Question,
+        TicketType::Incident,
+        TicketType::Problem,
+        TicketType::Task,
+    ];
     check_enum(&spec, "TicketType", &types, &mut failures);
-    check_enum(&spec, "SupportLevel", &[SupportLevel::L1, SupportLevel::L2, SupportLevel::L3], &mut failures);
-    check_enum(&spec, "Channel", &[Channel::Email, Channel::Form, Channel::Phone, Channel::Api], &mut failures);
-    check_enum(&spec, "Author", &[Author::Customer, Author::Agent, Author::System], &mut failures);
-    check_enum(&spec, "Visibility", &[Visibility::Public, Visibility::Internal], &mut failures);
+    check_enum(
+        &spec,
+        "SupportLevel",
+        &[SupportLevel::L1, SupportLevel::L2, SupportLevel::L3],
+        &mut failures,
+    );
+    check_enum(
+        &spec,
+        "Channel",
+        &[Channel::Email, Channel::Form, Channel::Phone, Channel::Api],
+        &mut failures,
+    );
+    check_enum(
+        &spec,
+        "Author",
+        &[Author::Customer, Author::Agent, Author::System],
+        &mut failures,
+    );
+    check_enum(
+        &spec,
+        "Visibility",
+        &[Visibility::Public, Visibility::Internal],
+        &mut failures,
+    );
     let deliveries = [Delivery::None, Delivery::Queued, Delivery::Sent, Delivery::Failed];
     check_enum(&spec, "Delivery", &deliveries, &mut failures);
     check_enum(&spec, "Role", &[Role::Agent, Role::Manager, Role::Admin], &mut failures);
-    check_enum(&spec, "Seniority", &[Seniority::Junior, Seniority::Regular, Seniority::Senior], &mut failures);
+    check_enum(
+        &spec,
+        "Seniority",
+        &[Seniority::Junior, Seniority::Regular, Seniority::Senior],
+        &mut failures,
+    );
     use EventType::*;
-    let events = [TicketCreated, TicketUpdated, CustomerReplied, AgentReplied, NoteAdded, TicketMerged, TicketMergedInto];
+    let events = [
+        TicketCreated,
+        TicketUpdated,
+        CustomerReplied,
+        AgentReplied,
+        NoteAdded,
+        TicketMerged,
+        TicketMergedInto,
+    ];
     check_enum(&spec, "EventType", &events, &mut failures);
 
-    assert!(failures.is_empty(), "openapi.yaml and the domain types disagree:\n{}", failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "openapi.yaml and the domain types disagree:\n{}",
+        failures.join("\n")
+    );
 }

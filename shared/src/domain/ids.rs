@@ -24,9 +24,14 @@ macro_rules! ulid_id {
             }
 
             pub fn parse(text: &str) -> Result<Self, DomainError> {
-                Ulid::from_string(text)
+                // A first character above 7 overflows 128 bits; the parser would wrap it
+                // silently into another id.
+                let canonical = text.len() == 26 && text.starts_with(|c: char| ('0'..='7').contains(&c));
+                canonical
+                    .then(|| Ulid::from_string(text).ok())
+                    .flatten()
                     .map(Self)
-                    .map_err(|_| DomainError::invalid($what, "not a valid id (26-character ULID)"))
+                    .ok_or_else(|| DomainError::invalid($what, "not a valid id (26-character ULID)"))
             }
         }
 
@@ -179,6 +184,16 @@ mod tests {
             TicketRef::Number(TicketNumber::new(5))
         );
         assert!(TicketRef::parse("nope").is_err());
+    }
+
+    #[test]
+    fn only_canonical_ulids_parse() {
+        assert!(TicketId::parse("01ARZ3NDEKTSV4RRFFQ69G5FAV").is_ok());
+        assert!(
+            TicketId::parse("81ARZ3NDEKTSV4RRFFQ69G5FAV").is_err(),
+            "would wrap past 128 bits"
+        );
+        assert!(TicketId::parse("01ARZ3NDEKTSV4RRFFQ69G5FA").is_err());
     }
 
     #[test]

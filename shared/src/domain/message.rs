@@ -41,7 +41,7 @@ pub struct Message {
     pub ticket_id: TicketId,
     pub author: Author,
     pub visibility: Visibility,
-    /// The agent's id or the contact's id, as text; `None` for system messages.
+    /// The writing agent's token subject (`sub`) or the contact's id; `None` for system messages.
     pub author_id: Option<String>,
     pub from: Option<EmailAddress>,
     pub body_text: String,

@@ -248,6 +248,16 @@ pub fn check_tag_count(tags: &BTreeSet<Tag>) -> Result<(), DomainError> {
     Ok(())
 }
 
+/// Most addresses copied on one ticket.
+pub const MAX_CC: usize = 20;
+
+pub fn check_cc_count(cc: &[EmailAddress]) -> Result<(), DomainError> {
+    if cc.len() > MAX_CC {
+        return Err(DomainError::invalid("cc", "at most 20 addresses"));
+    }
+    Ok(())
+}
+
 /// Custom fields: up to 50 keys (`a-z0-9_`, starting with a letter) holding a string of at
 /// most 1 KiB, a number or a boolean.
 pub type CustomFields = BTreeMap<String, Value>;

@@ -35,6 +35,8 @@ pub enum ApiError {
     PayloadTooLarge { limit: usize },
     #[error("send the body as application/json")]
     UnsupportedMediaType,
+    #[error("busy right now; retry shortly")]
+    Unavailable,
     #[error("internal error")]
     Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
 }
@@ -60,6 +62,7 @@ impl ApiError {
             Self::PreconditionRequired => StatusCode::PRECONDITION_REQUIRED,
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -77,6 +80,7 @@ impl ApiError {
             Self::PreconditionRequired => "if_match_required",
             Self::PayloadTooLarge { .. } => "payload_too_large",
             Self::UnsupportedMediaType => "unsupported_media_type",
+            Self::Unavailable => "unavailable",
             Self::Internal(_) => "internal",
         }
     }
@@ -104,6 +108,11 @@ impl ApiError {
         {
             response.headers_mut().insert(header::ETAG, v);
         }
+        if let Self::Unavailable = self {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+        }
         response
     }
 }
@@ -130,6 +139,10 @@ impl From<StoreError> for ApiError {
             StoreError::NotFound { what } => Self::NotFound(format!("{what} not found")),
             StoreError::AlreadyExists { what } => Self::Conflict(format!("{what} already exists")),
             StoreError::VersionConflict => Self::Conflict("changed by someone else at the same time; try again".into()),
+            StoreError::Unavailable(cause) => {
+                tracing::warn!(error = %cause, "store unavailable");
+                Self::Unavailable
+            }
             StoreError::Unknown(cause) => Self::Internal(cause),
         }
     }

@@ -27,8 +27,11 @@ where
     let params = QueryParams::new(request, &["email", "phone"])?;
     let email = params.parse("email", EmailAddress::parse)?;
     let phone = params.parse("phone", PhoneNumber::parse)?;
-    if email.is_none() && phone.is_none() {
-        return Err(ApiError::bad_field("email", "search by email or phone"));
+    if email.is_some() == phone.is_some() {
+        return Err(ApiError::bad_field(
+            "email",
+            "search by email or by phone (one of them)",
+        ));
     }
     let found = desk.find_contact(email.as_ref(), phone.as_ref()).await?;
     ok(&json!({ "items": found.into_iter().collect::<Vec<_>>(), "next_cursor": null }))
@@ -49,7 +52,7 @@ where
     S: TicketStore + ContactStore + TeamStore,
     C: Clock,
 {
-    let id = path_id("contact_id", id, ContactId::parse)?;
+    let id = path_id("contact", id, ContactId::parse)?;
     ok(&desk.get_contact(id).await?)
 }
 
@@ -58,7 +61,7 @@ where
     S: TicketStore + ContactStore + TeamStore,
     C: Clock,
 {
-    let id = path_id("contact_id", id, ContactId::parse)?;
+    let id = path_id("contact", id, ContactId::parse)?;
     let known: Vec<&str> = LIST_PARAMS.iter().copied().filter(|p| *p != "requester").collect();
     let params = QueryParams::new(request, &known)?;
     let mut query = ticket_query(&params)?;
@@ -131,7 +134,7 @@ where
     C: Clock,
 {
     who.require(Role::Manager)?;
-    let id = path_id("agent_id", id, AgentId::parse)?;
+    let id = path_id("agent", id, AgentId::parse)?;
     ok(&desk.get_agent(id).await?)
 }
 
@@ -141,7 +144,7 @@ where
     C: Clock,
 {
     who.require(Role::Admin)?;
-    let id = path_id("agent_id", id, AgentId::parse)?;
+    let id = path_id("agent", id, AgentId::parse)?;
     let patch = parse_json::<PatchAgentBody>(request)?.into_patch()?;
     ok(&desk.update_agent(who, id, patch).await?)
 }

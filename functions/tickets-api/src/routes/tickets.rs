@@ -19,9 +19,9 @@ fn reference(text: &str) -> Result<TicketRef, ApiError> {
     })
 }
 
-/// A ticket with its version as the ETag, for the next `If-Match`.
-fn with_etag(status: StatusCode, ticket: &Ticket) -> Response<lambda_http::Body> {
-    let mut response = json_response(status, ticket);
+/// A response about `ticket`, carrying its version as the ETag for the next `If-Match`.
+fn with_etag(status: StatusCode, ticket: &Ticket, body: &impl serde::Serialize) -> Response<lambda_http::Body> {
+    let mut response = json_response(status, body);
     if let Ok(v) = HeaderValue::from_str(&ticket.version.etag()) {
         response.headers_mut().insert(header::ETAG, v);
     }
@@ -36,7 +36,7 @@ where
     let new = parse_json::<CreateTicketBody>(request)?.into_new_ticket()?;
     let (ticket, _contact) = desk.create_ticket(who, new).await?;
     tracing::info!(ticket_id = %ticket.id, number = %ticket.number, "ticket created");
-    let mut response = with_etag(StatusCode::CREATED, &ticket);
+    let mut response = with_etag(StatusCode::CREATED, &ticket, &ticket);
     if let Ok(v) = HeaderValue::from_str(&format!("/v1/tickets/{}", ticket.id)) {
         response.headers_mut().insert(header::LOCATION, v);
     }
@@ -49,7 +49,7 @@ where
     C: Clock,
 {
     let ticket = desk.get_ticket(who, reference(text)?).await?;
-    Ok(with_etag(StatusCode::OK, &ticket))
+    Ok(with_etag(StatusCode::OK, &ticket, &ticket))
 }
 
 pub const LIST_PARAMS: &[&str] = &[
@@ -101,6 +101,12 @@ pub fn ticket_query(params: &QueryParams<'_>) -> Result<TicketQuery, ApiError> {
         limit: limit(params)?,
         cursor: params.get("cursor").map(str::to_owned),
     };
+    if query.sort == TicketSort::MostUrgent && query.status.is_some_and(|s| !s.is_unsolved()) {
+        return Err(ApiError::bad_field(
+            "sort",
+            "urgent lists unsolved tickets; pick an unsolved status or another sort",
+        ));
+    }
     if let (Some(from), Some(to)) = (query.created_from, query.created_to)
         && from > to
     {
@@ -128,7 +134,7 @@ where
     let precondition = if_match(request)?;
     let patch = parse_json::<PatchTicketBody>(request)?.into_patch()?;
     let ticket = desk.update_ticket(who, reference, precondition, patch).await?;
-    Ok(with_etag(StatusCode::OK, &ticket))
+    Ok(with_etag(StatusCode::OK, &ticket, &ticket))
 }
 
 pub async fn reply<S, C>(desk: &TicketDesk<S, C>, who: &Principal, text: &str, request: &Request) -> Reply
@@ -142,8 +148,9 @@ where
         .reply(who, reference, message_body(&body.body)?, body.status)
         .await?;
     tracing::info!(ticket_id = %ticket.id, message_id = %message.id, "reply queued");
-    Ok(json_response(
+    Ok(with_etag(
         StatusCode::CREATED,
+        &ticket,
         &json!({ "message": message, "ticket": ticket }),
     ))
 }
@@ -156,8 +163,9 @@ where
     let reference = reference(text)?;
     let body: NoteBody = parse_json(request)?;
     let (ticket, message) = desk.add_note(who, reference, message_body(&body.body)?).await?;
-    Ok(json_response(
+    Ok(with_etag(
         StatusCode::CREATED,
+        &ticket,
         &json!({ "message": message, "ticket": ticket }),
     ))
 }

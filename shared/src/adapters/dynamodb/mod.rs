@@ -7,13 +7,39 @@ mod people;
 mod tickets;
 
 use aws_sdk_dynamodb::Client;
-use aws_sdk_dynamodb::error::SdkError;
+use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{Put, TransactWriteItem};
 
 pub use items::Item;
 
 use crate::ports::StoreError;
+
+/// Error codes DynamoDB uses when it sheds load.
+const THROTTLING: [&str; 3] = [
+    "ProvisionedThroughputExceededException",
+    "ThrottlingException",
+    "RequestLimitExceeded",
+];
+
+/// An SDK failure in port terms: throttling and timeouts (left after the SDK's own retries)
+/// are `Unavailable`, so callers can say "retry shortly"; anything else is `Unknown`.
+pub(crate) fn sdk_error<E, R>(error: SdkError<E, R>) -> StoreError
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    R: std::fmt::Debug + Send + Sync + 'static,
+{
+    let throttled = error
+        .as_service_error()
+        .and_then(|e| e.code())
+        .is_some_and(|c| THROTTLING.contains(&c));
+    let timed_out = matches!(error, SdkError::TimeoutError(_));
+    if throttled || timed_out {
+        StoreError::Unavailable(Box::new(error))
+    } else {
+        StoreError::unknown(error)
+    }
+}
 
 /// The DynamoDB adapter for every store port.
 #[derive(Clone, Debug)]
@@ -57,24 +83,20 @@ impl DynamoStore {
             .set_transact_items(Some(items))
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(()),
-            Err(SdkError::ServiceError(e)) => match e.into_err() {
-                TransactWriteItemsError::TransactionCanceledException(cancelled) => {
-                    let reasons = cancelled.cancellation_reasons();
-                    let failed = reasons.iter().position(|r| r.code() == Some("ConditionalCheckFailed"));
-                    match failed {
-                        Some(index) => Err(explain(index)),
-                        // Another transaction touched the same items at the same moment.
-                        None if reasons.iter().any(|r| r.code() == Some("TransactionConflict")) => {
-                            Err(StoreError::VersionConflict)
-                        }
-                        None => Err(StoreError::unknown(cancelled)),
-                    }
-                }
-                other => Err(StoreError::unknown(other)),
-            },
-            Err(e) => Err(StoreError::unknown(e)),
+        let error = match result {
+            Ok(_) => return Ok(()),
+            Err(e) => e,
+        };
+        if let Some(TransactWriteItemsError::TransactionCanceledException(cancelled)) = error.as_service_error() {
+            let reasons = cancelled.cancellation_reasons();
+            if let Some(index) = reasons.iter().position(|r| r.code() == Some("ConditionalCheckFailed")) {
+                return Err(explain(index));
+            }
+            // Another transaction touched the same items at the same moment.
+            if reasons.iter().any(|r| r.code() == Some("TransactionConflict")) {
+                return Err(StoreError::VersionConflict);
+            }
         }
+        Err(sdk_error(error))
     }
 }

@@ -4,9 +4,9 @@ use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::types::{Delete, TransactWriteItem};
 
-use super::DynamoStore;
 use super::items::{self, Item, s};
 use super::keys::*;
+use super::{DynamoStore, sdk_error};
 use crate::domain::{Agent, AgentId, Contact, ContactId, Department, DepartmentId, EmailAddress, PhoneNumber};
 use crate::ports::{ContactStore, StoreError, TeamStore};
 
@@ -60,7 +60,7 @@ impl DynamoStore {
             Err(SdkError::ServiceError(e)) if matches!(e.err(), PutItemError::ConditionalCheckFailedException(_)) => {
                 Err(on_condition)
             }
-            Err(e) => Err(StoreError::unknown(e)),
+            Err(e) => Err(sdk_error(e)),
         }
     }
 
@@ -80,7 +80,7 @@ impl DynamoStore {
                 .set_exclusive_start_key(start)
                 .send()
                 .await
-                .map_err(StoreError::unknown)?;
+                .map_err(sdk_error)?;
             all.extend(out.items.unwrap_or_default());
             match out.last_evaluated_key {
                 Some(k) => start = Some(k),

@@ -6,10 +6,10 @@ use std::time::Duration;
 use aws_sdk_dynamodb::types::{AttributeValue, PutRequest, ReturnValue, WriteRequest};
 use chrono::{Datelike, NaiveDate};
 
-use super::DynamoStore;
 use super::cursor::Cursor;
 use super::items::{self, Item, s};
 use super::keys::*;
+use super::{DynamoStore, sdk_error};
 use crate::domain::{AuditEvent, Message, Ticket, TicketId, TicketNumber, Timestamp};
 use crate::ports::{Page, PageRequest, StoreError, TicketQuery, TicketSort, TicketStore, TicketWrite};
 
@@ -36,7 +36,7 @@ impl TicketStore for DynamoStore {
             .return_values(ReturnValue::UpdatedNew)
             .send()
             .await
-            .map_err(StoreError::unknown)?;
+            .map_err(sdk_error)?;
         let value = out
             .attributes()
             .and_then(|a| a.get("value"))
@@ -182,7 +182,7 @@ impl DynamoStore {
             .consistent_read(true)
             .send()
             .await
-            .map_err(StoreError::unknown)?;
+            .map_err(sdk_error)?;
         Ok(out.item)
     }
 
@@ -226,7 +226,7 @@ impl DynamoStore {
                 .request_items(&self.table, requests)
                 .send()
                 .await
-                .map_err(StoreError::unknown)?;
+                .map_err(sdk_error)?;
             requests = out
                 .unprocessed_items
                 .and_then(|mut u| u.remove(&self.table))
@@ -267,7 +267,7 @@ impl DynamoStore {
             .limit(page.limit as i32)
             .send()
             .await
-            .map_err(StoreError::unknown)?;
+            .map_err(sdk_error)?;
         let cursor = out.last_evaluated_key.map(|k| {
             Cursor {
                 index: index.into(),
@@ -541,7 +541,7 @@ impl DynamoStore {
             .set_filter_expression(plan.filter.clone())
             .send()
             .await
-            .map_err(StoreError::unknown)?;
+            .map_err(sdk_error)?;
         Ok((out.items.unwrap_or_default(), out.last_evaluated_key))
     }
 }
