@@ -659,6 +659,9 @@ where
             Some(d) if scope.contains(&d) => Ok(Some(d)),
             Some(d) => Err(DomainError::forbidden(format!("{d} is not one of your departments"))),
             None if scope.len() == 1 => Ok(scope.iter().next().cloned()),
+            None if scope.is_empty() => Err(DomainError::forbidden(
+                "you are in no department; ask an admin to add you to one",
+            )),
             None => Err(DomainError::invalid(
                 "department",
                 "required: name one of your departments",

@@ -5,4 +5,5 @@ pub mod adapters;
 pub mod desk;
 pub mod domain;
 pub mod http;
+pub mod intake;
 pub mod ports;

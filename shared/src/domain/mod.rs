@@ -5,6 +5,7 @@ pub mod audit;
 pub mod contact;
 pub mod error;
 pub mod ids;
+pub mod mail;
 pub mod message;
 pub mod team;
 pub mod ticket;

@@ -1,0 +1,378 @@
+//! Inbound email as the help desk understands it, once MIME is parsed: who it is from, what it
+//! answers, whether it may be auto-answered, and the part a person actually wrote.
+
+use serde::{Deserialize, Serialize};
+
+use super::contact::EmailAddress;
+use super::ids::TicketNumber;
+
+/// A name and address from a header.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Mailbox {
+    pub name: Option<String>,
+    pub email: EmailAddress,
+}
+
+/// The headers that tell a person from a machine (RFC 3834 and common practice).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AutomationSignals {
+    /// `Auto-Submitted` value, if any (`no` means a person).
+    pub auto_submitted: Option<String>,
+    pub precedence: Option<String>,
+    pub list_id: bool,
+    pub auto_response_suppress: bool,
+    /// `multipart/report` (delivery status or disposition notifications).
+    pub report: bool,
+}
+
+/// SES's spam and virus verdicts, from the headers it adds on receipt.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Verdicts {
+    pub spam: bool,
+    pub virus: bool,
+}
+
+/// A parsed inbound message. Never panics to build; what could not be read is in `notes`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct InboundMail {
+    /// Without angle brackets.
+    pub message_id: Option<String>,
+    pub in_reply_to: Vec<String>,
+    pub references: Vec<String>,
+    pub from: Option<Mailbox>,
+    pub reply_to: Option<Mailbox>,
+    pub to: Vec<Mailbox>,
+    pub cc: Vec<Mailbox>,
+    /// `Delivered-To` / `X-Original-To`, where the receiving side recorded the envelope.
+    pub delivered_to: Vec<EmailAddress>,
+    pub subject: String,
+    pub text: String,
+    pub html: Option<String>,
+    pub attachments: Vec<AttachmentPart>,
+    pub signals: AutomationSignals,
+    pub verdicts: Verdicts,
+    /// Message-IDs of our own mail that a bounce reports on.
+    pub bounced_message_ids: Vec<String>,
+    /// What the parser had to work around (bad charset, truncated body, ...).
+    pub notes: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AttachmentPart {
+    pub name: String,
+    pub content_type: String,
+    pub content_id: Option<String>,
+    pub inline: bool,
+    pub bytes: Vec<u8>,
+}
+
+/// What kind of mail this is, deciding what happens to it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MailKind {
+    /// Written by a person: thread it or open a ticket, and it may be auto-answered.
+    Personal,
+    /// Sent by a machine (auto-reply, list, bulk): keep it, never auto-answer it.
+    Automated,
+    /// A delivery failure report about mail we sent.
+    Bounce,
+    /// A copy of our own outgoing mail: never a customer message.
+    OwnOutbound,
+}
+
+/// Senders that are machines by convention.
+const MACHINE_LOCAL_PARTS: [&str; 8] = [
+    "mailer-daemon",
+    "postmaster",
+    "noreply",
+    "no-reply",
+    "donotreply",
+    "do-not-reply",
+    "bounce",
+    "bounces",
+];
+
+impl InboundMail {
+    /// Classifies the mail. `ours` are our support addresses; mail from them is our own.
+    pub fn kind(&self, ours: &[EmailAddress]) -> MailKind {
+        let from = self.from.as_ref().map(|m| m.email.normalized());
+        if from.as_ref().is_some_and(|f| ours.iter().any(|o| o.normalized() == *f)) {
+            return MailKind::OwnOutbound;
+        }
+        let local = from.as_deref().and_then(|f| f.split('@').next()).unwrap_or_default();
+        let machine_sender = MACHINE_LOCAL_PARTS
+            .iter()
+            .any(|m| local == *m || local.starts_with(&format!("{m}+")));
+        if self.signals.report || (machine_sender && !self.bounced_message_ids.is_empty()) {
+            return MailKind::Bounce;
+        }
+        let s = &self.signals;
+        let auto_submitted = s
+            .auto_submitted
+            .as_deref()
+            .is_some_and(|v| !v.trim().eq_ignore_ascii_case("no"));
+        let bulk = s
+            .precedence
+            .as_deref()
+            .is_some_and(|p| matches!(p.trim().to_ascii_lowercase().as_str(), "bulk" | "junk" | "list"));
+        if auto_submitted || bulk || s.list_id || s.auto_response_suppress || machine_sender {
+            return MailKind::Automated;
+        }
+        MailKind::Personal
+    }
+
+    /// Which tickets this mail may belong to, strongest evidence first.
+    pub fn thread_hints(&self, ours: &[EmailAddress]) -> Vec<ThreadHint> {
+        let mut hints: Vec<ThreadHint> = Vec::new();
+        let mut push = |h: ThreadHint| {
+            if !hints.contains(&h) {
+                hints.push(h);
+            }
+        };
+        for id in self.in_reply_to.iter().chain(self.references.iter().rev()) {
+            push(ThreadHint::MessageId(id.clone()));
+        }
+        if let Some(n) = subject_token(&self.subject) {
+            push(ThreadHint::Number(n));
+        }
+        let recipients = self
+            .to
+            .iter()
+            .chain(&self.cc)
+            .map(|m| &m.email)
+            .chain(&self.delivered_to);
+        for address in recipients {
+            if let Some(n) = plus_address_number(address, ours) {
+                push(ThreadHint::Number(n));
+            }
+        }
+        hints
+    }
+
+    /// The support addresses this mail was sent to, in header order.
+    pub fn addressed_to<'a>(&self, ours: &'a [EmailAddress]) -> Vec<&'a EmailAddress> {
+        let recipients: Vec<String> = self
+            .delivered_to
+            .iter()
+            .chain(self.to.iter().map(|m| &m.email))
+            .chain(self.cc.iter().map(|m| &m.email))
+            .map(|e| strip_plus(&e.normalized()))
+            .collect();
+        ours.iter().filter(|o| recipients.contains(&o.normalized())).collect()
+    }
+}
+
+/// Evidence that a mail continues a ticket.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ThreadHint {
+    MessageId(String),
+    Number(TicketNumber),
+}
+
+/// The token our subjects carry, `[#HD-1042]`, anywhere in a subject.
+pub fn subject_token(subject: &str) -> Option<TicketNumber> {
+    let start = subject.find("[#")?;
+    let rest = &subject[start + 2..];
+    let end = rest.find(']')?;
+    TicketNumber::parse(rest[..end].trim()).ok()
+}
+
+/// `support+hd1042@example.com` → HD-1042, when `support@example.com` is ours.
+pub fn plus_address_number(address: &EmailAddress, ours: &[EmailAddress]) -> Option<TicketNumber> {
+    let normalized = address.normalized();
+    let (local, domain) = normalized.rsplit_once('@')?;
+    let (base, tag) = local.split_once('+')?;
+    let base_address = format!("{base}@{domain}");
+    if !ours.iter().any(|o| o.normalized() == base_address) {
+        return None;
+    }
+    let digits = tag.strip_prefix("hd").or_else(|| tag.strip_prefix("hd-"))?;
+    TicketNumber::parse(&format!("HD-{digits}")).ok()
+}
+
+fn strip_plus(address: &str) -> String {
+    match address.rsplit_once('@') {
+        Some((local, domain)) => format!("{}@{domain}", local.split('+').next().unwrap_or(local)),
+        None => address.to_owned(),
+    }
+}
+
+/// Splits what the sender wrote from the history and signature below it, for display. The
+/// full text is kept; this only decides what is shown first.
+pub fn split_quoted(text: &str) -> (String, Option<String>) {
+    let lines: Vec<&str> = text.lines().collect();
+    let cut = lines
+        .iter()
+        .enumerate()
+        .position(|(i, line)| starts_history(line, lines.get(i + 1).copied()));
+    let Some(cut) = cut else {
+        return (text.trim_end().to_owned(), None);
+    };
+    let visible = lines[..cut].join("\n").trim_end().to_owned();
+    let quoted = lines[cut..].join("\n").trim().to_owned();
+    if visible.trim().is_empty() {
+        // Top-posting with nothing above: show everything rather than an empty message.
+        return (text.trim_end().to_owned(), None);
+    }
+    (visible, (!quoted.is_empty()).then_some(quoted))
+}
+
+fn starts_history(line: &str, next: Option<&str>) -> bool {
+    let t = line.trim();
+    if t == "--" && line.trim_end_matches(' ') == "--" {
+        return true; // the signature delimiter "-- "
+    }
+    if t.starts_with("-----Original Message-----")
+        || t.starts_with("-----Původní zpráva-----")
+        || t.starts_with("________________")
+    {
+        return true;
+    }
+    if t.starts_with('>') && next.is_none_or(|n| n.trim().is_empty() || n.trim_start().starts_with('>')) {
+        return true;
+    }
+    // "On <date>, <name> wrote:" in English, Czech, Hungarian and Malay, possibly wrapped onto
+    // the next line.
+    let joined = match next {
+        Some(n) => format!("{t} {}", n.trim()),
+        None => t.to_owned(),
+    };
+    let wrote = |s: &str| {
+        (s.starts_with("On ") && s.contains(" wrote:"))
+            || (s.starts_with("Dne ") && s.contains("napsal"))
+            || s.ends_with(" írta:")
+            || (s.starts_with("Pada ") && s.contains("menulis:"))
+    };
+    (wrote(t) && t.ends_with(':')) || (wrote(&joined) && joined.ends_with(':') && t.starts_with(['O', 'D', 'P']))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn email(s: &str) -> EmailAddress {
+        EmailAddress::parse(s).unwrap()
+    }
+
+    fn mail_from(from: &str) -> InboundMail {
+        InboundMail {
+            from: Some(Mailbox {
+                name: None,
+                email: email(from),
+            }),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn people_machines_bounces_and_ourselves() {
+        let ours = [email("support@help.example.com")];
+        assert_eq!(mail_from("jana@example.cz").kind(&ours), MailKind::Personal);
+        assert_eq!(mail_from("Support@Help.Example.com").kind(&ours), MailKind::OwnOutbound);
+        assert_eq!(mail_from("noreply@shop.example").kind(&ours), MailKind::Automated);
+        let mut auto = mail_from("jana@example.cz");
+        auto.signals.auto_submitted = Some("auto-replied".into());
+        assert_eq!(auto.kind(&ours), MailKind::Automated);
+        auto.signals.auto_submitted = Some("no".into());
+        assert_eq!(auto.kind(&ours), MailKind::Personal);
+        for precedence in ["bulk", "junk", "List"] {
+            let mut m = mail_from("jana@example.cz");
+            m.signals.precedence = Some(precedence.into());
+            assert_eq!(m.kind(&ours), MailKind::Automated, "{precedence}");
+        }
+        let mut list = mail_from("jana@example.cz");
+        list.signals.list_id = true;
+        assert_eq!(list.kind(&ours), MailKind::Automated);
+        let mut report = mail_from("mailer-daemon@mx.example");
+        report.signals.report = true;
+        assert_eq!(report.kind(&ours), MailKind::Bounce);
+    }
+
+    #[test]
+    fn hints_come_in_order_of_strength() {
+        let ours = [email("support@help.example.com")];
+        let mut m = mail_from("jana@example.cz");
+        m.in_reply_to = vec!["b@x".into()];
+        m.references = vec!["a@x".into(), "b@x".into()];
+        m.subject = "Re: [#HD-1042] Printer".into();
+        m.to = vec![Mailbox {
+            name: None,
+            email: email("support+hd1043@help.example.com"),
+        }];
+        assert_eq!(
+            m.thread_hints(&ours),
+            [
+                ThreadHint::MessageId("b@x".into()),
+                ThreadHint::MessageId("a@x".into()),
+                ThreadHint::Number(TicketNumber::new(1042)),
+                ThreadHint::Number(TicketNumber::new(1043)),
+            ]
+        );
+    }
+
+    #[test]
+    fn plus_addresses_only_count_on_our_addresses() {
+        let ours = [email("support@help.example.com")];
+        assert_eq!(
+            plus_address_number(&email("support+hd7@help.example.com"), &ours),
+            Some(TicketNumber::new(7))
+        );
+        assert_eq!(plus_address_number(&email("someone+hd7@help.example.com"), &ours), None);
+        assert_eq!(
+            plus_address_number(&email("support+news@help.example.com"), &ours),
+            None
+        );
+    }
+
+    #[test]
+    fn the_support_address_is_found_through_plus_addressing() {
+        let ours = [email("support@help.example.com"), email("billing@help.example.com")];
+        let mut m = mail_from("jana@example.cz");
+        m.to = vec![Mailbox {
+            name: None,
+            email: email("Billing+hd9@help.example.com"),
+        }];
+        assert_eq!(m.addressed_to(&ours), [&ours[1]]);
+    }
+
+    #[test]
+    fn subject_tokens() {
+        assert_eq!(subject_token("Re: [#HD-12] x"), Some(TicketNumber::new(12)));
+        assert_eq!(subject_token("[#hd-12]"), Some(TicketNumber::new(12)));
+        assert_eq!(subject_token("[#HD-x]"), None);
+        assert_eq!(subject_token("HD-12"), None);
+    }
+
+    #[test]
+    fn quoted_history_is_split_off() {
+        let (visible, quoted) = split_quoted(
+            "Thanks, that worked.\n\nOn Mon, 23 Nov 2026 at 10:00, Ann <ann@x.com> wrote:\n> Try turning it off.\n",
+        );
+        assert_eq!(visible, "Thanks, that worked.");
+        assert!(quoted.unwrap().starts_with("On Mon"));
+        let (visible, quoted) =
+            split_quoted("Díky.\n\nDne po 23. 11. 2026 v 10:00 Ann napsal(a):\n> Zkuste to vypnout.");
+        assert_eq!(visible, "Díky.");
+        assert!(quoted.is_some());
+        let (visible, quoted) = split_quoted("Hi\n-- \nJana Nováková\nACME");
+        assert_eq!(
+            (visible.as_str(), quoted.as_deref()),
+            ("Hi", Some("-- \nJana Nováková\nACME"))
+        );
+        let (visible, quoted) = split_quoted("Hello\n\n-----Original Message-----\nFrom: x");
+        assert_eq!((visible.as_str(), quoted.is_some()), ("Hello", true));
+        let (visible, quoted) = split_quoted("> only a quote\n> nothing else");
+        assert_eq!((visible.as_str(), quoted), ("> only a quote\n> nothing else", None));
+        assert_eq!(split_quoted("a > b is fine\nsecond line").1, None);
+    }
+
+    proptest! {
+        #[test]
+        fn splitting_loses_nothing(text in "(?s).{0,400}") {
+            let (visible, quoted) = split_quoted(&text);
+            let rejoined = format!("{visible}{}", quoted.unwrap_or_default());
+            let letters = |s: &str| s.chars().filter(|c| !c.is_whitespace()).collect::<String>();
+            prop_assert_eq!(letters(&rejoined), letters(&text));
+        }
+    }
+}
