@@ -130,6 +130,7 @@ where
                 resolved_at: None,
                 closed_at: None,
                 merged_into: None,
+                follow_up_of: None,
                 version: Version::FIRST,
             };
             // The description an agent records (from a call, say) is shown to the customer
@@ -148,6 +149,7 @@ where
                 expected: None,
                 messages: vec![message],
                 events: vec![event],
+                once: vec![],
             };
             match self.store.create_ticket(&write, is_new.then_some(&contact)).await {
                 Ok(()) => return Ok((ticket, contact)),
@@ -376,12 +378,14 @@ where
                     expected: Some(from_version),
                     messages: vec![],
                     events: vec![from_event],
+                    once: vec![],
                 },
                 TicketWrite {
                     ticket: into.clone(),
                     expected: Some(into_version),
                     messages: vec![],
                     events: vec![into_event],
+                    once: vec![],
                 },
             ];
             match self.store.commit(&writes).await {
@@ -614,6 +618,7 @@ where
                 expected: Some(current.version),
                 messages,
                 events,
+                once: vec![],
             };
             match self.store.commit(std::slice::from_ref(&write)).await {
                 Ok(()) => return Ok(next),
@@ -799,6 +804,10 @@ fn agent_message(
         delivery,
         created_at: now,
         carried_from: None,
+        body_html: None,
+        quoted_text: None,
+        attachments: vec![],
+        email: None,
     }
 }
 

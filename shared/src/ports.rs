@@ -5,8 +5,8 @@ use std::collections::BTreeSet;
 use std::future::Future;
 
 use crate::domain::{
-    Agent, AgentId, AuditEvent, Channel, Contact, ContactId, Department, DepartmentId, EmailAddress, Message,
-    PhoneNumber, Priority, Status, Tag, Ticket, TicketId, TicketNumber, Timestamp, Version,
+    Agent, AgentId, AuditEvent, BlobRef, Channel, Contact, ContactId, Department, DepartmentId, EmailAddress, Message,
+    MessageId, PhoneNumber, Priority, Status, Tag, Ticket, TicketId, TicketNumber, Timestamp, Version,
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -77,13 +77,25 @@ pub struct TicketQuery {
 }
 
 /// One ticket's change: the ticket as it should be, the version it was read at (`None` for a
-/// new ticket), and the messages and audit events that go with it.
+/// new ticket), the messages and audit events that go with it, and the keys that make it
+/// happen at most once.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TicketWrite {
     pub ticket: Ticket,
     pub expected: Option<Version>,
     pub messages: Vec<Message>,
     pub events: Vec<AuditEvent>,
+    pub once: Vec<OnceKey>,
+}
+
+/// A key a write may be made under only once. A second write with the same key fails whole
+/// with `AlreadyExists { what: "mail" }`: redelivered mail becomes a duplicate, not a copy.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OnceKey {
+    /// A mail's Message-ID, pointing at the message it became (also how replies thread).
+    MessageId { message_id: String, message: MessageId },
+    /// The stored raw mail (its object key), whatever became of it.
+    RawMail(String),
 }
 
 pub trait TicketStore: Send + Sync {
@@ -110,6 +122,21 @@ pub trait TicketStore: Send + Sync {
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
     fn get_ticket(&self, id: TicketId) -> impl Future<Output = Result<Option<Ticket>, StoreError>> + Send;
+
+    /// The ticket and message a Message-ID (ours or a customer's) belongs to.
+    fn find_message_id(
+        &self,
+        message_id: &str,
+    ) -> impl Future<Output = Result<Option<(TicketId, MessageId)>, StoreError>> + Send;
+
+    /// Records a mail that became no ticket (no sender, our own copy, ...) under its raw key;
+    /// `false` if it was already recorded. The raw message stays where it is.
+    fn record_unticketed_mail(
+        &self,
+        raw: &BlobRef,
+        reason: &str,
+        at: Timestamp,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
     fn find_ticket_id(&self, number: TicketNumber)
     -> impl Future<Output = Result<Option<TicketId>, StoreError>> + Send;
     fn list_tickets(&self, query: &TicketQuery) -> impl Future<Output = Result<Page<Ticket>, StoreError>> + Send;
@@ -137,6 +164,12 @@ pub trait ContactStore: Send + Sync {
     ) -> impl Future<Output = Result<Option<Contact>, StoreError>> + Send;
     /// Creates a contact; `AlreadyExists` if its email or phone belongs to another.
     fn create_contact(&self, contact: &Contact) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// Marks a contact's address as bouncing (or not).
+    fn set_undeliverable(
+        &self,
+        id: ContactId,
+        undeliverable: bool,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
 }
 
 pub trait TeamStore: Send + Sync {
@@ -158,4 +191,25 @@ pub trait TeamStore: Send + Sync {
         email: &EmailAddress,
     ) -> impl Future<Output = Result<Option<Agent>, StoreError>> + Send;
     fn list_agents(&self) -> impl Future<Output = Result<Vec<Agent>, StoreError>> + Send;
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum BlobError {
+    #[error("no object at {0}")]
+    NotFound(String),
+    #[error("the blob store is busy or slow; retry shortly")]
+    Unavailable(#[source] Box<dyn std::error::Error + Send + Sync>),
+    #[error("blob store failure")]
+    Unknown(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+/// Raw mail and attachments.
+pub trait BlobStore: Send + Sync {
+    fn get(&self, blob: &BlobRef) -> impl Future<Output = Result<Vec<u8>, BlobError>> + Send;
+    fn put(
+        &self,
+        blob: &BlobRef,
+        bytes: Vec<u8>,
+        content_type: &str,
+    ) -> impl Future<Output = Result<(), BlobError>> + Send;
 }

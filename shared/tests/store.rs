@@ -528,6 +528,7 @@ async fn a_failed_transaction_writes_nothing() {
         expected: Some(Version::FIRST),
         messages: vec![extra.clone()],
         events: vec![],
+        once: vec![],
     };
     assert!(matches!(store.commit(&[write]).await, Err(StoreError::VersionConflict)));
     let messages = store

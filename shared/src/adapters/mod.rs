@@ -1,3 +1,4 @@
 //! AWS implementations of the ports.
 
 pub mod dynamodb;
+pub mod s3;

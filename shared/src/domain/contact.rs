@@ -172,6 +172,9 @@ pub struct Contact {
     pub phone: Option<PhoneNumber>,
     pub language: Option<Language>,
     pub created_at: Timestamp,
+    /// Mail to this contact bounced: do not send more until someone checks the address.
+    #[serde(default)]
+    pub undeliverable: bool,
 }
 
 /// Who a new ticket is for, as the request names them; at least one of email and phone.
@@ -209,6 +212,7 @@ impl RequesterDetails {
             phone: self.phone,
             language: self.language,
             created_at: now,
+            undeliverable: false,
         }
     }
 }

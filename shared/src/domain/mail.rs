@@ -67,7 +67,7 @@ pub struct AttachmentPart {
 }
 
 /// What kind of mail this is, deciding what happens to it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MailKind {
     /// Written by a person: thread it or open a ticket, and it may be auto-answered.
     Personal,

@@ -49,6 +49,56 @@ pub struct Message {
     pub created_at: Timestamp,
     /// Set on copies carried over by a merge: the ticket the message first belonged to.
     pub carried_from: Option<TicketId>,
+    /// Sanitised HTML, for messages that came with it.
+    #[serde(default)]
+    pub body_html: Option<String>,
+    /// Quoted history and signature split off `body_text` for display.
+    #[serde(default)]
+    pub quoted_text: Option<String>,
+    #[serde(default)]
+    pub attachments: Vec<Attachment>,
+    /// For mail: headers that thread it, and where the raw message is kept.
+    #[serde(default)]
+    pub email: Option<EmailDetails>,
+}
+
+/// Where a stored object lives.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BlobRef {
+    pub bucket: String,
+    pub key: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Attachment {
+    pub name: String,
+    pub content_type: String,
+    pub size: u64,
+    pub inline: bool,
+    pub content_id: Option<String>,
+    pub blob: BlobRef,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EmailDetails {
+    pub message_id: Option<String>,
+    #[serde(default)]
+    pub in_reply_to: Vec<String>,
+    #[serde(default)]
+    pub references: Vec<String>,
+    pub subject: String,
+    #[serde(default)]
+    pub to: Vec<EmailAddress>,
+    #[serde(default)]
+    pub cc: Vec<EmailAddress>,
+    /// The raw MIME as received.
+    pub raw: Option<BlobRef>,
+    /// Sent by a machine (auto-reply, list, bulk): never auto-answered.
+    #[serde(default)]
+    pub automated: bool,
+    /// What the parser worked around (cut text, oversize attachments, ...).
+    #[serde(default)]
+    pub notes: Vec<String>,
 }
 
 /// Longest body stored in the item; larger bodies go to S3 (email work).

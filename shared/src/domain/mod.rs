@@ -17,7 +17,7 @@ pub use audit::{Actor, AuditEvent, EventType};
 pub use contact::{Contact, EmailAddress, Language, PhoneNumber, RequesterDetails};
 pub use error::DomainError;
 pub use ids::{AgentId, ContactId, EventId, MessageId, TicketId, TicketNumber, TicketRef};
-pub use message::{Author, Delivery, Message, Visibility};
+pub use message::{Attachment, Author, BlobRef, Delivery, EmailDetails, Message, Visibility};
 pub use team::{Agent, Department, DepartmentId, Role, Seniority};
 pub use ticket::{
     Channel, CustomFields, FieldChange, Level, Priority, Status, SupportLevel, Tag, Ticket, TicketPatch, TicketPointer,

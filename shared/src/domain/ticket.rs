@@ -336,6 +336,9 @@ pub struct Ticket {
     pub resolved_at: Option<Timestamp>,
     pub closed_at: Option<Timestamp>,
     pub merged_into: Option<TicketPointer>,
+    /// For a follow-up opened by a reply to a closed ticket: that ticket.
+    #[serde(default)]
+    pub follow_up_of: Option<TicketPointer>,
     pub version: Version,
 }
 
@@ -512,6 +515,7 @@ pub(crate) mod tests {
             resolved_at: None,
             closed_at: None,
             merged_into: None,
+            follow_up_of: None,
             version: Version::FIRST,
         }
     }

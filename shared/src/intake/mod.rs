@@ -1,6 +1,573 @@
-//! The email channel's way in: parse what SES stored, classify it, thread it, and write it as
-//! a ticket or a customer message.
+//! The email channel's way in: read what SES stored, classify it, thread it, and write it as a
+//! new ticket or a customer message on an existing one, exactly once per stored mail.
 
 pub mod parse;
 
+use std::collections::BTreeSet;
+
 pub use parse::{MailLimits, parse_mail};
+
+use crate::domain::mail::{InboundMail, MailKind, Mailbox, ThreadHint};
+use crate::domain::{
+    Actor, Attachment, AuditEvent, Author, BlobRef, Channel, Clock, Contact, ContactId, Delivery, DepartmentId,
+    EmailAddress, EmailDetails, EventId, EventType, FieldChange, Message, MessageId, Priority, RequesterDetails,
+    Status, SupportLevel, Ticket, TicketId, TicketPointer, Timestamp, Version, Visibility,
+};
+use crate::ports::{BlobError, BlobStore, ContactStore, OnceKey, StoreError, TicketStore, TicketWrite};
+
+/// A support address and the department its mail belongs to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SupportAddress {
+    pub address: EmailAddress,
+    pub department: Option<DepartmentId>,
+}
+
+/// What a customer's reply to a closed ticket does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClosedReply {
+    /// Open a new ticket that points at the closed one (Zendesk's follow-up).
+    FollowUp,
+    /// Open the closed ticket again.
+    Reopen,
+}
+
+#[derive(Debug, Clone)]
+pub struct IntakeConfig {
+    pub addresses: Vec<SupportAddress>,
+    pub closed_reply: ClosedReply,
+    pub limits: MailLimits,
+    /// Where attachments are written (the mail bucket).
+    pub attachments_bucket: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("invalid configuration: {0}")]
+pub struct ConfigError(String);
+
+impl IntakeConfig {
+    /// `addresses` is `address=department,address=department` (department optional).
+    pub fn parse(addresses: &str, closed_reply: &str, attachments_bucket: &str) -> Result<Self, ConfigError> {
+        let addresses = addresses
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(|entry| {
+                let (address, department) = match entry.split_once('=') {
+                    Some((a, d)) => (a, Some(d)),
+                    None => (entry, None),
+                };
+                Ok(SupportAddress {
+                    address: EmailAddress::parse(address)
+                        .map_err(|e| ConfigError(format!("SUPPORT_ADDRESSES: {e}")))?,
+                    department: department
+                        .map(|d| DepartmentId::parse(d.trim()))
+                        .transpose()
+                        .map_err(|e| ConfigError(format!("SUPPORT_ADDRESSES: {e}")))?,
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        if addresses.is_empty() {
+            return Err(ConfigError("SUPPORT_ADDRESSES names no address".into()));
+        }
+        let closed_reply = match closed_reply {
+            "follow_up" | "" => ClosedReply::FollowUp,
+            "reopen" => ClosedReply::Reopen,
+            other => {
+                return Err(ConfigError(format!(
+                    "CLOSED_TICKET_REPLY must be follow_up or reopen, not {other}"
+                )));
+            }
+        };
+        Ok(Self {
+            addresses,
+            closed_reply,
+            limits: MailLimits::default(),
+            attachments_bucket: attachments_bucket.to_owned(),
+        })
+    }
+
+    fn ours(&self) -> Vec<EmailAddress> {
+        self.addresses.iter().map(|a| a.address.clone()).collect()
+    }
+}
+
+/// What became of one stored mail.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    Created(TicketPointer),
+    Added(TicketPointer),
+    /// A reply to a closed ticket opened this new one.
+    FollowUp {
+        ticket: TicketPointer,
+        of: TicketPointer,
+    },
+    /// Already processed (the same stored mail, or the same Message-ID, seen before).
+    Duplicate,
+    /// Kept (raw in S3, a record in the table) but no ticket: the reason says why.
+    Unticketed(String),
+    /// A delivery failure of our mail: the contacts it names are marked undeliverable.
+    Bounce {
+        contacts: usize,
+    },
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum IntakeError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Blob(#[from] BlobError),
+    #[error("the ticket kept changing under this mail; it will be retried")]
+    Busy,
+}
+
+impl IntakeError {
+    /// Whether trying the same mail again later may succeed (the queue redelivers it).
+    pub fn is_retryable(&self) -> bool {
+        !matches!(self, IntakeError::Blob(BlobError::NotFound(_)))
+    }
+}
+
+const WRITE_ATTEMPTS: usize = 4;
+/// How far a merged ticket's pointers are followed.
+const MERGE_HOPS: usize = 5;
+
+pub struct MailIntake<S, B, C> {
+    store: S,
+    blobs: B,
+    clock: C,
+    config: IntakeConfig,
+}
+
+impl<S, B, C> MailIntake<S, B, C>
+where
+    S: TicketStore + ContactStore,
+    B: BlobStore,
+    C: Clock,
+{
+    pub fn new(store: S, blobs: B, clock: C, config: IntakeConfig) -> Self {
+        Self {
+            store,
+            blobs,
+            clock,
+            config,
+        }
+    }
+
+    pub async fn receive(&self, raw: &BlobRef) -> Result<Outcome, IntakeError> {
+        let bytes = self.blobs.get(raw).await?;
+        let mail = parse_mail(&bytes, &self.config.limits);
+        let ours = self.config.ours();
+        let kind = mail.kind(&ours);
+        match kind {
+            MailKind::OwnOutbound => return self.unticketed(raw, "a copy of our own outgoing mail").await,
+            MailKind::Bounce => return self.bounce(raw, &mail).await,
+            MailKind::Personal | MailKind::Automated => {}
+        }
+        let Some(sender) = mail.from.clone().or_else(|| mail.reply_to.clone()) else {
+            return self.unticketed(raw, "no sender address could be read").await;
+        };
+        let message_id = MessageId::generate(self.clock.now());
+        let attachments = self.store_attachments(message_id, &mail).await?;
+
+        for _ in 0..WRITE_ATTEMPTS {
+            let now = self.clock.now();
+            let (contact, new_contact) = self.contact_for(&sender, now).await?;
+            let message = self.customer_message(message_id, raw, &mail, kind, &contact, &attachments, now);
+            let once = self.once_keys(raw, &mail, message_id);
+            let result = match self.thread(&mail, &ours).await? {
+                Some(ticket)
+                    if ticket.status == Status::Closed && self.config.closed_reply == ClosedReply::FollowUp =>
+                {
+                    let of = TicketPointer {
+                        id: ticket.id,
+                        number: ticket.number,
+                    };
+                    let mut follow_up = self
+                        .new_ticket(&mail, &contact, ticket.department.clone(), message, once, now)
+                        .await?;
+                    follow_up.ticket.follow_up_of = Some(of);
+                    let pointer = TicketPointer {
+                        id: follow_up.ticket.id,
+                        number: follow_up.ticket.number,
+                    };
+                    self.store
+                        .create_ticket(&follow_up, new_contact.then_some(&contact))
+                        .await
+                        .map(|()| Outcome::FollowUp { ticket: pointer, of })
+                }
+                Some(ticket) => {
+                    let write = self.append(ticket, &contact, message, once, now);
+                    let pointer = TicketPointer {
+                        id: write.ticket.id,
+                        number: write.ticket.number,
+                    };
+                    match new_contact {
+                        true => self.store.create_contact(&contact).await,
+                        false => Ok(()),
+                    }
+                    .or_else(ignore_existing)?;
+                    self.store
+                        .commit(std::slice::from_ref(&write))
+                        .await
+                        .map(|()| Outcome::Added(pointer))
+                }
+                None => {
+                    let department = mail
+                        .addressed_to(&ours)
+                        .first()
+                        .and_then(|a| self.config.addresses.iter().find(|s| s.address == **a))
+                        .and_then(|s| s.department.clone());
+                    let write = self.new_ticket(&mail, &contact, department, message, once, now).await?;
+                    let pointer = TicketPointer {
+                        id: write.ticket.id,
+                        number: write.ticket.number,
+                    };
+                    self.store
+                        .create_ticket(&write, new_contact.then_some(&contact))
+                        .await
+                        .map(|()| Outcome::Created(pointer))
+                }
+            };
+            match result {
+                Ok(outcome) => return Ok(outcome),
+                Err(StoreError::AlreadyExists { what }) if what == "mail" => return Ok(Outcome::Duplicate),
+                // A concurrent writer: the ticket changed, or the same new contact was created.
+                Err(StoreError::VersionConflict | StoreError::AlreadyExists { .. }) => continue,
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(IntakeError::Busy)
+    }
+
+    async fn unticketed(&self, raw: &BlobRef, reason: &str) -> Result<Outcome, IntakeError> {
+        if self.store.record_unticketed_mail(raw, reason, self.clock.now()).await? {
+            tracing::info!(key = %raw.key, reason, "mail kept without a ticket");
+            Ok(Outcome::Unticketed(reason.to_owned()))
+        } else {
+            Ok(Outcome::Duplicate)
+        }
+    }
+
+    /// Marks the requesters of the tickets whose mail bounced as undeliverable.
+    async fn bounce(&self, raw: &BlobRef, mail: &InboundMail) -> Result<Outcome, IntakeError> {
+        let mut contacts = BTreeSet::new();
+        for id in &mail.bounced_message_ids {
+            let Some((ticket_id, _)) = self.store.find_message_id(id).await? else {
+                continue;
+            };
+            if let Some(ticket) = self.store.get_ticket(ticket_id).await? {
+                contacts.insert(ticket.requester);
+            }
+        }
+        if contacts.is_empty() {
+            return self
+                .unticketed(raw, "a delivery report about mail we did not send")
+                .await;
+        }
+        if !self
+            .store
+            .record_unticketed_mail(raw, "delivery failure report", self.clock.now())
+            .await?
+        {
+            return Ok(Outcome::Duplicate);
+        }
+        for contact in &contacts {
+            self.store.set_undeliverable(*contact, true).await?;
+        }
+        Ok(Outcome::Bounce {
+            contacts: contacts.len(),
+        })
+    }
+
+    /// The ticket this mail continues, following merges to the ticket that lives on.
+    async fn thread(&self, mail: &InboundMail, ours: &[EmailAddress]) -> Result<Option<Ticket>, StoreError> {
+        for hint in mail.thread_hints(ours) {
+            let id = match hint {
+                ThreadHint::MessageId(m) => self.store.find_message_id(&m).await?.map(|(t, _)| t),
+                ThreadHint::Number(n) => self.store.find_ticket_id(n).await?,
+            };
+            let Some(mut ticket) = (match id {
+                Some(id) => self.store.get_ticket(id).await?,
+                None => None,
+            }) else {
+                continue;
+            };
+            for _ in 0..MERGE_HOPS {
+                let Some(next) = ticket.merged_into else { break };
+                match self.store.get_ticket(next.id).await? {
+                    Some(t) => ticket = t,
+                    None => break,
+                }
+            }
+            return Ok(Some(ticket));
+        }
+        Ok(None)
+    }
+
+    async fn contact_for(&self, sender: &Mailbox, now: Timestamp) -> Result<(Contact, bool), StoreError> {
+        if let Some(contact) = self.store.find_contact_by_email(&sender.email).await? {
+            return Ok((contact, false));
+        }
+        let details = RequesterDetails {
+            name: sender.name.clone(),
+            email: Some(sender.email.clone()),
+            phone: None,
+            language: None,
+        };
+        Ok((details.into_contact(ContactId::generate(now), now), true))
+    }
+
+    async fn store_attachments(&self, message: MessageId, mail: &InboundMail) -> Result<Vec<Attachment>, BlobError> {
+        let mut stored = Vec::new();
+        for (index, part) in mail.attachments.iter().enumerate() {
+            let blob = BlobRef {
+                bucket: self.config.attachments_bucket.clone(),
+                key: format!("attachments/{message}/{}-{}", index + 1, part.name),
+            };
+            self.blobs.put(&blob, part.bytes.clone(), &part.content_type).await?;
+            stored.push(Attachment {
+                name: part.name.clone(),
+                content_type: part.content_type.clone(),
+                size: part.bytes.len() as u64,
+                inline: part.inline,
+                content_id: part.content_id.clone(),
+                blob,
+            });
+        }
+        Ok(stored)
+    }
+
+    fn once_keys(&self, raw: &BlobRef, mail: &InboundMail, message: MessageId) -> Vec<OnceKey> {
+        let mut once = vec![OnceKey::RawMail(raw.key.clone())];
+        if let Some(id) = &mail.message_id {
+            once.push(OnceKey::MessageId {
+                message_id: id.clone(),
+                message,
+            });
+        }
+        once
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn customer_message(
+        &self,
+        id: MessageId,
+        raw: &BlobRef,
+        mail: &InboundMail,
+        kind: MailKind,
+        contact: &Contact,
+        attachments: &[Attachment],
+        now: Timestamp,
+    ) -> Message {
+        let (visible, quoted) = crate::domain::mail::split_quoted(&mail.text);
+        Message {
+            id,
+            ticket_id: TicketId::generate(now),
+            author: Author::Customer,
+            visibility: Visibility::Public,
+            author_id: Some(contact.id.to_string()),
+            from: mail.from.as_ref().map(|m| m.email.clone()),
+            body_text: visible,
+            delivery: Delivery::None,
+            created_at: now,
+            carried_from: None,
+            body_html: mail.html.as_deref().map(ammonia::clean),
+            quoted_text: quoted,
+            attachments: attachments.to_vec(),
+            email: Some(EmailDetails {
+                message_id: mail.message_id.clone(),
+                in_reply_to: mail.in_reply_to.clone(),
+                references: mail.references.clone(),
+                subject: mail.subject.clone(),
+                to: mail.to.iter().map(|m| m.email.clone()).collect(),
+                cc: mail.cc.iter().map(|m| m.email.clone()).collect(),
+                raw: Some(raw.clone()),
+                automated: kind == MailKind::Automated,
+                notes: mail.notes.clone(),
+            }),
+        }
+    }
+
+    async fn new_ticket(
+        &self,
+        mail: &InboundMail,
+        contact: &Contact,
+        department: Option<DepartmentId>,
+        mut message: Message,
+        once: Vec<OnceKey>,
+        now: Timestamp,
+    ) -> Result<TicketWrite, StoreError> {
+        let number = self.store.next_ticket_number(now).await?;
+        let ours = self.config.ours();
+        let cc: Vec<EmailAddress> = mail
+            .cc
+            .iter()
+            .map(|m| m.email.clone())
+            .filter(|e| !ours.iter().any(|o| o.normalized() == e.normalized()) && Some(e) != contact.email.as_ref())
+            .take(crate::domain::ticket::MAX_CC)
+            .collect();
+        let ticket = Ticket {
+            id: TicketId::generate(now),
+            number,
+            subject: subject_line(&mail.subject),
+            // SES's verdicts keep spam and viruses out of the queue, kept but never answered.
+            status: if mail.verdicts.spam || mail.verdicts.virus {
+                Status::Spam
+            } else {
+                Status::New
+            },
+            priority: Priority::Normal,
+            ticket_type: None,
+            channel: Channel::Email,
+            department,
+            assignee: None,
+            support_level: SupportLevel::L1,
+            tags: BTreeSet::new(),
+            custom_fields: Default::default(),
+            requester: contact.id,
+            cc,
+            created_at: now,
+            updated_at: now,
+            first_response_at: None,
+            resolved_at: None,
+            closed_at: None,
+            merged_into: None,
+            follow_up_of: None,
+            version: Version::FIRST,
+        };
+        message.ticket_id = ticket.id;
+        let event = customer_event(&ticket, EventType::TicketCreated, contact, now, vec![], message.id);
+        Ok(TicketWrite {
+            ticket,
+            expected: None,
+            messages: vec![message],
+            events: vec![event],
+            once,
+        })
+    }
+
+    /// A customer's message on an existing ticket: waiting states wake up, and a sender who is
+    /// not the requester joins the conversation as a CC.
+    fn append(
+        &self,
+        mut ticket: Ticket,
+        contact: &Contact,
+        mut message: Message,
+        once: Vec<OnceKey>,
+        now: Timestamp,
+    ) -> TicketWrite {
+        let expected = ticket.version;
+        let mut changes = Vec::new();
+        let wake = matches!(
+            ticket.status,
+            Status::Pending | Status::OnHold | Status::Resolved | Status::Closed
+        );
+        if wake {
+            // A customer writing back reopens even a closed ticket when configured to; this
+            // is the one move outside the agents' state machine.
+            changes.push(FieldChange::new("status", ticket.status, Status::Open));
+            if ticket.status == Status::Resolved {
+                ticket.resolved_at = None;
+            }
+            ticket.status = Status::Open;
+        }
+        if contact.id != ticket.requester
+            && let Some(email) = &contact.email
+            && !ticket.cc.iter().any(|c| c.normalized() == email.normalized())
+            && ticket.cc.len() < crate::domain::ticket::MAX_CC
+        {
+            let before = ticket.cc.clone();
+            ticket.cc.push(email.clone());
+            changes.push(FieldChange::new("cc", before, &ticket.cc));
+        }
+        ticket.updated_at = now;
+        ticket.version = expected.next();
+        message.ticket_id = ticket.id;
+        let event = customer_event(&ticket, EventType::CustomerReplied, contact, now, changes, message.id);
+        TicketWrite {
+            ticket,
+            expected: Some(expected),
+            messages: vec![message],
+            events: vec![event],
+            once,
+        }
+    }
+}
+
+fn ignore_existing(e: StoreError) -> Result<(), StoreError> {
+    match e {
+        StoreError::AlreadyExists { .. } => Ok(()),
+        other => Err(other),
+    }
+}
+
+fn customer_event(
+    ticket: &Ticket,
+    event_type: EventType,
+    contact: &Contact,
+    now: Timestamp,
+    changes: Vec<FieldChange>,
+    message: MessageId,
+) -> AuditEvent {
+    AuditEvent {
+        id: EventId::generate(now),
+        event_type,
+        ticket_id: ticket.id,
+        ticket_number: ticket.number,
+        actor: Actor::Customer {
+            contact_id: contact.id.to_string(),
+        },
+        at: now,
+        changes,
+        message_id: Some(message),
+        related: None,
+        carried_from: None,
+    }
+}
+
+/// A subject fit for a ticket: one line, at most 250 characters, never empty.
+fn subject_line(subject: &str) -> String {
+    let one_line: String = subject.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
+    let trimmed: String = one_line
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .chars()
+        .take(250)
+        .collect();
+    if trimmed.is_empty() {
+        "(no subject)".into()
+    } else {
+        trimmed
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn config_reads_addresses_and_departments() {
+        let c = IntakeConfig::parse(
+            "support@help.example.com=support, billing@help.example.com=billing,info@help.example.com",
+            "reopen",
+            "mail",
+        )
+        .unwrap();
+        assert_eq!(c.addresses.len(), 3);
+        assert_eq!(c.addresses[1].department.as_ref().unwrap().as_str(), "billing");
+        assert_eq!(c.addresses[2].department, None);
+        assert_eq!(c.closed_reply, ClosedReply::Reopen);
+        assert!(IntakeConfig::parse("", "", "mail").is_err());
+        assert!(IntakeConfig::parse("nope", "", "mail").is_err());
+        assert!(IntakeConfig::parse("a@b.cz", "maybe", "mail").is_err());
+    }
+
+    #[test]
+    fn subjects_are_made_fit() {
+        assert_eq!(subject_line("  Re:\tHello\r\n world "), "Re: Hello world");
+        assert_eq!(subject_line(""), "(no subject)");
+        assert_eq!(subject_line(&"x".repeat(300)).len(), 250);
+    }
+}

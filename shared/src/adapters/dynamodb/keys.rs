@@ -36,6 +36,16 @@ pub fn contact_phone_pk(phone: &PhoneNumber) -> String {
 }
 pub const CONTACT_PHONE_SK: &str = "CONTACT-PHONE";
 
+/// Message-IDs are case-sensitive and kept as sent; only the brackets are gone.
+pub fn message_id_pk(message_id: &str) -> String {
+    format!("MESSAGE-ID#{message_id}")
+}
+pub const MESSAGE_ID_SK: &str = "MESSAGE-ID";
+pub fn raw_mail_pk(key: &str) -> String {
+    format!("RAW-MAIL#{key}")
+}
+pub const RAW_MAIL_SK: &str = "RAW-MAIL";
+
 pub const DEPARTMENTS_PK: &str = "DEPARTMENTS";
 pub fn department_sk(id: &DepartmentId) -> String {
     format!("DEPARTMENT#{id}")

@@ -106,6 +106,32 @@ impl ContactStore for DynamoStore {
         self.contact_via(contact_phone_pk(phone), CONTACT_PHONE_SK).await
     }
 
+    async fn set_undeliverable(&self, id: ContactId, undeliverable: bool) -> Result<(), StoreError> {
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key(PK, s(contact_pk(id)))
+            .key(SK, s(CONTACT_SK))
+            .update_expression("SET undeliverable = :v")
+            .condition_expression("attribute_exists(pk)")
+            .expression_attribute_values(":v", aws_sdk_dynamodb::types::AttributeValue::Bool(undeliverable))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|s| s.is_conditional_check_failed_exception()) =>
+            {
+                Err(StoreError::NotFound {
+                    what: format!("contact {id}"),
+                })
+            }
+            Err(e) => Err(sdk_error(e)),
+        }
+    }
+
     async fn create_contact(&self, contact: &Contact) -> Result<(), StoreError> {
         let tx = self.contact_puts(contact)?;
         let has_email = contact.email.is_some();

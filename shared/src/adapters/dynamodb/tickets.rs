@@ -10,8 +10,8 @@ use super::cursor::Cursor;
 use super::items::{self, Item, s};
 use super::keys::*;
 use super::{DynamoStore, sdk_error};
-use crate::domain::{AuditEvent, Message, Ticket, TicketId, TicketNumber, Timestamp};
-use crate::ports::{Page, PageRequest, StoreError, TicketQuery, TicketSort, TicketStore, TicketWrite};
+use crate::domain::{AuditEvent, BlobRef, Contact, Message, MessageId, Ticket, TicketId, TicketNumber, Timestamp};
+use crate::ports::{OnceKey, Page, PageRequest, StoreError, TicketQuery, TicketSort, TicketStore, TicketWrite};
 
 /// Items a filtered list may read per request before it returns a short page with a cursor,
 /// so one request's cost stays bounded whatever the filters.
@@ -46,11 +46,7 @@ impl TicketStore for DynamoStore {
         Ok(TicketNumber::new(NUMBER_OFFSET + value))
     }
 
-    async fn create_ticket(
-        &self,
-        write: &TicketWrite,
-        new_contact: Option<&crate::domain::Contact>,
-    ) -> Result<(), StoreError> {
+    async fn create_ticket(&self, write: &TicketWrite, new_contact: Option<&Contact>) -> Result<(), StoreError> {
         let ticket = &write.ticket;
         let mut tx = vec![
             self.put(items::ticket_item(ticket)?, Some("attribute_not_exists(pk)"))?,
@@ -66,12 +62,15 @@ impl TicketStore for DynamoStore {
         let contact_range = tx.len()..tx.len() + contact_items.len();
         tx.extend(contact_items);
         tx.extend(self.timeline_puts(&write.messages, &write.events)?);
+        let once_range = tx.len()..tx.len() + write.once.len();
+        tx.extend(self.once_puts(write)?);
         self.transact(tx, |i| match i {
             0 => StoreError::AlreadyExists { what: "ticket".into() },
             1 => StoreError::AlreadyExists {
                 what: "ticket number".into(),
             },
             i if contact_range.contains(&i) => StoreError::AlreadyExists { what: "contact".into() },
+            i if once_range.contains(&i) => StoreError::AlreadyExists { what: "mail".into() },
             _ => StoreError::AlreadyExists {
                 what: "message or event".into(),
             },
@@ -82,6 +81,7 @@ impl TicketStore for DynamoStore {
     async fn commit(&self, writes: &[TicketWrite]) -> Result<(), StoreError> {
         let mut tx = Vec::new();
         let mut ticket_positions = Vec::new();
+        let mut once_ranges = Vec::new();
         for write in writes {
             ticket_positions.push(tx.len());
             let item = items::ticket_item(&write.ticket)?;
@@ -90,10 +90,14 @@ impl TicketStore for DynamoStore {
                 None => self.put(item, Some("attribute_not_exists(pk)"))?,
             });
             tx.extend(self.timeline_puts(&write.messages, &write.events)?);
+            once_ranges.push(tx.len()..tx.len() + write.once.len());
+            tx.extend(self.once_puts(write)?);
         }
         self.transact(tx, |i| {
             if ticket_positions.contains(&i) {
                 StoreError::VersionConflict
+            } else if once_ranges.iter().any(|r| r.contains(&i)) {
+                StoreError::AlreadyExists { what: "mail".into() }
             } else {
                 StoreError::AlreadyExists {
                     what: "message or event".into(),
@@ -115,6 +119,43 @@ impl TicketStore for DynamoStore {
             self.batch_write(chunk.to_vec()).await?;
         }
         Ok(())
+    }
+
+    async fn find_message_id(&self, message_id: &str) -> Result<Option<(TicketId, MessageId)>, StoreError> {
+        let Some(item) = self.get(message_id_pk(message_id), MESSAGE_ID_SK).await? else {
+            return Ok(None);
+        };
+        let ticket = items::string_attr(&item, "ticket_id").map(|t| TicketId::parse(&t));
+        let message = items::string_attr(&item, "message_id").map(|m| MessageId::parse(&m));
+        match (ticket, message) {
+            (Some(Ok(t)), Some(Ok(m))) => Ok(Some((t, m))),
+            _ => Err(StoreError::Unknown("Message-ID item without ticket and message".into())),
+        }
+    }
+
+    async fn record_unticketed_mail(&self, raw: &BlobRef, reason: &str, at: Timestamp) -> Result<bool, StoreError> {
+        let mut item = items::pointer_item(raw_mail_pk(&raw.key), RAW_MAIL_SK, "reason", reason.to_owned());
+        item.insert("bucket".into(), s(&raw.bucket));
+        item.insert("key".into(), s(&raw.key));
+        item.insert("at".into(), s(at.to_string()));
+        let result = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .condition_expression("attribute_not_exists(pk)")
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|s| s.is_conditional_check_failed_exception()) =>
+            {
+                Ok(false)
+            }
+            Err(e) => Err(sdk_error(e)),
+        }
     }
 
     async fn get_ticket(&self, id: TicketId) -> Result<Option<Ticket>, StoreError> {
@@ -200,6 +241,29 @@ impl DynamoStore {
             .build()
             .map_err(StoreError::unknown)?;
         Ok(aws_sdk_dynamodb::types::TransactWriteItem::builder().put(put).build())
+    }
+
+    /// The items that make a write happen once: each must not exist yet.
+    fn once_puts(&self, write: &TicketWrite) -> Result<Vec<aws_sdk_dynamodb::types::TransactWriteItem>, StoreError> {
+        let ticket = write.ticket.id.to_string();
+        write
+            .once
+            .iter()
+            .map(|key| {
+                let item = match key {
+                    OnceKey::MessageId { message_id, message } => {
+                        let mut item =
+                            items::pointer_item(message_id_pk(message_id), MESSAGE_ID_SK, "ticket_id", ticket.clone());
+                        item.insert("message_id".into(), s(message.to_string()));
+                        item
+                    }
+                    OnceKey::RawMail(key) => {
+                        items::pointer_item(raw_mail_pk(key), RAW_MAIL_SK, "ticket_id", ticket.clone())
+                    }
+                };
+                self.put(item, Some("attribute_not_exists(pk)"))
+            })
+            .collect()
     }
 
     fn timeline_puts(

@@ -1,0 +1,149 @@
+//! Turns mail that SES stored in S3 into tickets. Triggered by the S3 notifications queued in
+//! SQS; reports partial batch failures so one bad mail never holds back the others, and a
+//! failing mail is retried and finally lands in the DLQ, never dropped.
+
+use aws_lambda_events::event::s3::S3Event;
+use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent};
+use lambda_runtime::LambdaEvent;
+use percent_encoding::percent_decode_str;
+use shared::adapters::dynamodb::DynamoStore;
+use shared::adapters::s3::S3Blobs;
+use shared::domain::{BlobRef, Clock, SystemClock};
+use shared::intake::{IntakeConfig, MailIntake};
+use shared::ports::{BlobStore, ContactStore, TicketStore};
+use tracing::Instrument;
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub table_name: String,
+    pub intake: IntakeConfig,
+    pub s3_force_path_style: bool,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("missing environment variable {0}")]
+    Missing(&'static str),
+    #[error(transparent)]
+    Invalid(#[from] shared::intake::ConfigError),
+}
+
+fn var(name: &'static str) -> Result<String, ConfigError> {
+    std::env::var(name).map_err(|_| ConfigError::Missing(name))
+}
+
+impl Config {
+    pub fn from_env() -> Result<Self, ConfigError> {
+        let bucket = var("MAIL_BUCKET")?;
+        Ok(Self {
+            table_name: var("TABLE_NAME")?,
+            intake: IntakeConfig::parse(
+                &var("SUPPORT_ADDRESSES")?,
+                &std::env::var("CLOSED_TICKET_REPLY").unwrap_or_default(),
+                &bucket,
+            )?,
+            s3_force_path_style: std::env::var("S3_FORCE_PATH_STYLE").is_ok_and(|v| v == "true"),
+        })
+    }
+}
+
+pub struct Deps<S, B, C> {
+    pub intake: MailIntake<S, B, C>,
+}
+
+impl Deps<DynamoStore, S3Blobs, SystemClock> {
+    pub fn new(config: Config, sdk: &aws_config::SdkConfig) -> Self {
+        let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(sdk), &config.table_name);
+        let blobs = S3Blobs::new(S3Blobs::client(sdk, config.s3_force_path_style));
+        Self {
+            intake: MailIntake::new(store, blobs, SystemClock, config.intake),
+        }
+    }
+}
+
+/// The stored mail objects an S3 notification names. S3's own test message names none.
+fn stored_mail(body: &str) -> Result<Vec<BlobRef>, serde_json::Error> {
+    let value: serde_json::Value = serde_json::from_str(body)?;
+    if value.get("Event").and_then(|e| e.as_str()) == Some("s3:TestEvent") {
+        return Ok(vec![]);
+    }
+    let event: S3Event = serde_json::from_value(value)?;
+    Ok(event
+        .records
+        .into_iter()
+        .filter_map(|r| {
+            let bucket = r.s3.bucket.name?;
+            // Keys arrive URL-encoded, with `+` for spaces.
+            let key = r.s3.object.key?.replace('+', " ");
+            let key = percent_decode_str(&key).decode_utf8_lossy().into_owned();
+            Some(BlobRef { bucket, key })
+        })
+        .collect())
+}
+
+pub async fn handle<S, B, C>(
+    deps: &Deps<S, B, C>,
+    event: LambdaEvent<SqsEvent>,
+) -> Result<SqsBatchResponse, lambda_runtime::Error>
+where
+    S: TicketStore + ContactStore,
+    B: BlobStore,
+    C: Clock,
+{
+    let mut response = SqsBatchResponse::default();
+    for record in event.payload.records {
+        let message_id = record.message_id.clone().unwrap_or_default();
+        let span = tracing::info_span!("queued_mail", sqs_message = %message_id);
+        let ok = async {
+            let blobs = match stored_mail(record.body.as_deref().unwrap_or_default()) {
+                Ok(blobs) => blobs,
+                Err(e) => {
+                    // Not an S3 notification: retrying cannot help; let it go to the DLQ.
+                    tracing::error!(error = %e, "queue message is not an S3 notification");
+                    return false;
+                }
+            };
+            for blob in blobs {
+                match deps.intake.receive(&blob).await {
+                    Ok(outcome) => tracing::info!(key = %blob.key, ?outcome, "mail received"),
+                    Err(e) => {
+                        tracing::error!(key = %blob.key, error = %e, retryable = e.is_retryable(), "mail not processed");
+                        return false;
+                    }
+                }
+            }
+            true
+        }
+        .instrument(span)
+        .await;
+        if !ok {
+            let mut failure = BatchItemFailure::default();
+            failure.item_identifier = message_id;
+            response.batch_item_failures.push(failure);
+        }
+    }
+    Ok(response)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_are_decoded_and_test_events_ignored() {
+        let body = r#"{"Records":[{"eventName":"ObjectCreated:Put","s3":{"bucket":{"name":"mail"},"object":{"key":"inbound/a+b%2Bc"}}}]}"#;
+        assert_eq!(
+            stored_mail(body).unwrap(),
+            [BlobRef {
+                bucket: "mail".into(),
+                key: "inbound/a b+c".into()
+            }]
+        );
+        assert!(
+            stored_mail(r#"{"Service":"Amazon S3","Event":"s3:TestEvent"}"#)
+                .unwrap()
+                .is_empty()
+        );
+        assert!(stored_mail("not json").is_err());
+    }
+}

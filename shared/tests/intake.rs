@@ -1,0 +1,432 @@
+//! Inbound mail end to end below the queue: raw MIME in moto's S3, tickets in DynamoDB Local.
+//! Threading by each method, duplicates, closed and resolved tickets, CCs, spam, bounces.
+
+use std::collections::BTreeSet;
+
+use shared::adapters::dynamodb::DynamoStore;
+use shared::adapters::s3::S3Blobs;
+use shared::desk::TicketDesk;
+use shared::domain::{
+    Author, BlobRef, EmailAddress, Precondition, Principal, Role, Status, SystemClock, TicketPatch, TicketRef,
+};
+use shared::intake::{IntakeConfig, MailIntake, Outcome};
+use shared::ports::{BlobStore, ContactStore, PageRequest, TicketStore};
+
+struct Mailroom {
+    intake: MailIntake<DynamoStore, S3Blobs, SystemClock>,
+    desk: TicketDesk<DynamoStore, SystemClock>,
+    store: DynamoStore,
+    blobs: S3Blobs,
+    bucket: String,
+}
+
+async fn mailroom(closed_reply: &str) -> Mailroom {
+    let sdk = devhost::testing::local_sdk().await;
+    let table = devhost::testing::fresh_table(&sdk).await;
+    let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(&sdk), table);
+    let s3 = S3Blobs::client(&sdk, true);
+    let bucket = devhost::testing::unique("mail");
+    s3.create_bucket().bucket(&bucket).send().await.unwrap();
+    let blobs = S3Blobs::new(s3);
+    let config = IntakeConfig::parse(
+        "support@help.example.com=support,billing@help.example.com=billing",
+        closed_reply,
+        &bucket,
+    )
+    .unwrap();
+    Mailroom {
+        intake: MailIntake::new(store.clone(), blobs.clone(), SystemClock, config),
+        desk: TicketDesk::new(store.clone(), SystemClock),
+        store,
+        blobs,
+        bucket,
+    }
+}
+
+fn admin() -> Principal {
+    Principal {
+        subject: "admin".into(),
+        email: None,
+        role: Role::Admin,
+        departments: BTreeSet::new(),
+    }
+}
+
+impl Mailroom {
+    /// Stores `raw` as SES would and runs the intake on it; returns the object for redelivery.
+    async fn deliver(&self, raw: &str) -> (BlobRef, Outcome) {
+        let blob = BlobRef {
+            bucket: self.bucket.clone(),
+            key: devhost::testing::unique("inbound/m"),
+        };
+        self.blobs
+            .put(&blob, raw.replace('\n', "\r\n").into_bytes(), "message/rfc822")
+            .await
+            .unwrap();
+        let outcome = self.intake.receive(&blob).await.unwrap();
+        (blob, outcome)
+    }
+
+    async fn messages(&self, number: &str) -> Vec<shared::domain::Message> {
+        let reference = TicketRef::parse(number).unwrap();
+        self.desk
+            .list_messages(
+                &admin(),
+                reference,
+                PageRequest {
+                    limit: 100,
+                    cursor: None,
+                },
+            )
+            .await
+            .unwrap()
+            .items
+    }
+
+    async fn ticket(&self, number: &str) -> shared::domain::Ticket {
+        self.desk
+            .get_ticket(&admin(), TicketRef::parse(number).unwrap())
+            .await
+            .unwrap()
+    }
+}
+
+fn mail(from: &str, to: &str, subject: &str, message_id: &str, extra: &str, body: &str) -> String {
+    let extra = if extra.is_empty() {
+        String::new()
+    } else {
+        format!("{extra}\n")
+    };
+    format!(
+        "From: {from}\nTo: {to}\nSubject: {subject}\nMessage-ID: <{message_id}>\nDate: Mon, 23 Nov 2026 09:00:00 +0000\n{extra}\n{body}\n"
+    )
+}
+
+fn created(outcome: &Outcome) -> String {
+    match outcome {
+        Outcome::Created(p) => p.number.to_string(),
+        other => panic!("expected a new ticket, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn a_new_mail_becomes_a_ticket_in_the_addressed_department() {
+    let room = mailroom("follow_up").await;
+    let raw = mail(
+        "Jana Novák <Jana@Example.cz>",
+        "Billing <billing@help.example.com>",
+        "Invoice 2026-17 is wrong",
+        "m1@example.cz",
+        "",
+        "Hello,\nthe VAT is wrong.\n\nOn Sun, Ann wrote:\n> old text",
+    );
+    let (blob, outcome) = room.deliver(&raw).await;
+    let number = created(&outcome);
+    let ticket = room.ticket(&number).await;
+    assert_eq!(ticket.subject, "Invoice 2026-17 is wrong");
+    assert_eq!(ticket.department.unwrap().as_str(), "billing");
+    assert_eq!(ticket.channel, shared::domain::Channel::Email);
+    assert_eq!(ticket.status, Status::New);
+    let contact = room
+        .store
+        .find_contact_by_email(&EmailAddress::parse("jana@example.cz").unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(ticket.requester, contact.id);
+    assert_eq!(contact.name.as_deref(), Some("Jana Novák"));
+    let messages = room.messages(&number).await;
+    assert_eq!(messages.len(), 1);
+    let m = &messages[0];
+    assert_eq!(m.author, Author::Customer);
+    assert_eq!(m.body_text, "Hello,\nthe VAT is wrong.");
+    assert!(m.quoted_text.as_deref().unwrap().starts_with("On Sun, Ann wrote:"));
+    let email = m.email.as_ref().unwrap();
+    assert_eq!(
+        email.raw.as_ref(),
+        Some(&blob),
+        "the raw message stays reachable from the ticket"
+    );
+    assert_eq!(email.message_id.as_deref(), Some("m1@example.cz"));
+    assert!(!email.automated);
+}
+
+#[tokio::test]
+async fn the_same_mail_twice_makes_one_message() {
+    let room = mailroom("follow_up").await;
+    let raw = mail(
+        "a@example.cz",
+        "support@help.example.com",
+        "Twice",
+        "twice@example.cz",
+        "",
+        "once please",
+    );
+    let (blob, first) = room.deliver(&raw).await;
+    let number = created(&first);
+    assert_eq!(
+        room.intake.receive(&blob).await.unwrap(),
+        Outcome::Duplicate,
+        "the same stored object again"
+    );
+    let (_, again) = room.deliver(&raw).await;
+    assert_eq!(again, Outcome::Duplicate, "another copy with the same Message-ID");
+    assert_eq!(room.messages(&number).await.len(), 1);
+}
+
+#[tokio::test]
+async fn replies_thread_by_headers_by_subject_token_and_by_plus_address() {
+    let room = mailroom("follow_up").await;
+    let (_, first) = room
+        .deliver(&mail(
+            "a@example.cz",
+            "support@help.example.com",
+            "Printer",
+            "p1@example.cz",
+            "",
+            "It is on fire",
+        ))
+        .await;
+    let number = created(&first);
+    let by_header = mail(
+        "a@example.cz",
+        "support@help.example.com",
+        "Re: Printer",
+        "p2@example.cz",
+        "In-Reply-To: <p1@example.cz>\nReferences: <p1@example.cz>",
+        "Still burning",
+    );
+    let by_token = mail(
+        "a@example.cz",
+        "support@help.example.com",
+        &format!("Re: [#{number}] Printer"),
+        "p3@example.cz",
+        "",
+        "Now smoking",
+    );
+    let plus = format!("support+{}@help.example.com", number.to_lowercase().replace('-', ""));
+    let by_plus = mail(
+        "a@example.cz",
+        &plus,
+        "about my printer",
+        "p4@example.cz",
+        "",
+        "Out now",
+    );
+    for raw in [by_header, by_token, by_plus] {
+        let (_, outcome) = room.deliver(&raw).await;
+        assert!(
+            matches!(&outcome, Outcome::Added(p) if p.number.to_string() == number),
+            "{outcome:?}"
+        );
+    }
+    let bodies: Vec<String> = room.messages(&number).await.into_iter().map(|m| m.body_text).collect();
+    assert_eq!(bodies, ["It is on fire", "Still burning", "Now smoking", "Out now"]);
+}
+
+#[tokio::test]
+async fn a_stranger_who_threads_becomes_a_cc_and_a_reply_reopens() {
+    let room = mailroom("follow_up").await;
+    let (_, first) = room
+        .deliver(&mail(
+            "a@example.cz",
+            "support@help.example.com",
+            "Access",
+            "c1@example.cz",
+            "",
+            "Need access",
+        ))
+        .await;
+    let number = created(&first);
+    let ticket = room.ticket(&number).await;
+    let resolve = TicketPatch {
+        status: Some(Status::Resolved),
+        ..Default::default()
+    };
+    room.desk
+        .update_ticket(&admin(), TicketRef::Id(ticket.id), Precondition::Any, resolve)
+        .await
+        .unwrap();
+    let (_, outcome) = room
+        .deliver(&mail(
+            "Boss <boss@example.cz>",
+            "support@help.example.com",
+            &format!("Re: [#{number}] Access"),
+            "c2@example.cz",
+            "",
+            "Please hurry",
+        ))
+        .await;
+    assert!(matches!(outcome, Outcome::Added(_)));
+    let ticket = room.ticket(&number).await;
+    assert_eq!(
+        ticket.status,
+        Status::Open,
+        "a customer reply reopens a resolved ticket"
+    );
+    assert_eq!(
+        ticket.cc.iter().map(|e| e.as_str()).collect::<Vec<_>>(),
+        ["boss@example.cz"]
+    );
+    let events = room
+        .desk
+        .list_events(
+            &admin(),
+            TicketRef::Id(ticket.id),
+            PageRequest {
+                limit: 50,
+                cursor: None,
+            },
+        )
+        .await
+        .unwrap();
+    let last = events.items.last().unwrap();
+    assert_eq!(last.event_type, shared::domain::EventType::CustomerReplied);
+    assert_eq!(
+        last.changes.iter().map(|c| c.field.as_str()).collect::<Vec<_>>(),
+        ["status", "cc"]
+    );
+}
+
+#[tokio::test]
+async fn a_reply_to_a_closed_ticket_opens_a_follow_up_or_reopens_as_configured() {
+    for (setting, follow_up) in [("follow_up", true), ("reopen", false)] {
+        let room = mailroom(setting).await;
+        let (_, first) = room
+            .deliver(&mail(
+                "a@example.cz",
+                "support@help.example.com",
+                "Old",
+                "o1@example.cz",
+                "",
+                "first",
+            ))
+            .await;
+        let number = created(&first);
+        let id = room.ticket(&number).await.id;
+        for status in [Status::Resolved, Status::Closed] {
+            let patch = TicketPatch {
+                status: Some(status),
+                ..Default::default()
+            };
+            room.desk
+                .update_ticket(&admin(), TicketRef::Id(id), Precondition::Any, patch)
+                .await
+                .unwrap();
+        }
+        let (_, outcome) = room
+            .deliver(&mail(
+                "a@example.cz",
+                "support@help.example.com",
+                "Re: Old",
+                "o2@example.cz",
+                "In-Reply-To: <o1@example.cz>",
+                "it broke again",
+            ))
+            .await;
+        if follow_up {
+            let Outcome::FollowUp { ticket, of } = outcome else {
+                panic!("{outcome:?}")
+            };
+            assert_eq!(of.number.to_string(), number);
+            assert_eq!(room.ticket(&ticket.number.to_string()).await.follow_up_of, Some(of));
+            assert_eq!(room.ticket(&number).await.status, Status::Closed);
+        } else {
+            assert!(matches!(outcome, Outcome::Added(_)), "{outcome:?}");
+            assert_eq!(room.ticket(&number).await.status, Status::Open);
+        }
+    }
+}
+
+#[tokio::test]
+async fn machines_spam_and_our_own_copies() {
+    let room = mailroom("follow_up").await;
+    let (_, auto) = room
+        .deliver(&mail(
+            "a@example.cz",
+            "support@help.example.com",
+            "Out of office",
+            "x1@example.cz",
+            "Auto-Submitted: auto-replied",
+            "I am away",
+        ))
+        .await;
+    let number = created(&auto);
+    assert!(
+        room.messages(&number).await[0].email.as_ref().unwrap().automated,
+        "kept, and marked never to auto-answer"
+    );
+
+    let (_, spam) = room
+        .deliver(&mail(
+            "win@lottery.example",
+            "support@help.example.com",
+            "You won",
+            "x2@lottery.example",
+            "X-SES-Spam-Verdict: FAIL",
+            "claim now",
+        ))
+        .await;
+    assert_eq!(room.ticket(&created(&spam)).await.status, Status::Spam);
+
+    let (blob, own) = room
+        .deliver(&mail(
+            "Support <support@help.example.com>",
+            "a@example.cz",
+            "Re: something",
+            "ours@help.example.com",
+            "",
+            "our reply",
+        ))
+        .await;
+    assert!(matches!(own, Outcome::Unticketed(_)), "{own:?}");
+    assert_eq!(room.intake.receive(&blob).await.unwrap(), Outcome::Duplicate);
+
+    let (_, nobody) = room.deliver("Subject: no sender\n\nwho am I").await;
+    assert!(matches!(nobody, Outcome::Unticketed(_)), "{nobody:?}");
+}
+
+#[tokio::test]
+async fn a_bounce_marks_the_contact_undeliverable() {
+    let room = mailroom("follow_up").await;
+    let (_, first) = room
+        .deliver(&mail(
+            "gone@example.cz",
+            "support@help.example.com",
+            "Hi",
+            "b1@example.cz",
+            "",
+            "hello",
+        ))
+        .await;
+    let requester = room.ticket(&created(&first)).await.requester;
+    let dsn = "From: MAILER-DAEMON@mx.example.cz\nTo: support@help.example.com\nSubject: Undelivered Mail Returned to Sender\nMessage-ID: <dsn1@mx.example.cz>\nContent-Type: multipart/report; report-type=delivery-status; boundary=R\n\n--R\nContent-Type: text/plain\n\nThe mail could not be delivered.\n--R\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; mx.example.cz\n\nFinal-Recipient: rfc822; gone@example.cz\nAction: failed\nStatus: 5.1.1\n--R\nContent-Type: text/rfc822-headers\n\nMessage-ID: <b1@example.cz>\nSubject: Hi\n--R--\n";
+    let (_, outcome) = room.deliver(dsn).await;
+    assert_eq!(outcome, Outcome::Bounce { contacts: 1 });
+    assert!(room.store.get_contact(requester).await.unwrap().unwrap().undeliverable);
+}
+
+#[tokio::test]
+async fn attachments_go_to_s3_and_html_is_sanitised() {
+    let room = mailroom("follow_up").await;
+    let raw = "From: a@example.cz\nTo: support@help.example.com\nSubject: Screenshot\nMessage-ID: <att1@example.cz>\nContent-Type: multipart/mixed; boundary=XX\n\n--XX\nContent-Type: text/html; charset=utf-8\n\n<p onclick=\"steal()\">See <b>this</b></p><script>alert(1)</script>\n--XX\nContent-Type: image/png; name=shot.png\nContent-Disposition: attachment; filename=shot.png\nContent-Transfer-Encoding: base64\n\niVBORw0KGgo=\n--XX--\n";
+    let (_, outcome) = room.deliver(raw).await;
+    let messages = room.messages(&created(&outcome)).await;
+    let m = &messages[0];
+    let html = m.body_html.as_deref().unwrap();
+    assert!(
+        html.contains("<b>this</b>") && !html.contains("script") && !html.contains("onclick"),
+        "{html}"
+    );
+    assert_eq!(m.attachments.len(), 1);
+    let a = &m.attachments[0];
+    assert_eq!(
+        (a.name.as_str(), a.content_type.as_str(), a.size),
+        ("shot.png", "image/png", 8)
+    );
+    assert_eq!(room.blobs.get(&a.blob).await.unwrap(), b"\x89PNG\r\n\x1a\n");
+    let _ = TicketStore::find_message_id(&room.store, "att1@example.cz")
+        .await
+        .unwrap()
+        .expect("Message-ID recorded");
+}
