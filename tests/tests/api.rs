@@ -280,7 +280,7 @@ async fn the_gateway_refuses_missing_and_forged_tokens() {
 #[tokio::test]
 async fn a_ticket_change_arrives_on_the_bus_as_production_delivers_it() {
     let api = Api::start().await;
-    let sdk = &api.host.sdk;
+    let sdk = api.host.sdk();
     let sqs = aws_sdk_sqs::Client::new(sdk);
     let events = aws_sdk_eventbridge::Client::new(sdk);
     let queue = sqs
@@ -301,7 +301,7 @@ async fn a_ticket_change_arrives_on_the_bus_as_production_delivers_it() {
     events
         .put_rule()
         .name("all-ticket-events")
-        .event_bus_name(&api.host.bus)
+        .event_bus_name(api.host.bus())
         .event_pattern(json!({"source": ["lambdesk.tickets"]}).to_string())
         .send()
         .await
@@ -309,7 +309,7 @@ async fn a_ticket_change_arrives_on_the_bus_as_production_delivers_it() {
     events
         .put_targets()
         .rule("all-ticket-events")
-        .event_bus_name(&api.host.bus)
+        .event_bus_name(api.host.bus())
         .targets(
             aws_sdk_eventbridge::types::Target::builder()
                 .id("queue")

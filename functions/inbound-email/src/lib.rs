@@ -2,10 +2,10 @@
 //! SQS; reports partial batch failures so one bad mail never holds back the others, and a
 //! failing mail is retried and finally lands in the DLQ, never dropped.
 
-use aws_lambda_events::event::s3::S3Event;
 use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent};
 use lambda_runtime::LambdaEvent;
 use percent_encoding::percent_decode_str;
+use serde::Deserialize;
 use shared::adapters::dynamodb::DynamoStore;
 use shared::adapters::s3::S3Blobs;
 use shared::domain::{BlobRef, Clock, SystemClock};
@@ -61,22 +61,54 @@ impl Deps<DynamoStore, S3Blobs, SystemClock> {
     }
 }
 
+/// The part of an S3 event notification this function needs. Read on its own, rather than
+/// as the full `S3Event`, so fields it does not use can never make a mail unreadable.
+#[derive(Debug, Deserialize)]
+struct Notification {
+    #[serde(rename = "Records", default)]
+    records: Vec<NotificationRecord>,
+    #[serde(rename = "Event")]
+    event: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct NotificationRecord {
+    s3: S3Entity,
+}
+
+#[derive(Debug, Deserialize)]
+struct S3Entity {
+    bucket: Named,
+    object: Keyed,
+}
+
+#[derive(Debug, Deserialize)]
+struct Named {
+    name: String,
+}
+
+#[derive(Debug, Deserialize)]
+struct Keyed {
+    key: String,
+}
+
 /// The stored mail objects an S3 notification names. S3's own test message names none.
 fn stored_mail(body: &str) -> Result<Vec<BlobRef>, serde_json::Error> {
-    let value: serde_json::Value = serde_json::from_str(body)?;
-    if value.get("Event").and_then(|e| e.as_str()) == Some("s3:TestEvent") {
+    let notification: Notification = serde_json::from_str(body)?;
+    if notification.event.as_deref() == Some("s3:TestEvent") {
         return Ok(vec![]);
     }
-    let event: S3Event = serde_json::from_value(value)?;
-    Ok(event
+    Ok(notification
         .records
         .into_iter()
-        .filter_map(|r| {
-            let bucket = r.s3.bucket.name?;
+        .map(|r| {
             // Keys arrive URL-encoded, with `+` for spaces.
-            let key = r.s3.object.key?.replace('+', " ");
+            let key = r.s3.object.key.replace('+', " ");
             let key = percent_decode_str(&key).decode_utf8_lossy().into_owned();
-            Some(BlobRef { bucket, key })
+            BlobRef {
+                bucket: r.s3.bucket.name,
+                key,
+            }
         })
         .collect())
 }
@@ -145,5 +177,9 @@ mod tests {
                 .is_empty()
         );
         assert!(stored_mail("not json").is_err());
+        assert!(
+            stored_mail(r#"{"Records":[{"s3":{"bucket":{}}}]}"#).is_err(),
+            "a record without a key is not a notification"
+        );
     }
 }

@@ -7,10 +7,10 @@ use std::collections::BTreeSet;
 use serde::Serialize;
 use serde_yaml::Value;
 use shared::domain::{
-    Actor, Agent, AgentId, AuditEvent, Author, Channel, Contact, ContactId, CustomFields, Delivery, Department,
-    DepartmentId, EmailAddress, EventId, EventType, FieldChange, Language, Level, Message, MessageId, PhoneNumber,
-    Priority, Role, Seniority, Status, SupportLevel, Ticket, TicketId, TicketNumber, TicketPointer, TicketType,
-    Timestamp, Version, Visibility,
+    Actor, Agent, AgentId, Attachment, AuditEvent, Author, BlobRef, Channel, Contact, ContactId, CustomFields, Delivery,
+    Department, DepartmentId, EmailAddress, EmailDetails, EventId, EventType, FieldChange, Language, Level, Message,
+    MessageId, PhoneNumber, Priority, Role, Seniority, Status, SupportLevel, Ticket, TicketId, TicketNumber,
+    TicketPointer, TicketType, Timestamp, Version, Visibility,
 };
 
 /// The router's operations, in the order of `src/routes/mod.rs`.
@@ -248,8 +248,13 @@ fn the_schemas_match_the_domain_types() {
     let ticket_id = TicketId::generate(now);
     let number = TicketNumber::new(1042);
     let pointer = TicketPointer { id: ticket_id, number };
+    let closed = TicketPointer {
+        id: TicketId::generate(now),
+        number: TicketNumber::new(1017),
+    };
     let email = EmailAddress::parse("jana@example.com").unwrap();
     let support = DepartmentId::parse("support").unwrap();
+    let desk = EmailAddress::parse("support@help.example.com").unwrap();
     let mut failures = Vec::new();
 
     let ticket = Ticket {
@@ -259,7 +264,7 @@ fn the_schemas_match_the_domain_types() {
         status: Status::New,
         priority: Priority::Normal,
         ticket_type: Some(TicketType::Incident),
-        channel: Channel::Phone,
+        channel: Channel::Email,
         department: Some(support.clone()),
         assignee: None,
         support_level: SupportLevel::L1,
@@ -273,6 +278,7 @@ fn the_schemas_match_the_domain_types() {
         resolved_at: None,
         closed_at: None,
         merged_into: Some(pointer),
+        follow_up_of: Some(closed),
         version: Version::FIRST,
     };
     check_object(&spec, "Ticket", &ticket, &ticket, &mut failures);
@@ -285,10 +291,11 @@ fn the_schemas_match_the_domain_types() {
         phone: Some(PhoneNumber::parse("+420601234567").unwrap()),
         language: Some(Language::parse("cs").unwrap()),
         created_at: now,
+        undeliverable: true,
     };
     check_object(&spec, "Contact", &contact, &contact, &mut failures);
 
-    let message = Message {
+    let reply = Message {
         id: MessageId::generate(now),
         ticket_id,
         author: Author::Agent,
@@ -299,8 +306,56 @@ fn the_schemas_match_the_domain_types() {
         delivery: Delivery::Queued,
         created_at: now,
         carried_from: None,
+        body_html: None,
+        quoted_text: None,
+        attachments: vec![],
+        email: None,
     };
-    check_object(&spec, "Message", &message, &message, &mut failures);
+    let mail_bucket = "lambdesk-mail-123456789012-eu-central-1";
+    let message_id = MessageId::generate(now);
+    let attachment = Attachment {
+        name: "IMG_2043.jpg".into(),
+        content_type: "image/jpeg".into(),
+        size: 284_731,
+        inline: false,
+        content_id: Some("f_m3x9k2q10".into()),
+        blob: BlobRef {
+            bucket: mail_bucket.into(),
+            key: format!("attachments/{message_id}/1-IMG_2043.jpg"),
+        },
+    };
+    let raw = BlobRef {
+        bucket: mail_bucket.into(),
+        key: "inbound/o3vrnil0e2ic28trm7dfhrc2v0cnbeccl4nbp0g01".into(),
+    };
+    let details = EmailDetails {
+        message_id: Some("CAH7b3kQ9x1Lr2pWZt4@mail.example.com".into()),
+        in_reply_to: vec!["0107019ab0d7e5c3-5c1e-4d2b-8f3a-6e9b1c7d2a40-000000@eu-central-1.amazonses.com".into()],
+        references: vec!["0107019ab0d7e5c3-5c1e-4d2b-8f3a-6e9b1c7d2a40-000000@eu-central-1.amazonses.com".into()],
+        subject: "Re: [HD-1042] Printer on fire".into(),
+        to: vec![desk],
+        cc: vec![EmailAddress::parse("facilities@example.com").unwrap()],
+        raw: Some(raw.clone()),
+        automated: false,
+        notes: vec!["IMG_2044.mov (24117248 bytes) is larger than the attachment limit; the raw message has it".into()],
+    };
+    let from_mail = Message {
+        id: message_id,
+        author: Author::Customer,
+        author_id: Some(ContactId::generate(now).to_string()),
+        from: Some(email.clone()),
+        body_text: "Thank you! The new one works.".into(),
+        delivery: Delivery::None,
+        body_html: Some("<p>Thank you! The new one works.</p>".into()),
+        quoted_text: Some("On Mon, 23 Nov 2026 at 10:41, Support wrote:\n> Hello Jana,".into()),
+        attachments: vec![attachment.clone()],
+        email: Some(details.clone()),
+        ..reply.clone()
+    };
+    check_object(&spec, "Message", &reply, &from_mail, &mut failures);
+    check_object(&spec, "Attachment", &attachment, &attachment, &mut failures);
+    check_object(&spec, "BlobRef", &raw, &raw, &mut failures);
+    check_object(&spec, "EmailDetails", &details, &details, &mut failures);
 
     let minimal = AuditEvent {
         id: EventId::generate(now),

@@ -3,9 +3,12 @@
 //! handler runs its production code path locally.
 
 pub mod gateway;
+pub mod host;
 pub mod local;
 pub mod pattern;
 pub mod pipe;
+pub mod queue;
 pub mod seed;
+pub mod smtp;
 pub mod template;
 pub mod testing;

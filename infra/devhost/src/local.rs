@@ -1,14 +1,51 @@
 //! The local stack as the dev host sees it: endpoints from the environment (set by
 //! `cargo xtask dev`/`test`), and the resources of `template.yaml` created in it.
 
-use anyhow::{Result, bail};
+use anyhow::{Context, Result, bail};
 use aws_config::{BehaviorVersion, SdkConfig};
+use aws_sdk_s3::types::{
+    Event, FilterRule, FilterRuleName, NotificationConfiguration, NotificationConfigurationFilter, QueueConfiguration,
+    S3KeyFilter,
+};
+use aws_sdk_sqs::types::QueueAttributeName;
 
 use crate::template::Template;
 
 /// The template's logical ids the dev host provisions and plays.
 pub const TABLE: &str = "TicketsTable";
 pub const PIPE: &str = "TicketEventsPipe";
+pub const MAIL_BUCKET: &str = "MailBucket";
+pub const INBOUND_QUEUE: &str = "InboundMailQueue";
+pub const INBOUND_DLQ: &str = "InboundMailDLQ";
+
+/// What the local resources are called (the template names them per stack).
+#[derive(Debug, Clone)]
+pub struct LocalNames {
+    pub table: String,
+    pub bus: String,
+    pub mail_bucket: String,
+    pub inbound_queue: String,
+    pub inbound_dlq: String,
+}
+
+impl LocalNames {
+    pub fn with_prefix(prefix: &str) -> Self {
+        Self {
+            table: prefix.to_owned(),
+            bus: format!("{prefix}-tickets"),
+            mail_bucket: format!("{prefix}-mail"),
+            inbound_queue: format!("{prefix}-inbound-mail"),
+            inbound_dlq: format!("{prefix}-inbound-mail-dlq"),
+        }
+    }
+}
+
+/// What provisioning made that the dev host needs to run.
+#[derive(Debug, Clone)]
+pub struct Provisioned {
+    pub inbound_queue_url: String,
+    pub mail_prefix: String,
+}
 
 /// Refuses to start unless every service points at a local endpoint: the dev host must never
 /// create or write anything in a real AWS account.
@@ -18,6 +55,7 @@ pub fn check_local_endpoints() -> Result<()> {
         "AWS_ENDPOINT_URL_DYNAMODB_STREAMS",
         "AWS_ENDPOINT_URL_EVENTBRIDGE",
         "AWS_ENDPOINT_URL_SQS",
+        "AWS_ENDPOINT_URL_S3",
     ]
     .into_iter()
     .filter(|v| std::env::var(v).map(|s| s.is_empty()).unwrap_or(true))
@@ -36,21 +74,100 @@ pub async fn sdk_config() -> Result<SdkConfig> {
     Ok(aws_config::defaults(BehaviorVersion::latest()).load().await)
 }
 
-/// Creates the table and the bus (each only if missing).
-pub async fn provision(sdk: &SdkConfig, template: &Template, table: &str, bus: &str) -> Result<()> {
+/// A path-style S3 client: local endpoints have no per-bucket host names.
+pub fn s3_client(sdk: &SdkConfig) -> aws_sdk_s3::Client {
+    shared::adapters::s3::S3Blobs::client(sdk, true)
+}
+
+/// Creates the template's resources under `names` (each only if missing): the table, the bus,
+/// the mail bucket with its notification to the inbound queue, and the queue with its DLQ.
+pub async fn provision(sdk: &SdkConfig, template: &Template, names: &LocalNames) -> Result<Provisioned> {
     template
         .table(TABLE)?
-        .create(&aws_sdk_dynamodb::Client::new(sdk), table)
+        .create(&aws_sdk_dynamodb::Client::new(sdk), &names.table)
         .await?;
     let events = aws_sdk_eventbridge::Client::new(sdk);
-    match events.create_event_bus().name(bus).send().await {
-        Ok(_) => Ok(()),
+    match events.create_event_bus().name(&names.bus).send().await {
+        Ok(_) => {}
         Err(e)
             if e.as_service_error()
-                .is_some_and(|s| s.is_resource_already_exists_exception()) =>
-        {
-            Ok(())
-        }
-        Err(e) => Err(anyhow::Error::new(e).context(format!("creating bus {bus}"))),
+                .is_some_and(|s| s.is_resource_already_exists_exception()) => {}
+        Err(e) => return Err(anyhow::Error::new(e).context(format!("creating bus {}", names.bus))),
     }
+
+    let sqs = aws_sdk_sqs::Client::new(sdk);
+    let dlq_url = sqs
+        .create_queue()
+        .queue_name(&names.inbound_dlq)
+        .send()
+        .await
+        .context("creating the DLQ")?
+        .queue_url
+        .unwrap_or_default();
+    let dlq_arn = queue_arn(&sqs, &dlq_url).await?;
+    let spec = template.queue(INBOUND_QUEUE)?;
+    let mut queue = sqs.create_queue().queue_name(&names.inbound_queue);
+    if let Some(v) = spec.visibility_timeout {
+        queue = queue.attributes(QueueAttributeName::VisibilityTimeout, v.to_string());
+    }
+    if let Some(n) = spec.max_receive_count {
+        let redrive = serde_json::json!({ "deadLetterTargetArn": dlq_arn, "maxReceiveCount": n }).to_string();
+        queue = queue.attributes(QueueAttributeName::RedrivePolicy, redrive);
+    }
+    let queue_url = queue
+        .send()
+        .await
+        .context("creating the inbound queue")?
+        .queue_url
+        .unwrap_or_default();
+    let inbound_arn = queue_arn(&sqs, &queue_url).await?;
+
+    let s3 = s3_client(sdk);
+    match s3.create_bucket().bucket(&names.mail_bucket).send().await {
+        Ok(_) => {}
+        Err(e)
+            if e.as_service_error()
+                .is_some_and(|s| s.is_bucket_already_owned_by_you() || s.is_bucket_already_exists()) => {}
+        Err(e) => return Err(anyhow::Error::new(e).context(format!("creating bucket {}", names.mail_bucket))),
+    }
+    let notification = template.queue_notification(MAIL_BUCKET)?;
+    let prefix_rule = FilterRule::builder()
+        .name(FilterRuleName::Prefix)
+        .value(&notification.prefix)
+        .build();
+    let filter = NotificationConfigurationFilter::builder()
+        .key(S3KeyFilter::builder().filter_rules(prefix_rule).build())
+        .build();
+    let queue_config = QueueConfiguration::builder()
+        .queue_arn(&inbound_arn)
+        .events(Event::from(notification.event.as_str()))
+        .filter(filter)
+        .build()?;
+    s3.put_bucket_notification_configuration()
+        .bucket(&names.mail_bucket)
+        .notification_configuration(
+            NotificationConfiguration::builder()
+                .queue_configurations(queue_config)
+                .build(),
+        )
+        .send()
+        .await
+        .context("configuring the bucket's notification")?;
+    Ok(Provisioned {
+        inbound_queue_url: queue_url,
+        mail_prefix: notification.prefix,
+    })
+}
+
+async fn queue_arn(sqs: &aws_sdk_sqs::Client, url: &str) -> Result<String> {
+    let out = sqs
+        .get_queue_attributes()
+        .queue_url(url)
+        .attribute_names(QueueAttributeName::QueueArn)
+        .send()
+        .await?;
+    out.attributes()
+        .and_then(|a| a.get(&QueueAttributeName::QueueArn))
+        .cloned()
+        .ok_or_else(|| anyhow::anyhow!("queue {url} has no ARN"))
 }

@@ -5,16 +5,12 @@ use std::time::Duration;
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 use dev_auth::SigningKey;
-use devhost::gateway::{Gateway, router};
-use devhost::local::{self, PIPE};
-use devhost::pipe::StreamPipe;
+use devhost::host::{DEV_SUPPORT_ADDRESSES, DevHost};
+use devhost::local::{self, LocalNames};
 use devhost::template::{self, Template};
-use shared::adapters::dynamodb::DynamoStore;
-use shared::desk::TicketDesk;
-use shared::domain::SystemClock;
 
 #[derive(Parser)]
-#[command(about = "Lambdesk dev host: the HTTP API and the event pipe against the local stack")]
+#[command(about = "Lambdesk dev host: the HTTP API, SMTP receiving and the event pipe against the local stack")]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -22,17 +18,18 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Create the template's resources in the local stack and serve the API.
+    /// Create the template's resources in the local stack and serve the help desk.
     Serve {
         #[arg(long, default_value_t = 3000)]
         port: u16,
+        #[arg(long, default_value_t = 2525)]
+        smtp_port: u16,
         /// Load demo departments, agents and tickets (once).
         #[arg(long)]
         seed: bool,
+        /// Prefix of the local resource names (table, bus, bucket, queues).
         #[arg(long, default_value = "lambdesk")]
-        table: String,
-        #[arg(long, default_value = "lambdesk-tickets")]
-        bus: String,
+        names: String,
         #[arg(long)]
         template: Option<PathBuf>,
     },
@@ -45,21 +42,20 @@ async fn main() -> Result<()> {
         .init();
     let Command::Serve {
         port,
+        smtp_port,
         seed,
-        table,
-        bus,
+        names,
         template,
     } = Cli::parse().command;
     let template = Template::load(&template.unwrap_or_else(template::default_path))?;
     let sdk = local::sdk_config().await?;
-    local::provision(&sdk, &template, &table, &bus).await?;
+    let key_path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../.lambdesk/dev-signing-key");
+    let key = SigningKey::load_or_create(&key_path)?;
+    let names = LocalNames::with_prefix(&names);
+    let host = Arc::new(DevHost::start(sdk, template, names.clone(), key).await?);
 
-    let desk = TicketDesk::new(
-        DynamoStore::new(aws_sdk_dynamodb::Client::new(&sdk), &table),
-        SystemClock,
-    );
     if seed {
-        let seeded = devhost::seed::seed(&desk).await?;
+        let seeded = devhost::seed::seed(&host.gateway.tickets.desk).await?;
         println!(
             "{}",
             if seeded {
@@ -69,21 +65,24 @@ async fn main() -> Result<()> {
             }
         );
     }
-    let pipe = StreamPipe::start(&sdk, &table, &bus, template.pipe(PIPE)?).await?;
-    tokio::spawn(pipe.run(Duration::from_millis(500)));
-
-    let key_path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../.lambdesk/dev-signing-key");
-    let key = SigningKey::load_or_create(&key_path)?;
-    let gateway = Arc::new(Gateway {
-        tickets: tickets_api::Deps { desk },
-        key,
-    });
-    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
+    tokio::spawn(host.pipe().await?.run(Duration::from_millis(500)));
+    tokio::spawn(host.clone().run_inbound());
+    let smtp = tokio::net::TcpListener::bind(("127.0.0.1", smtp_port))
+        .await
+        .with_context(|| format!("SMTP port {smtp_port} is taken; pass --smtp-port"))?;
+    tokio::spawn(host.smtp().serve(smtp));
+    let http = tokio::net::TcpListener::bind(("127.0.0.1", port))
         .await
         .with_context(|| format!("port {port} is taken; pass --port"))?;
-    println!("Lambdesk API on http://127.0.0.1:{port}/v1  (table {table}, bus {bus})");
+
+    println!("Lambdesk API on http://127.0.0.1:{port}/v1");
+    println!("SMTP on 127.0.0.1:{smtp_port}; support addresses: {DEV_SUPPORT_ADDRESSES}");
+    println!(
+        "resources: table {}, bus {}, bucket {}, queue {}",
+        names.table, names.bus, names.mail_bucket, names.inbound_queue
+    );
     println!("get a token: cargo xtask token --role admin --email you@example.com");
-    axum::serve(listener, router(gateway))
+    axum::serve(http, host.router())
         .with_graceful_shutdown(async {
             tokio::signal::ctrl_c().await.ok();
         })

@@ -109,6 +109,65 @@ impl Template {
     }
 }
 
+impl Template {
+    /// The bucket's queue notification: which events, under which key prefix.
+    pub fn queue_notification(&self, bucket_logical_id: &str) -> Result<QueueNotification> {
+        let p = self.properties(bucket_logical_id, "AWS::S3::Bucket")?;
+        let config = p
+            .get("NotificationConfiguration")
+            .and_then(|n| n.get("QueueConfigurations"))
+            .and_then(Value::as_sequence)
+            .and_then(|s| s.first())
+            .ok_or_else(|| anyhow!("{bucket_logical_id} has no queue notification"))?;
+        let prefix = config
+            .get("Filter")
+            .and_then(|f| f.get("S3Key"))
+            .and_then(|k| k.get("Rules"))
+            .and_then(Value::as_sequence)
+            .and_then(|rules| {
+                rules
+                    .iter()
+                    .find(|r| r.get("Name").and_then(Value::as_str) == Some("prefix"))
+            })
+            .map(|r| text(r, "Value"))
+            .transpose()?
+            .unwrap_or_default();
+        Ok(QueueNotification {
+            event: text(config, "Event")?,
+            prefix,
+        })
+    }
+
+    /// A queue's settings that shape retries locally too.
+    pub fn queue(&self, logical_id: &str) -> Result<QueueSpec> {
+        let p = self.properties(logical_id, "AWS::SQS::Queue")?;
+        let number = |key: &str| {
+            p.get(key)
+                .and_then(|v| v.as_u64().or_else(|| v.as_str().and_then(|s| s.parse().ok())))
+        };
+        let max_receive_count = p
+            .get("RedrivePolicy")
+            .and_then(|r| r.get("maxReceiveCount"))
+            .and_then(|v| v.as_u64());
+        Ok(QueueSpec {
+            visibility_timeout: number("VisibilityTimeout"),
+            max_receive_count,
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct QueueNotification {
+    pub event: String,
+    pub prefix: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct QueueSpec {
+    pub visibility_timeout: Option<u64>,
+    pub max_receive_count: Option<u64>,
+}
+
 fn list<'a>(v: &'a Value, key: &str) -> Result<&'a Vec<Value>> {
     v.get(key)
         .and_then(Value::as_sequence)

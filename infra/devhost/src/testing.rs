@@ -1,16 +1,14 @@
-//! Helpers for tests that run against the local stack: fresh, uniquely named tables and buses
-//! built from `template.yaml`, and an in-process dev host on a free port.
+//! Helpers for tests that run against the local stack: fresh, uniquely named resources built
+//! from `template.yaml`, and an in-process dev host on free ports.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use aws_config::SdkConfig;
 use dev_auth::{DevClaims, SigningKey};
-use shared::adapters::dynamodb::DynamoStore;
-use shared::desk::TicketDesk;
-use shared::domain::SystemClock;
 
-use crate::gateway::{Gateway, router};
-use crate::local::{self, PIPE};
+use crate::host::DevHost;
+use crate::local::{self, LocalNames};
 use crate::pipe::StreamPipe;
 use crate::template::Template;
 
@@ -44,43 +42,41 @@ pub fn test_key() -> SigningKey {
     SigningKey::from_bytes(b"lambdesk-test-signing-key-0123456789")
 }
 
-/// A dev host serving on 127.0.0.1 with its own table and bus.
+/// A dev host serving HTTP and SMTP on 127.0.0.1, with its own table, bus, bucket and queues.
 pub struct TestHost {
     pub url: String,
-    pub sdk: SdkConfig,
-    pub table: String,
-    pub bus: String,
+    pub smtp: std::net::SocketAddr,
+    pub host: Arc<DevHost>,
     key: SigningKey,
 }
 
 impl TestHost {
     pub async fn start() -> Self {
         let sdk = local_sdk().await;
-        let table = unique("t");
-        let bus = unique("bus");
-        local::provision(&sdk, &Template::load_default().expect("template"), &table, &bus)
-            .await
-            .expect("provision");
+        let names = LocalNames::with_prefix(&unique("t"));
         let key = test_key();
-        let gateway = Arc::new(Gateway {
-            tickets: tickets_api::Deps {
-                desk: TicketDesk::new(
-                    DynamoStore::new(aws_sdk_dynamodb::Client::new(&sdk), &table),
-                    SystemClock,
-                ),
-            },
-            key: key.clone(),
-        });
+        let template = Template::load_default().expect("template");
+        let host = Arc::new(
+            DevHost::start(sdk, template, names, key.clone())
+                .await
+                .expect("dev host"),
+        );
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let url = format!("http://{}", listener.local_addr().expect("address"));
-        tokio::spawn(async move { axum::serve(listener, router(gateway)).await });
-        Self {
-            url,
-            sdk,
-            table,
-            bus,
-            key,
-        }
+        let router = host.router();
+        tokio::spawn(async move { axum::serve(listener, router).await });
+        let smtp_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind smtp");
+        let smtp = smtp_listener.local_addr().expect("address");
+        tokio::spawn(host.smtp().serve(smtp_listener));
+        Self { url, smtp, host, key }
+    }
+
+    pub fn sdk(&self) -> &SdkConfig {
+        &self.host.sdk
+    }
+
+    pub fn bus(&self) -> &str {
+        &self.host.names.bus
     }
 
     pub fn token(&self, role: &str, email: &str, departments: &[&str]) -> String {
@@ -95,9 +91,24 @@ impl TestHost {
     /// The stream-to-bus pipe for this host's table, starting at the stream's end; tests poll
     /// it when they want events moved.
     pub async fn pipe(&self) -> StreamPipe {
-        let spec = Template::load_default().expect("template").pipe(PIPE).expect("pipe");
-        StreamPipe::start(&self.sdk, &self.table, &self.bus, spec)
-            .await
-            .expect("pipe")
+        self.host.pipe().await.expect("pipe")
+    }
+
+    /// Hands queued inbound mail to the inbound-email function until the queue is empty;
+    /// returns how many queue messages were handled.
+    pub async fn drain_inbound(&self) -> usize {
+        let poller = self.host.inbound_poller().await.expect("poller");
+        let mut handled = 0;
+        loop {
+            match self
+                .host
+                .deliver_inbound(&poller, Duration::from_millis(500))
+                .await
+                .expect("deliver")
+            {
+                0 => return handled,
+                n => handled += n,
+            }
+        }
     }
 }

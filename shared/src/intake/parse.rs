@@ -39,7 +39,11 @@ pub fn parse_mail(raw: &[u8], limits: &MailLimits) -> InboundMail {
         };
     };
     let mut notes = Vec::new();
-    let text = message.body_text(0).map(|t| t.into_owned()).unwrap_or_default();
+    // Line ends are stored as `\n`, whatever the wire used.
+    let text = message
+        .body_text(0)
+        .map(|t| t.replace("\r\n", "\n"))
+        .unwrap_or_default();
     let (text, cut) = truncate(text.trim_matches('\u{feff}'), limits.max_text_bytes);
     if cut {
         notes.push(format!(

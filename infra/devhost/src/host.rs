@@ -1,0 +1,106 @@
+//! One local help desk: the resources of the template provisioned under some names, and the
+//! stand-ins for the AWS triggers (HTTP API, SMTP receiving, the inbound queue's event source,
+//! the stream pipe) wired to the real functions.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Result;
+use aws_config::SdkConfig;
+use dev_auth::SigningKey;
+use lambda_runtime::LambdaEvent;
+use shared::adapters::dynamodb::DynamoStore;
+use shared::adapters::s3::S3Blobs;
+use shared::desk::TicketDesk;
+use shared::domain::SystemClock;
+use shared::intake::IntakeConfig;
+
+use crate::gateway::{Gateway, router};
+use crate::local::{self, LocalNames, PIPE, Provisioned};
+use crate::pipe::StreamPipe;
+use crate::queue::QueuePoller;
+use crate::smtp::SmtpReceiver;
+use crate::template::Template;
+
+/// The support addresses of the local help desk (`SupportAddresses` in the template).
+pub const DEV_SUPPORT_ADDRESSES: &str = "support@help.example.com=support,billing@help.example.com=billing";
+
+pub struct DevHost {
+    pub sdk: SdkConfig,
+    pub names: LocalNames,
+    pub provisioned: Provisioned,
+    pub gateway: Arc<Gateway>,
+    inbound: Arc<inbound_email::Deps<DynamoStore, S3Blobs, SystemClock>>,
+    template: Template,
+}
+
+impl DevHost {
+    pub async fn start(sdk: SdkConfig, template: Template, names: LocalNames, key: SigningKey) -> Result<Self> {
+        let provisioned = local::provision(&sdk, &template, &names).await?;
+        let store = || DynamoStore::new(aws_sdk_dynamodb::Client::new(&sdk), &names.table);
+        let gateway = Arc::new(Gateway {
+            tickets: tickets_api::Deps {
+                desk: TicketDesk::new(store(), SystemClock),
+            },
+            key,
+        });
+        let config = inbound_email::Config {
+            table_name: names.table.clone(),
+            intake: IntakeConfig::parse(DEV_SUPPORT_ADDRESSES, "follow_up", &names.mail_bucket)?,
+            s3_force_path_style: true,
+        };
+        let inbound = Arc::new(inbound_email::Deps::new(config, &sdk));
+        Ok(Self {
+            sdk,
+            names,
+            provisioned,
+            gateway,
+            inbound,
+            template,
+        })
+    }
+
+    pub fn router(&self) -> axum::Router {
+        router(self.gateway.clone())
+    }
+
+    pub fn smtp(&self) -> Arc<SmtpReceiver> {
+        Arc::new(SmtpReceiver {
+            s3: local::s3_client(&self.sdk),
+            bucket: self.names.mail_bucket.clone(),
+            prefix: self.provisioned.mail_prefix.clone(),
+        })
+    }
+
+    pub async fn inbound_poller(&self) -> Result<QueuePoller> {
+        QueuePoller::new(&self.sdk, &self.provisioned.inbound_queue_url).await
+    }
+
+    /// Hands one batch of queued mail to the inbound-email function; returns the batch size.
+    pub async fn deliver_inbound(&self, poller: &QueuePoller, wait: Duration) -> Result<usize> {
+        let inbound = self.inbound.clone();
+        poller
+            .poll_once(wait, |event| async move {
+                inbound_email::handle(&inbound, LambdaEvent::new(event, Default::default())).await
+            })
+            .await
+    }
+
+    /// Runs the inbound queue's event source until the process ends.
+    pub async fn run_inbound(self: Arc<Self>) {
+        let poller = match self.inbound_poller().await {
+            Ok(p) => p,
+            Err(e) => return tracing::error!(error = %format!("{e:#}"), "inbound poller could not start"),
+        };
+        loop {
+            if let Err(e) = self.deliver_inbound(&poller, Duration::from_secs(1)).await {
+                tracing::warn!(error = %format!("{e:#}"), "inbound poll failed; retrying");
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
+        }
+    }
+
+    pub async fn pipe(&self) -> Result<StreamPipe> {
+        StreamPipe::start(&self.sdk, &self.names.table, &self.names.bus, self.template.pipe(PIPE)?).await
+    }
+}
