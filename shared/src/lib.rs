@@ -6,4 +6,5 @@ pub mod desk;
 pub mod domain;
 pub mod http;
 pub mod intake;
+pub mod outbound;
 pub mod ports;

@@ -123,6 +123,31 @@ pub trait TicketStore: Send + Sync {
 
     fn get_ticket(&self, id: TicketId) -> impl Future<Output = Result<Option<Ticket>, StoreError>> + Send;
 
+    fn get_message(
+        &self,
+        ticket: TicketId,
+        message: MessageId,
+    ) -> impl Future<Output = Result<Option<Message>, StoreError>> + Send;
+
+    /// Records how an outbound message's delivery went; a sent one gets its mail headers and
+    /// its Message-ID becomes threadable.
+    fn record_delivery(
+        &self,
+        ticket: TicketId,
+        message: MessageId,
+        delivery: crate::domain::Delivery,
+        email: Option<&crate::domain::EmailDetails>,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Makes a Message-ID we sent (outside the conversation, such as an acknowledgement)
+    /// thread replies into `ticket`, attributed to `message`.
+    fn remember_message_id(
+        &self,
+        message_id: &str,
+        ticket: TicketId,
+        message: MessageId,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
     /// The ticket and message a Message-ID (ours or a customer's) belongs to.
     fn find_message_id(
         &self,
@@ -212,4 +237,50 @@ pub trait BlobStore: Send + Sync {
         bytes: Vec<u8>,
         content_type: &str,
     ) -> impl Future<Output = Result<(), BlobError>> + Send;
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SendError {
+    /// The provider refused this message for good (bad address, not verified, ...).
+    #[error("the mail was refused: {0}")]
+    Rejected(String),
+    /// Throttled, timed out or failed in a way worth retrying.
+    #[error("sending failed; it may be retried")]
+    Transient(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+/// Sends built MIME messages.
+pub trait MailSender: Send + Sync {
+    /// Sends `raw` from `from` to `recipients`; returns the provider's message id.
+    fn send_raw(
+        &self,
+        from: &EmailAddress,
+        recipients: &[EmailAddress],
+        raw: Vec<u8>,
+    ) -> impl Future<Output = Result<String, SendError>> + Send;
+}
+
+/// Where a claimed action stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Claim {
+    /// This worker holds it now and must finish (or let the lease lapse).
+    Claimed,
+    /// Done before: a redelivery, nothing to do.
+    AlreadyDone,
+    /// Another worker holds it: try again after a while.
+    Busy,
+}
+
+/// The ledger that makes side effects (mail, webhooks) happen once per (event, action), and
+/// counts what must be rate limited.
+pub trait ActionLedger: Send + Sync {
+    fn claim(
+        &self,
+        key: &str,
+        now: Timestamp,
+        lease_seconds: i64,
+    ) -> impl Future<Output = Result<Claim, StoreError>> + Send;
+    fn complete(&self, key: &str) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// Adds one to a counter that expires at `expires`; returns the new count.
+    fn bump(&self, key: &str, expires: Timestamp) -> impl Future<Output = Result<u64, StoreError>> + Send;
 }

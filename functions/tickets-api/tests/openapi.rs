@@ -7,9 +7,9 @@ use std::collections::BTreeSet;
 use serde::Serialize;
 use serde_yaml::Value;
 use shared::domain::{
-    Actor, Agent, AgentId, Attachment, AuditEvent, Author, BlobRef, Channel, Contact, ContactId, CustomFields, Delivery,
-    Department, DepartmentId, EmailAddress, EmailDetails, EventId, EventType, FieldChange, Language, Level, Message,
-    MessageId, PhoneNumber, Priority, Role, Seniority, Status, SupportLevel, Ticket, TicketId, TicketNumber,
+    Actor, Agent, AgentId, Attachment, AuditEvent, Author, BlobRef, Channel, Contact, ContactId, CustomFields,
+    Delivery, Department, DepartmentId, EmailAddress, EmailDetails, EventId, EventType, FieldChange, Language, Level,
+    Message, MessageId, PhoneNumber, Priority, Role, Seniority, Status, SupportLevel, Ticket, TicketId, TicketNumber,
     TicketPointer, TicketType, Timestamp, Version, Visibility,
 };
 

@@ -2,3 +2,4 @@
 
 pub mod dynamodb;
 pub mod s3;
+pub mod sesv2;

@@ -185,7 +185,7 @@ pub fn plus_address_number(address: &EmailAddress, ours: &[EmailAddress]) -> Opt
     if !ours.iter().any(|o| o.normalized() == base_address) {
         return None;
     }
-    let digits = tag.strip_prefix("hd").or_else(|| tag.strip_prefix("hd-"))?;
+    let digits = tag.strip_prefix("hd-").or_else(|| tag.strip_prefix("hd"))?;
     TicketNumber::parse(&format!("HD-{digits}")).ok()
 }
 
@@ -239,10 +239,14 @@ fn starts_history(line: &str, next: Option<&str>) -> bool {
     let wrote = |s: &str| {
         (s.starts_with("On ") && s.contains(" wrote:"))
             || (s.starts_with("Dne ") && s.contains("napsal"))
-            || s.ends_with(" írta:")
+            || (s.contains(" írta") && s.ends_with(':'))
             || (s.starts_with("Pada ") && s.contains("menulis:"))
     };
-    (wrote(t) && t.ends_with(':')) || (wrote(&joined) && joined.ends_with(':') && t.starts_with(['O', 'D', 'P']))
+    // Hungarian puts the name first ("Anna <a@x> ezt írta (időpont: …):"), so it may wrap anywhere.
+    let hungarian = joined.contains(" írta") && joined.ends_with(':');
+    (wrote(t) && t.ends_with(':'))
+        || (wrote(&joined) && joined.ends_with(':') && t.starts_with(['O', 'D', 'P']))
+        || hungarian
 }
 
 #[cfg(test)]

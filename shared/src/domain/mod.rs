@@ -8,6 +8,7 @@ pub mod ids;
 pub mod mail;
 pub mod message;
 pub mod team;
+pub mod templates;
 pub mod ticket;
 pub mod time;
 pub mod version;

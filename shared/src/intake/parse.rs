@@ -112,6 +112,27 @@ pub fn parse_mail(raw: &[u8], limits: &MailLimits) -> InboundMail {
         });
     }
 
+    // A multipart whose boundary never appears has no parts: show its body as text rather
+    // than an empty message (the structure is lost, the words are not).
+    let (text, attachments) =
+        if text.trim().is_empty() && attachments.len() == 1 && attachments[0].content_type.starts_with("multipart/") {
+            notes.push("the MIME structure is broken; showing the body as it came".into());
+            let raw_body = String::from_utf8_lossy(&attachments[0].bytes).replace("\r\n", "\n");
+            (truncate(&raw_body, limits.max_text_bytes).0, vec![])
+        } else {
+            (text, attachments)
+        };
+    if text.contains('\u{fffd}') {
+        notes.push("some characters could not be decoded; the raw message has the original bytes".into());
+    }
+    if message.headers().is_empty() {
+        notes.push("the message has no headers; it may not be mail at all".into());
+    }
+    let from = message.from().and_then(|a| mailboxes(a).into_iter().next());
+    let machine_sender = from.as_ref().is_some_and(|m| {
+        let address = m.email.normalized();
+        address.starts_with("mailer-daemon@") || address.starts_with("postmaster@")
+    });
     let root_type = message.root_part().content_type();
     let report = root_type.is_some_and(|ct| {
         ct.ctype().eq_ignore_ascii_case("multipart") && ct.subtype().is_some_and(|s| s.eq_ignore_ascii_case("report"))
@@ -120,7 +141,7 @@ pub fn parse_mail(raw: &[u8], limits: &MailLimits) -> InboundMail {
         message_id: message.message_id().map(clean_id),
         in_reply_to: ids(message.in_reply_to()),
         references: ids(message.references()),
-        from: message.from().and_then(|a| mailboxes(a).into_iter().next()),
+        from,
         reply_to: message.reply_to().and_then(|a| mailboxes(a).into_iter().next()),
         to: message.to().map(mailboxes).unwrap_or_default(),
         cc: message.cc().map(mailboxes).unwrap_or_default(),
@@ -129,7 +150,7 @@ pub fn parse_mail(raw: &[u8], limits: &MailLimits) -> InboundMail {
             .filter_map(|h| message.header_raw(*h))
             .filter_map(|v| EmailAddress::parse(v.trim().trim_matches(['<', '>'])).ok())
             .collect(),
-        subject: message.subject().map(|s| s.trim().to_owned()).unwrap_or_default(),
+        subject: message.subject().map(one_line).unwrap_or_default(),
         text,
         html,
         attachments,
@@ -144,9 +165,20 @@ pub fn parse_mail(raw: &[u8], limits: &MailLimits) -> InboundMail {
             spam: text_header(&message, "X-SES-Spam-Verdict").is_some_and(|v| v.eq_ignore_ascii_case("FAIL")),
             virus: text_header(&message, "X-SES-Virus-Verdict").is_some_and(|v| v.eq_ignore_ascii_case("FAIL")),
         },
-        bounced_message_ids: if report { reported_message_ids(&message) } else { vec![] },
+        // A bounce names our message in a report part, or (older servers) attaches it.
+        bounced_message_ids: if report || machine_sender {
+            reported_message_ids(&message)
+        } else {
+            vec![]
+        },
         notes,
     }
+}
+
+/// A header value on one line: control characters (an encoded CR LF, say) become spaces.
+fn one_line(value: &str) -> String {
+    let spaced: String = value.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
+    spaced.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 fn text_header(message: &Message<'_>, name: &str) -> Option<String> {
@@ -193,7 +225,11 @@ fn reported_message_ids(message: &Message<'_>) -> Vec<String> {
         match &part.body {
             PartType::Message(inner) => found.extend(inner.message_id().map(clean_id)),
             _ if part.is_content_type("text", "rfc822-headers") => {
-                let text = String::from_utf8_lossy(part.contents());
+                // Unfold first: a long Message-ID often continues on the next line.
+                let text = String::from_utf8_lossy(part.contents())
+                    .replace("\r\n", "\n")
+                    .replace("\n ", " ")
+                    .replace("\n\t", " ");
                 let id = text.lines().find_map(|l| {
                     l.split_once(':')
                         .filter(|(k, _)| k.trim().eq_ignore_ascii_case("message-id"))
@@ -204,6 +240,7 @@ fn reported_message_ids(message: &Message<'_>) -> Vec<String> {
             _ => {}
         }
     }
+    found.retain(|id| !id.is_empty());
     found.dedup();
     found
 }

@@ -3,6 +3,7 @@
 mod cursor;
 mod items;
 mod keys;
+mod ledger;
 mod people;
 mod tickets;
 

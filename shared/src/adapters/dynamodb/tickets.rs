@@ -10,7 +10,9 @@ use super::cursor::Cursor;
 use super::items::{self, Item, s};
 use super::keys::*;
 use super::{DynamoStore, sdk_error};
-use crate::domain::{AuditEvent, BlobRef, Contact, Message, MessageId, Ticket, TicketId, TicketNumber, Timestamp};
+use crate::domain::{
+    AuditEvent, BlobRef, Contact, Delivery, EmailDetails, Message, MessageId, Ticket, TicketId, TicketNumber, Timestamp,
+};
 use crate::ports::{OnceKey, Page, PageRequest, StoreError, TicketQuery, TicketSort, TicketStore, TicketWrite};
 
 /// Items a filtered list may read per request before it returns a short page with a cursor,
@@ -118,6 +120,77 @@ impl TicketStore for DynamoStore {
         for chunk in requests.chunks(25) {
             self.batch_write(chunk.to_vec()).await?;
         }
+        Ok(())
+    }
+
+    async fn get_message(&self, ticket: TicketId, message: MessageId) -> Result<Option<Message>, StoreError> {
+        self.get(ticket_pk(ticket), &format!("{MESSAGE_PREFIX}{message}"))
+            .await?
+            .map(items::from_item)
+            .transpose()
+    }
+
+    async fn record_delivery(
+        &self,
+        ticket: TicketId,
+        message: MessageId,
+        delivery: Delivery,
+        email: Option<&EmailDetails>,
+    ) -> Result<(), StoreError> {
+        let delivery_value = serde_dynamo::to_attribute_value(delivery).map_err(StoreError::unknown)?;
+        let mut update = aws_sdk_dynamodb::types::Update::builder()
+            .table_name(&self.table)
+            .key(PK, s(ticket_pk(ticket)))
+            .key(SK, s(format!("{MESSAGE_PREFIX}{message}")))
+            .condition_expression("attribute_exists(pk)")
+            .expression_attribute_names("#delivery", "delivery")
+            .expression_attribute_values(":delivery", delivery_value);
+        update = match email {
+            Some(details) => {
+                let value = serde_dynamo::to_attribute_value(details).map_err(StoreError::unknown)?;
+                update
+                    .update_expression("SET #delivery = :delivery, #email = :email")
+                    .expression_attribute_names("#email", "email")
+                    .expression_attribute_values(":email", value)
+            }
+            None => update.update_expression("SET #delivery = :delivery"),
+        };
+        let mut tx = vec![
+            aws_sdk_dynamodb::types::TransactWriteItem::builder()
+                .update(update.build().map_err(StoreError::unknown)?)
+                .build(),
+        ];
+        if let Some(id) = email.and_then(|e| e.message_id.as_deref()) {
+            let mut pointer = items::pointer_item(message_id_pk(id), MESSAGE_ID_SK, "ticket_id", ticket.to_string());
+            pointer.insert("message_id".into(), s(message.to_string()));
+            tx.push(self.put(pointer, None)?);
+        }
+        self.transact(tx, |_| StoreError::NotFound {
+            what: format!("message {message}"),
+        })
+        .await
+    }
+
+    async fn remember_message_id(
+        &self,
+        message_id: &str,
+        ticket: TicketId,
+        message: MessageId,
+    ) -> Result<(), StoreError> {
+        let mut pointer = items::pointer_item(
+            message_id_pk(message_id),
+            MESSAGE_ID_SK,
+            "ticket_id",
+            ticket.to_string(),
+        );
+        pointer.insert("message_id".into(), s(message.to_string()));
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(pointer))
+            .send()
+            .await
+            .map_err(sdk_error)?;
         Ok(())
     }
 

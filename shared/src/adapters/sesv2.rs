@@ -1,0 +1,71 @@
+//! Outbound mail through SES v2 (raw content, so our own headers thread the conversation).
+
+use aws_sdk_sesv2::Client;
+use aws_sdk_sesv2::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_sesv2::primitives::Blob;
+use aws_sdk_sesv2::types::{Destination, EmailContent, RawMessage};
+
+use crate::domain::EmailAddress;
+use crate::ports::{MailSender, SendError};
+
+#[derive(Clone, Debug)]
+pub struct SesMailer {
+    client: Client,
+    /// The configuration set whose events report bounces and complaints, if any.
+    configuration_set: Option<String>,
+}
+
+impl SesMailer {
+    pub fn new(client: Client, configuration_set: Option<String>) -> Self {
+        Self {
+            client,
+            configuration_set,
+        }
+    }
+}
+
+/// Codes SES uses for a message it will never accept as it is.
+const REJECTIONS: [&str; 5] = [
+    "MessageRejected",
+    "MailFromDomainNotVerifiedException",
+    "AccountSuspendedException",
+    "SendingPausedException",
+    "BadRequestException",
+];
+
+impl MailSender for SesMailer {
+    async fn send_raw(
+        &self,
+        from: &EmailAddress,
+        recipients: &[EmailAddress],
+        raw: Vec<u8>,
+    ) -> Result<String, SendError> {
+        let destination = Destination::builder()
+            .set_to_addresses(Some(recipients.iter().map(|r| r.as_str().to_owned()).collect()))
+            .build();
+        let content = EmailContent::builder()
+            .raw(
+                RawMessage::builder()
+                    .data(Blob::new(raw))
+                    .build()
+                    .map_err(|e| SendError::Rejected(e.to_string()))?,
+            )
+            .build();
+        let result = self
+            .client
+            .send_email()
+            .from_email_address(from.as_str())
+            .destination(destination)
+            .content(content)
+            .set_configuration_set_name(self.configuration_set.clone())
+            .send()
+            .await;
+        match result {
+            Ok(out) => Ok(out.message_id().unwrap_or_default().to_owned()),
+            Err(SdkError::ServiceError(e)) if e.err().code().is_some_and(|c| REJECTIONS.contains(&c)) => {
+                Err(SendError::Rejected(e.err().message().unwrap_or("rejected").to_owned()))
+            }
+            Err(e) => Err(SendError::Transient(Box::new(e))),
+        }
+    }
+}

@@ -1,0 +1,155 @@
+//! Building outgoing MIME with mail-builder. Every value goes through the builder's own
+//! header encoding, and addresses and subjects are checked single-line values, so nothing a
+//! customer typed can add a header.
+
+use mail_builder::MessageBuilder;
+use mail_builder::headers::HeaderType;
+use mail_builder::headers::address::Address;
+use mail_builder::headers::raw::Raw;
+
+use crate::domain::{EmailAddress, TicketNumber, Timestamp};
+
+#[derive(Debug, Clone)]
+pub struct Outgoing {
+    pub from_name: String,
+    pub from: EmailAddress,
+    pub reply_to: Option<EmailAddress>,
+    pub to: Vec<(Option<String>, EmailAddress)>,
+    pub cc: Vec<EmailAddress>,
+    pub subject: String,
+    /// Without angle brackets.
+    pub message_id: String,
+    pub in_reply_to: Option<String>,
+    pub references: Vec<String>,
+    /// RFC 3834 `Auto-Submitted` for mail no person wrote (`auto-replied`, `auto-generated`).
+    pub auto_submitted: Option<&'static str>,
+    pub text: String,
+    pub html: String,
+    pub date: Timestamp,
+}
+
+impl Outgoing {
+    /// Everyone the message is addressed to.
+    pub fn recipients(&self) -> Vec<EmailAddress> {
+        self.to
+            .iter()
+            .map(|(_, e)| e.clone())
+            .chain(self.cc.iter().cloned())
+            .collect()
+    }
+}
+
+pub fn compose(mail: &Outgoing) -> std::io::Result<Vec<u8>> {
+    let one_line = |s: &str| {
+        s.chars()
+            .map(|c| if c.is_control() { ' ' } else { c })
+            .collect::<String>()
+    };
+    let to: Vec<Address<'_>> = mail
+        .to
+        .iter()
+        .map(|(name, email)| Address::new_address(name.as_deref().map(one_line), email.as_str().to_owned()))
+        .collect();
+    let mut builder = MessageBuilder::new()
+        .from((one_line(&mail.from_name), mail.from.as_str().to_owned()))
+        .to(to)
+        .subject(one_line(&mail.subject))
+        .message_id(mail.message_id.clone())
+        .date(mail.date.timestamp_millis() / 1000)
+        .text_body(mail.text.clone())
+        .html_body(mail.html.clone());
+    if !mail.cc.is_empty() {
+        builder = builder.cc(mail
+            .cc
+            .iter()
+            .map(|e| Address::new_address(None::<String>, e.as_str().to_owned()))
+            .collect::<Vec<_>>());
+    }
+    if let Some(reply_to) = &mail.reply_to {
+        builder = builder.reply_to(reply_to.as_str().to_owned());
+    }
+    if let Some(parent) = &mail.in_reply_to {
+        builder = builder.in_reply_to(parent.clone());
+    }
+    if !mail.references.is_empty() {
+        builder = builder.references(mail.references.clone());
+    }
+    if let Some(value) = mail.auto_submitted {
+        builder = builder
+            .header("Auto-Submitted", HeaderType::Raw(Raw::new(value)))
+            // Exchange's way of asking not to be auto-answered.
+            .header("X-Auto-Response-Suppress", HeaderType::Raw(Raw::new("All")));
+    }
+    builder.write_to_vec()
+}
+
+/// The subject with the ticket's token, `[#HD-1042]`, unless it carries it already.
+pub fn with_token(number: TicketNumber, subject: &str) -> String {
+    let token = format!("[#{number}]");
+    if subject.contains(&token) {
+        subject.to_owned()
+    } else {
+        format!("{token} {subject}")
+    }
+}
+
+/// `support+hd1042@example.com`: replies land on the right ticket even without headers.
+pub fn plus_address(base: &EmailAddress, number: TicketNumber) -> Option<EmailAddress> {
+    let (local, domain) = base.as_str().rsplit_once('@')?;
+    EmailAddress::parse(&format!("{local}+hd{}@{domain}", number.value())).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::intake::{MailLimits, parse_mail};
+
+    fn email(s: &str) -> EmailAddress {
+        EmailAddress::parse(s).unwrap()
+    }
+
+    fn sample() -> Outgoing {
+        Outgoing {
+            from_name: "Customer Support".into(),
+            from: email("support@help.example.com"),
+            reply_to: plus_address(&email("support@help.example.com"), TicketNumber::new(1042)),
+            to: vec![(Some("Jana Nováková".into()), email("jana@example.cz"))],
+            cc: vec![email("boss@example.cz")],
+            subject: with_token(TicketNumber::new(1042), "Re: Printer\r\nBcc: evil@example.com"),
+            message_id: "lambdesk.1042.abc@help.example.com".into(),
+            in_reply_to: Some("c2@example.cz".into()),
+            references: vec!["c1@example.cz".into(), "c2@example.cz".into()],
+            auto_submitted: Some("auto-replied"),
+            text: "Hello\nWorld".into(),
+            html: "<p>Hello<br>World</p>".into(),
+            date: Timestamp::parse("2026-11-23T10:00:00Z").unwrap(),
+        }
+    }
+
+    #[test]
+    fn what_we_send_reads_back_with_its_threading_headers() {
+        let raw = compose(&sample()).unwrap();
+        let parsed = parse_mail(&raw, &MailLimits::default());
+        assert_eq!(parsed.message_id.as_deref(), Some("lambdesk.1042.abc@help.example.com"));
+        assert_eq!(parsed.in_reply_to, ["c2@example.cz"]);
+        assert_eq!(parsed.references, ["c1@example.cz", "c2@example.cz"]);
+        assert_eq!(parsed.subject, "[#HD-1042] Re: Printer Bcc: evil@example.com");
+        assert_eq!(
+            parsed.reply_to.unwrap().email.as_str(),
+            "support+hd1042@help.example.com"
+        );
+        assert_eq!(parsed.to[0].name.as_deref(), Some("Jana Nováková"));
+        assert_eq!(parsed.cc[0].email.as_str(), "boss@example.cz");
+        assert_eq!(parsed.signals.auto_submitted.as_deref(), Some("auto-replied"));
+        assert!(parsed.text.contains("Hello"));
+        assert!(parsed.html.unwrap().contains("<br>"));
+        let text = String::from_utf8_lossy(&raw);
+        assert!(!text.contains("\r\nBcc:"), "no injected header:\n{text}");
+    }
+
+    #[test]
+    fn tokens_are_added_once() {
+        assert_eq!(with_token(TicketNumber::new(7), "Hi"), "[#HD-7] Hi");
+        assert_eq!(with_token(TicketNumber::new(7), "Re: [#HD-7] Hi"), "Re: [#HD-7] Hi");
+    }
+}

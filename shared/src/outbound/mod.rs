@@ -1,0 +1,408 @@
+//! The event reactor's built-in actions: acknowledge a new ticket to its requester, send an
+//! agent's queued reply, and tell the assignee a customer wrote. Each runs at most once per
+//! (event, action), however often the event is delivered; a failed send is retried and
+//! finally recorded as failed on the message, never dropped silently.
+
+pub mod compose;
+
+use crate::domain::templates::{self, TemplateContext, TemplateKind};
+use crate::domain::{
+    AuditEvent, Author, Channel, Clock, Delivery, DepartmentId, EmailAddress, EmailDetails, EventType, Message, Status,
+    Ticket, Timestamp,
+};
+use crate::intake::SupportAddress;
+use crate::ports::{
+    ActionLedger, Claim, ContactStore, MailSender, PageRequest, SendError, StoreError, TeamStore, TicketStore,
+};
+use compose::{Outgoing, compose, plus_address, with_token};
+
+#[derive(Debug, Clone)]
+pub struct OutboundConfig {
+    pub addresses: Vec<SupportAddress>,
+    /// Deliveries of one event before a failing send is recorded as failed.
+    pub max_attempts: u32,
+    /// Automatic replies one sender may get per hour (loop and storm protection).
+    pub autoreplies_per_hour: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    Acknowledge,
+    SendReply,
+    NotifyAssignee,
+}
+
+impl Action {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::Acknowledge => "acknowledge",
+            Action::SendReply => "send_reply",
+            Action::NotifyAssignee => "notify_assignee",
+        }
+    }
+
+    fn for_event(event: EventType) -> &'static [Action] {
+        match event {
+            EventType::TicketCreated => &[Action::Acknowledge],
+            EventType::AgentReplied => &[Action::SendReply],
+            EventType::CustomerReplied => &[Action::NotifyAssignee],
+            _ => &[],
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reaction {
+    Sent(Action),
+    Skipped(Action, String),
+    /// A redelivery of an event already handled.
+    AlreadyDone(Action),
+    /// Given up after the last attempt; recorded where a person will see it.
+    Failed(Action, String),
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ReactorError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Send(#[from] SendError),
+    #[error("another worker is on this event; it will be redelivered")]
+    Busy,
+    #[error("building the mail failed: {0}")]
+    Build(String),
+}
+
+/// How long a claim protects an action in progress; shorter than the queue's visibility
+/// timeout, so a redelivery after a crash may take it over.
+const LEASE_SECONDS: i64 = 60;
+
+pub struct EventReactor<S, M, C> {
+    store: S,
+    mailer: M,
+    clock: C,
+    config: OutboundConfig,
+}
+
+impl<S, M, C> EventReactor<S, M, C>
+where
+    S: TicketStore + ContactStore + TeamStore + ActionLedger,
+    M: MailSender,
+    C: Clock,
+{
+    pub fn new(store: S, mailer: M, clock: C, config: OutboundConfig) -> Self {
+        Self {
+            store,
+            mailer,
+            clock,
+            config,
+        }
+    }
+
+    /// Runs the event's actions. `attempt` is how many times the event has been delivered.
+    pub async fn react(&self, event: &AuditEvent, attempt: u32) -> Result<Vec<Reaction>, ReactorError> {
+        if event.carried_from.is_some() {
+            return Ok(vec![]);
+        }
+        let mut reactions = Vec::new();
+        for action in Action::for_event(event.event_type) {
+            reactions.push(self.run(*action, event, attempt).await?);
+        }
+        Ok(reactions)
+    }
+
+    async fn run(&self, action: Action, event: &AuditEvent, attempt: u32) -> Result<Reaction, ReactorError> {
+        let key = format!("{}#{}", event.id, action.as_str());
+        match self.store.claim(&key, self.clock.now(), LEASE_SECONDS).await? {
+            Claim::AlreadyDone => return Ok(Reaction::AlreadyDone(action)),
+            Claim::Busy => return Err(ReactorError::Busy),
+            Claim::Claimed => {}
+        }
+        let result = match action {
+            Action::Acknowledge => self.acknowledge(event).await,
+            Action::SendReply => self.send_reply(event).await,
+            Action::NotifyAssignee => self.notify_assignee(event).await,
+        };
+        let reaction = match result {
+            Ok(reaction) => reaction,
+            Err(ReactorError::Send(SendError::Transient(e))) if attempt < self.config.max_attempts => {
+                return Err(ReactorError::Send(SendError::Transient(e)));
+            }
+            Err(ReactorError::Send(e)) => {
+                let reason = match &e {
+                    SendError::Rejected(why) => format!("refused: {why}"),
+                    SendError::Transient(_) => format!("still failing after {attempt} attempts"),
+                };
+                if action == Action::SendReply
+                    && let Some(message) = event.message_id
+                {
+                    self.store
+                        .record_delivery(event.ticket_id, message, Delivery::Failed, None)
+                        .await?;
+                }
+                tracing::warn!(event_id = %event.id, action = action.as_str(), reason, "mail given up");
+                Reaction::Failed(action, reason)
+            }
+            Err(other) => return Err(other),
+        };
+        self.store.complete(&key).await?;
+        Ok(reaction)
+    }
+
+    async fn acknowledge(&self, event: &AuditEvent) -> Result<Reaction, ReactorError> {
+        let skip = |why: &str| Ok(Reaction::Skipped(Action::Acknowledge, why.to_owned()));
+        let (ticket, message) = self.load(event).await?;
+        let (Some(ticket), Some(message)) = (ticket, message) else {
+            return skip("the ticket or message is gone");
+        };
+        if !matches!(ticket.channel, Channel::Email | Channel::Form) || message.author != Author::Customer {
+            return skip("not written in by a customer");
+        }
+        if ticket.status == Status::Spam {
+            return skip("spam is never answered");
+        }
+        if message.email.as_ref().is_some_and(|e| e.automated) {
+            return skip("mail from a machine is never answered");
+        }
+        let Some(contact) = self.store.get_contact(ticket.requester).await? else {
+            return skip("no requester");
+        };
+        let Some(email) = contact.email.clone().filter(|_| !contact.undeliverable) else {
+            return skip("the requester has no deliverable address");
+        };
+        let now = self.clock.now();
+        let hour = now.as_datetime().format("%Y%m%d%H");
+        let expires = Timestamp::new(now.as_datetime() + chrono::Duration::hours(2));
+        if self
+            .store
+            .bump(&format!("autoreply#{}#{hour}", email.normalized()), expires)
+            .await?
+            > self.config.autoreplies_per_hour
+        {
+            return skip("this sender had the most automatic replies allowed this hour");
+        }
+        let context = self.context(&ticket, contact.name.clone(), None, None).await?;
+        let rendered = templates::render(TemplateKind::Acknowledgement, contact.language.as_ref(), &context)
+            .map_err(|e| ReactorError::Build(e.to_string()))?;
+        let parent = message.email.as_ref().and_then(|e| e.message_id.clone());
+        let (from, from_name) = self.sender(&ticket).await?;
+        let outgoing = Outgoing {
+            reply_to: plus_address(&from, ticket.number),
+            message_id: self.message_id(&ticket, &event.id.to_string(), &from),
+            from,
+            from_name,
+            to: vec![(contact.name.clone(), email)],
+            cc: vec![],
+            subject: with_token(ticket.number, &rendered.subject),
+            in_reply_to: parent.clone(),
+            references: parent.into_iter().collect(),
+            auto_submitted: Some("auto-replied"),
+            text: rendered.text,
+            html: rendered.html,
+            date: now,
+        };
+        self.send(&outgoing).await?;
+        // A reply to the acknowledgement threads into the ticket.
+        self.store
+            .remember_message_id(&outgoing.message_id, ticket.id, message.id)
+            .await?;
+        Ok(Reaction::Sent(Action::Acknowledge))
+    }
+
+    async fn send_reply(&self, event: &AuditEvent) -> Result<Reaction, ReactorError> {
+        let skip = |why: &str| Ok(Reaction::Skipped(Action::SendReply, why.to_owned()));
+        let (ticket, message) = self.load(event).await?;
+        let (Some(ticket), Some(message)) = (ticket, message) else {
+            return skip("the ticket or message is gone");
+        };
+        if message.delivery != Delivery::Queued {
+            return skip("the reply is not waiting to be sent");
+        }
+        let Some(contact) = self.store.get_contact(ticket.requester).await? else {
+            return skip("no requester");
+        };
+        let Some(email) = contact.email.clone() else {
+            self.store
+                .record_delivery(ticket.id, message.id, Delivery::Failed, None)
+                .await?;
+            return Ok(Reaction::Failed(
+                Action::SendReply,
+                "the requester has no email address".into(),
+            ));
+        };
+        if contact.undeliverable {
+            self.store
+                .record_delivery(ticket.id, message.id, Delivery::Failed, None)
+                .await?;
+            return Ok(Reaction::Failed(
+                Action::SendReply,
+                "the requester's address bounced before".into(),
+            ));
+        }
+        let conversation = self
+            .store
+            .list_messages(
+                ticket.id,
+                &PageRequest {
+                    limit: 100,
+                    cursor: None,
+                },
+            )
+            .await?
+            .items;
+        let known_ids: Vec<String> = conversation
+            .iter()
+            .filter_map(|m| m.email.as_ref()?.message_id.clone())
+            .collect();
+        let parent = conversation
+            .iter()
+            .rev()
+            .filter(|m| m.author == Author::Customer)
+            .find_map(|m| m.email.as_ref()?.message_id.clone())
+            .or_else(|| known_ids.last().cloned());
+        let context = self
+            .context(&ticket, contact.name.clone(), None, Some(message.body_text.clone()))
+            .await?;
+        let rendered = templates::render(TemplateKind::AgentReply, contact.language.as_ref(), &context)
+            .map_err(|e| ReactorError::Build(e.to_string()))?;
+        let (from, from_name) = self.sender(&ticket).await?;
+        let outgoing = Outgoing {
+            reply_to: plus_address(&from, ticket.number),
+            message_id: self.message_id(&ticket, &message.id.to_string(), &from),
+            from,
+            from_name,
+            to: vec![(contact.name.clone(), email)],
+            cc: ticket.cc.clone(),
+            subject: with_token(ticket.number, &rendered.subject),
+            in_reply_to: parent,
+            references: known_ids.iter().rev().take(10).rev().cloned().collect(),
+            auto_submitted: None,
+            text: rendered.text,
+            html: rendered.html,
+            date: self.clock.now(),
+        };
+        self.send(&outgoing).await?;
+        let details = EmailDetails {
+            message_id: Some(outgoing.message_id.clone()),
+            in_reply_to: outgoing.in_reply_to.clone().into_iter().collect(),
+            references: outgoing.references.clone(),
+            subject: outgoing.subject.clone(),
+            to: outgoing.to.iter().map(|(_, e)| e.clone()).collect(),
+            cc: outgoing.cc.clone(),
+            ..Default::default()
+        };
+        self.store
+            .record_delivery(ticket.id, message.id, Delivery::Sent, Some(&details))
+            .await?;
+        Ok(Reaction::Sent(Action::SendReply))
+    }
+
+    async fn notify_assignee(&self, event: &AuditEvent) -> Result<Reaction, ReactorError> {
+        let skip = |why: &str| Ok(Reaction::Skipped(Action::NotifyAssignee, why.to_owned()));
+        let (ticket, message) = self.load(event).await?;
+        let (Some(ticket), Some(message)) = (ticket, message) else {
+            return skip("the ticket or message is gone");
+        };
+        let Some(assignee) = ticket.assignee else {
+            return skip("nobody is assigned");
+        };
+        let Some(agent) = self.store.get_agent(assignee).await?.filter(|a| a.active) else {
+            return skip("the assignee is not an active agent");
+        };
+        let contact = self.store.get_contact(ticket.requester).await?;
+        let name = contact.and_then(|c| c.name);
+        let context = self
+            .context(&ticket, name, Some(agent.name.clone()), Some(message.body_text.clone()))
+            .await?;
+        let rendered = templates::render(TemplateKind::CustomerReplied, None, &context)
+            .map_err(|e| ReactorError::Build(e.to_string()))?;
+        let (from, from_name) = self.sender(&ticket).await?;
+        let outgoing = Outgoing {
+            reply_to: None,
+            message_id: self.message_id(&ticket, &event.id.to_string(), &from),
+            from,
+            from_name,
+            to: vec![(Some(agent.name.clone()), agent.email.clone())],
+            cc: vec![],
+            subject: with_token(ticket.number, &rendered.subject),
+            in_reply_to: None,
+            references: vec![],
+            auto_submitted: Some("auto-generated"),
+            text: rendered.text,
+            html: rendered.html,
+            date: self.clock.now(),
+        };
+        self.send(&outgoing).await?;
+        Ok(Reaction::Sent(Action::NotifyAssignee))
+    }
+
+    async fn load(&self, event: &AuditEvent) -> Result<(Option<Ticket>, Option<Message>), StoreError> {
+        let ticket = self.store.get_ticket(event.ticket_id).await?;
+        let message = match event.message_id {
+            Some(m) => self.store.get_message(event.ticket_id, m).await?,
+            None => None,
+        };
+        Ok((ticket, message))
+    }
+
+    async fn send(&self, outgoing: &Outgoing) -> Result<(), ReactorError> {
+        let raw = compose(outgoing).map_err(|e| ReactorError::Build(e.to_string()))?;
+        let provider_id = self
+            .mailer
+            .send_raw(&outgoing.from, &outgoing.recipients(), raw)
+            .await?;
+        tracing::info!(message_id = %outgoing.message_id, provider_id, "mail sent");
+        Ok(())
+    }
+
+    /// The address the ticket's department writes from, and its name.
+    async fn sender(&self, ticket: &Ticket) -> Result<(EmailAddress, String), ReactorError> {
+        let address = self
+            .config
+            .addresses
+            .iter()
+            .find(|a| a.department.is_some() && a.department == ticket.department)
+            .or_else(|| self.config.addresses.first())
+            .ok_or_else(|| ReactorError::Build("no support address is configured".into()))?;
+        Ok((
+            address.address.clone(),
+            self.team_name(ticket.department.as_ref()).await?,
+        ))
+    }
+
+    async fn team_name(&self, department: Option<&DepartmentId>) -> Result<String, StoreError> {
+        Ok(match department {
+            Some(d) => self.store.get_department(d).await?.map(|d| d.name),
+            None => None,
+        }
+        .unwrap_or_else(|| "Customer Support".into()))
+    }
+
+    async fn context(
+        &self,
+        ticket: &Ticket,
+        contact_name: Option<String>,
+        agent_name: Option<String>,
+        body: Option<String>,
+    ) -> Result<TemplateContext, StoreError> {
+        Ok(TemplateContext {
+            contact_name,
+            ticket_number: ticket.number.to_string(),
+            ticket_subject: ticket.subject.clone(),
+            agent_name,
+            team_name: self.team_name(ticket.department.as_ref()).await?,
+            body,
+            status_link: None,
+        })
+    }
+
+    /// A Message-ID that is ours (our domain), unique, and the same on every retry.
+    fn message_id(&self, ticket: &Ticket, unique: &str, from: &EmailAddress) -> String {
+        format!(
+            "lambdesk.{}.{}@{}",
+            ticket.number.value(),
+            unique.to_lowercase(),
+            from.domain().to_lowercase()
+        )
+    }
+}
