@@ -98,3 +98,105 @@ async fn a_mail_sent_over_smtp_becomes_a_ticket_and_its_reply_threads() {
     let raw = &messages["items"][0]["email"]["raw"];
     assert!(raw["key"].as_str().unwrap().starts_with("inbound/"), "{raw}");
 }
+
+/// What moto's SES has sent, to one recipient, as raw MIME (the local SES outbox).
+async fn outbox(host: &TestHost, to: &str) -> Vec<String> {
+    let endpoint = std::env::var("AWS_ENDPOINT_URL_SESV2").expect("AWS_ENDPOINT_URL_SESV2");
+    let data: Value = reqwest::get(format!("{endpoint}/moto-api/data.json")).await.unwrap().json().await.unwrap();
+    let _ = host;
+    data["ses"]["RawMessage"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|m| m["destinations"].as_array().is_some_and(|d| d.iter().any(|x| x == to)))
+        .filter_map(|m| m["raw_data"].as_str().map(str::to_owned))
+        .collect()
+}
+
+fn header<'a>(raw: &'a str, name: &str) -> Option<&'a str> {
+    raw.split("\r\n\r\n").next()?.lines().find_map(|l| {
+        let (k, v) = l.split_once(':')?;
+        k.eq_ignore_ascii_case(name).then(|| v.trim())
+    })
+}
+
+#[tokio::test]
+async fn acknowledgement_reply_and_the_answer_to_it_make_one_conversation() {
+    let host = TestHost::start().await;
+    let mut pipe = host.pipe().await;
+    let admin = host.token("admin", "admin@example.com", &[]);
+    let customer = format!("{}@example.cz", devhost::testing::unique("jana"));
+
+    let first = format!("From: Jana <{customer}>\nTo: support@help.example.com\nSubject: Printer on fire\nMessage-ID: <ack-1.{customer}>\n\nHelp!\n");
+    send_mail(host.smtp, &customer, "support@help.example.com", &first).await;
+    host.drain_inbound().await;
+    assert!(host.drain_events(&mut pipe).await >= 1);
+
+    let sent = outbox(&host, &customer).await;
+    assert_eq!(sent.len(), 1, "one acknowledgement: {sent:?}");
+    let ack = &sent[0];
+    let subject = header(ack, "Subject").unwrap();
+    assert!(subject.starts_with("[#HD-1001]"), "{subject}");
+    assert_eq!(header(ack, "Auto-Submitted"), Some("auto-replied"));
+    assert_eq!(header(ack, "In-Reply-To"), Some(format!("<ack-1.{customer}>").as_str()));
+    assert_eq!(header(ack, "Reply-To"), Some("<support+hd1001@help.example.com>"));
+
+    // The events again: nothing more is sent.
+    let list: Value = reqwest::Client::new().get(format!("{}/v1/tickets/HD-1001/audit", host.url)).bearer_auth(&admin).send().await.unwrap().json().await.unwrap();
+    assert!(!list["items"].as_array().unwrap().is_empty());
+
+    // An agent replies through the API; the reactor sends it, threaded to the customer's mail.
+    let reply: Value = reqwest::Client::new()
+        .post(format!("{}/v1/tickets/HD-1001/replies", host.url))
+        .bearer_auth(&admin)
+        .json(&serde_json::json!({"body": "We are on our way <with an extinguisher>."}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(reply["message"]["delivery"], "queued");
+    host.drain_events(&mut pipe).await;
+    let sent = outbox(&host, &customer).await;
+    assert_eq!(sent.len(), 2, "{sent:?}");
+    let answer = &sent[1];
+    assert_eq!(header(answer, "In-Reply-To"), Some(format!("<ack-1.{customer}>").as_str()));
+    assert!(header(answer, "Subject").unwrap().contains("[#HD-1001]"));
+    assert_eq!(header(answer, "Auto-Submitted"), None);
+    let our_id = header(answer, "Message-ID").unwrap().trim_matches(['<', '>']).to_owned();
+    let messages = get(&host, &admin, "/v1/tickets/HD-1001/messages").await;
+    let agent_message = messages["items"].as_array().unwrap().iter().find(|m| m["author"] == "agent").unwrap().clone();
+    assert_eq!(agent_message["delivery"], "sent");
+    assert_eq!(agent_message["email"]["message_id"], our_id.as_str());
+
+    // The customer answers that mail with no token in the subject: the headers thread it.
+    let answer_back = format!("From: {customer}\nTo: support@help.example.com\nSubject: Re: thanks\nMessage-ID: <ack-2.{customer}>\nIn-Reply-To: <{our_id}>\n\nThank you!\n");
+    send_mail(host.smtp, &customer, "support@help.example.com", &answer_back).await;
+    host.drain_inbound().await;
+    let messages = get(&host, &admin, "/v1/tickets/HD-1001/messages").await;
+    let bodies: Vec<&str> = messages["items"].as_array().unwrap().iter().map(|m| m["body_text"].as_str().unwrap()).collect();
+    assert_eq!(bodies, ["Help!", "We are on our way <with an extinguisher>.", "Thank you!"]);
+}
+
+#[tokio::test]
+async fn machines_get_no_acknowledgement_and_a_storm_is_cut_off() {
+    let host = TestHost::start().await;
+    let mut pipe = host.pipe().await;
+    let robot = format!("{}@example.cz", devhost::testing::unique("robot"));
+    let auto = format!("From: {robot}\nTo: support@help.example.com\nSubject: Out of office\nAuto-Submitted: auto-replied\nMessage-ID: <ooo.{robot}>\n\nAway.\n");
+    send_mail(host.smtp, &robot, "support@help.example.com", &auto).await;
+    host.drain_inbound().await;
+    host.drain_events(&mut pipe).await;
+    assert!(outbox(&host, &robot).await.is_empty(), "an auto-reply is never answered");
+
+    let storm = format!("{}@example.cz", devhost::testing::unique("storm"));
+    for i in 0..6 {
+        let mail = format!("From: {storm}\nTo: support@help.example.com\nSubject: Problem {i}\nMessage-ID: <storm-{i}.{storm}>\n\nAgain {i}\n");
+        send_mail(host.smtp, &storm, "support@help.example.com", &mail).await;
+    }
+    host.drain_inbound().await;
+    host.drain_events(&mut pipe).await;
+    assert_eq!(outbox(&host, &storm).await.len(), 3, "at most three automatic replies an hour");
+}

@@ -13,7 +13,9 @@ use shared::adapters::dynamodb::DynamoStore;
 use shared::adapters::s3::S3Blobs;
 use shared::desk::TicketDesk;
 use shared::domain::SystemClock;
-use shared::intake::IntakeConfig;
+use shared::adapters::sesv2::SesMailer;
+use shared::intake::{IntakeConfig, parse_support_addresses};
+use shared::outbound::OutboundConfig;
 
 use crate::gateway::{Gateway, router};
 use crate::local::{self, LocalNames, PIPE, Provisioned};
@@ -31,6 +33,7 @@ pub struct DevHost {
     pub provisioned: Provisioned,
     pub gateway: Arc<Gateway>,
     inbound: Arc<inbound_email::Deps<DynamoStore, S3Blobs, SystemClock>>,
+    reactor: Arc<rules::Deps<DynamoStore, SesMailer, SystemClock>>,
     template: Template,
 }
 
@@ -50,14 +53,17 @@ impl DevHost {
             s3_force_path_style: true,
         };
         let inbound = Arc::new(inbound_email::Deps::new(config, &sdk));
-        Ok(Self {
-            sdk,
-            names,
-            provisioned,
-            gateway,
-            inbound,
-            template,
-        })
+        let reactor_config = rules::Config {
+            table_name: names.table.clone(),
+            configuration_set: None,
+            outbound: OutboundConfig {
+                addresses: parse_support_addresses(DEV_SUPPORT_ADDRESSES)?,
+                max_attempts: 5,
+                autoreplies_per_hour: 3,
+            },
+        };
+        let reactor = Arc::new(rules::Deps::new(reactor_config, &sdk));
+        Ok(Self { sdk, names, provisioned, gateway, inbound, reactor, template })
     }
 
     pub fn router(&self) -> axum::Router {
@@ -95,6 +101,30 @@ impl DevHost {
         loop {
             if let Err(e) = self.deliver_inbound(&poller, Duration::from_secs(1)).await {
                 tracing::warn!(error = %format!("{e:#}"), "inbound poll failed; retrying");
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
+        }
+    }
+
+    pub async fn reactor_poller(&self) -> Result<QueuePoller> {
+        QueuePoller::new(&self.sdk, &self.provisioned.reactor_queue_url).await
+    }
+
+    /// Hands one batch of ticket events to the rules function; returns the batch size.
+    pub async fn deliver_events(&self, poller: &QueuePoller, wait: Duration) -> Result<usize> {
+        let reactor = self.reactor.clone();
+        poller.poll_once(wait, |event| async move { rules::handle(&reactor, LambdaEvent::new(event, Default::default())).await }).await
+    }
+
+    /// Runs the reactor queue's event source until the process ends.
+    pub async fn run_reactor(self: Arc<Self>) {
+        let poller = match self.reactor_poller().await {
+            Ok(p) => p,
+            Err(e) => return tracing::error!(error = %format!("{e:#}"), "reactor poller could not start"),
+        };
+        loop {
+            if let Err(e) = self.deliver_events(&poller, Duration::from_secs(1)).await {
+                tracing::warn!(error = %format!("{e:#}"), "reactor poll failed; retrying");
                 tokio::time::sleep(Duration::from_secs(1)).await;
             }
         }

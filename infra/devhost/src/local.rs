@@ -17,6 +17,8 @@ pub const PIPE: &str = "TicketEventsPipe";
 pub const MAIL_BUCKET: &str = "MailBucket";
 pub const INBOUND_QUEUE: &str = "InboundMailQueue";
 pub const INBOUND_DLQ: &str = "InboundMailDLQ";
+pub const REACTOR_QUEUE: &str = "ReactorQueue";
+pub const REACTOR_RULE: &str = "TicketEventsToReactorRule";
 
 /// What the local resources are called (the template names them per stack).
 #[derive(Debug, Clone)]
@@ -26,6 +28,8 @@ pub struct LocalNames {
     pub mail_bucket: String,
     pub inbound_queue: String,
     pub inbound_dlq: String,
+    pub reactor_queue: String,
+    pub reactor_dlq: String,
 }
 
 impl LocalNames {
@@ -36,6 +40,8 @@ impl LocalNames {
             mail_bucket: format!("{prefix}-mail"),
             inbound_queue: format!("{prefix}-inbound-mail"),
             inbound_dlq: format!("{prefix}-inbound-mail-dlq"),
+            reactor_queue: format!("{prefix}-reactor"),
+            reactor_dlq: format!("{prefix}-reactor-dlq"),
         }
     }
 }
@@ -44,6 +50,7 @@ impl LocalNames {
 #[derive(Debug, Clone)]
 pub struct Provisioned {
     pub inbound_queue_url: String,
+    pub reactor_queue_url: String,
     pub mail_prefix: String,
 }
 
@@ -96,6 +103,30 @@ pub async fn provision(sdk: &SdkConfig, template: &Template, names: &LocalNames)
     }
 
     let sqs = aws_sdk_sqs::Client::new(sdk);
+    let reactor_queue_url = queue_with_dlq(&sqs, template, REACTOR_QUEUE, &names.reactor_queue, &names.reactor_dlq).await?;
+    let reactor_arn = queue_arn(&sqs, &reactor_queue_url).await?;
+    let rule = names.reactor_queue.clone();
+    events
+        .put_rule()
+        .name(&rule)
+        .event_bus_name(&names.bus)
+        .event_pattern(template.event_pattern(REACTOR_RULE)?.to_string())
+        .send()
+        .await
+        .context("creating the reactor's bus rule")?;
+    let target = aws_sdk_eventbridge::types::Target::builder().id("reactor").arn(&reactor_arn).build()?;
+    events.put_targets().rule(&rule).event_bus_name(&names.bus).targets(target).send().await.context("targeting the reactor queue")?;
+
+    // SES sends only from verified identities; moto verifies on creation.
+    let ses = aws_sdk_sesv2::Client::new(sdk);
+    for domain in sending_domains() {
+        match ses.create_email_identity().email_identity(&domain).send().await {
+            Ok(_) => {}
+            Err(e) if e.as_service_error().is_some_and(|s| s.is_already_exists_exception()) => {}
+            Err(e) => return Err(anyhow::Error::new(e).context(format!("creating SES identity {domain}"))),
+        }
+    }
+
     let dlq_url = sqs
         .create_queue()
         .queue_name(&names.inbound_dlq)
@@ -153,10 +184,33 @@ pub async fn provision(sdk: &SdkConfig, template: &Template, names: &LocalNames)
         .send()
         .await
         .context("configuring the bucket's notification")?;
-    Ok(Provisioned {
-        inbound_queue_url: queue_url,
-        mail_prefix: notification.prefix,
-    })
+    Ok(Provisioned { inbound_queue_url: queue_url, reactor_queue_url, mail_prefix: notification.prefix })
+}
+
+/// The domains of the dev host's support addresses.
+fn sending_domains() -> Vec<String> {
+    let mut domains: Vec<String> = crate::host::DEV_SUPPORT_ADDRESSES
+        .split(',')
+        .filter_map(|a| a.split('=').next()?.rsplit_once('@').map(|(_, d)| d.to_owned()))
+        .collect();
+    domains.dedup();
+    domains
+}
+
+/// A queue as the template defines it (visibility, redrive), with its DLQ.
+async fn queue_with_dlq(sqs: &aws_sdk_sqs::Client, template: &Template, logical_id: &str, name: &str, dlq: &str) -> Result<String> {
+    let dlq_url = sqs.create_queue().queue_name(dlq).send().await.context("creating a DLQ")?.queue_url.unwrap_or_default();
+    let dlq_arn = queue_arn(sqs, &dlq_url).await?;
+    let spec = template.queue(logical_id)?;
+    let mut queue = sqs.create_queue().queue_name(name);
+    if let Some(v) = spec.visibility_timeout {
+        queue = queue.attributes(QueueAttributeName::VisibilityTimeout, v.to_string());
+    }
+    if let Some(n) = spec.max_receive_count {
+        let redrive = serde_json::json!({ "deadLetterTargetArn": dlq_arn, "maxReceiveCount": n }).to_string();
+        queue = queue.attributes(QueueAttributeName::RedrivePolicy, redrive);
+    }
+    Ok(queue.send().await.with_context(|| format!("creating queue {name}"))?.queue_url.unwrap_or_default())
 }
 
 async fn queue_arn(sqs: &aws_sdk_sqs::Client, url: &str) -> Result<String> {

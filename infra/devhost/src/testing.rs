@@ -94,6 +94,21 @@ impl TestHost {
         self.host.pipe().await.expect("pipe")
     }
 
+    /// Moves ticket events through the pipe and the bus to the rules function until nothing is
+    /// left to move; returns how many events the function handled.
+    pub async fn drain_events(&self, pipe: &mut StreamPipe) -> usize {
+        let poller = self.host.reactor_poller().await.expect("poller");
+        let mut handled = 0;
+        loop {
+            let moved = pipe.poll_once().await.expect("pipe");
+            let delivered = self.host.deliver_events(&poller, Duration::from_millis(500)).await.expect("deliver");
+            handled += delivered;
+            if moved == 0 && delivered == 0 {
+                return handled;
+            }
+        }
+    }
+
     /// Hands queued inbound mail to the inbound-email function until the queue is empty;
     /// returns how many queue messages were handled.
     pub async fn drain_inbound(&self) -> usize {

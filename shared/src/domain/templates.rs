@@ -384,7 +384,7 @@ fn environment() -> Environment<'static> {
     env.set_trim_blocks(true);
     env.set_lstrip_blocks(true);
     // `range` is the one way to loop over something no value put there.
-
+    env.remove_global("range");
     env.add_filter("quote", quote);
     env
 }

@@ -47,28 +47,7 @@ pub struct ConfigError(String);
 impl IntakeConfig {
     /// `addresses` is `address=department,address=department` (department optional).
     pub fn parse(addresses: &str, closed_reply: &str, attachments_bucket: &str) -> Result<Self, ConfigError> {
-        let addresses = addresses
-            .split(',')
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(|entry| {
-                let (address, department) = match entry.split_once('=') {
-                    Some((a, d)) => (a, Some(d)),
-                    None => (entry, None),
-                };
-                Ok(SupportAddress {
-                    address: EmailAddress::parse(address)
-                        .map_err(|e| ConfigError(format!("SUPPORT_ADDRESSES: {e}")))?,
-                    department: department
-                        .map(|d| DepartmentId::parse(d.trim()))
-                        .transpose()
-                        .map_err(|e| ConfigError(format!("SUPPORT_ADDRESSES: {e}")))?,
-                })
-            })
-            .collect::<Result<Vec<_>, _>>()?;
-        if addresses.is_empty() {
-            return Err(ConfigError("SUPPORT_ADDRESSES names no address".into()));
-        }
+        let addresses = parse_support_addresses(addresses)?;
         let closed_reply = match closed_reply {
             "follow_up" | "" => ClosedReply::FollowUp,
             "reopen" => ClosedReply::Reopen,
@@ -89,6 +68,32 @@ impl IntakeConfig {
     fn ours(&self) -> Vec<EmailAddress> {
         self.addresses.iter().map(|a| a.address.clone()).collect()
     }
+}
+
+/// `SUPPORT_ADDRESSES`: `address=department,address=department`, the department optional.
+pub fn parse_support_addresses(addresses: &str) -> Result<Vec<SupportAddress>, ConfigError> {
+    let addresses = addresses
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|entry| {
+            let (address, department) = match entry.split_once('=') {
+                Some((a, d)) => (a, Some(d)),
+                None => (entry, None),
+            };
+            Ok(SupportAddress {
+                address: EmailAddress::parse(address).map_err(|e| ConfigError(format!("SUPPORT_ADDRESSES: {e}")))?,
+                department: department
+                    .map(|d| DepartmentId::parse(d.trim()))
+                    .transpose()
+                    .map_err(|e| ConfigError(format!("SUPPORT_ADDRESSES: {e}")))?,
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    if addresses.is_empty() {
+        return Err(ConfigError("SUPPORT_ADDRESSES names no address".into()));
+    }
+    Ok(addresses)
 }
 
 /// What became of one stored mail.

@@ -1,0 +1,11 @@
+use lambda_runtime::{Error, service_fn};
+use rules::{Config, Deps, handle};
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    lambda_runtime::tracing::init_default_subscriber();
+    let config = Config::from_env()?;
+    let sdk = aws_config::load_from_env().await;
+    let deps = Deps::new(config, &sdk);
+    lambda_runtime::run(service_fn(|event| handle(&deps, event))).await
+}
