@@ -102,7 +102,12 @@ async fn a_mail_sent_over_smtp_becomes_a_ticket_and_its_reply_threads() {
 /// What moto's SES has sent, to one recipient, as raw MIME (the local SES outbox).
 async fn outbox(host: &TestHost, to: &str) -> Vec<String> {
     let endpoint = std::env::var("AWS_ENDPOINT_URL_SESV2").expect("AWS_ENDPOINT_URL_SESV2");
-    let data: Value = reqwest::get(format!("{endpoint}/moto-api/data.json")).await.unwrap().json().await.unwrap();
+    let data: Value = reqwest::get(format!("{endpoint}/moto-api/data.json"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     let _ = host;
     data["ses"]["RawMessage"]
         .as_array()
@@ -128,7 +133,9 @@ async fn acknowledgement_reply_and_the_answer_to_it_make_one_conversation() {
     let admin = host.token("admin", "admin@example.com", &[]);
     let customer = format!("{}@example.cz", devhost::testing::unique("jana"));
 
-    let first = format!("From: Jana <{customer}>\nTo: support@help.example.com\nSubject: Printer on fire\nMessage-ID: <ack-1.{customer}>\n\nHelp!\n");
+    let first = format!(
+        "From: Jana <{customer}>\nTo: support@help.example.com\nSubject: Printer on fire\nMessage-ID: <ack-1.{customer}>\n\nHelp!\n"
+    );
     send_mail(host.smtp, &customer, "support@help.example.com", &first).await;
     host.drain_inbound().await;
     assert!(host.drain_events(&mut pipe).await >= 1);
@@ -143,7 +150,15 @@ async fn acknowledgement_reply_and_the_answer_to_it_make_one_conversation() {
     assert_eq!(header(ack, "Reply-To"), Some("<support+hd1001@help.example.com>"));
 
     // The events again: nothing more is sent.
-    let list: Value = reqwest::Client::new().get(format!("{}/v1/tickets/HD-1001/audit", host.url)).bearer_auth(&admin).send().await.unwrap().json().await.unwrap();
+    let list: Value = reqwest::Client::new()
+        .get(format!("{}/v1/tickets/HD-1001/audit", host.url))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert!(!list["items"].as_array().unwrap().is_empty());
 
     // An agent replies through the API; the reactor sends it, threaded to the customer's mail.
@@ -162,22 +177,44 @@ async fn acknowledgement_reply_and_the_answer_to_it_make_one_conversation() {
     let sent = outbox(&host, &customer).await;
     assert_eq!(sent.len(), 2, "{sent:?}");
     let answer = &sent[1];
-    assert_eq!(header(answer, "In-Reply-To"), Some(format!("<ack-1.{customer}>").as_str()));
+    assert_eq!(
+        header(answer, "In-Reply-To"),
+        Some(format!("<ack-1.{customer}>").as_str())
+    );
     assert!(header(answer, "Subject").unwrap().contains("[#HD-1001]"));
     assert_eq!(header(answer, "Auto-Submitted"), None);
-    let our_id = header(answer, "Message-ID").unwrap().trim_matches(['<', '>']).to_owned();
+    let our_id = header(answer, "Message-ID")
+        .unwrap()
+        .trim_matches(['<', '>'])
+        .to_owned();
     let messages = get(&host, &admin, "/v1/tickets/HD-1001/messages").await;
-    let agent_message = messages["items"].as_array().unwrap().iter().find(|m| m["author"] == "agent").unwrap().clone();
+    let agent_message = messages["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["author"] == "agent")
+        .unwrap()
+        .clone();
     assert_eq!(agent_message["delivery"], "sent");
     assert_eq!(agent_message["email"]["message_id"], our_id.as_str());
 
     // The customer answers that mail with no token in the subject: the headers thread it.
-    let answer_back = format!("From: {customer}\nTo: support@help.example.com\nSubject: Re: thanks\nMessage-ID: <ack-2.{customer}>\nIn-Reply-To: <{our_id}>\n\nThank you!\n");
+    let answer_back = format!(
+        "From: {customer}\nTo: support@help.example.com\nSubject: Re: thanks\nMessage-ID: <ack-2.{customer}>\nIn-Reply-To: <{our_id}>\n\nThank you!\n"
+    );
     send_mail(host.smtp, &customer, "support@help.example.com", &answer_back).await;
     host.drain_inbound().await;
     let messages = get(&host, &admin, "/v1/tickets/HD-1001/messages").await;
-    let bodies: Vec<&str> = messages["items"].as_array().unwrap().iter().map(|m| m["body_text"].as_str().unwrap()).collect();
-    assert_eq!(bodies, ["Help!", "We are on our way <with an extinguisher>.", "Thank you!"]);
+    let bodies: Vec<&str> = messages["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["body_text"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        bodies,
+        ["Help!", "We are on our way <with an extinguisher>.", "Thank you!"]
+    );
 }
 
 #[tokio::test]
@@ -185,18 +222,29 @@ async fn machines_get_no_acknowledgement_and_a_storm_is_cut_off() {
     let host = TestHost::start().await;
     let mut pipe = host.pipe().await;
     let robot = format!("{}@example.cz", devhost::testing::unique("robot"));
-    let auto = format!("From: {robot}\nTo: support@help.example.com\nSubject: Out of office\nAuto-Submitted: auto-replied\nMessage-ID: <ooo.{robot}>\n\nAway.\n");
+    let auto = format!(
+        "From: {robot}\nTo: support@help.example.com\nSubject: Out of office\nAuto-Submitted: auto-replied\nMessage-ID: <ooo.{robot}>\n\nAway.\n"
+    );
     send_mail(host.smtp, &robot, "support@help.example.com", &auto).await;
     host.drain_inbound().await;
     host.drain_events(&mut pipe).await;
-    assert!(outbox(&host, &robot).await.is_empty(), "an auto-reply is never answered");
+    assert!(
+        outbox(&host, &robot).await.is_empty(),
+        "an auto-reply is never answered"
+    );
 
     let storm = format!("{}@example.cz", devhost::testing::unique("storm"));
     for i in 0..6 {
-        let mail = format!("From: {storm}\nTo: support@help.example.com\nSubject: Problem {i}\nMessage-ID: <storm-{i}.{storm}>\n\nAgain {i}\n");
+        let mail = format!(
+            "From: {storm}\nTo: support@help.example.com\nSubject: Problem {i}\nMessage-ID: <storm-{i}.{storm}>\n\nAgain {i}\n"
+        );
         send_mail(host.smtp, &storm, "support@help.example.com", &mail).await;
     }
     host.drain_inbound().await;
     host.drain_events(&mut pipe).await;
-    assert_eq!(outbox(&host, &storm).await.len(), 3, "at most three automatic replies an hour");
+    assert_eq!(
+        outbox(&host, &storm).await.len(),
+        3,
+        "at most three automatic replies an hour"
+    );
 }

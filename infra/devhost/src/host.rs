@@ -11,9 +11,9 @@ use dev_auth::SigningKey;
 use lambda_runtime::LambdaEvent;
 use shared::adapters::dynamodb::DynamoStore;
 use shared::adapters::s3::S3Blobs;
+use shared::adapters::sesv2::SesMailer;
 use shared::desk::TicketDesk;
 use shared::domain::SystemClock;
-use shared::adapters::sesv2::SesMailer;
 use shared::intake::{IntakeConfig, parse_support_addresses};
 use shared::outbound::OutboundConfig;
 
@@ -63,7 +63,15 @@ impl DevHost {
             },
         };
         let reactor = Arc::new(rules::Deps::new(reactor_config, &sdk));
-        Ok(Self { sdk, names, provisioned, gateway, inbound, reactor, template })
+        Ok(Self {
+            sdk,
+            names,
+            provisioned,
+            gateway,
+            inbound,
+            reactor,
+            template,
+        })
     }
 
     pub fn router(&self) -> axum::Router {
@@ -113,7 +121,11 @@ impl DevHost {
     /// Hands one batch of ticket events to the rules function; returns the batch size.
     pub async fn deliver_events(&self, poller: &QueuePoller, wait: Duration) -> Result<usize> {
         let reactor = self.reactor.clone();
-        poller.poll_once(wait, |event| async move { rules::handle(&reactor, LambdaEvent::new(event, Default::default())).await }).await
+        poller
+            .poll_once(wait, |event| async move {
+                rules::handle(&reactor, LambdaEvent::new(event, Default::default())).await
+            })
+            .await
     }
 
     /// Runs the reactor queue's event source until the process ends.

@@ -103,7 +103,8 @@ pub async fn provision(sdk: &SdkConfig, template: &Template, names: &LocalNames)
     }
 
     let sqs = aws_sdk_sqs::Client::new(sdk);
-    let reactor_queue_url = queue_with_dlq(&sqs, template, REACTOR_QUEUE, &names.reactor_queue, &names.reactor_dlq).await?;
+    let reactor_queue_url =
+        queue_with_dlq(&sqs, template, REACTOR_QUEUE, &names.reactor_queue, &names.reactor_dlq).await?;
     let reactor_arn = queue_arn(&sqs, &reactor_queue_url).await?;
     let rule = names.reactor_queue.clone();
     events
@@ -114,8 +115,18 @@ pub async fn provision(sdk: &SdkConfig, template: &Template, names: &LocalNames)
         .send()
         .await
         .context("creating the reactor's bus rule")?;
-    let target = aws_sdk_eventbridge::types::Target::builder().id("reactor").arn(&reactor_arn).build()?;
-    events.put_targets().rule(&rule).event_bus_name(&names.bus).targets(target).send().await.context("targeting the reactor queue")?;
+    let target = aws_sdk_eventbridge::types::Target::builder()
+        .id("reactor")
+        .arn(&reactor_arn)
+        .build()?;
+    events
+        .put_targets()
+        .rule(&rule)
+        .event_bus_name(&names.bus)
+        .targets(target)
+        .send()
+        .await
+        .context("targeting the reactor queue")?;
 
     // SES sends only from verified identities; moto verifies on creation.
     let ses = aws_sdk_sesv2::Client::new(sdk);
@@ -184,7 +195,11 @@ pub async fn provision(sdk: &SdkConfig, template: &Template, names: &LocalNames)
         .send()
         .await
         .context("configuring the bucket's notification")?;
-    Ok(Provisioned { inbound_queue_url: queue_url, reactor_queue_url, mail_prefix: notification.prefix })
+    Ok(Provisioned {
+        inbound_queue_url: queue_url,
+        reactor_queue_url,
+        mail_prefix: notification.prefix,
+    })
 }
 
 /// The domains of the dev host's support addresses.
@@ -198,8 +213,21 @@ fn sending_domains() -> Vec<String> {
 }
 
 /// A queue as the template defines it (visibility, redrive), with its DLQ.
-async fn queue_with_dlq(sqs: &aws_sdk_sqs::Client, template: &Template, logical_id: &str, name: &str, dlq: &str) -> Result<String> {
-    let dlq_url = sqs.create_queue().queue_name(dlq).send().await.context("creating a DLQ")?.queue_url.unwrap_or_default();
+async fn queue_with_dlq(
+    sqs: &aws_sdk_sqs::Client,
+    template: &Template,
+    logical_id: &str,
+    name: &str,
+    dlq: &str,
+) -> Result<String> {
+    let dlq_url = sqs
+        .create_queue()
+        .queue_name(dlq)
+        .send()
+        .await
+        .context("creating a DLQ")?
+        .queue_url
+        .unwrap_or_default();
     let dlq_arn = queue_arn(sqs, &dlq_url).await?;
     let spec = template.queue(logical_id)?;
     let mut queue = sqs.create_queue().queue_name(name);
@@ -210,7 +238,12 @@ async fn queue_with_dlq(sqs: &aws_sdk_sqs::Client, template: &Template, logical_
         let redrive = serde_json::json!({ "deadLetterTargetArn": dlq_arn, "maxReceiveCount": n }).to_string();
         queue = queue.attributes(QueueAttributeName::RedrivePolicy, redrive);
     }
-    Ok(queue.send().await.with_context(|| format!("creating queue {name}"))?.queue_url.unwrap_or_default())
+    Ok(queue
+        .send()
+        .await
+        .with_context(|| format!("creating queue {name}"))?
+        .queue_url
+        .unwrap_or_default())
 }
 
 async fn queue_arn(sqs: &aws_sdk_sqs::Client, url: &str) -> Result<String> {

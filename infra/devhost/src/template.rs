@@ -160,7 +160,9 @@ impl Template {
     /// An EventBridge rule's event pattern, as the JSON EventBridge takes.
     pub fn event_pattern(&self, logical_id: &str) -> Result<serde_json::Value> {
         let p = self.properties(logical_id, "AWS::Events::Rule")?;
-        let pattern = p.get("EventPattern").ok_or_else(|| anyhow!("{logical_id} has no EventPattern"))?;
+        let pattern = p
+            .get("EventPattern")
+            .ok_or_else(|| anyhow!("{logical_id} has no EventPattern"))?;
         serde_json::to_value(pattern).with_context(|| format!("{logical_id}: EventPattern must be literal"))
     }
 }

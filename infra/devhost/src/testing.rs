@@ -101,7 +101,11 @@ impl TestHost {
         let mut handled = 0;
         loop {
             let moved = pipe.poll_once().await.expect("pipe");
-            let delivered = self.host.deliver_events(&poller, Duration::from_millis(500)).await.expect("deliver");
+            let delivered = self
+                .host
+                .deliver_events(&poller, Duration::from_millis(500))
+                .await
+                .expect("deliver");
             handled += delivered;
             if moved == 0 && delivered == 0 {
                 return handled;
