@@ -8,3 +8,4 @@ pub mod http;
 pub mod intake;
 pub mod outbound;
 pub mod ports;
+pub mod queue;

@@ -2,7 +2,7 @@
 //! SQS; reports partial batch failures so one bad mail never holds back the others, and a
 //! failing mail is retried and finally lands in the DLQ, never dropped.
 
-use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent};
+use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
 use lambda_runtime::LambdaEvent;
 use percent_encoding::percent_decode_str;
 use serde::Deserialize;
@@ -11,7 +11,7 @@ use shared::adapters::s3::S3Blobs;
 use shared::domain::{BlobRef, Clock, SystemClock};
 use shared::intake::{IntakeConfig, MailIntake};
 use shared::ports::{BlobStore, ContactStore, TicketStore};
-use tracing::Instrument;
+use shared::queue::each_message;
 
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -122,39 +122,27 @@ where
     B: BlobStore,
     C: Clock,
 {
-    let mut response = SqsBatchResponse::default();
-    for record in event.payload.records {
-        let message_id = record.message_id.clone().unwrap_or_default();
-        let span = tracing::info_span!("queued_mail", sqs_message = %message_id);
-        let ok = async {
-            let blobs = match stored_mail(record.body.as_deref().unwrap_or_default()) {
-                Ok(blobs) => blobs,
+    Ok(each_message(event.payload, |message| async move {
+        let blobs = match stored_mail(message.body.as_deref().unwrap_or_default()) {
+            Ok(blobs) => blobs,
+            Err(e) => {
+                // Not an S3 notification: retrying cannot help; let it go to the DLQ.
+                tracing::error!(error = %e, "queue message is not an S3 notification");
+                return false;
+            }
+        };
+        for blob in blobs {
+            match deps.intake.receive(&blob).await {
+                Ok(outcome) => tracing::info!(key = %blob.key, ?outcome, "mail received"),
                 Err(e) => {
-                    // Not an S3 notification: retrying cannot help; let it go to the DLQ.
-                    tracing::error!(error = %e, "queue message is not an S3 notification");
+                    tracing::error!(key = %blob.key, error = %e, retryable = e.is_retryable(), "mail not processed");
                     return false;
                 }
-            };
-            for blob in blobs {
-                match deps.intake.receive(&blob).await {
-                    Ok(outcome) => tracing::info!(key = %blob.key, ?outcome, "mail received"),
-                    Err(e) => {
-                        tracing::error!(key = %blob.key, error = %e, retryable = e.is_retryable(), "mail not processed");
-                        return false;
-                    }
-                }
             }
-            true
         }
-        .instrument(span)
-        .await;
-        if !ok {
-            let mut failure = BatchItemFailure::default();
-            failure.item_identifier = message_id;
-            response.batch_item_failures.push(failure);
-        }
-    }
-    Ok(response)
+        true
+    })
+    .await)
 }
 
 #[cfg(test)]

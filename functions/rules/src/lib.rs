@@ -2,7 +2,7 @@
 //! (acknowledgements, sending agent replies, assignee notifications). Rule authoring builds on
 //! this. Partial batch failures: one failing event is retried alone.
 
-use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent};
+use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
 use lambda_runtime::LambdaEvent;
 use serde::Deserialize;
 use shared::adapters::dynamodb::DynamoStore;
@@ -11,7 +11,7 @@ use shared::domain::{AuditEvent, Clock, SystemClock};
 use shared::intake::parse_support_addresses;
 use shared::outbound::{EventReactor, OutboundConfig};
 use shared::ports::{ActionLedger, ContactStore, MailSender, TeamStore, TicketStore};
-use tracing::Instrument;
+use shared::queue::{attempt, each_message};
 
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -112,41 +112,24 @@ where
     M: MailSender,
     C: Clock,
 {
-    let mut response = SqsBatchResponse::default();
-    for record in event.payload.records {
-        let message_id = record.message_id.clone().unwrap_or_default();
-        let attempt: u32 = record
-            .attributes
-            .get("ApproximateReceiveCount")
-            .and_then(|c| c.parse().ok())
-            .unwrap_or(1);
-        let span = tracing::info_span!("ticket_event", sqs_message = %message_id, attempt);
-        let ok = async {
-            let event = match audit_event(record.body.as_deref().unwrap_or_default()) {
-                Ok(e) => e,
-                Err(e) => {
-                    tracing::error!(error = %e, "queue message is not a ticket event");
-                    return false;
-                }
-            };
-            match deps.reactor.react(&event, attempt).await {
-                Ok(reactions) => {
-                    tracing::info!(event_id = %event.id, ticket_id = %event.ticket_id, ?reactions, "event handled");
-                    true
-                }
-                Err(e) => {
-                    tracing::warn!(event_id = %event.id, error = %e, "event will be retried");
-                    false
-                }
+    Ok(each_message(event.payload, |message| async move {
+        let event = match audit_event(message.body.as_deref().unwrap_or_default()) {
+            Ok(e) => e,
+            Err(e) => {
+                tracing::error!(error = %e, "queue message is not a ticket event");
+                return false;
+            }
+        };
+        match deps.reactor.react(&event, attempt(&message)).await {
+            Ok(reactions) => {
+                tracing::info!(event_id = %event.id, ticket_id = %event.ticket_id, ?reactions, "event handled");
+                true
+            }
+            Err(e) => {
+                tracing::warn!(event_id = %event.id, error = %e, "event will be retried");
+                false
             }
         }
-        .instrument(span)
-        .await;
-        if !ok {
-            let mut failure = BatchItemFailure::default();
-            failure.item_identifier = message_id;
-            response.batch_item_failures.push(failure);
-        }
-    }
-    Ok(response)
+    })
+    .await)
 }

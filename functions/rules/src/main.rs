@@ -1,3 +1,6 @@
+// The reactor's nested futures are deeper than rustc's default layout limit.
+#![recursion_limit = "256"]
+
 use lambda_runtime::{Error, service_fn};
 use rules::{Config, Deps, handle};
 
