@@ -108,30 +108,16 @@ where
         for _ in 0..2 {
             let now = self.clock.now();
             let (contact, is_new) = self.resolve_contact(&new.requester, now).await?;
-            let id = TicketId::generate(now);
             let ticket = Ticket {
-                id,
-                number,
-                subject: new.subject.clone(),
-                status: Status::New,
                 priority: new.priority,
                 ticket_type: new.ticket_type,
-                channel: new.channel,
                 department: department.clone(),
                 assignee: new.assignee,
                 support_level: new.support_level,
                 tags: new.tags.clone(),
                 custom_fields: new.custom_fields.clone(),
-                requester: contact.id,
                 cc: new.cc.clone(),
-                created_at: now,
-                updated_at: now,
-                first_response_at: None,
-                resolved_at: None,
-                closed_at: None,
-                merged_into: None,
-                follow_up_of: None,
-                version: Version::FIRST,
+                ..Ticket::new(number, new.subject.clone(), new.channel, contact.id, now)
             };
             // The description an agent records (from a call, say) is shown to the customer
             // but was never mailed, so there is nothing to deliver.

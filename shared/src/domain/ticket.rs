@@ -384,6 +384,35 @@ impl TicketPatch {
 }
 
 impl Ticket {
+    /// A ticket as it is opened: new, normal priority, first level, nothing assigned, at
+    /// version 1. Channels set what they know on top.
+    pub fn new(number: TicketNumber, subject: String, channel: Channel, requester: ContactId, now: Timestamp) -> Self {
+        Self {
+            id: TicketId::generate(now),
+            number,
+            subject,
+            status: Status::New,
+            priority: Priority::Normal,
+            ticket_type: None,
+            channel,
+            department: None,
+            assignee: None,
+            support_level: SupportLevel::L1,
+            tags: BTreeSet::new(),
+            custom_fields: CustomFields::new(),
+            requester,
+            cc: vec![],
+            created_at: now,
+            updated_at: now,
+            first_response_at: None,
+            resolved_at: None,
+            closed_at: None,
+            merged_into: None,
+            follow_up_of: None,
+            version: Version::FIRST,
+        }
+    }
+
     /// Applies a patch at `now`, returning what actually changed (nothing for a no-op).
     /// Validates the whole patch before changing anything.
     pub fn apply(&mut self, patch: &TicketPatch, now: Timestamp) -> Result<Vec<FieldChange>, DomainError> {
@@ -494,30 +523,13 @@ pub(crate) mod tests {
 
     pub fn sample_ticket() -> Ticket {
         let now = at("2026-11-23T09:00:00Z");
-        Ticket {
-            id: TicketId::generate(now),
-            number: TicketNumber::new(1001),
-            subject: "Printer on fire".into(),
-            status: Status::New,
-            priority: Priority::Normal,
-            ticket_type: None,
-            channel: Channel::Phone,
-            department: None,
-            assignee: None,
-            support_level: SupportLevel::L1,
-            tags: BTreeSet::new(),
-            custom_fields: CustomFields::new(),
-            requester: ContactId::generate(now),
-            cc: vec![],
-            created_at: now,
-            updated_at: now,
-            first_response_at: None,
-            resolved_at: None,
-            closed_at: None,
-            merged_into: None,
-            follow_up_of: None,
-            version: Version::FIRST,
-        }
+        Ticket::new(
+            TicketNumber::new(1001),
+            "Printer on fire".into(),
+            Channel::Phone,
+            ContactId::generate(now),
+            now,
+        )
     }
 
     #[test]

@@ -10,8 +10,8 @@ pub use parse::{MailLimits, parse_mail};
 use crate::domain::mail::{InboundMail, MailKind, Mailbox, ThreadHint};
 use crate::domain::{
     Actor, Attachment, AuditEvent, Author, BlobRef, Channel, Clock, Contact, ContactId, Delivery, DepartmentId,
-    EmailAddress, EmailDetails, EventId, EventType, FieldChange, Message, MessageId, Priority, RequesterDetails,
-    Status, SupportLevel, Ticket, TicketId, TicketPointer, Timestamp, Version, Visibility,
+    EmailAddress, EmailDetails, EventId, EventType, FieldChange, Message, MessageId, RequesterDetails, Status, Ticket,
+    TicketId, TicketPointer, Timestamp, Visibility,
 };
 use crate::ports::{BlobError, BlobStore, ContactStore, OnceKey, StoreError, TicketStore, TicketWrite};
 
@@ -413,33 +413,15 @@ where
             .take(crate::domain::ticket::MAX_CC)
             .collect();
         let ticket = Ticket {
-            id: TicketId::generate(now),
-            number,
-            subject: subject_line(&mail.subject),
             // SES's verdicts keep spam and viruses out of the queue, kept but never answered.
             status: if mail.verdicts.spam || mail.verdicts.virus {
                 Status::Spam
             } else {
                 Status::New
             },
-            priority: Priority::Normal,
-            ticket_type: None,
-            channel: Channel::Email,
             department,
-            assignee: None,
-            support_level: SupportLevel::L1,
-            tags: BTreeSet::new(),
-            custom_fields: Default::default(),
-            requester: contact.id,
             cc,
-            created_at: now,
-            updated_at: now,
-            first_response_at: None,
-            resolved_at: None,
-            closed_at: None,
-            merged_into: None,
-            follow_up_of: None,
-            version: Version::FIRST,
+            ..Ticket::new(number, subject_line(&mail.subject), Channel::Email, contact.id, now)
         };
         message.ticket_id = ticket.id;
         let event = customer_event(&ticket, EventType::TicketCreated, contact, now, vec![], message.id);
