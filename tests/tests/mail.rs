@@ -248,3 +248,46 @@ async fn machines_get_no_acknowledgement_and_a_storm_is_cut_off() {
         "at most three automatic replies an hour"
     );
 }
+
+#[tokio::test]
+async fn after_a_bounce_a_reply_is_recorded_as_failed_not_sent() {
+    let host = TestHost::start().await;
+    let mut pipe = host.pipe().await;
+    let admin = host.token("admin", "admin@example.com", &[]);
+    let gone = format!("{}@example.cz", devhost::testing::unique("gone"));
+    let first = format!("From: {gone}\nTo: support@help.example.com\nSubject: Hello\nMessage-ID: <b1.{gone}>\n\nHi\n");
+    send_mail(host.smtp, &gone, "support@help.example.com", &first).await;
+    host.drain_inbound().await;
+    host.drain_events(&mut pipe).await;
+    assert_eq!(outbox(&host, &gone).await.len(), 1, "the acknowledgement went out");
+
+    let dsn = format!(
+        "From: MAILER-DAEMON@mx.example.cz\nTo: support@help.example.com\nSubject: Undelivered Mail\nMessage-ID: <dsn.{gone}>\nContent-Type: multipart/report; report-type=delivery-status; boundary=R\n\n--R\nContent-Type: text/plain\n\nNo such user.\n--R\nContent-Type: message/delivery-status\n\nFinal-Recipient: rfc822; {gone}\nAction: failed\nStatus: 5.1.1\n--R\nContent-Type: text/rfc822-headers\n\nMessage-ID: <b1.{gone}>\n--R--\n"
+    );
+    send_mail(host.smtp, "", "support@help.example.com", &dsn).await;
+    host.drain_inbound().await;
+
+    let response = reqwest::Client::new()
+        .post(format!("{}/v1/tickets/HD-1001/replies", host.url))
+        .bearer_auth(&admin)
+        .json(&serde_json::json!({"body": "Are you there?"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 201);
+    host.drain_events(&mut pipe).await;
+    assert_eq!(
+        outbox(&host, &gone).await.len(),
+        1,
+        "nothing more is sent to a bouncing address"
+    );
+    let messages = get(&host, &admin, "/v1/tickets/HD-1001/messages").await;
+    let reply = messages["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["author"] == "agent")
+        .unwrap()
+        .clone();
+    assert_eq!(reply["delivery"], "failed");
+}
