@@ -3,7 +3,7 @@
 
 use std::collections::BTreeSet;
 
-use crate::domain::Clock;
+use crate::domain::template_library::{Template, TemplateLibrary, TemplateName};
 use crate::domain::ticket::{check_cc_count, check_tag_count};
 use crate::domain::{
     Actor, Agent, AgentId, AuditEvent, Author, Channel, Contact, ContactId, CustomFields, Delivery, Department,
@@ -11,7 +11,10 @@ use crate::domain::{
     Precondition, Principal, Priority, RequesterDetails, Role, Seniority, Status, SupportLevel, Tag, Ticket, TicketId,
     TicketPatch, TicketPointer, TicketRef, TicketType, Timestamp, Version, Visibility,
 };
-use crate::ports::{ContactStore, Page, PageRequest, StoreError, TeamStore, TicketQuery, TicketStore, TicketWrite};
+use crate::domain::{Clock, Language};
+use crate::ports::{
+    ContactStore, Page, PageRequest, StoreError, TeamStore, TemplateStore, TicketQuery, TicketStore, TicketWrite,
+};
 
 #[derive(Debug, thiserror::Error)]
 pub enum DeskError {
@@ -81,7 +84,7 @@ pub struct TicketDesk<S, C> {
 
 impl<S, C> TicketDesk<S, C>
 where
-    S: TicketStore + ContactStore + TeamStore,
+    S: TicketStore + ContactStore + TeamStore + TemplateStore,
     C: Clock,
 {
     pub fn new(store: S, clock: C) -> Self {
@@ -415,6 +418,49 @@ where
                 Err(DomainError::conflict(format!("a contact with this {what} already exists")).into())
             }
             Err(e) => Err(e.into()),
+        }
+    }
+
+    // ---- templates --------------------------------------------------------------------------
+
+    /// Every template: the built-ins in each shipped language (stored or shipped) and the
+    /// stored custom ones. Any staff member may read them.
+    pub async fn list_templates(&self) -> Result<Vec<Template>, DeskError> {
+        Ok(TemplateLibrary::new(self.store.stored_templates(None).await?).all())
+    }
+
+    pub async fn get_template(&self, name: &TemplateName, language: &Language) -> Result<Template, DeskError> {
+        TemplateLibrary::new(self.store.stored_templates(Some(name)).await?)
+            .exact(name, language)
+            .ok_or_else(|| DeskError::NotFound(format!("template {name}/{}", language.as_str())))
+    }
+
+    /// Stores an admin's template after checking its sources.
+    pub async fn put_template(
+        &self,
+        who: &Principal,
+        name: TemplateName,
+        language: Language,
+        subject: String,
+        text: String,
+    ) -> Result<Template, DeskError> {
+        who.require(Role::Admin)?;
+        let template = Template::stored(name, language, subject, text, &who.subject, self.clock.now())?;
+        self.store.put_template(&template).await?;
+        Ok(template)
+    }
+
+    /// Removes a stored template; a built-in falls back to its shipped default.
+    pub async fn delete_template(
+        &self,
+        who: &Principal,
+        name: &TemplateName,
+        language: &Language,
+    ) -> Result<(), DeskError> {
+        who.require(Role::Admin)?;
+        match self.store.delete_template(name, language).await {
+            Err(StoreError::NotFound { what }) => Err(DeskError::NotFound(what)),
+            other => Ok(other?),
         }
     }
 

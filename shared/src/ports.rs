@@ -4,9 +4,10 @@
 use std::collections::BTreeSet;
 use std::future::Future;
 
+use crate::domain::template_library::{Template, TemplateName};
 use crate::domain::{
-    Agent, AgentId, AuditEvent, BlobRef, Channel, Contact, ContactId, Department, DepartmentId, EmailAddress, Message,
-    MessageId, PhoneNumber, Priority, Status, Tag, Ticket, TicketId, TicketNumber, Timestamp, Version,
+    Agent, AgentId, AuditEvent, BlobRef, Channel, Contact, ContactId, Department, DepartmentId, EmailAddress, Language,
+    Message, MessageId, PhoneNumber, Priority, Status, Tag, Ticket, TicketId, TicketNumber, Timestamp, Version,
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -218,6 +219,23 @@ pub trait TeamStore: Send + Sync {
     fn list_agents(&self) -> impl Future<Output = Result<Vec<Agent>, StoreError>> + Send;
 }
 
+/// The templates admins stored (the shipped defaults are not stored).
+pub trait TemplateStore: Send + Sync {
+    /// The stored templates called `name`, in every language; all of them for `None`.
+    fn stored_templates(
+        &self,
+        name: Option<&TemplateName>,
+    ) -> impl Future<Output = Result<Vec<Template>, StoreError>> + Send;
+    /// Stores a template, replacing one of the same name and language.
+    fn put_template(&self, template: &Template) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// Removes a stored template; `NotFound` if there was none.
+    fn delete_template(
+        &self,
+        name: &TemplateName,
+        language: &Language,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum BlobError {
     #[error("no object at {0}")]
@@ -249,15 +267,25 @@ pub enum SendError {
     Transient(#[source] Box<dyn std::error::Error + Send + Sync>),
 }
 
+/// A mail the provider accepted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SentMail {
+    /// The provider's id for it (what its delivery reports name).
+    pub provider_id: String,
+    /// The Message-ID recipients see when the provider writes its own over ours (SES does);
+    /// replies quote it, so it must thread too.
+    pub provider_message_id: Option<String>,
+}
+
 /// Sends built MIME messages.
 pub trait MailSender: Send + Sync {
-    /// Sends `raw` from `from` to `recipients`; returns the provider's message id.
+    /// Sends `raw` from `from` to `recipients`.
     fn send_raw(
         &self,
         from: &EmailAddress,
         recipients: &[EmailAddress],
         raw: Vec<u8>,
-    ) -> impl Future<Output = Result<String, SendError>> + Send;
+    ) -> impl Future<Output = Result<SentMail, SendError>> + Send;
 }
 
 /// Where a claimed action stands.

@@ -648,3 +648,48 @@ async fn merging_carries_the_conversation_and_closes_the_source() {
             .is_err()
     );
 }
+
+#[tokio::test]
+async fn templates_are_stored_listed_by_name_and_removed() {
+    use shared::domain::Language;
+    use shared::domain::template_library::{Template, TemplateName};
+    use shared::ports::TemplateStore;
+
+    let store = store().await;
+    let now = at("2026-11-23T10:00:00Z");
+    let template = |name: &str, language: &str, subject: &str| {
+        Template::stored(
+            TemplateName::parse(name).unwrap(),
+            Language::parse(language).unwrap(),
+            subject.into(),
+            "{{ team_name }}".into(),
+            "admin-1",
+            now,
+        )
+        .unwrap()
+    };
+    store.put_template(&template("agent_reply", "cs", "A")).await.unwrap();
+    store.put_template(&template("agent_reply", "en", "B")).await.unwrap();
+    store.put_template(&template("agent", "en", "C")).await.unwrap();
+    // Writing the same name and language again replaces it.
+    store.put_template(&template("agent_reply", "cs", "D")).await.unwrap();
+
+    let reply = TemplateName::parse("agent_reply").unwrap();
+    let stored = store.stored_templates(Some(&reply)).await.unwrap();
+    let subjects: Vec<&str> = stored.iter().map(|t| t.subject.as_str()).collect();
+    assert_eq!(
+        subjects,
+        ["D", "B"],
+        "one name's languages, and not `agent` (a prefix of it)"
+    );
+    assert_eq!(stored[0], template("agent_reply", "cs", "D"));
+    assert_eq!(store.stored_templates(None).await.unwrap().len(), 3);
+
+    let cs = Language::parse("cs").unwrap();
+    store.delete_template(&reply, &cs).await.unwrap();
+    assert!(matches!(
+        store.delete_template(&reply, &cs).await,
+        Err(StoreError::NotFound { .. })
+    ));
+    assert_eq!(store.stored_templates(Some(&reply)).await.unwrap().len(), 1);
+}

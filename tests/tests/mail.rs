@@ -291,3 +291,157 @@ async fn after_a_bounce_a_reply_is_recorded_as_failed_not_sent() {
         .clone();
     assert_eq!(reply["delivery"], "failed");
 }
+
+/// An SES event about a mail of ours, as SES publishes it to the default bus.
+fn ses_event(configuration_set: &str, event_type: &str, message_id: &str, recipient: &str) -> String {
+    let detail = match event_type {
+        "Bounce" => serde_json::json!({"bounce": {
+            "bounceType": "Permanent", "bounceSubType": "General",
+            "bouncedRecipients": [{"emailAddress": recipient, "action": "failed", "status": "5.1.1",
+                                   "diagnosticCode": "smtp; 550 5.1.1 user unknown"}]}}),
+        "Delivery" => serde_json::json!({"delivery": {"recipients": [recipient]}}),
+        _ => serde_json::json!({}),
+    };
+    let mut detail = detail.as_object().unwrap().clone();
+    detail.insert("eventType".into(), event_type.into());
+    detail.insert(
+        "mail".into(),
+        serde_json::json!({
+            "messageId": devhost::testing::unique("ses"),
+            "headers": [{"name": "Message-ID", "value": format!("<{message_id}>")}],
+            "commonHeaders": {"messageId": format!("<{message_id}>")},
+            "tags": {"ses:configuration-set": [configuration_set]}
+        }),
+    );
+    serde_json::Value::Object(detail).to_string()
+}
+
+async fn put_ses_event(host: &TestHost, detail: String) {
+    let entry = aws_sdk_eventbridge::types::PutEventsRequestEntry::builder()
+        .source("aws.ses")
+        .detail_type("Email Bounced")
+        .detail(detail)
+        .event_bus_name("default")
+        .build();
+    let out = aws_sdk_eventbridge::Client::new(host.sdk())
+        .put_events()
+        .entries(entry)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(out.failed_entry_count(), 0);
+}
+
+#[tokio::test]
+async fn ses_reports_mark_the_reply_and_stop_mail_to_a_hard_bounce() {
+    let host = TestHost::start().await;
+    let mut pipe = host.pipe().await;
+    let admin = host.token("admin", "admin@example.com", &[]);
+    let customer = format!("{}@example.cz", devhost::testing::unique("ses"));
+    let first =
+        format!("From: {customer}\nTo: support@help.example.com\nSubject: Hello\nMessage-ID: <s1.{customer}>\n\nHi\n");
+    send_mail(host.smtp, &customer, "support@help.example.com", &first).await;
+    host.drain_inbound().await;
+    let response = reqwest::Client::new()
+        .post(format!("{}/v1/tickets/HD-1001/replies", host.url))
+        .bearer_auth(&admin)
+        .json(&serde_json::json!({"body": "Hello back"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 201);
+    host.drain_events(&mut pipe).await;
+    let agent_reply = async || {
+        get(&host, &admin, "/v1/tickets/HD-1001/messages").await["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["author"] == "agent")
+            .unwrap()
+            .clone()
+    };
+    let reply = agent_reply().await;
+    assert_eq!(reply["delivery"], "sent");
+    let ours = reply["email"]["message_id"].as_str().unwrap().to_owned();
+    let set = host.host.names.configuration_set.clone();
+
+    put_ses_event(&host, ses_event(&set, "Delivery", &ours, &customer)).await;
+    host.drain_events(&mut pipe).await;
+    assert_eq!(agent_reply().await["delivery"], "delivered");
+
+    // Another stack's report about the same Message-ID is not ours to read.
+    put_ses_event(&host, ses_event("someone-else-outbound", "Bounce", &ours, &customer)).await;
+    host.drain_events(&mut pipe).await;
+    assert_eq!(agent_reply().await["delivery"], "delivered");
+
+    // The same report delivered twice acts once.
+    for _ in 0..2 {
+        put_ses_event(&host, ses_event(&set, "Bounce", &ours, &customer)).await;
+    }
+    host.drain_events(&mut pipe).await;
+    assert_eq!(agent_reply().await["delivery"], "bounced");
+    let contact = get(&host, &admin, &format!("/v1/contacts?email={customer}")).await;
+    assert_eq!(contact["items"][0]["undeliverable"], true, "{contact}");
+}
+
+#[tokio::test]
+async fn an_admins_template_is_what_the_customer_gets_until_it_is_removed() {
+    let host = TestHost::start().await;
+    let mut pipe = host.pipe().await;
+    let admin = host.token("admin", "admin@example.com", &[]);
+    let client = reqwest::Client::new();
+    let template = "/v1/templates/acknowledgement/en";
+    let response = client
+        .put(format!("{}{template}", host.url))
+        .bearer_auth(&admin)
+        .json(&serde_json::json!({
+            "subject": "Got it: {{ ticket_subject }}",
+            "text": "Hi{% if contact_name %} {{ contact_name }}{% endif %},\nyour number is {{ ticket_number }}.\n{{ team_name }}"
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let stored: Value = response.json().await.unwrap();
+    assert_eq!(stored["customized"], true);
+    assert_eq!(
+        get(&host, &admin, template).await["subject"],
+        "Got it: {{ ticket_subject }}"
+    );
+
+    let customer = format!("{}@example.cz", devhost::testing::unique("tpl"));
+    let mail = |n: u32| {
+        format!(
+            "From: Eva <{customer}>\nTo: support@help.example.com\nSubject: Question {n}\nMessage-ID: <t{n}.{customer}>\n\nHi\n"
+        )
+    };
+    send_mail(host.smtp, &customer, "support@help.example.com", &mail(1)).await;
+    host.drain_inbound().await;
+    host.drain_events(&mut pipe).await;
+    let sent = outbox(&host, &customer).await;
+    assert_eq!(sent.len(), 1);
+    assert!(
+        header(&sent[0], "Subject").unwrap().contains("Got it: Question 1"),
+        "{}",
+        sent[0]
+    );
+    assert!(sent[0].contains("your number is HD-1001."), "{}", sent[0]);
+
+    let response = client
+        .delete(format!("{}{template}", host.url))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 204);
+    send_mail(host.smtp, &customer, "support@help.example.com", &mail(2)).await;
+    host.drain_inbound().await;
+    host.drain_events(&mut pipe).await;
+    let sent = outbox(&host, &customer).await;
+    assert_eq!(sent.len(), 2);
+    assert!(
+        sent.iter()
+            .any(|m| header(m, "Subject").unwrap().contains("We received your request")),
+        "the shipped default is back"
+    );
+}

@@ -7,10 +7,11 @@ use lambda_runtime::LambdaEvent;
 use serde::Deserialize;
 use shared::adapters::dynamodb::DynamoStore;
 use shared::adapters::sesv2::SesMailer;
-use shared::domain::{AuditEvent, Clock, SystemClock};
+use shared::domain::feedback::ses_message_id_domain;
+use shared::domain::{AuditEvent, Clock, DeliveryFeedback, SystemClock};
 use shared::intake::parse_support_addresses;
 use shared::outbound::{EventReactor, OutboundConfig};
-use shared::ports::{ActionLedger, ContactStore, MailSender, TeamStore, TicketStore};
+use shared::ports::{ActionLedger, ContactStore, MailSender, TeamStore, TemplateStore, TicketStore};
 use shared::queue::{attempt, each_message};
 
 #[derive(Debug, Clone)]
@@ -57,23 +58,38 @@ impl Config {
 
 pub struct Deps<S, M, C> {
     pub reactor: EventReactor<S, M, C>,
+    /// Where the Message-IDs SES writes over ours live (by region).
+    pub ses_domain: String,
 }
 
 impl Deps<DynamoStore, SesMailer, SystemClock> {
     pub fn new(config: Config, sdk: &aws_config::SdkConfig) -> Self {
         let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(sdk), &config.table_name);
         let mailer = SesMailer::new(aws_sdk_sesv2::Client::new(sdk), config.configuration_set);
+        let region = sdk.region().map(|r| r.to_string()).unwrap_or_default();
         Self {
             reactor: EventReactor::new(store, mailer, SystemClock, config.outbound),
+            ses_domain: ses_message_id_domain(&region),
         }
     }
 }
 
-/// The bus's envelope around a pipe-delivered stream record; the audit event is the JSON in
-/// the record's `event` attribute.
+/// What arrives on the queue: an event from our bus (a pipe-delivered stream record, the
+/// audit event being the JSON in the record's `event` attribute) or SES's report on a mail we
+/// sent (from the default bus).
+#[derive(Debug)]
+pub enum Incoming {
+    Ticket(Box<AuditEvent>),
+    Feedback(DeliveryFeedback),
+    /// An SES event that changes nothing here (sends, opens).
+    Ignored,
+}
+
 #[derive(Deserialize)]
 struct Envelope {
-    detail: Record,
+    #[serde(default)]
+    source: String,
+    detail: serde_json::Value,
 }
 
 #[derive(Deserialize)]
@@ -98,9 +114,27 @@ struct StringAttribute {
     s: String,
 }
 
-pub fn audit_event(body: &str) -> Result<AuditEvent, serde_json::Error> {
+#[derive(Debug, thiserror::Error)]
+pub enum IncomingError {
+    #[error(transparent)]
+    Json(#[from] serde_json::Error),
+    #[error(transparent)]
+    Feedback(#[from] shared::domain::feedback::FeedbackError),
+}
+
+/// Reads a queue message; `ses_domain` is where SES's own Message-IDs live.
+pub fn incoming(body: &str, ses_domain: &str) -> Result<Incoming, IncomingError> {
     let envelope: Envelope = serde_json::from_str(body)?;
-    serde_json::from_str(&envelope.detail.dynamodb.new_image.event.s)
+    if envelope.source == "aws.ses" {
+        return Ok(match DeliveryFeedback::from_ses_detail(&envelope.detail, ses_domain)? {
+            Some(feedback) => Incoming::Feedback(feedback),
+            None => Incoming::Ignored,
+        });
+    }
+    let record = Record::deserialize(&envelope.detail)?;
+    Ok(Incoming::Ticket(Box::new(serde_json::from_str(
+        &record.dynamodb.new_image.event.s,
+    )?)))
 }
 
 pub async fn handle<S, M, C>(
@@ -108,25 +142,31 @@ pub async fn handle<S, M, C>(
     event: LambdaEvent<SqsEvent>,
 ) -> Result<SqsBatchResponse, lambda_runtime::Error>
 where
-    S: TicketStore + ContactStore + TeamStore + ActionLedger,
+    S: TicketStore + ContactStore + TeamStore + TemplateStore + ActionLedger,
     M: MailSender,
     C: Clock,
 {
     Ok(each_message(event.payload, |message| async move {
-        let event = match audit_event(message.body.as_deref().unwrap_or_default()) {
-            Ok(e) => e,
+        let incoming = match incoming(message.body.as_deref().unwrap_or_default(), &deps.ses_domain) {
+            Ok(i) => i,
             Err(e) => {
-                tracing::error!(error = %e, "queue message is not a ticket event");
+                tracing::error!(error = %e, "queue message is neither a ticket event nor an SES event");
                 return false;
             }
         };
-        match deps.reactor.react(&event, attempt(&message)).await {
-            Ok(reactions) => {
-                tracing::info!(event_id = %event.id, ticket_id = %event.ticket_id, ?reactions, "event handled");
-                true
-            }
+        let result = match incoming {
+            Incoming::Ticket(event) => deps
+                .reactor
+                .react(&event, attempt(&message))
+                .await
+                .map(|reactions| tracing::info!(event_id = %event.id, ticket_id = %event.ticket_id, ?reactions, "event handled")),
+            Incoming::Feedback(feedback) => deps.reactor.take_feedback(&feedback).await.map(|_| ()),
+            Incoming::Ignored => Ok(()),
+        };
+        match result {
+            Ok(()) => true,
             Err(e) => {
-                tracing::warn!(event_id = %event.id, error = %e, "event will be retried");
+                tracing::warn!(error = %e, "queue message will be retried");
                 false
             }
         }

@@ -165,6 +165,13 @@ pub struct MergeBody {
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
+pub struct PutTemplateBody {
+    pub subject: String,
+    pub text: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct CreateDepartmentBody {
     pub id: DepartmentId,
     pub name: String,

@@ -9,7 +9,7 @@ use shared::adapters::dynamodb::DynamoStore;
 use shared::desk::TicketDesk;
 use shared::domain::{Clock, SystemClock};
 use shared::http::{ApiError, principal};
-use shared::ports::{ContactStore, TeamStore, TicketStore};
+use shared::ports::{ContactStore, TeamStore, TemplateStore, TicketStore};
 use tracing::Instrument;
 
 /// Settings read once at cold start.
@@ -47,7 +47,7 @@ impl Deps<DynamoStore, SystemClock> {
 /// a response.
 pub async fn handle<S, C>(deps: &Deps<S, C>, request: Request) -> Result<Response<Body>, std::convert::Infallible>
 where
-    S: TicketStore + ContactStore + TeamStore,
+    S: TicketStore + ContactStore + TeamStore + TemplateStore,
     C: Clock,
 {
     let span = tracing::info_span!(

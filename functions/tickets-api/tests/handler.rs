@@ -8,9 +8,10 @@ use lambda_http::Body;
 use serde_json::{Value, json};
 use shared::adapters::dynamodb::DynamoStore;
 use shared::desk::{NewAgent, NewTicket, TicketDesk};
+use shared::domain::template_library::TemplateName;
 use shared::domain::{
-    Channel, DepartmentId, EmailAddress, Principal, Priority, RequesterDetails, Role, Seniority, SupportLevel,
-    SystemClock, Ticket,
+    Channel, DepartmentId, EmailAddress, Language, Principal, Priority, RequesterDetails, Role, Seniority,
+    SupportLevel, SystemClock, Ticket,
 };
 use tickets_api::{Deps, handle};
 
@@ -206,6 +207,42 @@ async fn bad_input_names_the_field() {
             428,
             "",
         ),
+        (
+            request(
+                "PUT",
+                "/v1/templates/acknowledgement/en",
+                Some(json!({"subject": "Hi", "text": "{{ customer_secret }}"})),
+                admin(),
+            ),
+            422,
+            "text",
+        ),
+        (
+            request(
+                "PUT",
+                "/v1/templates/acknowledgement/en",
+                Some(json!({"subject": "{% if %}", "text": "x"})),
+                admin(),
+            ),
+            422,
+            "subject",
+        ),
+        (
+            request(
+                "PUT",
+                "/v1/templates/Bad-Name/en",
+                Some(json!({"subject": "s", "text": "t"})),
+                admin(),
+            ),
+            400,
+            "name",
+        ),
+        (
+            request("GET", "/v1/templates/acknowledgement/x", None, admin()),
+            400,
+            "language",
+        ),
+        (request("GET", "/v1/templates/nothing_here/en", None, admin()), 404, ""),
     ];
     for (mut event, status, field) in cases {
         if let Some((path, query)) = event["rawPath"].as_str().unwrap().to_owned().split_once('?') {
@@ -282,6 +319,15 @@ async fn fixture(deps: &TestDeps, n: usize) -> Fixture {
     };
     let (ticket, _) = desk.create_ticket(&admin, new()).await.unwrap();
     let (other, _) = desk.create_ticket(&admin, new()).await.unwrap();
+    desk.put_template(
+        &admin,
+        TemplateName::parse(&format!("fixture{n}")).unwrap(),
+        Language::parse("en").unwrap(),
+        "Hello".into(),
+        "{{ team_name }}".into(),
+    )
+    .await
+    .unwrap();
     let agent = desk
         .create_agent(
             &admin,
@@ -428,6 +474,20 @@ fn routes() -> Vec<Case> {
             )
         }),
         ("my profile", EVERYONE, |_, _| ("GET", "/v1/agents/me".into(), None)),
+        ("list templates", EVERYONE, |_, _| ("GET", "/v1/templates".into(), None)),
+        ("get template", EVERYONE, |_, _| {
+            ("GET", "/v1/templates/acknowledgement/cs".into(), None)
+        }),
+        ("put template", ADMINS, |_, n| {
+            (
+                "PUT",
+                format!("/v1/templates/custom{n}/en"),
+                Some(json!({"subject": "Hi {{ ticket_number }}", "text": "{{ team_name }}"})),
+            )
+        }),
+        ("delete template", ADMINS, |_, n| {
+            ("DELETE", format!("/v1/templates/fixture{n}/en"), None)
+        }),
     ]
 }
 

@@ -6,6 +6,7 @@ use std::collections::BTreeSet;
 
 use serde::Serialize;
 use serde_yaml::Value;
+use shared::domain::template_library::{Template, TemplateName};
 use shared::domain::{
     Actor, Agent, AgentId, Attachment, AuditEvent, Author, BlobRef, Channel, Contact, ContactId, CustomFields,
     Delivery, Department, DepartmentId, EmailAddress, EmailDetails, EventId, EventType, FieldChange, Language, Level,
@@ -37,6 +38,10 @@ const OPERATIONS: &[(&str, &str)] = &[
     ("GET", "/v1/agents/me"),
     ("GET", "/v1/agents/{agent}"),
     ("PATCH", "/v1/agents/{agent}"),
+    ("GET", "/v1/templates"),
+    ("GET", "/v1/templates/{name}/{language}"),
+    ("PUT", "/v1/templates/{name}/{language}"),
+    ("DELETE", "/v1/templates/{name}/{language}"),
 ];
 
 const HTTP_METHODS: &[&str] = &["get", "put", "post", "delete", "options", "head", "patch", "trace"];
@@ -154,8 +159,8 @@ fn the_document_describes_the_router() {
             .get("requestBody")
             .map(|body| deref(&spec, body))
             .is_some_and(|body| body["content"].get("application/json").is_some());
-        // Every POST and PATCH handler reads a JSON body; nothing else does.
-        let reads_body = matches!(method.as_str(), "POST" | "PATCH");
+        // Every POST, PUT and PATCH handler reads a JSON body; nothing else does.
+        let reads_body = matches!(method.as_str(), "POST" | "PUT" | "PATCH");
         if json_body != reads_body {
             failures.push(format!(
                 "{method} {path}: JSON request body documented: {json_body}, read: {reads_body}"
@@ -413,6 +418,17 @@ fn the_schemas_match_the_domain_types() {
     };
     check_object(&spec, "Department", &department, &department, &mut failures);
 
+    let template = Template::stored(
+        TemplateName::parse("acknowledgement").unwrap(),
+        Language::parse("cs").unwrap(),
+        "s".into(),
+        "t".into(),
+        "admin",
+        now,
+    )
+    .unwrap();
+    check_object(&spec, "Template", &template, &template, &mut failures);
+
     let agent = Agent {
         id: AgentId::generate(now),
         email,
@@ -465,7 +481,15 @@ fn the_schemas_match_the_domain_types() {
         &[Visibility::Public, Visibility::Internal],
         &mut failures,
     );
-    let deliveries = [Delivery::None, Delivery::Queued, Delivery::Sent, Delivery::Failed];
+    let deliveries = [
+        Delivery::None,
+        Delivery::Queued,
+        Delivery::Sent,
+        Delivery::Failed,
+        Delivery::Delivered,
+        Delivery::Bounced,
+        Delivery::Complained,
+    ];
     check_enum(&spec, "Delivery", &deliveries, &mut failures);
     check_enum(&spec, "Role", &[Role::Agent, Role::Manager, Role::Admin], &mut failures);
     check_enum(

@@ -55,7 +55,7 @@ impl DevHost {
         let inbound = Arc::new(inbound_email::Deps::new(config, &sdk));
         let reactor_config = rules::Config {
             table_name: names.table.clone(),
-            configuration_set: None,
+            configuration_set: Some(names.configuration_set.clone()),
             outbound: OutboundConfig {
                 addresses: parse_support_addresses(DEV_SUPPORT_ADDRESSES)?,
                 max_attempts: 5,

@@ -19,10 +19,13 @@ pub const INBOUND_QUEUE: &str = "InboundMailQueue";
 pub const INBOUND_DLQ: &str = "InboundMailDLQ";
 pub const REACTOR_QUEUE: &str = "ReactorQueue";
 pub const REACTOR_RULE: &str = "TicketEventsToReactorRule";
+pub const SES_FEEDBACK_RULE: &str = "SesFeedbackToReactorRule";
 
 /// What the local resources are called (the template names them per stack).
 #[derive(Debug, Clone)]
 pub struct LocalNames {
+    /// What the template's `${AWS::StackName}` stands for locally.
+    pub stack: String,
     pub table: String,
     pub bus: String,
     pub mail_bucket: String,
@@ -30,11 +33,14 @@ pub struct LocalNames {
     pub inbound_dlq: String,
     pub reactor_queue: String,
     pub reactor_dlq: String,
+    /// The SES configuration set our mail is sent with (named by the stack, as in the template).
+    pub configuration_set: String,
 }
 
 impl LocalNames {
     pub fn with_prefix(prefix: &str) -> Self {
         Self {
+            stack: prefix.to_owned(),
             table: prefix.to_owned(),
             bus: format!("{prefix}-tickets"),
             mail_bucket: format!("{prefix}-mail"),
@@ -42,6 +48,7 @@ impl LocalNames {
             inbound_dlq: format!("{prefix}-inbound-mail-dlq"),
             reactor_queue: format!("{prefix}-reactor"),
             reactor_dlq: format!("{prefix}-reactor-dlq"),
+            configuration_set: format!("{prefix}-outbound"),
         }
     }
 }
@@ -106,27 +113,32 @@ pub async fn provision(sdk: &SdkConfig, template: &Template, names: &LocalNames)
     let reactor_queue_url =
         queue_with_dlq(&sqs, template, REACTOR_QUEUE, &names.reactor_queue, &names.reactor_dlq).await?;
     let reactor_arn = queue_arn(&sqs, &reactor_queue_url).await?;
-    let rule = names.reactor_queue.clone();
-    events
-        .put_rule()
-        .name(&rule)
-        .event_bus_name(&names.bus)
-        .event_pattern(template.event_pattern(REACTOR_RULE)?.to_string())
-        .send()
-        .await
-        .context("creating the reactor's bus rule")?;
-    let target = aws_sdk_eventbridge::types::Target::builder()
-        .id("reactor")
-        .arn(&reactor_arn)
-        .build()?;
-    events
-        .put_targets()
-        .rule(&rule)
-        .event_bus_name(&names.bus)
-        .targets(target)
-        .send()
-        .await
-        .context("targeting the reactor queue")?;
+    // Ticket events from our bus, and SES's reports from the default bus, as in the template.
+    for (logical_id, rule, bus) in [
+        (REACTOR_RULE, names.reactor_queue.clone(), names.bus.as_str()),
+        (SES_FEEDBACK_RULE, format!("{}-ses-feedback", names.stack), "default"),
+    ] {
+        events
+            .put_rule()
+            .name(&rule)
+            .event_bus_name(bus)
+            .event_pattern(template.event_pattern(logical_id, &names.stack)?.to_string())
+            .send()
+            .await
+            .with_context(|| format!("creating the rule {logical_id}"))?;
+        let target = aws_sdk_eventbridge::types::Target::builder()
+            .id("reactor")
+            .arn(&reactor_arn)
+            .build()?;
+        events
+            .put_targets()
+            .rule(&rule)
+            .event_bus_name(bus)
+            .targets(target)
+            .send()
+            .await
+            .with_context(|| format!("targeting the reactor queue from {logical_id}"))?;
+    }
 
     // SES sends only from verified identities; moto verifies on creation.
     let ses = aws_sdk_sesv2::Client::new(sdk);
@@ -136,6 +148,18 @@ pub async fn provision(sdk: &SdkConfig, template: &Template, names: &LocalNames)
             Err(e) if e.as_service_error().is_some_and(|s| s.is_already_exists_exception()) => {}
             Err(e) => return Err(anyhow::Error::new(e).context(format!("creating SES identity {domain}"))),
         }
+    }
+
+    // The set our mail names, so its tag is on SES's reports as in production.
+    match ses
+        .create_configuration_set()
+        .configuration_set_name(&names.configuration_set)
+        .send()
+        .await
+    {
+        Ok(_) => {}
+        Err(e) if e.as_service_error().is_some_and(|s| s.is_already_exists_exception()) => {}
+        Err(e) => return Err(anyhow::Error::new(e).context("creating the SES configuration set")),
     }
 
     let dlq_url = sqs

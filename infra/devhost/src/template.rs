@@ -158,12 +158,15 @@ impl Template {
 
 impl Template {
     /// An EventBridge rule's event pattern, as the JSON EventBridge takes.
-    pub fn event_pattern(&self, logical_id: &str) -> Result<serde_json::Value> {
+    /// A rule's event pattern, with `!Sub` strings resolved for a stack called `stack_name`
+    /// (only `${AWS::StackName}` is known).
+    pub fn event_pattern(&self, logical_id: &str, stack_name: &str) -> Result<serde_json::Value> {
         let p = self.properties(logical_id, "AWS::Events::Rule")?;
         let pattern = p
             .get("EventPattern")
             .ok_or_else(|| anyhow!("{logical_id} has no EventPattern"))?;
-        serde_json::to_value(pattern).with_context(|| format!("{logical_id}: EventPattern must be literal"))
+        let resolved = substitute(pattern, stack_name).with_context(|| format!("{logical_id}: EventPattern"))?;
+        serde_json::to_value(resolved).with_context(|| format!("{logical_id}: EventPattern must be literal"))
     }
 }
 
@@ -177,6 +180,33 @@ pub struct QueueNotification {
 pub struct QueueSpec {
     pub visibility_timeout: Option<u64>,
     pub max_receive_count: Option<u64>,
+}
+
+/// `value` with every `!Sub "...${AWS::StackName}..."` replaced by its string.
+fn substitute(value: &Value, stack_name: &str) -> Result<Value> {
+    Ok(match value {
+        Value::Tagged(tagged) if tagged.tag == "Sub" => {
+            let text = tagged
+                .value
+                .as_str()
+                .ok_or_else(|| anyhow!("!Sub must be a plain string here"))?;
+            let resolved = text.replace("${AWS::StackName}", stack_name);
+            if resolved.contains("${") {
+                bail!("!Sub {text}: only ${{AWS::StackName}} is known locally");
+            }
+            Value::String(resolved)
+        }
+        Value::Tagged(tagged) => bail!("{} is not understood locally", tagged.tag),
+        Value::Sequence(items) => {
+            Value::Sequence(items.iter().map(|v| substitute(v, stack_name)).collect::<Result<_>>()?)
+        }
+        Value::Mapping(map) => Value::Mapping(
+            map.iter()
+                .map(|(k, v)| Ok((k.clone(), substitute(v, stack_name)?)))
+                .collect::<Result<_>>()?,
+        ),
+        other => other.clone(),
+    })
 }
 
 fn list<'a>(v: &'a Value, key: &str) -> Result<&'a Vec<Value>> {

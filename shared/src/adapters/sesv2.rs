@@ -6,20 +6,25 @@ use aws_sdk_sesv2::primitives::Blob;
 use aws_sdk_sesv2::types::{Destination, EmailContent, RawMessage};
 
 use crate::domain::EmailAddress;
-use crate::ports::{MailSender, SendError};
+use crate::domain::feedback::ses_message_id_domain;
+use crate::ports::{MailSender, SendError, SentMail};
 
 #[derive(Clone, Debug)]
 pub struct SesMailer {
     client: Client,
     /// The configuration set whose events report bounces and complaints, if any.
     configuration_set: Option<String>,
+    /// Where the Message-IDs SES writes over ours live.
+    message_id_domain: String,
 }
 
 impl SesMailer {
     pub fn new(client: Client, configuration_set: Option<String>) -> Self {
+        let region = client.config().region().map(|r| r.to_string()).unwrap_or_default();
         Self {
             client,
             configuration_set,
+            message_id_domain: ses_message_id_domain(&region),
         }
     }
 }
@@ -39,7 +44,7 @@ impl MailSender for SesMailer {
         from: &EmailAddress,
         recipients: &[EmailAddress],
         raw: Vec<u8>,
-    ) -> Result<String, SendError> {
+    ) -> Result<SentMail, SendError> {
         let destination = Destination::builder()
             .set_to_addresses(Some(recipients.iter().map(|r| r.as_str().to_owned()).collect()))
             .build();
@@ -61,7 +66,14 @@ impl MailSender for SesMailer {
             .send()
             .await;
         match result {
-            Ok(out) => Ok(out.message_id().unwrap_or_default().to_owned()),
+            Ok(out) => {
+                let provider_id = out.message_id().unwrap_or_default().to_owned();
+                Ok(SentMail {
+                    provider_message_id: (!provider_id.is_empty())
+                        .then(|| format!("{provider_id}@{}", self.message_id_domain)),
+                    provider_id,
+                })
+            }
             Err(SdkError::ServiceError(e)) if e.err().code().is_some_and(|c| REJECTIONS.contains(&c)) => {
                 Err(SendError::Rejected(e.err().message().unwrap_or("rejected").to_owned()))
             }

@@ -24,7 +24,8 @@ pub enum Visibility {
     Internal,
 }
 
-/// Whether an outbound message has left: queued by the API, sent by the mail reactor.
+/// Whether an outbound message has left: queued by the API, sent by the mail reactor, then
+/// delivered, bounced or complained about as the provider reports back.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Delivery {
@@ -32,7 +33,14 @@ pub enum Delivery {
     None,
     Queued,
     Sent,
+    /// We gave up sending (refused, or still failing after the last attempt).
     Failed,
+    /// The recipient's server accepted it.
+    Delivered,
+    /// The recipient's server refused it after it was sent.
+    Bounced,
+    /// The recipient marked it as spam.
+    Complained,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -23,6 +23,7 @@ use minijinja::{AutoEscape, Environment, UndefinedBehavior};
 use serde::{Deserialize, Serialize};
 
 use super::contact::Language;
+use super::error::DomainError;
 
 /// The longest subject a rendered mail may have, in characters.
 pub const MAX_SUBJECT_CHARS: usize = 250;
@@ -124,13 +125,14 @@ pub fn render(
     Ok(RenderedMail { subject, text, html })
 }
 
-/// Renders caller-supplied template sources (admins will edit templates later; same rules).
-/// Returns (subject, text, html).
+/// Renders template sources an admin supplied, under the same rules as the shipped ones;
+/// `language` is the HTML part's `lang`.
 pub fn render_source(
     subject: &str,
     text: &str,
+    language: Option<&str>,
     context: &TemplateContext,
-) -> Result<(String, String, String), TemplateError> {
+) -> Result<RenderedMail, TemplateError> {
     let error = |message: String| TemplateError::Render {
         kind: "custom",
         language: "custom",
@@ -147,8 +149,69 @@ pub fn render_source(
         )));
     }
     let (subject, text) = render_parts(subject, text, context).map_err(error)?;
-    let html = text_to_html(&subject, &text, None);
-    Ok((subject, text, html))
+    let html = text_to_html(&subject, &text, language);
+    Ok(RenderedMail { subject, text, html })
+}
+
+/// Checks an admin's sources before they are stored: each part within its size, and both
+/// rendering without error for a context with every value and for one with only the required
+/// ones. The error names the part (`subject` or `text`) and says what is wrong.
+pub fn check_sources(subject: &str, text: &str) -> Result<(), DomainError> {
+    if subject.trim().is_empty() {
+        return Err(DomainError::invalid("subject", "must not be empty"));
+    }
+    if text.trim().is_empty() {
+        return Err(DomainError::invalid("text", "must not be empty"));
+    }
+    if subject.len() > MAX_SUBJECT_SOURCE_BYTES {
+        return Err(DomainError::invalid(
+            "subject",
+            format!("must be at most {MAX_SUBJECT_SOURCE_BYTES} bytes"),
+        ));
+    }
+    if text.len() > MAX_TEXT_SOURCE_BYTES {
+        return Err(DomainError::invalid(
+            "text",
+            format!("must be at most {MAX_TEXT_SOURCE_BYTES} bytes"),
+        ));
+    }
+    let full = TemplateContext {
+        contact_name: Some("Jana Nováková".into()),
+        ticket_number: "HD-1042".into(),
+        ticket_subject: "Printer on fire".into(),
+        agent_name: Some("Petr Svoboda".into()),
+        team_name: "Customer Support".into(),
+        body: Some("Hello,\nthank you.".into()),
+        status_link: Some("https://help.example.com/portal/token".into()),
+    };
+    let bare = TemplateContext {
+        contact_name: None,
+        agent_name: None,
+        body: None,
+        status_link: None,
+        ..full.clone()
+    };
+    let env = environment();
+    for context in [full, bare] {
+        let context = context.normalized();
+        for (field, source) in [("subject", subject), ("text", text)] {
+            env.render_named_str(field, source, &context)
+                .map_err(|e| DomainError::invalid(field, describe(&e)))?;
+        }
+    }
+    Ok(())
+}
+
+/// MiniJinja's error without the template dump, with the line when it knows one.
+fn describe(error: &minijinja::Error) -> String {
+    let what = match error.detail() {
+        Some(detail) => format!("{}: {detail}", error.kind()),
+        None => error.kind().to_string(),
+    };
+    match error.line() {
+        Some(line) => format!("line {line}: {what}"),
+        None => what,
+    }
 }
 
 /// The shipped (subject template, text template) for a kind in a shipped language ("en", "cs",
@@ -726,8 +789,8 @@ Follow your request: https://help.example.com/t/abc\n"
                 assert!(mail.subject.contains("Help Bcc: x@y.z more end"), "{:?}", mail.subject);
             }
         }
-        let (subject, _, _) = render_source("{{ ticket_subject }}\n\n", "x", &context).unwrap();
-        assert_eq!(subject, "Help Bcc: x@y.z more end");
+        let mail = render_source("{{ ticket_subject }}\n\n", "x", None, &context).unwrap();
+        assert_eq!(mail.subject, "Help Bcc: x@y.z more end");
     }
 
     #[test]
@@ -767,9 +830,10 @@ Follow your request: https://help.example.com/t/abc\n"
 
     #[test]
     fn render_source_fills_placeholders_by_the_same_rules() {
-        let (subject, text, html) = render_source(
+        let RenderedMail { subject, text, html } = render_source(
             "Update on {{ ticket_number }}",
             "Hi {{ contact_name or 'there' }}, <{{ ticket_subject }}>",
+            None,
             &full(),
         )
         .unwrap();
@@ -787,7 +851,7 @@ Follow your request: https://help.example.com/t/abc\n"
             ("ok", "{% if secret %}x{% endif %}"),
             ("ok", "{{ ticket.number }}"),
         ] {
-            let error = render_source(subject, text, &full()).unwrap_err();
+            let error = render_source(subject, text, None, &full()).unwrap_err();
             let TemplateError::Render { kind, message, .. } = &error;
             assert_eq!(*kind, "custom");
             assert!(message.contains("undefined"), "{error}");
@@ -801,7 +865,7 @@ Follow your request: https://help.example.com/t/abc\n"
             ("x", "{% if body %}never closed"),
             ("x", "{{ }}"),
         ] {
-            let error = render_source(subject, text, &full()).unwrap_err();
+            let error = render_source(subject, text, None, &full()).unwrap_err();
             assert!(
                 error.to_string().starts_with("template custom/custom: syntax error"),
                 "{error}"
@@ -812,12 +876,36 @@ Follow your request: https://help.example.com/t/abc\n"
     #[test]
     fn render_source_refuses_large_sources_and_runaway_templates() {
         let big = "x".repeat(MAX_TEXT_SOURCE_BYTES + 1);
-        assert!(render_source("s", &big, &full()).is_err());
-        assert!(render_source(&"x".repeat(MAX_SUBJECT_SOURCE_BYTES + 1), "t", &full()).is_err());
+        assert!(render_source("s", &big, None, &full()).is_err());
+        assert!(render_source(&"x".repeat(MAX_SUBJECT_SOURCE_BYTES + 1), "t", None, &full()).is_err());
         let unbounded = "{% for i in range(100000) %}{% for j in range(100000) %}x{% endfor %}{% endfor %}";
-        assert!(render_source("s", unbounded, &full()).is_err());
+        assert!(render_source("s", unbounded, None, &full()).is_err());
         let recursive = "{% macro f(n) %}{{ f(n) }}{% endmacro %}{{ f(1) }}";
-        assert!(render_source("s", recursive, &full()).is_err());
+        assert!(render_source("s", recursive, None, &full()).is_err());
+    }
+
+    #[test]
+    fn sources_are_checked_before_they_are_stored() {
+        assert!(check_sources("Re: {{ ticket_subject }}", "{{ body }}\n\n{{ team_name }}").is_ok());
+        let field = |subject: &str, text: &str| match check_sources(subject, text).unwrap_err() {
+            DomainError::Invalid { field, reason } => (field.into_owned(), reason.into_owned()),
+            other => panic!("{other}"),
+        };
+        let (f, reason) = field("{{ ticket_number", "fine");
+        assert_eq!(f, "subject");
+        assert!(reason.contains("syntax error"), "{reason}");
+        let (f, reason) = field("ok", "line one\n{{ customer_email }}");
+        assert_eq!(f, "text");
+        assert!(reason.contains("line 2") && reason.contains("undefined"), "{reason}");
+        assert_eq!(field("  ", "x").0, "subject");
+        assert_eq!(field("x", "").0, "text");
+        assert_eq!(field("x", &"y".repeat(MAX_TEXT_SOURCE_BYTES + 1)).0, "text");
+        for kind in TemplateKind::ALL {
+            for language in SHIPPED_LANGUAGES {
+                let (subject, text) = default_source(kind, language).unwrap();
+                check_sources(subject, text).unwrap();
+            }
+        }
     }
 
     #[test]

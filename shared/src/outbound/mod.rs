@@ -5,14 +5,17 @@
 
 pub mod compose;
 
-use crate::domain::templates::{self, TemplateContext, TemplateKind};
+use crate::domain::Language;
+use crate::domain::template_library::TemplateLibrary;
+use crate::domain::templates::{RenderedMail, TemplateContext, TemplateKind};
 use crate::domain::{
-    AuditEvent, Author, Channel, Clock, Delivery, DepartmentId, EmailAddress, EmailDetails, EventType, Message, Status,
-    Ticket, Timestamp,
+    AuditEvent, Author, Channel, Clock, Delivery, DeliveryFeedback, DepartmentId, EmailAddress, EmailDetails,
+    EventType, Message, Status, Ticket, Timestamp,
 };
 use crate::intake::SupportAddress;
 use crate::ports::{
-    ActionLedger, Claim, ContactStore, MailSender, PageRequest, SendError, StoreError, TeamStore, TicketStore,
+    ActionLedger, Claim, ContactStore, MailSender, PageRequest, SendError, SentMail, StoreError, TeamStore,
+    TemplateStore, TicketStore,
 };
 use compose::{Outgoing, compose, plus_address, with_token};
 
@@ -51,6 +54,15 @@ impl Action {
     }
 }
 
+/// What a delivery report changed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FeedbackOutcome {
+    /// The delivery status of the agent message it was about, if it was one.
+    pub message: Option<Delivery>,
+    /// Contacts newly marked undeliverable.
+    pub contacts_stopped: usize,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Reaction {
     Sent(Action),
@@ -86,7 +98,7 @@ pub struct EventReactor<S, M, C> {
 
 impl<S, M, C> EventReactor<S, M, C>
 where
-    S: TicketStore + ContactStore + TeamStore + ActionLedger,
+    S: TicketStore + ContactStore + TeamStore + TemplateStore + ActionLedger,
     M: MailSender,
     C: Clock,
 {
@@ -182,8 +194,9 @@ where
             return skip("this sender had the most automatic replies allowed this hour");
         }
         let context = self.context(&ticket, contact.name.clone(), None, None).await?;
-        let rendered = templates::render(TemplateKind::Acknowledgement, contact.language.as_ref(), &context)
-            .map_err(|e| ReactorError::Build(e.to_string()))?;
+        let rendered = self
+            .render(TemplateKind::Acknowledgement, contact.language.as_ref(), &context)
+            .await?;
         let parent = message.email.as_ref().and_then(|e| e.message_id.clone());
         let (from, from_name) = self.sender(&ticket).await?;
         let outgoing = Outgoing {
@@ -201,11 +214,12 @@ where
             html: rendered.html,
             date: now,
         };
-        self.send(&outgoing).await?;
-        // A reply to the acknowledgement threads into the ticket.
-        self.store
-            .remember_message_id(&outgoing.message_id, ticket.id, message.id)
-            .await?;
+        let sent = self.send(&outgoing).await?;
+        // A reply to the acknowledgement threads into the ticket, by whichever Message-ID the
+        // customer's mail program saw.
+        for id in std::iter::once(&outgoing.message_id).chain(&sent.provider_message_id) {
+            self.store.remember_message_id(id, ticket.id, message.id).await?;
+        }
         Ok(Reaction::Sent(Action::Acknowledge))
     }
 
@@ -263,8 +277,9 @@ where
         let context = self
             .context(&ticket, contact.name.clone(), None, Some(message.body_text.clone()))
             .await?;
-        let rendered = templates::render(TemplateKind::AgentReply, contact.language.as_ref(), &context)
-            .map_err(|e| ReactorError::Build(e.to_string()))?;
+        let rendered = self
+            .render(TemplateKind::AgentReply, contact.language.as_ref(), &context)
+            .await?;
         let (from, from_name) = self.sender(&ticket).await?;
         let outgoing = Outgoing {
             reply_to: plus_address(&from, ticket.number),
@@ -281,7 +296,7 @@ where
             html: rendered.html,
             date: self.clock.now(),
         };
-        self.send(&outgoing).await?;
+        let sent = self.send(&outgoing).await?;
         let details = EmailDetails {
             message_id: Some(outgoing.message_id.clone()),
             in_reply_to: outgoing.in_reply_to.clone().into_iter().collect(),
@@ -294,6 +309,9 @@ where
         self.store
             .record_delivery(ticket.id, message.id, Delivery::Sent, Some(&details))
             .await?;
+        if let Some(id) = &sent.provider_message_id {
+            self.store.remember_message_id(id, ticket.id, message.id).await?;
+        }
         Ok(Reaction::Sent(Action::SendReply))
     }
 
@@ -314,8 +332,7 @@ where
         let context = self
             .context(&ticket, name, Some(agent.name.clone()), Some(message.body_text.clone()))
             .await?;
-        let rendered = templates::render(TemplateKind::CustomerReplied, None, &context)
-            .map_err(|e| ReactorError::Build(e.to_string()))?;
+        let rendered = self.render(TemplateKind::CustomerReplied, None, &context).await?;
         let (from, from_name) = self.sender(&ticket).await?;
         let outgoing = Outgoing {
             reply_to: None,
@@ -336,6 +353,20 @@ where
         Ok(Reaction::Sent(Action::NotifyAssignee))
     }
 
+    /// Renders a built-in mail from the stored template an admin wrote, or the shipped one.
+    async fn render(
+        &self,
+        kind: TemplateKind,
+        language: Option<&Language>,
+        context: &TemplateContext,
+    ) -> Result<RenderedMail, ReactorError> {
+        let name = kind.into();
+        let library = TemplateLibrary::new(self.store.stored_templates(Some(&name)).await?);
+        library
+            .render(&name, language, context)
+            .map_err(|e| ReactorError::Build(e.to_string()))
+    }
+
     async fn load(&self, event: &AuditEvent) -> Result<(Option<Ticket>, Option<Message>), StoreError> {
         let ticket = self.store.get_ticket(event.ticket_id).await?;
         let message = match event.message_id {
@@ -345,14 +376,51 @@ where
         Ok((ticket, message))
     }
 
-    async fn send(&self, outgoing: &Outgoing) -> Result<(), ReactorError> {
+    async fn send(&self, outgoing: &Outgoing) -> Result<SentMail, ReactorError> {
         let raw = compose(outgoing).map_err(|e| ReactorError::Build(e.to_string()))?;
-        let provider_id = self
+        let sent = self
             .mailer
             .send_raw(&outgoing.from, &outgoing.recipients(), raw)
             .await?;
-        tracing::info!(message_id = %outgoing.message_id, provider_id, "mail sent");
-        Ok(())
+        tracing::info!(message_id = %outgoing.message_id, provider_id = sent.provider_id, "mail sent");
+        Ok(sent)
+    }
+
+    /// Takes the provider's word on a mail we sent: the agent reply it was is marked
+    /// delivered, bounced or complained about, and a hard bounce or a complaint stops further
+    /// mail to the recipients it names. Applying the same report twice changes nothing more.
+    pub async fn take_feedback(&self, feedback: &DeliveryFeedback) -> Result<FeedbackOutcome, ReactorError> {
+        let mut outcome = FeedbackOutcome::default();
+        for id in &feedback.message_ids {
+            let Some((ticket, message)) = self.store.find_message_id(id).await? else {
+                continue;
+            };
+            // An acknowledgement's Message-ID points at the customer message it answered;
+            // only our own outbound messages carry a delivery status.
+            if let Some(found) = self.store.get_message(ticket, message).await?
+                && found.author == Author::Agent
+                && found.delivery != Delivery::None
+            {
+                let after = found.delivery.after(feedback.kind);
+                if after != found.delivery {
+                    self.store.record_delivery(ticket, message, after, None).await?;
+                }
+                outcome.message = Some(after);
+            }
+            break;
+        }
+        if feedback.kind.stops_mail() {
+            for address in &feedback.recipients {
+                if let Some(contact) = self.store.find_contact_by_email(address).await?
+                    && !contact.undeliverable
+                {
+                    self.store.set_undeliverable(contact.id, true).await?;
+                    outcome.contacts_stopped += 1;
+                }
+            }
+        }
+        tracing::info!(kind = ?feedback.kind, reason = feedback.reason, ?outcome, "delivery feedback taken");
+        Ok(outcome)
     }
 
     /// The address the ticket's department writes from, and its name.

@@ -2,6 +2,7 @@
 //! principal has been read, so none answers without a token.
 
 mod people;
+mod templates;
 mod tickets;
 
 use lambda_http::http::{HeaderValue, Method, StatusCode, header};
@@ -11,13 +12,13 @@ use serde_json::json;
 use shared::desk::TicketDesk;
 use shared::domain::{Clock, Principal};
 use shared::http::{ApiError, QueryParams, json_response};
-use shared::ports::{ContactStore, Page, PageRequest, TeamStore, TicketStore};
+use shared::ports::{ContactStore, Page, PageRequest, TeamStore, TemplateStore, TicketStore};
 
 pub type Reply = Result<Response<Body>, ApiError>;
 
 pub async fn route<S, C>(desk: &TicketDesk<S, C>, who: &Principal, request: &Request) -> Reply
 where
-    S: TicketStore + ContactStore + TeamStore,
+    S: TicketStore + ContactStore + TeamStore + TemplateStore,
     C: Clock,
 {
     let path = request.uri().path().to_owned();
@@ -82,6 +83,14 @@ where
             Method::GET => return people::get_agent(desk, who, id).await,
             Method::PATCH => return people::update_agent(desk, who, id, request).await,
             _ => &[Method::GET, Method::PATCH],
+        },
+        ["v1", "templates"] if method == Method::GET => return templates::list(desk).await,
+        ["v1", "templates"] => &[Method::GET],
+        ["v1", "templates", name, language] => match method {
+            Method::GET => return templates::get(desk, name, language).await,
+            Method::PUT => return templates::put(desk, who, name, language, request).await,
+            Method::DELETE => return templates::delete(desk, who, name, language).await,
+            _ => &[Method::GET, Method::PUT, Method::DELETE],
         },
         _ => return Err(ApiError::NotFound(format!("no route {path}"))),
     };

@@ -6,13 +6,17 @@ use shared::domain::{
     AgentId, Clock, ContactId, DepartmentId, DomainError, EmailAddress, PhoneNumber, Principal, Role,
 };
 use shared::http::{ApiError, QueryParams, json_response, parse_json};
-use shared::ports::{ContactStore, TeamStore, TicketStore};
+use shared::ports::{ContactStore, TeamStore, TemplateStore, TicketStore};
 
 use super::tickets::{LIST_PARAMS, ticket_query};
 use super::{Reply, ok, page};
 use crate::bodies::{CreateAgentBody, CreateDepartmentBody, PatchAgentBody, PatchDepartmentBody, RequesterBody};
 
-fn path_id<T>(field: &'static str, text: &str, parse: impl Fn(&str) -> Result<T, DomainError>) -> Result<T, ApiError> {
+pub(super) fn path_id<T>(
+    field: &'static str,
+    text: &str,
+    parse: impl Fn(&str) -> Result<T, DomainError>,
+) -> Result<T, ApiError> {
     parse(text).map_err(|e| match e {
         DomainError::Invalid { reason, .. } => ApiError::bad_field(field, reason),
         other => other.into(),
@@ -21,7 +25,7 @@ fn path_id<T>(field: &'static str, text: &str, parse: impl Fn(&str) -> Result<T,
 
 pub async fn find_contact<S, C>(desk: &TicketDesk<S, C>, request: &Request) -> Reply
 where
-    S: TicketStore + ContactStore + TeamStore,
+    S: TicketStore + ContactStore + TeamStore + TemplateStore,
     C: Clock,
 {
     let params = QueryParams::new(request, &["email", "phone"])?;
@@ -39,7 +43,7 @@ where
 
 pub async fn create_contact<S, C>(desk: &TicketDesk<S, C>, request: &Request) -> Reply
 where
-    S: TicketStore + ContactStore + TeamStore,
+    S: TicketStore + ContactStore + TeamStore + TemplateStore,
     C: Clock,
 {
     let details = parse_json::<RequesterBody>(request)?.into_details()?;
@@ -49,7 +53,7 @@ where
 
 pub async fn get_contact<S, C>(desk: &TicketDesk<S, C>, id: &str) -> Reply
 where
-    S: TicketStore + ContactStore + TeamStore,
+    S: TicketStore + ContactStore + TeamStore + TemplateStore,
     C: Clock,
 {
     let id = path_id("contact", id, ContactId::parse)?;
@@ -58,7 +62,7 @@ where
 
 pub async fn contact_tickets<S, C>(desk: &TicketDesk<S, C>, who: &Principal, id: &str, request: &Request) -> Reply
 where
-    S: TicketStore + ContactStore + TeamStore,
+    S: TicketStore + ContactStore + TeamStore + TemplateStore,
     C: Clock,
 {
     let id = path_id("contact", id, ContactId::parse)?;
@@ -72,7 +76,7 @@ where
 
 pub async fn list_departments<S, C>(desk: &TicketDesk<S, C>) -> Reply
 where
-    S: TicketStore + ContactStore + TeamStore,
+    S: TicketStore + ContactStore + TeamStore + TemplateStore,
     C: Clock,
 {
     ok(&json!({ "items": desk.list_departments().await?, "next_cursor": null }))
@@ -80,7 +84,7 @@ where
 
 pub async fn create_department<S, C>(desk: &TicketDesk<S, C>, who: &Principal, request: &Request) -> Reply
 where
-    S: TicketStore + ContactStore + TeamStore,
+    S: TicketStore + ContactStore + TeamStore + TemplateStore,
     C: Clock,
 {
     who.require(Role::Admin)?;
@@ -92,7 +96,7 @@ where
 
 pub async fn get_department<S, C>(desk: &TicketDesk<S, C>, id: &str) -> Reply
 where
-    S: TicketStore + ContactStore + TeamStore,
+    S: TicketStore + ContactStore + TeamStore + TemplateStore,
     C: Clock,
 {
     let id = path_id("department", id, DepartmentId::parse)?;
@@ -101,7 +105,7 @@ where
 
 pub async fn update_department<S, C>(desk: &TicketDesk<S, C>, who: &Principal, id: &str, request: &Request) -> Reply
 where
-    S: TicketStore + ContactStore + TeamStore,
+    S: TicketStore + ContactStore + TeamStore + TemplateStore,
     C: Clock,
 {
     who.require(Role::Admin)?;
@@ -112,7 +116,7 @@ where
 
 pub async fn list_agents<S, C>(desk: &TicketDesk<S, C>, who: &Principal) -> Reply
 where
-    S: TicketStore + ContactStore + TeamStore,
+    S: TicketStore + ContactStore + TeamStore + TemplateStore,
     C: Clock,
 {
     ok(&json!({ "items": desk.list_agents(who).await?, "next_cursor": null }))
@@ -120,7 +124,7 @@ where
 
 pub async fn create_agent<S, C>(desk: &TicketDesk<S, C>, who: &Principal, request: &Request) -> Reply
 where
-    S: TicketStore + ContactStore + TeamStore,
+    S: TicketStore + ContactStore + TeamStore + TemplateStore,
     C: Clock,
 {
     who.require(Role::Admin)?;
@@ -130,7 +134,7 @@ where
 
 pub async fn get_agent<S, C>(desk: &TicketDesk<S, C>, who: &Principal, id: &str) -> Reply
 where
-    S: TicketStore + ContactStore + TeamStore,
+    S: TicketStore + ContactStore + TeamStore + TemplateStore,
     C: Clock,
 {
     who.require(Role::Manager)?;
@@ -140,7 +144,7 @@ where
 
 pub async fn update_agent<S, C>(desk: &TicketDesk<S, C>, who: &Principal, id: &str, request: &Request) -> Reply
 where
-    S: TicketStore + ContactStore + TeamStore,
+    S: TicketStore + ContactStore + TeamStore + TemplateStore,
     C: Clock,
 {
     who.require(Role::Admin)?;
@@ -152,7 +156,7 @@ where
 /// The caller's own identity and, if an admin has registered them, their agent profile.
 pub async fn me<S, C>(desk: &TicketDesk<S, C>, who: &Principal) -> Reply
 where
-    S: TicketStore + ContactStore + TeamStore,
+    S: TicketStore + ContactStore + TeamStore + TemplateStore,
     C: Clock,
 {
     let profile = desk.me(who).await?;

@@ -7,7 +7,7 @@ use shared::domain::{
     Timestamp,
 };
 use shared::http::{ApiError, QueryParams, if_match, json_response, parse_json};
-use shared::ports::{ContactStore, TeamStore, TicketQuery, TicketSort, TicketStore};
+use shared::ports::{ContactStore, TeamStore, TemplateStore, TicketQuery, TicketSort, TicketStore};
 
 use super::{Reply, limit, ok, page, page_request};
 use crate::bodies::{CreateTicketBody, MergeBody, NoteBody, PatchTicketBody, ReplyBody, message_body};
@@ -30,7 +30,7 @@ fn with_etag(status: StatusCode, ticket: &Ticket, body: &impl serde::Serialize) 
 
 pub async fn create<S, C>(desk: &TicketDesk<S, C>, who: &Principal, request: &Request) -> Reply
 where
-    S: TicketStore + ContactStore + TeamStore,
+    S: TicketStore + ContactStore + TeamStore + TemplateStore,
     C: Clock,
 {
     let new = parse_json::<CreateTicketBody>(request)?.into_new_ticket()?;
@@ -45,7 +45,7 @@ where
 
 pub async fn get<S, C>(desk: &TicketDesk<S, C>, who: &Principal, text: &str) -> Reply
 where
-    S: TicketStore + ContactStore + TeamStore,
+    S: TicketStore + ContactStore + TeamStore + TemplateStore,
     C: Clock,
 {
     let ticket = desk.get_ticket(who, reference(text)?).await?;
@@ -117,7 +117,7 @@ pub fn ticket_query(params: &QueryParams<'_>) -> Result<TicketQuery, ApiError> {
 
 pub async fn list<S, C>(desk: &TicketDesk<S, C>, who: &Principal, request: &Request) -> Reply
 where
-    S: TicketStore + ContactStore + TeamStore,
+    S: TicketStore + ContactStore + TeamStore + TemplateStore,
     C: Clock,
 {
     let params = QueryParams::new(request, LIST_PARAMS)?;
@@ -127,7 +127,7 @@ where
 
 pub async fn update<S, C>(desk: &TicketDesk<S, C>, who: &Principal, text: &str, request: &Request) -> Reply
 where
-    S: TicketStore + ContactStore + TeamStore,
+    S: TicketStore + ContactStore + TeamStore + TemplateStore,
     C: Clock,
 {
     let reference = reference(text)?;
@@ -139,7 +139,7 @@ where
 
 pub async fn reply<S, C>(desk: &TicketDesk<S, C>, who: &Principal, text: &str, request: &Request) -> Reply
 where
-    S: TicketStore + ContactStore + TeamStore,
+    S: TicketStore + ContactStore + TeamStore + TemplateStore,
     C: Clock,
 {
     let reference = reference(text)?;
@@ -157,7 +157,7 @@ where
 
 pub async fn note<S, C>(desk: &TicketDesk<S, C>, who: &Principal, text: &str, request: &Request) -> Reply
 where
-    S: TicketStore + ContactStore + TeamStore,
+    S: TicketStore + ContactStore + TeamStore + TemplateStore,
     C: Clock,
 {
     let reference = reference(text)?;
@@ -172,7 +172,7 @@ where
 
 pub async fn merge<S, C>(desk: &TicketDesk<S, C>, who: &Principal, text: &str, request: &Request) -> Reply
 where
-    S: TicketStore + ContactStore + TeamStore,
+    S: TicketStore + ContactStore + TeamStore + TemplateStore,
     C: Clock,
 {
     let source = reference(text)?;
@@ -187,7 +187,7 @@ where
 
 pub async fn messages<S, C>(desk: &TicketDesk<S, C>, who: &Principal, text: &str, request: &Request) -> Reply
 where
-    S: TicketStore + ContactStore + TeamStore,
+    S: TicketStore + ContactStore + TeamStore + TemplateStore,
     C: Clock,
 {
     let reference = reference(text)?;
@@ -197,7 +197,7 @@ where
 
 pub async fn audit<S, C>(desk: &TicketDesk<S, C>, who: &Principal, text: &str, request: &Request) -> Reply
 where
-    S: TicketStore + ContactStore + TeamStore,
+    S: TicketStore + ContactStore + TeamStore + TemplateStore,
     C: Clock,
 {
     let reference = reference(text)?;

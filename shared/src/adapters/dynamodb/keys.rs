@@ -1,7 +1,10 @@
 //! Key layout of the single table (see docs/data-model.md). Nothing outside this adapter
 //! knows these strings.
 
-use crate::domain::{AgentId, ContactId, DepartmentId, EmailAddress, PhoneNumber, Ticket, TicketId, TicketNumber};
+use crate::domain::template_library::TemplateName;
+use crate::domain::{
+    AgentId, ContactId, DepartmentId, EmailAddress, Language, PhoneNumber, Ticket, TicketId, TicketNumber,
+};
 
 pub const PK: &str = "pk";
 pub const SK: &str = "sk";
@@ -58,6 +61,13 @@ pub fn agent_email_pk(email: &EmailAddress) -> String {
     format!("AGENT-EMAIL#{}", email.normalized())
 }
 pub const AGENT_EMAIL_SK: &str = "AGENT-EMAIL";
+
+pub const TEMPLATES_PK: &str = "TEMPLATES";
+pub const TEMPLATE_PREFIX: &str = "TEMPLATE#";
+/// `TEMPLATE#<name>#<language>`: one Query lists all, or one name's languages by prefix.
+pub fn template_sk(name: &TemplateName, language: &Language) -> String {
+    format!("{TEMPLATE_PREFIX}{name}#{}", language.as_str())
+}
 
 /// A secondary index: its name and key attributes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

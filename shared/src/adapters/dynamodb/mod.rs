@@ -5,6 +5,7 @@ mod items;
 mod keys;
 mod ledger;
 mod people;
+mod templates;
 mod tickets;
 
 use aws_sdk_dynamodb::Client;

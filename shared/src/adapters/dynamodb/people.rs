@@ -64,7 +64,7 @@ impl DynamoStore {
         }
     }
 
-    async fn query_all(&self, pk: &str, sk_prefix: &str) -> Result<Vec<Item>, StoreError> {
+    pub(super) async fn query_all(&self, pk: &str, sk_prefix: &str) -> Result<Vec<Item>, StoreError> {
         let mut all = Vec::new();
         let mut start = None;
         loop {
