@@ -6,10 +6,10 @@ use std::collections::BTreeSet;
 use crate::domain::template_library::{Template, TemplateLibrary, TemplateName};
 use crate::domain::ticket::{check_cc_count, check_tag_count};
 use crate::domain::{
-    Actor, Agent, AgentId, AuditEvent, Author, Channel, Contact, ContactId, CustomFields, Delivery, Department,
-    DepartmentId, DomainError, EmailAddress, EventId, EventType, FieldChange, Message, MessageId, PhoneNumber,
-    Precondition, Principal, Priority, RequesterDetails, Role, Seniority, Status, SupportLevel, Tag, Ticket, TicketId,
-    TicketPatch, TicketPointer, TicketRef, TicketType, Timestamp, Version, Visibility,
+    Actor, Agent, AgentId, Attachment, AuditEvent, Author, Channel, Contact, ContactId, CustomFields, Delivery,
+    Department, DepartmentId, DomainError, EmailAddress, EventId, EventType, FieldChange, Message, MessageId,
+    PhoneNumber, Precondition, Principal, Priority, RequesterDetails, Role, Seniority, Status, SupportLevel, Tag,
+    Ticket, TicketId, TicketPatch, TicketPointer, TicketRef, TicketType, Timestamp, Version, Visibility,
 };
 use crate::domain::{Clock, Language};
 use crate::ports::{
@@ -30,6 +30,8 @@ pub enum DeskError {
     Busy,
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error(transparent)]
+    Files(#[from] crate::ports::BlobError),
 }
 
 /// How many times a write that lost a race is re-read and re-applied before giving up.
@@ -206,6 +208,7 @@ where
         reference: TicketRef,
         body: String,
         status: Option<Status>,
+        attachments: Vec<Attachment>,
     ) -> Result<(Ticket, Message), DeskError> {
         let mut sent = None;
         let ticket = self
@@ -228,7 +231,10 @@ where
                     ticket.first_response_at = Some(now);
                 }
                 ticket.updated_at = now;
-                let message = agent_message(who, ticket, body.clone(), Visibility::Public, Delivery::Queued, now);
+                let message = Message {
+                    attachments: attachments.clone(),
+                    ..agent_message(who, ticket, body.clone(), Visibility::Public, Delivery::Queued, now)
+                };
                 let e = event(
                     ticket,
                     EventType::AgentReplied,
@@ -274,6 +280,20 @@ where
     ) -> Result<Page<Message>, DeskError> {
         let ticket = self.get_ticket(who, reference).await?;
         Ok(self.store.list_messages(ticket.id, &page).await?)
+    }
+
+    /// One message of a ticket the caller may see.
+    pub async fn get_message(
+        &self,
+        who: &Principal,
+        reference: TicketRef,
+        message: MessageId,
+    ) -> Result<Message, DeskError> {
+        let ticket = self.get_ticket(who, reference).await?;
+        self.store
+            .get_message(ticket.id, message)
+            .await?
+            .ok_or_else(|| DeskError::NotFound(format!("message {message}")))
     }
 
     pub async fn list_events(

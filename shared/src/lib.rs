@@ -4,6 +4,7 @@
 pub mod adapters;
 pub mod desk;
 pub mod domain;
+pub mod files;
 pub mod http;
 pub mod intake;
 pub mod outbound;

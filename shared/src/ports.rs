@@ -257,6 +257,39 @@ pub trait BlobStore: Send + Sync {
     ) -> impl Future<Output = Result<(), BlobError>> + Send;
 }
 
+/// What the blob store knows of a stored object.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BlobInfo {
+    pub size: u64,
+    pub content_type: Option<String>,
+}
+
+/// Files people reach directly: short-lived signed links to download and upload, and the
+/// moves an upload makes once it is attached.
+pub trait FileLinks: Send + Sync {
+    /// A link that downloads `blob` as `file_name` for `seconds`; `inline` shows it in the
+    /// browser (images in a message) instead of saving it.
+    fn download_link(
+        &self,
+        blob: &BlobRef,
+        file_name: &str,
+        content_type: &str,
+        inline: bool,
+        seconds: u64,
+    ) -> impl Future<Output = Result<String, BlobError>> + Send;
+    /// A link that takes one `PUT` of a file of `content_type` to `blob`, for `seconds`.
+    fn upload_link(
+        &self,
+        blob: &BlobRef,
+        content_type: &str,
+        seconds: u64,
+    ) -> impl Future<Output = Result<String, BlobError>> + Send;
+    /// Size and type of a stored object; `None` when there is none.
+    fn describe(&self, blob: &BlobRef) -> impl Future<Output = Result<Option<BlobInfo>, BlobError>> + Send;
+    /// Copies `from` to `to` (within the store).
+    fn copy(&self, from: &BlobRef, to: &BlobRef) -> impl Future<Output = Result<(), BlobError>> + Send;
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum SendError {
     /// The provider refused this message for good (bad address, not verified, ...).

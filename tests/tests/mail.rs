@@ -102,13 +102,21 @@ async fn a_mail_sent_over_smtp_becomes_a_ticket_and_its_reply_threads() {
 /// What moto's SES has sent, to one recipient, as raw MIME (the local SES outbox).
 async fn outbox(host: &TestHost, to: &str) -> Vec<String> {
     let endpoint = std::env::var("AWS_ENDPOINT_URL_SESV2").expect("AWS_ENDPOINT_URL_SESV2");
-    let data: Value = reqwest::get(format!("{endpoint}/moto-api/data.json"))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
     let _ = host;
+    // moto builds this dump from live state; while other tests write, a dump can fail
+    // (a model changing under it), so a failed one is asked for again.
+    let mut data = Value::Null;
+    for _ in 0..5 {
+        let response = reqwest::get(format!("{endpoint}/moto-api/data.json")).await.unwrap();
+        if response.status().is_success()
+            && let Ok(dump) = response.json::<Value>().await
+        {
+            data = dump;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    assert!(!data.is_null(), "moto's state dump kept failing");
     data["ses"]["RawMessage"]
         .as_array()
         .cloned()
@@ -444,4 +452,166 @@ async fn an_admins_template_is_what_the_customer_gets_until_it_is_removed() {
             .any(|m| header(m, "Subject").unwrap().contains("We received your request")),
         "the shipped default is back"
     );
+}
+
+fn no_redirects() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+/// Follows one signed-link redirect of the API and fetches what it points at.
+async fn follow(host: &TestHost, token: &str, path: &str) -> (reqwest::header::HeaderMap, Vec<u8>) {
+    let response = no_redirects()
+        .get(format!("{}{path}", host.url))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 302, "{path}");
+    let location = response.headers()["location"].to_str().unwrap().to_owned();
+    let file = reqwest::get(&location).await.unwrap();
+    assert!(file.status().is_success(), "{location}: {}", file.status());
+    let headers = file.headers().clone();
+    (headers, file.bytes().await.unwrap().to_vec())
+}
+
+#[tokio::test]
+async fn inline_images_show_and_the_raw_mail_downloads() {
+    let host = TestHost::start().await;
+    let admin = host.token("admin", "admin@example.com", &[]);
+    let fixture = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/mail/apple-mail-inline-image.eml");
+    let mail = std::fs::read_to_string(fixture).unwrap().replace("\r\n", "\n");
+    send_mail(
+        host.smtp,
+        "lucie.cerna@cerna.example",
+        "support@help.example.com",
+        &mail,
+    )
+    .await;
+    host.drain_inbound().await;
+
+    let messages = get(&host, &admin, "/v1/tickets/HD-1001/messages").await;
+    let message = &messages["items"][0];
+    let html = message["body_html"].as_str().unwrap();
+    assert!(!html.contains("cid:"), "the inline image points at its part: {html}");
+    let src = html
+        .split("src=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .replace("&amp;", "&");
+    let image = reqwest::get(&src).await.unwrap();
+    assert!(image.status().is_success(), "{src}");
+    assert_eq!(image.headers()["content-type"], "image/png");
+    assert!(image.bytes().await.unwrap().starts_with(b"\x89PNG"));
+
+    let id = message["id"].as_str().unwrap();
+    let (headers, raw) = follow(&host, &admin, &format!("/v1/tickets/HD-1001/messages/{id}/raw")).await;
+    assert!(
+        headers["content-disposition"].to_str().unwrap().contains(".eml"),
+        "{headers:?}"
+    );
+    assert!(String::from_utf8_lossy(&raw).contains("Error when exporting the monthly report"));
+
+    let elsewhere = host.token("agent", "agent@example.com", &["billing"]);
+    let refused = no_redirects()
+        .get(format!("{}/v1/tickets/HD-1001/messages/{id}/raw", host.url))
+        .bearer_auth(&elsewhere)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 403, "an agent of another department gets no link");
+}
+
+#[tokio::test]
+async fn a_file_uploaded_for_a_reply_is_mailed_with_it_and_kept() {
+    let host = TestHost::start().await;
+    let mut pipe = host.pipe().await;
+    let admin = host.token("admin", "admin@example.com", &[]);
+    let customer = format!("{}@example.cz", devhost::testing::unique("file"));
+    let first = format!(
+        "From: {customer}\nTo: support@help.example.com\nSubject: Invoice?\nMessage-ID: <f1.{customer}>\n\nWhere is my invoice?\n"
+    );
+    send_mail(host.smtp, &customer, "support@help.example.com", &first).await;
+    host.drain_inbound().await;
+
+    let client = reqwest::Client::new();
+    let pdf = b"%PDF-1.7\nfaktura 2026/11\n%%EOF\n".to_vec();
+    let upload: Value = client
+        .post(format!("{}/v1/uploads", host.url))
+        .bearer_auth(&admin)
+        .json(&serde_json::json!({"name": "faktura-2026-11.pdf", "content_type": "application/pdf", "size": pdf.len()}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let put = client
+        .put(upload["url"].as_str().unwrap())
+        .header("content-type", upload["headers"]["content-type"].as_str().unwrap())
+        .body(pdf.clone())
+        .send()
+        .await
+        .unwrap();
+    assert!(put.status().is_success(), "{}", put.text().await.unwrap());
+
+    let never_uploaded = format!("{}/ghost.pdf", ulid_like());
+    let refused = client
+        .post(format!("{}/v1/tickets/HD-1001/replies", host.url))
+        .bearer_auth(&admin)
+        .json(&serde_json::json!({"body": "Here", "attachments": [never_uploaded]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 422);
+    let error: Value = refused.json().await.unwrap();
+    assert_eq!(error["error"]["field"], "attachments");
+
+    let reply = client
+        .post(format!("{}/v1/tickets/HD-1001/replies", host.url))
+        .bearer_auth(&admin)
+        .json(&serde_json::json!({"body": "Your invoice is attached.", "attachments": [upload["upload_id"]]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(reply.status(), 201);
+    let reply: Value = reply.json().await.unwrap();
+    assert_eq!(reply["message"]["attachments"][0]["name"], "faktura-2026-11.pdf");
+    assert_eq!(reply["message"]["attachments"][0]["size"], pdf.len());
+    host.drain_events(&mut pipe).await;
+
+    let sent = outbox(&host, &customer).await;
+    let mailed = sent
+        .iter()
+        .map(|raw| shared::intake::parse_mail(raw.as_bytes(), &Default::default()))
+        .find(|m| m.text.contains("Your invoice is attached."))
+        .expect("the reply went out");
+    assert_eq!(mailed.attachments.len(), 1);
+    assert_eq!(mailed.attachments[0].name, "faktura-2026-11.pdf");
+    assert_eq!(mailed.attachments[0].bytes, pdf);
+
+    let id = reply["message"]["id"].as_str().unwrap();
+    let (headers, bytes) = follow(
+        &host,
+        &admin,
+        &format!("/v1/tickets/HD-1001/messages/{id}/attachments/1"),
+    )
+    .await;
+    assert_eq!(bytes, pdf);
+    assert!(
+        headers["content-disposition"]
+            .to_str()
+            .unwrap()
+            .starts_with("attachment")
+    );
+}
+
+/// A well-formed upload id prefix that was never handed out.
+fn ulid_like() -> String {
+    "01JD3X7R9Q2M4N6P8S0T1V3W5Y".to_owned()
 }

@@ -6,6 +6,7 @@ use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
 use lambda_runtime::LambdaEvent;
 use serde::Deserialize;
 use shared::adapters::dynamodb::DynamoStore;
+use shared::adapters::s3::S3Blobs;
 use shared::adapters::sesv2::SesMailer;
 use shared::domain::feedback::ses_message_id_domain;
 use shared::domain::{AuditEvent, Clock, DeliveryFeedback, SystemClock};
@@ -18,6 +19,8 @@ use shared::queue::{attempt, each_message};
 pub struct Config {
     pub table_name: String,
     pub configuration_set: Option<String>,
+    /// Path-style S3 addressing, for local endpoints without per-bucket host names.
+    pub s3_force_path_style: bool,
     pub outbound: OutboundConfig,
 }
 
@@ -47,6 +50,7 @@ impl Config {
         Ok(Self {
             table_name: var("TABLE_NAME")?,
             configuration_set: std::env::var("SES_CONFIGURATION_SET").ok().filter(|v| !v.is_empty()),
+            s3_force_path_style: std::env::var("S3_FORCE_PATH_STYLE").is_ok_and(|v| v == "true"),
             outbound: OutboundConfig {
                 addresses: parse_support_addresses(&var("SUPPORT_ADDRESSES")?)?,
                 max_attempts: number("MAX_SEND_ATTEMPTS", 5)?,
@@ -57,7 +61,7 @@ impl Config {
 }
 
 pub struct Deps<S, M, C> {
-    pub reactor: EventReactor<S, M, C>,
+    pub reactor: EventReactor<S, M, S3Blobs, C>,
     /// Where the Message-IDs SES writes over ours live (by region).
     pub ses_domain: String,
 }
@@ -68,7 +72,13 @@ impl Deps<DynamoStore, SesMailer, SystemClock> {
         let mailer = SesMailer::new(aws_sdk_sesv2::Client::new(sdk), config.configuration_set);
         let region = sdk.region().map(|r| r.to_string()).unwrap_or_default();
         Self {
-            reactor: EventReactor::new(store, mailer, SystemClock, config.outbound),
+            reactor: EventReactor::new(
+                store,
+                mailer,
+                S3Blobs::new(S3Blobs::client(sdk, config.s3_force_path_style)),
+                SystemClock,
+                config.outbound,
+            ),
             ses_domain: ses_message_id_domain(&region),
         }
     }

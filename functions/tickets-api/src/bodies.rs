@@ -145,6 +145,17 @@ impl PatchTicketBody {
 pub struct ReplyBody {
     pub body: String,
     pub status: Option<Status>,
+    /// Upload ids from `POST /v1/uploads`.
+    #[serde(default)]
+    pub attachments: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UploadBody {
+    pub name: String,
+    pub content_type: String,
+    pub size: u64,
 }
 
 #[derive(Debug, Deserialize)]

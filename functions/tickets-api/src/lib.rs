@@ -6,8 +6,10 @@ mod routes;
 
 use lambda_http::{Body, Request, Response};
 use shared::adapters::dynamodb::DynamoStore;
+use shared::adapters::s3::S3Blobs;
 use shared::desk::TicketDesk;
 use shared::domain::{Clock, SystemClock};
+use shared::files::ReplyFiles;
 use shared::http::{ApiError, principal};
 use shared::ports::{ContactStore, TeamStore, TemplateStore, TicketStore};
 use tracing::Instrument;
@@ -16,6 +18,10 @@ use tracing::Instrument;
 #[derive(Debug, Clone)]
 pub struct Config {
     pub table_name: String,
+    /// The mail bucket: reply uploads wait there, attachments and raw mail are read from it.
+    pub mail_bucket: String,
+    /// Path-style S3 addressing, for local endpoints without per-bucket host names.
+    pub s3_force_path_style: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -24,21 +30,28 @@ pub struct ConfigError(&'static str);
 
 impl Config {
     pub fn from_env() -> Result<Self, ConfigError> {
-        let table_name = std::env::var("TABLE_NAME").map_err(|_| ConfigError("TABLE_NAME"))?;
-        Ok(Self { table_name })
+        let var = |name: &'static str| std::env::var(name).map_err(|_| ConfigError(name));
+        Ok(Self {
+            table_name: var("TABLE_NAME")?,
+            mail_bucket: var("MAIL_BUCKET")?,
+            s3_force_path_style: std::env::var("S3_FORCE_PATH_STYLE").is_ok_and(|v| v == "true"),
+        })
     }
 }
 
 /// What a warm invocation reuses: built once per container.
 pub struct Deps<S, C> {
     pub desk: TicketDesk<S, C>,
+    pub files: ReplyFiles<S3Blobs, SystemClock>,
 }
 
 impl Deps<DynamoStore, SystemClock> {
     pub fn new(config: &Config, sdk: &aws_config::SdkConfig) -> Self {
         let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(sdk), &config.table_name);
+        let blobs = S3Blobs::new(S3Blobs::client(sdk, config.s3_force_path_style));
         Self {
             desk: TicketDesk::new(store, SystemClock),
+            files: ReplyFiles::new(blobs, SystemClock, &config.mail_bucket),
         }
     }
 }
@@ -58,7 +71,7 @@ where
     );
     async move {
         let response = match principal(&request) {
-            Ok(who) => routes::route(&deps.desk, &who, &request).await,
+            Ok(who) => routes::route(&deps.desk, &deps.files, &who, &request).await,
             Err(e) => Err(e),
         }
         .unwrap_or_else(ApiError::into_response);

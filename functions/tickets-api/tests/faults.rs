@@ -11,8 +11,10 @@ use aws_smithy_mocks::{RuleMode, mock, mock_client};
 use lambda_http::Body;
 use serde_json::Value;
 use shared::adapters::dynamodb::DynamoStore;
+use shared::adapters::s3::S3Blobs;
 use shared::desk::TicketDesk;
 use shared::domain::SystemClock;
+use shared::files::ReplyFiles;
 use tickets_api::{Deps, handle};
 
 fn get_ticket_event() -> lambda_http::Request {
@@ -24,8 +26,16 @@ fn get_ticket_event() -> lambda_http::Request {
 }
 
 async fn answer(client: aws_sdk_dynamodb::Client) -> (u16, Option<String>, String) {
+    // Files are not touched by this route.
+    let s3 = aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::Config::builder()
+            .behavior_version_latest()
+            .region(aws_sdk_s3::config::Region::new("us-east-1"))
+            .build(),
+    );
     let deps = Deps {
         desk: TicketDesk::new(DynamoStore::new(client, "tickets"), SystemClock),
+        files: ReplyFiles::new(S3Blobs::new(s3), SystemClock, "mail"),
     };
     let response = handle(&deps, get_ticket_event()).await.unwrap();
     let retry_after = response

@@ -14,6 +14,7 @@ use shared::adapters::s3::S3Blobs;
 use shared::adapters::sesv2::SesMailer;
 use shared::desk::TicketDesk;
 use shared::domain::SystemClock;
+use shared::files::ReplyFiles;
 use shared::intake::{IntakeConfig, parse_support_addresses};
 use shared::outbound::OutboundConfig;
 
@@ -44,6 +45,7 @@ impl DevHost {
         let gateway = Arc::new(Gateway {
             tickets: tickets_api::Deps {
                 desk: TicketDesk::new(store(), SystemClock),
+                files: ReplyFiles::new(S3Blobs::new(local::s3_client(&sdk)), SystemClock, &names.mail_bucket),
             },
             key,
         });
@@ -56,6 +58,7 @@ impl DevHost {
         let reactor_config = rules::Config {
             table_name: names.table.clone(),
             configuration_set: Some(names.configuration_set.clone()),
+            s3_force_path_style: true,
             outbound: OutboundConfig {
                 addresses: parse_support_addresses(DEV_SUPPORT_ADDRESSES)?,
                 max_attempts: 5,

@@ -4,8 +4,12 @@ use aws_sdk_s3::Client;
 use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_s3::primitives::ByteStream;
 
+use std::time::Duration;
+
+use aws_sdk_s3::presigning::PresigningConfig;
+
 use crate::domain::BlobRef;
-use crate::ports::{BlobError, BlobStore};
+use crate::ports::{BlobError, BlobInfo, BlobStore, FileLinks};
 
 #[derive(Clone, Debug)]
 pub struct S3Blobs {
@@ -72,3 +76,102 @@ impl BlobStore for S3Blobs {
         Ok(())
     }
 }
+
+fn presigning(seconds: u64) -> Result<PresigningConfig, BlobError> {
+    PresigningConfig::expires_in(Duration::from_secs(seconds)).map_err(|e| BlobError::Unknown(Box::new(e)))
+}
+
+/// `Content-Disposition` for a name that may hold any character: an ASCII fallback and the
+/// UTF-8 name (RFC 6266).
+fn disposition(file_name: &str, inline: bool) -> String {
+    let ascii: String = file_name
+        .chars()
+        .map(|c| if c.is_ascii_graphic() || c == ' ' { c } else { '_' })
+        .filter(|c| !matches!(c, '"' | '\\'))
+        .collect();
+    let encoded = percent_encoding::utf8_percent_encode(file_name, percent_encoding::NON_ALPHANUMERIC);
+    let kind = if inline { "inline" } else { "attachment" };
+    format!("{kind}; filename=\"{ascii}\"; filename*=UTF-8''{encoded}")
+}
+
+impl FileLinks for S3Blobs {
+    async fn download_link(
+        &self,
+        blob: &BlobRef,
+        file_name: &str,
+        content_type: &str,
+        inline: bool,
+        seconds: u64,
+    ) -> Result<String, BlobError> {
+        let request = self
+            .client
+            .get_object()
+            .bucket(&blob.bucket)
+            .key(&blob.key)
+            .response_content_disposition(disposition(file_name, inline))
+            .response_content_type(content_type)
+            .presigned(presigning(seconds)?)
+            .await
+            .map_err(|e| blob_error(blob, e))?;
+        Ok(request.uri().to_owned())
+    }
+
+    async fn upload_link(&self, blob: &BlobRef, content_type: &str, seconds: u64) -> Result<String, BlobError> {
+        let request = self
+            .client
+            .put_object()
+            .bucket(&blob.bucket)
+            .key(&blob.key)
+            .content_type(content_type)
+            .presigned(presigning(seconds)?)
+            .await
+            .map_err(|e| blob_error(blob, e))?;
+        Ok(request.uri().to_owned())
+    }
+
+    async fn describe(&self, blob: &BlobRef) -> Result<Option<BlobInfo>, BlobError> {
+        match self
+            .client
+            .head_object()
+            .bucket(&blob.bucket)
+            .key(&blob.key)
+            .send()
+            .await
+        {
+            Ok(out) => Ok(Some(BlobInfo {
+                size: out.content_length().unwrap_or_default().max(0) as u64,
+                content_type: out.content_type().map(str::to_owned),
+            })),
+            Err(e) if e.as_service_error().is_some_and(|s| s.is_not_found()) => Ok(None),
+            Err(e) => match blob_error(blob, e) {
+                BlobError::NotFound(_) => Ok(None),
+                other => Err(other),
+            },
+        }
+    }
+
+    async fn copy(&self, from: &BlobRef, to: &BlobRef) -> Result<(), BlobError> {
+        let source = format!(
+            "{}/{}",
+            from.bucket,
+            percent_encoding::utf8_percent_encode(&from.key, COPY_SOURCE)
+        );
+        self.client
+            .copy_object()
+            .bucket(&to.bucket)
+            .key(&to.key)
+            .copy_source(source)
+            .send()
+            .await
+            .map_err(|e| blob_error(from, e))?;
+        Ok(())
+    }
+}
+
+/// `CopySource` is URL-encoded except for the path's slashes.
+const COPY_SOURCE: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'/')
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~');

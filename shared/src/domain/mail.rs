@@ -196,6 +196,16 @@ fn strip_plus(address: &str) -> String {
     }
 }
 
+/// Customer HTML made safe to show: ammonia's defaults (no scripts, styles, event handlers or
+/// unsafe links), with `cid:` image sources kept so inline images can be pointed at their
+/// stored parts when the message is read.
+pub fn sanitize_html(html: &str) -> String {
+    ammonia::Builder::default()
+        .add_url_schemes(["cid"])
+        .clean(html)
+        .to_string()
+}
+
 /// Splits what the sender wrote from the history and signature below it, for display. The
 /// full text is kept; this only decides what is shown first.
 pub fn split_quoted(text: &str) -> (String, Option<String>) {
@@ -252,6 +262,18 @@ fn starts_history(line: &str, next: Option<&str>) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sanitised_html_keeps_inline_images_and_nothing_dangerous() {
+        let html =
+            r#"<p onclick="x()">Hi<script>alert(1)</script><img src="cid:logo@x"><a href="javascript:x()">a</a></p>"#;
+        let clean = sanitize_html(html);
+        assert!(clean.contains(r#"<img src="cid:logo@x">"#), "{clean}");
+        assert!(
+            !clean.contains("script") && !clean.contains("onclick") && !clean.contains("javascript"),
+            "{clean}"
+        );
+    }
     use proptest::prelude::*;
 
     fn email(s: &str) -> EmailAddress {

@@ -5,6 +5,7 @@ pub mod audit;
 pub mod contact;
 pub mod error;
 pub mod feedback;
+pub mod files;
 pub mod ids;
 pub mod mail;
 pub mod message;

@@ -7,7 +7,7 @@ use serde_json::json;
 
 use crate::desk::DeskError;
 use crate::domain::{DomainError, Version};
-use crate::ports::StoreError;
+use crate::ports::{BlobError, StoreError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
@@ -156,6 +156,12 @@ impl From<DeskError> for ApiError {
             DeskError::PreconditionFailed { current } => Self::PreconditionFailed { current },
             DeskError::Busy => Self::Conflict("the ticket is being changed by someone else; try again".into()),
             DeskError::Store(s) => s.into(),
+            DeskError::Files(BlobError::NotFound(what)) => Self::NotFound(format!("{what} not found")),
+            DeskError::Files(BlobError::Unavailable(cause)) => {
+                tracing::warn!(error = %cause, "file store unavailable");
+                Self::Unavailable
+            }
+            DeskError::Files(BlobError::Unknown(cause)) => Self::Internal(cause),
         }
     }
 }

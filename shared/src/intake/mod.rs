@@ -96,6 +96,25 @@ pub fn parse_support_addresses(addresses: &str) -> Result<Vec<SupportAddress>, C
     Ok(addresses)
 }
 
+/// What a stored mail is before any I/O: parsed, classified, and the tickets it may continue.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Triage {
+    pub mail: InboundMail,
+    pub kind: MailKind,
+    /// Strongest evidence first (see [`InboundMail::thread_hints`]).
+    pub hints: Vec<ThreadHint>,
+}
+
+/// The pure front of [`MailIntake::receive`]: raw MIME to a classified mail with its threading
+/// hints. Never panics, whatever the bytes (`fuzz/` holds a target that checks so).
+pub fn triage(bytes: &[u8], config: &IntakeConfig) -> Triage {
+    let mail = parse_mail(bytes, &config.limits);
+    let ours = config.ours();
+    let kind = mail.kind(&ours);
+    let hints = mail.thread_hints(&ours);
+    Triage { mail, kind, hints }
+}
+
 /// What became of one stored mail.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Outcome {
@@ -161,9 +180,8 @@ where
 
     pub async fn receive(&self, raw: &BlobRef) -> Result<Outcome, IntakeError> {
         let bytes = self.blobs.get(raw).await?;
-        let mail = parse_mail(&bytes, &self.config.limits);
+        let Triage { mail, kind, hints } = triage(&bytes, &self.config);
         let ours = self.config.ours();
-        let kind = mail.kind(&ours);
         match kind {
             MailKind::OwnOutbound => return self.unticketed(raw, "a copy of our own outgoing mail").await,
             MailKind::Bounce => return self.bounce(raw, &mail).await,
@@ -180,7 +198,7 @@ where
             let (contact, new_contact) = self.contact_for(&sender, now).await?;
             let message = self.customer_message(message_id, raw, &mail, kind, &contact, &attachments, now);
             let once = self.once_keys(raw, &mail, message_id);
-            let result = match self.thread(&mail, &ours).await? {
+            let result = match self.thread(&hints).await? {
                 Some(ticket)
                     if ticket.status == Status::Closed && self.config.closed_reply == ClosedReply::FollowUp =>
                 {
@@ -286,11 +304,11 @@ where
     }
 
     /// The ticket this mail continues, following merges to the ticket that lives on.
-    async fn thread(&self, mail: &InboundMail, ours: &[EmailAddress]) -> Result<Option<Ticket>, StoreError> {
-        for hint in mail.thread_hints(ours) {
+    async fn thread(&self, hints: &[ThreadHint]) -> Result<Option<Ticket>, StoreError> {
+        for hint in hints {
             let id = match hint {
-                ThreadHint::MessageId(m) => self.store.find_message_id(&m).await?.map(|(t, _)| t),
-                ThreadHint::Number(n) => self.store.find_ticket_id(n).await?,
+                ThreadHint::MessageId(m) => self.store.find_message_id(m).await?.map(|(t, _)| t),
+                ThreadHint::Number(n) => self.store.find_ticket_id(*n).await?,
             };
             let Some(mut ticket) = (match id {
                 Some(id) => self.store.get_ticket(id).await?,
@@ -377,7 +395,7 @@ where
             delivery: Delivery::None,
             created_at: now,
             carried_from: None,
-            body_html: mail.html.as_deref().map(ammonia::clean),
+            body_html: mail.html.as_deref().map(crate::domain::mail::sanitize_html),
             quoted_text: quoted,
             attachments: attachments.to_vec(),
             email: Some(EmailDetails {
@@ -549,6 +567,41 @@ mod tests {
         assert!(IntakeConfig::parse("", "", "mail").is_err());
         assert!(IntakeConfig::parse("nope", "", "mail").is_err());
         assert!(IntakeConfig::parse("a@b.cz", "maybe", "mail").is_err());
+    }
+
+    fn config() -> IntakeConfig {
+        IntakeConfig::parse("support@help.example.com=support", "follow_up", "mail").unwrap()
+    }
+
+    #[test]
+    fn triage_classifies_and_collects_hints_in_order() {
+        let t = triage(
+            b"From: Jana <jana@example.cz>\r\nTo: support+hd1043@help.example.com\r\nSubject: Re: [#HD-1042] Printer\r\nIn-Reply-To: <b@help.example.com>\r\nReferences: <a@help.example.com> <b@help.example.com>\r\n\r\nStill broken.\r\n",
+            &config(),
+        );
+        assert_eq!(t.kind, MailKind::Personal);
+        assert_eq!(t.mail.subject, "Re: [#HD-1042] Printer");
+        assert_eq!(
+            t.hints,
+            [
+                ThreadHint::MessageId("b@help.example.com".into()),
+                ThreadHint::MessageId("a@help.example.com".into()),
+                ThreadHint::Number(crate::domain::TicketNumber::new(1042)),
+                ThreadHint::Number(crate::domain::TicketNumber::new(1043)),
+            ]
+        );
+    }
+
+    #[test]
+    fn triage_knows_our_own_mail_and_survives_garbage() {
+        let own = triage(
+            b"From: support@help.example.com\r\nSubject: [#HD-7] x\r\n\r\nhi",
+            &config(),
+        );
+        assert_eq!(own.kind, MailKind::OwnOutbound);
+        let garbage = triage(b"\xff\xfe\x00\r\n\r\n--", &config());
+        assert!(garbage.hints.is_empty());
+        assert!(garbage.mail.from.is_none());
     }
 
     #[test]

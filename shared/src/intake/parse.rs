@@ -138,7 +138,8 @@ pub fn parse_mail(raw: &[u8], limits: &MailLimits) -> InboundMail {
         ct.ctype().eq_ignore_ascii_case("multipart") && ct.subtype().is_some_and(|s| s.eq_ignore_ascii_case("report"))
     });
     InboundMail {
-        message_id: message.message_id().map(clean_id),
+        // It becomes a once-key in the table: one too long for a key would fail every retry.
+        message_id: message.message_id().map(clean_id).filter(|id| usable_id(id)),
         in_reply_to: ids(message.in_reply_to()),
         references: ids(message.references()),
         from,
@@ -199,8 +200,14 @@ fn ids(value: &HeaderValue<'_>) -> Vec<String> {
         _ => vec![],
     }
     .into_iter()
-    .filter(|id| !id.is_empty() && id.len() <= 998)
+    .filter(|id| usable_id(id))
     .collect()
+}
+
+/// An id we keep: not empty, and within RFC 5322's 998-character line (well under DynamoDB's
+/// 2048-byte key: every id is looked up or written as one).
+fn usable_id(id: &str) -> bool {
+    !id.is_empty() && id.len() <= 998
 }
 
 fn mailboxes(address: &Address<'_>) -> Vec<Mailbox> {
@@ -240,7 +247,7 @@ fn reported_message_ids(message: &Message<'_>) -> Vec<String> {
             _ => {}
         }
     }
-    found.retain(|id| !id.is_empty());
+    found.retain(|id| usable_id(id));
     found.dedup();
     found
 }
@@ -350,6 +357,16 @@ mod tests {
         );
         assert!(m.signals.report);
         assert_eq!(m.bounced_message_ids, ["ours-1@help.example.com"]);
+    }
+
+    #[test]
+    fn ids_too_long_for_a_key_are_dropped() {
+        let long = "x".repeat(2000);
+        let m = parse(&format!(
+            "From: a@b.cz\r\nMessage-ID: <{long}@y>\r\nIn-Reply-To: <{long}@z>\r\n\r\nhi"
+        ));
+        assert_eq!((m.message_id, m.in_reply_to.len()), (None, 0));
+        assert_eq!(parse("From: a@b.cz\r\nMessage-ID: <>\r\n\r\nhi").message_id, None);
     }
 
     #[test]

@@ -26,6 +26,15 @@ pub struct Outgoing {
     pub text: String,
     pub html: String,
     pub date: Timestamp,
+    pub attachments: Vec<OutgoingFile>,
+}
+
+/// A file sent along, read from where it is kept.
+#[derive(Debug, Clone)]
+pub struct OutgoingFile {
+    pub name: String,
+    pub content_type: String,
+    pub bytes: Vec<u8>,
 }
 
 impl Outgoing {
@@ -80,6 +89,9 @@ pub fn compose(mail: &Outgoing) -> std::io::Result<Vec<u8>> {
             // Exchange's way of asking not to be auto-answered.
             .header("X-Auto-Response-Suppress", HeaderType::Raw(Raw::new("All")));
     }
+    for file in &mail.attachments {
+        builder = builder.attachment(file.content_type.clone(), one_line(&file.name), file.bytes.clone());
+    }
     builder.write_to_vec()
 }
 
@@ -123,6 +135,7 @@ mod tests {
             text: "Hello\nWorld".into(),
             html: "<p>Hello<br>World</p>".into(),
             date: Timestamp::parse("2026-11-23T10:00:00Z").unwrap(),
+            attachments: vec![],
         }
     }
 
@@ -145,6 +158,23 @@ mod tests {
         assert!(parsed.html.unwrap().contains("<br>"));
         let text = String::from_utf8_lossy(&raw);
         assert!(!text.contains("\r\nBcc:"), "no injected header:\n{text}");
+    }
+
+    #[test]
+    fn files_go_along_as_attachments() {
+        let mail = Outgoing {
+            attachments: vec![OutgoingFile {
+                name: "faktura č. 7.pdf".into(),
+                content_type: "application/pdf".into(),
+                bytes: b"%PDF-1.7 fake".to_vec(),
+            }],
+            ..sample()
+        };
+        let parsed = parse_mail(&compose(&mail).unwrap(), &MailLimits::default());
+        assert_eq!(parsed.attachments.len(), 1);
+        assert_eq!(parsed.attachments[0].name, "faktura č. 7.pdf");
+        assert_eq!(parsed.attachments[0].bytes, b"%PDF-1.7 fake");
+        assert!(parsed.text.contains("Hello"));
     }
 
     #[test]

@@ -14,10 +14,10 @@ use crate::domain::{
 };
 use crate::intake::SupportAddress;
 use crate::ports::{
-    ActionLedger, Claim, ContactStore, MailSender, PageRequest, SendError, SentMail, StoreError, TeamStore,
-    TemplateStore, TicketStore,
+    ActionLedger, BlobError, BlobStore, Claim, ContactStore, MailSender, PageRequest, SendError, SentMail, StoreError,
+    TeamStore, TemplateStore, TicketStore,
 };
-use compose::{Outgoing, compose, plus_address, with_token};
+use compose::{Outgoing, OutgoingFile, compose, plus_address, with_token};
 
 #[derive(Debug, Clone)]
 pub struct OutboundConfig {
@@ -89,23 +89,27 @@ pub enum ReactorError {
 /// timeout, so a redelivery after a crash may take it over.
 const LEASE_SECONDS: i64 = 60;
 
-pub struct EventReactor<S, M, C> {
+pub struct EventReactor<S, M, B, C> {
     store: S,
     mailer: M,
+    /// Where the files agents attach are kept.
+    blobs: B,
     clock: C,
     config: OutboundConfig,
 }
 
-impl<S, M, C> EventReactor<S, M, C>
+impl<S, M, B, C> EventReactor<S, M, B, C>
 where
+    B: BlobStore,
     S: TicketStore + ContactStore + TeamStore + TemplateStore + ActionLedger,
     M: MailSender,
     C: Clock,
 {
-    pub fn new(store: S, mailer: M, clock: C, config: OutboundConfig) -> Self {
+    pub fn new(store: S, mailer: M, blobs: B, clock: C, config: OutboundConfig) -> Self {
         Self {
             store,
             mailer,
+            blobs,
             clock,
             config,
         }
@@ -213,6 +217,7 @@ where
             text: rendered.text,
             html: rendered.html,
             date: now,
+            attachments: vec![],
         };
         let sent = self.send(&outgoing).await?;
         // A reply to the acknowledgement threads into the ticket, by whichever Message-ID the
@@ -295,6 +300,7 @@ where
             text: rendered.text,
             html: rendered.html,
             date: self.clock.now(),
+            attachments: self.files_of(&message).await?,
         };
         let sent = self.send(&outgoing).await?;
         let details = EmailDetails {
@@ -348,6 +354,7 @@ where
             text: rendered.text,
             html: rendered.html,
             date: self.clock.now(),
+            attachments: vec![],
         };
         self.send(&outgoing).await?;
         Ok(Reaction::Sent(Action::NotifyAssignee))
@@ -365,6 +372,25 @@ where
         library
             .render(&name, language, context)
             .map_err(|e| ReactorError::Build(e.to_string()))
+    }
+
+    /// The files a reply carries, read from where they are kept. A file that cannot be read
+    /// now is retried with the event; one that is gone fails the reply (it cannot be sent as
+    /// the agent wrote it).
+    async fn files_of(&self, message: &Message) -> Result<Vec<OutgoingFile>, ReactorError> {
+        let mut files = Vec::new();
+        for attachment in &message.attachments {
+            let bytes = self.blobs.get(&attachment.blob).await.map_err(|e| match e {
+                BlobError::NotFound(what) => ReactorError::Send(SendError::Rejected(format!("{what} is gone"))),
+                other => ReactorError::Send(SendError::Transient(Box::new(other))),
+            })?;
+            files.push(OutgoingFile {
+                name: attachment.name.clone(),
+                content_type: attachment.content_type.clone(),
+                bytes,
+            });
+        }
+        Ok(files)
     }
 
     async fn load(&self, event: &AuditEvent) -> Result<(Option<Ticket>, Option<Message>), StoreError> {

@@ -12,12 +12,26 @@ use serde_json::json;
 use shared::desk::TicketDesk;
 use shared::domain::{Clock, Principal};
 use shared::http::{ApiError, QueryParams, json_response};
-use shared::ports::{ContactStore, Page, PageRequest, TeamStore, TemplateStore, TicketStore};
+use shared::ports::{ContactStore, FileLinks, Page, PageRequest, TeamStore, TemplateStore, TicketStore};
 
 pub type Reply = Result<Response<Body>, ApiError>;
+pub type Files<F> = shared::files::ReplyFiles<F, shared::domain::SystemClock>;
 
-pub async fn route<S, C>(desk: &TicketDesk<S, C>, who: &Principal, request: &Request) -> Reply
+/// A `302` to a signed link.
+pub fn redirect(url: &str) -> Reply {
+    let location = HeaderValue::from_str(url).map_err(|e| ApiError::Internal(Box::new(e)))?;
+    let mut response = Response::new(Body::Empty);
+    *response.status_mut() = StatusCode::FOUND;
+    response.headers_mut().insert(header::LOCATION, location);
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(response)
+}
+
+pub async fn route<S, C, F>(desk: &TicketDesk<S, C>, files: &Files<F>, who: &Principal, request: &Request) -> Reply
 where
+    F: FileLinks,
     S: TicketStore + ContactStore + TeamStore + TemplateStore,
     C: Clock,
 {
@@ -36,7 +50,7 @@ where
             _ => &[Method::GET, Method::PATCH],
         },
         ["v1", "tickets", reference, "replies"] if method == Method::POST => {
-            return tickets::reply(desk, who, reference, request).await;
+            return tickets::reply(desk, files, who, reference, request).await;
         }
         ["v1", "tickets", reference, "notes"] if method == Method::POST => {
             return tickets::note(desk, who, reference, request).await;
@@ -45,8 +59,19 @@ where
             return tickets::merge(desk, who, reference, request).await;
         }
         ["v1", "tickets", reference, "messages"] if method == Method::GET => {
-            return tickets::messages(desk, who, reference, request).await;
+            return tickets::messages(desk, files, who, reference, request).await;
         }
+        ["v1", "tickets", reference, "messages", message, "attachments", index] if method == Method::GET => {
+            return tickets::attachment(desk, files, who, reference, message, index).await;
+        }
+        ["v1", "tickets", reference, "messages", message, "raw"] if method == Method::GET => {
+            return tickets::raw(desk, files, who, reference, message).await;
+        }
+        ["v1", "tickets", _, "messages", _, "attachments", _] | ["v1", "tickets", _, "messages", _, "raw"] => {
+            &[Method::GET]
+        }
+        ["v1", "uploads"] if method == Method::POST => return tickets::upload(files, request).await,
+        ["v1", "uploads"] => &[Method::POST],
         ["v1", "tickets", reference, "audit"] if method == Method::GET => {
             return tickets::audit(desk, who, reference, request).await;
         }

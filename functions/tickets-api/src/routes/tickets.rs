@@ -2,15 +2,16 @@ use lambda_http::http::{HeaderValue, StatusCode, header};
 use lambda_http::{Request, Response};
 use serde_json::json;
 use shared::desk::TicketDesk;
+use shared::domain::files::UploadRequest;
 use shared::domain::{
-    AgentId, Channel, Clock, ContactId, DepartmentId, DomainError, Principal, Priority, Status, Tag, Ticket, TicketRef,
-    Timestamp,
+    AgentId, Channel, Clock, ContactId, DepartmentId, DomainError, MessageId, Principal, Priority, Status, Tag, Ticket,
+    TicketRef, Timestamp,
 };
 use shared::http::{ApiError, QueryParams, if_match, json_response, parse_json};
-use shared::ports::{ContactStore, TeamStore, TemplateStore, TicketQuery, TicketSort, TicketStore};
+use shared::ports::{ContactStore, FileLinks, TeamStore, TemplateStore, TicketQuery, TicketSort, TicketStore};
 
-use super::{Reply, limit, ok, page, page_request};
-use crate::bodies::{CreateTicketBody, MergeBody, NoteBody, PatchTicketBody, ReplyBody, message_body};
+use super::{Files, Reply, limit, ok, page, page_request, redirect};
+use crate::bodies::{CreateTicketBody, MergeBody, NoteBody, PatchTicketBody, ReplyBody, UploadBody, message_body};
 
 fn reference(text: &str) -> Result<TicketRef, ApiError> {
     TicketRef::parse(text).map_err(|e| match e {
@@ -137,16 +138,29 @@ where
     Ok(with_etag(StatusCode::OK, &ticket, &ticket))
 }
 
-pub async fn reply<S, C>(desk: &TicketDesk<S, C>, who: &Principal, text: &str, request: &Request) -> Reply
+pub async fn reply<S, C, F>(
+    desk: &TicketDesk<S, C>,
+    files: &Files<F>,
+    who: &Principal,
+    text: &str,
+    request: &Request,
+) -> Reply
 where
     S: TicketStore + ContactStore + TeamStore + TemplateStore,
     C: Clock,
+    F: FileLinks,
 {
     let reference = reference(text)?;
     let body: ReplyBody = parse_json(request)?;
-    let (ticket, message) = desk
-        .reply(who, reference, message_body(&body.body)?, body.status)
-        .await?;
+    let text = message_body(&body.body)?;
+    let attachments = if body.attachments.is_empty() {
+        vec![]
+    } else {
+        // Only someone who may reply here moves files into the ticket's history.
+        desk.get_ticket(who, reference).await?;
+        files.attach(&body.attachments).await?
+    };
+    let (ticket, message) = desk.reply(who, reference, text, body.status, attachments).await?;
     tracing::info!(ticket_id = %ticket.id, message_id = %message.id, "reply queued");
     Ok(with_etag(
         StatusCode::CREATED,
@@ -185,14 +199,81 @@ where
     ok(&json!({ "source": source, "target": target }))
 }
 
-pub async fn messages<S, C>(desk: &TicketDesk<S, C>, who: &Principal, text: &str, request: &Request) -> Reply
+pub async fn messages<S, C, F>(
+    desk: &TicketDesk<S, C>,
+    files: &Files<F>,
+    who: &Principal,
+    text: &str,
+    request: &Request,
+) -> Reply
 where
     S: TicketStore + ContactStore + TeamStore + TemplateStore,
     C: Clock,
+    F: FileLinks,
 {
     let reference = reference(text)?;
     let params = QueryParams::new(request, &["limit", "cursor"])?;
-    page(desk.list_messages(who, reference, page_request(&params)?).await?)
+    let mut messages = desk.list_messages(who, reference, page_request(&params)?).await?;
+    let mut linked = Vec::with_capacity(messages.items.len());
+    for message in messages.items {
+        linked.push(files.link_inline(message).await?);
+    }
+    messages.items = linked;
+    page(messages)
+}
+
+fn message_id(text: &str) -> Result<MessageId, ApiError> {
+    MessageId::parse(text).map_err(|e| match e {
+        DomainError::Invalid { reason, .. } => ApiError::bad_field("message", reason),
+        other => other.into(),
+    })
+}
+
+pub async fn attachment<S, C, F>(
+    desk: &TicketDesk<S, C>,
+    files: &Files<F>,
+    who: &Principal,
+    ticket: &str,
+    message: &str,
+    index: &str,
+) -> Reply
+where
+    S: TicketStore + ContactStore + TeamStore + TemplateStore,
+    C: Clock,
+    F: FileLinks,
+{
+    let (reference, message) = (reference(ticket)?, message_id(message)?);
+    let index = index
+        .parse::<usize>()
+        .map_err(|_| ApiError::bad_field("index", "expected the attachment's position, from 1"))?;
+    let message = desk.get_message(who, reference, message).await?;
+    redirect(&files.attachment_link(&message, index).await?)
+}
+
+pub async fn raw<S, C, F>(
+    desk: &TicketDesk<S, C>,
+    files: &Files<F>,
+    who: &Principal,
+    ticket: &str,
+    message: &str,
+) -> Reply
+where
+    S: TicketStore + ContactStore + TeamStore + TemplateStore,
+    C: Clock,
+    F: FileLinks,
+{
+    let (reference, message) = (reference(ticket)?, message_id(message)?);
+    let message = desk.get_message(who, reference, message).await?;
+    redirect(&files.raw_link(&message).await?)
+}
+
+/// Any staff member may upload; the file joins a ticket only through a reply they may write.
+pub async fn upload<F: FileLinks>(files: &Files<F>, request: &Request) -> Reply {
+    let body: UploadBody = parse_json(request)?;
+    let upload = files
+        .start_upload(UploadRequest::new(&body.name, &body.content_type, body.size)?)
+        .await?;
+    Ok(json_response(StatusCode::CREATED, &upload))
 }
 
 pub async fn audit<S, C>(desk: &TicketDesk<S, C>, who: &Principal, text: &str, request: &Request) -> Reply
