@@ -54,9 +54,16 @@ pub enum Actor {
     Customer {
         contact_id: String,
     },
-    /// Lambdesk itself; `cause` names what (a rule, the SLA sweep, ...).
+    /// Lambdesk itself; `cause` names what (the SLA sweep, a rule chain cut short, ...).
     System {
         cause: String,
+    },
+    /// An automation rule. `depth` counts the rule changes that led here: a change a person
+    /// or customer made is 0, a rule reacting to it makes 1, a rule reacting to that 2.
+    Rule {
+        rule_id: String,
+        name: String,
+        depth: u8,
     },
 }
 

@@ -78,6 +78,8 @@ ulid_id!(/// A message's id (customer message, agent reply or internal note).
     MessageId, "message_id");
 ulid_id!(/// An audit event's id; also the id of the event on the bus.
     EventId, "event_id");
+ulid_id!(/// An automation rule's id.
+    RuleId, "rule_id");
 
 /// The human ticket number, shown as `HD-1042`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]

@@ -9,6 +9,7 @@ pub mod files;
 pub mod ids;
 pub mod mail;
 pub mod message;
+pub mod rules;
 pub mod team;
 pub mod template_library;
 pub mod templates;
@@ -21,7 +22,7 @@ pub use audit::{Actor, AuditEvent, EventType};
 pub use contact::{Contact, EmailAddress, Language, PhoneNumber, RequesterDetails};
 pub use error::DomainError;
 pub use feedback::{DeliveryFeedback, FeedbackKind};
-pub use ids::{AgentId, ContactId, EventId, MessageId, TicketId, TicketNumber, TicketRef};
+pub use ids::{AgentId, ContactId, EventId, MessageId, RuleId, TicketId, TicketNumber, TicketRef};
 pub use message::{Attachment, Author, BlobRef, Delivery, EmailDetails, Message, Visibility};
 pub use team::{Agent, Department, DepartmentId, Role, Seniority};
 pub use ticket::{

@@ -46,16 +46,24 @@ pub enum TemplateKind {
     AgentReply,
     /// To the assigned agent when the customer replied.
     CustomerReplied,
+    /// To the department lead when a rule escalated a ticket.
+    Escalated,
 }
 
 impl TemplateKind {
-    pub const ALL: [TemplateKind; 3] = [Self::Acknowledgement, Self::AgentReply, Self::CustomerReplied];
+    pub const ALL: [TemplateKind; 4] = [
+        Self::Acknowledgement,
+        Self::AgentReply,
+        Self::CustomerReplied,
+        Self::Escalated,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Acknowledgement => "acknowledgement",
             Self::AgentReply => "agent_reply",
             Self::CustomerReplied => "customer_replied",
+            Self::Escalated => "escalated",
         }
     }
 }
@@ -231,6 +239,10 @@ pub fn default_source(kind: TemplateKind, language: &str) -> Option<(&'static st
         (CustomerReplied, "cs") => (CS_CUSTOMER_SUBJECT, CS_CUSTOMER_TEXT),
         (CustomerReplied, "hu") => (HU_CUSTOMER_SUBJECT, HU_CUSTOMER_TEXT),
         (CustomerReplied, "ms") => (MS_CUSTOMER_SUBJECT, MS_CUSTOMER_TEXT),
+        (Escalated, "en") => (EN_ESCALATED_SUBJECT, EN_ESCALATED_TEXT),
+        (Escalated, "cs") => (CS_ESCALATED_SUBJECT, CS_ESCALATED_TEXT),
+        (Escalated, "hu") => (HU_ESCALATED_SUBJECT, HU_ESCALATED_TEXT),
+        (Escalated, "ms") => (MS_ESCALATED_SUBJECT, MS_ESCALATED_TEXT),
         _ => return None,
     };
     Some(source)
@@ -371,6 +383,31 @@ Tiket {{ ticket_number }}
 {% if status_link %}
 Status permintaan anda: {{ status_link }}
 {% endif %}
+";
+
+const EN_ESCALATED_SUBJECT: &str = "Escalated: {{ ticket_number }} {{ ticket_subject }}";
+const EN_ESCALATED_TEXT: &str = "\
+Ticket {{ ticket_number }} ({{ ticket_subject }}) was escalated to a higher support level and needs your attention.
+
+Team: {{ team_name }}
+";
+const CS_ESCALATED_SUBJECT: &str = "Eskalováno: {{ ticket_number }} {{ ticket_subject }}";
+const CS_ESCALATED_TEXT: &str = "\
+Požadavek {{ ticket_number }} ({{ ticket_subject }}) byl eskalován na vyšší úroveň podpory a vyžaduje Vaši pozornost.
+
+Tým: {{ team_name }}
+";
+const HU_ESCALATED_SUBJECT: &str = "Eszkalálva: {{ ticket_number }} {{ ticket_subject }}";
+const HU_ESCALATED_TEXT: &str = "\
+A(z) {{ ticket_number }} számú kérés ({{ ticket_subject }}) magasabb támogatási szintre került, és az Ön figyelmét igényli.
+
+Csapat: {{ team_name }}
+";
+const MS_ESCALATED_SUBJECT: &str = "Dieskalasi: {{ ticket_number }} {{ ticket_subject }}";
+const MS_ESCALATED_TEXT: &str = "\
+Tiket {{ ticket_number }} ({{ ticket_subject }}) telah dieskalasi ke tahap sokongan yang lebih tinggi dan memerlukan perhatian anda.
+
+Pasukan: {{ team_name }}
 ";
 
 const EN_CUSTOMER_SUBJECT: &str = "{% if contact_name %}{{ contact_name }}{% else %}The customer{% endif %} replied to {{ ticket_number }}: \
@@ -660,12 +697,13 @@ mod tests {
                     );
                     if label == "full" {
                         assert!(mail.text.contains("Customer Support"), "{at}");
-                        let link = kind != TemplateKind::CustomerReplied;
+                        // The mails to agents carry no customer link.
+                        let link = matches!(kind, TemplateKind::Acknowledgement | TemplateKind::AgentReply);
                         assert_eq!(mail.text.contains("https://help.example.com/t/abc"), link, "{at}");
                         if kind == TemplateKind::AgentReply {
                             assert!(mail.text.contains("Petr Svoboda"), "{at}");
                         }
-                        if kind != TemplateKind::Acknowledgement {
+                        if matches!(kind, TemplateKind::AgentReply | TemplateKind::CustomerReplied) {
                             assert!(mail.text.contains("second line"), "{at}");
                         }
                     } else {
@@ -911,7 +949,10 @@ Follow your request: https://help.example.com/t/abc\n"
     #[test]
     fn kinds_have_stable_names() {
         let names: Vec<&str> = TemplateKind::ALL.iter().map(|kind| kind.as_str()).collect();
-        assert_eq!(names, ["acknowledgement", "agent_reply", "customer_replied"]);
+        assert_eq!(
+            names,
+            ["acknowledgement", "agent_reply", "customer_replied", "escalated"]
+        );
         for kind in TemplateKind::ALL {
             assert_eq!(serde_json::to_value(kind).unwrap(), kind.as_str());
         }
