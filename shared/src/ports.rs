@@ -4,10 +4,12 @@
 use std::collections::BTreeSet;
 use std::future::Future;
 
+use crate::domain::rules::Rule;
 use crate::domain::template_library::{Template, TemplateName};
 use crate::domain::{
-    Agent, AgentId, AuditEvent, BlobRef, Channel, Contact, ContactId, Department, DepartmentId, EmailAddress, Language,
-    Message, MessageId, PhoneNumber, Priority, Status, Tag, Ticket, TicketId, TicketNumber, Timestamp, Version,
+    Agent, AgentId, AuditEvent, BlobRef, Channel, Contact, ContactId, Department, DepartmentId, EmailAddress, EventId,
+    Language, Message, MessageId, PhoneNumber, Priority, RuleId, Status, Tag, Ticket, TicketId, TicketNumber,
+    Timestamp, Version,
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -97,6 +99,8 @@ pub enum OnceKey {
     MessageId { message_id: String, message: MessageId },
     /// The stored raw mail (its object key), whatever became of it.
     RawMail(String),
+    /// The rules' changes for one event: a redelivered event applies them once.
+    RulesApplied(EventId),
 }
 
 pub trait TicketStore: Send + Sync {
@@ -217,6 +221,17 @@ pub trait TeamStore: Send + Sync {
         email: &EmailAddress,
     ) -> impl Future<Output = Result<Option<Agent>, StoreError>> + Send;
     fn list_agents(&self) -> impl Future<Output = Result<Vec<Agent>, StoreError>> + Send;
+}
+
+/// Automation rules, one small partition.
+pub trait RuleStore: Send + Sync {
+    /// Every rule, in position order.
+    fn list_rules(&self) -> impl Future<Output = Result<Vec<Rule>, StoreError>> + Send;
+    fn get_rule(&self, id: RuleId) -> impl Future<Output = Result<Option<Rule>, StoreError>> + Send;
+    /// Writes a new rule (`AlreadyExists` if the id is taken) or replaces one (`NotFound`
+    /// if there is none).
+    fn put_rule(&self, rule: &Rule, new: bool) -> impl Future<Output = Result<(), StoreError>> + Send;
+    fn delete_rule(&self, id: RuleId) -> impl Future<Output = Result<(), StoreError>> + Send;
 }
 
 /// The templates admins stored (the shipped defaults are not stored).
@@ -344,4 +359,6 @@ pub trait ActionLedger: Send + Sync {
     fn complete(&self, key: &str) -> impl Future<Output = Result<(), StoreError>> + Send;
     /// Adds one to a counter that expires at `expires`; returns the new count.
     fn bump(&self, key: &str, expires: Timestamp) -> impl Future<Output = Result<u64, StoreError>> + Send;
+    /// A counter's value (0 when it never counted or expired).
+    fn count(&self, key: &str) -> impl Future<Output = Result<u64, StoreError>> + Send;
 }

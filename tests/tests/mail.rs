@@ -2,44 +2,8 @@
 //! bucket, moto's own S3 notification queued, the inbound-email function run on the queue,
 //! and the ticket seen through the agents' API.
 
-use devhost::testing::TestHost;
+use devhost::testing::{TestHost, send_mail};
 use serde_json::Value;
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
-use tokio::net::TcpStream;
-
-/// Speaks SMTP as any mail client would; returns the server's last reply.
-async fn send_mail(server: std::net::SocketAddr, from: &str, to: &str, message: &str) -> String {
-    let stream = TcpStream::connect(server).await.unwrap();
-    let (read, mut write) = stream.into_split();
-    let mut replies = BufReader::new(read);
-    let mut reply = String::new();
-    let mut expect = async |replies: &mut BufReader<_>, code: &str| {
-        loop {
-            reply.clear();
-            replies.read_line(&mut reply).await.unwrap();
-            assert!(reply.starts_with(code), "expected {code}, got {reply:?}");
-            if reply.as_bytes().get(3) != Some(&b'-') {
-                return reply.clone();
-            }
-        }
-    };
-    expect(&mut replies, "220").await;
-    for (command, code) in [
-        ("EHLO client.example.cz".to_owned(), "250"),
-        (format!("MAIL FROM:<{from}>"), "250"),
-        (format!("RCPT TO:<{to}>"), "250"),
-        ("DATA".to_owned(), "354"),
-    ] {
-        write.write_all(format!("{command}\r\n").as_bytes()).await.unwrap();
-        expect(&mut replies, code).await;
-    }
-    let body = message.replace('\n', "\r\n").replace("\r\n.", "\r\n..");
-    write.write_all(format!("{body}\r\n.\r\n").as_bytes()).await.unwrap();
-    let queued = expect(&mut replies, "250").await;
-    write.write_all(b"QUIT\r\n").await.unwrap();
-    expect(&mut replies, "221").await;
-    queued
-}
 
 async fn get(host: &TestHost, token: &str, path: &str) -> Value {
     let response = reqwest::Client::new()

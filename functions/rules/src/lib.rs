@@ -12,7 +12,7 @@ use shared::domain::feedback::ses_message_id_domain;
 use shared::domain::{AuditEvent, Clock, DeliveryFeedback, SystemClock};
 use shared::intake::parse_support_addresses;
 use shared::outbound::{EventReactor, OutboundConfig};
-use shared::ports::{ActionLedger, ContactStore, MailSender, TeamStore, TemplateStore, TicketStore};
+use shared::ports::{ActionLedger, ContactStore, MailSender, RuleStore, TeamStore, TemplateStore, TicketStore};
 use shared::queue::{attempt, each_message};
 
 #[derive(Debug, Clone)]
@@ -152,7 +152,7 @@ pub async fn handle<S, M, C>(
     event: LambdaEvent<SqsEvent>,
 ) -> Result<SqsBatchResponse, lambda_runtime::Error>
 where
-    S: TicketStore + ContactStore + TeamStore + TemplateStore + ActionLedger,
+    S: TicketStore + ContactStore + TeamStore + TemplateStore + ActionLedger + RuleStore,
     M: MailSender,
     C: Clock,
 {

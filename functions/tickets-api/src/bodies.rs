@@ -176,6 +176,17 @@ pub struct MergeBody {
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
+pub struct DryRunBody {
+    /// `HD-1042` or a ticket id.
+    pub ticket: String,
+    /// The event to imagine, as a trigger (`{"on": "ticket_created"}`).
+    pub event: shared::domain::rules::Trigger,
+    /// Only this rule (enabled or not); all rules when absent.
+    pub rule: Option<shared::domain::RuleId>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct PutTemplateBody {
     pub subject: String,
     pub text: String,

@@ -11,7 +11,7 @@ use shared::desk::TicketDesk;
 use shared::domain::{Clock, SystemClock};
 use shared::files::ReplyFiles;
 use shared::http::{ApiError, principal};
-use shared::ports::{ContactStore, TeamStore, TemplateStore, TicketStore};
+use shared::ports::{ActionLedger, ContactStore, RuleStore, TeamStore, TemplateStore, TicketStore};
 use tracing::Instrument;
 
 /// Settings read once at cold start.
@@ -60,7 +60,7 @@ impl Deps<DynamoStore, SystemClock> {
 /// a response.
 pub async fn handle<S, C>(deps: &Deps<S, C>, request: Request) -> Result<Response<Body>, std::convert::Infallible>
 where
-    S: TicketStore + ContactStore + TeamStore + TemplateStore,
+    S: TicketStore + ContactStore + TeamStore + TemplateStore + RuleStore + ActionLedger,
     C: Clock,
 {
     let span = tracing::info_span!(

@@ -9,11 +9,11 @@ use shared::domain::{
     Channel, Clock, DepartmentId, EmailAddress, Principal, Priority, RequesterDetails, Role, Seniority, SupportLevel,
     Tag,
 };
-use shared::ports::{ContactStore, TeamStore, TemplateStore, TicketStore};
+use shared::ports::{ActionLedger, ContactStore, RuleStore, TeamStore, TemplateStore, TicketStore};
 
 pub async fn seed<S, C>(desk: &TicketDesk<S, C>) -> Result<bool>
 where
-    S: TicketStore + ContactStore + TeamStore + TemplateStore,
+    S: TicketStore + ContactStore + TeamStore + TemplateStore + RuleStore + ActionLedger,
     C: Clock,
 {
     let support = DepartmentId::parse("support")?;

@@ -106,6 +106,20 @@ impl Happening {
         })
     }
 
+    /// The happening a trigger stands for on a ticket from `channel` (for a dry run).
+    pub fn for_trigger(trigger: &Trigger, channel: Channel) -> Self {
+        match trigger {
+            Trigger::TicketCreated { .. } => Self::Created(channel),
+            Trigger::CustomerReplied => Self::CustomerReplied,
+            Trigger::AgentReplied => Self::AgentReplied,
+            Trigger::FieldChanged { field } => Self::Changed(vec![field.as_str().to_owned()]),
+            Trigger::SlaWarning => Self::SlaWarning,
+            Trigger::SlaBreach => Self::SlaBreach,
+            Trigger::CsatReceived => Self::CsatReceived,
+            Trigger::Time => Self::Time,
+        }
+    }
+
     fn wakes(&self, trigger: &Trigger) -> bool {
         match (self, trigger) {
             (Self::Created(channel), Trigger::TicketCreated { channels }) => {

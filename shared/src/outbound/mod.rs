@@ -3,6 +3,7 @@
 //! (event, action), however often the event is delivered; a failed send is retried and
 //! finally recorded as failed on the message, never dropped silently.
 
+pub mod automation;
 pub mod compose;
 
 use crate::domain::Language;
@@ -14,8 +15,8 @@ use crate::domain::{
 };
 use crate::intake::SupportAddress;
 use crate::ports::{
-    ActionLedger, BlobError, BlobStore, Claim, ContactStore, MailSender, PageRequest, SendError, SentMail, StoreError,
-    TeamStore, TemplateStore, TicketStore,
+    ActionLedger, BlobError, BlobStore, Claim, ContactStore, MailSender, PageRequest, RuleStore, SendError, SentMail,
+    StoreError, TeamStore, TemplateStore, TicketStore,
 };
 use compose::{Outgoing, OutgoingFile, compose, plus_address, with_token};
 
@@ -30,6 +31,8 @@ pub struct OutboundConfig {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {
+    /// The desk's automation rules.
+    Rules,
     Acknowledge,
     SendReply,
     NotifyAssignee,
@@ -38,6 +41,7 @@ pub enum Action {
 impl Action {
     pub fn as_str(self) -> &'static str {
         match self {
+            Action::Rules => "rules",
             Action::Acknowledge => "acknowledge",
             Action::SendReply => "send_reply",
             Action::NotifyAssignee => "notify_assignee",
@@ -46,9 +50,11 @@ impl Action {
 
     fn for_event(event: EventType) -> &'static [Action] {
         match event {
-            EventType::TicketCreated => &[Action::Acknowledge],
-            EventType::AgentReplied => &[Action::SendReply],
-            EventType::CustomerReplied => &[Action::NotifyAssignee],
+            // Rules first: routing decides the department, and so the address that acknowledges.
+            EventType::TicketCreated => &[Action::Rules, Action::Acknowledge],
+            EventType::AgentReplied => &[Action::Rules, Action::SendReply],
+            EventType::CustomerReplied => &[Action::Rules, Action::NotifyAssignee],
+            EventType::TicketUpdated => &[Action::Rules],
             _ => &[],
         }
     }
@@ -66,6 +72,8 @@ pub struct FeedbackOutcome {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Reaction {
     Sent(Action),
+    /// Rules fired (their names).
+    Applied(Action, String),
     Skipped(Action, String),
     /// A redelivery of an event already handled.
     AlreadyDone(Action),
@@ -101,7 +109,7 @@ pub struct EventReactor<S, M, B, C> {
 impl<S, M, B, C> EventReactor<S, M, B, C>
 where
     B: BlobStore,
-    S: TicketStore + ContactStore + TeamStore + TemplateStore + ActionLedger,
+    S: TicketStore + ContactStore + TeamStore + TemplateStore + ActionLedger + RuleStore,
     M: MailSender,
     C: Clock,
 {
@@ -135,6 +143,7 @@ where
             Claim::Claimed => {}
         }
         let result = match action {
+            Action::Rules => self.apply_rules(event).await,
             Action::Acknowledge => self.acknowledge(event).await,
             Action::SendReply => self.send_reply(event).await,
             Action::NotifyAssignee => self.notify_assignee(event).await,

@@ -2,6 +2,7 @@
 //! principal has been read, so none answers without a token.
 
 mod people;
+mod rules;
 mod templates;
 mod tickets;
 
@@ -12,7 +13,9 @@ use serde_json::json;
 use shared::desk::TicketDesk;
 use shared::domain::{Clock, Principal};
 use shared::http::{ApiError, QueryParams, json_response};
-use shared::ports::{ContactStore, FileLinks, Page, PageRequest, TeamStore, TemplateStore, TicketStore};
+use shared::ports::{
+    ActionLedger, ContactStore, FileLinks, Page, PageRequest, RuleStore, TeamStore, TemplateStore, TicketStore,
+};
 
 pub type Reply = Result<Response<Body>, ApiError>;
 pub type Files<F> = shared::files::ReplyFiles<F, shared::domain::SystemClock>;
@@ -32,7 +35,7 @@ pub fn redirect(url: &str) -> Reply {
 pub async fn route<S, C, F>(desk: &TicketDesk<S, C>, files: &Files<F>, who: &Principal, request: &Request) -> Reply
 where
     F: FileLinks,
-    S: TicketStore + ContactStore + TeamStore + TemplateStore,
+    S: TicketStore + ContactStore + TeamStore + TemplateStore + RuleStore + ActionLedger,
     C: Clock,
 {
     let path = request.uri().path().to_owned();
@@ -108,6 +111,19 @@ where
             Method::GET => return people::get_agent(desk, who, id).await,
             Method::PATCH => return people::update_agent(desk, who, id, request).await,
             _ => &[Method::GET, Method::PATCH],
+        },
+        ["v1", "rules"] => match method {
+            Method::GET => return rules::list(desk).await,
+            Method::POST => return rules::create(desk, who, request).await,
+            _ => &[Method::GET, Method::POST],
+        },
+        ["v1", "rules", "dry-run"] if method == Method::POST => return rules::dry_run(desk, who, request).await,
+        ["v1", "rules", "dry-run"] => &[Method::POST],
+        ["v1", "rules", id] => match method {
+            Method::GET => return rules::get(desk, id).await,
+            Method::PUT => return rules::replace(desk, who, id, request).await,
+            Method::DELETE => return rules::delete(desk, who, id).await,
+            _ => &[Method::GET, Method::PUT, Method::DELETE],
         },
         ["v1", "templates"] if method == Method::GET => return templates::list(desk).await,
         ["v1", "templates"] => &[Method::GET],

@@ -6,7 +6,7 @@ use shared::domain::{
     AgentId, Clock, ContactId, DepartmentId, DomainError, EmailAddress, PhoneNumber, Principal, Role,
 };
 use shared::http::{ApiError, QueryParams, json_response, parse_json};
-use shared::ports::{ContactStore, TeamStore, TemplateStore, TicketStore};
+use shared::ports::{ActionLedger, ContactStore, RuleStore, TeamStore, TemplateStore, TicketStore};
 
 use super::tickets::{LIST_PARAMS, ticket_query};
 use super::{Reply, ok, page};
@@ -25,7 +25,7 @@ pub(super) fn path_id<T>(
 
 pub async fn find_contact<S, C>(desk: &TicketDesk<S, C>, request: &Request) -> Reply
 where
-    S: TicketStore + ContactStore + TeamStore + TemplateStore,
+    S: TicketStore + ContactStore + TeamStore + TemplateStore + RuleStore + ActionLedger,
     C: Clock,
 {
     let params = QueryParams::new(request, &["email", "phone"])?;
@@ -43,7 +43,7 @@ where
 
 pub async fn create_contact<S, C>(desk: &TicketDesk<S, C>, request: &Request) -> Reply
 where
-    S: TicketStore + ContactStore + TeamStore + TemplateStore,
+    S: TicketStore + ContactStore + TeamStore + TemplateStore + RuleStore + ActionLedger,
     C: Clock,
 {
     let details = parse_json::<RequesterBody>(request)?.into_details()?;
@@ -53,7 +53,7 @@ where
 
 pub async fn get_contact<S, C>(desk: &TicketDesk<S, C>, id: &str) -> Reply
 where
-    S: TicketStore + ContactStore + TeamStore + TemplateStore,
+    S: TicketStore + ContactStore + TeamStore + TemplateStore + RuleStore + ActionLedger,
     C: Clock,
 {
     let id = path_id("contact", id, ContactId::parse)?;
@@ -62,7 +62,7 @@ where
 
 pub async fn contact_tickets<S, C>(desk: &TicketDesk<S, C>, who: &Principal, id: &str, request: &Request) -> Reply
 where
-    S: TicketStore + ContactStore + TeamStore + TemplateStore,
+    S: TicketStore + ContactStore + TeamStore + TemplateStore + RuleStore + ActionLedger,
     C: Clock,
 {
     let id = path_id("contact", id, ContactId::parse)?;
@@ -76,7 +76,7 @@ where
 
 pub async fn list_departments<S, C>(desk: &TicketDesk<S, C>) -> Reply
 where
-    S: TicketStore + ContactStore + TeamStore + TemplateStore,
+    S: TicketStore + ContactStore + TeamStore + TemplateStore + RuleStore + ActionLedger,
     C: Clock,
 {
     ok(&json!({ "items": desk.list_departments().await?, "next_cursor": null }))
@@ -84,7 +84,7 @@ where
 
 pub async fn create_department<S, C>(desk: &TicketDesk<S, C>, who: &Principal, request: &Request) -> Reply
 where
-    S: TicketStore + ContactStore + TeamStore + TemplateStore,
+    S: TicketStore + ContactStore + TeamStore + TemplateStore + RuleStore + ActionLedger,
     C: Clock,
 {
     who.require(Role::Admin)?;
@@ -96,7 +96,7 @@ where
 
 pub async fn get_department<S, C>(desk: &TicketDesk<S, C>, id: &str) -> Reply
 where
-    S: TicketStore + ContactStore + TeamStore + TemplateStore,
+    S: TicketStore + ContactStore + TeamStore + TemplateStore + RuleStore + ActionLedger,
     C: Clock,
 {
     let id = path_id("department", id, DepartmentId::parse)?;
@@ -105,7 +105,7 @@ where
 
 pub async fn update_department<S, C>(desk: &TicketDesk<S, C>, who: &Principal, id: &str, request: &Request) -> Reply
 where
-    S: TicketStore + ContactStore + TeamStore + TemplateStore,
+    S: TicketStore + ContactStore + TeamStore + TemplateStore + RuleStore + ActionLedger,
     C: Clock,
 {
     who.require(Role::Admin)?;
@@ -116,7 +116,7 @@ where
 
 pub async fn list_agents<S, C>(desk: &TicketDesk<S, C>, who: &Principal) -> Reply
 where
-    S: TicketStore + ContactStore + TeamStore + TemplateStore,
+    S: TicketStore + ContactStore + TeamStore + TemplateStore + RuleStore + ActionLedger,
     C: Clock,
 {
     ok(&json!({ "items": desk.list_agents(who).await?, "next_cursor": null }))
@@ -124,7 +124,7 @@ where
 
 pub async fn create_agent<S, C>(desk: &TicketDesk<S, C>, who: &Principal, request: &Request) -> Reply
 where
-    S: TicketStore + ContactStore + TeamStore + TemplateStore,
+    S: TicketStore + ContactStore + TeamStore + TemplateStore + RuleStore + ActionLedger,
     C: Clock,
 {
     who.require(Role::Admin)?;
@@ -134,7 +134,7 @@ where
 
 pub async fn get_agent<S, C>(desk: &TicketDesk<S, C>, who: &Principal, id: &str) -> Reply
 where
-    S: TicketStore + ContactStore + TeamStore + TemplateStore,
+    S: TicketStore + ContactStore + TeamStore + TemplateStore + RuleStore + ActionLedger,
     C: Clock,
 {
     who.require(Role::Manager)?;
@@ -144,7 +144,7 @@ where
 
 pub async fn update_agent<S, C>(desk: &TicketDesk<S, C>, who: &Principal, id: &str, request: &Request) -> Reply
 where
-    S: TicketStore + ContactStore + TeamStore + TemplateStore,
+    S: TicketStore + ContactStore + TeamStore + TemplateStore + RuleStore + ActionLedger,
     C: Clock,
 {
     who.require(Role::Admin)?;
@@ -156,7 +156,7 @@ where
 /// The caller's own identity and, if an admin has registered them, their agent profile.
 pub async fn me<S, C>(desk: &TicketDesk<S, C>, who: &Principal) -> Reply
 where
-    S: TicketStore + ContactStore + TeamStore + TemplateStore,
+    S: TicketStore + ContactStore + TeamStore + TemplateStore + RuleStore + ActionLedger,
     C: Clock,
 {
     let profile = desk.me(who).await?;

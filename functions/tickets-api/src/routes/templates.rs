@@ -7,7 +7,7 @@ use shared::desk::TicketDesk;
 use shared::domain::template_library::TemplateName;
 use shared::domain::{Clock, Language, Principal, Role};
 use shared::http::{json_response, parse_json};
-use shared::ports::{ContactStore, TeamStore, TemplateStore, TicketStore};
+use shared::ports::{ActionLedger, ContactStore, RuleStore, TeamStore, TemplateStore, TicketStore};
 
 use super::people::path_id;
 use super::{Reply, ok};
@@ -22,7 +22,7 @@ fn key(name: &str, language: &str) -> Result<(TemplateName, Language), shared::h
 
 pub async fn list<S, C>(desk: &TicketDesk<S, C>) -> Reply
 where
-    S: TicketStore + ContactStore + TeamStore + TemplateStore,
+    S: TicketStore + ContactStore + TeamStore + TemplateStore + RuleStore + ActionLedger,
     C: Clock,
 {
     ok(&json!({ "items": desk.list_templates().await?, "next_cursor": null }))
@@ -30,7 +30,7 @@ where
 
 pub async fn get<S, C>(desk: &TicketDesk<S, C>, name: &str, language: &str) -> Reply
 where
-    S: TicketStore + ContactStore + TeamStore + TemplateStore,
+    S: TicketStore + ContactStore + TeamStore + TemplateStore + RuleStore + ActionLedger,
     C: Clock,
 {
     let (name, language) = key(name, language)?;
@@ -39,7 +39,7 @@ where
 
 pub async fn put<S, C>(desk: &TicketDesk<S, C>, who: &Principal, name: &str, language: &str, request: &Request) -> Reply
 where
-    S: TicketStore + ContactStore + TeamStore + TemplateStore,
+    S: TicketStore + ContactStore + TeamStore + TemplateStore + RuleStore + ActionLedger,
     C: Clock,
 {
     who.require(Role::Admin)?;
@@ -51,7 +51,7 @@ where
 
 pub async fn delete<S, C>(desk: &TicketDesk<S, C>, who: &Principal, name: &str, language: &str) -> Reply
 where
-    S: TicketStore + ContactStore + TeamStore + TemplateStore,
+    S: TicketStore + ContactStore + TeamStore + TemplateStore + RuleStore + ActionLedger,
     C: Clock,
 {
     who.require(Role::Admin)?;

@@ -8,7 +8,9 @@ use shared::domain::{
     TicketRef, Timestamp,
 };
 use shared::http::{ApiError, QueryParams, if_match, json_response, parse_json};
-use shared::ports::{ContactStore, FileLinks, TeamStore, TemplateStore, TicketQuery, TicketSort, TicketStore};
+use shared::ports::{
+    ActionLedger, ContactStore, FileLinks, RuleStore, TeamStore, TemplateStore, TicketQuery, TicketSort, TicketStore,
+};
 
 use super::{Files, Reply, limit, ok, page, page_request, redirect};
 use crate::bodies::{CreateTicketBody, MergeBody, NoteBody, PatchTicketBody, ReplyBody, UploadBody, message_body};
@@ -31,7 +33,7 @@ fn with_etag(status: StatusCode, ticket: &Ticket, body: &impl serde::Serialize) 
 
 pub async fn create<S, C>(desk: &TicketDesk<S, C>, who: &Principal, request: &Request) -> Reply
 where
-    S: TicketStore + ContactStore + TeamStore + TemplateStore,
+    S: TicketStore + ContactStore + TeamStore + TemplateStore + RuleStore + ActionLedger,
     C: Clock,
 {
     let new = parse_json::<CreateTicketBody>(request)?.into_new_ticket()?;
@@ -46,7 +48,7 @@ where
 
 pub async fn get<S, C>(desk: &TicketDesk<S, C>, who: &Principal, text: &str) -> Reply
 where
-    S: TicketStore + ContactStore + TeamStore + TemplateStore,
+    S: TicketStore + ContactStore + TeamStore + TemplateStore + RuleStore + ActionLedger,
     C: Clock,
 {
     let ticket = desk.get_ticket(who, reference(text)?).await?;
@@ -118,7 +120,7 @@ pub fn ticket_query(params: &QueryParams<'_>) -> Result<TicketQuery, ApiError> {
 
 pub async fn list<S, C>(desk: &TicketDesk<S, C>, who: &Principal, request: &Request) -> Reply
 where
-    S: TicketStore + ContactStore + TeamStore + TemplateStore,
+    S: TicketStore + ContactStore + TeamStore + TemplateStore + RuleStore + ActionLedger,
     C: Clock,
 {
     let params = QueryParams::new(request, LIST_PARAMS)?;
@@ -128,7 +130,7 @@ where
 
 pub async fn update<S, C>(desk: &TicketDesk<S, C>, who: &Principal, text: &str, request: &Request) -> Reply
 where
-    S: TicketStore + ContactStore + TeamStore + TemplateStore,
+    S: TicketStore + ContactStore + TeamStore + TemplateStore + RuleStore + ActionLedger,
     C: Clock,
 {
     let reference = reference(text)?;
@@ -146,7 +148,7 @@ pub async fn reply<S, C, F>(
     request: &Request,
 ) -> Reply
 where
-    S: TicketStore + ContactStore + TeamStore + TemplateStore,
+    S: TicketStore + ContactStore + TeamStore + TemplateStore + RuleStore + ActionLedger,
     C: Clock,
     F: FileLinks,
 {
@@ -171,7 +173,7 @@ where
 
 pub async fn note<S, C>(desk: &TicketDesk<S, C>, who: &Principal, text: &str, request: &Request) -> Reply
 where
-    S: TicketStore + ContactStore + TeamStore + TemplateStore,
+    S: TicketStore + ContactStore + TeamStore + TemplateStore + RuleStore + ActionLedger,
     C: Clock,
 {
     let reference = reference(text)?;
@@ -186,7 +188,7 @@ where
 
 pub async fn merge<S, C>(desk: &TicketDesk<S, C>, who: &Principal, text: &str, request: &Request) -> Reply
 where
-    S: TicketStore + ContactStore + TeamStore + TemplateStore,
+    S: TicketStore + ContactStore + TeamStore + TemplateStore + RuleStore + ActionLedger,
     C: Clock,
 {
     let source = reference(text)?;
@@ -207,7 +209,7 @@ pub async fn messages<S, C, F>(
     request: &Request,
 ) -> Reply
 where
-    S: TicketStore + ContactStore + TeamStore + TemplateStore,
+    S: TicketStore + ContactStore + TeamStore + TemplateStore + RuleStore + ActionLedger,
     C: Clock,
     F: FileLinks,
 {
@@ -238,7 +240,7 @@ pub async fn attachment<S, C, F>(
     index: &str,
 ) -> Reply
 where
-    S: TicketStore + ContactStore + TeamStore + TemplateStore,
+    S: TicketStore + ContactStore + TeamStore + TemplateStore + RuleStore + ActionLedger,
     C: Clock,
     F: FileLinks,
 {
@@ -258,7 +260,7 @@ pub async fn raw<S, C, F>(
     message: &str,
 ) -> Reply
 where
-    S: TicketStore + ContactStore + TeamStore + TemplateStore,
+    S: TicketStore + ContactStore + TeamStore + TemplateStore + RuleStore + ActionLedger,
     C: Clock,
     F: FileLinks,
 {
@@ -278,7 +280,7 @@ pub async fn upload<F: FileLinks>(files: &Files<F>, request: &Request) -> Reply 
 
 pub async fn audit<S, C>(desk: &TicketDesk<S, C>, who: &Principal, text: &str, request: &Request) -> Reply
 where
-    S: TicketStore + ContactStore + TeamStore + TemplateStore,
+    S: TicketStore + ContactStore + TeamStore + TemplateStore + RuleStore + ActionLedger,
     C: Clock,
 {
     let reference = reference(text)?;

@@ -3,7 +3,8 @@
 
 use crate::domain::template_library::TemplateName;
 use crate::domain::{
-    AgentId, ContactId, DepartmentId, EmailAddress, Language, PhoneNumber, Ticket, TicketId, TicketNumber,
+    AgentId, ContactId, DepartmentId, EmailAddress, EventId, Language, PhoneNumber, RuleId, Ticket, TicketId,
+    TicketNumber,
 };
 
 pub const PK: &str = "pk";
@@ -61,6 +62,15 @@ pub fn agent_email_pk(email: &EmailAddress) -> String {
     format!("AGENT-EMAIL#{}", email.normalized())
 }
 pub const AGENT_EMAIL_SK: &str = "AGENT-EMAIL";
+
+pub fn rules_applied_pk(event: EventId) -> String {
+    format!("RULES-APPLIED#{event}")
+}
+pub const RULES_APPLIED_SK: &str = "RULES-APPLIED";
+pub const RULES_PK: &str = "RULES";
+pub fn rule_sk(id: RuleId) -> String {
+    format!("RULE#{id}")
+}
 
 pub const TEMPLATES_PK: &str = "TEMPLATES";
 pub const TEMPLATE_PREFIX: &str = "TEMPLATE#";

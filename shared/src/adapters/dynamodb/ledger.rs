@@ -92,4 +92,19 @@ impl ActionLedger for DynamoStore {
             .and_then(|n| n.parse().ok())
             .ok_or_else(|| StoreError::Unknown("the counter returned no count".into()))
     }
+
+    async fn count(&self, key: &str) -> Result<u64, StoreError> {
+        let now_s = chrono::Utc::now().timestamp();
+        let item = self.get(format!("RATE#{key}"), "RATE").await?;
+        Ok(item
+            .filter(|i| {
+                // TTL deletes lazily: an expired counter may still be there.
+                i.get("expires_at")
+                    .and_then(|v| v.as_n().ok())
+                    .and_then(|n| n.parse::<i64>().ok())
+                    .is_none_or(|at| at > now_s)
+            })
+            .and_then(|i| i.get("count").and_then(|v| v.as_n().ok()).and_then(|n| n.parse().ok()))
+            .unwrap_or(0))
+    }
 }

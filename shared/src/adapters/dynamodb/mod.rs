@@ -5,6 +5,7 @@ mod items;
 mod keys;
 mod ledger;
 mod people;
+mod rules;
 mod templates;
 mod tickets;
 

@@ -46,7 +46,12 @@ impl DynamoStore {
     }
 
     /// A conditional put outside a transaction; a failed condition becomes `on_condition`.
-    async fn put_checked(&self, item: Item, condition: &str, on_condition: StoreError) -> Result<(), StoreError> {
+    pub(super) async fn put_checked(
+        &self,
+        item: Item,
+        condition: &str,
+        on_condition: StoreError,
+    ) -> Result<(), StoreError> {
         let result = self
             .client
             .put_item()

@@ -1,0 +1,416 @@
+//! The reactor runs the desk's rules: for one ticket event, every rule in position order, all
+//! their changes to the ticket in one conditional write (with an audit event per rule naming
+//! it), then the mail they ask for. Redelivery applies the changes once (a write-once key per
+//! event) and sends each mail once (a claim per rule action).
+
+use chrono::Duration;
+
+use super::compose::{Outgoing, with_token};
+use super::{Action, EventReactor, Reaction, ReactorError};
+use crate::domain::rules::{
+    AssignStrategy, Assigner, BusinessHours, Effect, Evaluation, Facts, Happening, MAX_FIRES_PER_TICKET_HOUR,
+    MessageFacts, Recipient, Rule, RuleRun, cause_of,
+};
+use crate::domain::template_library::{TemplateLibrary, TemplateName};
+use crate::domain::{
+    Actor, AgentId, AuditEvent, Author, Clock, Delivery, DepartmentId, EmailAddress, EventId, EventType, Message,
+    MessageId, Ticket, Timestamp, Visibility,
+};
+use crate::ports::{
+    ActionLedger, BlobStore, Claim, ContactStore, MailSender, OnceKey, RuleStore, StoreError, TeamStore, TemplateStore,
+    TicketQuery, TicketStore, TicketWrite,
+};
+
+/// An agent takes no more unsolved tickets than this from least-loaded assignment.
+pub const MAX_AGENT_LOAD: usize = 25;
+const WRITE_ATTEMPTS: usize = 4;
+
+/// Picks agents from the table: round-robin by an atomic counter per department, so
+/// concurrent events each get the next agent; least-loaded by counting unsolved tickets.
+pub struct TableAssigner<'a, S> {
+    pub store: &'a S,
+    pub now: Timestamp,
+    /// A dry run looks but does not take a turn.
+    pub dry_run: bool,
+}
+
+impl<S> Assigner for TableAssigner<'_, S>
+where
+    S: TicketStore + TeamStore + ActionLedger,
+{
+    async fn pick(&mut self, strategy: AssignStrategy, department: Option<&DepartmentId>) -> Option<AgentId> {
+        let mut agents: Vec<_> = self
+            .store
+            .list_agents()
+            .await
+            .ok()?
+            .into_iter()
+            .filter(|a| a.can_work_in(department))
+            .collect();
+        agents.sort_by_key(|a| a.id);
+        if agents.is_empty() {
+            return None;
+        }
+        match strategy {
+            AssignStrategy::Agent => None,
+            AssignStrategy::RoundRobin if self.dry_run => agents.first().map(|a| a.id),
+            AssignStrategy::RoundRobin => {
+                let key = format!("round-robin#{}", department.map(DepartmentId::as_str).unwrap_or("any"));
+                let expires = Timestamp::new(self.now.as_datetime() + Duration::days(365));
+                let turn = self.store.bump(&key, expires).await.ok()?;
+                agents.get(((turn - 1) % agents.len() as u64) as usize).map(|a| a.id)
+            }
+            AssignStrategy::LeastLoaded => {
+                let mut best: Option<(usize, AgentId)> = None;
+                for agent in &agents {
+                    let page = self
+                        .store
+                        .list_tickets(&TicketQuery {
+                            assignee: Some(agent.id),
+                            limit: MAX_AGENT_LOAD + 1,
+                            ..Default::default()
+                        })
+                        .await
+                        .ok()?;
+                    let load = page.items.iter().filter(|t| t.status.is_unsolved()).count();
+                    if load < MAX_AGENT_LOAD && best.is_none_or(|(least, _)| load < least) {
+                        best = Some((load, agent.id));
+                    }
+                }
+                best.map(|(_, id)| id)
+            }
+        }
+    }
+}
+
+impl<S, M, B, C> EventReactor<S, M, B, C>
+where
+    S: TicketStore + ContactStore + TeamStore + TemplateStore + ActionLedger + RuleStore,
+    M: MailSender,
+    B: BlobStore,
+    C: Clock,
+{
+    /// Runs the rules for one event and applies what they decide.
+    pub(super) async fn apply_rules(&self, event: &AuditEvent) -> Result<Reaction, ReactorError> {
+        let skip = |why: &str| Ok(Reaction::Skipped(Action::Rules, why.to_owned()));
+        let rules = self.store.list_rules().await?;
+        if !rules.iter().any(|r| r.enabled) {
+            return skip("no rules are enabled");
+        }
+        let message = match event.message_id {
+            Some(m) => self.store.get_message(event.ticket_id, m).await?,
+            None => None,
+        };
+        let (_, depth) = cause_of(&event.actor);
+        for _ in 0..WRITE_ATTEMPTS {
+            let Some(ticket) = self.store.get_ticket(event.ticket_id).await? else {
+                return skip("the ticket is gone");
+            };
+            if ticket.merged_into.is_some() {
+                return skip("the ticket was merged");
+            }
+            let Some(happening) = Happening::of(event.event_type, ticket.channel, &event.changes) else {
+                return skip("rules do not react to this event");
+            };
+            let evaluation = evaluate_rules(
+                &self.store,
+                self.clock.now(),
+                &rules,
+                &ticket,
+                &happening,
+                message.as_ref(),
+                &event.actor,
+                false,
+            )
+            .await?;
+            let Some(write) = self.rules_write(event, &ticket, &evaluation, depth) else {
+                return skip("no rule matched");
+            };
+            match self.store.commit(std::slice::from_ref(&write)).await {
+                Ok(()) => {
+                    let now = self.clock.now();
+                    for _ in evaluation.fired() {
+                        self.store.bump(&fires_key(&ticket, now), hour_later(now)).await?;
+                    }
+                    self.rule_effects(event, &write.ticket, &evaluation).await?;
+                    let names: Vec<String> = evaluation.fired().map(|o| o.name.clone()).collect();
+                    return Ok(Reaction::Applied(Action::Rules, names.join(", ")));
+                }
+                // Applied before: this is a redelivery; its mail was claimed separately.
+                Err(StoreError::AlreadyExists { .. }) => {
+                    self.rule_effects(event, &ticket, &evaluation).await?;
+                    return Ok(Reaction::AlreadyDone(Action::Rules));
+                }
+                // The ticket changed meanwhile: look again at it as it is now.
+                Err(StoreError::VersionConflict) => continue,
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(ReactorError::Busy)
+    }
+
+    /// The ticket as the rules left it, an audit event per rule that changed it (naming the
+    /// rule), its notes, and a note in the trail where a chain was cut; `None` if nothing.
+    fn rules_write(
+        &self,
+        event: &AuditEvent,
+        before: &Ticket,
+        evaluation: &Evaluation,
+        depth: u8,
+    ) -> Option<TicketWrite> {
+        let now = self.clock.now();
+        let mut ticket = evaluation.ticket.clone();
+        let mut messages = Vec::new();
+        let mut events = Vec::new();
+        for outcome in evaluation.fired() {
+            let actor = Actor::Rule {
+                rule_id: outcome.rule_id.to_string(),
+                name: outcome.name.clone(),
+                depth: depth + 1,
+            };
+            if !outcome.changes.is_empty() {
+                events.push(rule_event(
+                    &ticket,
+                    EventType::TicketUpdated,
+                    actor.clone(),
+                    now,
+                    outcome.changes.clone(),
+                    None,
+                ));
+            }
+            for effect in &outcome.effects {
+                if let Effect::Note { body } = effect {
+                    let note = rule_note(&ticket, &outcome.rule_id.to_string(), body.clone(), now);
+                    events.push(rule_event(
+                        &ticket,
+                        EventType::NoteAdded,
+                        actor.clone(),
+                        now,
+                        vec![],
+                        Some(note.id),
+                    ));
+                    messages.push(note);
+                }
+            }
+        }
+        if let Some(why) = &evaluation.cut {
+            events.push(rule_event(
+                &ticket,
+                EventType::TicketUpdated,
+                Actor::System {
+                    cause: format!("rules stopped: {why}"),
+                },
+                now,
+                vec![],
+                None,
+            ));
+        }
+        if events.is_empty() {
+            return None;
+        }
+        ticket.version = before.version.next();
+        ticket.updated_at = now;
+        Some(TicketWrite {
+            ticket,
+            expected: Some(before.version),
+            messages,
+            events,
+            once: vec![OnceKey::RulesApplied(event.id)],
+        })
+    }
+
+    /// Sends the mail the rules asked for, each once.
+    async fn rule_effects(
+        &self,
+        event: &AuditEvent,
+        ticket: &Ticket,
+        evaluation: &Evaluation,
+    ) -> Result<(), ReactorError> {
+        for outcome in evaluation.fired() {
+            for (i, effect) in outcome.effects.iter().enumerate() {
+                let Effect::Email { template, to, address } = effect else {
+                    continue;
+                };
+                let key = format!("{}#rule#{}#{i}", event.id, outcome.rule_id);
+                match self.store.claim(&key, self.clock.now(), 60).await? {
+                    Claim::AlreadyDone => continue,
+                    Claim::Busy => return Err(ReactorError::Busy),
+                    Claim::Claimed => {}
+                }
+                if let Err(e) = self
+                    .rule_mail(event.id, &key, ticket, template, *to, address.as_deref())
+                    .await
+                {
+                    tracing::warn!(rule = outcome.name, error = %e, "a rule's mail was not sent");
+                }
+                self.store.complete(&key).await?;
+            }
+        }
+        Ok(())
+    }
+
+    async fn rule_mail(
+        &self,
+        event: EventId,
+        unique: &str,
+        ticket: &Ticket,
+        template: &TemplateName,
+        to: Recipient,
+        address: Option<&str>,
+    ) -> Result<(), ReactorError> {
+        let contact = self.store.get_contact(ticket.requester).await?;
+        let agent_email = |id: Option<AgentId>| async move {
+            match id {
+                Some(id) => Ok::<_, StoreError>(self.store.get_agent(id).await?.filter(|a| a.active).map(|a| a.email)),
+                None => Ok(None),
+            }
+        };
+        let recipient = match to {
+            Recipient::Requester => contact
+                .as_ref()
+                .filter(|c| !c.undeliverable)
+                .and_then(|c| c.email.clone()),
+            Recipient::Assignee => agent_email(ticket.assignee).await?,
+            Recipient::DepartmentLead => {
+                let lead = match &ticket.department {
+                    Some(d) => self.store.get_department(d).await?.and_then(|d| d.lead),
+                    None => None,
+                };
+                agent_email(lead).await?
+            }
+            Recipient::Address => address.and_then(|a| EmailAddress::parse(a).ok()),
+        };
+        let Some(recipient) = recipient else {
+            tracing::info!(%event, ?to, "a rule's mail has nobody to go to");
+            return Ok(());
+        };
+        let language = match to {
+            Recipient::Requester => contact.as_ref().and_then(|c| c.language.clone()),
+            _ => None,
+        };
+        let context = self.context(ticket, contact.and_then(|c| c.name), None, None).await?;
+        let library = TemplateLibrary::new(self.store.stored_templates(Some(template)).await?);
+        let rendered = library
+            .render(template, language.as_ref(), &context)
+            .map_err(|e| ReactorError::Build(e.to_string()))?;
+        let (from, from_name) = self.sender(ticket).await?;
+        let outgoing = Outgoing {
+            reply_to: super::compose::plus_address(&from, ticket.number),
+            message_id: self.message_id(ticket, &unique.replace('#', "."), &from),
+            from,
+            from_name,
+            to: vec![(None, recipient)],
+            cc: vec![],
+            subject: with_token(ticket.number, &rendered.subject),
+            in_reply_to: None,
+            references: vec![],
+            auto_submitted: Some("auto-generated"),
+            text: rendered.text,
+            html: rendered.html,
+            date: self.clock.now(),
+            attachments: vec![],
+        };
+        self.send(&outgoing).await?;
+        Ok(())
+    }
+}
+
+/// What the rules make of `happening` on `ticket`, without changing anything but the
+/// round-robin turn (and not that in a dry run): the dry run, and the first half of a real run.
+#[allow(clippy::too_many_arguments)]
+pub async fn evaluate_rules<S>(
+    store: &S,
+    now: Timestamp,
+    rules: &[Rule],
+    ticket: &Ticket,
+    happening: &Happening,
+    message: Option<&Message>,
+    actor: &Actor,
+    dry_run: bool,
+) -> Result<Evaluation, StoreError>
+where
+    S: TicketStore + ContactStore + TeamStore + ActionLedger,
+{
+    let language = store
+        .get_contact(ticket.requester)
+        .await?
+        .and_then(|c| c.language)
+        .map(|l| l.as_str().to_owned());
+    let facts = Facts {
+        message: message.map(|m| MessageFacts {
+            body: m.body_text.clone(),
+            sender: m.from.as_ref().map(|e| e.normalized()),
+            recipients: m
+                .email
+                .as_ref()
+                .map(|e| e.to.iter().chain(&e.cc).map(EmailAddress::normalized).collect())
+                .unwrap_or_default(),
+            automated: m.email.as_ref().is_some_and(|e| e.automated),
+        }),
+        language,
+        now,
+        hours: BusinessHours::default(),
+    };
+    let fired = store.count(&fires_key(ticket, now)).await?;
+    let (caused_by, depth) = cause_of(actor);
+    let run = RuleRun {
+        rules,
+        happening,
+        facts: &facts,
+        caused_by,
+        depth,
+        fires_left: MAX_FIRES_PER_TICKET_HOUR.saturating_sub(fired),
+        only: None,
+    };
+    let mut assigner = TableAssigner { store, now, dry_run };
+    Ok(run.evaluate(ticket, &mut assigner).await)
+}
+
+fn fires_key(ticket: &Ticket, now: Timestamp) -> String {
+    format!("rules-fired#{}#{}", ticket.id, now.as_datetime().format("%Y%m%d%H"))
+}
+
+fn hour_later(now: Timestamp) -> Timestamp {
+    Timestamp::new(now.as_datetime() + Duration::hours(2))
+}
+
+fn rule_event(
+    ticket: &Ticket,
+    event_type: EventType,
+    actor: Actor,
+    now: Timestamp,
+    changes: Vec<crate::domain::FieldChange>,
+    message: Option<MessageId>,
+) -> AuditEvent {
+    AuditEvent {
+        id: EventId::generate(now),
+        event_type,
+        ticket_id: ticket.id,
+        ticket_number: ticket.number,
+        actor,
+        at: now,
+        changes,
+        message_id: message,
+        related: None,
+        carried_from: None,
+    }
+}
+
+fn rule_note(ticket: &Ticket, rule: &str, body: String, now: Timestamp) -> Message {
+    Message {
+        id: MessageId::generate(now),
+        ticket_id: ticket.id,
+        author: Author::System,
+        visibility: Visibility::Internal,
+        author_id: Some(format!("rule:{rule}")),
+        from: None,
+        body_text: body,
+        delivery: Delivery::None,
+        created_at: now,
+        carried_from: None,
+        body_html: None,
+        quoted_text: None,
+        attachments: vec![],
+        email: None,
+    }
+}

@@ -1,0 +1,199 @@
+//! Automation rules end to end through the dev host: a manager writes a rule through the API,
+//! mail arrives over SMTP, the reactor routes, assigns and tags the ticket with the rule named
+//! in the audit trail, and the dry run explains a rule that did not fire.
+
+use devhost::testing::{TestHost, send_mail, unique};
+use reqwest::{Client, Method, StatusCode};
+use serde_json::{Value, json};
+
+async fn call(host: &TestHost, method: Method, path: &str, token: &str, body: Option<Value>) -> (StatusCode, Value) {
+    let mut request = Client::new()
+        .request(method, format!("{}{path}", host.url))
+        .bearer_auth(token);
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status();
+    let text = response.text().await.unwrap();
+    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+}
+
+async fn agent_in_billing(host: &TestHost, admin: &str, name: &str) -> String {
+    let (status, agent) = call(
+        host,
+        Method::POST,
+        "/v1/agents",
+        admin,
+        Some(
+            json!({"email": format!("{}@help.example.com", unique(name)), "name": name,
+                    "role": "agent", "departments": ["billing"]}),
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{agent}");
+    agent["id"].as_str().unwrap().to_owned()
+}
+
+async fn mail_to_billing(host: &TestHost, n: u32) {
+    let from = format!("{}@example.cz", unique("payer"));
+    let mail = format!(
+        "From: {from}\nTo: billing@help.example.com\nSubject: Invoice {n}\nMessage-ID: <inv{n}.{from}>\n\nWhere is invoice {n}?\n"
+    );
+    send_mail(host.smtp, &from, "billing@help.example.com", &mail).await;
+}
+
+#[tokio::test]
+async fn a_managers_rule_routes_assigns_and_tags_mail_and_the_dry_run_explains() {
+    let host = TestHost::start().await;
+    let mut pipe = host.pipe().await;
+    let admin = host.token("admin", "admin@example.com", &[]);
+    let manager = host.token("manager", "manager@example.com", &[]);
+    let agent = host.token("agent", "agent@example.com", &["billing"]);
+    let (status, _) = call(
+        &host,
+        Method::POST,
+        "/v1/departments",
+        &admin,
+        Some(json!({"id": "billing", "name": "Billing"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let mut agents = vec![
+        agent_in_billing(&host, &admin, "Ann").await,
+        agent_in_billing(&host, &admin, "Ben").await,
+    ];
+    agents.sort();
+
+    let rule = json!({
+        "name": "Billing mail",
+        "position": 10,
+        "triggers": [{"on": "ticket_created", "channels": ["email"]}],
+        "conditions": {"all": [{"field": "recipient", "op": "is", "value": "billing@help.example.com"}]},
+        "actions": [
+            {"do": "set_department", "department": "billing"},
+            {"do": "assign", "strategy": "round_robin"},
+            {"do": "add_tags", "tags": ["billing"]}
+        ]
+    });
+    let (status, refused) = call(&host, Method::POST, "/v1/rules", &agent, Some(rule.clone())).await;
+    assert_eq!(
+        status,
+        StatusCode::FORBIDDEN,
+        "agents read rules, they do not write them: {refused}"
+    );
+    let (status, created) = call(&host, Method::POST, "/v1/rules", &manager, Some(rule)).await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let vip = json!({
+        "name": "VIP senders",
+        "position": 20,
+        "triggers": [{"on": "ticket_created"}],
+        "conditions": {"all": [{"field": "sender_domain", "op": "is", "value": "vip.example"}]},
+        "actions": [{"do": "set_priority", "priority": "high"}]
+    });
+    let (status, vip) = call(&host, Method::POST, "/v1/rules", &manager, Some(vip)).await;
+    assert_eq!(status, StatusCode::CREATED, "{vip}");
+    let (status, bad) = call(
+        &host,
+        Method::POST,
+        "/v1/rules",
+        &manager,
+        Some(
+            json!({"name": "bad", "position": 1, "triggers": [{"on": "agent_replied"}],
+                    "conditions": {"all": [{"field": "subject", "op": "greater_than", "value": 1}]},
+                    "actions": [{"do": "mark_spam"}]}),
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(bad["error"]["field"], "conditions.all[0].op");
+
+    mail_to_billing(&host, 1).await;
+    mail_to_billing(&host, 2).await;
+    host.drain_inbound().await;
+    host.drain_events(&mut pipe).await;
+
+    let mut assigned = Vec::new();
+    for number in ["HD-1001", "HD-1002"] {
+        let (_, ticket) = call(&host, Method::GET, &format!("/v1/tickets/{number}"), &admin, None).await;
+        assert_eq!(ticket["department"], "billing", "{ticket}");
+        assert!(
+            ticket["tags"].as_array().unwrap().contains(&json!("billing")),
+            "{ticket}"
+        );
+        assigned.push(ticket["assignee"].as_str().expect("assigned").to_owned());
+        let (_, audit) = call(&host, Method::GET, &format!("/v1/tickets/{number}/audit"), &admin, None).await;
+        let by_rule: Vec<&Value> = audit["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["actor"]["kind"] == "rule")
+            .collect();
+        assert_eq!(by_rule.len(), 1, "{audit}");
+        assert_eq!(by_rule[0]["actor"]["name"], "Billing mail");
+        let fields: Vec<&str> = by_rule[0]["changes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["field"].as_str().unwrap())
+            .collect();
+        assert!(fields.contains(&"assignee") && fields.contains(&"tags"), "{fields:?}");
+    }
+    assigned.sort();
+    assert_eq!(assigned, agents, "round-robin gave each agent one");
+
+    let (status, dry) = call(
+        &host,
+        Method::POST,
+        "/v1/rules/dry-run",
+        &agent,
+        Some(json!({"ticket": "HD-1001", "event": {"on": "ticket_created"}, "rule": vip["id"]})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{dry}");
+    let outcome = &dry["outcomes"][0];
+    assert_eq!(outcome["name"], "VIP senders");
+    assert_eq!(outcome["fired"], false);
+    assert_eq!(outcome["conditions"][0]["matched"], false);
+    assert_eq!(outcome["conditions"][0]["actual"], "example.cz", "{dry}");
+    assert_eq!(dry["ticket"]["priority"], "normal", "a dry run changes nothing");
+}
+
+#[tokio::test]
+async fn rules_reacting_to_each_other_stop_at_the_chain_limit() {
+    let host = TestHost::start().await;
+    let mut pipe = host.pipe().await;
+    let admin = host.token("admin", "admin@example.com", &[]);
+    // Two rules that would wake each other forever: each undoes the other's tag.
+    for (name, position, op, add, remove) in [
+        ("flip", 1, "excludes", "flip", "flop"),
+        ("flop", 2, "includes", "flop", "flip"),
+    ] {
+        let rule = json!({"name": name, "position": position,
+            "triggers": [{"on": "ticket_created"}, {"on": "field_changed", "field": "tags"}],
+            "conditions": {"all": [{"field": "tags", "op": op, "value": "flip"}]},
+            "actions": [{"do": "add_tags", "tags": [add]}, {"do": "remove_tags", "tags": [remove]}]});
+        let (status, body) = call(&host, Method::POST, "/v1/rules", &admin, Some(rule)).await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+    }
+    let (status, _) = call(
+        &host,
+        Method::POST,
+        "/v1/tickets",
+        &admin,
+        Some(json!({"subject": "Loop", "body": "x", "requester": {"email": "loop@example.cz"}})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED);
+    host.drain_events(&mut pipe).await;
+    let (_, audit) = call(&host, Method::GET, "/v1/tickets/HD-1001/audit?limit=100", &admin, None).await;
+    let items = audit["items"].as_array().unwrap();
+    let depths: Vec<u64> = items.iter().filter_map(|e| e["actor"]["depth"].as_u64()).collect();
+    assert!(!depths.is_empty() && depths.iter().all(|d| *d <= 3), "{depths:?}");
+    assert!(
+        items
+            .iter()
+            .any(|e| e["actor"]["cause"].as_str().is_some_and(|c| c.contains("cut at depth"))),
+        "the trail says where the chain was cut: {audit}"
+    );
+}
