@@ -232,6 +232,20 @@ pub trait RuleStore: Send + Sync {
     /// if there is none).
     fn put_rule(&self, rule: &Rule, new: bool) -> impl Future<Output = Result<(), StoreError>> + Send;
     fn delete_rule(&self, id: RuleId) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// When the time sweep should next look at a ticket (`None`: never). A later write of the
+    /// whole ticket clears it; the reactor sets it again for the event that write makes.
+    fn set_next_look(
+        &self,
+        ticket: TicketId,
+        at: Option<Timestamp>,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// Tickets whose next look is at or before `until`, soonest first (one Query on the
+    /// due index: the cost follows the tickets due, not the table).
+    fn due_tickets(
+        &self,
+        until: Timestamp,
+        limit: usize,
+    ) -> impl Future<Output = Result<Vec<TicketId>, StoreError>> + Send;
 }
 
 /// The templates admins stored (the shipped defaults are not stored).

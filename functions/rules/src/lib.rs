@@ -183,3 +183,18 @@ where
     })
     .await)
 }
+
+/// Tickets one sweep looks at; more wait for the next (the schedule runs every few minutes).
+pub const SWEEP_BATCH: usize = 200;
+
+/// The scheduled time sweep: runs `time` rules on the tickets that are due.
+pub async fn sweep<S, M, C>(deps: &Deps<S, M, C>) -> Result<usize, lambda_runtime::Error>
+where
+    S: TicketStore + ContactStore + TeamStore + TemplateStore + ActionLedger + RuleStore,
+    M: MailSender,
+    C: Clock,
+{
+    let swept = deps.reactor.sweep(SWEEP_BATCH).await?;
+    tracing::info!(swept, "time sweep done");
+    Ok(swept)
+}

@@ -145,6 +145,16 @@ impl DevHost {
         }
     }
 
+    /// Plays the sweep's schedule: the time sweep every `every` until the process ends.
+    pub async fn run_sweep(self: Arc<Self>, every: Duration) {
+        loop {
+            tokio::time::sleep(every).await;
+            if let Err(e) = rules::sweep(&self.reactor).await {
+                tracing::warn!(error = %e, "time sweep failed");
+            }
+        }
+    }
+
     pub async fn pipe(&self) -> Result<StreamPipe> {
         StreamPipe::start(&self.sdk, &self.names.table, &self.names.bus, self.template.pipe(PIPE)?).await
     }

@@ -9,7 +9,7 @@ use super::compose::{Outgoing, with_token};
 use super::{Action, EventReactor, Reaction, ReactorError};
 use crate::domain::rules::{
     AssignStrategy, Assigner, BusinessHours, Effect, Evaluation, Facts, Happening, MAX_FIRES_PER_TICKET_HOUR,
-    MessageFacts, Recipient, Rule, RuleRun, cause_of,
+    MessageFacts, Recipient, Rule, RuleRun, Trigger, cause_of, next_look,
 };
 use crate::domain::template_library::{TemplateLibrary, TemplateName};
 use crate::domain::{
@@ -92,6 +92,55 @@ where
 {
     /// Runs the rules for one event and applies what they decide.
     pub(super) async fn apply_rules(&self, event: &AuditEvent) -> Result<Reaction, ReactorError> {
+        self.run_rules(event, None).await
+    }
+
+    /// The time sweep: every ticket whose next look is due gets the `time` rules run, and its
+    /// next look set again. Returns how many tickets it looked at.
+    pub async fn sweep(&self, limit: usize) -> Result<usize, ReactorError> {
+        let now = self.clock.now();
+        let due = self.store.due_tickets(now, limit).await?;
+        for ticket in &due {
+            let Some(found) = self.store.get_ticket(*ticket).await? else {
+                continue;
+            };
+            let event = AuditEvent {
+                id: EventId::generate(now),
+                event_type: EventType::TicketUpdated,
+                ticket_id: found.id,
+                ticket_number: found.number,
+                actor: Actor::System {
+                    cause: "time sweep".into(),
+                },
+                at: now,
+                changes: vec![],
+                message_id: None,
+                related: None,
+                carried_from: None,
+            };
+            let reaction = self.run_rules(&event, Some(Happening::Time)).await?;
+            tracing::info!(ticket = %found.number, ?reaction, "swept");
+        }
+        Ok(due.len())
+    }
+
+    async fn run_rules(&self, event: &AuditEvent, happening: Option<Happening>) -> Result<Reaction, ReactorError> {
+        let swept = happening.is_some();
+        let reaction = self.decide_rules(event, happening).await?;
+        // Whatever the rules did, the ticket changed: when do time rules next need it?
+        let rules = self.store.list_rules().await?;
+        if rules.iter().any(|r| r.enabled && r.triggers.contains(&Trigger::Time))
+            && let Some(ticket) = self.store.get_ticket(event.ticket_id).await?
+        {
+            let next = next_look(&rules, &ticket, self.clock.now());
+            self.store.set_next_look(ticket.id, next).await?;
+        } else if swept {
+            self.store.set_next_look(event.ticket_id, None).await?;
+        }
+        Ok(reaction)
+    }
+
+    async fn decide_rules(&self, event: &AuditEvent, happening: Option<Happening>) -> Result<Reaction, ReactorError> {
         let skip = |why: &str| Ok(Reaction::Skipped(Action::Rules, why.to_owned()));
         let rules = self.store.list_rules().await?;
         if !rules.iter().any(|r| r.enabled) {
@@ -109,7 +158,10 @@ where
             if ticket.merged_into.is_some() {
                 return skip("the ticket was merged");
             }
-            let Some(happening) = Happening::of(event.event_type, ticket.channel, &event.changes) else {
+            let Some(happening) = happening
+                .clone()
+                .or_else(|| Happening::of(event.event_type, ticket.channel, &event.changes))
+            else {
                 return skip("rules do not react to this event");
             };
             let evaluation = evaluate_rules(

@@ -118,6 +118,13 @@ pub const BY_URGENCY: Index = Index {
     sk: "urgency_sk",
 };
 pub const UNSOLVED: &str = "UNSOLVED";
+/// Tickets the time sweep should look at, by when.
+pub const BY_DUE: Index = Index {
+    name: "byDue",
+    pk: "due_key",
+    sk: "due_sk",
+};
+pub const DUE: &str = "DUE";
 
 pub fn created_sk(ticket: &Ticket) -> String {
     format!("{}#{}", ticket.created_at, ticket.id)

@@ -6,8 +6,8 @@ use aws_sdk_dynamodb::operation::delete_item::DeleteItemError;
 use super::items::{self, s};
 use super::keys::*;
 use super::{DynamoStore, sdk_error};
-use crate::domain::RuleId;
 use crate::domain::rules::Rule;
+use crate::domain::{RuleId, TicketId, Timestamp};
 use crate::ports::{RuleStore, StoreError};
 
 impl RuleStore for DynamoStore {
@@ -68,5 +68,52 @@ impl RuleStore for DynamoStore {
             }
             Err(e) => Err(sdk_error(e)),
         }
+    }
+
+    async fn set_next_look(&self, ticket: TicketId, at: Option<Timestamp>) -> Result<(), StoreError> {
+        let update = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key(PK, s(ticket_pk(ticket)))
+            .key(SK, s(TICKET_SK.to_owned()))
+            .condition_expression("attribute_exists(pk)")
+            .expression_attribute_names("#key", BY_DUE.pk)
+            .expression_attribute_names("#sk", BY_DUE.sk);
+        let update = match at {
+            Some(at) => update
+                .update_expression("SET #key = :due, #sk = :at")
+                .expression_attribute_values(":due", s(DUE.to_owned()))
+                .expression_attribute_values(":at", s(format!("{at}#{ticket}"))),
+            None => update.update_expression("REMOVE #key, #sk"),
+        };
+        match update.send().await {
+            Ok(_) => Ok(()),
+            // The ticket is gone: nothing to look at.
+            Err(SdkError::ServiceError(e)) if e.err().is_conditional_check_failed_exception() => Ok(()),
+            Err(e) => Err(sdk_error(e)),
+        }
+    }
+
+    async fn due_tickets(&self, until: Timestamp, limit: usize) -> Result<Vec<TicketId>, StoreError> {
+        let out = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name(BY_DUE.name)
+            .key_condition_expression("#key = :due AND #sk <= :until")
+            .expression_attribute_names("#key", BY_DUE.pk)
+            .expression_attribute_names("#sk", BY_DUE.sk)
+            .expression_attribute_values(":due", s(DUE.to_owned()))
+            .expression_attribute_values(":until", s(format!("{until}#~")))
+            .limit(limit.clamp(1, 1000) as i32)
+            .send()
+            .await
+            .map_err(sdk_error)?;
+        out.items()
+            .iter()
+            .filter_map(|item| items::string_attr(item, "id"))
+            .map(|id| TicketId::parse(&id).map_err(StoreError::unknown))
+            .collect()
     }
 }

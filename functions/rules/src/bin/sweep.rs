@@ -1,0 +1,17 @@
+// The reactor's nested futures are deeper than rustc's default layout limit.
+#![recursion_limit = "256"]
+
+use lambda_runtime::{Error, LambdaEvent, service_fn};
+use rules::{Config, Deps, sweep};
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    lambda_runtime::tracing::init_default_subscriber();
+    let config = Config::from_env()?;
+    let sdk = aws_config::load_from_env().await;
+    let deps = Deps::new(config, &sdk);
+    lambda_runtime::run(service_fn(|_: LambdaEvent<serde_json::Value>| async {
+        sweep(&deps).await.map(|swept| serde_json::json!({ "swept": swept }))
+    }))
+    .await
+}
