@@ -311,6 +311,7 @@ struct Fixture {
     agent_id: String,
     /// A reply on `other` with one attachment.
     with_file: String,
+    rule_id: String,
 }
 
 async fn fixture(deps: &TestDeps, n: usize) -> Fixture {
@@ -390,11 +391,16 @@ async fn fixture(deps: &TestDeps, n: usize) -> Fixture {
         .reply(&admin, TicketRef::Id(other.id), "see file".into(), None, vec![file])
         .await
         .unwrap();
+    let draft = serde_json::from_value(json!({"name": format!("fixture {n}"), "position": n,
+        "triggers": [{"on": "agent_replied"}], "actions": [{"do": "add_tags", "tags": ["fx"]}]}))
+    .unwrap();
+    let rule = desk.create_rule(&admin, draft).await.unwrap();
     Fixture {
         ticket,
         other,
         agent_id: agent.id.to_string(),
         with_file: with_file.id.to_string(),
+        rule_id: rule.id.to_string(),
     }
 }
 
@@ -536,6 +542,40 @@ fn routes() -> Vec<Case> {
                 "POST",
                 "/v1/uploads".into(),
                 Some(json!({"name": "invoice.pdf", "content_type": "application/pdf", "size": 1000})),
+            )
+        }),
+        ("list rules", EVERYONE, |_, _| ("GET", "/v1/rules".into(), None)),
+        ("get rule", EVERYONE, |f, _| {
+            ("GET", format!("/v1/rules/{}", f.rule_id), None)
+        }),
+        ("create rule", MANAGERS, |_, n| {
+            (
+                "POST",
+                "/v1/rules".into(),
+                Some(
+                    json!({"name": format!("r{n}"), "position": 1, "triggers": [{"on": "customer_replied"}],
+                            "actions": [{"do": "set_priority", "priority": "high"}]}),
+                ),
+            )
+        }),
+        ("replace rule", MANAGERS, |f, _| {
+            (
+                "PUT",
+                format!("/v1/rules/{}", f.rule_id),
+                Some(
+                    json!({"name": "renamed", "position": 2, "triggers": [{"on": "agent_replied"}],
+                            "actions": [{"do": "add_tags", "tags": ["x"]}]}),
+                ),
+            )
+        }),
+        ("delete rule", MANAGERS, |f, _| {
+            ("DELETE", format!("/v1/rules/{}", f.rule_id), None)
+        }),
+        ("dry-run rules", TICKET_WORKERS, |f, _| {
+            (
+                "POST",
+                "/v1/rules/dry-run".into(),
+                Some(json!({"ticket": f.ticket.id, "event": {"on": "agent_replied"}})),
             )
         }),
         ("list templates", EVERYONE, |_, _| ("GET", "/v1/templates".into(), None)),

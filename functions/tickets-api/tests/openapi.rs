@@ -41,6 +41,12 @@ const OPERATIONS: &[(&str, &str)] = &[
     ("GET", "/v1/agents/me"),
     ("GET", "/v1/agents/{agent}"),
     ("PATCH", "/v1/agents/{agent}"),
+    ("GET", "/v1/rules"),
+    ("POST", "/v1/rules"),
+    ("POST", "/v1/rules/dry-run"),
+    ("GET", "/v1/rules/{rule}"),
+    ("PUT", "/v1/rules/{rule}"),
+    ("DELETE", "/v1/rules/{rule}"),
     ("GET", "/v1/templates"),
     ("GET", "/v1/templates/{name}/{language}"),
     ("PUT", "/v1/templates/{name}/{language}"),
@@ -398,6 +404,14 @@ fn the_schemas_match_the_domain_types() {
         ),
         ("CustomerActor", Actor::Customer { contact_id: "c".into() }),
         ("SystemActor", Actor::System { cause: "sla".into() }),
+        (
+            "RuleActor",
+            Actor::Rule {
+                rule_id: "r".into(),
+                name: "Billing mail".into(),
+                depth: 1,
+            },
+        ),
     ] {
         check_object(&spec, name, &actor, &actor, &mut failures);
         let kind = serde_json::to_value(&actor).unwrap()["kind"]

@@ -2,6 +2,7 @@
 //! contributor does not already have (see `.cargo/config.toml` for the alias).
 
 mod dev;
+mod fuzz;
 mod process;
 mod stack;
 mod test;
@@ -47,6 +48,11 @@ enum Task {
     Stack(stack::StackArgs),
     /// Install the pinned local tools, or check they are installed (a no-op when they are).
     Tools,
+    /// Fuzz the email intake's parse-and-thread path with cargo-fuzz (see docs/fuzzing.md).
+    ///
+    /// Installs the pinned cargo-fuzz into .lambdesk/cargo on first use and builds with
+    /// RUSTC_BOOTSTRAP=1, since libFuzzer needs nightly-only flags. Not part of `test`.
+    Fuzz(fuzz::FuzzArgs),
 }
 
 fn main() -> ExitCode {
@@ -98,5 +104,6 @@ async fn task(workspace: &Workspace, task: &Task) -> Result<()> {
             Ok(())
         }
         Task::Token(args) => token::run(workspace, args),
+        Task::Fuzz(args) => fuzz::run(workspace, args).await,
     }
 }

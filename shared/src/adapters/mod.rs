@@ -1,5 +1,6 @@
-//! AWS implementations of the ports.
+//! Implementations of the ports: AWS services, and the webhooks teams receive.
 
 pub mod dynamodb;
 pub mod s3;
 pub mod sesv2;
+pub mod webhook;

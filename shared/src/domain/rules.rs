@@ -32,6 +32,8 @@ pub const MAX_FIRES_PER_TICKET_HOUR: u64 = 30;
 pub const MAX_RULES: usize = 500;
 const MAX_PATTERN_BYTES: usize = 200;
 const MAX_NAME_CHARS: usize = 120;
+/// What agents see instead of a webhook's secret.
+pub const HIDDEN_SECRET: &str = "(hidden)";
 
 /// What wakes a rule.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -241,7 +243,8 @@ pub enum RuleAction {
     },
     /// Up one support level, and the department lead is told.
     Escalate,
-    /// A JSON POST of the ticket, signed with HMAC-SHA256 of the body under `secret`.
+    /// A JSON POST of the ticket, signed with HMAC-SHA256 under `secret` (see
+    /// `adapters::webhook`).
     Webhook {
         url: String,
         secret: String,
@@ -284,6 +287,16 @@ pub struct Rule {
 }
 
 impl Rule {
+    /// The rule as someone who may not write rules sees it: webhook secrets hidden.
+    pub fn without_secrets(mut self) -> Self {
+        for action in &mut self.actions {
+            if let RuleAction::Webhook { secret, .. } = action {
+                *secret = HIDDEN_SECRET.to_owned();
+            }
+        }
+        self
+    }
+
     pub fn from_draft(id: RuleId, draft: RuleDraft, created_at: Timestamp, now: Timestamp) -> Self {
         Self {
             id,
@@ -615,6 +628,8 @@ pub enum Effect {
     },
     Webhook {
         url: String,
+        /// Not shown in a dry run's answer.
+        #[serde(skip_serializing)]
         secret: String,
     },
 }

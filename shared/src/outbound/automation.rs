@@ -8,8 +8,8 @@ use chrono::Duration;
 use super::compose::{Outgoing, with_token};
 use super::{Action, EventReactor, Reaction, ReactorError};
 use crate::domain::rules::{
-    AssignStrategy, Assigner, BusinessHours, Effect, Evaluation, Facts, Happening, MAX_FIRES_PER_TICKET_HOUR,
-    MessageFacts, Recipient, Rule, RuleRun, Trigger, cause_of, next_look,
+    AssignStrategy, Assigner, BusinessHours, Effect, Evaluation, Facts, Happening, MAX_CHAIN_DEPTH,
+    MAX_FIRES_PER_TICKET_HOUR, MessageFacts, Recipient, Rule, RuleRun, Trigger, cause_of, next_look,
 };
 use crate::domain::template_library::{TemplateLibrary, TemplateName};
 use crate::domain::{
@@ -176,7 +176,14 @@ where
             )
             .await?;
             let Some(write) = self.rules_write(event, &ticket, &evaluation, depth) else {
-                return skip("no rule matched");
+                if evaluation.fired().next().is_none() {
+                    return skip("no rule matched");
+                }
+                // Rules that only mail or call out change nothing to write; their effects are
+                // claimed one by one, so a redelivery does not repeat them.
+                self.rule_effects(event, &ticket, &evaluation).await?;
+                let names: Vec<String> = evaluation.fired().map(|o| o.name.clone()).collect();
+                return Ok(Reaction::Applied(Action::Rules, names.join(", ")));
             };
             match self.store.commit(std::slice::from_ref(&write)).await {
                 Ok(()) => {
@@ -280,25 +287,87 @@ where
     ) -> Result<(), ReactorError> {
         for outcome in evaluation.fired() {
             for (i, effect) in outcome.effects.iter().enumerate() {
-                let Effect::Email { template, to, address } = effect else {
+                if matches!(effect, Effect::Note { .. }) {
                     continue;
-                };
+                }
                 let key = format!("{}#rule#{}#{i}", event.id, outcome.rule_id);
                 match self.store.claim(&key, self.clock.now(), 60).await? {
                     Claim::AlreadyDone => continue,
                     Claim::Busy => return Err(ReactorError::Busy),
                     Claim::Claimed => {}
                 }
-                if let Err(e) = self
-                    .rule_mail(event.id, &key, ticket, template, *to, address.as_deref())
-                    .await
-                {
-                    tracing::warn!(rule = outcome.name, error = %e, "a rule's mail was not sent");
+                match effect {
+                    Effect::Email { template, to, address } => {
+                        if let Err(e) = self
+                            .rule_mail(event.id, &key, ticket, template, *to, address.as_deref())
+                            .await
+                        {
+                            tracing::warn!(rule = outcome.name, error = %e, "a rule's mail was not sent");
+                        }
+                    }
+                    Effect::Webhook { url, secret } => {
+                        let body = serde_json::json!({
+                            "event": event.event_type.as_str(),
+                            "event_id": event.id,
+                            "rule": {"id": outcome.rule_id, "name": outcome.name},
+                            "ticket": ticket,
+                        });
+                        let body = serde_json::to_vec(&body).map_err(|e| ReactorError::Build(e.to_string()))?;
+                        let now = self.clock.now().timestamp_millis() / 1000;
+                        if let Err(failure) = self.webhooks.deliver(url, secret, &key, now, &body).await {
+                            let text = format!(
+                                "Webhook to {url} failed after {} attempts: {}.",
+                                failure.attempts, failure.last
+                            );
+                            tracing::warn!(rule = outcome.name, text, "webhook failed");
+                            self.rule_note_after(ticket.id, outcome, text).await?;
+                        }
+                    }
+                    Effect::Note { .. } => {}
                 }
                 self.store.complete(&key).await?;
             }
         }
         Ok(())
+    }
+
+    /// An internal note a rule adds after its write (a webhook that failed), so people see it.
+    async fn rule_note_after(
+        &self,
+        ticket: crate::domain::TicketId,
+        outcome: &crate::domain::rules::RuleOutcome,
+        body: String,
+    ) -> Result<(), ReactorError> {
+        for _ in 0..WRITE_ATTEMPTS {
+            let Some(mut current) = self.store.get_ticket(ticket).await? else {
+                return Ok(());
+            };
+            let now = self.clock.now();
+            let note = rule_note(&current, &outcome.rule_id.to_string(), body.clone(), now);
+            // At the chain's end, so no rule reacts to the note.
+            let actor = Actor::Rule {
+                rule_id: outcome.rule_id.to_string(),
+                name: outcome.name.clone(),
+                depth: MAX_CHAIN_DEPTH,
+            };
+            let event = rule_event(&current, EventType::NoteAdded, actor, now, vec![], Some(note.id));
+            let expected = current.version;
+            current.version = expected.next();
+            current.updated_at = now;
+            let write = TicketWrite {
+                ticket: current,
+                expected: Some(expected),
+                messages: vec![note],
+                events: vec![event],
+                once: vec![],
+            };
+            match self.store.commit(std::slice::from_ref(&write)).await {
+                Ok(()) => return Ok(()),
+                Err(StoreError::VersionConflict) => continue,
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(ReactorError::Busy)
     }
 
     async fn rule_mail(

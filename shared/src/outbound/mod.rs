@@ -104,6 +104,7 @@ pub struct EventReactor<S, M, B, C> {
     blobs: B,
     clock: C,
     config: OutboundConfig,
+    webhooks: crate::adapters::webhook::HttpWebhooks,
 }
 
 impl<S, M, B, C> EventReactor<S, M, B, C>
@@ -120,7 +121,14 @@ where
             blobs,
             clock,
             config,
+            webhooks: Default::default(),
         }
+    }
+
+    /// The same reactor with webhooks retried after these pauses (tests use short ones).
+    pub fn with_webhook_backoff(mut self, backoff: Vec<std::time::Duration>) -> Self {
+        self.webhooks = crate::adapters::webhook::HttpWebhooks::new(backoff);
+        self
     }
 
     /// Runs the event's actions. `attempt` is how many times the event has been delivered.

@@ -113,14 +113,14 @@ where
             _ => &[Method::GET, Method::PATCH],
         },
         ["v1", "rules"] => match method {
-            Method::GET => return rules::list(desk).await,
+            Method::GET => return rules::list(desk, who).await,
             Method::POST => return rules::create(desk, who, request).await,
             _ => &[Method::GET, Method::POST],
         },
         ["v1", "rules", "dry-run"] if method == Method::POST => return rules::dry_run(desk, who, request).await,
         ["v1", "rules", "dry-run"] => &[Method::POST],
         ["v1", "rules", id] => match method {
-            Method::GET => return rules::get(desk, id).await,
+            Method::GET => return rules::get(desk, who, id).await,
             Method::PUT => return rules::replace(desk, who, id, request).await,
             Method::DELETE => return rules::delete(desk, who, id).await,
             _ => &[Method::GET, Method::PUT, Method::DELETE],

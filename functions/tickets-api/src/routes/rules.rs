@@ -5,7 +5,7 @@ use lambda_http::Request;
 use lambda_http::http::StatusCode;
 use serde_json::json;
 use shared::desk::TicketDesk;
-use shared::domain::rules::RuleDraft;
+use shared::domain::rules::{Rule, RuleDraft};
 use shared::domain::{Clock, Principal, Role, RuleId, TicketRef};
 use shared::http::{ApiError, json_response, parse_json};
 use shared::ports::{ActionLedger, ContactStore, RuleStore, TeamStore, TemplateStore, TicketStore};
@@ -18,20 +18,35 @@ fn rule_id(text: &str) -> Result<RuleId, ApiError> {
     path_id("rule", text, RuleId::parse)
 }
 
-pub async fn list<S, C>(desk: &TicketDesk<S, C>) -> Reply
-where
-    S: TicketStore + ContactStore + TeamStore + TemplateStore + RuleStore + ActionLedger,
-    C: Clock,
-{
-    ok(&json!({ "items": desk.list_rules().await?, "next_cursor": null }))
+/// Webhook secrets are for those who write rules; agents see them hidden.
+fn as_seen_by(who: &Principal, rule: Rule) -> Rule {
+    if who.role >= Role::Manager {
+        rule
+    } else {
+        rule.without_secrets()
+    }
 }
 
-pub async fn get<S, C>(desk: &TicketDesk<S, C>, id: &str) -> Reply
+pub async fn list<S, C>(desk: &TicketDesk<S, C>, who: &Principal) -> Reply
 where
     S: TicketStore + ContactStore + TeamStore + TemplateStore + RuleStore + ActionLedger,
     C: Clock,
 {
-    ok(&desk.get_rule(rule_id(id)?).await?)
+    let rules: Vec<Rule> = desk
+        .list_rules()
+        .await?
+        .into_iter()
+        .map(|r| as_seen_by(who, r))
+        .collect();
+    ok(&json!({ "items": rules, "next_cursor": null }))
+}
+
+pub async fn get<S, C>(desk: &TicketDesk<S, C>, who: &Principal, id: &str) -> Reply
+where
+    S: TicketStore + ContactStore + TeamStore + TemplateStore + RuleStore + ActionLedger,
+    C: Clock,
+{
+    ok(&as_seen_by(who, desk.get_rule(rule_id(id)?).await?))
 }
 
 pub async fn create<S, C>(desk: &TicketDesk<S, C>, who: &Principal, request: &Request) -> Reply
