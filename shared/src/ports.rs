@@ -232,6 +232,9 @@ pub trait RuleStore: Send + Sync {
     /// if there is none).
     fn put_rule(&self, rule: &Rule, new: bool) -> impl Future<Output = Result<(), StoreError>> + Send;
     fn delete_rule(&self, id: RuleId) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// Writes a new desk's first rules, once ever: `false` (and nothing written) if the desk
+    /// was given its first rules before, even if they were deleted since.
+    fn seed_rules(&self, rules: &[Rule]) -> impl Future<Output = Result<bool, StoreError>> + Send;
     /// When the time sweep should next look at a ticket (`None`: never). A later write of the
     /// whole ticket clears it; the reactor sets it again for the event that write makes.
     fn set_next_look(

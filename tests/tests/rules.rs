@@ -141,6 +141,17 @@ async fn a_managers_rule_routes_assigns_and_tags_mail_and_the_dry_run_explains()
     }
     assigned.sort();
     assert_eq!(assigned, agents, "round-robin gave each agent one");
+    let (_, rules) = call(&host, Method::GET, "/v1/rules", &agent, None).await;
+    let names: Vec<&str> = rules["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["name"].as_str().unwrap())
+        .collect();
+    assert!(
+        names.contains(&"Close resolved tickets after 7 days") && names.contains(&"Billing mail"),
+        "a new desk got its default rules beside the manager's: {names:?}"
+    );
 
     let (status, dry) = call(
         &host,

@@ -48,14 +48,17 @@ pub enum TemplateKind {
     CustomerReplied,
     /// To the department lead when a rule escalated a ticket.
     Escalated,
+    /// To the department lead when a ticket became urgent.
+    UrgentTicket,
 }
 
 impl TemplateKind {
-    pub const ALL: [TemplateKind; 4] = [
+    pub const ALL: [TemplateKind; 5] = [
         Self::Acknowledgement,
         Self::AgentReply,
         Self::CustomerReplied,
         Self::Escalated,
+        Self::UrgentTicket,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -64,6 +67,7 @@ impl TemplateKind {
             Self::AgentReply => "agent_reply",
             Self::CustomerReplied => "customer_replied",
             Self::Escalated => "escalated",
+            Self::UrgentTicket => "urgent_ticket",
         }
     }
 }
@@ -243,6 +247,10 @@ pub fn default_source(kind: TemplateKind, language: &str) -> Option<(&'static st
         (Escalated, "cs") => (CS_ESCALATED_SUBJECT, CS_ESCALATED_TEXT),
         (Escalated, "hu") => (HU_ESCALATED_SUBJECT, HU_ESCALATED_TEXT),
         (Escalated, "ms") => (MS_ESCALATED_SUBJECT, MS_ESCALATED_TEXT),
+        (UrgentTicket, "en") => (EN_URGENT_SUBJECT, EN_URGENT_TEXT),
+        (UrgentTicket, "cs") => (CS_URGENT_SUBJECT, CS_URGENT_TEXT),
+        (UrgentTicket, "hu") => (HU_URGENT_SUBJECT, HU_URGENT_TEXT),
+        (UrgentTicket, "ms") => (MS_URGENT_SUBJECT, MS_URGENT_TEXT),
         _ => return None,
     };
     Some(source)
@@ -406,6 +414,31 @@ Csapat: {{ team_name }}
 const MS_ESCALATED_SUBJECT: &str = "Dieskalasi: {{ ticket_number }} {{ ticket_subject }}";
 const MS_ESCALATED_TEXT: &str = "\
 Tiket {{ ticket_number }} ({{ ticket_subject }}) telah dieskalasi ke tahap sokongan yang lebih tinggi dan memerlukan perhatian anda.
+
+Pasukan: {{ team_name }}
+";
+
+const EN_URGENT_SUBJECT: &str = "Urgent: {{ ticket_number }} {{ ticket_subject }}";
+const EN_URGENT_TEXT: &str = "\
+Ticket {{ ticket_number }} ({{ ticket_subject }}) is now urgent.
+
+Team: {{ team_name }}
+";
+const CS_URGENT_SUBJECT: &str = "Naléhavé: {{ ticket_number }} {{ ticket_subject }}";
+const CS_URGENT_TEXT: &str = "\
+Požadavek {{ ticket_number }} ({{ ticket_subject }}) je nyní naléhavý.
+
+Tým: {{ team_name }}
+";
+const HU_URGENT_SUBJECT: &str = "Sürgős: {{ ticket_number }} {{ ticket_subject }}";
+const HU_URGENT_TEXT: &str = "\
+A(z) {{ ticket_number }} számú kérés ({{ ticket_subject }}) mostantól sürgős.
+
+Csapat: {{ team_name }}
+";
+const MS_URGENT_SUBJECT: &str = "Segera: {{ ticket_number }} {{ ticket_subject }}";
+const MS_URGENT_TEXT: &str = "\
+Tiket {{ ticket_number }} ({{ ticket_subject }}) kini segera.
 
 Pasukan: {{ team_name }}
 ";
@@ -951,7 +984,13 @@ Follow your request: https://help.example.com/t/abc\n"
         let names: Vec<&str> = TemplateKind::ALL.iter().map(|kind| kind.as_str()).collect();
         assert_eq!(
             names,
-            ["acknowledgement", "agent_reply", "customer_replied", "escalated"]
+            [
+                "acknowledgement",
+                "agent_reply",
+                "customer_replied",
+                "escalated",
+                "urgent_ticket"
+            ]
         );
         for kind in TemplateKind::ALL {
             assert_eq!(serde_json::to_value(kind).unwrap(), kind.as_str());

@@ -9,7 +9,7 @@ use super::compose::{Outgoing, with_token};
 use super::{Action, EventReactor, Reaction, ReactorError};
 use crate::domain::rules::{
     AssignStrategy, Assigner, BusinessHours, Effect, Evaluation, Facts, Happening, MAX_CHAIN_DEPTH,
-    MAX_FIRES_PER_TICKET_HOUR, MessageFacts, Recipient, Rule, RuleRun, Trigger, cause_of, next_look,
+    MAX_FIRES_PER_TICKET_HOUR, MessageFacts, Recipient, Rule, RuleRun, Trigger, cause_of, default_rules, next_look,
 };
 use crate::domain::template_library::{TemplateLibrary, TemplateName};
 use crate::domain::{
@@ -90,6 +90,24 @@ where
     B: BlobStore,
     C: Clock,
 {
+    /// The desk's rules; a new desk gets its default rules first.
+    async fn rules(&self) -> Result<Vec<Rule>, ReactorError> {
+        let rules = self.store.list_rules().await?;
+        if !rules.is_empty() {
+            return Ok(rules);
+        }
+        let routes: Vec<(String, DepartmentId)> = self
+            .config
+            .addresses
+            .iter()
+            .filter_map(|a| Some((a.address.as_str().to_owned(), a.department.clone()?)))
+            .collect();
+        if self.store.seed_rules(&default_rules(&routes, self.clock.now())).await? {
+            tracing::info!("a new desk: default rules written");
+        }
+        Ok(self.store.list_rules().await?)
+    }
+
     /// Runs the rules for one event and applies what they decide.
     pub(super) async fn apply_rules(&self, event: &AuditEvent) -> Result<Reaction, ReactorError> {
         self.run_rules(event, None).await
@@ -128,7 +146,7 @@ where
         let swept = happening.is_some();
         let reaction = self.decide_rules(event, happening).await?;
         // Whatever the rules did, the ticket changed: when do time rules next need it?
-        let rules = self.store.list_rules().await?;
+        let rules = self.rules().await?;
         if rules.iter().any(|r| r.enabled && r.triggers.contains(&Trigger::Time))
             && let Some(ticket) = self.store.get_ticket(event.ticket_id).await?
         {
@@ -142,7 +160,7 @@ where
 
     async fn decide_rules(&self, event: &AuditEvent, happening: Option<Happening>) -> Result<Reaction, ReactorError> {
         let skip = |why: &str| Ok(Reaction::Skipped(Action::Rules, why.to_owned()));
-        let rules = self.store.list_rules().await?;
+        let rules = self.rules().await?;
         if !rules.iter().any(|r| r.enabled) {
             return skip("no rules are enabled");
         }

@@ -68,6 +68,8 @@ pub fn rules_applied_pk(event: EventId) -> String {
 }
 pub const RULES_APPLIED_SK: &str = "RULES-APPLIED";
 pub const RULES_PK: &str = "RULES";
+/// Marks that a desk was given its default rules (so deleting them all does not bring them back).
+pub const RULES_SEEDED_SK: &str = "SEEDED";
 pub fn rule_sk(id: RuleId) -> String {
     format!("RULE#{id}")
 }

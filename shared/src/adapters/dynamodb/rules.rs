@@ -70,6 +70,31 @@ impl RuleStore for DynamoStore {
         }
     }
 
+    async fn seed_rules(&self, rules: &[Rule]) -> Result<bool, StoreError> {
+        if self.get(RULES_PK.into(), RULES_SEEDED_SK).await?.is_some() {
+            return Ok(false);
+        }
+        let marker = items::pointer_item(RULES_PK.into(), RULES_SEEDED_SK, "entity", "rules-seeded".into());
+        let mut tx = vec![self.put(marker, Some("attribute_not_exists(pk)"))?];
+        for rule in rules {
+            tx.push(self.put(
+                items::record_item(rule, RULES_PK.into(), rule_sk(rule.id), "rule")?,
+                None,
+            )?);
+        }
+        match self
+            .transact(tx, |_| StoreError::AlreadyExists {
+                what: "first rules".into(),
+            })
+            .await
+        {
+            Ok(()) => Ok(true),
+            // Another worker seeded them a moment ago.
+            Err(StoreError::AlreadyExists { .. }) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
     async fn set_next_look(&self, ticket: TicketId, at: Option<Timestamp>) -> Result<(), StoreError> {
         let update = self
             .client

@@ -319,3 +319,29 @@ fn events_become_happenings() {
         channels: vec![Channel::Email]
     }));
 }
+
+#[test]
+fn a_new_desk_starts_with_default_rules_that_pass_their_own_checks() {
+    let billing = DepartmentId::parse("billing").unwrap();
+    let rules = default_rules(
+        &[("Billing@help.example.com".into(), billing)],
+        at("2026-11-23T09:00:00Z"),
+    );
+    assert_eq!(rules.len(), 4);
+    assert!(rules[0].name.contains("Billing@help.example.com"), "{}", rules[0].name);
+    assert_eq!(rules[0].conditions.all[0].value, json!("billing@help.example.com"));
+    for rule in &rules {
+        let draft: RuleDraft = serde_json::from_value(json!({
+            "name": rule.name, "position": rule.position, "triggers": rule.triggers,
+            "conditions": rule.conditions, "actions": rule.actions, "stop": rule.stop
+        }))
+        .unwrap();
+        draft
+            .check(|t| {
+                crate::domain::template_library::TemplateLibrary::default()
+                    .pick(t, None)
+                    .is_some()
+            })
+            .unwrap();
+    }
+}
