@@ -66,6 +66,8 @@ impl DevHost {
             },
         };
         let reactor = Arc::new(rules::Deps::new(reactor_config, &sdk));
+        // In AWS the first ticket event does this; locally the rules show from the start.
+        reactor.reactor.ensure_default_rules().await?;
         Ok(Self {
             sdk,
             names,

@@ -92,20 +92,23 @@ where
 {
     /// The desk's rules; a new desk gets its default rules first.
     async fn rules(&self) -> Result<Vec<Rule>, ReactorError> {
-        let rules = self.store.list_rules().await?;
-        if !rules.is_empty() {
-            return Ok(rules);
-        }
+        self.ensure_default_rules().await?;
+        Ok(self.store.list_rules().await?)
+    }
+
+    /// Gives a new desk its default rules, once ever (one read when it had them already).
+    pub async fn ensure_default_rules(&self) -> Result<bool, ReactorError> {
         let routes: Vec<(String, DepartmentId)> = self
             .config
             .addresses
             .iter()
             .filter_map(|a| Some((a.address.as_str().to_owned(), a.department.clone()?)))
             .collect();
-        if self.store.seed_rules(&default_rules(&routes, self.clock.now())).await? {
+        let seeded = self.store.seed_rules(&default_rules(&routes, self.clock.now())).await?;
+        if seeded {
             tracing::info!("a new desk: default rules written");
         }
-        Ok(self.store.list_rules().await?)
+        Ok(seeded)
     }
 
     /// Runs the rules for one event and applies what they decide.
