@@ -7,7 +7,7 @@ use crate::domain::rules::{Evaluation, Happening, MAX_RULES, Rule, RuleDraft, Tr
 use crate::domain::template_library::{Template, TemplateLibrary, TemplateName};
 use crate::domain::ticket::{check_cc_count, check_tag_count};
 use crate::domain::{
-    Actor, Agent, AgentId, Attachment, AuditEvent, Author, Channel, Contact, ContactId, CustomFields, Delivery,
+    Actor, Agent, AgentId, AsRead, Attachment, AuditEvent, Author, Channel, Contact, ContactId, CustomFields, Delivery,
     Department, DepartmentId, DomainError, EmailAddress, EventId, EventType, FieldChange, Message, MessageId,
     PhoneNumber, Precondition, Principal, Priority, RequesterDetails, Role, RuleId, Seniority, Status, SupportLevel,
     Tag, Ticket, TicketId, TicketPatch, TicketPointer, TicketRef, TicketType, Timestamp, Version, Visibility,
@@ -139,7 +139,7 @@ where
             );
             let write = TicketWrite {
                 ticket: ticket.clone(),
-                expected: None,
+                read: None,
                 messages: vec![message],
                 events: vec![event],
                 once: vec![],
@@ -343,7 +343,7 @@ where
                 .collect();
             self.store.carry_over(&carried_messages, &carried_events).await?;
 
-            let (from_version, into_version) = (from.version, into.version);
+            let (from_read, into_read) = (AsRead::of(&from), AsRead::of(&into));
             let pointer_to = TicketPointer {
                 id: into.id,
                 number: into.number,
@@ -361,7 +361,7 @@ where
                 from.closed_at = Some(now);
             }
             from.updated_at = now;
-            from.version = from_version.next();
+            from.version = from_read.version().next();
             let mut from_event = event(&from, EventType::TicketMergedInto, who.actor(), now, from_changes, None);
             from_event.related = Some(pointer_to);
 
@@ -379,21 +379,21 @@ where
             }
             check_cc_count(&into.cc)?;
             into.updated_at = now;
-            into.version = into_version.next();
+            into.version = into_read.version().next();
             let mut into_event = event(&into, EventType::TicketMerged, who.actor(), now, into_changes, None);
             into_event.related = Some(pointer_from);
 
             let writes = [
                 TicketWrite {
                     ticket: from.clone(),
-                    expected: Some(from_version),
+                    read: Some(from_read),
                     messages: vec![],
                     events: vec![from_event],
                     once: vec![],
                 },
                 TicketWrite {
                     ticket: into.clone(),
-                    expected: Some(into_version),
+                    read: Some(into_read),
                     messages: vec![],
                     events: vec![into_event],
                     once: vec![],
@@ -769,7 +769,7 @@ where
             next.version = current.version.next();
             let write = TicketWrite {
                 ticket: next.clone(),
-                expected: Some(current.version),
+                read: Some(AsRead::of(&current)),
                 messages,
                 events,
                 once: vec![],
@@ -779,6 +779,11 @@ where
                 Err(StoreError::VersionConflict) => match precondition {
                     Some(Precondition::Exactly(_)) => {
                         let latest = self.load(reference).await?;
+                        // Still at the version asked for: the write only met another one on an
+                        // agent's load counter, so it may go again.
+                        if latest.version == current.version {
+                            continue;
+                        }
                         return Err(DeskError::PreconditionFailed {
                             current: latest.version,
                         });

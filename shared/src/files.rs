@@ -5,10 +5,10 @@ use serde::Serialize;
 
 use crate::desk::DeskError;
 use crate::domain::files::{
-    MAX_REPLY_ATTACHMENT_BYTES, MAX_REPLY_ATTACHMENTS, UploadRequest, link_inline_images, parse_upload_id, upload_key,
+    MAX_UPLOAD_BYTES, REPLY_UPLOADS, UploadArea, UploadRequest, link_inline_images, parse_upload_id,
 };
 use crate::domain::{Attachment, BlobRef, Clock, DomainError, Message, Timestamp};
-use crate::ports::FileLinks;
+use crate::ports::{BlobStore, FileLinks};
 
 /// How long an upload link works.
 pub const UPLOAD_LINK_SECONDS: u64 = 15 * 60;
@@ -28,11 +28,23 @@ pub struct Upload {
     pub expires_at: Timestamp,
 }
 
+/// Where a browser posts a file (multipart, the fields first, the file last).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FormUpload {
+    pub upload_id: String,
+    pub method: &'static str,
+    pub url: String,
+    pub fields: std::collections::BTreeMap<String, String>,
+    pub max_bytes: u64,
+    pub expires_at: Timestamp,
+}
+
 pub struct ReplyFiles<F, C> {
     files: F,
     clock: C,
     /// The mail bucket: uploads wait there and attachments stay there.
     bucket: String,
+    area: UploadArea,
 }
 
 impl<F: FileLinks, C: Clock> ReplyFiles<F, C> {
@@ -41,7 +53,14 @@ impl<F: FileLinks, C: Clock> ReplyFiles<F, C> {
             files,
             clock,
             bucket: bucket.into(),
+            area: REPLY_UPLOADS,
         }
+    }
+
+    /// The same files in another upload area (the contact form's).
+    pub fn in_area(mut self, area: UploadArea) -> Self {
+        self.area = area;
+        self
     }
 
     pub async fn start_upload(&self, request: UploadRequest) -> Result<Upload, DeskError> {
@@ -49,7 +68,7 @@ impl<F: FileLinks, C: Clock> ReplyFiles<F, C> {
         let id = ulid::Ulid::from_datetime(now.as_datetime().into()).to_string();
         let blob = BlobRef {
             bucket: self.bucket.clone(),
-            key: upload_key(&id, &request.name),
+            key: self.area.key(&id, &request.name),
         };
         let url = self
             .files
@@ -64,23 +83,42 @@ impl<F: FileLinks, C: Clock> ReplyFiles<F, C> {
         })
     }
 
+    /// A browser upload through an S3 POST policy: S3 itself holds the file to the announced
+    /// type and to the size limit.
+    pub async fn start_form_upload(&self, request: UploadRequest) -> Result<FormUpload, DeskError> {
+        let now = self.clock.now();
+        let id = ulid::Ulid::from_datetime(now.as_datetime().into()).to_string();
+        let blob = BlobRef {
+            bucket: self.bucket.clone(),
+            key: self.area.key(&id, &request.name),
+        };
+        let form = self
+            .files
+            .upload_form(&blob, &request.content_type, MAX_UPLOAD_BYTES, UPLOAD_LINK_SECONDS)
+            .await?;
+        Ok(FormUpload {
+            upload_id: format!("{id}/{}", request.name),
+            method: "POST",
+            url: form.url,
+            fields: form.fields,
+            max_bytes: MAX_UPLOAD_BYTES,
+            expires_at: Timestamp::new(now.as_datetime() + chrono::Duration::seconds(UPLOAD_LINK_SECONDS as i64)),
+        })
+    }
+
     /// Moves the uploads a reply names under `attachments/`, checking each is there and the
     /// whole within what a mail can carry.
     pub async fn attach(&self, upload_ids: &[String]) -> Result<Vec<Attachment>, DeskError> {
-        if upload_ids.len() > MAX_REPLY_ATTACHMENTS {
-            return Err(DomainError::invalid(
-                "attachments",
-                format!("at most {MAX_REPLY_ATTACHMENTS} files per reply"),
-            )
-            .into());
+        if upload_ids.len() > self.area.max_files {
+            return Err(DomainError::invalid("attachments", format!("at most {} files", self.area.max_files)).into());
         }
         let mut attachments = Vec::new();
         let mut total = 0;
         for id in upload_ids {
-            let (key, name) = parse_upload_id(id)?;
+            let (upload_id, name) = parse_upload_id(id)?;
             let upload = BlobRef {
                 bucket: self.bucket.clone(),
-                key,
+                key: self.area.key(&upload_id, &name),
             };
             let Some(info) = self.files.describe(&upload).await? else {
                 return Err(DomainError::invalid(
@@ -90,10 +128,10 @@ impl<F: FileLinks, C: Clock> ReplyFiles<F, C> {
                 .into());
             };
             total += info.size;
-            if total > MAX_REPLY_ATTACHMENT_BYTES {
+            if total > self.area.max_total_bytes {
                 return Err(DomainError::invalid(
                     "attachments",
-                    format!("the files together must be at most {MAX_REPLY_ATTACHMENT_BYTES} bytes"),
+                    format!("the files together must be at most {} bytes", self.area.max_total_bytes),
                 )
                 .into());
             }
@@ -101,7 +139,7 @@ impl<F: FileLinks, C: Clock> ReplyFiles<F, C> {
             let content_type = info.content_type.unwrap_or_else(|| "application/octet-stream".into());
             let kept = BlobRef {
                 bucket: self.bucket.clone(),
-                key: format!("attachments/{}", upload.key.trim_start_matches("uploads/")),
+                key: format!("attachments/{}", upload.key.trim_start_matches(self.area.prefix)),
             };
             self.files.copy(&upload, &kept).await?;
             attachments.push(Attachment {
@@ -176,5 +214,19 @@ impl<F: FileLinks, C: Clock> ReplyFiles<F, C> {
         }
         message.body_html = Some(link_inline_images(html, &links));
         Ok(message)
+    }
+}
+
+impl<F: FileLinks + BlobStore, C: Clock> ReplyFiles<F, C> {
+    /// Keeps a file that came in the request itself (a form sent without JavaScript) as an
+    /// upload, so it is attached the same way as one sent straight to S3.
+    pub async fn keep_upload(&self, request: &UploadRequest, bytes: Vec<u8>) -> Result<String, DeskError> {
+        let id = ulid::Ulid::from_datetime(self.clock.now().as_datetime().into()).to_string();
+        let blob = BlobRef {
+            bucket: self.bucket.clone(),
+            key: self.area.key(&id, &request.name),
+        };
+        self.files.put(&blob, bytes, &request.content_type).await?;
+        Ok(format!("{id}/{}", request.name))
     }
 }

@@ -8,5 +8,6 @@ pub mod files;
 pub mod http;
 pub mod intake;
 pub mod outbound;
+pub mod portal;
 pub mod ports;
 pub mod queue;

@@ -4,12 +4,13 @@
 use std::collections::BTreeSet;
 use std::future::Future;
 
+use crate::domain::load::{load_changes, load_holder};
 use crate::domain::rules::Rule;
 use crate::domain::template_library::{Template, TemplateName};
 use crate::domain::{
-    Agent, AgentId, AuditEvent, BlobRef, Channel, Contact, ContactId, Department, DepartmentId, EmailAddress, EventId,
-    Language, Message, MessageId, PhoneNumber, Priority, RuleId, Status, Tag, Ticket, TicketId, TicketNumber,
-    Timestamp, Version,
+    Agent, AgentId, AgentLoad, AsRead, AuditEvent, BlobRef, Channel, Contact, ContactId, Department, DepartmentId,
+    EmailAddress, EventId, Language, LoadChange, Message, MessageId, PhoneNumber, Priority, RuleId, Status, Tag,
+    Ticket, TicketId, TicketNumber, Timestamp,
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -79,16 +80,25 @@ pub struct TicketQuery {
     pub cursor: Option<String>,
 }
 
-/// One ticket's change: the ticket as it should be, the version it was read at (`None` for a
-/// new ticket), the messages and audit events that go with it, and the keys that make it
+/// One ticket's change: the ticket as it should be, the ticket as the change read it (`None`
+/// for a new ticket), the messages and audit events that go with it, and the keys that make it
 /// happen at most once.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TicketWrite {
     pub ticket: Ticket,
-    pub expected: Option<Version>,
+    /// The write holds only if the ticket is still at this version (its `ticket` is at the
+    /// next one); the load of the agent who carried it then moves to whoever carries it now.
+    pub read: Option<AsRead>,
     pub messages: Vec<Message>,
     pub events: Vec<AuditEvent>,
     pub once: Vec<OnceKey>,
+}
+
+impl TicketWrite {
+    /// How this write moves agents' loads.
+    pub fn load_changes(&self) -> Vec<LoadChange> {
+        load_changes(self.read.and_then(AsRead::holder), load_holder(&self.ticket))
+    }
 }
 
 /// A key a write may be made under only once. A second write with the same key fails whole
@@ -115,8 +125,22 @@ pub trait TicketStore: Send + Sync {
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
     /// Writes changes to one or more tickets in one transaction; each ticket's write holds
-    /// only if it is still at its expected version.
-    fn commit(&self, writes: &[TicketWrite]) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// only if it is still at the version it was read at. Agents' load counters move with it.
+    fn commit(&self, writes: &[TicketWrite]) -> impl Future<Output = Result<(), StoreError>> + Send {
+        self.commit_at_loads(writes, &[])
+    }
+
+    /// [`commit`](Self::commit), holding only if each agent in `loads_seen` still has the load
+    /// it was seen with (a decision made on those loads is not made on stale ones). Any
+    /// condition that no longer holds is a `VersionConflict`: read again and decide again.
+    fn commit_at_loads(
+        &self,
+        writes: &[TicketWrite],
+        loads_seen: &[AgentLoad],
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// The load counters of `agents`, in the same order (0 for an agent who never had one).
+    fn agent_loads(&self, agents: &[AgentId]) -> impl Future<Output = Result<Vec<AgentLoad>, StoreError>> + Send;
 
     /// Copies messages and events into another ticket's timeline ahead of a merge. Idempotent:
     /// a retried merge writes the same items again.
@@ -296,6 +320,13 @@ pub struct BlobInfo {
     pub content_type: Option<String>,
 }
 
+/// Where a browser posts a file and the form fields that must go with it (the file last).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct UploadForm {
+    pub url: String,
+    pub fields: std::collections::BTreeMap<String, String>,
+}
+
 /// Files people reach directly: short-lived signed links to download and upload, and the
 /// moves an upload makes once it is attached.
 pub trait FileLinks: Send + Sync {
@@ -316,6 +347,15 @@ pub trait FileLinks: Send + Sync {
         content_type: &str,
         seconds: u64,
     ) -> impl Future<Output = Result<String, BlobError>> + Send;
+    /// A browser form upload (an S3 POST policy) of one file of `content_type` and at most
+    /// `max_bytes` to `blob`, for `seconds`: the store itself refuses another type or size.
+    fn upload_form(
+        &self,
+        blob: &BlobRef,
+        content_type: &str,
+        max_bytes: u64,
+        seconds: u64,
+    ) -> impl Future<Output = Result<UploadForm, BlobError>> + Send;
     /// Size and type of a stored object; `None` when there is none.
     fn describe(&self, blob: &BlobRef) -> impl Future<Output = Result<Option<BlobInfo>, BlobError>> + Send;
     /// Copies `from` to `to` (within the store).

@@ -1,5 +1,5 @@
-//! Rules against the local stack: the time sweep with a controlled clock, and round-robin
-//! assignment under many concurrent events.
+//! Rules against the local stack: the time sweep with a controlled clock, round-robin and
+//! least-loaded assignment under many concurrent events, and the agents' load counters.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};
@@ -10,16 +10,17 @@ use serde_json::json;
 use shared::adapters::dynamodb::DynamoStore;
 use shared::adapters::s3::S3Blobs;
 use shared::adapters::sesv2::SesMailer;
-use shared::desk::{NewAgent, NewTicket, TicketDesk};
+use shared::desk::{AgentPatch, NewAgent, NewTicket, TicketDesk};
 use shared::domain::rules::{AssignStrategy, Assigner, RuleDraft};
 use shared::domain::{
-    Actor, AuditEvent, Channel, Clock, DepartmentId, EmailAddress, EventType, Precondition, Principal, Priority,
-    RequesterDetails, Role, Seniority, Status, SupportLevel, TicketPatch, TicketRef, Timestamp,
+    Actor, AgentId, AgentLoad, AsRead, AuditEvent, Channel, Clock, DepartmentId, EmailAddress, EventType, Precondition,
+    Principal, Priority, RequesterDetails, Role, Seniority, Status, SupportLevel, Ticket, TicketId, TicketPatch,
+    TicketRef, Timestamp,
 };
 use shared::intake::parse_support_addresses;
-use shared::outbound::automation::TableAssigner;
-use shared::outbound::{EventReactor, OutboundConfig};
-use shared::ports::{PageRequest, RuleStore, TicketStore};
+use shared::outbound::automation::{MAX_AGENT_LOAD, TableAssigner};
+use shared::outbound::{EventReactor, OutboundConfig, ReactorError};
+use shared::ports::{PageRequest, RuleStore, StoreError, TicketStore, TicketWrite};
 
 /// A clock the test moves.
 #[derive(Clone)]
@@ -192,11 +193,7 @@ async fn round_robin_hands_out_turns_fairly_under_concurrent_events() {
         let store = store.clone();
         let billing = billing.clone();
         async move {
-            let mut assigner = TableAssigner {
-                store: &store,
-                now: Timestamp::parse("2026-11-23T09:00:00Z").unwrap(),
-                dry_run: false,
-            };
+            let mut assigner = TableAssigner::new(&store, Timestamp::parse("2026-11-23T09:00:00Z").unwrap(), false);
             assigner.pick(AssignStrategy::RoundRobin, Some(&billing)).await.unwrap()
         }
     }))
@@ -340,4 +337,348 @@ async fn webhooks_are_signed_retried_and_a_failure_is_noted_on_the_ticket() {
         notes[0].contains(&down_url) && notes[0].contains("HTTP 503"),
         "{notes:?}"
     );
+}
+
+// ---- least-loaded assignment and the load counters --------------------------------------
+
+type Reactor = EventReactor<DynamoStore, SesMailer, S3Blobs, Hands>;
+
+async fn reactor(store: &DynamoStore, hands: &Hands) -> Reactor {
+    let sdk = devhost::testing::local_sdk().await;
+    EventReactor::new(
+        store.clone(),
+        SesMailer::new(aws_sdk_sesv2::Client::new(&sdk), None),
+        S3Blobs::new(devhost::local::s3_client(&sdk)),
+        hands.clone(),
+        OutboundConfig {
+            addresses: parse_support_addresses("support@help.example.com").unwrap(),
+            max_attempts: 5,
+            autoreplies_per_hour: 3,
+        },
+    )
+}
+
+/// A department and `n` active agents in it, in id order.
+async fn team(desk: &TicketDesk<DynamoStore, Hands>, department: &str, n: usize) -> (DepartmentId, Vec<AgentId>) {
+    let id = DepartmentId::parse(department).unwrap();
+    desk.create_department(&admin(), id.clone(), department.into(), None)
+        .await
+        .unwrap();
+    let mut agents = vec![];
+    for i in 0..n {
+        let agent = desk
+            .create_agent(
+                &admin(),
+                NewAgent {
+                    email: EmailAddress::parse(&format!("{department}{i}@help.example.com")).unwrap(),
+                    name: format!("{department} {i}"),
+                    role: Role::Agent,
+                    seniority: Seniority::Regular,
+                    departments: [id.clone()].into(),
+                },
+            )
+            .await
+            .unwrap();
+        agents.push(agent.id);
+    }
+    agents.sort();
+    (id, agents)
+}
+
+fn ticket_for(subject: &str, department: &DepartmentId, assignee: Option<AgentId>) -> NewTicket {
+    NewTicket {
+        subject: subject.into(),
+        body: "Please help".into(),
+        requester: RequesterDetails::new(None, Some(EmailAddress::parse("load@example.cz").unwrap()), None, None)
+            .unwrap(),
+        channel: Channel::Api,
+        priority: Priority::Normal,
+        ticket_type: None,
+        department: Some(department.clone()),
+        assignee,
+        support_level: SupportLevel::L1,
+        tags: BTreeSet::new(),
+        custom_fields: Default::default(),
+        cc: vec![],
+    }
+}
+
+async fn loads(store: &DynamoStore, agents: &[AgentId]) -> Vec<i64> {
+    store
+        .agent_loads(agents)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|l| l.count)
+        .collect()
+}
+
+/// What the counters should say: each agent's unsolved tickets, counted one by one.
+async fn true_loads(store: &DynamoStore, tickets: &[TicketId], agents: &[AgentId]) -> Vec<i64> {
+    let mut held = BTreeMap::new();
+    for id in tickets {
+        let ticket = store.get_ticket(*id).await.unwrap().unwrap();
+        if let Some(agent) = ticket.assignee.filter(|_| ticket.status.is_unsolved()) {
+            *held.entry(agent).or_insert(0) += 1;
+        }
+    }
+    agents.iter().map(|a| held.get(a).copied().unwrap_or(0)).collect()
+}
+
+#[tokio::test]
+async fn load_counters_follow_every_change_of_who_carries_a_ticket() {
+    let store = store().await;
+    let desk = TicketDesk::new(store.clone(), Hands::at("2026-11-23T09:00:00Z"));
+    let (billing, agents) = team(&desk, "billing", 3).await;
+    let [a, b, c] = [agents[0], agents[1], agents[2]];
+    let update = |id: TicketId, patch: TicketPatch| {
+        let desk = &desk;
+        async move {
+            desk.update_ticket(&admin(), TicketRef::Id(id), Precondition::Any, patch)
+                .await
+                .unwrap()
+        }
+    };
+    let assign = |to: Option<AgentId>| TicketPatch {
+        assignee: Some(to),
+        ..Default::default()
+    };
+    let status = |to: Status| TicketPatch {
+        status: Some(to),
+        ..Default::default()
+    };
+
+    let mut tickets = vec![];
+    for (subject, assignee) in [
+        ("one", Some(a)),
+        ("two", Some(a)),
+        ("three", None),
+        ("four", Some(b)),
+        ("five", Some(c)),
+    ] {
+        let (t, _) = desk
+            .create_ticket(&admin(), ticket_for(subject, &billing, assignee))
+            .await
+            .unwrap();
+        tickets.push(t.id);
+    }
+    assert_eq!(loads(&store, &agents).await, [2, 1, 1], "created with an assignee");
+    let [one, two, three, four, five] = [tickets[0], tickets[1], tickets[2], tickets[3], tickets[4]];
+
+    update(three, assign(Some(b))).await;
+    update(one, assign(Some(c))).await;
+    assert_eq!(loads(&store, &agents).await, [1, 2, 2], "assigned, then reassigned");
+    update(two, status(Status::Resolved)).await;
+    update(four, status(Status::Resolved)).await;
+    assert_eq!(loads(&store, &agents).await, [0, 1, 2], "resolved");
+    update(two, status(Status::Open)).await;
+    update(four, status(Status::Closed)).await;
+    assert_eq!(
+        loads(&store, &agents).await,
+        [1, 1, 2],
+        "reopened; closing a resolved one moves nothing"
+    );
+    update(five, assign(None)).await;
+    update(two, status(Status::Pending)).await;
+    assert_eq!(
+        loads(&store, &agents).await,
+        [1, 1, 1],
+        "unassigned; pending still counts"
+    );
+    // Resolved and handed over at once: the ticket is nobody's work any more.
+    let both = TicketPatch {
+        status: Some(Status::Resolved),
+        assignee: Some(Some(a)),
+        ..Default::default()
+    };
+    update(three, both).await;
+    assert_eq!(loads(&store, &agents).await, [1, 0, 1]);
+    // A merge closes the source: its agent carries one less; the target's carries on.
+    desk.merge(&admin(), TicketRef::Id(one), TicketRef::Id(two))
+        .await
+        .unwrap();
+    assert_eq!(loads(&store, &agents).await, [1, 0, 0], "merged");
+    // A note changes nothing about who carries the ticket.
+    desk.add_note(&admin(), TicketRef::Id(two), "noted".into())
+        .await
+        .unwrap();
+
+    assert_eq!(
+        loads(&store, &agents).await,
+        true_loads(&store, &tickets, &agents).await
+    );
+}
+
+#[tokio::test]
+async fn a_write_on_a_load_that_moved_since_is_a_version_conflict() {
+    let store = store().await;
+    let desk = TicketDesk::new(store.clone(), Hands::at("2026-11-23T09:00:00Z"));
+    let (billing, agents) = team(&desk, "billing", 2).await;
+    let [a, b] = [agents[0], agents[1]];
+    let (ticket, _) = desk
+        .create_ticket(&admin(), ticket_for("t", &billing, None))
+        .await
+        .unwrap();
+    let assign_to = |ticket: &Ticket, agent| {
+        let mut next = ticket.clone();
+        next.assignee = Some(agent);
+        next.version = ticket.version.next();
+        TicketWrite {
+            ticket: next,
+            read: Some(AsRead::of(ticket)),
+            messages: vec![],
+            events: vec![],
+            once: vec![],
+        }
+    };
+    // a was seen with 1 but has none: refused, whole.
+    let stale = [AgentLoad { agent: a, count: 1 }];
+    let result = store.commit_at_loads(&[assign_to(&ticket, a)], &stale).await;
+    assert!(matches!(result, Err(StoreError::VersionConflict)), "{result:?}");
+    // The same for an agent the write does not touch (a condition check).
+    let stale = [AgentLoad { agent: b, count: 3 }];
+    let result = store.commit_at_loads(&[assign_to(&ticket, a)], &stale).await;
+    assert!(matches!(result, Err(StoreError::VersionConflict)), "{result:?}");
+    assert_eq!(loads(&store, &agents).await, [0, 0]);
+    assert_eq!(store.get_ticket(ticket.id).await.unwrap().unwrap().assignee, None);
+    // As seen (no counter yet reads as 0): it holds.
+    let seen = [AgentLoad { agent: a, count: 0 }, AgentLoad { agent: b, count: 0 }];
+    store.commit_at_loads(&[assign_to(&ticket, a)], &seen).await.unwrap();
+    assert_eq!(loads(&store, &agents).await, [1, 0]);
+    // A write built on a ticket other than the one it read is refused before it is sent.
+    let current = store.get_ticket(ticket.id).await.unwrap().unwrap();
+    let mut wrong = assign_to(&current, b);
+    wrong.read = Some(AsRead::of(&wrong.ticket));
+    assert!(matches!(store.commit(&[wrong]).await, Err(StoreError::Unknown(_))));
+}
+
+#[tokio::test]
+async fn least_loaded_shares_concurrent_new_tickets_evenly() {
+    let store = store().await;
+    let hands = Hands::at("2026-11-23T09:00:00Z");
+    let desk = TicketDesk::new(store.clone(), hands.clone());
+    let reactor = reactor(&store, &hands).await;
+    let (billing, agents) = team(&desk, "billing", 4).await;
+    let draft: RuleDraft = serde_json::from_value(json!({
+        "name": "Billing to the least loaded", "position": 1,
+        "triggers": [{"on": "ticket_created"}],
+        "conditions": {"all": [{"field": "department", "op": "is", "value": "billing"}]},
+        "actions": [{"do": "assign", "strategy": "least_loaded"}]
+    }))
+    .unwrap();
+    desk.create_rule(&admin(), draft).await.unwrap();
+    reactor.ensure_default_rules().await.unwrap();
+
+    let mut events = vec![];
+    for i in 0..20 {
+        let (ticket, _) = desk
+            .create_ticket(&admin(), ticket_for(&format!("t{i}"), &billing, None))
+            .await
+            .unwrap();
+        let page = PageRequest {
+            limit: 10,
+            cursor: None,
+        };
+        events.push(store.list_events(ticket.id, &page).await.unwrap().items.remove(0));
+    }
+    // All at once; an event that runs out of attempts goes back to the queue, and SQS hands it
+    // out again once its claim's lease is over.
+    let mut pending: Vec<&AuditEvent> = events.iter().collect();
+    let mut delivery = 1;
+    while !pending.is_empty() {
+        assert!(delivery <= 20, "{} events still unassigned", pending.len());
+        let results = join_all(pending.iter().map(|e| reactor.react(e, delivery))).await;
+        pending = pending
+            .into_iter()
+            .zip(results)
+            .filter_map(|(event, result)| match result {
+                Ok(_) => None,
+                Err(ReactorError::Busy) => Some(event),
+                Err(e) => panic!("{e:?}"),
+            })
+            .collect();
+        hands.advance(Duration::seconds(61));
+        delivery += 1;
+    }
+
+    let mut per_agent = BTreeMap::new();
+    for event in &events {
+        let ticket = store.get_ticket(event.ticket_id).await.unwrap().unwrap();
+        *per_agent.entry(ticket.assignee.expect("assigned")).or_insert(0) += 1;
+    }
+    assert_eq!(per_agent.keys().copied().collect::<Vec<_>>(), agents);
+    assert!(per_agent.values().all(|n| *n == 5), "{per_agent:?}");
+    assert_eq!(loads(&store, &agents).await, [5, 5, 5, 5]);
+    let tickets: Vec<TicketId> = events.iter().map(|e| e.ticket_id).collect();
+    assert_eq!(
+        loads(&store, &agents).await,
+        true_loads(&store, &tickets, &agents).await
+    );
+}
+
+#[tokio::test]
+async fn least_loaded_passes_over_full_and_inactive_agents() {
+    let store = store().await;
+    let now = Timestamp::parse("2026-11-23T09:00:00Z").unwrap();
+    let desk = TicketDesk::new(store.clone(), Hands::at("2026-11-23T09:00:00Z"));
+    let (support, agents) = team(&desk, "support", 2).await;
+    let (_, others) = team(&desk, "sales", 1).await;
+    let [full, away] = [agents[0], agents[1]];
+    let mut held = vec![];
+    for i in 0..MAX_AGENT_LOAD {
+        let (t, _) = desk
+            .create_ticket(&admin(), ticket_for(&format!("t{i}"), &support, Some(full)))
+            .await
+            .unwrap();
+        held.push(t.id);
+    }
+    let active = |active| AgentPatch {
+        active: Some(active),
+        ..Default::default()
+    };
+    desk.update_agent(&admin(), away, active(false)).await.unwrap();
+    assert_eq!(loads(&store, &[full, away, others[0]]).await, [MAX_AGENT_LOAD, 0, 0]);
+
+    let pick = |dry_run| {
+        let store = &store;
+        let support = &support;
+        async move {
+            let mut assigner = TableAssigner::new(store, now, dry_run);
+            let picked = assigner.pick(AssignStrategy::LeastLoaded, Some(support)).await;
+            (picked, assigner.loads_seen().to_vec())
+        }
+    };
+    // One agent is full, the other away, and sales is not support's: nobody.
+    assert_eq!(pick(false).await.0, None);
+    assert_eq!(pick(true).await.0, None);
+
+    // Back from leave, with nothing on their plate.
+    desk.update_agent(&admin(), away, active(true)).await.unwrap();
+    assert_eq!(pick(false).await.0, Some(away));
+    desk.update_agent(&admin(), away, active(false)).await.unwrap();
+
+    // One ticket solved, there is room again.
+    desk.update_ticket(
+        &admin(),
+        TicketRef::Id(held[0]),
+        Precondition::Any,
+        TicketPatch {
+            status: Some(Status::Resolved),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let (picked, seen) = pick(false).await;
+    assert_eq!(picked, Some(full));
+    assert_eq!(
+        seen,
+        [AgentLoad {
+            agent: full,
+            count: MAX_AGENT_LOAD - 1
+        }]
+    );
+    // A dry run reads the same and changes nothing.
+    assert_eq!(pick(true).await.0, Some(full));
+    assert_eq!(loads(&store, &[full, away]).await, [MAX_AGENT_LOAD - 1, 0]);
 }

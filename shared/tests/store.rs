@@ -8,7 +8,7 @@ use futures::future::join_all;
 use shared::adapters::dynamodb::DynamoStore;
 use shared::desk::{DeskError, NewTicket, TicketDesk};
 use shared::domain::{
-    Channel, Clock, DepartmentId, EmailAddress, FixedClock, PhoneNumber, Precondition, Principal, Priority,
+    AsRead, Channel, Clock, DepartmentId, EmailAddress, FixedClock, PhoneNumber, Precondition, Principal, Priority,
     RequesterDetails, Role, Status, SupportLevel, Tag, TicketPatch, TicketRef, Timestamp, Version,
 };
 use shared::ports::{ContactStore, PageRequest, StoreError, TicketQuery, TicketSort, TicketStore, TicketWrite};
@@ -510,22 +510,23 @@ async fn concurrent_replies_all_land() {
 async fn a_failed_transaction_writes_nothing() {
     let store = store().await;
     let desk = TicketDesk::new(store.clone(), FixedClock(at("2026-11-01T00:00:00Z")));
-    let (ticket, _) = desk
+    let (created, _) = desk
         .create_ticket(&admin(), new_ticket("tx", "t@example.com"))
         .await
         .unwrap();
     let (ticket, message) = desk
-        .add_note(&admin(), TicketRef::Id(ticket.id), "first".into())
+        .add_note(&admin(), TicketRef::Id(created.id), "first".into())
         .await
         .unwrap();
-    // Replay a write at the version the ticket had before the note: it must be refused whole.
-    let mut stale = ticket.clone();
+    // Replay a write made on the ticket as it was before the note: it must be refused whole.
+    let mut stale = created.clone();
     stale.subject = "stale".into();
+    stale.version = created.version.next();
     let mut extra = message.clone();
     extra.id = shared::domain::MessageId::generate(at("2026-11-02T00:00:00Z"));
     let write = TicketWrite {
         ticket: stale,
-        expected: Some(Version::FIRST),
+        read: Some(AsRead::of(&created)),
         messages: vec![extra.clone()],
         events: vec![],
         once: vec![],

@@ -1,7 +1,11 @@
 //! Automation rules end to end through the dev host: a manager writes a rule through the API,
 //! mail arrives over SMTP, the reactor routes, assigns and tags the ticket with the rule named
-//! in the audit trail, and the dry run explains a rule that did not fire.
+//! in the audit trail, and the dry run explains a rule that did not fire. Rules on a customer's
+//! reply and on an agent's reply wake on those and on nothing else.
 
+use std::time::{Duration, Instant};
+
+use devhost::pipe::StreamPipe;
 use devhost::testing::{TestHost, send_mail, unique};
 use reqwest::{Client, Method, StatusCode};
 use serde_json::{Value, json};
@@ -207,4 +211,185 @@ async fn rules_reacting_to_each_other_stop_at_the_chain_limit() {
             .any(|e| e["actor"]["cause"].as_str().is_some_and(|c| c.contains("cut at depth"))),
         "the trail says where the chain was cut: {audit}"
     );
+}
+
+/// Moves mail and ticket events along until `done` holds of the ticket, or fails after 60 s
+/// (the local stack is shared with other tests, so it is given time, not a fixed sleep).
+async fn until_ticket(host: &TestHost, pipe: &mut StreamPipe, token: &str, what: &str, done: impl Fn(&Value) -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        host.drain_inbound().await;
+        host.drain_events(pipe).await;
+        let (_, ticket) = call(host, Method::GET, "/v1/tickets/HD-1001", token, None).await;
+        if done(&ticket) {
+            return;
+        }
+        assert!(Instant::now() < deadline, "gave up waiting until {what}: {ticket}");
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+}
+
+/// The audit events on HD-1001 made by the rule named `name`.
+async fn events_by_rule(host: &TestHost, token: &str, name: &str) -> Vec<Value> {
+    let (status, audit) = call(host, Method::GET, "/v1/tickets/HD-1001/audit?limit=100", token, None).await;
+    assert_eq!(status, StatusCode::OK, "{audit}");
+    audit["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["actor"]["kind"] == "rule" && e["actor"]["name"] == name)
+        .cloned()
+        .collect()
+}
+
+fn has_tag(ticket: &Value, tag: &str) -> bool {
+    ticket["tags"].as_array().is_some_and(|tags| tags.contains(&json!(tag)))
+}
+
+fn changed_fields(event: &Value) -> Vec<&str> {
+    event["changes"]
+        .as_array()
+        .map(|c| c.iter().filter_map(|c| c["field"].as_str()).collect())
+        .unwrap_or_default()
+}
+
+#[tokio::test]
+async fn a_customer_replied_rule_wakes_on_the_customers_reply_not_on_the_new_ticket() {
+    let host = TestHost::start().await;
+    let mut pipe = host.pipe().await;
+    let manager = host.token("manager", "manager@example.com", &[]);
+    // Both mails say "still broken", so only the trigger tells the reply from the first mail.
+    let came_back = json!({
+        "name": "Customer came back",
+        "position": 50,
+        "triggers": [{"on": "customer_replied"}],
+        "conditions": {"all": [{"field": "body", "op": "contains", "value": "still broken"}]},
+        "actions": [{"do": "add_tags", "tags": ["came-back"]}, {"do": "set_priority", "priority": "high"}]
+    });
+    // Shows when the reactor has been through the new ticket's rules.
+    let seen = json!({
+        "name": "Seen new mail",
+        "position": 60,
+        "triggers": [{"on": "ticket_created"}],
+        "actions": [{"do": "add_tags", "tags": ["seen"]}]
+    });
+    for rule in [came_back, seen] {
+        let (status, body) = call(&host, Method::POST, "/v1/rules", &manager, Some(rule)).await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+    }
+
+    let customer = format!("{}@example.cz", unique("jana"));
+    let first = format!(
+        "From: Jana <{customer}>\nTo: support@help.example.com\nSubject: Printer\nMessage-ID: <cr-1.{customer}>\n\nThe printer is still broken.\n"
+    );
+    send_mail(host.smtp, &customer, "support@help.example.com", &first).await;
+    until_ticket(&host, &mut pipe, &manager, "the new ticket's rules ran", |t| {
+        has_tag(t, "seen")
+    })
+    .await;
+    let (_, ticket) = call(&host, Method::GET, "/v1/tickets/HD-1001", &manager, None).await;
+    assert!(!has_tag(&ticket, "came-back"), "not on the new ticket: {ticket}");
+    assert_eq!(ticket["priority"], "normal", "{ticket}");
+    assert!(events_by_rule(&host, &manager, "Customer came back").await.is_empty());
+
+    let reply = format!(
+        "From: {customer}\nTo: support@help.example.com\nSubject: Re: [#HD-1001] Printer\nMessage-ID: <cr-2.{customer}>\nIn-Reply-To: <cr-1.{customer}>\n\nSorry, it is still broken after the restart.\n"
+    );
+    send_mail(host.smtp, &customer, "support@help.example.com", &reply).await;
+    until_ticket(&host, &mut pipe, &manager, "the reply's rule fired", |t| {
+        has_tag(t, "came-back")
+    })
+    .await;
+    let (_, ticket) = call(&host, Method::GET, "/v1/tickets/HD-1001", &manager, None).await;
+    assert_eq!(ticket["priority"], "high", "{ticket}");
+    let (_, messages) = call(&host, Method::GET, "/v1/tickets/HD-1001/messages", &manager, None).await;
+    assert_eq!(
+        messages["items"].as_array().unwrap().len(),
+        2,
+        "the reply threaded: {messages}"
+    );
+
+    let fired = events_by_rule(&host, &manager, "Customer came back").await;
+    assert_eq!(fired.len(), 1, "{fired:?}");
+    assert_eq!(fired[0]["type"], "ticket.updated");
+    assert_eq!(fired[0]["actor"]["depth"], 1);
+    let fields = changed_fields(&fired[0]);
+    assert!(fields.contains(&"priority") && fields.contains(&"tags"), "{fields:?}");
+}
+
+#[tokio::test]
+async fn an_agent_replied_rule_fires_once_on_the_reply_and_not_on_a_note() {
+    let host = TestHost::start().await;
+    let mut pipe = host.pipe().await;
+    let manager = host.token("manager", "manager@example.com", &[]);
+    let admin = host.token("admin", "admin@example.com", &[]);
+    let rule = json!({
+        "name": "Answered: wait for the customer",
+        "position": 50,
+        "triggers": [{"on": "agent_replied"}],
+        "actions": [{"do": "set_status", "status": "pending"}, {"do": "add_tags", "tags": ["answered"]}]
+    });
+    let (status, body) = call(&host, Method::POST, "/v1/rules", &manager, Some(rule)).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let requester = format!("{}@example.cz", unique("petr"));
+    let (status, body) = call(
+        &host,
+        Method::POST,
+        "/v1/tickets",
+        &admin,
+        Some(json!({"subject": "Login fails", "body": "I cannot log in.", "requester": {"email": requester}})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+
+    // The note comes first, so once the rule has fired on the reply, the note has been past
+    // the reactor too: one firing means the note woke nothing.
+    let (status, body) = call(
+        &host,
+        Method::POST,
+        "/v1/tickets/HD-1001/notes",
+        &admin,
+        Some(json!({"body": "Checked the account: it is not locked."})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let (status, body) = call(
+        &host,
+        Method::POST,
+        "/v1/tickets/HD-1001/replies",
+        &admin,
+        Some(json!({"body": "Please try again now."})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert_eq!(
+        body["ticket"]["status"], "open",
+        "the reply itself opens the ticket: {body}"
+    );
+
+    until_ticket(&host, &mut pipe, &manager, "the reply's rule fired", |t| {
+        has_tag(t, "answered")
+    })
+    .await;
+    let (_, ticket) = call(&host, Method::GET, "/v1/tickets/HD-1001", &manager, None).await;
+    assert_eq!(ticket["status"], "pending", "{ticket}");
+
+    // Another note, and everything left moved along: still one firing.
+    let (status, body) = call(
+        &host,
+        Method::POST,
+        "/v1/tickets/HD-1001/notes",
+        &admin,
+        Some(json!({"body": "Told them to clear the cache too."})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    host.drain_events(&mut pipe).await;
+    let fired = events_by_rule(&host, &manager, "Answered: wait for the customer").await;
+    assert_eq!(fired.len(), 1, "once, on the reply only: {fired:?}");
+    assert_eq!(fired[0]["actor"]["depth"], 1);
+    let fields = changed_fields(&fired[0]);
+    assert!(fields.contains(&"status") && fields.contains(&"tags"), "{fields:?}");
+    let (_, ticket) = call(&host, Method::GET, "/v1/tickets/HD-1001", &manager, None).await;
+    assert_eq!(ticket["status"], "pending", "{ticket}");
 }

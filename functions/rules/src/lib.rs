@@ -8,10 +8,12 @@ use serde::Deserialize;
 use shared::adapters::dynamodb::DynamoStore;
 use shared::adapters::s3::S3Blobs;
 use shared::adapters::sesv2::SesMailer;
+use shared::domain::DepartmentId;
+use shared::domain::contact_form::{FormCategories, LinkSigner};
 use shared::domain::feedback::ses_message_id_domain;
 use shared::domain::{AuditEvent, Clock, DeliveryFeedback, SystemClock};
 use shared::intake::parse_support_addresses;
-use shared::outbound::{EventReactor, OutboundConfig};
+use shared::outbound::{EventReactor, OutboundConfig, PortalLinks};
 use shared::ports::{ActionLedger, ContactStore, MailSender, RuleStore, TeamStore, TemplateStore, TicketStore};
 use shared::queue::{attempt, each_message};
 
@@ -22,6 +24,10 @@ pub struct Config {
     /// Path-style S3 addressing, for local endpoints without per-bucket host names.
     pub s3_force_path_style: bool,
     pub outbound: OutboundConfig,
+    /// Links to the customer's ticket page in mail to customers; none when not configured.
+    pub portal: Option<PortalLinks>,
+    /// The contact form's categories (`CONTACT_CATEGORIES`), routed by a new desk's rules.
+    pub form_categories: Vec<(String, DepartmentId)>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -32,6 +38,10 @@ pub enum ConfigError {
     NotANumber(&'static str),
     #[error(transparent)]
     Invalid(#[from] shared::intake::ConfigError),
+    #[error("PORTAL_KEY: {0}")]
+    PortalKey(shared::domain::DomainError),
+    #[error("CONTACT_CATEGORIES: {0}")]
+    Categories(shared::domain::DomainError),
 }
 
 fn var(name: &'static str) -> Result<String, ConfigError> {
@@ -56,6 +66,21 @@ impl Config {
                 max_attempts: number("MAX_SEND_ATTEMPTS", 5)?,
                 autoreplies_per_hour: number("AUTOREPLIES_PER_HOUR", 3)?,
             },
+            portal: match (std::env::var("PORTAL_KEY"), std::env::var("PUBLIC_BASE_URL")) {
+                (Ok(key), Ok(base_url)) if !key.is_empty() && !base_url.is_empty() => Some(PortalLinks {
+                    signer: LinkSigner::new(key.as_bytes()).map_err(ConfigError::PortalKey)?,
+                    base_url,
+                }),
+                _ => None,
+            },
+            form_categories: match std::env::var("CONTACT_CATEGORIES") {
+                Ok(text) if !text.trim().is_empty() => FormCategories::parse(&text)
+                    .map_err(ConfigError::Categories)?
+                    .iter()
+                    .map(|c| (c.id.clone(), c.department.clone()))
+                    .collect(),
+                _ => vec![],
+            },
         })
     }
 }
@@ -78,7 +103,9 @@ impl Deps<DynamoStore, SesMailer, SystemClock> {
                 S3Blobs::new(S3Blobs::client(sdk, config.s3_force_path_style)),
                 SystemClock,
                 config.outbound,
-            ),
+            )
+            .with_portal(config.portal)
+            .with_form_categories(config.form_categories),
             ses_domain: ses_message_id_domain(&region),
         }
     }

@@ -1,6 +1,10 @@
 //! Keeps `openapi.yaml` honest: it names exactly the router's operations, each lists a 401,
 //! each that takes a JSON body lists a 422, every `$ref` points at a component, and the main
 //! schemas hold exactly the fields the domain types serialize. Plain values only; no AWS.
+//!
+//! The public operations (tag `public`) belong to the `contact-form` function, not to this
+//! router: here they only have to be marked as public; `functions/contact-form/tests/openapi.rs`
+//! checks them against that function.
 
 use std::collections::BTreeSet;
 
@@ -54,6 +58,15 @@ const OPERATIONS: &[(&str, &str)] = &[
 ];
 
 const HTTP_METHODS: &[&str] = &["get", "put", "post", "delete", "options", "head", "patch", "trace"];
+
+/// The tag of the operations served by `contact-form` on the public API.
+const PUBLIC_TAG: &str = "public";
+
+fn is_public(operation: &Value) -> bool {
+    operation["tags"]
+        .as_sequence()
+        .is_some_and(|tags| tags.iter().any(|t| t.as_str() == Some(PUBLIC_TAG)))
+}
 
 fn spec() -> Value {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../openapi.yaml");
@@ -150,7 +163,21 @@ fn the_document_describes_the_router() {
         .map(|(m, p)| ((*m).to_owned(), (*p).to_owned()))
         .collect();
     assert_eq!(expected.len(), OPERATIONS.len(), "OPERATIONS lists an operation twice");
-    let documented = operations(&spec);
+    let (public, documented): (Vec<_>, Vec<_>) = operations(&spec).into_iter().partition(|(_, _, o)| is_public(o));
+    assert!(!public.is_empty(), "no operation is tagged {PUBLIC_TAG}");
+    let mut failures = Vec::new();
+    for (method, path, operation) in &public {
+        // No authorizer in front: the document must not promise or demand a bearer token.
+        if operation["security"].as_sequence().is_none_or(|s| !s.is_empty()) {
+            failures.push(format!("{method} {path}: public, but not `security: []`"));
+        }
+        if has_response(operation, 401) {
+            failures.push(format!("{method} {path}: public, but lists a 401"));
+        }
+        if path.starts_with("/v1/") && !path.starts_with("/v1/contact") {
+            failures.push(format!("{method} {path}: public, but under the agents' /v1/ routes"));
+        }
+    }
     let actual: BTreeSet<(String, String)> = documented.iter().map(|(m, p, _)| (m.clone(), p.clone())).collect();
     let missing: Vec<_> = expected.difference(&actual).collect();
     let extra: Vec<_> = actual.difference(&expected).collect();
@@ -159,8 +186,10 @@ fn the_document_describes_the_router() {
         "missing from openapi.yaml: {missing:?}; not in the router: {extra:?}"
     );
 
-    let mut failures = Vec::new();
     for (method, path, operation) in &documented {
+        if operation.get("security").is_some() {
+            failures.push(format!("{method} {path}: overrides the bearer token requirement"));
+        }
         if !has_response(operation, 401) {
             failures.push(format!("{method} {path}: no 401 response"));
         }
@@ -177,6 +206,59 @@ fn the_document_describes_the_router() {
         }
         if json_body && !has_response(operation, 422) {
             failures.push(format!("{method} {path}: takes a JSON body but lists no 422"));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// The error body as the function writes it: every code and field it uses is documented,
+/// including the contact form's `fields` and `too_many_requests`.
+#[test]
+fn the_error_schema_covers_the_errors_the_functions_answer() {
+    use shared::http::ApiError;
+    let spec = spec();
+    let error = &schema(&spec, "Error")["properties"]["error"];
+    let codes = names(&error["properties"]["code"]["enum"]);
+    let properties = names(&error["properties"]);
+    let errors = [
+        ApiError::InvalidFields(vec![
+            ("email".into(), "not an email address".into()),
+            ("category".into(), "choose one of the listed categories".into()),
+        ]),
+        ApiError::TooManyRequests { retry_after: 1740 },
+        ApiError::bad_field("limit", "must be a whole number from 1 to 100"),
+        ApiError::PayloadTooLarge { limit: 131_072 },
+        ApiError::UnsupportedMediaType,
+        ApiError::Unavailable,
+    ];
+    let mut failures = Vec::new();
+    for e in errors {
+        let response = e.into_response();
+        let retry_after = response.headers().get("retry-after").cloned();
+        let status = response.status().as_u16();
+        let body: serde_json::Value = match response.body() {
+            lambda_http::Body::Text(t) => serde_json::from_str(t).unwrap(),
+            other => panic!("{other:?}"),
+        };
+        let error = body["error"].as_object().expect("an error object");
+        let code = error["code"].as_str().unwrap();
+        if !codes.contains(code) {
+            failures.push(format!("code {code} is not in Error.code"));
+        }
+        for key in error.keys().filter(|k| !properties.contains(*k)) {
+            failures.push(format!("{code}: `{key}` is not in Error.error"));
+        }
+        if status == 429 && retry_after.is_none() {
+            failures.push("429 without Retry-After".into());
+        }
+        if let Some(fields) = error.get("fields") {
+            for f in fields.as_array().unwrap() {
+                let keys: BTreeSet<String> = f.as_object().unwrap().keys().cloned().collect();
+                let documented = names(&schema(&spec, "FieldError")["properties"]);
+                if keys != documented {
+                    failures.push(format!("fields: {keys:?}, FieldError {documented:?}"));
+                }
+            }
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
@@ -458,6 +540,30 @@ fn the_schemas_match_the_domain_types() {
         updated_at: now,
     };
     check_object(&spec, "Agent", &agent, &agent, &mut failures);
+
+    // The contact form's upload, and its field errors inside the error body.
+    let form_upload = shared::files::FormUpload {
+        upload_id: "01JD3X7R9Q2M4N6P8S0T1V3W5Y/invoice.pdf".into(),
+        method: "POST",
+        url: "https://lambdesk-mail-123456789012-eu-central-1.s3.eu-central-1.amazonaws.com".into(),
+        fields: [(
+            "key".to_owned(),
+            "form-uploads/01JD3X7R9Q2M4N6P8S0T1V3W5Y/invoice.pdf".to_owned(),
+        )]
+        .into(),
+        max_bytes: shared::domain::files::MAX_UPLOAD_BYTES,
+        expires_at: now,
+    };
+    check_object(&spec, "FormUpload", &form_upload, &form_upload, &mut failures);
+    let documented_max = schema(&spec, "FormUpload")["properties"]["max_bytes"]["const"].as_u64();
+    if documented_max != Some(form_upload.max_bytes) {
+        failures.push(format!(
+            "FormUpload.max_bytes: const {documented_max:?}, serialized {}",
+            form_upload.max_bytes
+        ));
+    }
+    let field_error = serde_json::json!({ "field": "email", "message": "not an email address" });
+    check_object(&spec, "FieldError", &field_error, &field_error, &mut failures);
 
     check_enum(&spec, "Status", &Status::ALL, &mut failures);
     check_enum(

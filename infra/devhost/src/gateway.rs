@@ -21,6 +21,8 @@ const MAX_PAYLOAD: usize = 10 * 1024 * 1024;
 
 pub struct Gateway {
     pub tickets: tickets_api::Deps<DynamoStore, SystemClock>,
+    /// The public routes (the template's `ContactApi`): no authorizer.
+    pub contact: contact_form::Deps<DynamoStore, SystemClock>,
     pub key: SigningKey,
 }
 
@@ -37,8 +39,20 @@ fn gateway_error(status: StatusCode, message: &str) -> Response {
         .into_response()
 }
 
+/// Whether a path belongs to the public contact API rather than the agents' API.
+fn is_public(path: &str) -> bool {
+    path == "/contact"
+        || path.starts_with("/contact/")
+        || path == "/v1/contact"
+        || path.starts_with("/v1/contact/")
+        || path.starts_with("/portal/")
+}
+
 async fn dispatch(State(gateway): State<Arc<Gateway>>, request: Request) -> Response {
     let path = request.uri().path().to_owned();
+    if is_public(&path) {
+        return public(&gateway, request, &path).await;
+    }
     // The template routes `ANY /v1/{proxy+}` to tickets-api behind the JWT authorizer.
     let Some(proxy) = path.strip_prefix("/v1/").filter(|p| !p.is_empty()).map(str::to_owned) else {
         return gateway_error(StatusCode::NOT_FOUND, "Not Found");
@@ -66,6 +80,24 @@ async fn dispatch(State(gateway): State<Arc<Gateway>>, request: Request) -> Resp
         }
     };
     let Ok(response) = tickets_api::handle(&gateway.tickets, lambda_request).await;
+    into_axum(response)
+}
+
+/// The contact API's routes: the Lambda proxy integration, without an authorizer.
+async fn public(gateway: &Gateway, request: Request, path: &str) -> Response {
+    let (parts, body) = request.into_parts();
+    let Ok(bytes) = to_bytes(body, MAX_PAYLOAD).await else {
+        return gateway_error(StatusCode::PAYLOAD_TOO_LARGE, "Request Entity Too Large");
+    };
+    let event = proxy_event(&parts, &bytes, path.trim_start_matches('/'), None);
+    let lambda_request = match lambda_http::request::from_str(&event.to_string()) {
+        Ok(r) => r,
+        Err(e) => {
+            tracing::error!(error = %e, "could not build the Lambda request");
+            return gateway_error(StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error");
+        }
+    };
+    let Ok(response) = contact_form::handle(&gateway.contact, lambda_request).await;
     into_axum(response)
 }
 

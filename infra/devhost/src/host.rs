@@ -14,9 +14,10 @@ use shared::adapters::s3::S3Blobs;
 use shared::adapters::sesv2::SesMailer;
 use shared::desk::TicketDesk;
 use shared::domain::SystemClock;
+use shared::domain::contact_form::{FormCategories, LinkSigner, RateWindow};
 use shared::files::ReplyFiles;
 use shared::intake::{IntakeConfig, parse_support_addresses};
-use shared::outbound::OutboundConfig;
+use shared::outbound::{OutboundConfig, PortalLinks};
 
 use crate::gateway::{Gateway, router};
 use crate::local::{self, LocalNames, PIPE, Provisioned};
@@ -27,6 +28,10 @@ use crate::template::Template;
 
 /// The support addresses of the local help desk (`SupportAddresses` in the template).
 pub const DEV_SUPPORT_ADDRESSES: &str = "support@help.example.com=support,billing@help.example.com=billing";
+/// The contact form's categories locally (`ContactCategories` in the template).
+pub const DEV_CONTACT_CATEGORIES: &str = "general=support,billing=billing,technical=support";
+/// Signs portal links and form tokens locally; in AWS the key is generated per stack.
+const DEV_PORTAL_KEY: &str = "lambdesk-local-portal-key-not-for-production-use";
 
 pub struct DevHost {
     pub sdk: SdkConfig,
@@ -39,14 +44,43 @@ pub struct DevHost {
 }
 
 impl DevHost {
-    pub async fn start(sdk: SdkConfig, template: Template, names: LocalNames, key: SigningKey) -> Result<Self> {
+    /// `public_url` is where this host will be reached (links in mail point there).
+    pub async fn start(
+        sdk: SdkConfig,
+        template: Template,
+        names: LocalNames,
+        key: SigningKey,
+        public_url: &str,
+    ) -> Result<Self> {
         let provisioned = local::provision(&sdk, &template, &names).await?;
         let store = || DynamoStore::new(aws_sdk_dynamodb::Client::new(&sdk), &names.table);
+        let contact_config = contact_form::Config {
+            table_name: names.table.clone(),
+            mail_bucket: names.mail_bucket.clone(),
+            s3_force_path_style: true,
+            portal_key: contact_form::Secret(DEV_PORTAL_KEY.into()),
+            public_base_url: public_url.trim_end_matches('/').to_owned(),
+            categories: FormCategories::parse(DEV_CONTACT_CATEGORIES)?,
+            origins: vec![],
+            // Everything local comes from 127.0.0.1: a looser limit than the template's.
+            per_ip: RateWindow {
+                limit: 50,
+                seconds: 3600,
+            },
+            per_email: RateWindow {
+                limit: 20,
+                seconds: 3600,
+            },
+            min_fill_seconds: 2,
+            captcha: None,
+        };
+        let contact_blobs = S3Blobs::new(local::s3_client(&sdk)).with_credentials(sdk.credentials_provider());
         let gateway = Arc::new(Gateway {
             tickets: tickets_api::Deps {
                 desk: TicketDesk::new(store(), SystemClock),
                 files: ReplyFiles::new(S3Blobs::new(local::s3_client(&sdk)), SystemClock, &names.mail_bucket),
             },
+            contact: contact_form::Deps::with(store(), contact_blobs, SystemClock, contact_config)?,
             key,
         });
         let config = inbound_email::Config {
@@ -64,6 +98,14 @@ impl DevHost {
                 max_attempts: 5,
                 autoreplies_per_hour: 3,
             },
+            portal: Some(PortalLinks {
+                signer: LinkSigner::new(DEV_PORTAL_KEY.as_bytes()).map_err(|e| anyhow::anyhow!("{e}"))?,
+                base_url: public_url.trim_end_matches('/').to_owned(),
+            }),
+            form_categories: FormCategories::parse(DEV_CONTACT_CATEGORIES)?
+                .iter()
+                .map(|c| (c.id.clone(), c.department.clone()))
+                .collect(),
         };
         let reactor = Arc::new(rules::Deps::new(reactor_config, &sdk));
         // In AWS the first ticket event does this; locally the rules show from the start.

@@ -52,7 +52,8 @@ async fn main() -> Result<()> {
     let key_path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../.lambdesk/dev-signing-key");
     let key = SigningKey::load_or_create(&key_path)?;
     let names = LocalNames::with_prefix(&names);
-    let host = Arc::new(DevHost::start(sdk, template, names.clone(), key).await?);
+    let public_url = format!("http://127.0.0.1:{port}");
+    let host = Arc::new(DevHost::start(sdk, template, names.clone(), key, &public_url).await?);
 
     if seed {
         let seeded = devhost::seed::seed(&host.gateway.tickets.desk).await?;
@@ -78,6 +79,7 @@ async fn main() -> Result<()> {
         .with_context(|| format!("port {port} is taken; pass --port"))?;
 
     println!("Lambdesk API on http://127.0.0.1:{port}/v1");
+    println!("contact form on http://127.0.0.1:{port}/contact");
     println!("SMTP on 127.0.0.1:{smtp_port}; support addresses: {DEV_SUPPORT_ADDRESSES}");
     println!(
         "resources: table {}, bus {}, bucket {}, queue {}",

@@ -57,13 +57,13 @@ impl TestHost {
         let names = LocalNames::with_prefix(&unique("t"));
         let key = test_key();
         let template = Template::load_default().expect("template");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let url = format!("http://{}", listener.local_addr().expect("address"));
         let host = Arc::new(
-            DevHost::start(sdk, template, names, key.clone())
+            DevHost::start(sdk, template, names, key.clone(), &url)
                 .await
                 .expect("dev host"),
         );
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-        let url = format!("http://{}", listener.local_addr().expect("address"));
         let router = host.router();
         tokio::spawn(async move { axum::serve(listener, router).await });
         let smtp_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind smtp");

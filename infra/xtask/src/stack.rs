@@ -459,6 +459,8 @@ pub struct StackArgs {
 /// The `export` lines go to stdout; everything else to stderr.
 pub async fn run(workspace: &Workspace, args: &StackArgs) -> Result<()> {
     let tools = tools::ensure(workspace).await?;
+    // The exports are for running `cargo test` by hand, and that includes the browser tests.
+    let browser = tools::ensure_browser(workspace).await?;
     let storage = storage_for(args.data_dir.as_deref())?;
     eprintln!("==> starting the local stack");
     let mut stack = Stack::start(
@@ -473,6 +475,9 @@ pub async fn run(workspace: &Workspace, args: &StackArgs) -> Result<()> {
     .await?;
     for (var, value) in stack.env() {
         println!("export {var}={}", shell_quote(value));
+    }
+    for (var, path) in browser.env() {
+        println!("export {var}={}", shell_quote(&path.to_string_lossy()));
     }
     eprintln!("==> the stack is running; paste the exports above into another shell. Ctrl-C stops it.");
     Err(stack.watch().await)

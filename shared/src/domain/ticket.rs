@@ -413,6 +413,36 @@ impl Ticket {
         }
     }
 
+    /// A customer wrote: a ticket waiting on someone, resolved or closed opens again. This
+    /// and [`Ticket::close_for_customer`] are the customer's moves, outside the agents'
+    /// state machine. Returns the status change, if any.
+    pub fn reopen_for_customer(&mut self) -> Option<FieldChange> {
+        if !matches!(
+            self.status,
+            Status::Pending | Status::OnHold | Status::Resolved | Status::Closed
+        ) {
+            return None;
+        }
+        let change = FieldChange::new("status", self.status, Status::Open);
+        self.status = Status::Open;
+        self.resolved_at = None;
+        self.closed_at = None;
+        Some(change)
+    }
+
+    /// The customer needs nothing more: the ticket is closed from whatever state it was in
+    /// (agents go through resolved). Nothing for a ticket already closed or marked spam.
+    pub fn close_for_customer(&mut self, now: Timestamp) -> Option<FieldChange> {
+        if matches!(self.status, Status::Closed | Status::Spam) {
+            return None;
+        }
+        let change = FieldChange::new("status", self.status, Status::Closed);
+        self.status = Status::Closed;
+        self.resolved_at.get_or_insert(now);
+        self.closed_at = Some(now);
+        Some(change)
+    }
+
     /// Applies a patch at `now`, returning what actually changed (nothing for a no-op).
     /// Validates the whole patch before changing anything.
     pub fn apply(&mut self, patch: &TicketPatch, now: Timestamp) -> Result<Vec<FieldChange>, DomainError> {
@@ -530,6 +560,45 @@ pub(crate) mod tests {
             ContactId::generate(now),
             now,
         )
+    }
+
+    #[test]
+    fn customers_reopen_waiting_and_finished_tickets_and_close_any() {
+        use serde_json::json;
+        let now = at("2026-11-24T09:00:00Z");
+        for status in [Status::New, Status::Open] {
+            let mut t = Ticket {
+                status,
+                ..sample_ticket()
+            };
+            assert_eq!(t.reopen_for_customer(), None, "{status} is already being worked");
+        }
+        for status in [Status::Pending, Status::OnHold, Status::Resolved, Status::Closed] {
+            let mut t = Ticket {
+                status,
+                resolved_at: Some(now),
+                closed_at: Some(now),
+                ..sample_ticket()
+            };
+            let change = t.reopen_for_customer().unwrap();
+            assert_eq!((change.from, change.to), (json!(status), json!("open")));
+            assert_eq!((t.status, t.resolved_at, t.closed_at), (Status::Open, None, None));
+        }
+        let mut t = Ticket {
+            status: Status::Pending,
+            ..sample_ticket()
+        };
+        assert_eq!(t.close_for_customer(now).unwrap().to, json!("closed"));
+        assert_eq!(
+            (t.status, t.resolved_at, t.closed_at),
+            (Status::Closed, Some(now), Some(now))
+        );
+        assert_eq!(t.close_for_customer(now), None, "closing twice changes nothing");
+        let mut spam = Ticket {
+            status: Status::Spam,
+            ..sample_ticket()
+        };
+        assert_eq!(spam.close_for_customer(now), None);
     }
 
     #[test]

@@ -25,6 +25,11 @@ pub enum ApiError {
     /// The request was read but a value is not acceptable.
     #[error("{message}")]
     Unprocessable { field: String, message: String },
+    /// Several fields at once (a form a person fixes in one go): 422 naming each.
+    #[error("{} fields need attention", .0.len())]
+    InvalidFields(Vec<(String, String)>),
+    #[error("too many requests; retry after {retry_after} seconds")]
+    TooManyRequests { retry_after: i64 },
     #[error("{0}")]
     Conflict(String),
     #[error("the ticket is now at version {current}; reload it and try again")]
@@ -56,7 +61,8 @@ impl ApiError {
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             Self::BadRequest { .. } => StatusCode::BAD_REQUEST,
-            Self::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::Unprocessable { .. } | Self::InvalidFields(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::PreconditionFailed { .. } => StatusCode::PRECONDITION_FAILED,
             Self::PreconditionRequired => StatusCode::PRECONDITION_REQUIRED,
@@ -74,7 +80,8 @@ impl ApiError {
             Self::NotFound(_) => "not_found",
             Self::MethodNotAllowed { .. } => "method_not_allowed",
             Self::BadRequest { .. } => "bad_request",
-            Self::Unprocessable { .. } => "invalid_field",
+            Self::Unprocessable { .. } | Self::InvalidFields(_) => "invalid_field",
+            Self::TooManyRequests { .. } => "too_many_requests",
             Self::Conflict(_) => "conflict",
             Self::PreconditionFailed { .. } => "version_mismatch",
             Self::PreconditionRequired => "if_match_required",
@@ -89,6 +96,7 @@ impl ApiError {
         match self {
             Self::BadRequest { field, .. } => field.as_deref(),
             Self::Unprocessable { field, .. } => Some(field),
+            Self::InvalidFields(fields) => fields.first().map(|(f, _)| f.as_str()),
             _ => None,
         }
     }
@@ -102,11 +110,22 @@ impl ApiError {
         if let Some(field) = self.field() {
             error["field"] = json!(field);
         }
+        if let Self::InvalidFields(fields) = &self {
+            error["fields"] = fields
+                .iter()
+                .map(|(field, message)| json!({ "field": field, "message": message }))
+                .collect();
+        }
         let mut response = super::json_response(self.status(), &json!({ "error": error }));
         if let Self::PreconditionFailed { current } = self
             && let Ok(v) = HeaderValue::from_str(&current.etag())
         {
             response.headers_mut().insert(header::ETAG, v);
+        }
+        if let Self::TooManyRequests { retry_after } = self
+            && let Ok(v) = HeaderValue::from_str(&retry_after.max(1).to_string())
+        {
+            response.headers_mut().insert(header::RETRY_AFTER, v);
         }
         if let Self::Unavailable = self {
             response

@@ -9,7 +9,7 @@ pub use parse::{MailLimits, parse_mail};
 
 use crate::domain::mail::{InboundMail, MailKind, Mailbox, ThreadHint};
 use crate::domain::{
-    Actor, Attachment, AuditEvent, Author, BlobRef, Channel, Clock, Contact, ContactId, Delivery, DepartmentId,
+    Actor, AsRead, Attachment, AuditEvent, Author, BlobRef, Channel, Clock, Contact, ContactId, Delivery, DepartmentId,
     EmailAddress, EmailDetails, EventId, EventType, FieldChange, Message, MessageId, RequesterDetails, Status, Ticket,
     TicketId, TicketPointer, Timestamp, Visibility,
 };
@@ -445,7 +445,7 @@ where
         let event = customer_event(&ticket, EventType::TicketCreated, contact, now, vec![], message.id);
         Ok(TicketWrite {
             ticket,
-            expected: None,
+            read: None,
             messages: vec![message],
             events: vec![event],
             once,
@@ -462,7 +462,7 @@ where
         once: Vec<OnceKey>,
         now: Timestamp,
     ) -> TicketWrite {
-        let expected = ticket.version;
+        let read = AsRead::of(&ticket);
         let mut changes = Vec::new();
         let wake = matches!(
             ticket.status,
@@ -487,12 +487,12 @@ where
             changes.push(FieldChange::new("cc", before, &ticket.cc));
         }
         ticket.updated_at = now;
-        ticket.version = expected.next();
+        ticket.version = read.version().next();
         message.ticket_id = ticket.id;
         let event = customer_event(&ticket, EventType::CustomerReplied, contact, now, changes, message.id);
         TicketWrite {
             ticket,
-            expected: Some(expected),
+            read: Some(read),
             messages: vec![message],
             events: vec![event],
             once,

@@ -7,31 +7,64 @@ use chrono::Duration;
 
 use super::compose::{Outgoing, with_token};
 use super::{Action, EventReactor, Reaction, ReactorError};
+use crate::domain::load::{least_loaded, load_holder};
 use crate::domain::rules::{
     AssignStrategy, Assigner, BusinessHours, Effect, Evaluation, Facts, Happening, MAX_CHAIN_DEPTH,
     MAX_FIRES_PER_TICKET_HOUR, MessageFacts, Recipient, Rule, RuleRun, Trigger, cause_of, default_rules, next_look,
 };
 use crate::domain::template_library::{TemplateLibrary, TemplateName};
 use crate::domain::{
-    Actor, AgentId, AuditEvent, Author, Clock, Delivery, DepartmentId, EmailAddress, EventId, EventType, Message,
-    MessageId, Ticket, Timestamp, Visibility,
+    Actor, AgentId, AgentLoad, AsRead, AuditEvent, Author, Clock, Delivery, DepartmentId, EmailAddress, EventId,
+    EventType, Message, MessageId, Ticket, Timestamp, Visibility,
 };
 use crate::ports::{
     ActionLedger, BlobStore, Claim, ContactStore, MailSender, OnceKey, RuleStore, StoreError, TeamStore, TemplateStore,
-    TicketQuery, TicketStore, TicketWrite,
+    TicketStore, TicketWrite,
 };
 
-/// An agent takes no more unsolved tickets than this from least-loaded assignment.
-pub const MAX_AGENT_LOAD: usize = 25;
-const WRITE_ATTEMPTS: usize = 4;
+pub use crate::domain::load::MAX_AGENT_LOAD;
+/// Writes of one event's rules that may lose a race (the ticket changed, or a least-loaded pick
+/// went stale because another event took the same agent) before the event goes back to the
+/// queue.
+const WRITE_ATTEMPTS: usize = 8;
 
 /// Picks agents from the table: round-robin by an atomic counter per department, so
-/// concurrent events each get the next agent; least-loaded by counting unsolved tickets.
+/// concurrent events each get the next agent; least-loaded by the agents' load counters, which
+/// every ticket write keeps exact. A least-loaded pick remembers the load it saw, and the
+/// rules' write holds only if that load has not moved since.
 pub struct TableAssigner<'a, S> {
-    pub store: &'a S,
-    pub now: Timestamp,
+    store: &'a S,
+    now: Timestamp,
     /// A dry run looks but does not take a turn.
-    pub dry_run: bool,
+    dry_run: bool,
+    /// Who carries the ticket being assigned; it does not count against them.
+    holder: Option<AgentId>,
+    seen: Vec<AgentLoad>,
+}
+
+impl<'a, S> TableAssigner<'a, S> {
+    pub fn new(store: &'a S, now: Timestamp, dry_run: bool) -> Self {
+        Self {
+            store,
+            now,
+            dry_run,
+            holder: None,
+            seen: vec![],
+        }
+    }
+
+    /// The same assigner for a ticket as read: its own load is not held against its holder.
+    pub fn for_ticket(self, ticket: &Ticket) -> Self {
+        Self {
+            holder: load_holder(ticket),
+            ..self
+        }
+    }
+
+    /// The loads least-loaded picks were made on, latest last.
+    pub fn loads_seen(&self) -> &[AgentLoad] {
+        &self.seen
+    }
 }
 
 impl<S> Assigner for TableAssigner<'_, S>
@@ -61,23 +94,11 @@ where
                 agents.get(((turn - 1) % agents.len() as u64) as usize).map(|a| a.id)
             }
             AssignStrategy::LeastLoaded => {
-                let mut best: Option<(usize, AgentId)> = None;
-                for agent in &agents {
-                    let page = self
-                        .store
-                        .list_tickets(&TicketQuery {
-                            assignee: Some(agent.id),
-                            limit: MAX_AGENT_LOAD + 1,
-                            ..Default::default()
-                        })
-                        .await
-                        .ok()?;
-                    let load = page.items.iter().filter(|t| t.status.is_unsolved()).count();
-                    if load < MAX_AGENT_LOAD && best.is_none_or(|(least, _)| load < least) {
-                        best = Some((load, agent.id));
-                    }
-                }
-                best.map(|(_, id)| id)
+                let ids: Vec<AgentId> = agents.iter().map(|a| a.id).collect();
+                let loads = self.store.agent_loads(&ids).await.ok()?;
+                let picked = least_loaded(&loads, self.holder)?;
+                self.seen.push(picked);
+                Some(picked.agent)
             }
         }
     }
@@ -104,7 +125,10 @@ where
             .iter()
             .filter_map(|a| Some((a.address.as_str().to_owned(), a.department.clone()?)))
             .collect();
-        let seeded = self.store.seed_rules(&default_rules(&routes, self.clock.now())).await?;
+        let seeded = self
+            .store
+            .seed_rules(&default_rules(&routes, &self.form_categories, self.clock.now()))
+            .await?;
         if seeded {
             tracing::info!("a new desk: default rules written");
         }
@@ -185,15 +209,17 @@ where
             else {
                 return skip("rules do not react to this event");
             };
-            let evaluation = evaluate_rules(
+            let now = self.clock.now();
+            let mut assigner = TableAssigner::new(&self.store, now, false).for_ticket(&ticket);
+            let evaluation = evaluate_with(
                 &self.store,
-                self.clock.now(),
+                now,
                 &rules,
                 &ticket,
                 &happening,
                 message.as_ref(),
                 &event.actor,
-                false,
+                &mut assigner,
             )
             .await?;
             let Some(write) = self.rules_write(event, &ticket, &evaluation, depth) else {
@@ -206,7 +232,16 @@ where
                 let names: Vec<String> = evaluation.fired().map(|o| o.name.clone()).collect();
                 return Ok(Reaction::Applied(Action::Rules, names.join(", ")));
             };
-            match self.store.commit(std::slice::from_ref(&write)).await {
+            // The agent the ticket goes to was the least loaded when the rules looked; the
+            // write holds only while they still are (another event may have given them one).
+            let guards: Vec<AgentLoad> = write
+                .load_changes()
+                .iter()
+                .filter(|change| change.delta > 0)
+                .filter_map(|change| assigner.loads_seen().iter().rev().find(|l| l.agent == change.agent))
+                .copied()
+                .collect();
+            match self.store.commit_at_loads(std::slice::from_ref(&write), &guards).await {
                 Ok(()) => {
                     let now = self.clock.now();
                     for _ in evaluation.fired() {
@@ -221,7 +256,8 @@ where
                     self.rule_effects(event, &ticket, &evaluation).await?;
                     return Ok(Reaction::AlreadyDone(Action::Rules));
                 }
-                // The ticket changed meanwhile: look again at it as it is now.
+                // The ticket or a picked agent's load changed meanwhile: look again at it as it
+                // is now.
                 Err(StoreError::VersionConflict) => continue,
                 Err(e) => return Err(e.into()),
             }
@@ -292,7 +328,7 @@ where
         ticket.updated_at = now;
         Some(TicketWrite {
             ticket,
-            expected: Some(before.version),
+            read: Some(AsRead::of(before)),
             messages,
             events,
             once: vec![OnceKey::RulesApplied(event.id)],
@@ -372,12 +408,12 @@ where
                 depth: MAX_CHAIN_DEPTH,
             };
             let event = rule_event(&current, EventType::NoteAdded, actor, now, vec![], Some(note.id));
-            let expected = current.version;
-            current.version = expected.next();
+            let read = AsRead::of(&current);
+            current.version = read.version().next();
             current.updated_at = now;
             let write = TicketWrite {
                 ticket: current,
-                expected: Some(expected),
+                read: Some(read),
                 messages: vec![note],
                 events: vec![event],
                 once: vec![],
@@ -430,7 +466,11 @@ where
             Recipient::Requester => contact.as_ref().and_then(|c| c.language.clone()),
             _ => None,
         };
-        let context = self.context(ticket, contact.and_then(|c| c.name), None, None).await?;
+        let mut context = self.context(ticket, contact.and_then(|c| c.name), None, None).await?;
+        if to != Recipient::Requester {
+            // The customer's link acts as the customer: only the customer gets it.
+            context.status_link = None;
+        }
         let library = TemplateLibrary::new(self.store.stored_templates(Some(template)).await?);
         let rendered = library
             .render(template, language.as_ref(), &context)
@@ -458,7 +498,7 @@ where
 }
 
 /// What the rules make of `happening` on `ticket`, without changing anything but the
-/// round-robin turn (and not that in a dry run): the dry run, and the first half of a real run.
+/// round-robin turn (and not that in a dry run; least-loaded picks only read): the dry run.
 #[allow(clippy::too_many_arguments)]
 pub async fn evaluate_rules<S>(
     store: &S,
@@ -469,6 +509,25 @@ pub async fn evaluate_rules<S>(
     message: Option<&Message>,
     actor: &Actor,
     dry_run: bool,
+) -> Result<Evaluation, StoreError>
+where
+    S: TicketStore + ContactStore + TeamStore + ActionLedger,
+{
+    let mut assigner = TableAssigner::new(store, now, dry_run).for_ticket(ticket);
+    evaluate_with(store, now, rules, ticket, happening, message, actor, &mut assigner).await
+}
+
+/// [`evaluate_rules`] with the caller's assigner, which remembers the loads it picked on.
+#[allow(clippy::too_many_arguments)]
+async fn evaluate_with<S>(
+    store: &S,
+    now: Timestamp,
+    rules: &[Rule],
+    ticket: &Ticket,
+    happening: &Happening,
+    message: Option<&Message>,
+    actor: &Actor,
+    assigner: &mut TableAssigner<'_, S>,
 ) -> Result<Evaluation, StoreError>
 where
     S: TicketStore + ContactStore + TeamStore + ActionLedger,
@@ -504,8 +563,7 @@ where
         fires_left: MAX_FIRES_PER_TICKET_HOUR.saturating_sub(fired),
         only: None,
     };
-    let mut assigner = TableAssigner { store, now, dry_run };
-    Ok(run.evaluate(ticket, &mut assigner).await)
+    Ok(run.evaluate(ticket, assigner).await)
 }
 
 fn fires_key(ticket: &Ticket, now: Timestamp) -> String {

@@ -105,6 +105,30 @@ pub struct EventReactor<S, M, B, C> {
     clock: C,
     config: OutboundConfig,
     webhooks: crate::adapters::webhook::HttpWebhooks,
+    portal: Option<PortalLinks>,
+    /// The contact form's (category, department) pairs, for the default rules.
+    form_categories: Vec<(String, DepartmentId)>,
+}
+
+/// Where customers follow their tickets: mail to them carries a signed link there.
+#[derive(Debug, Clone)]
+pub struct PortalLinks {
+    pub signer: crate::domain::contact_form::LinkSigner,
+    /// The public API's URL, e.g. `https://abc.execute-api.eu-west-1.amazonaws.com`.
+    pub base_url: String,
+}
+
+impl PortalLinks {
+    /// A link to `ticket` that works for [`PORTAL_LINK_DAYS`](crate::domain::contact_form::PORTAL_LINK_DAYS).
+    pub fn link(&self, ticket: crate::domain::TicketId, now: Timestamp) -> String {
+        let expires =
+            Timestamp::new(now.as_datetime() + chrono::Duration::days(crate::domain::contact_form::PORTAL_LINK_DAYS));
+        format!(
+            "{}/portal/{}",
+            self.base_url.trim_end_matches('/'),
+            self.signer.portal_token(ticket, expires)
+        )
+    }
 }
 
 impl<S, M, B, C> EventReactor<S, M, B, C>
@@ -122,7 +146,21 @@ where
             clock,
             config,
             webhooks: Default::default(),
+            portal: None,
+            form_categories: vec![],
         }
+    }
+
+    /// The same reactor knowing the contact form's categories (for a new desk's rules).
+    pub fn with_form_categories(mut self, categories: Vec<(String, DepartmentId)>) -> Self {
+        self.form_categories = categories;
+        self
+    }
+
+    /// The same reactor putting a portal link in the mail it sends customers.
+    pub fn with_portal(mut self, portal: Option<PortalLinks>) -> Self {
+        self.portal = portal;
+        self
     }
 
     /// The same reactor with webhooks retried after these pauses (tests use short ones).
@@ -352,9 +390,11 @@ where
         };
         let contact = self.store.get_contact(ticket.requester).await?;
         let name = contact.and_then(|c| c.name);
-        let context = self
+        let mut context = self
             .context(&ticket, name, Some(agent.name.clone()), Some(message.body_text.clone()))
             .await?;
+        // The customer's link acts as the customer: never in mail to an agent.
+        context.status_link = None;
         let rendered = self.render(TemplateKind::CustomerReplied, None, &context).await?;
         let (from, from_name) = self.sender(&ticket).await?;
         let outgoing = Outgoing {
@@ -503,7 +543,7 @@ where
             agent_name,
             team_name: self.team_name(ticket.department.as_ref()).await?,
             body,
-            status_link: None,
+            status_link: self.portal.as_ref().map(|p| p.link(ticket.id, self.clock.now())),
         })
     }
 

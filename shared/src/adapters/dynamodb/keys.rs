@@ -62,6 +62,13 @@ pub fn agent_email_pk(email: &EmailAddress) -> String {
     format!("AGENT-EMAIL#{}", email.normalized())
 }
 pub const AGENT_EMAIL_SK: &str = "AGENT-EMAIL";
+/// An agent's load: how many unsolved tickets they carry, kept by every ticket write.
+pub fn agent_load_pk(id: AgentId) -> String {
+    format!("AGENT-LOAD#{id}")
+}
+pub const AGENT_LOAD_SK: &str = "AGENT-LOAD";
+/// The counter attribute on the agent-load item.
+pub const LOAD: &str = "load";
 
 pub fn rules_applied_pk(event: EventId) -> String {
     format!("RULES-APPLIED#{event}")

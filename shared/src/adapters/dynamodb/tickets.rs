@@ -1,17 +1,19 @@
 //! Tickets, messages and audit events.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
 
-use aws_sdk_dynamodb::types::{AttributeValue, PutRequest, ReturnValue, WriteRequest};
+use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes, PutRequest, ReturnValue, WriteRequest};
 use chrono::{Datelike, NaiveDate};
 
 use super::cursor::Cursor;
 use super::items::{self, Item, s};
 use super::keys::*;
 use super::{DynamoStore, sdk_error};
+use crate::domain::load::net_load_changes;
 use crate::domain::{
-    AuditEvent, BlobRef, Contact, Delivery, EmailDetails, Message, MessageId, Ticket, TicketId, TicketNumber, Timestamp,
+    AgentId, AgentLoad, AuditEvent, BlobRef, Contact, Delivery, EmailDetails, LoadChange, Message, MessageId, Ticket,
+    TicketId, TicketNumber, Timestamp,
 };
 use crate::ports::{OnceKey, Page, PageRequest, StoreError, TicketQuery, TicketSort, TicketStore, TicketWrite};
 
@@ -66,6 +68,8 @@ impl TicketStore for DynamoStore {
         tx.extend(self.timeline_puts(&write.messages, &write.events)?);
         let once_range = tx.len()..tx.len() + write.once.len();
         tx.extend(self.once_puts(write)?);
+        let loads_start = tx.len();
+        tx.extend(self.load_updates(&net_load_changes(write.load_changes()), &[])?);
         self.transact(tx, |i| match i {
             0 => StoreError::AlreadyExists { what: "ticket".into() },
             1 => StoreError::AlreadyExists {
@@ -73,6 +77,8 @@ impl TicketStore for DynamoStore {
             },
             i if contact_range.contains(&i) => StoreError::AlreadyExists { what: "contact".into() },
             i if once_range.contains(&i) => StoreError::AlreadyExists { what: "mail".into() },
+            // Load counters carry no condition here; were one to fail, reading again is the answer.
+            i if i >= loads_start => StoreError::VersionConflict,
             _ => StoreError::AlreadyExists {
                 what: "message or event".into(),
             },
@@ -80,23 +86,36 @@ impl TicketStore for DynamoStore {
         .await
     }
 
-    async fn commit(&self, writes: &[TicketWrite]) -> Result<(), StoreError> {
+    async fn commit_at_loads(&self, writes: &[TicketWrite], loads_seen: &[AgentLoad]) -> Result<(), StoreError> {
         let mut tx = Vec::new();
         let mut ticket_positions = Vec::new();
         let mut once_ranges = Vec::new();
         for write in writes {
             ticket_positions.push(tx.len());
             let item = items::ticket_item(&write.ticket)?;
-            tx.push(match write.expected {
-                Some(v) => self.put_at_version(item, v.value())?,
+            tx.push(match write.read {
+                Some(read) => {
+                    if write.ticket.version != read.version().next() {
+                        return Err(StoreError::Unknown(
+                            "a ticket write must be at the version after the one it read".into(),
+                        ));
+                    }
+                    self.put_at_version(item, read.version().value())?
+                }
                 None => self.put(item, Some("attribute_not_exists(pk)"))?,
             });
             tx.extend(self.timeline_puts(&write.messages, &write.events)?);
             once_ranges.push(tx.len()..tx.len() + write.once.len());
             tx.extend(self.once_puts(write)?);
         }
+        // After the once keys: when a redelivery finds its key taken, that is the answer
+        // (the first failed condition names the error), not a load that moved since.
+        let loads_start = tx.len();
+        let changes = net_load_changes(writes.iter().flat_map(TicketWrite::load_changes));
+        tx.extend(self.load_updates(&changes, loads_seen)?);
         self.transact(tx, |i| {
-            if ticket_positions.contains(&i) {
+            // A ticket at another version, or a load counter that moved: read again.
+            if ticket_positions.contains(&i) || i >= loads_start {
                 StoreError::VersionConflict
             } else if once_ranges.iter().any(|r| r.contains(&i)) {
                 StoreError::AlreadyExists { what: "mail".into() }
@@ -231,6 +250,42 @@ impl TicketStore for DynamoStore {
         }
     }
 
+    async fn agent_loads(&self, agents: &[AgentId]) -> Result<Vec<AgentLoad>, StoreError> {
+        let mut counts = HashMap::new();
+        let mut unique: Vec<AgentId> = agents.to_vec();
+        unique.sort();
+        unique.dedup();
+        // BatchGetItem takes at most 100 keys.
+        for chunk in unique.chunks(100) {
+            let keys = chunk
+                .iter()
+                .map(|agent| {
+                    HashMap::from([
+                        (PK.to_owned(), s(agent_load_pk(*agent))),
+                        (SK.to_owned(), s(AGENT_LOAD_SK)),
+                    ])
+                })
+                .collect();
+            for item in self.batch_get(keys).await? {
+                let count = item
+                    .get(LOAD)
+                    .and_then(|v| v.as_n().ok())
+                    .and_then(|n| n.parse::<i64>().ok())
+                    .ok_or_else(|| StoreError::Unknown("an agent-load item without a load".into()))?;
+                if let Some(pk) = items::string_attr(&item, PK) {
+                    counts.insert(pk, count);
+                }
+            }
+        }
+        Ok(agents
+            .iter()
+            .map(|agent| AgentLoad {
+                agent: *agent,
+                count: counts.get(&agent_load_pk(*agent)).copied().unwrap_or(0),
+            })
+            .collect())
+    }
+
     async fn get_ticket(&self, id: TicketId) -> Result<Option<Ticket>, StoreError> {
         self.get(ticket_pk(id), TICKET_SK)
             .await?
@@ -314,6 +369,105 @@ impl DynamoStore {
             .build()
             .map_err(StoreError::unknown)?;
         Ok(aws_sdk_dynamodb::types::TransactWriteItem::builder().put(put).build())
+    }
+
+    /// The load counters' updates: `ADD` each agent's change (an absent counter starts at 0),
+    /// and where a load was seen, the condition that it still is (a `ConditionCheck` for an
+    /// agent whose load this transaction does not change). One item per agent: a transaction
+    /// may touch an item only once.
+    fn load_updates(
+        &self,
+        changes: &[LoadChange],
+        loads_seen: &[AgentLoad],
+    ) -> Result<Vec<aws_sdk_dynamodb::types::TransactWriteItem>, StoreError> {
+        let mut seen: BTreeMap<AgentId, i64> = loads_seen.iter().map(|l| (l.agent, l.count)).collect();
+        let condition = |count: i64| {
+            let expression = if count == 0 {
+                "attribute_not_exists(#load) OR #load = :seen"
+            } else {
+                "#load = :seen"
+            };
+            (expression, AttributeValue::N(count.to_string()))
+        };
+        let mut tx = Vec::new();
+        for change in changes {
+            let mut update = aws_sdk_dynamodb::types::Update::builder()
+                .table_name(&self.table)
+                .key(PK, s(agent_load_pk(change.agent)))
+                .key(SK, s(AGENT_LOAD_SK))
+                .update_expression("ADD #load :delta SET entity = :entity, agent_id = :agent")
+                .expression_attribute_names("#load", LOAD)
+                .expression_attribute_values(":delta", AttributeValue::N(change.delta.to_string()))
+                .expression_attribute_values(":entity", s("agent_load"))
+                .expression_attribute_values(":agent", s(change.agent.to_string()));
+            if let Some(count) = seen.remove(&change.agent) {
+                let (expression, value) = condition(count);
+                update = update
+                    .condition_expression(expression)
+                    .expression_attribute_values(":seen", value);
+            }
+            let update = update.build().map_err(StoreError::unknown)?;
+            tx.push(
+                aws_sdk_dynamodb::types::TransactWriteItem::builder()
+                    .update(update)
+                    .build(),
+            );
+        }
+        for (agent, count) in seen {
+            let (expression, value) = condition(count);
+            let check = aws_sdk_dynamodb::types::ConditionCheck::builder()
+                .table_name(&self.table)
+                .key(PK, s(agent_load_pk(agent)))
+                .key(SK, s(AGENT_LOAD_SK))
+                .condition_expression(expression)
+                .expression_attribute_names("#load", LOAD)
+                .expression_attribute_values(":seen", value)
+                .build()
+                .map_err(StoreError::unknown)?;
+            tx.push(
+                aws_sdk_dynamodb::types::TransactWriteItem::builder()
+                    .condition_check(check)
+                    .build(),
+            );
+        }
+        Ok(tx)
+    }
+
+    /// Consistent reads of up to 100 keys; keys DynamoDB left unprocessed are asked again.
+    async fn batch_get(&self, keys: Vec<Item>) -> Result<Vec<Item>, StoreError> {
+        let mut found = Vec::new();
+        let mut keys = keys;
+        let mut delay = Duration::from_millis(50);
+        for _ in 0..8 {
+            let request = KeysAndAttributes::builder()
+                .set_keys(Some(keys))
+                .consistent_read(true)
+                .build()
+                .map_err(StoreError::unknown)?;
+            let out = self
+                .client
+                .batch_get_item()
+                .request_items(&self.table, request)
+                .send()
+                .await
+                .map_err(sdk_error)?;
+            if let Some(mut responses) = out.responses {
+                found.extend(responses.remove(&self.table).unwrap_or_default());
+            }
+            keys = out
+                .unprocessed_keys
+                .and_then(|mut u| u.remove(&self.table))
+                .map(|k| k.keys)
+                .unwrap_or_default();
+            if keys.is_empty() {
+                return Ok(found);
+            }
+            tokio::time::sleep(delay).await;
+            delay *= 2;
+        }
+        Err(StoreError::Unknown(
+            "batch get left unprocessed keys after retries".into(),
+        ))
     }
 
     /// The items that make a write happen once: each must not exist yet.

@@ -324,12 +324,20 @@ fn events_become_happenings() {
 fn a_new_desk_starts_with_default_rules_that_pass_their_own_checks() {
     let billing = DepartmentId::parse("billing").unwrap();
     let rules = default_rules(
-        &[("Billing@help.example.com".into(), billing)],
+        &[("Billing@help.example.com".into(), billing.clone())],
+        &[("invoices".into(), billing)],
         at("2026-11-23T09:00:00Z"),
     );
-    assert_eq!(rules.len(), 4);
+    assert_eq!(rules.len(), 5);
     assert!(rules[0].name.contains("Billing@help.example.com"), "{}", rules[0].name);
     assert_eq!(rules[0].conditions.all[0].value, json!("billing@help.example.com"));
+    assert_eq!(rules[1].conditions.all[0].field, "custom.category");
+    assert_eq!(
+        rules[1].triggers,
+        vec![Trigger::TicketCreated {
+            channels: vec![Channel::Form]
+        }]
+    );
     for rule in &rules {
         let draft: RuleDraft = serde_json::from_value(json!({
             "name": rule.name, "position": rule.position, "triggers": rule.triggers,

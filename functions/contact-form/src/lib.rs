@@ -1,0 +1,300 @@
+//! The public side of the desk, with no authorizer in front: the hosted contact form and its
+//! embeddable widget, attachment uploads, submissions (JSON from the widget, urlencoded or
+//! multipart from the form without JavaScript), and the customer's ticket page behind a
+//! signed link. Every route here is reachable by anyone, so every input is distrusted.
+
+mod copy;
+mod defences;
+mod pages;
+mod portal;
+mod submit;
+
+use std::fmt;
+
+use lambda_http::http::{HeaderValue, Method, StatusCode, header};
+use lambda_http::{Body, Request, RequestExt, Response};
+use shared::adapters::dynamodb::DynamoStore;
+use shared::adapters::s3::S3Blobs;
+use shared::domain::contact_form::{FormCategories, LinkSigner, RateWindow, negotiate_language};
+use shared::domain::files::FORM_UPLOADS;
+use shared::domain::{Clock, SystemClock};
+use shared::files::ReplyFiles;
+use shared::http::ApiError;
+use shared::portal::CustomerDesk;
+use shared::ports::{ActionLedger, ContactStore, TeamStore, TicketStore};
+use tracing::Instrument;
+
+pub use defences::{Captcha, CaptchaProvider};
+
+/// A value that must never reach a log.
+#[derive(Clone)]
+pub struct Secret(pub String);
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(..)")
+    }
+}
+
+/// Settings read once at cold start.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub table_name: String,
+    /// The mail bucket: form uploads wait under `form-uploads/`, attachments stay under
+    /// `attachments/`.
+    pub mail_bucket: String,
+    pub s3_force_path_style: bool,
+    /// Signs form tokens and portal links.
+    pub portal_key: Secret,
+    /// Where this API is reached from outside, e.g. `https://abc.execute-api.eu-west-1.amazonaws.com`.
+    pub public_base_url: String,
+    pub categories: FormCategories,
+    /// Sites allowed to embed the widget (CORS); the hosted page needs none.
+    pub origins: Vec<String>,
+    pub per_ip: RateWindow,
+    pub per_email: RateWindow,
+    /// A form sent sooner than this after it was shown was not filled in by a person.
+    pub min_fill_seconds: i64,
+    pub captcha: Option<Captcha>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("missing environment variable {0}")]
+    Missing(&'static str),
+    #[error("{0} must be a whole number")]
+    NotANumber(&'static str),
+    #[error("{name}: {reason}")]
+    Invalid { name: &'static str, reason: String },
+}
+
+fn var(name: &'static str) -> Result<String, ConfigError> {
+    std::env::var(name).map_err(|_| ConfigError::Missing(name))
+}
+
+fn number<T: std::str::FromStr>(name: &'static str, default: T) -> Result<T, ConfigError> {
+    match std::env::var(name) {
+        Ok(v) if !v.trim().is_empty() => v.trim().parse().map_err(|_| ConfigError::NotANumber(name)),
+        _ => Ok(default),
+    }
+}
+
+impl Config {
+    pub fn from_env() -> Result<Self, ConfigError> {
+        let window = number("CONTACT_LIMIT_WINDOW_SECONDS", 3600)?;
+        let captcha = match std::env::var("CAPTCHA_PROVIDER").unwrap_or_default().trim() {
+            "" | "none" => None,
+            provider => Some(Captcha::new(
+                CaptchaProvider::parse(provider).ok_or(ConfigError::Invalid {
+                    name: "CAPTCHA_PROVIDER",
+                    reason: "expected none, turnstile or hcaptcha".into(),
+                })?,
+                var("CAPTCHA_SITE_KEY")?,
+                Secret(var("CAPTCHA_SECRET")?),
+                std::env::var("CAPTCHA_VERIFY_URL").ok().filter(|u| !u.is_empty()),
+            )),
+        };
+        Ok(Self {
+            table_name: var("TABLE_NAME")?,
+            mail_bucket: var("MAIL_BUCKET")?,
+            s3_force_path_style: std::env::var("S3_FORCE_PATH_STYLE").is_ok_and(|v| v == "true"),
+            portal_key: Secret(var("PORTAL_KEY")?),
+            public_base_url: var("PUBLIC_BASE_URL")?.trim_end_matches('/').to_owned(),
+            categories: FormCategories::parse(
+                &std::env::var("CONTACT_CATEGORIES").unwrap_or_else(|_| "general=support".into()),
+            )
+            .map_err(|e| ConfigError::Invalid {
+                name: "CONTACT_CATEGORIES",
+                reason: e.to_string(),
+            })?,
+            origins: std::env::var("CONTACT_ORIGINS")
+                .unwrap_or_default()
+                .split(',')
+                .map(|o| o.trim().trim_end_matches('/').to_owned())
+                .filter(|o| !o.is_empty())
+                .collect(),
+            per_ip: RateWindow {
+                limit: number("CONTACT_LIMIT_PER_IP", 5)?,
+                seconds: window,
+            },
+            per_email: RateWindow {
+                limit: number("CONTACT_LIMIT_PER_EMAIL", 3)?,
+                seconds: window,
+            },
+            min_fill_seconds: number("CONTACT_MIN_FILL_SECONDS", 3)?,
+            captcha,
+        })
+    }
+}
+
+/// What a warm invocation reuses: built once per container.
+pub struct Deps<S, C> {
+    pub customers: CustomerDesk<S, C>,
+    pub files: ReplyFiles<S3Blobs, SystemClock>,
+    pub signer: LinkSigner,
+    pub clock: C,
+    pub config: Config,
+}
+
+impl Deps<DynamoStore, SystemClock> {
+    pub fn new(config: Config, sdk: &aws_config::SdkConfig) -> Self {
+        let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(sdk), &config.table_name);
+        let blobs =
+            S3Blobs::new(S3Blobs::client(sdk, config.s3_force_path_style)).with_credentials(sdk.credentials_provider());
+        Self::with(store, blobs, SystemClock, config).expect("PORTAL_KEY is checked at start")
+    }
+}
+
+impl<S, C> Deps<S, C>
+where
+    S: TicketStore + ContactStore + TeamStore,
+    C: Clock + Clone,
+{
+    /// Fails when the signing key is too short to be safe.
+    pub fn with(store: S, blobs: S3Blobs, clock: C, config: Config) -> Result<Self, ConfigError> {
+        let signer = LinkSigner::new(config.portal_key.0.as_bytes()).map_err(|e| ConfigError::Invalid {
+            name: "PORTAL_KEY",
+            reason: e.to_string(),
+        })?;
+        Ok(Self {
+            customers: CustomerDesk::new(store, clock.clone()),
+            files: ReplyFiles::new(blobs, SystemClock, &config.mail_bucket).in_area(FORM_UPLOADS),
+            signer,
+            clock,
+            config,
+        })
+    }
+}
+
+pub type Reply = Result<Response<Body>, ApiError>;
+
+/// The language of the page: `?lang=` when given, else the browser's `Accept-Language`.
+fn language(request: &Request) -> &'static str {
+    let chosen = request
+        .query_string_parameters_ref()
+        .and_then(|q| q.first("lang").map(str::to_owned));
+    match chosen {
+        Some(lang) => negotiate_language(Some(&lang)),
+        None => negotiate_language(
+            request
+                .headers()
+                .get(header::ACCEPT_LANGUAGE)
+                .and_then(|v| v.to_str().ok()),
+        ),
+    }
+}
+
+/// The caller's address as API Gateway saw it (never a header a client could set).
+fn source_ip(request: &Request) -> String {
+    match request.request_context_ref() {
+        Some(lambda_http::request::RequestContext::ApiGatewayV2(context)) => {
+            context.http.source_ip.clone().unwrap_or_default()
+        }
+        _ => String::new(),
+    }
+}
+
+/// Answers one public request. Errors become responses here (JSON or a page, as the caller
+/// asked), never a stack trace.
+pub async fn handle<S, C>(deps: &Deps<S, C>, request: Request) -> Result<Response<Body>, std::convert::Infallible>
+where
+    S: TicketStore + ContactStore + TeamStore + ActionLedger,
+    C: Clock + Clone,
+{
+    let span = tracing::info_span!(
+        "request",
+        method = %request.method(),
+        route = %route_name(request.uri().path()),
+        status = tracing::field::Empty
+    );
+    async move {
+        let mut response = route(deps, &request).await.unwrap_or_else(ApiError::into_response);
+        defences::cors(&deps.config.origins, &request, &mut response);
+        let headers = response.headers_mut();
+        headers.insert("x-content-type-options", HeaderValue::from_static("nosniff"));
+        headers.insert("referrer-policy", HeaderValue::from_static("no-referrer"));
+        tracing::Span::current().record("status", response.status().as_u16());
+        tracing::info!("handled");
+        Ok(response)
+    }
+    .instrument(span)
+    .await
+}
+
+/// The route without the portal token, which is a credential and stays out of logs.
+fn route_name(path: &str) -> &str {
+    if path.starts_with("/portal/") {
+        "/portal/{token}"
+    } else {
+        path
+    }
+}
+
+async fn route<S, C>(deps: &Deps<S, C>, request: &Request) -> Reply
+where
+    S: TicketStore + ContactStore + TeamStore + ActionLedger,
+    C: Clock + Clone,
+{
+    let path = request.uri().path().to_owned();
+    let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+    let method = request.method().clone();
+    let allowed: &[Method] = match segments.as_slice() {
+        ["contact"] if method == Method::GET => return Ok(submit::form_page(deps, request)),
+        ["contact", "widget.js"] if method == Method::GET => return Ok(pages::widget(&deps.config.public_base_url)),
+        ["v1", "contact", "form"] if method == Method::GET => return Ok(submit::form_json(deps, request)),
+        ["v1", "contact", "uploads"] if method == Method::POST => return submit::start_upload(deps, request).await,
+        ["v1", "contact"] if method == Method::POST => return submit::submit(deps, request).await,
+        ["v1", "contact"] | ["v1", "contact", "form" | "uploads"] if method == Method::OPTIONS => {
+            return Ok(defences::preflight(&deps.config.origins, request));
+        }
+        ["portal", token] if method == Method::GET => return Ok(portal::page(deps, request, token, None).await),
+        ["portal", token, "reply"] if method == Method::POST => return Ok(portal::reply(deps, request, token).await),
+        ["portal", token, "close"] if method == Method::POST => return Ok(portal::close(deps, request, token).await),
+        ["contact"] | ["contact", "widget.js"] | ["v1", "contact", "form"] | ["portal", _] => &[Method::GET],
+        ["v1", "contact"] | ["v1", "contact", "uploads"] | ["portal", _, "reply" | "close"] => &[Method::POST],
+        _ => return Err(ApiError::NotFound("no such page".into())),
+    };
+    let mut response = ApiError::MethodNotAllowed {
+        method: method.to_string(),
+    }
+    .into_response();
+    let allow = allowed.iter().map(Method::as_str).collect::<Vec<_>>().join(", ");
+    if let Ok(v) = HeaderValue::from_str(&allow) {
+        response.headers_mut().insert(header::ALLOW, v);
+    }
+    Ok(response)
+}
+
+/// An HTML page.
+fn html(status: StatusCode, body: String) -> Response<Body> {
+    let mut response = Response::new(Body::Text(body));
+    *response.status_mut() = status;
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    // Pages carry no script of ours (the CAPTCHA widgets are the one exception, added there).
+    headers.insert(
+        "content-security-policy",
+        HeaderValue::from_static(
+            "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'; \
+             frame-ancestors 'none'; base-uri 'none'",
+        ),
+    );
+    response
+}
+
+/// A `303 See Other` after a form post, so a reload does not post again.
+fn see_other(location: &str) -> Response<Body> {
+    let mut response = Response::new(Body::Empty);
+    *response.status_mut() = StatusCode::SEE_OTHER;
+    if let Ok(v) = HeaderValue::from_str(location) {
+        response.headers_mut().insert(header::LOCATION, v);
+    }
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}

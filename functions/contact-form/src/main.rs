@@ -1,0 +1,11 @@
+use contact_form::{Config, Deps, handle};
+use lambda_http::{Error, service_fn};
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    lambda_http::tracing::init_default_subscriber();
+    let config = Config::from_env()?;
+    let sdk = aws_config::load_from_env().await;
+    let deps = Deps::new(config, &sdk);
+    lambda_http::run(service_fn(|request| handle(&deps, request))).await
+}

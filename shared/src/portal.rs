@@ -1,0 +1,300 @@
+//! The customer's side of the desk: the ticket a contact-form submission becomes, and what a
+//! signed portal link shows and lets its holder do (read the public conversation, reply,
+//! close). Who may call these is settled before: a checked form, an opened portal token.
+
+use crate::desk::DeskError;
+use crate::domain::AsRead;
+use crate::domain::Clock;
+use crate::domain::contact_form::ContactSubmission;
+use crate::domain::{
+    Actor, Attachment, AuditEvent, Author, Channel, Contact, ContactId, Delivery, EventId, EventType, FieldChange,
+    Language, Message, MessageId, RequesterDetails, Status, Ticket, TicketId, Timestamp, Visibility,
+};
+use crate::ports::{ContactStore, PageRequest, StoreError, TeamStore, TicketStore, TicketWrite};
+
+const WRITE_ATTEMPTS: usize = 4;
+
+/// What the customer's page shows: never internal notes, never another customer's data.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PortalView {
+    pub ticket: Ticket,
+    pub requester: Option<Contact>,
+    /// The public conversation, oldest first.
+    pub messages: Vec<Message>,
+}
+
+pub struct CustomerDesk<S, C> {
+    store: S,
+    clock: C,
+}
+
+impl<S, C> CustomerDesk<S, C>
+where
+    S: TicketStore + ContactStore + TeamStore,
+    C: Clock,
+{
+    pub fn new(store: S, clock: C) -> Self {
+        Self { store, clock }
+    }
+
+    pub fn store(&self) -> &S {
+        &self.store
+    }
+
+    /// Opens a ticket from the contact form: the contact found by email (or made), the
+    /// category's department, the customer's message with its files.
+    pub async fn submit(
+        &self,
+        form: &ContactSubmission,
+        attachments: Vec<Attachment>,
+        language: &Language,
+    ) -> Result<Ticket, DeskError> {
+        // A category may name a department an admin has since removed: the ticket still
+        // lands, unrouted, rather than the customer's message being refused.
+        let department = match self.store.get_department(&form.category.department).await? {
+            Some(d) => Some(d.id),
+            None => {
+                tracing::warn!(category = %form.category.id, "the category's department does not exist");
+                None
+            }
+        };
+        let number = self.store.next_ticket_number(self.clock.now()).await?;
+        // A new requester's email may be claimed by a concurrent submission; then it exists
+        // and the second lookup finds it.
+        for _ in 0..2 {
+            let now = self.clock.now();
+            let (contact, is_new) = self.contact_for(form, language, now).await?;
+            let mut ticket = Ticket {
+                department: department.clone(),
+                ..Ticket::new(number, form.subject.clone(), Channel::Form, contact.id, now)
+            };
+            ticket
+                .custom_fields
+                .insert("category".into(), serde_json::Value::String(form.category.id.clone()));
+            let message = customer_message(&ticket, &contact, form.message.clone(), attachments.clone(), now);
+            let event = customer_event(&ticket, EventType::TicketCreated, contact.id, now, vec![], message.id);
+            let write = TicketWrite {
+                ticket: ticket.clone(),
+                read: None,
+                messages: vec![message],
+                events: vec![event],
+                once: vec![],
+            };
+            match self.store.create_ticket(&write, is_new.then_some(&contact)).await {
+                Ok(()) => return Ok(ticket),
+                Err(StoreError::AlreadyExists { .. }) if is_new => continue,
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(DeskError::Busy)
+    }
+
+    async fn contact_for(
+        &self,
+        form: &ContactSubmission,
+        language: &Language,
+        now: Timestamp,
+    ) -> Result<(Contact, bool), StoreError> {
+        if let Some(contact) = self.store.find_contact_by_email(&form.email).await? {
+            return Ok((contact, false));
+        }
+        // The email is who we answer; a phone number already on another contact stays there
+        // (anyone can type any number) and the new contact goes without it.
+        let phone = match &form.phone {
+            Some(p) if self.store.find_contact_by_phone(p).await?.is_none() => Some(p.clone()),
+            _ => None,
+        };
+        let details = RequesterDetails {
+            name: Some(form.name.clone()),
+            email: Some(form.email.clone()),
+            phone,
+            language: Some(language.clone()),
+        };
+        Ok((details.into_contact(ContactId::generate(now), now), true))
+    }
+
+    /// The ticket and its public conversation. A merged ticket shows the one it went into.
+    pub async fn view(&self, ticket: TicketId) -> Result<PortalView, DeskError> {
+        let ticket = self.follow(ticket).await?;
+        let requester = self.store.get_contact(ticket.requester).await?;
+        let mut messages = Vec::new();
+        let mut page = PageRequest {
+            limit: 100,
+            cursor: None,
+        };
+        loop {
+            let p = self.store.list_messages(ticket.id, &page).await?;
+            messages.extend(
+                p.items
+                    .into_iter()
+                    .filter(|m| m.visibility == Visibility::Public && m.author != Author::System),
+            );
+            match p.cursor {
+                Some(c) => page.cursor = Some(c),
+                None => break,
+            }
+        }
+        Ok(PortalView {
+            ticket,
+            requester,
+            messages,
+        })
+    }
+
+    /// The customer writes on their ticket: a waiting or resolved ticket opens again. A
+    /// closed ticket takes no more replies (a new message starts a new ticket).
+    pub async fn reply(&self, ticket: TicketId, text: &str) -> Result<Ticket, DeskError> {
+        let text = text.trim().replace("\r\n", "\n");
+        if text.is_empty() {
+            return Err(crate::domain::DomainError::invalid("message", "write a message").into());
+        }
+        if text.chars().count() > crate::domain::contact_form::MAX_MESSAGE_CHARS {
+            return Err(crate::domain::DomainError::invalid(
+                "message",
+                format!("at most {} characters", crate::domain::contact_form::MAX_MESSAGE_CHARS),
+            )
+            .into());
+        }
+        for _ in 0..WRITE_ATTEMPTS {
+            let mut ticket = self.follow(ticket).await?;
+            if ticket.status == Status::Closed {
+                return Err(crate::domain::DomainError::conflict(
+                    "this ticket is closed; send us a new message to open another",
+                )
+                .into());
+            }
+            let Some(contact) = self.store.get_contact(ticket.requester).await? else {
+                return Err(DeskError::NotFound("requester".into()));
+            };
+            let now = self.clock.now();
+            let read = AsRead::of(&ticket);
+            let changes: Vec<FieldChange> = ticket.reopen_for_customer().into_iter().collect();
+            ticket.updated_at = now;
+            ticket.version = read.version().next();
+            let message = customer_message(&ticket, &contact, text.clone(), vec![], now);
+            let event = customer_event(
+                &ticket,
+                EventType::CustomerReplied,
+                contact.id,
+                now,
+                changes,
+                message.id,
+            );
+            let write = TicketWrite {
+                ticket: ticket.clone(),
+                read: Some(read),
+                messages: vec![message],
+                events: vec![event],
+                once: vec![],
+            };
+            match self.store.commit(std::slice::from_ref(&write)).await {
+                Ok(()) => return Ok(ticket),
+                Err(StoreError::VersionConflict) => continue,
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(DeskError::Busy)
+    }
+
+    /// The customer needs nothing more. Closing a closed ticket again changes nothing.
+    pub async fn close(&self, ticket: TicketId) -> Result<Ticket, DeskError> {
+        for _ in 0..WRITE_ATTEMPTS {
+            let mut ticket = self.follow(ticket).await?;
+            let now = self.clock.now();
+            let read = AsRead::of(&ticket);
+            let Some(change) = ticket.close_for_customer(now) else {
+                return Ok(ticket);
+            };
+            ticket.updated_at = now;
+            ticket.version = read.version().next();
+            let event = AuditEvent {
+                message_id: None,
+                ..customer_event(
+                    &ticket,
+                    EventType::TicketUpdated,
+                    ticket.requester,
+                    now,
+                    vec![change],
+                    MessageId::generate(now),
+                )
+            };
+            let write = TicketWrite {
+                ticket: ticket.clone(),
+                read: Some(read),
+                messages: vec![],
+                events: vec![event],
+                once: vec![],
+            };
+            match self.store.commit(std::slice::from_ref(&write)).await {
+                Ok(()) => return Ok(ticket),
+                Err(StoreError::VersionConflict) => continue,
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(DeskError::Busy)
+    }
+
+    /// The ticket a link names, or the one it was merged into (links in old mail keep working).
+    async fn follow(&self, id: TicketId) -> Result<Ticket, DeskError> {
+        let mut id = id;
+        for _ in 0..5 {
+            let Some(ticket) = self.store.get_ticket(id).await? else {
+                return Err(DeskError::NotFound("ticket".into()));
+            };
+            match &ticket.merged_into {
+                Some(pointer) => id = pointer.id,
+                None => return Ok(ticket),
+            }
+        }
+        Err(DeskError::NotFound("ticket".into()))
+    }
+}
+
+fn customer_message(
+    ticket: &Ticket,
+    contact: &Contact,
+    body: String,
+    attachments: Vec<Attachment>,
+    now: Timestamp,
+) -> Message {
+    Message {
+        id: MessageId::generate(now),
+        ticket_id: ticket.id,
+        author: Author::Customer,
+        visibility: Visibility::Public,
+        author_id: Some(contact.id.to_string()),
+        from: contact.email.clone(),
+        body_text: body,
+        delivery: Delivery::None,
+        created_at: now,
+        carried_from: None,
+        body_html: None,
+        quoted_text: None,
+        attachments,
+        email: None,
+    }
+}
+
+fn customer_event(
+    ticket: &Ticket,
+    event_type: EventType,
+    contact: ContactId,
+    now: Timestamp,
+    changes: Vec<FieldChange>,
+    message: MessageId,
+) -> AuditEvent {
+    AuditEvent {
+        id: EventId::generate(now),
+        event_type,
+        ticket_id: ticket.id,
+        ticket_number: ticket.number,
+        actor: Actor::Customer {
+            contact_id: contact.to_string(),
+        },
+        at: now,
+        changes,
+        message_id: Some(message),
+        related: None,
+        carried_from: None,
+    }
+}

@@ -1,0 +1,222 @@
+//! The contact form and the customer portal in a real browser: Debian's Chromium driven by
+//! playwright-core (`tests/browser/contact.mjs`) against an in-process dev host. A customer
+//! fills in the hosted form with a file, sees the ticket number, and the agents' API shows the
+//! ticket; an empty form shows each field's error; the acknowledgement mail's portal link
+//! opens the ticket, and the customer's reply there lands on it.
+//!
+//! `cargo xtask test` installs the browser and its driver and says where they are in
+//! `LAMBDESK_CHROMIUM` and `LAMBDESK_NODE_PATH` (`cargo xtask stack` prints them for a run by
+//! hand).
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use devhost::testing::{TestHost, unique};
+use serde_json::Value;
+
+/// One browser session, from launching Chromium to its last check.
+const SCRIPT_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// Where the browser tests' tools are, as `cargo xtask test` says.
+struct BrowserTools {
+    chromium: String,
+    node_path: String,
+}
+
+impl BrowserTools {
+    /// Panics with the fix when the tools' variables are missing, as the local stack does.
+    fn from_env() -> Self {
+        let var = |name: &str| match std::env::var(name) {
+            Ok(value) if !value.trim().is_empty() => value,
+            _ => panic!(
+                "{name} is not set\n(run the tests with `cargo xtask test`, which installs playwright-core and \
+                 Debian's chromium and sets LAMBDESK_CHROMIUM and LAMBDESK_NODE_PATH; `cargo xtask stack` prints \
+                 them for a run by hand)"
+            ),
+        };
+        Self {
+            chromium: var("LAMBDESK_CHROMIUM"),
+            node_path: var("LAMBDESK_NODE_PATH"),
+        }
+    }
+
+    /// Runs one sub-command of `contact.mjs` and returns the JSON line it printed.
+    async fn run(&self, args: &[&str], env: &[(&str, &str)]) -> Value {
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("browser/contact.mjs");
+        let mut command = tokio::process::Command::new("node");
+        command
+            .arg(&script)
+            .args(args)
+            .env("LAMBDESK_CHROMIUM", &self.chromium)
+            .env("LAMBDESK_NODE_PATH", &self.node_path)
+            .envs(env.iter().copied())
+            .stdin(std::process::Stdio::null())
+            .kill_on_drop(true);
+        let output = tokio::time::timeout(SCRIPT_TIMEOUT, command.output())
+            .await
+            .unwrap_or_else(|_| panic!("contact.mjs {args:?} took over {SCRIPT_TIMEOUT:?}"))
+            .unwrap_or_else(|e| panic!("cannot run node {} (needs Node.js 20+): {e}", script.display()));
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            output.status.success(),
+            "contact.mjs {args:?} failed ({}):\n{stderr}{stdout}",
+            output.status
+        );
+        let line = stdout.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or_default();
+        serde_json::from_str(line).unwrap_or_else(|e| panic!("contact.mjs {args:?} printed {stdout:?}: {e}"))
+    }
+}
+
+async fn get(host: &TestHost, token: &str, path: &str) -> Value {
+    let response = reqwest::Client::new()
+        .get(format!("{}{path}", host.url))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    assert!(response.status().is_success(), "{path}: {}", response.status());
+    response.json().await.unwrap()
+}
+
+async fn create_department(host: &TestHost, admin: &str, id: &str) {
+    let response = reqwest::Client::new()
+        .post(format!("{}/v1/departments", host.url))
+        .bearer_auth(admin)
+        .json(&serde_json::json!({"id": id, "name": id}))
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        response.status().is_success() || response.status() == 409,
+        "department {id}: {}",
+        response.status()
+    );
+}
+
+/// The text of every mail moto's SES has sent to `to` (the local SES outbox).
+async fn sent_texts(to: &str) -> Vec<String> {
+    let endpoint = std::env::var("AWS_ENDPOINT_URL_SESV2").expect("AWS_ENDPOINT_URL_SESV2");
+    // moto builds this dump from live state; while other tests write, a dump can fail.
+    for _ in 0..5 {
+        let response = reqwest::get(format!("{endpoint}/moto-api/data.json")).await.unwrap();
+        if response.status().is_success()
+            && let Ok(dump) = response.json::<Value>().await
+        {
+            return dump["ses"]["RawMessage"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default()
+                .into_iter()
+                .filter(|m| m["destinations"].as_array().is_some_and(|d| d.iter().any(|x| x == to)))
+                .filter_map(|m| m["raw_data"].as_str().map(str::to_owned))
+                .map(|raw| shared::intake::parse_mail(raw.as_bytes(), &Default::default()).text)
+                .collect();
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    panic!("moto's state dump kept failing");
+}
+
+/// The first `http://127.0.0.1:<port>/portal/<token>` link in `text` that points at `host`.
+fn portal_link(text: &str, host: &TestHost) -> Option<String> {
+    let prefix = format!("{}/portal/", host.url);
+    let start = text.find(&prefix)?;
+    let link: String = text[start..]
+        .chars()
+        .take_while(|c| !c.is_whitespace() && !matches!(c, '<' | '>' | '"' | ')'))
+        .collect();
+    (link.len() > prefix.len()).then_some(link)
+}
+
+/// A small but real PDF, as a customer would attach.
+fn write_attachment() -> (PathBuf, Vec<u8>) {
+    let pdf = b"%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n\
+2 0 obj << /Type /Pages /Kids [3 0 R] /Count 1 >> endobj\n\
+3 0 obj << /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] >> endobj\n\
+trailer << /Root 1 0 R >>\n%%EOF\n"
+        .to_vec();
+    let dir = std::env::temp_dir().join(unique("lambdesk-browser"));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("receipt.pdf");
+    std::fs::write(&path, &pdf).unwrap();
+    (path, pdf)
+}
+
+#[tokio::test]
+async fn a_customer_writes_through_the_form_and_replies_in_the_portal() {
+    let _ = tracing_subscriber::fmt()
+        .with_test_writer()
+        .with_env_filter("info")
+        .try_init();
+    let browser = BrowserTools::from_env();
+    let host = TestHost::start().await;
+    let mut pipe = host.pipe().await;
+    let admin = host.token("admin", "admin@example.com", &[]);
+    let customer = format!("{}@example.cz", unique("jana"));
+    let (attachment, pdf) = write_attachment();
+
+    // The category the browser picks must route to a department that exists.
+    let (category, department) = FORM_CATEGORY;
+    create_department(&host, &admin, department).await;
+
+    let submitted = browser
+        .run(
+            &["form", &host.url, attachment.to_str().unwrap()],
+            &[("CONTACT_EMAIL", &customer), ("CATEGORY", category)],
+        )
+        .await;
+    let number = submitted["ticket_number"].as_str().unwrap().to_owned();
+    assert_eq!(submitted["category"], category);
+
+    let ticket = get(&host, &admin, &format!("/v1/tickets/{number}")).await;
+    assert_eq!(ticket["channel"], "form", "{ticket}");
+    assert_eq!(ticket["department"], department, "{ticket}");
+    let requester = ticket["requester"].as_str().unwrap();
+    let contact = get(&host, &admin, &format!("/v1/contacts/{requester}")).await;
+    assert_eq!(contact["email"], customer.as_str(), "{contact}");
+    assert_eq!(contact["name"], "Jana Nováková", "{contact}");
+    let messages = get(&host, &admin, &format!("/v1/tickets/{number}/messages")).await;
+    let first = &messages["items"][0];
+    assert_eq!(first["author"], "customer", "{first}");
+    assert!(first["body_text"].as_str().unwrap().contains("on fire"), "{first}");
+    assert_eq!(first["attachments"][0]["name"], "receipt.pdf", "{first}");
+    assert_eq!(first["attachments"][0]["size"], pdf.len(), "{first}");
+
+    let empty = browser.run(&["empty", &host.url], &[]).await;
+    assert_eq!(
+        empty["errors"],
+        serde_json::json!(["name", "email", "subject", "message"])
+    );
+
+    // The acknowledgement goes out when the reactor sees the new ticket.
+    let mut texts = Vec::new();
+    let mut link = None;
+    for _ in 0..20 {
+        host.drain_events(&mut pipe).await;
+        texts = sent_texts(&customer).await;
+        link = texts.iter().find_map(|text| portal_link(text, &host));
+        if link.is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    let link = link.unwrap_or_else(|| panic!("no portal link in the mail to {customer}: {texts:?}"));
+
+    let reply = format!("Still smoking, see {}", unique("reply"));
+    let replied = browser.run(&["portal", &link, &reply], &[]).await;
+    assert_eq!(replied["ok"], true);
+
+    let messages = get(&host, &admin, &format!("/v1/tickets/{number}/messages")).await;
+    let items = messages["items"].as_array().unwrap();
+    assert!(
+        items
+            .iter()
+            .any(|m| m["author"] == "customer" && m["body_text"].as_str().is_some_and(|b| b.contains(&reply))),
+        "the portal reply is on the ticket: {messages}"
+    );
+    let _ = std::fs::remove_dir_all(attachment.parent().unwrap());
+}
+
+/// The category the browser chooses and the department the dev host routes it to.
+const FORM_CATEGORY: (&str, &str) = ("billing", "billing");
