@@ -682,3 +682,157 @@ async fn least_loaded_passes_over_full_and_inactive_agents() {
     assert_eq!(pick(true).await.0, Some(full));
     assert_eq!(loads(&store, &[full, away]).await, [MAX_AGENT_LOAD - 1, 0]);
 }
+
+/// SES as a test needs it: the answers to `SendEmail` in order (aws-smithy-mocks, for faults a
+/// local server cannot produce).
+fn ses_answering(answers: Vec<Result<(), (&'static str, &'static str)>>) -> (SesMailer, aws_smithy_mocks::Rule) {
+    use aws_sdk_sesv2::error::ErrorMetadata;
+    use aws_sdk_sesv2::operation::send_email::{SendEmailError, SendEmailOutput};
+    use aws_smithy_mocks::{RuleMode, mock, mock_client};
+    let mut rule = mock!(aws_sdk_sesv2::Client::send_email).sequence();
+    for answer in answers {
+        rule = match answer {
+            Ok(()) => rule.output(|| SendEmailOutput::builder().message_id("ses-1").build()),
+            Err((code, message)) => rule.error(move || {
+                let meta = ErrorMetadata::builder().code(code).message(message).build();
+                match code {
+                    "MessageRejected" => SendEmailError::MessageRejected(
+                        aws_sdk_sesv2::types::error::MessageRejected::builder()
+                            .message(message)
+                            .meta(meta)
+                            .build(),
+                    ),
+                    _ => SendEmailError::TooManyRequestsException(
+                        aws_sdk_sesv2::types::error::TooManyRequestsException::builder()
+                            .message(message)
+                            .meta(meta)
+                            .build(),
+                    ),
+                }
+            }),
+        };
+    }
+    let rule = rule.build();
+    // The SDK's own retries are off: each answer stands for a send that failed after them.
+    let client = mock_client!(aws_sdk_sesv2, RuleMode::Sequential, [&rule], |config| {
+        config.retry_config(aws_sdk_sesv2::config::retry::RetryConfig::disabled())
+    });
+    (SesMailer::new(client, None), rule)
+}
+
+#[tokio::test]
+async fn a_rule_s_mail_is_tried_again_on_redelivery_and_a_refusal_is_noted_on_the_ticket() {
+    let sdk = devhost::testing::local_sdk().await;
+    let store = store().await;
+    let hands = Hands::at("2026-11-23T09:00:00Z");
+    let desk = TicketDesk::new(store.clone(), hands.clone());
+    let draft: RuleDraft = serde_json::from_value(json!({
+        "name": "Tell operations",
+        "position": 1,
+        "triggers": [{"on": "ticket_created"}],
+        "actions": [{"do": "send_email", "template": "urgent_ticket", "to": "address", "address": "ops@example.com"}]
+    }))
+    .unwrap();
+    desk.create_rule(&admin(), draft).await.unwrap();
+    let reactor_with = |mailer: SesMailer| {
+        EventReactor::new(
+            store.clone(),
+            mailer,
+            S3Blobs::new(devhost::local::s3_client(&sdk)),
+            hands.clone(),
+            OutboundConfig {
+                addresses: parse_support_addresses("support@help.example.com").unwrap(),
+                max_attempts: 5,
+                autoreplies_per_hour: 3,
+            },
+        )
+    };
+    let created = |subject: &'static str| {
+        let desk = &desk;
+        async move {
+            let (ticket, _) = desk
+                .create_ticket(
+                    &admin(),
+                    NewTicket {
+                        subject: subject.into(),
+                        body: "Please look".into(),
+                        requester: RequesterDetails::new(
+                            None,
+                            Some(EmailAddress::parse("m@example.cz").unwrap()),
+                            None,
+                            None,
+                        )
+                        .unwrap(),
+                        channel: Channel::Api,
+                        priority: Priority::Normal,
+                        ticket_type: None,
+                        department: None,
+                        assignee: None,
+                        support_level: SupportLevel::L1,
+                        tags: BTreeSet::new(),
+                        custom_fields: Default::default(),
+                        cc: vec![],
+                    },
+                )
+                .await
+                .unwrap();
+            let events = desk
+                .store()
+                .list_events(
+                    ticket.id,
+                    &PageRequest {
+                        limit: 10,
+                        cursor: None,
+                    },
+                )
+                .await
+                .unwrap()
+                .items;
+            (
+                ticket,
+                events
+                    .into_iter()
+                    .find(|e| e.event_type == EventType::TicketCreated)
+                    .unwrap(),
+            )
+        }
+    };
+
+    // Throttled once: the event fails (SQS delivers it again), then the mail goes, once.
+    let (mailer, sends) = ses_answering(vec![Err(("TooManyRequestsException", "slow down")), Ok(())]);
+    let reactor = reactor_with(mailer);
+    let (_, event) = created("Throttled").await;
+    let first = reactor.react(&event, 1).await;
+    assert!(matches!(first, Err(ReactorError::Send(_))), "{first:?}");
+    hands.advance(Duration::seconds(61));
+    reactor.react(&event, 2).await.unwrap();
+    reactor.react(&event, 3).await.unwrap();
+    assert_eq!(sends.num_calls(), 2, "tried again once, then done");
+
+    // Refused for good: no retry, and the ticket says so in an internal note.
+    let (mailer, sends) = ses_answering(vec![Err(("MessageRejected", "Email address is not verified"))]);
+    let reactor = reactor_with(mailer);
+    let (ticket, event) = created("Refused").await;
+    reactor.react(&event, 1).await.unwrap();
+    assert_eq!(sends.num_calls(), 1);
+    let messages = store
+        .list_messages(
+            ticket.id,
+            &PageRequest {
+                limit: 10,
+                cursor: None,
+            },
+        )
+        .await
+        .unwrap()
+        .items;
+    let note = messages
+        .iter()
+        .find(|m| m.visibility == shared::domain::Visibility::Internal)
+        .expect("a note about the refused mail");
+    assert!(
+        note.body_text.contains("Tell operations") && note.body_text.contains("not verified"),
+        "{}",
+        note.body_text
+    );
+}

@@ -2,7 +2,9 @@
 //! playwright-core (`tests/browser/contact.mjs`) against an in-process dev host. A customer
 //! fills in the hosted form with a file, sees the ticket number, and the agents' API shows the
 //! ticket; an empty form shows each field's error; the acknowledgement mail's portal link
-//! opens the ticket, and the customer's reply there lands on it.
+//! opens the ticket, and the customer's reply there lands on it. The widget, embedded in a
+//! page of another site the dev host allows, does the same through the JSON API, with the
+//! file sent straight to storage (moto's S3) from the browser.
 //!
 //! `cargo xtask test` installs the browser and its driver and says where they are in
 //! `LAMBDESK_CHROMIUM` and `LAMBDESK_NODE_PATH` (`cargo xtask stack` prints them for a run by
@@ -11,6 +13,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use devhost::host::DEV_WIDGET_ORIGIN;
 use devhost::testing::{TestHost, unique};
 use serde_json::Value;
 
@@ -215,6 +218,57 @@ async fn a_customer_writes_through_the_form_and_replies_in_the_portal() {
             .any(|m| m["author"] == "customer" && m["body_text"].as_str().is_some_and(|b| b.contains(&reply))),
         "the portal reply is on the ticket: {messages}"
     );
+    let _ = std::fs::remove_dir_all(attachment.parent().unwrap());
+}
+
+#[tokio::test]
+async fn a_customer_writes_through_the_widget_on_another_site() {
+    let _ = tracing_subscriber::fmt()
+        .with_test_writer()
+        .with_env_filter("info")
+        .try_init();
+    let browser = BrowserTools::from_env();
+    let host = TestHost::start().await;
+    let admin = host.token("admin", "admin@example.com", &[]);
+    let customer = format!("{}@example.cz", unique("jana"));
+    let (attachment, pdf) = write_attachment();
+    let (category, department) = FORM_CATEGORY;
+    create_department(&host, &admin, department).await;
+
+    // The page of a site the dev host allows, with the widget's snippet: an empty submission
+    // shows each field's error, then the filled-in one uploads the file to storage and opens
+    // the ticket.
+    let submitted = browser
+        .run(
+            &["widget", &host.url, attachment.to_str().unwrap()],
+            &[
+                ("CONTACT_EMAIL", &customer),
+                ("CONTACT_SUBJECT", "Sent from the widget"),
+                ("CATEGORY", category),
+                ("WIDGET_ORIGIN", DEV_WIDGET_ORIGIN),
+            ],
+        )
+        .await;
+    assert_eq!(
+        submitted["errors"],
+        serde_json::json!(["name", "email", "subject", "message"])
+    );
+    assert_eq!(submitted["category"], category);
+    let number = submitted["ticket_number"].as_str().unwrap().to_owned();
+
+    let ticket = get(&host, &admin, &format!("/v1/tickets/{number}")).await;
+    assert_eq!(ticket["channel"], "form", "{ticket}");
+    assert_eq!(ticket["department"], department, "{ticket}");
+    assert_eq!(ticket["subject"], "Sent from the widget", "{ticket}");
+    let requester = ticket["requester"].as_str().unwrap();
+    let contact = get(&host, &admin, &format!("/v1/contacts/{requester}")).await;
+    assert_eq!(contact["email"], customer.as_str(), "{contact}");
+    let messages = get(&host, &admin, &format!("/v1/tickets/{number}/messages")).await;
+    let first = &messages["items"][0];
+    assert_eq!(first["author"], "customer", "{first}");
+    assert!(first["body_text"].as_str().unwrap().contains("on fire"), "{first}");
+    assert_eq!(first["attachments"][0]["name"], "receipt.pdf", "{first}");
+    assert_eq!(first["attachments"][0]["size"], pdf.len(), "{first}");
     let _ = std::fs::remove_dir_all(attachment.parent().unwrap());
 }
 

@@ -139,6 +139,26 @@ impl CaptchaProvider {
         }
     }
 
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Turnstile => "turnstile",
+            Self::HCaptcha => "hcaptcha",
+        }
+    }
+
+    /// What the page's Content-Security-Policy must allow for the provider's widget.
+    pub fn csp_sources(self) -> &'static str {
+        match self {
+            Self::Turnstile => {
+                "script-src https://challenges.cloudflare.com; frame-src https://challenges.cloudflare.com"
+            }
+            Self::HCaptcha => {
+                "script-src https://hcaptcha.com https://*.hcaptcha.com; frame-src https://hcaptcha.com \
+                 https://*.hcaptcha.com; connect-src https://hcaptcha.com https://*.hcaptcha.com"
+            }
+        }
+    }
+
     fn verify_url(self) -> &'static str {
         match self {
             Self::Turnstile => "https://challenges.cloudflare.com/turnstile/v0/siteverify",

@@ -275,14 +275,22 @@ fn html(status: StatusCode, body: String) -> Response<Body> {
         HeaderValue::from_static("text/html; charset=utf-8"),
     );
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    // Pages carry no script of ours (the CAPTCHA widgets are the one exception, added there).
-    headers.insert(
-        "content-security-policy",
-        HeaderValue::from_static(
-            "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'; \
-             frame-ancestors 'none'; base-uri 'none'",
-        ),
-    );
+    headers.insert("content-security-policy", HeaderValue::from_static(PAGE_POLICY));
+    response
+}
+
+/// Pages carry no script of ours; a configured CAPTCHA's widget is the one exception, allowed
+/// by [`with_captcha_policy`].
+const PAGE_POLICY: &str = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; \
+                           form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+/// The page's policy widened for the CAPTCHA provider's script and frame.
+fn with_captcha_policy(mut response: Response<Body>, captcha: Option<&Captcha>) -> Response<Body> {
+    if let Some(captcha) = captcha
+        && let Ok(v) = HeaderValue::from_str(&format!("{PAGE_POLICY}; {}", captcha.provider.csp_sources()))
+    {
+        response.headers_mut().insert("content-security-policy", v);
+    }
     response
 }
 

@@ -30,7 +30,7 @@ fn trouble(words: &Copy, e: DeskError) -> Response<Body> {
     match e {
         DeskError::NotFound(_) => refused(words),
         other => {
-            let _ = shared::http::ApiError::from(other).into_response();
+            tracing::error!(error = %other, "the ticket page failed");
             crate::html(
                 StatusCode::SERVICE_UNAVAILABLE,
                 pages::portal_refused(words).replace(words.link_invalid, words.unavailable),

@@ -44,7 +44,10 @@ struct Submission {
 pub fn form_page<S, C: Clock + Clone>(deps: &Deps<S, C>, request: &Request) -> Response<Body> {
     let lang = language(request);
     let state = FormState::fresh(deps.signer.form_token(deps.clock.now()));
-    crate::html(StatusCode::OK, pages::form(deps, lang, &state))
+    crate::with_captcha_policy(
+        crate::html(StatusCode::OK, pages::form(deps, lang, &state)),
+        deps.config.captcha.as_ref(),
+    )
 }
 
 /// The form as the widget draws it: fields, words in the reader's language, a fresh token.
@@ -92,7 +95,8 @@ pub fn form_json<S, C: Clock + Clone>(deps: &Deps<S, C>, request: &Request) -> R
             "labels": labels,
             "limits": { "max_files": FORM_UPLOADS.max_files, "max_file_bytes": MAX_UPLOAD_BYTES },
             "captcha": deps.config.captcha.as_ref().map(|c| json!({
-                "provider": c.provider.response_field(),
+                "provider": c.provider.name(),
+                "response_field": c.provider.response_field(),
                 "script": c.provider.widget().0,
                 "class": c.provider.widget().1,
                 "site_key": c.site_key,
@@ -154,7 +158,11 @@ where
     let sent = match media_type(request).as_str() {
         "application/json" => Sent::Json,
         "application/x-www-form-urlencoded" | "multipart/form-data" => Sent::Form,
-        _ => return Err(ApiError::UnsupportedMediaType),
+        _ => {
+            return Err(ApiError::UnsupportedMediaType {
+                accepted: "application/json, application/x-www-form-urlencoded or multipart/form-data",
+            });
+        }
     };
     let submission = match read(request).await {
         Ok(s) => s,
@@ -331,17 +339,21 @@ fn refused_page<S, C: Clock + Clone>(
             state.notice = Some(Notice(words.rate_limited.replace("{minutes}", &minutes.to_string())));
         }
         ApiError::PayloadTooLarge { .. } => state.notice = Some(Notice(words.too_large.to_owned())),
-        ApiError::BadRequest { .. } | ApiError::UnsupportedMediaType => {
+        ApiError::BadRequest { .. } | ApiError::UnsupportedMediaType { .. } => {
             state.notice = Some(Notice(words.refused.to_owned()))
         }
-        ApiError::Internal(_) | ApiError::Unavailable => {
-            // Logged by the mapping; the person only needs to know to try again.
-            let _ = error.into_response();
+        ApiError::Internal(cause) => {
+            // The cause is for us; the person only needs to know to try again.
+            tracing::error!(error = %cause, source = ?std::error::Error::source(&*cause), "submission failed");
             state.notice = Some(Notice(words.unavailable.to_owned()));
         }
+        ApiError::Unavailable => state.notice = Some(Notice(words.unavailable.to_owned())),
         other => state.notice = Some(Notice(other.to_string())),
     }
-    let mut response = crate::html(status, pages::form(deps, lang, &state));
+    let mut response = crate::with_captcha_policy(
+        crate::html(status, pages::form(deps, lang, &state)),
+        deps.config.captcha.as_ref(),
+    );
     if let Some(seconds) = retry_after
         && let Ok(v) = header::HeaderValue::from_str(&seconds.max(1).to_string())
     {

@@ -46,13 +46,26 @@
     if (!errors.length && !message) { box.hidden = true; return; }
     box.hidden = false;
     if (message) box.appendChild(el('p', {}, message));
+    // As on the hosted page: a summary that says what to correct, each item leading to its field.
+    var list = el('ul');
     errors.forEach(function (e) {
       var c = desc.controls[e.field];
-      if (!c) { box.appendChild(el('p', {}, e.message)); return; }
+      if (!c) { list.appendChild(el('li', {}, e.message)); return; }
+      var item = el('li');
+      var link = el('a', { href: '#lambdesk-' + e.field }, (desc.labels[e.field] || e.field) + ': ' + e.message);
+      link.addEventListener('click', function (ev) { ev.preventDefault(); c.focus(); });
+      item.appendChild(link);
+      list.appendChild(item);
       c.setAttribute('aria-invalid', 'true');
       c.setAttribute('aria-describedby', 'lambdesk-' + e.field + '-error');
       c.parentNode.appendChild(el('p', { 'class': 'lambdesk-field-error', id: 'lambdesk-' + e.field + '-error' }, e.message));
     });
+    if (errors.length) {
+      var title = el('p');
+      title.appendChild(el('strong', {}, desc.labels.errors_title));
+      box.appendChild(title);
+      box.appendChild(list);
+    }
     box.focus();
   }
 
@@ -119,7 +132,7 @@
           form_token: desc.form_token, attachments: ids
         };
         if (desc.captcha) {
-          var answer = form.querySelector('[name="' + desc.captcha.provider + '"]');
+          var answer = form.querySelector('[name="' + desc.captcha.response_field + '"]');
           body.captcha = answer ? answer.value : '';
         }
         return fetch(desc.submit_url, {

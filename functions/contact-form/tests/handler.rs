@@ -596,6 +596,15 @@ async fn a_configured_captcha_is_checked_with_the_provider() {
         page.text()
             .contains("class=\"field cf-turnstile\" data-sitekey=\"site-key\"")
     );
+    let policy = page.header("content-security-policy").unwrap();
+    assert!(
+        policy.contains("script-src https://challenges.cloudflare.com"),
+        "{policy}"
+    );
+    assert!(
+        policy.contains("frame-src https://challenges.cloudflare.com"),
+        "{policy}"
+    );
     let bad = send(&f, &submission(&f, |b| b["captcha"] = json!("bad"))).await;
     assert_eq!(bad.status, 400);
     let missing = send(&f, &submission(&f, |_| {})).await;

@@ -228,7 +228,9 @@ fn the_error_schema_covers_the_errors_the_functions_answer() {
         ApiError::TooManyRequests { retry_after: 1740 },
         ApiError::bad_field("limit", "must be a whole number from 1 to 100"),
         ApiError::PayloadTooLarge { limit: 131_072 },
-        ApiError::UnsupportedMediaType,
+        ApiError::UnsupportedMediaType {
+            accepted: "application/json",
+        },
         ApiError::Unavailable,
     ];
     let mut failures = Vec::new();

@@ -30,6 +30,10 @@ use crate::template::Template;
 pub const DEV_SUPPORT_ADDRESSES: &str = "support@help.example.com=support,billing@help.example.com=billing";
 /// The contact form's categories locally (`ContactCategories` in the template).
 pub const DEV_CONTACT_CATEGORIES: &str = "general=support,billing=billing,technical=support";
+/// A site allowed to embed the contact widget locally (`ContactFormOrigins` in the template):
+/// serve a page with the widget snippet on port 8080 and open it under this name (browsers
+/// send `*.localhost` to this machine).
+pub const DEV_WIDGET_ORIGIN: &str = "http://widget.localhost:8080";
 /// Signs portal links and form tokens locally; in AWS the key is generated per stack.
 const DEV_PORTAL_KEY: &str = "lambdesk-local-portal-key-not-for-production-use";
 
@@ -61,7 +65,7 @@ impl DevHost {
             portal_key: contact_form::Secret(DEV_PORTAL_KEY.into()),
             public_base_url: public_url.trim_end_matches('/').to_owned(),
             categories: FormCategories::parse(DEV_CONTACT_CATEGORIES)?,
-            origins: vec![],
+            origins: vec![DEV_WIDGET_ORIGIN.to_owned()],
             // Everything local comes from 127.0.0.1: a looser limit than the template's.
             per_ip: RateWindow {
                 limit: 50,

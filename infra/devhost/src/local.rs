@@ -196,6 +196,10 @@ pub async fn provision(sdk: &SdkConfig, template: &Template, names: &LocalNames)
                 .is_some_and(|s| s.is_bucket_already_owned_by_you() || s.is_bucket_already_exists()) => {}
         Err(e) => return Err(anyhow::Error::new(e).context(format!("creating bucket {}", names.mail_bucket))),
     }
+    // No CorsConfiguration as in the template: moto's server answers every origin itself (the
+    // widget's uploads from DEV_WIDGET_ORIGIN work as they are), and a bucket's CORS rules in
+    // moto would enforce nothing, while its preflight wants the origin in every rule, so the
+    // template's two rules would refuse every preflight.
     let notification = template.queue_notification(MAIL_BUCKET)?;
     let prefix_rule = FilterRule::builder()
         .name(FilterRuleName::Prefix)

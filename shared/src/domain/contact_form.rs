@@ -110,21 +110,6 @@ pub enum Problem {
     BadFile,
 }
 
-impl Problem {
-    /// The English wording, for the JSON API and logs.
-    pub fn english(self) -> String {
-        match self {
-            Problem::Required => "this field is required".into(),
-            Problem::TooLong { max } => format!("at most {max} characters"),
-            Problem::NotAnEmail => "not an email address".into(),
-            Problem::NotAPhone => "not a phone number (digits, spaces, + - ( ) allowed)".into(),
-            Problem::UnknownCategory => "choose one of the listed categories".into(),
-            Problem::TooManyFiles { max } => format!("at most {max} files"),
-            Problem::BadFile => "a file is missing, too large or of a type we cannot accept".into(),
-        }
-    }
-}
-
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FieldProblem {
     pub field: &'static str,

@@ -38,8 +38,9 @@ pub enum ApiError {
     PreconditionRequired,
     #[error("the body is larger than {limit} bytes")]
     PayloadTooLarge { limit: usize },
-    #[error("send the body as application/json")]
-    UnsupportedMediaType,
+    /// The body's media type is not one this route reads; `accepted` names those it does.
+    #[error("send the body as {accepted}")]
+    UnsupportedMediaType { accepted: &'static str },
     #[error("busy right now; retry shortly")]
     Unavailable,
     #[error("internal error")]
@@ -67,7 +68,7 @@ impl ApiError {
             Self::PreconditionFailed { .. } => StatusCode::PRECONDITION_FAILED,
             Self::PreconditionRequired => StatusCode::PRECONDITION_REQUIRED,
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
-            Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::UnsupportedMediaType { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -86,7 +87,7 @@ impl ApiError {
             Self::PreconditionFailed { .. } => "version_mismatch",
             Self::PreconditionRequired => "if_match_required",
             Self::PayloadTooLarge { .. } => "payload_too_large",
-            Self::UnsupportedMediaType => "unsupported_media_type",
+            Self::UnsupportedMediaType { .. } => "unsupported_media_type",
             Self::Unavailable => "unavailable",
             Self::Internal(_) => "internal",
         }

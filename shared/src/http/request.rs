@@ -28,7 +28,9 @@ pub fn parse_json<T: DeserializeOwned>(request: &Request) -> Result<T, ApiError>
         })
         .unwrap_or(false);
     if !is_json {
-        return Err(ApiError::UnsupportedMediaType);
+        return Err(ApiError::UnsupportedMediaType {
+            accepted: "application/json",
+        });
     }
     let bytes: &[u8] = match request.body() {
         Body::Empty => b"",

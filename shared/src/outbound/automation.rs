@@ -18,8 +18,8 @@ use crate::domain::{
     EventType, Message, MessageId, Ticket, Timestamp, Visibility,
 };
 use crate::ports::{
-    ActionLedger, BlobStore, Claim, ContactStore, MailSender, OnceKey, RuleStore, StoreError, TeamStore, TemplateStore,
-    TicketStore, TicketWrite,
+    ActionLedger, BlobStore, Claim, ContactStore, MailSender, OnceKey, RuleStore, SendError, StoreError, TeamStore,
+    TemplateStore, TicketStore, TicketWrite,
 };
 
 pub use crate::domain::load::MAX_AGENT_LOAD;
@@ -355,11 +355,20 @@ where
                 }
                 match effect {
                     Effect::Email { template, to, address } => {
-                        if let Err(e) = self
+                        match self
                             .rule_mail(event.id, &key, ticket, template, *to, address.as_deref())
                             .await
                         {
-                            tracing::warn!(rule = outcome.name, error = %e, "a rule's mail was not sent");
+                            Ok(()) => {}
+                            // Never going to work: say so on the ticket, where people look.
+                            Err(e @ (ReactorError::Send(SendError::Rejected(_)) | ReactorError::Build(_))) => {
+                                let text = format!("Mail from rule \"{}\" was not sent: {e}.", outcome.name);
+                                tracing::warn!(rule = outcome.name, error = %e, "a rule's mail was refused");
+                                self.rule_note_after(ticket.id, outcome, text).await?;
+                            }
+                            // Worth another try: the event is delivered again, and this effect's
+                            // claim (left open) lets the mail be tried again then, and only it.
+                            Err(e) => return Err(e),
                         }
                     }
                     Effect::Webhook { url, secret } => {
