@@ -69,7 +69,11 @@
     box.focus();
   }
 
+  // Files already stored, so a corrected form does not send them again.
+  var uploaded = typeof WeakMap === 'function' ? new WeakMap() : null;
+
   function upload(desc, file) {
+    if (uploaded && uploaded.has(file)) return Promise.resolve(uploaded.get(file));
     return fetch(desc.uploads_url, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -82,6 +86,7 @@
         data.append('file', file);
         return fetch(body.url, { method: 'POST', body: data }).then(function (s) {
           if (!s.ok) throw { errors: [{ field: 'attachments', message: file.name }] };
+          if (uploaded) uploaded.set(file, body.upload_id);
           return body.upload_id;
         });
       });
@@ -139,7 +144,13 @@
           method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body)
         }).then(function (r) {
           return r.json().then(function (reply) {
-            if (!r.ok) throw { errors: reply.error.fields || [], message: reply.error.fields ? '' : reply.error.message };
+            if (!r.ok) {
+              throw {
+                errors: reply.error.fields || [], message: reply.error.fields ? '' : reply.error.message,
+                // A refused form (an old token, say) is sent again with a fresh one.
+                refresh: r.status === 400
+              };
+            }
             host.textContent = '';
             var done = el('div', { 'class': 'lambdesk-confirmation', role: 'status' });
             done.appendChild(el('h2', {}, L.thanks_title));
@@ -152,6 +163,12 @@
         });
       }).catch(function (e) {
         button.disabled = false;
+        if (e && e.refresh) {
+          fetch(API + '/v1/contact/form', { headers: { accept: 'application/json' } })
+            .then(function (r) { return r.json(); })
+            .then(function (fresh) { desc.form_token = fresh.form_token; })
+            .catch(function () {});
+        }
         showErrors(desc, form, (e && e.errors) || [], (e && e.message) || (e && e.errors ? '' : L.unavailable));
       });
     });
