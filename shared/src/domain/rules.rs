@@ -389,6 +389,26 @@ fn bounded_regex(pattern: &str) -> Result<regex::Regex, String> {
         .map_err(|e| format!("not a valid pattern: {e}"))
 }
 
+/// Patterns compiled once per process: rules are read afresh for every event, and compiling
+/// a pattern (~0.2 ms) costs far more than matching it, so a warm Lambda keeps them. Bounded,
+/// so edited rules cannot grow it without end.
+fn compiled(pattern: &str) -> Option<std::sync::Arc<regex::Regex>> {
+    use std::collections::HashMap;
+    use std::sync::{Arc, LazyLock, Mutex};
+    const MAX_PATTERNS: usize = 4 * MAX_RULES;
+    static PATTERNS: LazyLock<Mutex<HashMap<String, Option<Arc<regex::Regex>>>>> = LazyLock::new(Default::default);
+    if let Some(found) = PATTERNS.lock().ok()?.get(pattern) {
+        return found.clone();
+    }
+    let built = bounded_regex(pattern).ok().map(Arc::new);
+    let mut patterns = PATTERNS.lock().ok()?;
+    if patterns.len() >= MAX_PATTERNS {
+        patterns.clear();
+    }
+    patterns.insert(pattern.to_owned(), built.clone());
+    built
+}
+
 impl Condition {
     fn check(&self, path: &str) -> Result<(), DomainError> {
         let kind = kind_of(&self.field)
@@ -932,7 +952,7 @@ fn holds(condition: &Condition, actual: &Value) -> bool {
         Op::Matches => condition
             .value
             .as_str()
-            .and_then(|p| bounded_regex(p).ok())
+            .and_then(compiled)
             .is_some_and(|re| texts.iter().any(|t| re.is_match(t))),
         Op::Includes => texts.contains(&wanted),
         Op::Excludes => !texts.contains(&wanted),
