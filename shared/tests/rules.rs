@@ -836,3 +836,87 @@ async fn a_rule_s_mail_is_tried_again_on_redelivery_and_a_refusal_is_noted_on_th
         note.body_text
     );
 }
+
+#[tokio::test]
+async fn a_time_rule_saved_later_applies_to_tickets_already_waiting() {
+    let sdk = devhost::testing::local_sdk().await;
+    let store = store().await;
+    let hands = Hands::at("2026-11-23T09:00:00Z");
+    let desk = TicketDesk::new(store.clone(), hands.clone());
+    let mut waiting = Vec::new();
+    for (subject, status) in [("Waiting", Status::Pending), ("Being worked", Status::Open)] {
+        let (ticket, _) = desk
+            .create_ticket(
+                &admin(),
+                NewTicket {
+                    subject: subject.into(),
+                    body: "Please send the logs".into(),
+                    requester: RequesterDetails::new(
+                        None,
+                        Some(EmailAddress::parse("w@example.cz").unwrap()),
+                        None,
+                        None,
+                    )
+                    .unwrap(),
+                    channel: Channel::Api,
+                    priority: Priority::Normal,
+                    ticket_type: None,
+                    department: None,
+                    assignee: None,
+                    support_level: SupportLevel::L1,
+                    tags: BTreeSet::new(),
+                    custom_fields: Default::default(),
+                    cc: vec![],
+                },
+            )
+            .await
+            .unwrap();
+        let patch = TicketPatch {
+            status: Some(status),
+            ..Default::default()
+        };
+        desk.update_ticket(&admin(), TicketRef::Id(ticket.id), Precondition::Any, patch)
+            .await
+            .unwrap();
+        waiting.push(ticket.id);
+    }
+    let far = Timestamp::new(hands.now().as_datetime() + Duration::days(365));
+    assert!(
+        store.due_tickets(far, 10).await.unwrap().is_empty(),
+        "no time rule, nothing due"
+    );
+
+    // Three days later a manager adds a time rule: the ticket pending since then is due at once.
+    hands.advance(Duration::hours(73));
+    let draft: RuleDraft = serde_json::from_value(json!({
+        "name": "Close the silent",
+        "position": 1,
+        "triggers": [{"on": "time"}],
+        "conditions": {"all": [
+            {"field": "status", "op": "is", "value": "pending"},
+            {"field": "hours_since_updated", "op": "greater_than", "value": 72}
+        ]},
+        "actions": [{"do": "set_status", "status": "resolved"}]
+    }))
+    .unwrap();
+    desk.create_rule(&admin(), draft).await.unwrap();
+    let due = store.due_tickets(far, 10).await.unwrap();
+    assert!(due.contains(&waiting[0]), "{due:?}");
+
+    let reactor = EventReactor::new(
+        store.clone(),
+        SesMailer::new(aws_sdk_sesv2::Client::new(&sdk), None),
+        S3Blobs::new(devhost::local::s3_client(&sdk)),
+        hands.clone(),
+        OutboundConfig {
+            addresses: parse_support_addresses("support@help.example.com").unwrap(),
+            max_attempts: 5,
+            autoreplies_per_hour: 3,
+        },
+    );
+    reactor.sweep(50).await.unwrap();
+    let swept = store.get_ticket(waiting[0]).await.unwrap().unwrap();
+    assert_eq!(swept.status, Status::Resolved);
+    let untouched = store.get_ticket(waiting[1]).await.unwrap().unwrap();
+    assert_eq!(untouched.status, Status::Open);
+}

@@ -1051,6 +1051,17 @@ pub fn default_rules(
 /// enabled time rule's `hours_since_*` threshold is crossed; `None` when no such rule could
 /// apply. The sweep Queries tickets by this, so its cost follows the tickets due.
 pub fn next_look(rules: &[Rule], ticket: &Ticket, now: Timestamp) -> Option<Timestamp> {
+    look(rules, ticket, now, false)
+}
+
+/// Like [`next_look`], for rules just saved: a threshold the ticket has already crossed makes
+/// it due `now` (the rule never had its chance), where `next_look` passes over it (the rule
+/// had it at the last look).
+pub fn first_look(rules: &[Rule], ticket: &Ticket, now: Timestamp) -> Option<Timestamp> {
+    look(rules, ticket, now, true)
+}
+
+fn look(rules: &[Rule], ticket: &Ticket, now: Timestamp, crossed_is_due: bool) -> Option<Timestamp> {
     if !ticket.status.is_unsolved() && ticket.status != Status::Resolved {
         return None;
     }
@@ -1068,7 +1079,11 @@ pub fn next_look(rules: &[Rule], ticket: &Ticket, now: Timestamp) -> Option<Time
             };
             let hours = c.value.as_f64()?;
             let at = since.as_datetime() + chrono::Duration::milliseconds((hours * 3_600_000.0) as i64 + 1);
-            (at > now.as_datetime()).then(|| Timestamp::new(at))
+            if at > now.as_datetime() {
+                Some(Timestamp::new(at))
+            } else {
+                crossed_is_due.then_some(now)
+            }
         })
         .min()
 }

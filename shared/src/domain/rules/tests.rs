@@ -243,6 +243,15 @@ async fn conditions_over_time_tags_and_flags() {
         Some(at("2026-11-23T09:00:00.001Z"))
     );
     assert_eq!(next_look(&rules, &ticket, at("2026-11-24T00:00:00Z")), None);
+    // A rule saved after the threshold passed: due now, once.
+    assert_eq!(
+        first_look(&rules, &ticket, at("2026-11-24T00:00:00Z")),
+        Some(at("2026-11-24T00:00:00Z"))
+    );
+    assert_eq!(
+        first_look(&rules, &ticket, at("2026-11-21T00:00:00Z")),
+        Some(at("2026-11-23T09:00:00.001Z"))
+    );
 }
 
 #[test]
