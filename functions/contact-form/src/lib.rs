@@ -137,11 +137,12 @@ pub struct Deps<S, C> {
 }
 
 impl Deps<DynamoStore, SystemClock> {
-    pub fn new(config: Config, sdk: &aws_config::SdkConfig) -> Self {
+    /// Fails when the signing key is too short to be safe.
+    pub fn new(config: Config, sdk: &aws_config::SdkConfig) -> Result<Self, ConfigError> {
         let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(sdk), &config.table_name);
         let blobs =
             S3Blobs::new(S3Blobs::client(sdk, config.s3_force_path_style)).with_credentials(sdk.credentials_provider());
-        Self::with(store, blobs, SystemClock, config).expect("PORTAL_KEY is checked at start")
+        Self::with(store, blobs, SystemClock, config)
     }
 }
 

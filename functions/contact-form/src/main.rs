@@ -6,6 +6,6 @@ async fn main() -> Result<(), Error> {
     lambda_http::tracing::init_default_subscriber();
     let config = Config::from_env()?;
     let sdk = aws_config::load_from_env().await;
-    let deps = Deps::new(config, &sdk);
+    let deps = Deps::new(config, &sdk)?;
     lambda_http::run(service_fn(|request| handle(&deps, request))).await
 }

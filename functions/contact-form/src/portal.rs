@@ -5,11 +5,15 @@
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use shared::desk::DeskError;
-use shared::domain::contact_form::{MAX_MESSAGE_CHARS, Problem};
+use shared::domain::contact_form::{MAX_MESSAGE_CHARS, Problem, RateWindow};
 use shared::domain::{Clock, DomainError, TicketId};
 use shared::ports::{ActionLedger, ContactStore, TeamStore, TicketStore};
 
 use crate::copy::{Copy, copy};
+use crate::defences;
+
+/// Replies one portal link may add in an hour.
+pub const PORTAL_REPLIES_PER_HOUR: u64 = 20;
 use crate::{Deps, language, pages};
 
 fn open<S, C: Clock + Clone>(deps: &Deps<S, C>, token: &str) -> Option<TicketId> {
@@ -125,6 +129,28 @@ where
     if let Some(problem) = problem {
         let message = words.problem(problem);
         return page(deps, request, token, Some((StatusCode::UNPROCESSABLE_ENTITY, message))).await;
+    }
+    // A link is a credential anyone holding the mail has: it may not flood the ticket.
+    let window = RateWindow {
+        limit: PORTAL_REPLIES_PER_HOUR,
+        seconds: 3600,
+    };
+    if let Err(e) = defences::count(
+        deps.customers.store(),
+        window,
+        "portal",
+        &ticket.to_string(),
+        deps.clock.now(),
+    )
+    .await
+    {
+        let message = match e {
+            shared::http::ApiError::TooManyRequests { retry_after } => words
+                .rate_limited
+                .replace("{minutes}", &((retry_after + 59) / 60).to_string()),
+            _ => words.unavailable.to_owned(),
+        };
+        return page(deps, request, token, Some((StatusCode::TOO_MANY_REQUESTS, message))).await;
     }
     match deps.customers.reply(ticket, &text).await {
         Ok(_) => crate::see_other(&format!("/portal/{token}")),

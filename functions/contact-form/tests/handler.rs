@@ -764,3 +764,28 @@ async fn unknown_routes_and_methods_are_clear() {
     wrong["headers"]["content-type"] = json!("text/plain");
     assert_eq!(send(&f, &wrong).await.status, 415);
 }
+
+#[tokio::test]
+async fn a_portal_link_cannot_flood_its_ticket() {
+    let f = fixture().await;
+    assert_eq!(send(&f, &submission(&f, |_| {})).await.status, 201);
+    let ticket = tickets(&f).await.remove(0);
+    let expires = Timestamp::new(f.clock.now().as_datetime() + chrono::Duration::days(30));
+    let token = signer().portal_token(ticket.id, expires);
+    for i in 0..20 {
+        assert_eq!(
+            send(&f, &portal("post-portal-reply", &token)).await.status,
+            303,
+            "reply {i}"
+        );
+    }
+    let over = send(&f, &portal("post-portal-reply", &token)).await;
+    assert_eq!(over.status, 429);
+    assert!(over.text().contains("id=\"message-error\""));
+    f.clock.advance(3600);
+    assert_eq!(
+        send(&f, &portal("post-portal-reply", &token)).await.status,
+        303,
+        "a new hour"
+    );
+}
