@@ -7,8 +7,8 @@ use crate::domain::AsRead;
 use crate::domain::Clock;
 use crate::domain::contact_form::ContactSubmission;
 use crate::domain::{
-    Actor, Attachment, AuditEvent, Author, Channel, Contact, ContactId, Delivery, EventId, EventType, FieldChange,
-    Language, Message, MessageId, RequesterDetails, Status, Ticket, TicketId, Timestamp, Visibility,
+    Attachment, AuditEvent, Author, Channel, Contact, ContactId, Delivery, EventType, FieldChange, Language, Message,
+    MessageId, RequesterDetails, Status, Ticket, TicketId, Timestamp, Visibility,
 };
 use crate::ports::{ContactStore, PageRequest, StoreError, TeamStore, TicketStore, TicketWrite};
 
@@ -72,7 +72,14 @@ where
                 .custom_fields
                 .insert("category".into(), serde_json::Value::String(form.category.id.clone()));
             let message = customer_message(&ticket, &contact, form.message.clone(), attachments.clone(), now);
-            let event = customer_event(&ticket, EventType::TicketCreated, contact.id, now, vec![], message.id);
+            let event = AuditEvent::by_customer(
+                &ticket,
+                EventType::TicketCreated,
+                contact.id,
+                now,
+                vec![],
+                Some(message.id),
+            );
             let write = TicketWrite {
                 ticket: ticket.clone(),
                 read: None,
@@ -172,13 +179,13 @@ where
             ticket.updated_at = now;
             ticket.version = read.version().next();
             let message = customer_message(&ticket, &contact, text.clone(), vec![], now);
-            let event = customer_event(
+            let event = AuditEvent::by_customer(
                 &ticket,
                 EventType::CustomerReplied,
                 contact.id,
                 now,
                 changes,
-                message.id,
+                Some(message.id),
             );
             let write = TicketWrite {
                 ticket: ticket.clone(),
@@ -207,17 +214,14 @@ where
             };
             ticket.updated_at = now;
             ticket.version = read.version().next();
-            let event = AuditEvent {
-                message_id: None,
-                ..customer_event(
-                    &ticket,
-                    EventType::TicketUpdated,
-                    ticket.requester,
-                    now,
-                    vec![change],
-                    MessageId::generate(now),
-                )
-            };
+            let event = AuditEvent::by_customer(
+                &ticket,
+                EventType::TicketUpdated,
+                ticket.requester,
+                now,
+                vec![change],
+                None,
+            );
             let write = TicketWrite {
                 ticket: ticket.clone(),
                 read: Some(read),
@@ -272,29 +276,5 @@ fn customer_message(
         quoted_text: None,
         attachments,
         email: None,
-    }
-}
-
-fn customer_event(
-    ticket: &Ticket,
-    event_type: EventType,
-    contact: ContactId,
-    now: Timestamp,
-    changes: Vec<FieldChange>,
-    message: MessageId,
-) -> AuditEvent {
-    AuditEvent {
-        id: EventId::generate(now),
-        event_type,
-        ticket_id: ticket.id,
-        ticket_number: ticket.number,
-        actor: Actor::Customer {
-            contact_id: contact.to_string(),
-        },
-        at: now,
-        changes,
-        message_id: Some(message),
-        related: None,
-        carried_from: None,
     }
 }

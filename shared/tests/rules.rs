@@ -88,24 +88,7 @@ async fn the_sweep_runs_time_rules_when_they_come_due_and_not_before() {
     desk.create_rule(&admin(), draft).await.unwrap();
 
     let (ticket, _) = desk
-        .create_ticket(
-            &admin(),
-            NewTicket {
-                subject: "Waiting for you".into(),
-                body: "Please send the logs".into(),
-                requester: RequesterDetails::new(None, Some(EmailAddress::parse("q@example.cz").unwrap()), None, None)
-                    .unwrap(),
-                channel: Channel::Api,
-                priority: Priority::Normal,
-                ticket_type: None,
-                department: None,
-                assignee: None,
-                support_level: SupportLevel::L1,
-                tags: BTreeSet::new(),
-                custom_fields: Default::default(),
-                cc: vec![],
-            },
-        )
+        .create_ticket(&admin(), new_ticket("Waiting for you", "q@example.cz"))
         .await
         .unwrap();
     let patch = TicketPatch {
@@ -278,24 +261,7 @@ async fn webhooks_are_signed_retried_and_a_failure_is_noted_on_the_ticket() {
         desk.create_rule(&admin(), draft).await.unwrap();
     }
     let (ticket, _) = desk
-        .create_ticket(
-            &admin(),
-            NewTicket {
-                subject: "Hook me".into(),
-                body: "x".into(),
-                requester: RequesterDetails::new(None, Some(EmailAddress::parse("h@example.cz").unwrap()), None, None)
-                    .unwrap(),
-                channel: Channel::Api,
-                priority: Priority::Normal,
-                ticket_type: None,
-                department: None,
-                assignee: None,
-                support_level: SupportLevel::L1,
-                tags: BTreeSet::new(),
-                custom_fields: Default::default(),
-                cc: vec![],
-            },
-        )
+        .create_ticket(&admin(), new_ticket("Hook me", "h@example.cz"))
         .await
         .unwrap();
     let page = PageRequest {
@@ -385,21 +351,29 @@ async fn team(desk: &TicketDesk<DynamoStore, Hands>, department: &str, n: usize)
     (id, agents)
 }
 
-fn ticket_for(subject: &str, department: &DepartmentId, assignee: Option<AgentId>) -> NewTicket {
+/// A ticket as an agent records it by hand, from `email`, in no department.
+fn new_ticket(subject: &str, email: &str) -> NewTicket {
     NewTicket {
         subject: subject.into(),
         body: "Please help".into(),
-        requester: RequesterDetails::new(None, Some(EmailAddress::parse("load@example.cz").unwrap()), None, None)
-            .unwrap(),
+        requester: RequesterDetails::new(None, Some(EmailAddress::parse(email).unwrap()), None, None).unwrap(),
         channel: Channel::Api,
         priority: Priority::Normal,
         ticket_type: None,
-        department: Some(department.clone()),
-        assignee,
+        department: None,
+        assignee: None,
         support_level: SupportLevel::L1,
         tags: BTreeSet::new(),
         custom_fields: Default::default(),
         cc: vec![],
+    }
+}
+
+fn ticket_for(subject: &str, department: &DepartmentId, assignee: Option<AgentId>) -> NewTicket {
+    NewTicket {
+        department: Some(department.clone()),
+        assignee,
+        ..new_ticket(subject, "load@example.cz")
     }
 }
 
@@ -751,29 +725,7 @@ async fn a_rule_s_mail_is_tried_again_on_redelivery_and_a_refusal_is_noted_on_th
         let desk = &desk;
         async move {
             let (ticket, _) = desk
-                .create_ticket(
-                    &admin(),
-                    NewTicket {
-                        subject: subject.into(),
-                        body: "Please look".into(),
-                        requester: RequesterDetails::new(
-                            None,
-                            Some(EmailAddress::parse("m@example.cz").unwrap()),
-                            None,
-                            None,
-                        )
-                        .unwrap(),
-                        channel: Channel::Api,
-                        priority: Priority::Normal,
-                        ticket_type: None,
-                        department: None,
-                        assignee: None,
-                        support_level: SupportLevel::L1,
-                        tags: BTreeSet::new(),
-                        custom_fields: Default::default(),
-                        cc: vec![],
-                    },
-                )
+                .create_ticket(&admin(), new_ticket(subject, "m@example.cz"))
                 .await
                 .unwrap();
             let events = desk
@@ -846,29 +798,7 @@ async fn a_time_rule_saved_later_applies_to_tickets_already_waiting() {
     let mut waiting = Vec::new();
     for (subject, status) in [("Waiting", Status::Pending), ("Being worked", Status::Open)] {
         let (ticket, _) = desk
-            .create_ticket(
-                &admin(),
-                NewTicket {
-                    subject: subject.into(),
-                    body: "Please send the logs".into(),
-                    requester: RequesterDetails::new(
-                        None,
-                        Some(EmailAddress::parse("w@example.cz").unwrap()),
-                        None,
-                        None,
-                    )
-                    .unwrap(),
-                    channel: Channel::Api,
-                    priority: Priority::Normal,
-                    ticket_type: None,
-                    department: None,
-                    assignee: None,
-                    support_level: SupportLevel::L1,
-                    tags: BTreeSet::new(),
-                    custom_fields: Default::default(),
-                    cc: vec![],
-                },
-            )
+            .create_ticket(&admin(), new_ticket(subject, "w@example.cz"))
             .await
             .unwrap();
         let patch = TicketPatch {

@@ -6,7 +6,7 @@ use lambda_http::{Body, Request, Response};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use shared::domain::contact_form::{
-    ContactInput, FieldProblem, MAX_FORM_BODY_BYTES, MAX_MULTIPART_BODY_BYTES, Problem, TokenError,
+    ContactInput, FIELD_ORDER, FieldProblem, MAX_FORM_BODY_BYTES, MAX_MULTIPART_BODY_BYTES, Problem, TokenError,
 };
 use shared::domain::files::{FORM_UPLOADS, MAX_UPLOAD_BYTES, UploadRequest};
 use shared::domain::{Clock, Language};
@@ -61,30 +61,22 @@ pub fn form_json<S, C: Clock + Clone>(deps: &Deps<S, C>, request: &Request) -> R
         .iter()
         .map(|c| json!({ "id": c.id, "label": words.category_name(&c.id) }))
         .collect();
-    let labels: serde_json::Map<String, serde_json::Value> = [
-        "name",
-        "email",
-        "phone",
-        "category",
-        "subject",
-        "message",
-        "attachments",
-    ]
-    .iter()
-    .map(|f| ((*f).to_owned(), json!(words.field_label(f))))
-    .chain([
-        ("title".to_owned(), json!(words.title)),
-        ("intro".to_owned(), json!(words.intro)),
-        ("optional".to_owned(), json!(words.optional)),
-        ("choose".to_owned(), json!(words.choose)),
-        ("attachments_hint".to_owned(), json!(words.attachments_hint)),
-        ("submit".to_owned(), json!(words.submit)),
-        ("errors_title".to_owned(), json!(words.errors_title)),
-        ("thanks_title".to_owned(), json!(words.thanks_title)),
-        ("thanks_number".to_owned(), json!(words.thanks_number)),
-        ("unavailable".to_owned(), json!(words.unavailable)),
-    ])
-    .collect();
+    let labels: serde_json::Map<String, serde_json::Value> = FIELD_ORDER
+        .iter()
+        .map(|f| ((*f).to_owned(), json!(words.field_label(f))))
+        .chain([
+            ("title".to_owned(), json!(words.title)),
+            ("intro".to_owned(), json!(words.intro)),
+            ("optional".to_owned(), json!(words.optional)),
+            ("choose".to_owned(), json!(words.choose)),
+            ("attachments_hint".to_owned(), json!(words.attachments_hint)),
+            ("submit".to_owned(), json!(words.submit)),
+            ("errors_title".to_owned(), json!(words.errors_title)),
+            ("thanks_title".to_owned(), json!(words.thanks_title)),
+            ("thanks_number".to_owned(), json!(words.thanks_number)),
+            ("unavailable".to_owned(), json!(words.unavailable)),
+        ])
+        .collect();
     let mut response = json_response(
         StatusCode::OK,
         &json!({

@@ -9,9 +9,9 @@ pub use parse::{MailLimits, parse_mail};
 
 use crate::domain::mail::{InboundMail, MailKind, Mailbox, ThreadHint};
 use crate::domain::{
-    Actor, AsRead, Attachment, AuditEvent, Author, BlobRef, Channel, Clock, Contact, ContactId, Delivery, DepartmentId,
-    EmailAddress, EmailDetails, EventId, EventType, FieldChange, Message, MessageId, RequesterDetails, Status, Ticket,
-    TicketId, TicketPointer, Timestamp, Visibility,
+    AsRead, Attachment, AuditEvent, Author, BlobRef, Channel, Clock, Contact, ContactId, Delivery, DepartmentId,
+    EmailAddress, EmailDetails, EventType, FieldChange, Message, MessageId, RequesterDetails, Status, Ticket, TicketId,
+    TicketPointer, Timestamp, Visibility,
 };
 use crate::ports::{BlobError, BlobStore, ContactStore, OnceKey, StoreError, TicketStore, TicketWrite};
 
@@ -442,7 +442,14 @@ where
             ..Ticket::new(number, subject_line(&mail.subject), Channel::Email, contact.id, now)
         };
         message.ticket_id = ticket.id;
-        let event = customer_event(&ticket, EventType::TicketCreated, contact, now, vec![], message.id);
+        let event = AuditEvent::by_customer(
+            &ticket,
+            EventType::TicketCreated,
+            contact.id,
+            now,
+            vec![],
+            Some(message.id),
+        );
         Ok(TicketWrite {
             ticket,
             read: None,
@@ -489,7 +496,14 @@ where
         ticket.updated_at = now;
         ticket.version = read.version().next();
         message.ticket_id = ticket.id;
-        let event = customer_event(&ticket, EventType::CustomerReplied, contact, now, changes, message.id);
+        let event = AuditEvent::by_customer(
+            &ticket,
+            EventType::CustomerReplied,
+            contact.id,
+            now,
+            changes,
+            Some(message.id),
+        );
         TicketWrite {
             ticket,
             read: Some(read),
@@ -504,30 +518,6 @@ fn ignore_existing(e: StoreError) -> Result<(), StoreError> {
     match e {
         StoreError::AlreadyExists { .. } => Ok(()),
         other => Err(other),
-    }
-}
-
-fn customer_event(
-    ticket: &Ticket,
-    event_type: EventType,
-    contact: &Contact,
-    now: Timestamp,
-    changes: Vec<FieldChange>,
-    message: MessageId,
-) -> AuditEvent {
-    AuditEvent {
-        id: EventId::generate(now),
-        event_type,
-        ticket_id: ticket.id,
-        ticket_number: ticket.number,
-        actor: Actor::Customer {
-            contact_id: contact.id.to_string(),
-        },
-        at: now,
-        changes,
-        message_id: Some(message),
-        related: None,
-        carried_from: None,
     }
 }
 
