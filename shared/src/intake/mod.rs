@@ -471,19 +471,8 @@ where
     ) -> TicketWrite {
         let read = AsRead::of(&ticket);
         let mut changes = Vec::new();
-        let wake = matches!(
-            ticket.status,
-            Status::Pending | Status::OnHold | Status::Resolved | Status::Closed
-        );
-        if wake {
-            // A customer writing back reopens even a closed ticket when configured to; this
-            // is the one move outside the agents' state machine.
-            changes.push(FieldChange::new("status", ticket.status, Status::Open));
-            if ticket.status == Status::Resolved {
-                ticket.resolved_at = None;
-            }
-            ticket.status = Status::Open;
-        }
+        // Reaching a closed ticket here means the desk is configured to reopen it.
+        changes.extend(ticket.reopen_for_customer());
         if contact.id != ticket.requester
             && let Some(email) = &contact.email
             && !ticket.cc.iter().any(|c| c.normalized() == email.normalized())
