@@ -393,3 +393,62 @@ async fn an_agent_replied_rule_fires_once_on_the_reply_and_not_on_a_note() {
     let (_, ticket) = call(&host, Method::GET, "/v1/tickets/HD-1001", &manager, None).await;
     assert_eq!(ticket["status"], "pending", "{ticket}");
 }
+
+#[tokio::test]
+async fn a_field_changed_rule_wakes_on_that_field_only() {
+    let host = TestHost::start().await;
+    let mut pipe = host.pipe().await;
+    let manager = host.token("manager", "manager@example.com", &[]);
+    let rule = json!({
+        "name": "Urgent goes to level 2",
+        "position": 50,
+        "triggers": [{"on": "field_changed", "field": "priority"}],
+        "conditions": {"all": [{"field": "priority", "op": "is", "value": "urgent"}]},
+        "actions": [{"do": "set_support_level", "level": "L2"}, {"do": "add_tags", "tags": ["escalated"]}]
+    });
+    let (status, body) = call(&host, Method::POST, "/v1/rules", &manager, Some(rule)).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let (status, _) = call(
+        &host,
+        Method::POST,
+        "/v1/tickets",
+        &manager,
+        Some(json!({"subject": "Server down", "body": "All of it", "requester": {"email": "ops@example.cz"}})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let patch = |body: Value| {
+        let host = &host;
+        let manager = &manager;
+        async move {
+            let response = Client::new()
+                .patch(format!("{}/v1/tickets/HD-1001", host.url))
+                .bearer_auth(manager)
+                .header("if-match", "*")
+                .json(&body)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(response.status(), StatusCode::OK, "{}", response.text().await.unwrap());
+        }
+    };
+    // Another field changes: the rule stays asleep.
+    patch(json!({"status": "open"})).await;
+    host.drain_events(&mut pipe).await;
+    assert!(
+        events_by_rule(&host, &manager, "Urgent goes to level 2")
+            .await
+            .is_empty()
+    );
+
+    patch(json!({"priority": "urgent"})).await;
+    until_ticket(&host, &mut pipe, &manager, "the rule escalated the ticket", |t| {
+        has_tag(t, "escalated")
+    })
+    .await;
+    let (_, ticket) = call(&host, Method::GET, "/v1/tickets/HD-1001", &manager, None).await;
+    assert_eq!(ticket["support_level"], "L2", "{ticket}");
+    let fired = events_by_rule(&host, &manager, "Urgent goes to level 2").await;
+    assert_eq!(fired.len(), 1, "{fired:?}");
+    assert_eq!(fired[0]["actor"]["depth"], 1);
+}
