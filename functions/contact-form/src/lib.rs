@@ -266,6 +266,15 @@ where
     Ok(response)
 }
 
+/// The request's body as sent (API Gateway's base64 already undone).
+fn body_bytes(request: &Request) -> &[u8] {
+    match request.body() {
+        Body::Text(t) => t.as_bytes(),
+        Body::Binary(b) => b,
+        _ => b"",
+    }
+}
+
 /// An HTML page.
 fn html(status: StatusCode, body: String) -> Response<Body> {
     let mut response = Response::new(Body::Text(body));

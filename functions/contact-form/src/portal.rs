@@ -87,12 +87,7 @@ where
 }
 
 fn form_message(request: &Request) -> String {
-    let bytes: &[u8] = match request.body() {
-        Body::Text(t) => t.as_bytes(),
-        Body::Binary(b) => b,
-        _ => b"",
-    };
-    serde_urlencoded::from_bytes::<Vec<(String, String)>>(bytes)
+    serde_urlencoded::from_bytes::<Vec<(String, String)>>(crate::body_bytes(request))
         .unwrap_or_default()
         .into_iter()
         .find(|(k, _)| k == "message")

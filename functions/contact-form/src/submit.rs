@@ -364,16 +364,8 @@ fn media_type(request: &Request) -> String {
         .unwrap_or_default()
 }
 
-fn body_bytes(request: &Request) -> &[u8] {
-    match request.body() {
-        Body::Text(t) => t.as_bytes(),
-        Body::Binary(b) => b,
-        _ => b"",
-    }
-}
-
 async fn read(request: &Request) -> Result<Submission, ApiError> {
-    let bytes = body_bytes(request);
+    let bytes = crate::body_bytes(request);
     match media_type(request).as_str() {
         "application/json" => {
             if bytes.len() > MAX_FORM_BODY_BYTES {

@@ -184,6 +184,24 @@ async fn tickets(f: &Fixture) -> Vec<shared::domain::Ticket> {
         .items
 }
 
+/// A ticket's conversation as stored.
+async fn messages(f: &Fixture, ticket: shared::domain::TicketId) -> Vec<shared::domain::Message> {
+    let page = PageRequest {
+        limit: 50,
+        cursor: None,
+    };
+    f.desk.store().list_messages(ticket, &page).await.unwrap().items
+}
+
+/// A ticket's audit trail as stored.
+async fn events(f: &Fixture, ticket: shared::domain::TicketId) -> Vec<shared::domain::AuditEvent> {
+    let page = PageRequest {
+        limit: 50,
+        cursor: None,
+    };
+    f.desk.store().list_events(ticket, &page).await.unwrap().items
+}
+
 #[tokio::test]
 async fn the_hosted_form_speaks_the_browser_s_language_and_labels_every_field() {
     let f = fixture().await;
@@ -277,19 +295,7 @@ async fn a_submission_becomes_a_form_ticket_in_the_category_s_department() {
     assert_eq!(contact.name.as_deref(), Some("Jana Nováková"));
     assert_eq!(contact.phone.as_ref().map(|p| p.as_str()), Some("+420601234567"));
     assert_eq!(contact.language.as_ref().map(|l| l.as_str()), Some("cs"));
-    let messages = f
-        .desk
-        .store()
-        .list_messages(
-            ticket.id,
-            &PageRequest {
-                limit: 10,
-                cursor: None,
-            },
-        )
-        .await
-        .unwrap()
-        .items;
+    let messages = messages(&f, ticket.id).await;
     assert_eq!(messages.len(), 1);
     assert!(messages[0].body_text.contains("charged twice"));
 
@@ -494,19 +500,7 @@ async fn a_signed_upload_then_a_submission_attaches_the_file() {
     let answer = send(&f, &submission(&f, |b| b["attachments"] = json!([upload_id]))).await;
     assert_eq!(answer.status, 201, "{}", answer.body);
     let ticket = &tickets(&f).await[0];
-    let messages = f
-        .desk
-        .store()
-        .list_messages(
-            ticket.id,
-            &PageRequest {
-                limit: 10,
-                cursor: None,
-            },
-        )
-        .await
-        .unwrap()
-        .items;
+    let messages = messages(&f, ticket.id).await;
     let attachment = &messages[0].attachments[0];
     assert_eq!(
         (attachment.name.as_str(), attachment.size),
@@ -656,19 +650,7 @@ async fn the_portal_shows_the_public_conversation_and_takes_replies_and_closing(
     let replied = send(&f, &portal("post-portal-reply", &token)).await;
     assert_eq!(replied.status, 303);
     assert_eq!(replied.header("location"), Some(format!("/portal/{token}").as_str()));
-    let messages = f
-        .desk
-        .store()
-        .list_messages(
-            ticket.id,
-            &PageRequest {
-                limit: 10,
-                cursor: None,
-            },
-        )
-        .await
-        .unwrap()
-        .items;
+    let messages = messages(&f, ticket.id).await;
     let reply = messages
         .iter()
         .find(|m| m.body_text.contains("bank reference"))
@@ -677,19 +659,7 @@ async fn the_portal_shows_the_public_conversation_and_takes_replies_and_closing(
         (reply.visibility, reply.author),
         (Visibility::Public, shared::domain::Author::Customer)
     );
-    let events = f
-        .desk
-        .store()
-        .list_events(
-            ticket.id,
-            &PageRequest {
-                limit: 10,
-                cursor: None,
-            },
-        )
-        .await
-        .unwrap()
-        .items;
+    let events = events(&f, ticket.id).await;
     assert!(
         events
             .iter()
