@@ -91,6 +91,7 @@ impl DevHost {
             table_name: names.table.clone(),
             intake: IntakeConfig::parse(DEV_SUPPORT_ADDRESSES, "follow_up", &names.mail_bucket)?,
             s3_force_path_style: true,
+            reply_signer: LinkSigner::new(DEV_PORTAL_KEY.as_bytes()).map_err(|e| anyhow::anyhow!("{e}"))?,
         };
         let inbound = Arc::new(inbound_email::Deps::new(config, &sdk));
         let reactor_config = rules::Config {
