@@ -85,6 +85,10 @@ pub struct Attachment {
     pub inline: bool,
     pub content_id: Option<String>,
     pub blob: BlobRef,
+    /// The mail it came with was flagged by SES's virus scan: kept in the bucket for an
+    /// investigation, but never downloaded, shown inline or sent on.
+    #[serde(default)]
+    pub quarantined: bool,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -107,6 +111,9 @@ pub struct EmailDetails {
     /// What the parser worked around (cut text, oversize attachments, ...).
     #[serde(default)]
     pub notes: Vec<String>,
+    /// SES's virus scan flagged the mail: its raw copy and attachments are never served.
+    #[serde(default)]
+    pub virus_flagged: bool,
 }
 
 /// Longest body stored in the item; larger bodies go to S3 (email work).

@@ -1,6 +1,7 @@
 //! The email channel's way in: read what SES stored, classify it, thread it, and write it as a
 //! new ticket or a customer message on an existing one, exactly once per stored mail.
 
+pub mod caps;
 pub mod parse;
 
 use std::collections::BTreeSet;
@@ -341,6 +342,9 @@ where
         Ok((details.into_contact(ContactId::generate(now), now), true))
     }
 
+    /// Writes the mail's parts to the bucket. A mail SES's virus scan flagged keeps its parts
+    /// there, quarantined (never served or sent on). HTML too large for the message item
+    /// (sanitising can make it larger) is kept here too, as a download (see [`caps`]).
     async fn store_attachments(&self, message: MessageId, mail: &InboundMail) -> Result<Vec<Attachment>, BlobError> {
         let mut stored = Vec::new();
         for (index, part) in mail.attachments.iter().enumerate() {
@@ -356,6 +360,35 @@ where
                 inline: part.inline,
                 content_id: part.content_id.clone(),
                 blob,
+                quarantined: mail.verdicts.virus,
+            });
+        }
+        let oversize_html = mail
+            .html
+            .as_deref()
+            .map(crate::domain::mail::sanitize_html)
+            .filter(|html| caps::html_overflows(html));
+        if let Some(html) = oversize_html {
+            let blob = BlobRef {
+                bucket: self.config.attachments_bucket.clone(),
+                key: format!(
+                    "attachments/{message}/{}-{}",
+                    mail.attachments.len() + 1,
+                    caps::OVERSIZE_HTML_NAME
+                ),
+            };
+            let size = html.len() as u64;
+            self.blobs
+                .put(&blob, html.into_bytes(), "text/html; charset=utf-8")
+                .await?;
+            stored.push(Attachment {
+                name: caps::OVERSIZE_HTML_NAME.into(),
+                content_type: "text/html".into(),
+                size,
+                inline: false,
+                content_id: None,
+                blob,
+                quarantined: mail.verdicts.virus,
             });
         }
         Ok(stored)
@@ -384,7 +417,7 @@ where
         now: Timestamp,
     ) -> Message {
         let (visible, quoted) = crate::domain::mail::split_quoted(&mail.text);
-        Message {
+        caps::fit_message(Message {
             id,
             ticket_id: TicketId::generate(now),
             author: Author::Customer,
@@ -408,8 +441,9 @@ where
                 raw: Some(raw.clone()),
                 automated: kind == MailKind::Automated,
                 notes: mail.notes.clone(),
+                virus_flagged: mail.verdicts.virus,
             }),
-        }
+        })
     }
 
     async fn new_ticket(
