@@ -302,6 +302,11 @@ mod tests {
             "{clean}"
         );
         assert!(clean.contains(r#"href="https://example.com/""#), "{clean}");
+        // No other way to make the browser fetch survives either.
+        let fetchers = sanitize_html(
+            r#"<table background="https://x.example/t.png"><tr><td background="https://x.example/d.png">a</td></tr></table><img srcset="https://x.example/s.png 1x"><div style="background:url(https://x.example/b.png)">b</div><picture><source srcset="https://x.example/p.png"></picture><video poster="https://x.example/v.png"></video><input type="image" src="https://x.example/i.png"><link rel="stylesheet" href="https://x.example/c.css"><meta http-equiv="refresh" content="0;url=https://x.example/"><iframe src="https://x.example/f"></iframe><object data="https://x.example/o"></object><embed src="https://x.example/e">"#,
+        );
+        assert!(!fetchers.contains("x.example"), "{fetchers}");
         // Only our own attribute carries remote addresses: a sender's is stripped.
         assert!(!sanitize_html(r#"<img data-remote-src="javascript:x()">"#).contains("javascript"));
     }
