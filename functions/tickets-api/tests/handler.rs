@@ -386,6 +386,7 @@ async fn fixture(deps: &TestDeps, n: usize) -> Fixture {
             bucket: "mail".into(),
             key: format!("attachments/{n}/a.txt"),
         },
+        quarantined: false,
     };
     let (_, with_file) = desk
         .reply(&admin, TicketRef::Id(other.id), "see file".into(), None, vec![file])
@@ -659,4 +660,61 @@ async fn unknown_routes_and_methods() {
     let wrong = send(&deps, &request("DELETE", "/v1/tickets", None, admin)).await;
     assert_eq!(wrong.status, 405);
     assert_eq!(wrong.headers["allow"], "GET, POST");
+}
+
+/// A file the virus scan flagged is kept but never handed out: the download route refuses it
+/// with a clear 403, where a clean file on the same message redirects to a signed link.
+#[tokio::test]
+async fn a_quarantined_attachment_cannot_be_downloaded() {
+    let deps = deps().await;
+    let fixture = fixture(&deps, 900).await;
+    let admin_principal = Principal {
+        subject: "setup".into(),
+        email: None,
+        role: Role::Admin,
+        departments: BTreeSet::new(),
+    };
+    let file = |name: &str, quarantined| Attachment {
+        name: name.into(),
+        content_type: "application/pdf".into(),
+        size: 1,
+        inline: false,
+        content_id: None,
+        blob: BlobRef {
+            bucket: "mail".into(),
+            key: format!("attachments/q/{name}"),
+        },
+        quarantined,
+    };
+    let (_, message) = deps
+        .desk
+        .reply(
+            &admin_principal,
+            TicketRef::Id(fixture.ticket.id),
+            "files".into(),
+            None,
+            vec![file("clean.pdf", false), file("invoice.pdf", true)],
+        )
+        .await
+        .unwrap();
+    let path = |index: usize| {
+        format!(
+            "/v1/tickets/{}/messages/{}/attachments/{index}",
+            fixture.ticket.id, message.id
+        )
+    };
+    let admin = || Some(claims("admin", ""));
+    let clean = send(&deps, &request("GET", &path(1), None, admin())).await;
+    assert_eq!(clean.status, 302, "{}", clean.body);
+    let flagged = send(&deps, &request("GET", &path(2), None, admin())).await;
+    assert_eq!(flagged.status, 403, "{}", flagged.body);
+    assert!(
+        flagged.body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("flagged by the virus scan"),
+        "{}",
+        flagged.body
+    );
+    assert!(flagged.headers.get("location").is_none());
 }

@@ -421,6 +421,7 @@ fn the_schemas_match_the_domain_types() {
             bucket: mail_bucket.into(),
             key: format!("attachments/{message_id}/1-IMG_2043.jpg"),
         },
+        quarantined: false,
     };
     let raw = BlobRef {
         bucket: mail_bucket.into(),
@@ -437,6 +438,7 @@ fn the_schemas_match_the_domain_types() {
         automated: false,
         notes: vec!["IMG_2044.mov (24117248 bytes) is larger than the attachment limit; the raw message has it".into()],
         forged_sender: false,
+        virus_flagged: false,
     };
     let from_mail = Message {
         id: message_id,
