@@ -35,6 +35,7 @@ const OPERATIONS: &[(&str, &str)] = &[
     ("GET", "/v1/contacts"),
     ("POST", "/v1/contacts"),
     ("GET", "/v1/contacts/{contact}"),
+    ("PATCH", "/v1/contacts/{contact}"),
     ("GET", "/v1/contacts/{contact}/tickets"),
     ("GET", "/v1/departments"),
     ("POST", "/v1/departments"),

@@ -172,6 +172,11 @@ pub fn parse_mail(raw: &[u8], limits: &MailLimits) -> InboundMail {
         } else {
             vec![]
         },
+        bounced_recipients: if report || machine_sender {
+            super::dsn::failed_recipients(&message)
+        } else {
+            vec![]
+        },
         notes,
     }
 }

@@ -347,7 +347,7 @@ where
             from,
             from_name,
             to: vec![(contact.name.clone(), email)],
-            cc: ticket.cc.clone(),
+            cc: self.deliverable(&ticket.cc).await?,
             subject: with_token(ticket.number, &rendered.subject),
             in_reply_to: parent,
             references: known_ids.iter().rev().take(10).rev().cloned().collect(),
@@ -493,17 +493,26 @@ where
             break;
         }
         if feedback.kind.stops_mail() {
+            // The same mark a bounce report makes: a CC without a contact gets one.
             for address in &feedback.recipients {
-                if let Some(contact) = self.store.find_contact_by_email(address).await?
-                    && !contact.undeliverable
-                {
-                    self.store.set_undeliverable(contact.id, true).await?;
+                if crate::intake::dsn::suppress(&self.store, address, self.clock.now()).await? {
                     outcome.contacts_stopped += 1;
                 }
             }
         }
         tracing::info!(kind = ?feedback.kind, reason = feedback.reason, ?outcome, "delivery feedback taken");
         Ok(outcome)
+    }
+
+    /// The addresses mail may still go to: none whose contact bounced or complained.
+    async fn deliverable(&self, addresses: &[EmailAddress]) -> Result<Vec<EmailAddress>, StoreError> {
+        let mut kept = Vec::with_capacity(addresses.len());
+        for address in addresses {
+            if crate::intake::dsn::deliverable(&self.store, address).await? {
+                kept.push(address.clone());
+            }
+        }
+        Ok(kept)
     }
 
     /// The address the ticket's department writes from, and its name.
