@@ -786,11 +786,13 @@ async fn ccs_are_added_and_removed_through_patch_with_field_errors() {
     assert_eq!(removed.body["cc"], json!([]));
 
     let audit = send(&deps, &request("GET", &format!("{path}/audit"), None, Some(claims("admin", "")))).await;
-    let cc_changes: Vec<&Value> = audit.body["items"]
+    assert_eq!(audit.status, 200, "{}", audit.body);
+    let cc_changes: Vec<Value> = audit.body["items"]
         .as_array()
-        .unwrap()
+        .cloned()
+        .unwrap_or_default()
         .iter()
-        .flat_map(|e| e["changes"].as_array().unwrap())
+        .flat_map(|e| e["changes"].as_array().cloned().unwrap_or_default())
         .filter(|c| c["field"] == "cc")
         .collect();
     assert_eq!(cc_changes.len(), 2, "{}", audit.body);
