@@ -657,7 +657,10 @@ fn legacy_bounce_without_multipart_report() {
     assert!(m.attachments.iter().any(|a| a.content_type == "message/rfc822"));
     assert_eq!(m.bounced_message_ids, ["lambdesk-HD-1080-e5a1@help.example.com"]);
     assert_eq!(m.kind(&ours()), MailKind::Bounce);
-    assert!(m.bounced_recipients.is_empty(), "no delivery-status part names an address");
+    assert!(
+        m.bounced_recipients.is_empty(),
+        "no delivery-status part names an address"
+    );
 }
 
 #[test]

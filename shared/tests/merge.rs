@@ -84,7 +84,11 @@ async fn two_requesters_tickets_merge_only_when_the_agent_says_so() {
         into: TicketRef::Id(theirs.id),
         different_requesters: true,
     };
-    let (source, target) = d.agents.merge_with(&admin(), TicketRef::Id(mine.id), request).await.unwrap();
+    let (source, target) = d
+        .agents
+        .merge_with(&admin(), TicketRef::Id(mine.id), request)
+        .await
+        .unwrap();
     assert_eq!(source.merged_into.map(|p| p.id), Some(theirs.id));
     assert!(
         target.cc.is_empty(),

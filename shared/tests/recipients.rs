@@ -37,7 +37,11 @@ async fn desk() -> Desk {
     let blobs = S3Blobs::new(s3);
     // SES sends only from verified identities (another test may have made it already).
     let ses = aws_sdk_sesv2::Client::new(&sdk);
-    let _ = ses.create_email_identity().email_identity("help.example.com").send().await;
+    let _ = ses
+        .create_email_identity()
+        .email_identity("help.example.com")
+        .send()
+        .await;
     let config = IntakeConfig::parse("support@help.example.com", "follow_up", &bucket).unwrap();
     Desk {
         desk: TicketDesk::new(store.clone(), SystemClock),
@@ -106,7 +110,11 @@ async fn outbox(to: &str) -> Vec<Sent> {
                 .filter_map(|d| d.as_str().map(str::to_owned))
                 .collect();
             destinations.iter().any(|d| d == to).then(|| Sent {
-                provider_message_id: format!("{}@{}", m["id"].as_str().unwrap_or_default(), ses_message_id_domain(&region)),
+                provider_message_id: format!(
+                    "{}@{}",
+                    m["id"].as_str().unwrap_or_default(),
+                    ses_message_id_domain(&region)
+                ),
                 destinations,
             })
         })
@@ -182,7 +190,11 @@ fn dsn(about: &str, failed: &str) -> String {
 
 async fn ticket_from_mail(d: &Desk, requester: &str, cc: &str) -> Ticket {
     let outcome = d
-        .deliver(&customer_mail(requester, cc, &format!("{}@customer.example", devhost::testing::unique("m"))))
+        .deliver(&customer_mail(
+            requester,
+            cc,
+            &format!("{}@customer.example", devhost::testing::unique("m")),
+        ))
         .await;
     let Outcome::Created(pointer) = outcome else {
         panic!("expected a new ticket, got {outcome:?}");
@@ -204,7 +216,12 @@ async fn agents_add_and_remove_ccs_and_a_removed_cc_gets_no_more_mail() {
     };
     let updated = d
         .desk
-        .update_ticket(&admin(), TicketRef::Id(ticket.id), Precondition::Exactly(ticket.version), add)
+        .update_ticket(
+            &admin(),
+            TicketRef::Id(ticket.id),
+            Precondition::Exactly(ticket.version),
+            add,
+        )
         .await
         .unwrap();
     assert_eq!(updated.cc, [email(&boss)]);
@@ -232,7 +249,12 @@ async fn agents_add_and_remove_ccs_and_a_removed_cc_gets_no_more_mail() {
     let current = d.store.get_ticket(ticket.id).await.unwrap().unwrap();
     let removed = d
         .desk
-        .update_ticket(&admin(), TicketRef::Id(ticket.id), Precondition::Exactly(current.version), stale)
+        .update_ticket(
+            &admin(),
+            TicketRef::Id(ticket.id),
+            Precondition::Exactly(current.version),
+            stale,
+        )
         .await
         .unwrap();
     assert!(removed.cc.is_empty());
@@ -300,7 +322,11 @@ async fn a_bounce_stops_only_the_address_that_bounced_on_mail_we_sent() {
     let ticket = d.store.get_ticket(pointer.id).await.unwrap().unwrap();
     assert_eq!(ticket.cc, [email(&boss)]);
     d.react_to_latest(&ticket, EventType::TicketCreated).await;
-    let acknowledgement = outbox(&requester).await.pop().expect("acknowledged").provider_message_id;
+    let acknowledgement = outbox(&requester)
+        .await
+        .pop()
+        .expect("acknowledged")
+        .provider_message_id;
     d.reply(&ticket, "We are on it.").await;
     let reply = outbox(&boss).await.pop().expect("the CC is copied").provider_message_id;
 
@@ -311,7 +337,10 @@ async fn a_bounce_stops_only_the_address_that_bounced_on_mail_we_sent() {
         (reply.as_str(), "stranger@example.org"),
     ] {
         let outcome = d.deliver(&dsn(about, failed)).await;
-        assert!(matches!(outcome, Outcome::Unticketed(_)), "{about} / {failed}: {outcome:?}");
+        assert!(
+            matches!(outcome, Outcome::Unticketed(_)),
+            "{about} / {failed}: {outcome:?}"
+        );
     }
     assert_eq!(d.undeliverable(&requester).await, Some(false));
     assert_eq!(d.undeliverable("stranger@example.org").await, None);
@@ -332,13 +361,27 @@ async fn a_bounce_stops_only_the_address_that_bounced_on_mail_we_sent() {
     assert_eq!(d.undeliverable(&requester).await, Some(true));
 
     // An admin, and only an admin, says the address works again.
-    let contact = d.store.find_contact_by_email(&email(&requester)).await.unwrap().unwrap();
+    let contact = d
+        .store
+        .find_contact_by_email(&email(&requester))
+        .await
+        .unwrap()
+        .unwrap();
     let agent = Principal {
         role: Role::Agent,
         ..admin()
     };
-    assert!(d.desk.set_contact_undeliverable(&agent, contact.id, false).await.is_err());
-    let cleared = d.desk.set_contact_undeliverable(&admin(), contact.id, false).await.unwrap();
+    assert!(
+        d.desk
+            .set_contact_undeliverable(&agent, contact.id, false)
+            .await
+            .is_err()
+    );
+    let cleared = d
+        .desk
+        .set_contact_undeliverable(&admin(), contact.id, false)
+        .await
+        .unwrap();
     assert!(!cleared.undeliverable);
     assert_eq!(d.undeliverable(&requester).await, Some(false));
 }

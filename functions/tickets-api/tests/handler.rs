@@ -15,8 +15,8 @@ use shared::domain::{
     MessageId, Principal, Priority, RequesterDetails, Role, Seniority, SupportLevel, SystemClock, Ticket, TicketRef,
     Visibility,
 };
-use shared::ports::{ContactStore, TicketStore};
 use shared::files::ReplyFiles;
+use shared::ports::{ContactStore, TicketStore};
 use tickets_api::{Deps, handle};
 
 type TestDeps = Deps<DynamoStore, SystemClock>;
@@ -757,8 +757,16 @@ async fn ccs_are_added_and_removed_through_patch_with_field_errors() {
         .unwrap();
 
     let cases = [
-        (json!({"add_cc": ["ok@example.com", "not an address"]}), 422, "add_cc[1]"),
-        (json!({"add_cc": ["ok@example.com", requester.as_str()]}), 422, "add_cc[1]"),
+        (
+            json!({"add_cc": ["ok@example.com", "not an address"]}),
+            422,
+            "add_cc[1]",
+        ),
+        (
+            json!({"add_cc": ["ok@example.com", requester.as_str()]}),
+            422,
+            "add_cc[1]",
+        ),
         (
             json!({"add_cc": ["a@example.com"], "remove_cc": ["A@example.com"]}),
             422,
@@ -779,13 +787,25 @@ async fn ccs_are_added_and_removed_through_patch_with_field_errors() {
     let added = send(&deps, &patch(&path, "\"1\"", json!({"add_cc": ["boss@example.com"]}))).await;
     assert_eq!(added.status, 200, "{}", added.body);
     assert_eq!(added.body["cc"], json!(["boss@example.com"]));
-    let stale = send(&deps, &patch(&path, "\"1\"", json!({"remove_cc": ["boss@example.com"]}))).await;
+    let stale = send(
+        &deps,
+        &patch(&path, "\"1\"", json!({"remove_cc": ["boss@example.com"]})),
+    )
+    .await;
     assert_eq!(stale.status, 412, "CCs change under If-Match like any field");
-    let removed = send(&deps, &patch(&path, "\"2\"", json!({"remove_cc": ["BOSS@example.com"]}))).await;
+    let removed = send(
+        &deps,
+        &patch(&path, "\"2\"", json!({"remove_cc": ["BOSS@example.com"]})),
+    )
+    .await;
     assert_eq!(removed.status, 200, "{}", removed.body);
     assert_eq!(removed.body["cc"], json!([]));
 
-    let audit = send(&deps, &request("GET", &format!("{path}/audit"), None, Some(claims("admin", "")))).await;
+    let audit = send(
+        &deps,
+        &request("GET", &format!("{path}/audit"), None, Some(claims("admin", ""))),
+    )
+    .await;
     assert_eq!(audit.status, 200, "{}", audit.body);
     let cc_changes: Vec<Value> = audit.body["items"]
         .as_array()
@@ -823,7 +843,11 @@ async fn merging_two_requesters_tickets_needs_an_explicit_yes() {
     let refused = send(&deps, &merge(json!({"into": petr["number"]}))).await;
     assert_eq!(refused.status, 409, "{}", refused.body);
     assert_eq!(refused.body["error"]["code"], "different_requesters");
-    let merged = send(&deps, &merge(json!({"into": petr["number"], "different_requesters": true}))).await;
+    let merged = send(
+        &deps,
+        &merge(json!({"into": petr["number"], "different_requesters": true})),
+    )
+    .await;
     assert_eq!(merged.status, 200, "{}", merged.body);
     assert_eq!(merged.body["source"]["merged_into"]["number"], petr["number"]);
 }
@@ -846,7 +870,11 @@ async fn an_admin_clears_undeliverable_on_a_contact() {
     deps.desk.store().set_undeliverable(id, true).await.unwrap();
     let path = format!("/v1/contacts/{id}");
     let body = || Some(json!({"undeliverable": false}));
-    let by_agent = send(&deps, &request("PATCH", &path, body(), Some(claims("agent", "support")))).await;
+    let by_agent = send(
+        &deps,
+        &request("PATCH", &path, body(), Some(claims("agent", "support"))),
+    )
+    .await;
     assert_eq!(by_agent.status, 403);
     let wrong = send(
         &deps,

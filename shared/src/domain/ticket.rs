@@ -813,8 +813,14 @@ pub(crate) mod tests {
         assert_eq!(ticket.cc, emails(&["Boss@example.com", "new@example.com"]));
         assert_eq!(changes.len(), 1);
         assert_eq!(changes[0].field, "cc");
-        assert_eq!(changes[0].from, serde_json::json!(["Boss@example.com", "old@example.com"]));
-        assert_eq!(changes[0].to, serde_json::json!(["Boss@example.com", "new@example.com"]));
+        assert_eq!(
+            changes[0].from,
+            serde_json::json!(["Boss@example.com", "old@example.com"])
+        );
+        assert_eq!(
+            changes[0].to,
+            serde_json::json!(["Boss@example.com", "new@example.com"])
+        );
         let again = ticket.apply(&patch, at("2026-11-24T00:01:00Z")).unwrap();
         assert!(again.is_empty(), "the same change twice is no change");
     }
@@ -824,11 +830,16 @@ pub(crate) mod tests {
         let mut ticket = sample_ticket();
         let before = ticket.clone();
         let patch = TicketPatch {
-            add_cc: (0..=MAX_CC).map(|i| EmailAddress::parse(&format!("c{i}@example.com")).unwrap()).collect(),
+            add_cc: (0..=MAX_CC)
+                .map(|i| EmailAddress::parse(&format!("c{i}@example.com")).unwrap())
+                .collect(),
             ..Default::default()
         };
         let err = ticket.apply(&patch, at("2026-11-24T00:00:00Z")).unwrap_err();
-        assert!(matches!(&err, DomainError::Invalid { field, .. } if field == "add_cc"), "{err}");
+        assert!(
+            matches!(&err, DomainError::Invalid { field, .. } if field == "add_cc"),
+            "{err}"
+        );
         assert_eq!(ticket, before);
 
         let requester = EmailAddress::parse("jana@example.cz").unwrap();
@@ -837,14 +848,20 @@ pub(crate) mod tests {
             ..Default::default()
         };
         let err = patch.check_cc(Some(&requester)).unwrap_err();
-        assert!(matches!(&err, DomainError::Invalid { field, .. } if field == "add_cc[1]"), "{err}");
+        assert!(
+            matches!(&err, DomainError::Invalid { field, .. } if field == "add_cc[1]"),
+            "{err}"
+        );
         let both = TicketPatch {
             add_cc: emails(&["a@example.com"]),
             remove_cc: emails(&["b@example.com", "A@example.com"]),
             ..Default::default()
         };
         let err = both.check_cc(Some(&requester)).unwrap_err();
-        assert!(matches!(&err, DomainError::Invalid { field, .. } if field == "remove_cc[1]"), "{err}");
+        assert!(
+            matches!(&err, DomainError::Invalid { field, .. } if field == "remove_cc[1]"),
+            "{err}"
+        );
         assert!(both.check_cc(None).is_err());
         let fine = TicketPatch {
             add_cc: emails(&["a@example.com"]),

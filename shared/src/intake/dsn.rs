@@ -16,7 +16,8 @@ use crate::ports::{ContactStore, StoreError, TicketStore};
 pub fn failed_recipients(message: &Message<'_>) -> Vec<EmailAddress> {
     let mut found = Vec::new();
     for part in &message.parts {
-        if part.is_content_type("message", "delivery-status") || part.is_content_type("message", "global-delivery-status")
+        if part.is_content_type("message", "delivery-status")
+            || part.is_content_type("message", "global-delivery-status")
         {
             found.extend(failed_in_report(&String::from_utf8_lossy(part.contents())));
         }
@@ -72,7 +73,10 @@ fn recipient_address(value: &str) -> Option<EmailAddress> {
 /// Where the mail with this Message-ID went, if it is mail we sent: an agent's reply (its
 /// recorded To and Cc) or an acknowledgement (its Message-ID points at the customer message
 /// it answered, and it went to the requester alone). Nothing for any other id.
-pub async fn sent_to<S: TicketStore + ContactStore>(store: &S, message_id: &str) -> Result<Vec<EmailAddress>, StoreError> {
+pub async fn sent_to<S: TicketStore + ContactStore>(
+    store: &S,
+    message_id: &str,
+) -> Result<Vec<EmailAddress>, StoreError> {
     let Some((ticket_id, message_id_found)) = store.find_message_id(message_id).await? else {
         return Ok(vec![]);
     };
@@ -83,9 +87,10 @@ pub async fn sent_to<S: TicketStore + ContactStore>(store: &S, message_id: &str)
         return Ok(vec![]);
     };
     match message.author {
-        Author::Agent if message.delivery != Delivery::None => {
-            Ok(message.email.map(|e| e.to.into_iter().chain(e.cc).collect()).unwrap_or_default())
-        }
+        Author::Agent if message.delivery != Delivery::None => Ok(message
+            .email
+            .map(|e| e.to.into_iter().chain(e.cc).collect())
+            .unwrap_or_default()),
         Author::Customer if message.email.as_ref().and_then(|e| e.message_id.as_deref()) != Some(message_id) => {
             let requester = store.get_contact(ticket.requester).await?;
             Ok(requester.and_then(|c| c.email).into_iter().collect())
@@ -161,7 +166,10 @@ mod tests {
         let mail = crate::intake::parse_mail(raw.as_bytes(), &Default::default());
         assert_eq!(addresses(mail.bounced_recipients), ["gone@example.cz"]);
         assert_eq!(mail.bounced_message_ids, ["ours-1@help.example.com"]);
-        let personal = crate::intake::parse_mail(b"From: a@b.cz\r\n\r\nFinal-Recipient: rfc822; x@y.cz\r\nAction: failed\r\n", &Default::default());
+        let personal = crate::intake::parse_mail(
+            b"From: a@b.cz\r\n\r\nFinal-Recipient: rfc822; x@y.cz\r\nAction: failed\r\n",
+            &Default::default(),
+        );
         assert!(personal.bounced_recipients.is_empty(), "only a report is read as one");
     }
 
