@@ -35,6 +35,7 @@ const OPERATIONS: &[(&str, &str)] = &[
     ("GET", "/v1/contacts"),
     ("POST", "/v1/contacts"),
     ("GET", "/v1/contacts/{contact}"),
+    ("PATCH", "/v1/contacts/{contact}"),
     ("GET", "/v1/contacts/{contact}/tickets"),
     ("GET", "/v1/departments"),
     ("POST", "/v1/departments"),
@@ -232,6 +233,10 @@ fn the_error_schema_covers_the_errors_the_functions_answer() {
             accepted: "application/json",
         },
         ApiError::Unavailable,
+        ApiError::ConflictBecause {
+            code: "different_requesters",
+            message: "HD-1 and HD-2 have different requesters".into(),
+        },
     ];
     let mut failures = Vec::new();
     for e in errors {

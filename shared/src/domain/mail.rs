@@ -118,6 +118,9 @@ pub struct InboundMail {
     pub authentication: Authentication,
     /// Message-IDs of our own mail that a bounce reports on.
     pub bounced_message_ids: Vec<String>,
+    /// The addresses a bounce's delivery-status part says failed (`Original-Recipient` and
+    /// `Final-Recipient` of each failed recipient).
+    pub bounced_recipients: Vec<EmailAddress>,
     /// What the parser had to work around (bad charset, truncated body, ...).
     pub notes: Vec<String>,
 }

@@ -3,10 +3,9 @@
 
 mod build;
 pub mod caps;
+pub mod dsn;
 pub mod parse;
 pub mod thread;
-
-use std::collections::BTreeSet;
 
 pub use parse::{MailLimits, parse_mail};
 
@@ -308,35 +307,43 @@ where
         }
     }
 
-    /// Marks the requesters of the tickets whose mail bounced as undeliverable.
+    /// Stops mail to the addresses a delivery report says failed, believing it only about mail
+    /// we sent and only for addresses that mail went to: a report naming a customer's own
+    /// Message-ID, an unknown one, or an address we never wrote to changes nothing.
     async fn bounce(&self, raw: &BlobRef, mail: &InboundMail) -> Result<Outcome, IntakeError> {
-        let mut contacts = BTreeSet::new();
+        let mut bounced: Vec<EmailAddress> = Vec::new();
         for id in &mail.bounced_message_ids {
-            let Some((ticket_id, _)) = self.store.find_message_id(id).await? else {
-                continue;
-            };
-            if let Some(ticket) = self.store.get_ticket(ticket_id).await? {
-                contacts.insert(ticket.requester);
+            for address in dsn::sent_to(&self.store, id).await? {
+                let failed = mail
+                    .bounced_recipients
+                    .iter()
+                    .any(|b| b.normalized() == address.normalized());
+                if failed && !bounced.iter().any(|b| b.normalized() == address.normalized()) {
+                    bounced.push(address);
+                }
             }
         }
-        if contacts.is_empty() {
+        if bounced.is_empty() {
             return self
-                .unticketed(raw, "a delivery report about mail we did not send")
+                .unticketed(raw, "a delivery report about no address we sent to")
                 .await;
         }
+        let now = self.clock.now();
         if !self
             .store
-            .record_unticketed_mail(raw, "delivery failure report", self.clock.now())
+            .record_unticketed_mail(raw, "delivery failure report", now)
             .await?
         {
             return Ok(Outcome::Duplicate);
         }
-        for contact in &contacts {
-            self.store.set_undeliverable(*contact, true).await?;
+        let mut contacts = 0;
+        for address in &bounced {
+            if dsn::suppress(&self.store, address, now).await? {
+                contacts += 1;
+            }
         }
-        Ok(Outcome::Bounce {
-            contacts: contacts.len(),
-        })
+        tracing::info!(key = %raw.key, contacts, "bounced addresses suppressed");
+        Ok(Outcome::Bounce { contacts })
     }
 
     async fn contact_for(&self, sender: &Mailbox, now: Timestamp) -> Result<(Contact, bool), StoreError> {

@@ -185,6 +185,11 @@ fn parse_uncapped(raw: &[u8], limits: &MailLimits) -> InboundMail {
         } else {
             vec![]
         },
+        bounced_recipients: if report || machine_sender {
+            super::dsn::failed_recipients(&message)
+        } else {
+            vec![]
+        },
         notes,
     }
 }
