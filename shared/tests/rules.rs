@@ -10,6 +10,7 @@ use serde_json::json;
 use shared::adapters::dynamodb::DynamoStore;
 use shared::adapters::s3::S3Blobs;
 use shared::adapters::sesv2::SesMailer;
+use shared::adapters::webhook::{WebhookSettings, WebhookTargets};
 use shared::desk::{AgentPatch, NewAgent, NewTicket, TicketDesk};
 use shared::domain::rules::{AssignStrategy, Assigner, RuleDraft};
 use shared::domain::{
@@ -230,6 +231,89 @@ impl Receiver {
     }
 }
 
+/// Webhooks to this test's loopback receivers: the dev host's switch, for saving and sending.
+fn loopback_webhooks() -> WebhookSettings {
+    let targets = WebhookTargets {
+        allow_loopback_http: true,
+    };
+    targets.use_for_saving();
+    WebhookSettings {
+        timeout: std::time::Duration::from_secs(5),
+        backoff: vec![std::time::Duration::from_millis(10); 2],
+        targets,
+    }
+}
+
+#[tokio::test]
+async fn webhooks_to_our_own_network_are_refused_at_save_and_at_send() {
+    let sdk = devhost::testing::local_sdk().await;
+    let store = store().await;
+    let hands = Hands::at("2026-11-23T09:00:00Z");
+    let desk = TicketDesk::new(store.clone(), hands.clone());
+    let hook = |url: &str| {
+        serde_json::from_value::<RuleDraft>(json!({
+            "name": "hook", "position": 1,
+            "triggers": [{"on": "ticket_created"}],
+            "actions": [{"do": "webhook", "url": url, "secret": "s3cret-s3cret-s3cret"}]
+        }))
+        .unwrap()
+    };
+    // Refused under either policy: the metadata address, a private network, plain http out.
+    for url in [
+        "https://169.254.169.254/latest/meta-data/",
+        "https://[::ffff:a9fe:a9fe]/latest/meta-data/",
+        "http://10.0.0.7/hook",
+        "https://192.168.1.1/hook",
+        "http://hooks.example.com/hook",
+    ] {
+        match desk.create_rule(&admin(), hook(url)).await {
+            Err(shared::desk::DeskError::Domain(shared::domain::DomainError::Invalid { field, .. })) => {
+                assert_eq!(field, "actions[0].url", "{url}")
+            }
+            other => panic!("{url}: {other:?}"),
+        }
+    }
+    // A rule stored before these checks still cannot reach loopback: refused at send, noted.
+    let (receiver, url) = Receiver::start(vec![204]).await;
+    let stored = url.replace("http://", "https://");
+    let now = hands.now();
+    let rule = shared::domain::rules::Rule::from_draft(shared::domain::RuleId::generate(now), hook(&stored), now, now);
+    store.put_rule(&rule, true).await.unwrap();
+    let reactor = EventReactor::new(
+        store.clone(),
+        SesMailer::new(aws_sdk_sesv2::Client::new(&sdk), None),
+        S3Blobs::new(devhost::local::s3_client(&sdk)),
+        hands.clone(),
+        OutboundConfig {
+            addresses: parse_support_addresses("support@help.example.com").unwrap(),
+            max_attempts: 5,
+            autoreplies_per_hour: 3,
+        },
+    );
+    let (ticket, _) = desk
+        .create_ticket(&admin(), new_ticket("Hook me", "h@example.cz"))
+        .await
+        .unwrap();
+    let page = PageRequest {
+        limit: 10,
+        cursor: None,
+    };
+    let created = store.list_events(ticket.id, &page).await.unwrap().items.remove(0);
+    reactor.react(&created, 1).await.unwrap();
+    assert!(receiver.seen().is_empty());
+    let notes: Vec<String> = store
+        .list_messages(ticket.id, &page)
+        .await
+        .unwrap()
+        .items
+        .into_iter()
+        .filter(|m| m.visibility == shared::domain::Visibility::Internal)
+        .map(|m| m.body_text)
+        .collect();
+    assert_eq!(notes.len(), 1, "{notes:?}");
+    assert!(notes[0].contains("was not called") && notes[0].contains("loopback"), "{notes:?}");
+}
+
 #[tokio::test]
 async fn webhooks_are_signed_retried_and_a_failure_is_noted_on_the_ticket() {
     let sdk = devhost::testing::local_sdk().await;
@@ -247,7 +331,7 @@ async fn webhooks_are_signed_retried_and_a_failure_is_noted_on_the_ticket() {
             autoreplies_per_hour: 3,
         },
     )
-    .with_webhook_backoff(vec![std::time::Duration::from_millis(10); 2]);
+    .with_webhooks(loopback_webhooks());
     let (flaky, flaky_url) = Receiver::start(vec![500, 500, 204]).await;
     let (down, down_url) = Receiver::start(vec![503]).await;
     let secret = "s3cret-s3cret-s3cret";

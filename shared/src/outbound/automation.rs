@@ -381,10 +381,14 @@ where
                         let body = serde_json::to_vec(&body).map_err(|e| ReactorError::Build(e.to_string()))?;
                         let now = self.clock.now().timestamp_millis() / 1000;
                         if let Err(failure) = self.webhooks.deliver(url, secret, &key, now, &body).await {
-                            let text = format!(
-                                "Webhook to {url} failed after {} attempts: {}.",
-                                failure.attempts, failure.last
-                            );
+                            let text = if failure.refused {
+                                format!("Webhook to {url} was not called: {}.", failure.last)
+                            } else {
+                                format!(
+                                    "Webhook to {url} failed after {} attempts: {}.",
+                                    failure.attempts, failure.last
+                                )
+                            };
                             tracing::warn!(rule = outcome.name, text, "webhook failed");
                             self.rule_note_after(ticket.id, outcome, text).await?;
                         }

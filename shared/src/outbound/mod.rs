@@ -163,9 +163,9 @@ where
         self
     }
 
-    /// The same reactor with webhooks retried after these pauses (tests use short ones).
-    pub fn with_webhook_backoff(mut self, backoff: Vec<std::time::Duration>) -> Self {
-        self.webhooks = crate::adapters::webhook::HttpWebhooks::new(backoff);
+    /// The same reactor sending webhooks so (tests use short timeouts and loopback receivers).
+    pub fn with_webhooks(mut self, settings: crate::adapters::webhook::WebhookSettings) -> Self {
+        self.webhooks = crate::adapters::webhook::HttpWebhooks::new(settings);
         self
     }
 
