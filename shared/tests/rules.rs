@@ -21,7 +21,7 @@ use shared::domain::{
 use shared::intake::parse_support_addresses;
 use shared::outbound::automation::{MAX_AGENT_LOAD, TableAssigner};
 use shared::outbound::{EventReactor, OutboundConfig, ReactorError};
-use shared::ports::{PageRequest, RuleStore, StoreError, TicketStore, TicketWrite};
+use shared::ports::{ContactStore, PageRequest, RuleStore, StoreError, TicketStore, TicketWrite};
 
 /// A clock the test moves.
 #[derive(Clone)]
@@ -933,4 +933,115 @@ async fn a_time_rule_saved_later_applies_to_tickets_already_waiting() {
     assert_eq!(swept.status, Status::Resolved);
     let untouched = store.get_ticket(waiting[1]).await.unwrap().unwrap();
     assert_eq!(untouched.status, Status::Open);
+}
+
+// ---- rule mail obeys the automatic-reply limits -------------------------------------------
+
+/// The customer writes on `ticket` (a machine, when `automated`): the message and its event.
+async fn customer_wrote(store: &DynamoStore, ticket: TicketId, automated: bool, now: Timestamp) -> AuditEvent {
+    use shared::domain::{Author, Delivery, EmailDetails, EventId, Message, MessageId, Visibility};
+    let mut current = store.get_ticket(ticket).await.unwrap().unwrap();
+    let message = Message {
+        id: MessageId::generate(now),
+        ticket_id: ticket,
+        author: Author::Customer,
+        visibility: Visibility::Public,
+        author_id: None,
+        from: Some(EmailAddress::parse("human@example.cz").unwrap()),
+        body_text: "Any news?".into(),
+        delivery: Delivery::None,
+        created_at: now,
+        carried_from: None,
+        body_html: None,
+        quoted_text: None,
+        attachments: vec![],
+        email: Some(EmailDetails {
+            subject: "Re: Help".into(),
+            automated,
+            ..Default::default()
+        }),
+    };
+    let event = AuditEvent {
+        id: EventId::generate(now),
+        event_type: EventType::CustomerReplied,
+        ticket_id: ticket,
+        ticket_number: current.number,
+        actor: Actor::System { cause: "test".into() },
+        at: now,
+        changes: vec![],
+        message_id: Some(message.id),
+        related: None,
+        carried_from: None,
+    };
+    let read = AsRead::of(&current);
+    current.version = read.version().next();
+    let write = TicketWrite {
+        ticket: current,
+        read: Some(read),
+        messages: vec![message],
+        events: vec![event.clone()],
+        once: vec![],
+    };
+    store.commit(&[write]).await.unwrap();
+    event
+}
+
+#[tokio::test]
+async fn rule_mail_to_customers_obeys_the_automatic_reply_limits() {
+    let sdk = devhost::testing::local_sdk().await;
+    let store = store().await;
+    let hands = Hands::at("2026-11-23T09:00:00Z");
+    let desk = TicketDesk::new(store.clone(), hands.clone());
+    for (name, to) in [
+        ("Answer the customer", json!({"to": "requester"})),
+        ("Copy the bounced partner", json!({"to": "address", "address": "bounced@example.cz"})),
+    ] {
+        let mut draft = json!({
+            "name": name, "position": 1,
+            "triggers": [{"on": "customer_replied"}],
+            "actions": [{"do": "send_email", "template": "urgent_ticket"}]
+        });
+        draft["actions"][0].as_object_mut().unwrap().extend(to.as_object().unwrap().clone());
+        desk.create_rule(&admin(), serde_json::from_value(draft).unwrap())
+            .await
+            .unwrap();
+    }
+    // A partner whose address bounced: no rule mails it.
+    let (partner, _) = desk
+        .create_ticket(&admin(), new_ticket("Partner", "bounced@example.cz"))
+        .await
+        .unwrap();
+    store.set_undeliverable(partner.requester, true).await.unwrap();
+    let (mailer, sends) = ses_answering(vec![Ok(()); 10]);
+    let reactor = EventReactor::new(
+        store.clone(),
+        mailer,
+        S3Blobs::new(devhost::local::s3_client(&sdk)),
+        hands.clone(),
+        OutboundConfig {
+            addresses: parse_support_addresses("support@help.example.com").unwrap(),
+            max_attempts: 5,
+            autoreplies_per_hour: 3,
+        },
+    );
+    let (ticket, _) = desk
+        .create_ticket(&admin(), new_ticket("Help", "human@example.cz"))
+        .await
+        .unwrap();
+
+    // An autoresponder's mail is never answered.
+    let machine = customer_wrote(&store, ticket.id, true, hands.now()).await;
+    reactor.react(&machine, 1).await.unwrap();
+    assert_eq!(sends.num_calls(), 0);
+    // A person's is, up to the hourly limit per recipient (shared with acknowledgements).
+    for _ in 0..4 {
+        hands.advance(Duration::seconds(1));
+        let human = customer_wrote(&store, ticket.id, false, hands.now()).await;
+        reactor.react(&human, 1).await.unwrap();
+    }
+    assert_eq!(sends.num_calls(), 3, "three an hour to one customer, none to a bounced address");
+    hands.advance(Duration::hours(1));
+    let later = customer_wrote(&store, ticket.id, false, hands.now()).await;
+    reactor.react(&later, 1).await.unwrap();
+    assert_eq!(sends.num_calls(), 4, "the next hour has its own count");
 }

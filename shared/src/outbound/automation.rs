@@ -356,7 +356,7 @@ where
                 match effect {
                     Effect::Email { template, to, address } => {
                         match self
-                            .rule_mail(event.id, &key, ticket, template, *to, address.as_deref())
+                            .rule_mail(event, &key, ticket, template, *to, address.as_deref())
                             .await
                         {
                             Ok(()) => {}
@@ -442,7 +442,7 @@ where
 
     async fn rule_mail(
         &self,
-        event: EventId,
+        event: &AuditEvent,
         unique: &str,
         ticket: &Ticket,
         template: &TemplateName,
@@ -472,9 +472,21 @@ where
             Recipient::Address => address.and_then(|a| EmailAddress::parse(a).ok()),
         };
         let Some(recipient) = recipient else {
-            tracing::info!(%event, ?to, "a rule's mail has nobody to go to");
+            tracing::info!(event_id = %event.id, ?to, "a rule's mail has nobody to go to");
             return Ok(());
         };
+        // Mail to outside addresses obeys the acknowledgements' limits; agents' notices do not.
+        if matches!(to, Recipient::Requester | Recipient::Address) {
+            let message = match event.message_id {
+                Some(m) => self.store.get_message(ticket.id, m).await?,
+                None => None,
+            };
+            let trigger = self.triggering_message(ticket, message).await?;
+            if let Some(why) = self.auto_mail_refusal(&recipient, trigger.as_ref()).await? {
+                tracing::info!(event_id = %event.id, ?to, why, "a rule's mail was held back");
+                return Ok(());
+            }
+        }
         let language = match to {
             Recipient::Requester => contact.as_ref().and_then(|c| c.language.clone()),
             _ => None,

@@ -3,6 +3,7 @@
 //! (event, action), however often the event is delivered; a failed send is retried and
 //! finally recorded as failed on the message, never dropped silently.
 
+mod auto_mail;
 pub mod automation;
 pub mod compose;
 
@@ -242,15 +243,8 @@ where
             return skip("the requester has no deliverable address");
         };
         let now = self.clock.now();
-        let hour = now.as_datetime().format("%Y%m%d%H");
-        let expires = Timestamp::new(now.as_datetime() + chrono::Duration::hours(2));
-        if self
-            .store
-            .bump(&format!("autoreply#{}#{hour}", email.normalized()), expires)
-            .await?
-            > self.config.autoreplies_per_hour
-        {
-            return skip("this sender had the most automatic replies allowed this hour");
+        if let Some(why) = self.auto_mail_refusal(&email, Some(&message)).await? {
+            return skip(why);
         }
         let context = self.context(&ticket, contact.name.clone(), None, None).await?;
         let rendered = self
