@@ -1,5 +1,5 @@
-//! Webhooks: a JSON POST to a team's URL, signed so the receiver knows it is from us, tried a
-//! few times with growing pauses.
+//! Webhooks: a JSON POST to a team's URL, signed so the receiver knows it is from us, each
+//! attempt bounded by one total timeout (connect, send, answer).
 //!
 //! The signature is `X-Lambdesk-Signature: sha256=<hex>`, the HMAC-SHA256 under the rule's
 //! secret of `<X-Lambdesk-Timestamp>.<body>`: a receiver recomputes it, compares in constant
@@ -40,7 +40,9 @@ impl Default for WebhookSettings {
     fn default() -> Self {
         Self {
             timeout: Duration::from_secs(5),
-            backoff: vec![Duration::from_millis(500), Duration::from_secs(2)],
+            // Retries come from the queue: a failed call fails its event, which SQS delivers
+            // again later, and only that call is repeated (see `outbound/rule_effects.rs`).
+            backoff: vec![],
             targets: WebhookTargets::default(),
         }
     }
@@ -120,9 +122,7 @@ impl HttpWebhooks {
                         refused: true,
                     });
                 }
-                Err(e) if e.is_timeout() => {
-                    last = format!("no answer within {} ms", self.settings.timeout.as_millis())
-                }
+                Err(e) if e.is_timeout() => last = format!("no answer within {} ms", self.settings.timeout.as_millis()),
                 Err(e) => last = format!("could not connect ({})", e.without_url()),
             }
         }
@@ -213,7 +213,10 @@ mod tests {
             format!("http://127.0.0.1:{port}/hook"),
             format!("https://[::ffff:127.0.0.1]:{port}/hook"),
         ] {
-            let failure = strict.deliver(&url, "0123456789abcdef", "d", 1, b"{}").await.unwrap_err();
+            let failure = strict
+                .deliver(&url, "0123456789abcdef", "d", 1, b"{}")
+                .await
+                .unwrap_err();
             // Refused before any connection was tried.
             assert!(failure.refused && failure.attempts == 0, "{url}: {failure:?}");
         }

@@ -26,8 +26,8 @@ use super::time::Timestamp;
 
 mod bounds;
 mod webhook_target;
-pub use webhook_target::{WebhookTargets, is_public};
 pub use bounds::{MAX_ACTIONS, MAX_CONDITIONS, MAX_HOURS, MAX_LIST_VALUES, MAX_POSITION, MAX_TRIGGERS};
+pub use webhook_target::{WebhookTargets, is_public};
 
 /// How many rule changes may follow one another before the chain is cut.
 pub const MAX_CHAIN_DEPTH: u8 = 3;

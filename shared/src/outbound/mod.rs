@@ -6,6 +6,7 @@
 mod auto_mail;
 pub mod automation;
 pub mod compose;
+mod rule_effects;
 
 use crate::domain::Language;
 use crate::domain::template_library::TemplateLibrary;
@@ -92,6 +93,9 @@ pub enum ReactorError {
     Busy,
     #[error("building the mail failed: {0}")]
     Build(String),
+    /// A rule's webhook failed; the event is delivered again and only that call is repeated.
+    #[error("a webhook will be tried again: {0}")]
+    WebhookRetry(String),
 }
 
 /// How long a claim protects an action in progress; shorter than the queue's visibility
@@ -190,7 +194,7 @@ where
             Claim::Claimed => {}
         }
         let result = match action {
-            Action::Rules => self.apply_rules(event).await,
+            Action::Rules => self.apply_rules(event, attempt).await,
             Action::Acknowledge => self.acknowledge(event).await,
             Action::SendReply => self.send_reply(event).await,
             Action::NotifyAssignee => self.notify_assignee(event).await,
@@ -200,10 +204,15 @@ where
             Err(ReactorError::Send(SendError::Transient(e))) if attempt < self.config.max_attempts => {
                 return Err(ReactorError::Send(SendError::Transient(e)));
             }
+            // No mail is at fault when the account cannot send: none is given up; after the
+            // queue's last delivery the event waits in its DLQ, to be redriven.
+            Err(e @ ReactorError::Send(SendError::Paused(_))) => return Err(e),
             Err(ReactorError::Send(e)) => {
                 let reason = match &e {
                     SendError::Rejected(why) => format!("refused: {why}"),
-                    SendError::Transient(_) => format!("still failing after {attempt} attempts"),
+                    SendError::Transient(_) | SendError::Paused(_) => {
+                        format!("still failing after {attempt} attempts")
+                    }
                 };
                 if action == Action::SendReply
                     && let Some(message) = event.message_id

@@ -24,10 +24,7 @@ pub const MAX_LIST_VALUES: usize = 200;
 /// Checks the numbers and sizes of `draft`; the error names the offending path.
 pub(super) fn check_bounds(draft: &RuleDraft) -> Result<(), DomainError> {
     if draft.position > MAX_POSITION {
-        return Err(DomainError::invalid(
-            "position",
-            format!("must be 0 to {MAX_POSITION}"),
-        ));
+        return Err(DomainError::invalid("position", format!("must be 0 to {MAX_POSITION}")));
     }
     if draft.triggers.len() > MAX_TRIGGERS {
         return Err(DomainError::invalid(
@@ -36,7 +33,10 @@ pub(super) fn check_bounds(draft: &RuleDraft) -> Result<(), DomainError> {
         ));
     }
     if draft.actions.len() > MAX_ACTIONS {
-        return Err(DomainError::invalid("actions", format!("at most {MAX_ACTIONS} actions")));
+        return Err(DomainError::invalid(
+            "actions",
+            format!("at most {MAX_ACTIONS} actions"),
+        ));
     }
     for (group, list) in [("all", &draft.conditions.all), ("any", &draft.conditions.any)] {
         if list.len() > MAX_CONDITIONS {
@@ -47,24 +47,17 @@ pub(super) fn check_bounds(draft: &RuleDraft) -> Result<(), DomainError> {
         }
         for (i, condition) in list.iter().enumerate() {
             let path = format!("conditions.{group}[{i}].value");
+            let hours = condition.value.as_f64();
+            let list = condition.value.as_array().map(Vec::len);
             match condition.op {
-                Op::GreaterThan | Op::LessThan => {
-                    if let Some(hours) = condition.value.as_f64()
-                        && !(0.0..=MAX_HOURS).contains(&hours)
-                    {
-                        return Err(DomainError::invalid(
-                            path,
-                            format!("must be a number of hours from 0 to {MAX_HOURS}"),
-                        ));
-                    }
+                Op::GreaterThan | Op::LessThan if hours.is_some_and(|h| !(0.0..=MAX_HOURS).contains(&h)) => {
+                    return Err(DomainError::invalid(
+                        path,
+                        format!("must be a number of hours from 0 to {MAX_HOURS}"),
+                    ));
                 }
-                Op::In | Op::NotIn => {
-                    if condition.value.as_array().is_some_and(|a| a.len() > MAX_LIST_VALUES) {
-                        return Err(DomainError::invalid(
-                            path,
-                            format!("at most {MAX_LIST_VALUES} values"),
-                        ));
-                    }
+                Op::In | Op::NotIn if list.is_some_and(|n| n > MAX_LIST_VALUES) => {
+                    return Err(DomainError::invalid(path, format!("at most {MAX_LIST_VALUES} values")));
                 }
                 _ => {}
             }

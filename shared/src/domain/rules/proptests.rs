@@ -87,13 +87,16 @@ fn value() -> impl Strategy<Value = Value> {
 }
 
 fn condition() -> impl Strategy<Value = Condition> {
-    (prop::sample::select(FIELD_NAMES.to_vec()), prop::sample::select(OPS.to_vec()), value()).prop_map(
-        |(field, op, value)| Condition {
+    (
+        prop::sample::select(FIELD_NAMES.to_vec()),
+        prop::sample::select(OPS.to_vec()),
+        value(),
+    )
+        .prop_map(|(field, op, value)| Condition {
             field: field.to_owned(),
             op,
             value,
-        },
-    )
+        })
 }
 
 fn trigger() -> impl Strategy<Value = Trigger> {

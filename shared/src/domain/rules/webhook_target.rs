@@ -101,7 +101,11 @@ fn is_loopback(ip: IpAddr) -> bool {
 }
 
 fn kind_of(ip: IpAddr) -> &'static str {
-    if is_loopback(ip) { "loopback" } else { "private, link-local or reserved" }
+    if is_loopback(ip) {
+        "loopback"
+    } else {
+        "private, link-local or reserved"
+    }
 }
 
 fn public_v4(ip: Ipv4Addr) -> bool {
@@ -183,7 +187,14 @@ mod tests {
         ] {
             assert!(!is_public(private.parse().unwrap()), "{private}");
         }
-        for public in ["93.184.216.34", "8.8.8.8", "172.32.0.1", "100.128.0.1", "2606:4700::1111", "::ffff:8.8.8.8"] {
+        for public in [
+            "93.184.216.34",
+            "8.8.8.8",
+            "172.32.0.1",
+            "100.128.0.1",
+            "2606:4700::1111",
+            "::ffff:8.8.8.8",
+        ] {
             assert!(is_public(public.parse().unwrap()), "{public}");
         }
     }
