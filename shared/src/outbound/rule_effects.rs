@@ -51,7 +51,8 @@ where
                 if matches!(effect, Effect::Note { .. }) {
                     continue;
                 }
-                if Instant::now() >= deadline {
+                // At the last delivery there is no later one to wait for.
+                if !last_attempt && Instant::now() >= deadline {
                     again.get_or_insert_with(|| "the event's effects ran out of time".into());
                     break;
                 }

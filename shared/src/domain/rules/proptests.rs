@@ -86,21 +86,31 @@ fn value() -> impl Strategy<Value = Value> {
     ]
 }
 
+/// Conditions of every shape, weighted towards the time thresholds the sweep computes with.
 fn condition() -> impl Strategy<Value = Condition> {
-    (
+    let threshold = (
+        prop::sample::select(vec![
+            "hours_since_created",
+            "hours_since_updated",
+            "hours_since_resolved",
+        ]),
+        prop::sample::select(vec![Op::GreaterThan, Op::LessThan]),
+        number(),
+    );
+    let any_shape = (
         prop::sample::select(FIELD_NAMES.to_vec()),
         prop::sample::select(OPS.to_vec()),
         value(),
-    )
-        .prop_map(|(field, op, value)| Condition {
-            field: field.to_owned(),
-            op,
-            value,
-        })
+    );
+    prop_oneof![3 => threshold, 2 => any_shape].prop_map(|(field, op, value)| Condition {
+        field: field.to_owned(),
+        op,
+        value,
+    })
 }
 
 fn trigger() -> impl Strategy<Value = Trigger> {
-    prop::sample::select(vec![
+    let other = prop::sample::select(vec![
         Trigger::TicketCreated { channels: vec![] },
         Trigger::TicketCreated {
             channels: vec![Channel::Email],
@@ -113,8 +123,8 @@ fn trigger() -> impl Strategy<Value = Trigger> {
         Trigger::SlaWarning,
         Trigger::SlaBreach,
         Trigger::CsatReceived,
-        Trigger::Time,
-    ])
+    ]);
+    prop_oneof![Just(Trigger::Time), other]
 }
 
 fn action() -> impl Strategy<Value = RuleAction> {
@@ -145,7 +155,7 @@ fn rule() -> impl Strategy<Value = Rule> {
         any::<u32>(),
         any::<bool>(),
         any::<bool>(),
-        prop::collection::vec(trigger(), 0..3),
+        prop::collection::vec(trigger(), 0..4),
         prop::collection::vec(condition(), 0..4),
         prop::collection::vec(condition(), 0..3),
         prop::collection::vec(action(), 0..4),
