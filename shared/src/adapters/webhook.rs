@@ -204,6 +204,40 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn the_client_connects_only_through_the_guarded_resolver() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        // Past the URL check (as a name that only resolves to loopback would be): the
+        // client's own resolver refuses it, and the refusal is told apart from a failure.
+        let strict = HttpWebhooks::default();
+        let error = strict
+            .http
+            .post(format!("http://localhost:{port}/hook"))
+            .send()
+            .await
+            .unwrap_err();
+        assert!(refused_by_resolver(&error), "{error:?}");
+        let dev = HttpWebhooks::new(WebhookSettings {
+            targets: WebhookTargets {
+                allow_loopback_http: true,
+            },
+            ..Default::default()
+        });
+        let app = axum::Router::new().route(
+            "/hook",
+            axum::routing::post(|| async { axum::http::StatusCode::NO_CONTENT }),
+        );
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        let answer = dev
+            .http
+            .post(format!("http://localhost:{port}/hook"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(answer.status().as_u16(), 204);
+    }
+
+    #[tokio::test]
     async fn a_loopback_target_is_refused_at_send_without_a_request() {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let port = listener.local_addr().unwrap().port();
