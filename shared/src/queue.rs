@@ -7,13 +7,23 @@ use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent
 use futures::StreamExt;
 use tracing::Instrument;
 
-/// How many messages of one batch are handled at once. A slow message (a webhook waiting for
-/// its timeout) then delays the batch by its own time, not by the sum of everyone's.
+/// How many messages of one batch the reactor handles at once. A slow message (a webhook
+/// waiting for its timeout) then delays the batch by its own time, not by the sum of everyone's.
 pub const MESSAGES_IN_FLIGHT: usize = 10;
 
-/// Runs `handle` on each message, up to [`MESSAGES_IN_FLIGHT`] at a time; those it returns
-/// `false` for are reported as failed (in the batch's order), and only those.
-pub async fn each_message<F, Fut>(event: SqsEvent, mut handle: F) -> SqsBatchResponse
+/// Runs `handle` on each message, one after the other; those it returns `false` for are
+/// reported as failed.
+pub async fn each_message<F, Fut>(event: SqsEvent, handle: F) -> SqsBatchResponse
+where
+    F: FnMut(SqsMessage) -> Fut,
+    Fut: Future<Output = bool>,
+{
+    each_message_at_once(event, 1, handle).await
+}
+
+/// Runs `handle` on each message, up to `in_flight` at a time; those it returns `false` for
+/// are reported as failed (in the batch's order), and only those.
+pub async fn each_message_at_once<F, Fut>(event: SqsEvent, in_flight: usize, mut handle: F) -> SqsBatchResponse
 where
     F: FnMut(SqsMessage) -> Fut,
     Fut: Future<Output = bool>,
@@ -25,7 +35,7 @@ where
         async move { (i, id, run.await) }
     });
     let mut failed: Vec<(usize, String)> = futures::stream::iter(runs)
-        .buffer_unordered(MESSAGES_IN_FLIGHT)
+        .buffer_unordered(in_flight.max(1))
         .filter_map(|(i, id, ok)| async move { (!ok).then_some((i, id)) })
         .collect()
         .await;
@@ -79,7 +89,7 @@ mod tests {
         let event: SqsEvent = serde_json::from_value(serde_json::json!({ "Records": records })).unwrap();
         let in_flight = AtomicUsize::new(0);
         let most = AtomicUsize::new(0);
-        let response = each_message(event, |m| {
+        let response = each_message_at_once(event, MESSAGES_IN_FLIGHT, |m| {
             let (in_flight, most) = (&in_flight, &most);
             async move {
                 let now = in_flight.fetch_add(1, Ordering::SeqCst) + 1;

@@ -1209,10 +1209,11 @@ async fn a_hanging_webhook_fails_only_its_own_record_and_repeats_no_other_effect
     let slow = events[1].clone();
     let run = |batch| {
         let reactor = &reactor;
-        let handled = shared::queue::each_message(batch, move |m| async move {
-            let event: AuditEvent = serde_json::from_str(m.body.as_deref().unwrap()).unwrap();
-            reactor.react(&event, shared::queue::attempt(&m)).await.is_ok()
-        });
+        let handled =
+            shared::queue::each_message_at_once(batch, shared::queue::MESSAGES_IN_FLIGHT, move |m| async move {
+                let event: AuditEvent = serde_json::from_str(m.body.as_deref().unwrap()).unwrap();
+                reactor.react(&event, shared::queue::attempt(&m)).await.is_ok()
+            });
         // A guard against a batch that never returns, not a measure of how fast it is.
         async move {
             tokio::time::timeout(std::time::Duration::from_secs(60), handled)

@@ -17,7 +17,7 @@ use shared::domain::{AuditEvent, Clock, DeliveryFeedback, SystemClock};
 use shared::intake::parse_support_addresses;
 use shared::outbound::{EventReactor, OutboundConfig, PortalLinks};
 use shared::ports::{ActionLedger, ContactStore, MailSender, RuleStore, TeamStore, TemplateStore, TicketStore};
-use shared::queue::{attempt, each_message};
+use shared::queue::{MESSAGES_IN_FLIGHT, attempt, each_message_at_once};
 
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -198,7 +198,8 @@ where
     M: MailSender,
     C: Clock,
 {
-    Ok(each_message(event.payload, |message| async move {
+    // Messages run side by side, so one slow webhook holds up only its own event.
+    Ok(each_message_at_once(event.payload, MESSAGES_IN_FLIGHT, |message| async move {
         let incoming = match incoming(message.body.as_deref().unwrap_or_default(), &deps.ses_domain) {
             Ok(i) => i,
             Err(e) => {
