@@ -370,6 +370,10 @@ pub enum SendError {
     /// Throttled, timed out or failed in a way worth retrying.
     #[error("sending failed; it may be retried")]
     Transient(#[source] Box<dyn std::error::Error + Send + Sync>),
+    /// The whole account may not send now (sending paused or suspended): no message is at
+    /// fault, so none is given up on; it waits until sending is restored.
+    #[error("the mail account cannot send now: {0}")]
+    Paused(String),
 }
 
 /// A mail the provider accepted.

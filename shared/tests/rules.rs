@@ -10,6 +10,7 @@ use serde_json::json;
 use shared::adapters::dynamodb::DynamoStore;
 use shared::adapters::s3::S3Blobs;
 use shared::adapters::sesv2::SesMailer;
+use shared::adapters::webhook::{WebhookSettings, WebhookTargets};
 use shared::desk::{AgentPatch, NewAgent, NewTicket, TicketDesk};
 use shared::domain::rules::{AssignStrategy, Assigner, RuleDraft};
 use shared::domain::{
@@ -20,7 +21,7 @@ use shared::domain::{
 use shared::intake::parse_support_addresses;
 use shared::outbound::automation::{MAX_AGENT_LOAD, TableAssigner};
 use shared::outbound::{EventReactor, OutboundConfig, ReactorError};
-use shared::ports::{PageRequest, RuleStore, StoreError, TicketStore, TicketWrite};
+use shared::ports::{ContactStore, PageRequest, RuleStore, StoreError, TicketStore, TicketWrite};
 
 /// A clock the test moves.
 #[derive(Clone)]
@@ -230,6 +231,92 @@ impl Receiver {
     }
 }
 
+/// Webhooks to this test's loopback receivers: the dev host's switch, for saving and sending.
+fn loopback_webhooks() -> WebhookSettings {
+    let targets = WebhookTargets {
+        allow_loopback_http: true,
+    };
+    targets.use_for_saving();
+    WebhookSettings {
+        timeout: std::time::Duration::from_secs(5),
+        backoff: vec![],
+        targets,
+    }
+}
+
+#[tokio::test]
+async fn webhooks_to_our_own_network_are_refused_at_save_and_at_send() {
+    let sdk = devhost::testing::local_sdk().await;
+    let store = store().await;
+    let hands = Hands::at("2026-11-23T09:00:00Z");
+    let desk = TicketDesk::new(store.clone(), hands.clone());
+    let hook = |url: &str| {
+        serde_json::from_value::<RuleDraft>(json!({
+            "name": "hook", "position": 1,
+            "triggers": [{"on": "ticket_created"}],
+            "actions": [{"do": "webhook", "url": url, "secret": "s3cret-s3cret-s3cret"}]
+        }))
+        .unwrap()
+    };
+    // Refused under either policy: the metadata address, a private network, plain http out.
+    for url in [
+        "https://169.254.169.254/latest/meta-data/",
+        "https://[::ffff:a9fe:a9fe]/latest/meta-data/",
+        "http://10.0.0.7/hook",
+        "https://192.168.1.1/hook",
+        "http://hooks.example.com/hook",
+    ] {
+        match desk.create_rule(&admin(), hook(url)).await {
+            Err(shared::desk::DeskError::Domain(shared::domain::DomainError::Invalid { field, .. })) => {
+                assert_eq!(field, "actions[0].url", "{url}")
+            }
+            other => panic!("{url}: {other:?}"),
+        }
+    }
+    // A rule stored before these checks still cannot reach loopback: refused at send, noted.
+    let (receiver, url) = Receiver::start(vec![204]).await;
+    let stored = url.replace("http://", "https://");
+    let now = hands.now();
+    let rule = shared::domain::rules::Rule::from_draft(shared::domain::RuleId::generate(now), hook(&stored), now, now);
+    store.put_rule(&rule, true).await.unwrap();
+    let reactor = EventReactor::new(
+        store.clone(),
+        SesMailer::new(aws_sdk_sesv2::Client::new(&sdk), None),
+        S3Blobs::new(devhost::local::s3_client(&sdk)),
+        hands.clone(),
+        OutboundConfig {
+            addresses: parse_support_addresses("support@help.example.com").unwrap(),
+            max_attempts: 5,
+            autoreplies_per_hour: 3,
+        },
+    );
+    let (ticket, _) = desk
+        .create_ticket(&admin(), new_ticket("Hook me", "h@example.cz"))
+        .await
+        .unwrap();
+    let page = PageRequest {
+        limit: 10,
+        cursor: None,
+    };
+    let created = store.list_events(ticket.id, &page).await.unwrap().items.remove(0);
+    reactor.react(&created, 1).await.unwrap();
+    assert!(receiver.seen().is_empty());
+    let notes: Vec<String> = store
+        .list_messages(ticket.id, &page)
+        .await
+        .unwrap()
+        .items
+        .into_iter()
+        .filter(|m| m.visibility == shared::domain::Visibility::Internal)
+        .map(|m| m.body_text)
+        .collect();
+    assert_eq!(notes.len(), 1, "{notes:?}");
+    assert!(
+        notes[0].contains("was not called") && notes[0].contains("loopback"),
+        "{notes:?}"
+    );
+}
+
 #[tokio::test]
 async fn webhooks_are_signed_retried_and_a_failure_is_noted_on_the_ticket() {
     let sdk = devhost::testing::local_sdk().await;
@@ -247,7 +334,7 @@ async fn webhooks_are_signed_retried_and_a_failure_is_noted_on_the_ticket() {
             autoreplies_per_hour: 3,
         },
     )
-    .with_webhook_backoff(vec![std::time::Duration::from_millis(10); 2]);
+    .with_webhooks(loopback_webhooks());
     let (flaky, flaky_url) = Receiver::start(vec![500, 500, 204]).await;
     let (down, down_url) = Receiver::start(vec![503]).await;
     let secret = "s3cret-s3cret-s3cret";
@@ -269,9 +356,21 @@ async fn webhooks_are_signed_retried_and_a_failure_is_noted_on_the_ticket() {
         cursor: None,
     };
     let created = store.list_events(ticket.id, &page).await.unwrap().items.remove(0);
-    reactor.react(&created, 1).await.unwrap();
+    // A failed call fails the event: SQS delivers it again (after the claims' lease), and only
+    // the calls that failed are made again, until the reactor's last attempt notes the failure.
+    for attempt in 1..=4 {
+        let result = reactor.react(&created, attempt).await;
+        assert!(
+            matches!(result, Err(ReactorError::WebhookRetry(_))),
+            "{attempt}: {result:?}"
+        );
+        hands.advance(Duration::seconds(61));
+    }
+    assert_eq!((flaky.seen().len(), down.seen().len()), (3, 4));
+    reactor.react(&created, 5).await.unwrap();
     // Delivered again, the event calls nobody again.
-    reactor.react(&created, 2).await.unwrap();
+    hands.advance(Duration::seconds(61));
+    reactor.react(&created, 6).await.unwrap();
 
     let calls = flaky.seen();
     assert_eq!(calls.len(), 3, "two 500s, then success");
@@ -288,7 +387,7 @@ async fn webhooks_are_signed_retried_and_a_failure_is_noted_on_the_ticket() {
         assert_eq!(json["event"], "ticket.created");
         assert_eq!(json["ticket"]["number"], "HD-1001");
     }
-    assert_eq!(down.seen().len(), 3);
+    assert_eq!(down.seen().len(), 5, "one call per delivery of the event");
     let notes: Vec<String> = store
         .list_messages(ticket.id, &page)
         .await
@@ -670,6 +769,12 @@ fn ses_answering(answers: Vec<Result<(), (&'static str, &'static str)>>) -> (Ses
             Err((code, message)) => rule.error(move || {
                 let meta = ErrorMetadata::builder().code(code).message(message).build();
                 match code {
+                    "SendingPausedException" => SendEmailError::SendingPausedException(
+                        aws_sdk_sesv2::types::error::SendingPausedException::builder()
+                            .message(message)
+                            .meta(meta)
+                            .build(),
+                    ),
                     "MessageRejected" => SendEmailError::MessageRejected(
                         aws_sdk_sesv2::types::error::MessageRejected::builder()
                             .message(message)
@@ -717,7 +822,8 @@ async fn a_rule_s_mail_is_tried_again_on_redelivery_and_a_refusal_is_noted_on_th
             OutboundConfig {
                 addresses: parse_support_addresses("support@help.example.com").unwrap(),
                 max_attempts: 5,
-                autoreplies_per_hour: 3,
+                // Every try counts against the hourly limit; this test tries ops@ many times.
+                autoreplies_per_hour: 20,
             },
         )
     };
@@ -787,6 +893,41 @@ async fn a_rule_s_mail_is_tried_again_on_redelivery_and_a_refusal_is_noted_on_th
         "{}",
         note.body_text
     );
+
+    // The account's sending is paused: no mail is at fault, so none is given up, not even at
+    // the last delivery (the event waits in the DLQ); once sending is back, the mail goes.
+    let (mailer, sends) = ses_answering(vec![
+        Err(("SendingPausedException", "sending is paused for this account")),
+        Err(("SendingPausedException", "sending is paused for this account")),
+        Ok(()),
+    ]);
+    let reactor = reactor_with(mailer);
+    let (ticket, event) = created("Paused").await;
+    for attempt in [1, 5] {
+        let result = reactor.react(&event, attempt).await;
+        assert!(
+            matches!(result, Err(ReactorError::Send(shared::ports::SendError::Paused(_)))),
+            "{result:?}"
+        );
+        hands.advance(Duration::seconds(61));
+    }
+    reactor.react(&event, 1).await.unwrap();
+    assert_eq!(sends.num_calls(), 3);
+    let notes = store
+        .list_messages(
+            ticket.id,
+            &PageRequest {
+                limit: 10,
+                cursor: None,
+            },
+        )
+        .await
+        .unwrap()
+        .items
+        .into_iter()
+        .filter(|m| m.visibility == shared::domain::Visibility::Internal)
+        .count();
+    assert_eq!(notes, 0, "a pause is not a refusal");
 }
 
 #[tokio::test]
@@ -849,4 +990,275 @@ async fn a_time_rule_saved_later_applies_to_tickets_already_waiting() {
     assert_eq!(swept.status, Status::Resolved);
     let untouched = store.get_ticket(waiting[1]).await.unwrap().unwrap();
     assert_eq!(untouched.status, Status::Open);
+}
+
+// ---- rule mail obeys the automatic-reply limits -------------------------------------------
+
+/// The customer writes on `ticket` (a machine, when `automated`): the message and its event.
+async fn customer_wrote(store: &DynamoStore, ticket: TicketId, automated: bool, now: Timestamp) -> AuditEvent {
+    use shared::domain::{Author, Delivery, EmailDetails, EventId, Message, MessageId, Visibility};
+    let mut current = store.get_ticket(ticket).await.unwrap().unwrap();
+    let message = Message {
+        id: MessageId::generate(now),
+        ticket_id: ticket,
+        author: Author::Customer,
+        visibility: Visibility::Public,
+        author_id: None,
+        from: Some(EmailAddress::parse("human@example.cz").unwrap()),
+        body_text: "Any news?".into(),
+        delivery: Delivery::None,
+        created_at: now,
+        carried_from: None,
+        body_html: None,
+        quoted_text: None,
+        attachments: vec![],
+        email: Some(EmailDetails {
+            subject: "Re: Help".into(),
+            automated,
+            ..Default::default()
+        }),
+    };
+    let event = AuditEvent {
+        id: EventId::generate(now),
+        event_type: EventType::CustomerReplied,
+        ticket_id: ticket,
+        ticket_number: current.number,
+        actor: Actor::System { cause: "test".into() },
+        at: now,
+        changes: vec![],
+        message_id: Some(message.id),
+        related: None,
+        carried_from: None,
+    };
+    let read = AsRead::of(&current);
+    current.version = read.version().next();
+    let write = TicketWrite {
+        ticket: current,
+        read: Some(read),
+        messages: vec![message],
+        events: vec![event.clone()],
+        once: vec![],
+    };
+    store.commit(&[write]).await.unwrap();
+    event
+}
+
+#[tokio::test]
+async fn rule_mail_to_customers_obeys_the_automatic_reply_limits() {
+    let sdk = devhost::testing::local_sdk().await;
+    let store = store().await;
+    let hands = Hands::at("2026-11-23T09:00:00Z");
+    let desk = TicketDesk::new(store.clone(), hands.clone());
+    for (name, to) in [
+        ("Answer the customer", json!({"to": "requester"})),
+        (
+            "Copy the bounced partner",
+            json!({"to": "address", "address": "bounced@example.cz"}),
+        ),
+    ] {
+        let mut draft = json!({
+            "name": name, "position": 1,
+            "triggers": [{"on": "customer_replied"}],
+            "actions": [{"do": "send_email", "template": "urgent_ticket"}]
+        });
+        draft["actions"][0]
+            .as_object_mut()
+            .unwrap()
+            .extend(to.as_object().unwrap().clone());
+        desk.create_rule(&admin(), serde_json::from_value(draft).unwrap())
+            .await
+            .unwrap();
+    }
+    // A partner whose address bounced: no rule mails it.
+    let (partner, _) = desk
+        .create_ticket(&admin(), new_ticket("Partner", "bounced@example.cz"))
+        .await
+        .unwrap();
+    store.set_undeliverable(partner.requester, true).await.unwrap();
+    let (mailer, sends) = ses_answering(vec![Ok(()); 10]);
+    let reactor = EventReactor::new(
+        store.clone(),
+        mailer,
+        S3Blobs::new(devhost::local::s3_client(&sdk)),
+        hands.clone(),
+        OutboundConfig {
+            addresses: parse_support_addresses("support@help.example.com").unwrap(),
+            max_attempts: 5,
+            autoreplies_per_hour: 3,
+        },
+    );
+    let (ticket, _) = desk
+        .create_ticket(&admin(), new_ticket("Help", "human@example.cz"))
+        .await
+        .unwrap();
+
+    // An autoresponder's mail is never answered.
+    let machine = customer_wrote(&store, ticket.id, true, hands.now()).await;
+    reactor.react(&machine, 1).await.unwrap();
+    assert_eq!(sends.num_calls(), 0);
+    // A person's is, up to the hourly limit per recipient (shared with acknowledgements).
+    for _ in 0..4 {
+        hands.advance(Duration::seconds(1));
+        let human = customer_wrote(&store, ticket.id, false, hands.now()).await;
+        reactor.react(&human, 1).await.unwrap();
+    }
+    assert_eq!(
+        sends.num_calls(),
+        3,
+        "three an hour to one customer, none to a bounced address"
+    );
+    hands.advance(Duration::hours(1));
+    let later = customer_wrote(&store, ticket.id, false, hands.now()).await;
+    reactor.react(&later, 1).await.unwrap();
+    assert_eq!(sends.num_calls(), 4, "the next hour has its own count");
+}
+
+// ---- one slow endpoint does not poison a batch ------------------------------------------
+
+/// A receiver that takes the request and never answers; counts the calls.
+async fn hanging_receiver() -> (Arc<Mutex<usize>>, String) {
+    let calls = Arc::new(Mutex::new(0));
+    let counted = calls.clone();
+    let app = axum::Router::new().route(
+        "/hook",
+        axum::routing::post(move || {
+            let counted = counted.clone();
+            async move {
+                *counted.lock().unwrap() += 1;
+                std::future::pending::<()>().await;
+                axum::http::StatusCode::OK
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/hook", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (calls, url)
+}
+
+/// A batch as SQS hands it to the function, each event delivered for the `attempt`th time.
+fn batch(events: &[&AuditEvent], attempt: u32) -> aws_lambda_events::event::sqs::SqsEvent {
+    let records: Vec<_> = events
+        .iter()
+        .map(|e| {
+            json!({
+                "messageId": e.ticket_number.to_string(),
+                "body": serde_json::to_string(e).unwrap(),
+                "attributes": {"ApproximateReceiveCount": attempt.to_string()}
+            })
+        })
+        .collect();
+    serde_json::from_value(json!({ "Records": records })).unwrap()
+}
+
+#[tokio::test]
+async fn a_hanging_webhook_fails_only_its_own_record_and_repeats_no_other_effect() {
+    let sdk = devhost::testing::local_sdk().await;
+    let store = store().await;
+    let hands = Hands::at("2026-11-23T09:00:00Z");
+    let desk = TicketDesk::new(store.clone(), hands.clone());
+    let (fine, fine_url) = Receiver::start(vec![204]).await;
+    let (hung, hung_url) = hanging_receiver().await;
+    let settings = WebhookSettings {
+        timeout: std::time::Duration::from_millis(300),
+        ..loopback_webhooks()
+    };
+    let secret = "s3cret-s3cret-s3cret";
+    for (position, name, conditions, url) in [
+        (1, "Tell the CRM", json!({}), &fine_url),
+        (
+            2,
+            "Tell the slow system",
+            json!({"all": [{"field": "subject", "op": "contains", "value": "slow"}]}),
+            &hung_url,
+        ),
+    ] {
+        let draft: RuleDraft = serde_json::from_value(json!({
+            "name": name, "position": position,
+            "triggers": [{"on": "ticket_created"}],
+            "conditions": conditions,
+            "actions": [{"do": "webhook", "url": url, "secret": secret}]
+        }))
+        .unwrap();
+        desk.create_rule(&admin(), draft).await.unwrap();
+    }
+    let reactor = EventReactor::new(
+        store.clone(),
+        SesMailer::new(aws_sdk_sesv2::Client::new(&sdk), None),
+        S3Blobs::new(devhost::local::s3_client(&sdk)),
+        hands.clone(),
+        OutboundConfig {
+            addresses: parse_support_addresses("support@help.example.com").unwrap(),
+            max_attempts: 5,
+            autoreplies_per_hour: 3,
+        },
+    )
+    .with_webhooks(settings);
+    let page = PageRequest {
+        limit: 10,
+        cursor: None,
+    };
+    let mut events = vec![];
+    for subject in ["fast one", "slow one", "fast two"] {
+        let (ticket, _) = desk
+            .create_ticket(&admin(), new_ticket(subject, "b@example.cz"))
+            .await
+            .unwrap();
+        events.push(store.list_events(ticket.id, &page).await.unwrap().items.remove(0));
+    }
+    let slow = events[1].clone();
+    let run = |batch| {
+        let reactor = &reactor;
+        let handled =
+            shared::queue::each_message_at_once(batch, shared::queue::MESSAGES_IN_FLIGHT, move |m| async move {
+                let event: AuditEvent = serde_json::from_str(m.body.as_deref().unwrap()).unwrap();
+                reactor.react(&event, shared::queue::attempt(&m)).await.is_ok()
+            });
+        // A guard against a batch that never returns, not a measure of how fast it is.
+        async move {
+            tokio::time::timeout(std::time::Duration::from_secs(60), handled)
+                .await
+                .expect("the batch returns")
+        }
+    };
+    let failed = |response: aws_lambda_events::event::sqs::SqsBatchResponse| -> Vec<String> {
+        response
+            .batch_item_failures
+            .into_iter()
+            .map(|f| f.item_identifier)
+            .collect()
+    };
+
+    let first = run(batch(&events.iter().collect::<Vec<_>>(), 1)).await;
+    assert_eq!(
+        failed(first),
+        [slow.ticket_number.to_string()],
+        "only the slow ticket's record fails"
+    );
+    assert_eq!((fine.seen().len(), *hung.lock().unwrap()), (3, 1));
+    // SQS delivers the failed record again; only its slow call is made again, until the last.
+    for attempt in 2..=5 {
+        hands.advance(Duration::seconds(61));
+        let again = failed(run(batch(&[&slow], attempt)).await);
+        assert_eq!(again.is_empty(), attempt == 5, "{attempt}: {again:?}");
+    }
+    assert_eq!(
+        (fine.seen().len(), *hung.lock().unwrap()),
+        (3, 5),
+        "no other effect repeated"
+    );
+    let notes: Vec<String> = store
+        .list_messages(slow.ticket_id, &page)
+        .await
+        .unwrap()
+        .items
+        .into_iter()
+        .filter(|m| m.visibility == shared::domain::Visibility::Internal)
+        .map(|m| m.body_text)
+        .collect();
+    assert_eq!(notes.len(), 1, "{notes:?}");
+    assert!(
+        notes[0].contains(&hung_url) && notes[0].contains("no answer within 300 ms"),
+        "{notes:?}"
+    );
 }

@@ -8,14 +8,16 @@ use serde::Deserialize;
 use shared::adapters::dynamodb::DynamoStore;
 use shared::adapters::s3::S3Blobs;
 use shared::adapters::sesv2::SesMailer;
+use shared::adapters::webhook::WebhookSettings;
 use shared::domain::DepartmentId;
 use shared::domain::contact_form::{FormCategories, LinkSigner};
 use shared::domain::feedback::ses_message_id_domain;
+use shared::domain::rules::WebhookTargets;
 use shared::domain::{AuditEvent, Clock, DeliveryFeedback, SystemClock};
 use shared::intake::parse_support_addresses;
 use shared::outbound::{EventReactor, OutboundConfig, PortalLinks};
 use shared::ports::{ActionLedger, ContactStore, MailSender, RuleStore, TeamStore, TemplateStore, TicketStore};
-use shared::queue::{attempt, each_message};
+use shared::queue::{MESSAGES_IN_FLIGHT, attempt, each_message_at_once};
 
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -28,6 +30,9 @@ pub struct Config {
     pub portal: Option<PortalLinks>,
     /// The contact form's categories (`CONTACT_CATEGORIES`), routed by a new desk's rules.
     pub form_categories: Vec<(String, DepartmentId)>,
+    /// `WEBHOOK_ALLOW_LOOPBACK_HTTP=true`: webhooks may go to loopback over plain http (the dev
+    /// host's receivers). Never set in AWS.
+    pub webhook_allow_loopback_http: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -81,6 +86,7 @@ impl Config {
                     .collect(),
                 _ => vec![],
             },
+            webhook_allow_loopback_http: std::env::var("WEBHOOK_ALLOW_LOOPBACK_HTTP").is_ok_and(|v| v == "true"),
         })
     }
 }
@@ -96,6 +102,11 @@ impl Deps<DynamoStore, SesMailer, SystemClock> {
         let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(sdk), &config.table_name);
         let mailer = SesMailer::new(aws_sdk_sesv2::Client::new(sdk), config.configuration_set);
         let region = sdk.region().map(|r| r.to_string()).unwrap_or_default();
+        let targets = WebhookTargets {
+            allow_loopback_http: config.webhook_allow_loopback_http,
+        };
+        // The dev host saves rules in this same process.
+        targets.use_for_saving();
         Self {
             reactor: EventReactor::new(
                 store,
@@ -104,6 +115,10 @@ impl Deps<DynamoStore, SesMailer, SystemClock> {
                 SystemClock,
                 config.outbound,
             )
+            .with_webhooks(WebhookSettings {
+                targets,
+                ..Default::default()
+            })
             .with_portal(config.portal)
             .with_form_categories(config.form_categories),
             ses_domain: ses_message_id_domain(&region),
@@ -183,7 +198,8 @@ where
     M: MailSender,
     C: Clock,
 {
-    Ok(each_message(event.payload, |message| async move {
+    // Messages run side by side, so one slow webhook holds up only its own event.
+    Ok(each_message_at_once(event.payload, MESSAGES_IN_FLIGHT, |message| async move {
         let incoming = match incoming(message.body.as_deref().unwrap_or_default(), &deps.ses_domain) {
             Ok(i) => i,
             Err(e) => {

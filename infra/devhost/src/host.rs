@@ -111,6 +111,8 @@ impl DevHost {
                 .iter()
                 .map(|c| (c.id.clone(), c.department.clone()))
                 .collect(),
+            // Local receivers listen on loopback over plain http.
+            webhook_allow_loopback_http: true,
         };
         let reactor = Arc::new(rules::Deps::new(reactor_config, &sdk));
         // In AWS the first ticket event does this; locally the rules show from the start.

@@ -30,13 +30,16 @@ impl SesMailer {
 }
 
 /// Codes SES uses for a message it will never accept as it is.
-const REJECTIONS: [&str; 5] = [
+const REJECTIONS: [&str; 3] = [
     "MessageRejected",
     "MailFromDomainNotVerifiedException",
-    "AccountSuspendedException",
-    "SendingPausedException",
     "BadRequestException",
 ];
+
+/// Codes SES uses when the account may not send at all (a review paused it, or it is
+/// suspended): every message would fail alike, and each goes once sending is restored.
+/// Throttling (`TooManyRequestsException`, `LimitExceededException`) stays transient.
+const ACCOUNT_PAUSED: [&str; 2] = ["SendingPausedException", "AccountSuspendedException"];
 
 impl MailSender for SesMailer {
     async fn send_raw(
@@ -74,6 +77,9 @@ impl MailSender for SesMailer {
                     provider_id,
                 })
             }
+            Err(SdkError::ServiceError(e)) if e.err().code().is_some_and(|c| ACCOUNT_PAUSED.contains(&c)) => Err(
+                SendError::Paused(e.err().message().unwrap_or("sending paused").to_owned()),
+            ),
             Err(SdkError::ServiceError(e)) if e.err().code().is_some_and(|c| REJECTIONS.contains(&c)) => {
                 Err(SendError::Rejected(e.err().message().unwrap_or("rejected").to_owned()))
             }

@@ -24,6 +24,11 @@ use super::ticket::{
 };
 use super::time::Timestamp;
 
+mod bounds;
+mod webhook_target;
+pub use bounds::{MAX_ACTIONS, MAX_CONDITIONS, MAX_HOURS, MAX_LIST_VALUES, MAX_POSITION, MAX_TRIGGERS};
+pub use webhook_target::{WebhookTargets, is_public};
+
 /// How many rule changes may follow one another before the chain is cut.
 pub const MAX_CHAIN_DEPTH: u8 = 3;
 /// How often rules may change one ticket in an hour before they are stopped for it.
@@ -508,6 +513,7 @@ impl RuleDraft {
         if self.actions.is_empty() {
             return Err(DomainError::invalid("actions", "name at least one action"));
         }
+        bounds::check_bounds(self)?;
         for (group, list) in [("all", &self.conditions.all), ("any", &self.conditions.any)] {
             for (i, condition) in list.iter().enumerate() {
                 condition.check(&format!("conditions.{group}[{i}]"))?;
@@ -546,12 +552,9 @@ impl RuleDraft {
                     }
                 }
                 RuleAction::Webhook { url, secret } => {
-                    let ok = (url.starts_with("https://") || url.starts_with("http://"))
-                        && url.len() <= 2000
-                        && !url.chars().any(char::is_whitespace);
-                    if !ok {
-                        return Err(DomainError::invalid(format!("{path}.url"), "must be an http(s) URL"));
-                    }
+                    WebhookTargets::for_saving()
+                        .check_url(url)
+                        .map_err(|reason| DomainError::invalid(format!("{path}.url"), reason))?;
                     if secret.len() < 16 || secret.len() > 256 {
                         return Err(DomainError::invalid(
                             format!("{path}.secret"),
@@ -1077,10 +1080,10 @@ fn look(rules: &[Rule], ticket: &Ticket, now: Timestamp, crossed_is_due: bool) -
                 "hours_since_resolved" => ticket.resolved_at?,
                 _ => return None,
             };
-            let hours = c.value.as_f64()?;
-            let at = since.as_datetime() + chrono::Duration::milliseconds((hours * 3_600_000.0) as i64 + 1);
-            if at > now.as_datetime() {
-                Some(Timestamp::new(at))
+            // Checked: a threshold past the calendar's end (saved before the limits) is never.
+            let at = bounds::crossing(since, bounds::hours_of(&c.value)?)?;
+            if at > now {
+                Some(at)
             } else {
                 crossed_is_due.then_some(now)
             }
@@ -1088,5 +1091,7 @@ fn look(rules: &[Rule], ticket: &Ticket, now: Timestamp, crossed_is_due: bool) -
         .min()
 }
 
+#[cfg(test)]
+mod proptests;
 #[cfg(test)]
 mod tests;

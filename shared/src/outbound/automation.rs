@@ -5,28 +5,26 @@
 
 use chrono::Duration;
 
-use super::compose::{Outgoing, with_token};
 use super::{Action, EventReactor, Reaction, ReactorError};
 use crate::domain::load::{least_loaded, load_holder};
 use crate::domain::rules::{
-    AssignStrategy, Assigner, BusinessHours, Effect, Evaluation, Facts, Happening, MAX_CHAIN_DEPTH,
-    MAX_FIRES_PER_TICKET_HOUR, MessageFacts, Recipient, Rule, RuleRun, Trigger, cause_of, default_rules, next_look,
+    AssignStrategy, Assigner, BusinessHours, Effect, Evaluation, Facts, Happening, MAX_FIRES_PER_TICKET_HOUR,
+    MessageFacts, Rule, RuleRun, Trigger, cause_of, default_rules, next_look,
 };
-use crate::domain::template_library::{TemplateLibrary, TemplateName};
 use crate::domain::{
     Actor, AgentId, AgentLoad, AsRead, AuditEvent, Author, Clock, Delivery, DepartmentId, EmailAddress, EventId,
     EventType, Message, MessageId, Ticket, Timestamp, Visibility,
 };
 use crate::ports::{
-    ActionLedger, BlobStore, Claim, ContactStore, MailSender, OnceKey, RuleStore, SendError, StoreError, TeamStore,
-    TemplateStore, TicketStore, TicketWrite,
+    ActionLedger, BlobStore, ContactStore, MailSender, OnceKey, RuleStore, StoreError, TeamStore, TemplateStore,
+    TicketStore, TicketWrite,
 };
 
 pub use crate::domain::load::MAX_AGENT_LOAD;
 /// Writes of one event's rules that may lose a race (the ticket changed, or a least-loaded pick
 /// went stale because another event took the same agent) before the event goes back to the
 /// queue.
-const WRITE_ATTEMPTS: usize = 8;
+pub(super) const WRITE_ATTEMPTS: usize = 8;
 
 /// Picks agents from the table: round-robin by an atomic counter per department, so
 /// concurrent events each get the next agent; least-loaded by the agents' load counters, which
@@ -136,8 +134,8 @@ where
     }
 
     /// Runs the rules for one event and applies what they decide.
-    pub(super) async fn apply_rules(&self, event: &AuditEvent) -> Result<Reaction, ReactorError> {
-        self.run_rules(event, None).await
+    pub(super) async fn apply_rules(&self, event: &AuditEvent, attempt: u32) -> Result<Reaction, ReactorError> {
+        self.run_rules(event, None, attempt).await
     }
 
     /// The time sweep: every ticket whose next look is due gets the `time` rules run, and its
@@ -163,15 +161,24 @@ where
                 related: None,
                 carried_from: None,
             };
-            let reaction = self.run_rules(&event, Some(Happening::Time)).await?;
+            // The sweep's event is made afresh each time, so its effects get one try (as at a
+            // queue's last delivery): a failing webhook is noted at once.
+            let reaction = self
+                .run_rules(&event, Some(Happening::Time), self.config.max_attempts)
+                .await?;
             tracing::info!(ticket = %found.number, ?reaction, "swept");
         }
         Ok(due.len())
     }
 
-    async fn run_rules(&self, event: &AuditEvent, happening: Option<Happening>) -> Result<Reaction, ReactorError> {
+    async fn run_rules(
+        &self,
+        event: &AuditEvent,
+        happening: Option<Happening>,
+        attempt: u32,
+    ) -> Result<Reaction, ReactorError> {
         let swept = happening.is_some();
-        let reaction = self.decide_rules(event, happening).await?;
+        let reaction = self.decide_rules(event, happening, attempt).await?;
         // Whatever the rules did, the ticket changed: when do time rules next need it?
         let rules = self.rules().await?;
         if rules.iter().any(|r| r.enabled && r.triggers.contains(&Trigger::Time))
@@ -185,7 +192,12 @@ where
         Ok(reaction)
     }
 
-    async fn decide_rules(&self, event: &AuditEvent, happening: Option<Happening>) -> Result<Reaction, ReactorError> {
+    async fn decide_rules(
+        &self,
+        event: &AuditEvent,
+        happening: Option<Happening>,
+        attempt: u32,
+    ) -> Result<Reaction, ReactorError> {
         let skip = |why: &str| Ok(Reaction::Skipped(Action::Rules, why.to_owned()));
         let rules = self.rules().await?;
         if !rules.iter().any(|r| r.enabled) {
@@ -228,7 +240,7 @@ where
                 }
                 // Rules that only mail or call out change nothing to write; their effects are
                 // claimed one by one, so a redelivery does not repeat them.
-                self.rule_effects(event, &ticket, &evaluation).await?;
+                self.rule_effects(event, &ticket, &evaluation, attempt).await?;
                 let names: Vec<String> = evaluation.fired().map(|o| o.name.clone()).collect();
                 return Ok(Reaction::Applied(Action::Rules, names.join(", ")));
             };
@@ -247,13 +259,13 @@ where
                     for _ in evaluation.fired() {
                         self.store.bump(&fires_key(&ticket, now), hour_later(now)).await?;
                     }
-                    self.rule_effects(event, &write.ticket, &evaluation).await?;
+                    self.rule_effects(event, &write.ticket, &evaluation, attempt).await?;
                     let names: Vec<String> = evaluation.fired().map(|o| o.name.clone()).collect();
                     return Ok(Reaction::Applied(Action::Rules, names.join(", ")));
                 }
                 // Applied before: this is a redelivery; its mail was claimed separately.
                 Err(StoreError::AlreadyExists { .. }) => {
-                    self.rule_effects(event, &ticket, &evaluation).await?;
+                    self.rule_effects(event, &ticket, &evaluation, attempt).await?;
                     return Ok(Reaction::AlreadyDone(Action::Rules));
                 }
                 // The ticket or a picked agent's load changed meanwhile: look again at it as it
@@ -334,180 +346,6 @@ where
             once: vec![OnceKey::RulesApplied(event.id)],
         })
     }
-
-    /// Sends the mail the rules asked for, each once.
-    async fn rule_effects(
-        &self,
-        event: &AuditEvent,
-        ticket: &Ticket,
-        evaluation: &Evaluation,
-    ) -> Result<(), ReactorError> {
-        for outcome in evaluation.fired() {
-            for (i, effect) in outcome.effects.iter().enumerate() {
-                if matches!(effect, Effect::Note { .. }) {
-                    continue;
-                }
-                let key = format!("{}#rule#{}#{i}", event.id, outcome.rule_id);
-                match self.store.claim(&key, self.clock.now(), 60).await? {
-                    Claim::AlreadyDone => continue,
-                    Claim::Busy => return Err(ReactorError::Busy),
-                    Claim::Claimed => {}
-                }
-                match effect {
-                    Effect::Email { template, to, address } => {
-                        match self
-                            .rule_mail(event.id, &key, ticket, template, *to, address.as_deref())
-                            .await
-                        {
-                            Ok(()) => {}
-                            // Never going to work: say so on the ticket, where people look.
-                            Err(e @ (ReactorError::Send(SendError::Rejected(_)) | ReactorError::Build(_))) => {
-                                let text = format!("Mail from rule \"{}\" was not sent: {e}.", outcome.name);
-                                tracing::warn!(rule = outcome.name, error = %e, "a rule's mail was refused");
-                                self.rule_note_after(ticket.id, outcome, text).await?;
-                            }
-                            // Worth another try: the event is delivered again, and this effect's
-                            // claim (left open) lets the mail be tried again then, and only it.
-                            Err(e) => return Err(e),
-                        }
-                    }
-                    Effect::Webhook { url, secret } => {
-                        let body = serde_json::json!({
-                            "event": event.event_type.as_str(),
-                            "event_id": event.id,
-                            "rule": {"id": outcome.rule_id, "name": outcome.name},
-                            "ticket": ticket,
-                        });
-                        let body = serde_json::to_vec(&body).map_err(|e| ReactorError::Build(e.to_string()))?;
-                        let now = self.clock.now().timestamp_millis() / 1000;
-                        if let Err(failure) = self.webhooks.deliver(url, secret, &key, now, &body).await {
-                            let text = format!(
-                                "Webhook to {url} failed after {} attempts: {}.",
-                                failure.attempts, failure.last
-                            );
-                            tracing::warn!(rule = outcome.name, text, "webhook failed");
-                            self.rule_note_after(ticket.id, outcome, text).await?;
-                        }
-                    }
-                    Effect::Note { .. } => {}
-                }
-                self.store.complete(&key).await?;
-            }
-        }
-        Ok(())
-    }
-
-    /// An internal note a rule adds after its write (a webhook that failed), so people see it.
-    async fn rule_note_after(
-        &self,
-        ticket: crate::domain::TicketId,
-        outcome: &crate::domain::rules::RuleOutcome,
-        body: String,
-    ) -> Result<(), ReactorError> {
-        for _ in 0..WRITE_ATTEMPTS {
-            let Some(mut current) = self.store.get_ticket(ticket).await? else {
-                return Ok(());
-            };
-            let now = self.clock.now();
-            let note = rule_note(&current, &outcome.rule_id.to_string(), body.clone(), now);
-            // At the chain's end, so no rule reacts to the note.
-            let actor = Actor::Rule {
-                rule_id: outcome.rule_id.to_string(),
-                name: outcome.name.clone(),
-                depth: MAX_CHAIN_DEPTH,
-            };
-            let event = rule_event(&current, EventType::NoteAdded, actor, now, vec![], Some(note.id));
-            let read = AsRead::of(&current);
-            current.version = read.version().next();
-            current.updated_at = now;
-            let write = TicketWrite {
-                ticket: current,
-                read: Some(read),
-                messages: vec![note],
-                events: vec![event],
-                once: vec![],
-            };
-            match self.store.commit(std::slice::from_ref(&write)).await {
-                Ok(()) => return Ok(()),
-                Err(StoreError::VersionConflict) => continue,
-                Err(e) => return Err(e.into()),
-            }
-        }
-        Err(ReactorError::Busy)
-    }
-
-    async fn rule_mail(
-        &self,
-        event: EventId,
-        unique: &str,
-        ticket: &Ticket,
-        template: &TemplateName,
-        to: Recipient,
-        address: Option<&str>,
-    ) -> Result<(), ReactorError> {
-        let contact = self.store.get_contact(ticket.requester).await?;
-        let agent_email = |id: Option<AgentId>| async move {
-            match id {
-                Some(id) => Ok::<_, StoreError>(self.store.get_agent(id).await?.filter(|a| a.active).map(|a| a.email)),
-                None => Ok(None),
-            }
-        };
-        let recipient = match to {
-            Recipient::Requester => contact
-                .as_ref()
-                .filter(|c| !c.undeliverable)
-                .and_then(|c| c.email.clone()),
-            Recipient::Assignee => agent_email(ticket.assignee).await?,
-            Recipient::DepartmentLead => {
-                let lead = match &ticket.department {
-                    Some(d) => self.store.get_department(d).await?.and_then(|d| d.lead),
-                    None => None,
-                };
-                agent_email(lead).await?
-            }
-            Recipient::Address => address.and_then(|a| EmailAddress::parse(a).ok()),
-        };
-        let Some(recipient) = recipient else {
-            tracing::info!(%event, ?to, "a rule's mail has nobody to go to");
-            return Ok(());
-        };
-        let language = match to {
-            Recipient::Requester => contact.as_ref().and_then(|c| c.language.clone()),
-            _ => None,
-        };
-        let mut context = self.context(ticket, contact.and_then(|c| c.name), None, None).await?;
-        if to != Recipient::Requester {
-            // The customer's link acts as the customer: only the customer gets it.
-            context.status_link = None;
-        }
-        let library = TemplateLibrary::new(self.store.stored_templates(Some(template)).await?);
-        let rendered = library
-            .render(template, language.as_ref(), &context)
-            .map_err(|e| ReactorError::Build(e.to_string()))?;
-        let (from, from_name) = self.sender(ticket).await?;
-        let outgoing = Outgoing {
-            // Only the requester's copy may carry the signed address: it admits whoever holds it.
-            reply_to: match to {
-                Recipient::Requester => self.reply_address(&from, ticket),
-                _ => super::compose::plus_address(&from, ticket.number, None),
-            },
-            message_id: self.message_id(ticket, &unique.replace('#', "."), &from),
-            from,
-            from_name,
-            to: vec![(None, recipient)],
-            cc: vec![],
-            subject: with_token(ticket.number, &rendered.subject),
-            in_reply_to: None,
-            references: vec![],
-            auto_submitted: Some("auto-generated"),
-            text: rendered.text,
-            html: rendered.html,
-            date: self.clock.now(),
-            attachments: vec![],
-        };
-        self.send(&outgoing).await?;
-        Ok(())
-    }
 }
 
 /// What the rules make of `happening` on `ticket`, without changing anything but the
@@ -587,7 +425,7 @@ fn hour_later(now: Timestamp) -> Timestamp {
     Timestamp::new(now.as_datetime() + Duration::hours(2))
 }
 
-fn rule_event(
+pub(super) fn rule_event(
     ticket: &Ticket,
     event_type: EventType,
     actor: Actor,
@@ -609,7 +447,7 @@ fn rule_event(
     }
 }
 
-fn rule_note(ticket: &Ticket, rule: &str, body: String, now: Timestamp) -> Message {
+pub(super) fn rule_note(ticket: &Ticket, rule: &str, body: String, now: Timestamp) -> Message {
     Message {
         id: MessageId::generate(now),
         ticket_id: ticket.id,

@@ -3,8 +3,10 @@
 //! (event, action), however often the event is delivered; a failed send is retried and
 //! finally recorded as failed on the message, never dropped silently.
 
+mod auto_mail;
 pub mod automation;
 pub mod compose;
+mod rule_effects;
 
 use crate::domain::Language;
 use crate::domain::template_library::TemplateLibrary;
@@ -94,6 +96,9 @@ pub enum ReactorError {
     Busy,
     #[error("building the mail failed: {0}")]
     Build(String),
+    /// A rule's webhook failed; the event is delivered again and only that call is repeated.
+    #[error("a webhook will be tried again: {0}")]
+    WebhookRetry(String),
 }
 
 /// How long a claim protects an action in progress; shorter than the queue's visibility
@@ -166,9 +171,9 @@ where
         self
     }
 
-    /// The same reactor with webhooks retried after these pauses (tests use short ones).
-    pub fn with_webhook_backoff(mut self, backoff: Vec<std::time::Duration>) -> Self {
-        self.webhooks = crate::adapters::webhook::HttpWebhooks::new(backoff);
+    /// The same reactor sending webhooks so (tests use short timeouts and loopback receivers).
+    pub fn with_webhooks(mut self, settings: crate::adapters::webhook::WebhookSettings) -> Self {
+        self.webhooks = crate::adapters::webhook::HttpWebhooks::new(settings);
         self
     }
 
@@ -192,7 +197,7 @@ where
             Claim::Claimed => {}
         }
         let result = match action {
-            Action::Rules => self.apply_rules(event).await,
+            Action::Rules => self.apply_rules(event, attempt).await,
             Action::Acknowledge => self.acknowledge(event).await,
             Action::SendReply => self.send_reply(event).await,
             Action::CopyToCcs => self.copy_to_ccs(event).await,
@@ -203,10 +208,15 @@ where
             Err(ReactorError::Send(SendError::Transient(e))) if attempt < self.config.max_attempts => {
                 return Err(ReactorError::Send(SendError::Transient(e)));
             }
+            // No mail is at fault when the account cannot send: none is given up; after the
+            // queue's last delivery the event waits in its DLQ, to be redriven.
+            Err(e @ ReactorError::Send(SendError::Paused(_))) => return Err(e),
             Err(ReactorError::Send(e)) => {
                 let reason = match &e {
                     SendError::Rejected(why) => format!("refused: {why}"),
-                    SendError::Transient(_) => format!("still failing after {attempt} attempts"),
+                    SendError::Transient(_) | SendError::Paused(_) => {
+                        format!("still failing after {attempt} attempts")
+                    }
                 };
                 if action == Action::SendReply
                     && let Some(message) = event.message_id
@@ -249,15 +259,8 @@ where
             return skip("the requester has no deliverable address");
         };
         let now = self.clock.now();
-        let hour = now.as_datetime().format("%Y%m%d%H");
-        let expires = Timestamp::new(now.as_datetime() + chrono::Duration::hours(2));
-        if self
-            .store
-            .bump(&format!("autoreply#{}#{hour}", email.normalized()), expires)
-            .await?
-            > self.config.autoreplies_per_hour
-        {
-            return skip("this sender had the most automatic replies allowed this hour");
+        if let Some(why) = self.auto_mail_refusal(&email, Some(&message)).await? {
+            return skip(why);
         }
         let context = self.context(&ticket, contact.name.clone(), None, None).await?;
         let rendered = self

@@ -1,0 +1,251 @@
+//! The side effects rules ask for, done after the rules' write: mail and webhooks, each
+//! claimed in the action ledger so it happens once however often the event is delivered.
+//!
+//! Each effect has its own budget and its own retry: a webhook gets one call per delivery of
+//! the event, bounded by the adapter's timeout; a failed call leaves its claim open and fails
+//! the event, so SQS delivers it again and only that call is repeated (effects already done
+//! are skipped by their claims). After the queue's last delivery the failure becomes an
+//! internal note. Effects past the event's budget wait for the next delivery, so one event
+//! with many slow endpoints cannot hold its batch past the function's timeout.
+
+use std::time::{Duration, Instant};
+
+use super::automation::{WRITE_ATTEMPTS, rule_event, rule_note};
+use super::compose::{Outgoing, with_token};
+use super::{EventReactor, ReactorError};
+use crate::domain::rules::{Effect, Evaluation, MAX_CHAIN_DEPTH, Recipient};
+use crate::domain::template_library::{TemplateLibrary, TemplateName};
+use crate::domain::{Actor, AgentId, AsRead, AuditEvent, Clock, EmailAddress, EventType, Ticket};
+use crate::ports::{
+    ActionLedger, BlobStore, Claim, ContactStore, MailSender, RuleStore, SendError, StoreError, TeamStore,
+    TemplateStore, TicketStore, TicketWrite,
+};
+
+/// How long one event's effects may take in one delivery before the rest wait for the next;
+/// well inside the function's 30 s timeout.
+const EFFECTS_BUDGET: Duration = Duration::from_secs(15);
+
+impl<S, M, B, C> EventReactor<S, M, B, C>
+where
+    S: TicketStore + ContactStore + TeamStore + TemplateStore + ActionLedger + RuleStore,
+    M: MailSender,
+    B: BlobStore,
+    C: Clock,
+{
+    /// Sends the mail and calls the webhooks the rules asked for, each once. `attempt` is the
+    /// event's delivery (1 the first time); at the reactor's last, a failing webhook is noted
+    /// on the ticket instead of tried again.
+    pub(super) async fn rule_effects(
+        &self,
+        event: &AuditEvent,
+        ticket: &Ticket,
+        evaluation: &Evaluation,
+        attempt: u32,
+    ) -> Result<(), ReactorError> {
+        let deadline = Instant::now() + EFFECTS_BUDGET;
+        let last_attempt = attempt >= self.config.max_attempts;
+        // Why the event must come again; the other effects still run this time.
+        let mut again: Option<String> = None;
+        for outcome in evaluation.fired() {
+            for (i, effect) in outcome.effects.iter().enumerate() {
+                if matches!(effect, Effect::Note { .. }) {
+                    continue;
+                }
+                // At the last delivery there is no later one to wait for.
+                if !last_attempt && Instant::now() >= deadline {
+                    again.get_or_insert_with(|| "the event's effects ran out of time".into());
+                    break;
+                }
+                let key = format!("{}#rule#{}#{i}", event.id, outcome.rule_id);
+                match self.store.claim(&key, self.clock.now(), 60).await? {
+                    Claim::AlreadyDone => continue,
+                    Claim::Busy => return Err(ReactorError::Busy),
+                    Claim::Claimed => {}
+                }
+                match effect {
+                    Effect::Email { template, to, address } => {
+                        match self
+                            .rule_mail(event, &key, ticket, template, *to, address.as_deref())
+                            .await
+                        {
+                            Ok(()) => {}
+                            // Never going to work: say so on the ticket, where people look.
+                            Err(e @ (ReactorError::Send(SendError::Rejected(_)) | ReactorError::Build(_))) => {
+                                let text = format!("Mail from rule \"{}\" was not sent: {e}.", outcome.name);
+                                tracing::warn!(rule = outcome.name, error = %e, "a rule's mail was refused");
+                                self.rule_note_after(ticket.id, outcome, text).await?;
+                            }
+                            // Worth another try: the event is delivered again, and this effect's
+                            // claim (left open) lets the mail be tried again then, and only it.
+                            Err(e) => return Err(e),
+                        }
+                    }
+                    Effect::Webhook { url, secret } => {
+                        let body = serde_json::json!({
+                            "event": event.event_type.as_str(),
+                            "event_id": event.id,
+                            "rule": {"id": outcome.rule_id, "name": outcome.name},
+                            "ticket": ticket,
+                        });
+                        let body = serde_json::to_vec(&body).map_err(|e| ReactorError::Build(e.to_string()))?;
+                        let now = self.clock.now().timestamp_millis() / 1000;
+                        match self.webhooks.deliver(url, secret, &key, now, &body).await {
+                            Ok(_) => {}
+                            // Its claim stays open (its lease ends before SQS delivers the event
+                            // again), so the next delivery calls it, and only it, again.
+                            Err(failure) if !failure.refused && !last_attempt => {
+                                tracing::warn!(
+                                    rule = outcome.name,
+                                    attempt,
+                                    last = failure.last,
+                                    "webhook failed; the event comes again"
+                                );
+                                again.get_or_insert(failure.last);
+                                continue;
+                            }
+                            Err(failure) => {
+                                let text = if failure.refused {
+                                    format!("Webhook to {url} was not called: {}.", failure.last)
+                                } else {
+                                    format!("Webhook to {url} failed {attempt} times; the last: {}.", failure.last)
+                                };
+                                tracing::warn!(rule = outcome.name, text, "webhook given up");
+                                self.rule_note_after(ticket.id, outcome, text).await?;
+                            }
+                        }
+                    }
+                    Effect::Note { .. } => {}
+                }
+                self.store.complete(&key).await?;
+            }
+        }
+        match again {
+            Some(why) => Err(ReactorError::WebhookRetry(why)),
+            None => Ok(()),
+        }
+    }
+
+    /// An internal note a rule adds after its write (a webhook that failed), so people see it.
+    async fn rule_note_after(
+        &self,
+        ticket: crate::domain::TicketId,
+        outcome: &crate::domain::rules::RuleOutcome,
+        body: String,
+    ) -> Result<(), ReactorError> {
+        for _ in 0..WRITE_ATTEMPTS {
+            let Some(mut current) = self.store.get_ticket(ticket).await? else {
+                return Ok(());
+            };
+            let now = self.clock.now();
+            let note = rule_note(&current, &outcome.rule_id.to_string(), body.clone(), now);
+            // At the chain's end, so no rule reacts to the note.
+            let actor = Actor::Rule {
+                rule_id: outcome.rule_id.to_string(),
+                name: outcome.name.clone(),
+                depth: MAX_CHAIN_DEPTH,
+            };
+            let event = rule_event(&current, EventType::NoteAdded, actor, now, vec![], Some(note.id));
+            let read = AsRead::of(&current);
+            current.version = read.version().next();
+            current.updated_at = now;
+            let write = TicketWrite {
+                ticket: current,
+                read: Some(read),
+                messages: vec![note],
+                events: vec![event],
+                once: vec![],
+            };
+            match self.store.commit(std::slice::from_ref(&write)).await {
+                Ok(()) => return Ok(()),
+                Err(StoreError::VersionConflict) => continue,
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(ReactorError::Busy)
+    }
+
+    async fn rule_mail(
+        &self,
+        event: &AuditEvent,
+        unique: &str,
+        ticket: &Ticket,
+        template: &TemplateName,
+        to: Recipient,
+        address: Option<&str>,
+    ) -> Result<(), ReactorError> {
+        let contact = self.store.get_contact(ticket.requester).await?;
+        let agent_email = |id: Option<AgentId>| async move {
+            match id {
+                Some(id) => Ok::<_, StoreError>(self.store.get_agent(id).await?.filter(|a| a.active).map(|a| a.email)),
+                None => Ok(None),
+            }
+        };
+        let recipient = match to {
+            Recipient::Requester => contact
+                .as_ref()
+                .filter(|c| !c.undeliverable)
+                .and_then(|c| c.email.clone()),
+            Recipient::Assignee => agent_email(ticket.assignee).await?,
+            Recipient::DepartmentLead => {
+                let lead = match &ticket.department {
+                    Some(d) => self.store.get_department(d).await?.and_then(|d| d.lead),
+                    None => None,
+                };
+                agent_email(lead).await?
+            }
+            Recipient::Address => address.and_then(|a| EmailAddress::parse(a).ok()),
+        };
+        let Some(recipient) = recipient else {
+            tracing::info!(event_id = %event.id, ?to, "a rule's mail has nobody to go to");
+            return Ok(());
+        };
+        // Mail to outside addresses obeys the acknowledgements' limits; agents' notices do not.
+        if matches!(to, Recipient::Requester | Recipient::Address) {
+            let message = match event.message_id {
+                Some(m) => self.store.get_message(ticket.id, m).await?,
+                None => None,
+            };
+            let trigger = self.triggering_message(ticket, message).await?;
+            if let Some(why) = self.auto_mail_refusal(&recipient, trigger.as_ref()).await? {
+                tracing::info!(event_id = %event.id, ?to, why, "a rule's mail was held back");
+                return Ok(());
+            }
+        }
+        let language = match to {
+            Recipient::Requester => contact.as_ref().and_then(|c| c.language.clone()),
+            _ => None,
+        };
+        let mut context = self.context(ticket, contact.and_then(|c| c.name), None, None).await?;
+        if to != Recipient::Requester {
+            // The customer's link acts as the customer: only the customer gets it.
+            context.status_link = None;
+        }
+        let library = TemplateLibrary::new(self.store.stored_templates(Some(template)).await?);
+        let rendered = library
+            .render(template, language.as_ref(), &context)
+            .map_err(|e| ReactorError::Build(e.to_string()))?;
+        let (from, from_name) = self.sender(ticket).await?;
+        let outgoing = Outgoing {
+            // Only the requester's copy may carry the signed address: it admits whoever holds it.
+            reply_to: match to {
+                Recipient::Requester => self.reply_address(&from, ticket),
+                _ => super::compose::plus_address(&from, ticket.number, None),
+            },
+            message_id: self.message_id(ticket, &unique.replace('#', "."), &from),
+            from,
+            from_name,
+            to: vec![(None, recipient)],
+            cc: vec![],
+            subject: with_token(ticket.number, &rendered.subject),
+            in_reply_to: None,
+            references: vec![],
+            auto_submitted: Some("auto-generated"),
+            text: rendered.text,
+            html: rendered.html,
+            date: self.clock.now(),
+            attachments: vec![],
+        };
+        self.send(&outgoing).await?;
+        Ok(())
+    }
+}
