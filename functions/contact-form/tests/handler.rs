@@ -403,6 +403,57 @@ async fn bots_are_refused_without_a_ticket() {
 }
 
 #[tokio::test]
+async fn a_form_is_accepted_once_and_replays_forgeries_and_old_tokens_are_refused() {
+    let f = fixture().await;
+    let sent = submission(&f, |_| {});
+    let first = send(&f, &from_ip(sent.clone(), "198.51.100.20")).await;
+    assert_eq!(first.status, 201, "{}", first.body);
+    // The same request again, from elsewhere and an hour later: no second ticket (the sample
+    // speaks Czech: "this form was already sent").
+    f.clock.advance(3600);
+    let replay = send(&f, &from_ip(sent, "198.51.100.21")).await;
+    assert_eq!(replay.status, 422, "{}", replay.body);
+    assert_eq!(
+        replay.body["error"]["fields"][0]["field"], "form_token",
+        "{}",
+        replay.body
+    );
+    assert!(
+        replay.body["error"]["fields"][0]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("už byl odeslán")),
+        "{}",
+        replay.body
+    );
+    // The hosted page sent twice (back button, resubmit): the page again with a notice.
+    let page = urlencoded(&f, |pairs| {
+        for (name, value) in pairs.iter_mut() {
+            if name == "email" {
+                *value = "page@example.com".into();
+            }
+        }
+    });
+    assert_eq!(send(&f, &from_ip(page.clone(), "198.51.100.22")).await.status, 200);
+    let again = send(&f, &from_ip(page, "198.51.100.23")).await;
+    assert_eq!(again.status, 422);
+    assert!(again.text().contains("už byl odeslán"), "a notice: {}", again.text());
+    // A token signed with another key, or rendered more than a day ago: refused as before.
+    let forged = LinkSigner::new(&[9; 32]).unwrap().form_token(f.clock.now());
+    let stale = signer().form_token(Timestamp::new(
+        f.clock.now().as_datetime() - chrono::Duration::hours(25),
+    ));
+    for (case, token) in [("forged", forged), ("expired", stale)] {
+        let answer = send(
+            &f,
+            &from_ip(submission(&f, |b| b["form_token"] = json!(token)), "198.51.100.24"),
+        )
+        .await;
+        assert_eq!(answer.status, 400, "{case}: {}", answer.body);
+    }
+    assert_eq!(tickets(&f).await.len(), 2, "one ticket per form");
+}
+
+#[tokio::test]
 async fn the_address_limit_trips_at_its_count_and_recovers_after_the_window() {
     let f = fixture().await;
     for i in 0..3 {

@@ -108,6 +108,8 @@ pub enum Problem {
     },
     /// The upload is missing, expired, too big or of a refused type.
     BadFile,
+    /// The form (its token) was already sent and made a ticket.
+    AlreadySent,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -254,6 +256,19 @@ impl fmt::Debug for LinkSigner {
     }
 }
 
+/// The identity of one rendered form: a form is accepted once per id, so a captured
+/// submission cannot be replayed. Remembered at least [`FORM_TOKEN_MAX_AGE_SECONDS`], after
+/// which the token is refused as expired anyway.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FormTokenId(String);
+
+impl FormTokenId {
+    /// The key under which the table remembers the token as used.
+    pub fn ledger_key(&self) -> String {
+        format!("form-token#{}", self.0)
+    }
+}
+
 /// Why a signed value was refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum TokenError {
@@ -299,26 +314,31 @@ impl LinkSigner {
             .map_err(|_| TokenError::Forged)
     }
 
-    /// The token a rendered form carries: when it was rendered, signed.
+    /// The token a rendered form carries: when it was rendered and a random id, signed. The
+    /// id makes two pages rendered in the same second carry different tokens, so each can be
+    /// used once ([`FormTokenId`]).
     pub fn form_token(&self, rendered: Timestamp) -> String {
         let at = rendered.as_datetime().timestamp();
-        format!("{at}.{}", self.sign("form", &at.to_string()))
+        let payload = format!("{at}.{}", ulid::Ulid::new());
+        format!("{payload}.{}", self.sign("form", &payload))
     }
 
     /// Checks a form came from a page we rendered at least `min_fill_seconds` and at most a
-    /// day ago.
+    /// day ago; the token's id, to record it as used.
     pub fn check_form_token(
         &self,
         token: Option<&str>,
         now: Timestamp,
         min_fill_seconds: i64,
-    ) -> Result<(), TokenError> {
+    ) -> Result<FormTokenId, TokenError> {
         let token = token
             .map(str::trim)
             .filter(|t| !t.is_empty())
             .ok_or(TokenError::Missing)?;
-        let (at, signature) = token.split_once('.').ok_or(TokenError::Forged)?;
-        self.verify("form", at, signature)?;
+        let (payload, signature) = token.rsplit_once('.').ok_or(TokenError::Forged)?;
+        self.verify("form", payload, signature)?;
+        let (at, id) = payload.split_once('.').ok_or(TokenError::Forged)?;
+        let id = ulid::Ulid::from_string(id).map_err(|_| TokenError::Forged)?;
         let at: i64 = at.parse().map_err(|_| TokenError::Forged)?;
         let age = now.as_datetime().timestamp() - at;
         if age < min_fill_seconds {
@@ -327,7 +347,7 @@ impl LinkSigner {
         if age > FORM_TOKEN_MAX_AGE_SECONDS {
             return Err(TokenError::Expired);
         }
-        Ok(())
+        Ok(FormTokenId(id.to_string()))
     }
 
     /// The token of a customer's link to one ticket, good until `expires`.
@@ -536,19 +556,33 @@ mod tests {
     fn form_tokens_need_a_person_s_pace_and_our_signature() {
         let s = signer();
         let token = s.form_token(at(0));
-        assert_eq!(s.check_form_token(Some(&token), at(5), 3), Ok(()));
+        assert!(s.check_form_token(Some(&token), at(5), 3).is_ok());
         assert_eq!(s.check_form_token(Some(&token), at(1), 3), Err(TokenError::TooFast));
         assert_eq!(
             s.check_form_token(Some(&token), at(FORM_TOKEN_MAX_AGE_SECONDS + 1), 3),
             Err(TokenError::Expired)
         );
         assert_eq!(s.check_form_token(None, at(5), 3), Err(TokenError::Missing));
-        // Claiming an earlier render time breaks the signature.
-        let (_, signature) = token.split_once('.').unwrap();
-        let backdated = format!("{}.{signature}", at(-60).as_datetime().timestamp());
+        // Claiming an earlier render time, or another id, breaks the signature.
+        let (_, rest) = token.split_once('.').unwrap();
+        let backdated = format!("{}.{rest}", at(-60).as_datetime().timestamp());
         assert_eq!(s.check_form_token(Some(&backdated), at(5), 3), Err(TokenError::Forged));
+        let (_, signature) = token.rsplit_once('.').unwrap();
+        let other_id = format!("0.{}.{signature}", ulid::Ulid::new());
+        assert_eq!(s.check_form_token(Some(&other_id), at(5), 3), Err(TokenError::Forged));
         let other = LinkSigner::new(&[8; 32]).unwrap();
         assert_eq!(other.check_form_token(Some(&token), at(5), 3), Err(TokenError::Forged));
+    }
+
+    #[test]
+    fn every_rendered_form_has_its_own_token_id() {
+        let s = signer();
+        let first = s.form_token(at(0));
+        let second = s.form_token(at(0));
+        assert_ne!(first, second, "two pages in the same second");
+        let id = |t: &str| s.check_form_token(Some(t), at(5), 3).unwrap();
+        assert_eq!(id(&first), id(&first), "one token, one id");
+        assert_ne!(id(&first).ledger_key(), id(&second).ledger_key());
     }
 
     #[test]
