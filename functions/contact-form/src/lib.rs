@@ -22,6 +22,7 @@ use shared::files::ReplyFiles;
 use shared::http::ApiError;
 use shared::portal::CustomerDesk;
 use shared::ports::{ActionLedger, ContactStore, TeamStore, TicketStore};
+use shared::secrets::DeskSecrets;
 use tracing::Instrument;
 
 pub use defences::{Captcha, CaptchaProvider};
@@ -44,8 +45,8 @@ pub struct Config {
     /// `attachments/`.
     pub mail_bucket: String,
     pub s3_force_path_style: bool,
-    /// Signs form tokens and portal links.
-    pub portal_key: Secret,
+    /// Signs form tokens and portal links (the link key from Secrets Manager).
+    pub signer: LinkSigner,
     /// Where this API is reached from outside, e.g. `https://abc.execute-api.eu-west-1.amazonaws.com`.
     pub public_base_url: String,
     pub categories: FormCategories,
@@ -80,7 +81,8 @@ fn number<T: std::str::FromStr>(name: &'static str, default: T) -> Result<T, Con
 }
 
 impl Config {
-    pub fn from_env() -> Result<Self, ConfigError> {
+    /// The environment's settings with the secrets [`shared::secrets::load`] read.
+    pub fn from_env(secrets: DeskSecrets) -> Result<Self, ConfigError> {
         let window = number("CONTACT_LIMIT_WINDOW_SECONDS", 3600)?;
         let captcha = match std::env::var("CAPTCHA_PROVIDER").unwrap_or_default().trim() {
             "" | "none" => None,
@@ -90,7 +92,14 @@ impl Config {
                     reason: "expected none, turnstile or hcaptcha".into(),
                 })?,
                 var("CAPTCHA_SITE_KEY")?,
-                Secret(var("CAPTCHA_SECRET")?),
+                Secret(
+                    secrets
+                        .captcha
+                        .as_ref()
+                        .ok_or(ConfigError::Missing(shared::secrets::CAPTCHA_SECRET_ARN))?
+                        .expose()
+                        .to_owned(),
+                ),
                 std::env::var("CAPTCHA_VERIFY_URL").ok().filter(|u| !u.is_empty()),
             )),
         };
@@ -98,7 +107,7 @@ impl Config {
             table_name: var("TABLE_NAME")?,
             mail_bucket: var("MAIL_BUCKET")?,
             s3_force_path_style: std::env::var("S3_FORCE_PATH_STYLE").is_ok_and(|v| v == "true"),
-            portal_key: Secret(var("PORTAL_KEY")?),
+            signer: secrets.signer,
             public_base_url: var("PUBLIC_BASE_URL")?.trim_end_matches('/').to_owned(),
             categories: FormCategories::parse(
                 &std::env::var("CONTACT_CATEGORIES").unwrap_or_else(|_| "general=support".into()),
@@ -137,7 +146,6 @@ pub struct Deps<S, C> {
 }
 
 impl Deps<DynamoStore, SystemClock> {
-    /// Fails when the signing key is too short to be safe.
     pub fn new(config: Config, sdk: &aws_config::SdkConfig) -> Result<Self, ConfigError> {
         let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(sdk), &config.table_name);
         let blobs =
@@ -151,12 +159,8 @@ where
     S: TicketStore + ContactStore + TeamStore,
     C: Clock + Clone,
 {
-    /// Fails when the signing key is too short to be safe.
     pub fn with(store: S, blobs: S3Blobs, clock: C, config: Config) -> Result<Self, ConfigError> {
-        let signer = LinkSigner::new(config.portal_key.0.as_bytes()).map_err(|e| ConfigError::Invalid {
-            name: "PORTAL_KEY",
-            reason: e.to_string(),
-        })?;
+        let signer = config.signer.clone();
         Ok(Self {
             customers: CustomerDesk::new(store, clock.clone()),
             files: ReplyFiles::new(blobs, SystemClock, &config.mail_bucket).in_area(FORM_UPLOADS),

@@ -55,7 +55,7 @@ fn config(table: &str, bucket: &str) -> Config {
         table_name: table.into(),
         mail_bucket: bucket.into(),
         s3_force_path_style: true,
-        portal_key: Secret(KEY.into()),
+        signer: LinkSigner::new(KEY.as_bytes()).unwrap(),
         public_base_url: "https://help.example.com".into(),
         categories: FormCategories::parse("general=support,billing=billing").unwrap(),
         origins: vec![ORIGIN.into()],

@@ -12,7 +12,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use contact_form::{Config, Deps, Secret, handle};
+use contact_form::{Config, Deps, handle};
 use lambda_http::Body;
 use serde_json::{Value, json};
 use shared::adapters::dynamodb::DynamoStore;
@@ -258,7 +258,7 @@ async fn fixture() -> Fixture {
         table_name: table.clone(),
         mail_bucket: bucket,
         s3_force_path_style: true,
-        portal_key: Secret(KEY.into()),
+        signer: LinkSigner::new(KEY.as_bytes()).unwrap(),
         public_base_url: "https://help.example.com".into(),
         categories: FormCategories::parse("general=support,billing=billing").unwrap(),
         origins: vec![ORIGIN.into()],

@@ -243,11 +243,57 @@ pub const FIELD_ORDER: [&str; 7] = [
     "attachments",
 ];
 
-/// HMAC-SHA256 over a purpose and a payload, with the desk's configured key. Every signed
-/// value names its purpose, so a form token is never accepted as a portal link.
+/// HMAC-SHA256 over a purpose and a payload, with the desk's link key. Every signed value
+/// names its purpose, so a form token is never accepted as a portal link, and starts with the
+/// id of the key that signed it, so the key can be rotated: the current key signs, the current
+/// and the previous one verify, and a token naming any other key is refused.
 #[derive(Clone)]
 pub struct LinkSigner {
-    key: Vec<u8>,
+    current: SigningKey,
+    previous: Option<SigningKey>,
+}
+
+/// A link key and its id: a short digest of the key (never the key itself).
+#[derive(Clone)]
+struct SigningKey {
+    id: String,
+    bytes: Vec<u8>,
+}
+
+impl SigningKey {
+    /// The key must be long enough that guessing it is hopeless.
+    fn new(bytes: &[u8]) -> Result<Self, DomainError> {
+        if bytes.len() < 32 {
+            return Err(DomainError::invalid(
+                "link key",
+                "the signing key needs at least 32 bytes",
+            ));
+        }
+        let digest = Sha256::new()
+            .chain_update(b"lambdesk link key id|")
+            .chain_update(bytes)
+            .finalize();
+        Ok(Self {
+            id: URL_SAFE_NO_PAD.encode(&digest[..6]),
+            bytes: bytes.to_vec(),
+        })
+    }
+
+    fn mac(&self, purpose: &str, payload: &str) -> Hmac<Sha256> {
+        let mut mac = Hmac::<Sha256>::new_from_slice(&self.bytes).expect("HMAC takes any key length");
+        mac.update(purpose.as_bytes());
+        mac.update(b"|");
+        mac.update(payload.as_bytes());
+        mac
+    }
+
+    fn verify(&self, purpose: &str, payload: &str, signature: &str) -> Result<(), TokenError> {
+        let bytes = URL_SAFE_NO_PAD.decode(signature).map_err(|_| TokenError::Forged)?;
+        // Constant time: a timing difference must not reveal how much of a guess was right.
+        self.mac(purpose, payload)
+            .verify_slice(&bytes)
+            .map_err(|_| TokenError::Forged)
+    }
 }
 
 impl fmt::Debug for LinkSigner {
@@ -283,35 +329,42 @@ pub enum TokenError {
 }
 
 impl LinkSigner {
-    /// The key must be long enough that guessing it is hopeless.
+    /// A signer with one key (nothing rotated yet).
     pub fn new(key: &[u8]) -> Result<Self, DomainError> {
-        if key.len() < 32 {
-            return Err(DomainError::invalid(
-                "PORTAL_KEY",
-                "the signing key needs at least 32 bytes",
-            ));
-        }
-        Ok(Self { key: key.to_vec() })
+        Self::with_keys(key, None)
     }
 
-    fn mac(&self, purpose: &str, payload: &str) -> Hmac<Sha256> {
-        let mut mac = Hmac::<Sha256>::new_from_slice(&self.key).expect("HMAC takes any key length");
-        mac.update(purpose.as_bytes());
-        mac.update(b"|");
-        mac.update(payload.as_bytes());
-        mac
+    /// A signer that signs with `current` and still accepts what `previous` signed.
+    pub fn with_keys(current: &[u8], previous: Option<&[u8]>) -> Result<Self, DomainError> {
+        Ok(Self {
+            current: SigningKey::new(current)?,
+            previous: previous.map(SigningKey::new).transpose()?,
+        })
     }
 
-    fn sign(&self, purpose: &str, payload: &str) -> String {
-        URL_SAFE_NO_PAD.encode(self.mac(purpose, payload).finalize().into_bytes())
+    /// The id tokens signed now carry.
+    pub fn key_id(&self) -> &str {
+        &self.current.id
     }
 
-    fn verify(&self, purpose: &str, payload: &str, signature: &str) -> Result<(), TokenError> {
-        let bytes = URL_SAFE_NO_PAD.decode(signature).map_err(|_| TokenError::Forged)?;
-        // Constant time: a timing difference must not reveal how much of a guess was right.
-        self.mac(purpose, payload)
-            .verify_slice(&bytes)
-            .map_err(|_| TokenError::Forged)
+    /// `<key id>.<payload>.<signature>`, signed with the current key over the key id and the
+    /// payload.
+    fn seal(&self, purpose: &str, payload: &str) -> String {
+        let signed = format!("{}.{payload}", self.current.id);
+        let signature = URL_SAFE_NO_PAD.encode(self.current.mac(purpose, &signed).finalize().into_bytes());
+        format!("{signed}.{signature}")
+    }
+
+    /// The payload of a sealed token, if the key it names is one of ours and its signature holds.
+    fn open<'a>(&self, purpose: &str, token: &'a str) -> Result<&'a str, TokenError> {
+        let (signed, signature) = token.rsplit_once('.').ok_or(TokenError::Forged)?;
+        let (key_id, payload) = signed.split_once('.').ok_or(TokenError::Forged)?;
+        let key = std::iter::once(&self.current)
+            .chain(&self.previous)
+            .find(|k| k.id == key_id)
+            .ok_or(TokenError::Forged)?;
+        key.verify(purpose, signed, signature)?;
+        Ok(payload)
     }
 
     /// The token a rendered form carries: when it was rendered and a random id, signed. The
@@ -319,8 +372,7 @@ impl LinkSigner {
     /// used once ([`FormTokenId`]).
     pub fn form_token(&self, rendered: Timestamp) -> String {
         let at = rendered.as_datetime().timestamp();
-        let payload = format!("{at}.{}", ulid::Ulid::new());
-        format!("{payload}.{}", self.sign("form", &payload))
+        self.seal("form", &format!("{at}.{}", ulid::Ulid::new()))
     }
 
     /// Checks a form came from a page we rendered at least `min_fill_seconds` and at most a
@@ -335,8 +387,7 @@ impl LinkSigner {
             .map(str::trim)
             .filter(|t| !t.is_empty())
             .ok_or(TokenError::Missing)?;
-        let (payload, signature) = token.rsplit_once('.').ok_or(TokenError::Forged)?;
-        self.verify("form", payload, signature)?;
+        let payload = self.open("form", token)?;
         let (at, id) = payload.split_once('.').ok_or(TokenError::Forged)?;
         let id = ulid::Ulid::from_string(id).map_err(|_| TokenError::Forged)?;
         let at: i64 = at.parse().map_err(|_| TokenError::Forged)?;
@@ -352,17 +403,21 @@ impl LinkSigner {
 
     /// The token of a customer's link to one ticket, good until `expires`.
     pub fn portal_token(&self, ticket: TicketId, expires: Timestamp) -> String {
-        let payload = format!("{ticket}.{}", expires.as_datetime().timestamp());
-        format!("{payload}.{}", self.sign("portal", &payload))
+        self.seal("portal", &format!("{ticket}.{}", expires.as_datetime().timestamp()))
     }
 
     /// The ticket a portal token opens, if it is ours, for that ticket, and not expired.
     pub fn open_portal_token(&self, token: &str, now: Timestamp) -> Result<TicketId, TokenError> {
-        let mut parts = token.splitn(3, '.');
-        let (Some(ticket), Some(expires), Some(signature)) = (parts.next(), parts.next(), parts.next()) else {
-            return Err(TokenError::Forged);
+        let payload = if token.split('.').count() == 3 {
+            // Mailed before tokens named their key: `<ticket>.<expires>.<signature>`, signed
+            // with the key that is current now (the only one there was).
+            let (payload, signature) = token.rsplit_once('.').ok_or(TokenError::Forged)?;
+            self.current.verify("portal", payload, signature)?;
+            payload
+        } else {
+            self.open("portal", token)?
         };
-        self.verify("portal", &format!("{ticket}.{expires}"), signature)?;
+        let (ticket, expires) = payload.split_once('.').ok_or(TokenError::Forged)?;
         let expires: i64 = expires.parse().map_err(|_| TokenError::Forged)?;
         if now.as_datetime().timestamp() >= expires {
             return Err(TokenError::Expired);
@@ -564,11 +619,14 @@ mod tests {
         );
         assert_eq!(s.check_form_token(None, at(5), 3), Err(TokenError::Missing));
         // Claiming an earlier render time, or another id, breaks the signature.
-        let (_, rest) = token.split_once('.').unwrap();
-        let backdated = format!("{}.{rest}", at(-60).as_datetime().timestamp());
+        let [key, _, id, signature]: [&str; 4] = token.split('.').collect::<Vec<_>>().try_into().unwrap();
+        let backdated = format!("{key}.{}.{id}.{signature}", at(-60).as_datetime().timestamp());
         assert_eq!(s.check_form_token(Some(&backdated), at(5), 3), Err(TokenError::Forged));
-        let (_, signature) = token.rsplit_once('.').unwrap();
-        let other_id = format!("0.{}.{signature}", ulid::Ulid::new());
+        let other_id = format!(
+            "{key}.{}.{}.{signature}",
+            at(0).as_datetime().timestamp(),
+            ulid::Ulid::new()
+        );
         assert_eq!(s.check_form_token(Some(&other_id), at(5), 3), Err(TokenError::Forged));
         let other = LinkSigner::new(&[8; 32]).unwrap();
         assert_eq!(other.check_form_token(Some(&token), at(5), 3), Err(TokenError::Forged));
@@ -594,10 +652,11 @@ mod tests {
         assert_eq!(s.open_portal_token(&token, at(100)), Err(TokenError::Expired));
         // Another ticket's id, or a later expiry, with the same signature: refused.
         let other = TicketId::generate(at(1));
+        let key = s.key_id();
         let signature = token.rsplit('.').next().unwrap();
-        let swapped = format!("{other}.{}.{signature}", at(100).as_datetime().timestamp());
+        let swapped = format!("{key}.{other}.{}.{signature}", at(100).as_datetime().timestamp());
         assert_eq!(s.open_portal_token(&swapped, at(0)), Err(TokenError::Forged));
-        let extended = format!("{ticket}.{}.{signature}", at(10_000).as_datetime().timestamp());
+        let extended = format!("{key}.{ticket}.{}.{signature}", at(10_000).as_datetime().timestamp());
         assert_eq!(s.open_portal_token(&extended, at(0)), Err(TokenError::Forged));
         // A form token is not a portal token, even though both are ours.
         assert_eq!(
@@ -605,6 +664,61 @@ mod tests {
             Err(TokenError::Forged)
         );
         assert_eq!(s.open_portal_token("garbage", at(0)), Err(TokenError::Forged));
+    }
+
+    #[test]
+    fn tokens_signed_with_the_previous_key_still_open_after_a_rotation() {
+        let (old_key, new_key) = ([7; 32], [8; 32]);
+        let before = LinkSigner::new(&old_key).unwrap();
+        let after = LinkSigner::with_keys(&new_key, Some(&old_key)).unwrap();
+        assert_ne!(before.key_id(), after.key_id());
+        let ticket = TicketId::generate(at(0));
+        let mailed = before.portal_token(ticket, at(100));
+        let rendered = before.form_token(at(0));
+        assert_eq!(after.open_portal_token(&mailed, at(50)), Ok(ticket));
+        assert!(after.check_form_token(Some(&rendered), at(5), 3).is_ok());
+        // New tokens are signed with the new key and name it.
+        let fresh = after.portal_token(ticket, at(100));
+        assert!(fresh.starts_with(&format!("{}.", after.key_id())));
+        assert_eq!(before.open_portal_token(&fresh, at(50)), Err(TokenError::Forged));
+        // Rotated once more, the oldest key is gone and its tokens with it.
+        let later = LinkSigner::with_keys(&[9; 32], Some(&new_key)).unwrap();
+        assert_eq!(later.open_portal_token(&fresh, at(50)), Ok(ticket));
+        assert_eq!(later.open_portal_token(&mailed, at(50)), Err(TokenError::Forged));
+        assert!(LinkSigner::with_keys(&new_key, Some(b"short")).is_err());
+    }
+
+    #[test]
+    fn a_token_naming_an_unknown_key_is_refused() {
+        let s = signer();
+        let ticket = TicketId::generate(at(0));
+        let token = s.portal_token(ticket, at(100));
+        let (_, rest) = token.split_once('.').unwrap();
+        for key in ["AAAAAAAA", "", "x"] {
+            let renamed = format!("{key}.{rest}");
+            assert_eq!(s.open_portal_token(&renamed, at(0)), Err(TokenError::Forged), "{key:?}");
+        }
+        let form = s.form_token(at(0));
+        let (_, rest) = form.split_once('.').unwrap();
+        assert_eq!(
+            s.check_form_token(Some(&format!("AAAAAAAA.{rest}")), at(5), 3),
+            Err(TokenError::Forged)
+        );
+    }
+
+    #[test]
+    fn portal_links_mailed_before_key_ids_open_with_the_current_key() {
+        let s = signer();
+        let ticket = TicketId::generate(at(0));
+        let payload = format!("{ticket}.{}", at(100).as_datetime().timestamp());
+        let mut mac = Hmac::<Sha256>::new_from_slice(&[7; 32]).unwrap();
+        mac.update(b"portal|");
+        mac.update(payload.as_bytes());
+        let legacy = format!("{payload}.{}", URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes()));
+        assert_eq!(s.open_portal_token(&legacy, at(50)), Ok(ticket));
+        assert_eq!(s.open_portal_token(&legacy, at(100)), Err(TokenError::Expired));
+        let rotated = LinkSigner::with_keys(&[8; 32], Some(&[7; 32])).unwrap();
+        assert_eq!(rotated.open_portal_token(&legacy, at(50)), Err(TokenError::Forged));
     }
 
     #[test]
