@@ -18,7 +18,7 @@ use std::fmt;
 use aws_sdk_secretsmanager::Client;
 use aws_sdk_secretsmanager::operation::get_secret_value::GetSecretValueError;
 
-use crate::domain::contact_form::LinkSigner;
+use crate::domain::signing::LinkSigner;
 
 /// The variable that names the link key's secret.
 pub const LINK_KEY_SECRET_ARN: &str = "LINK_KEY_SECRET_ARN";

@@ -6,6 +6,7 @@ use std::collections::BTreeSet;
 use shared::adapters::dynamodb::DynamoStore;
 use shared::adapters::s3::S3Blobs;
 use shared::desk::TicketDesk;
+use shared::domain::signing::LinkSigner;
 use shared::domain::{
     Author, BlobRef, EmailAddress, Precondition, Principal, Role, Status, SystemClock, TicketPatch, TicketRef,
 };
@@ -14,6 +15,7 @@ use shared::ports::{BlobStore, ContactStore, PageRequest, TicketStore};
 
 struct Mailroom {
     intake: MailIntake<DynamoStore, S3Blobs, SystemClock>,
+    signer: LinkSigner,
     desk: TicketDesk<DynamoStore, SystemClock>,
     store: DynamoStore,
     blobs: S3Blobs,
@@ -34,8 +36,10 @@ async fn mailroom(closed_reply: &str) -> Mailroom {
         &bucket,
     )
     .unwrap();
+    let signer = LinkSigner::new(&[7; 32]).unwrap();
     Mailroom {
-        intake: MailIntake::new(store.clone(), blobs.clone(), SystemClock, config),
+        intake: MailIntake::new(store.clone(), blobs.clone(), SystemClock, config).with_reply_signer(signer.clone()),
+        signer,
         desk: TicketDesk::new(store.clone(), SystemClock),
         store,
         blobs,
@@ -224,20 +228,102 @@ async fn replies_thread_by_headers_by_subject_token_and_by_plus_address() {
     assert_eq!(bodies, ["It is on fire", "Still burning", "Now smoking", "Out now"]);
 }
 
-#[tokio::test]
-async fn a_stranger_who_threads_becomes_a_cc_and_a_reply_reopens() {
-    let room = mailroom("follow_up").await;
+/// A ticket of `a@example.cz` with `boss@example.cz` as CC; its number.
+async fn ticket_with_a_cc(room: &Mailroom) -> String {
     let (_, first) = room
         .deliver(&mail(
             "a@example.cz",
             "support@help.example.com",
             "Access",
             "c1@example.cz",
-            "",
+            "Cc: Boss <boss@example.cz>",
             "Need access",
         ))
         .await;
-    let number = created(&first);
+    created(&first)
+}
+
+async fn events(room: &Mailroom, number: &str) -> Vec<shared::domain::AuditEvent> {
+    room.desk
+        .list_events(
+            &admin(),
+            TicketRef::parse(number).unwrap(),
+            PageRequest {
+                limit: 50,
+                cursor: None,
+            },
+        )
+        .await
+        .unwrap()
+        .items
+}
+
+#[tokio::test]
+async fn a_stranger_who_names_a_ticket_gets_a_ticket_of_their_own() {
+    let room = mailroom("follow_up").await;
+    let number = ticket_with_a_cc(&room).await;
+    let plus = format!("support+{}@help.example.com", number.to_lowercase().replace('-', ""));
+    let strangers = [
+        // By the subject's token, by a plain plus-address, and by a Message-ID seen on the ticket.
+        mail(
+            "Mallory <mallory@evil.example>",
+            "support@help.example.com",
+            &format!("Re: [#{number}] hello"),
+            "s1@evil.example",
+            "",
+            "let me in",
+        ),
+        mail("mallory@evil.example", &plus, "hello", "s2@evil.example", "", "me too"),
+        mail(
+            "mallory@evil.example",
+            "support@help.example.com",
+            "Re: Access",
+            "s3@evil.example",
+            "In-Reply-To: <c1@example.cz>\nReferences: <c1@example.cz>",
+            "and me",
+        ),
+        // A tag that is not ours.
+        mail(
+            "mallory@evil.example",
+            &format!(
+                "support+{}-0123456789ab@help.example.com",
+                number.to_lowercase().replace('-', "")
+            ),
+            "hello",
+            "s4@evil.example",
+            "",
+            "guessing",
+        ),
+    ];
+    for raw in strangers {
+        let (_, outcome) = room.deliver(&raw).await;
+        let own = created(&outcome);
+        assert_ne!(own, number);
+        let ticket = room.ticket(&own).await;
+        assert!(!ticket.subject.contains(&number), "{}", ticket.subject);
+        let messages = room.messages(&own).await;
+        assert_eq!(messages.len(), 2, "the mail and a note for agents");
+        let note = &messages[1];
+        assert_eq!(
+            (note.author, note.visibility),
+            (Author::System, shared::domain::Visibility::Internal)
+        );
+        assert!(note.body_text.contains(&number), "{}", note.body_text);
+    }
+    let original = room.ticket(&number).await;
+    assert_eq!(
+        original.cc.iter().map(|e| e.as_str()).collect::<Vec<_>>(),
+        ["boss@example.cz"],
+        "nobody joined"
+    );
+    assert_eq!(room.messages(&number).await.len(), 1, "nothing was added");
+    assert_eq!(original.version, shared::domain::Version::FIRST);
+}
+
+#[tokio::test]
+async fn participants_continue_by_reference_and_a_reply_reopens() {
+    let room = mailroom("follow_up").await;
+    let number = ticket_with_a_cc(&room).await;
     let ticket = room.ticket(&number).await;
     let resolve = TicketPatch {
         status: Some(Status::Resolved),
@@ -249,7 +335,7 @@ async fn a_stranger_who_threads_becomes_a_cc_and_a_reply_reopens() {
         .unwrap();
     let (_, outcome) = room
         .deliver(&mail(
-            "Boss <boss@example.cz>",
+            "Boss <BOSS@example.cz>",
             "support@help.example.com",
             &format!("Re: [#{number}] Access"),
             "c2@example.cz",
@@ -257,35 +343,133 @@ async fn a_stranger_who_threads_becomes_a_cc_and_a_reply_reopens() {
             "Please hurry",
         ))
         .await;
-    assert!(matches!(outcome, Outcome::Added(_)));
+    assert!(
+        matches!(&outcome, Outcome::Added(p) if p.number.to_string() == number),
+        "{outcome:?}"
+    );
     let ticket = room.ticket(&number).await;
-    assert_eq!(
-        ticket.status,
-        Status::Open,
-        "a customer reply reopens a resolved ticket"
-    );
-    assert_eq!(
-        ticket.cc.iter().map(|e| e.as_str()).collect::<Vec<_>>(),
-        ["boss@example.cz"]
-    );
-    let events = room
-        .desk
-        .list_events(
-            &admin(),
-            TicketRef::Id(ticket.id),
-            PageRequest {
-                limit: 50,
-                cursor: None,
-            },
-        )
-        .await
-        .unwrap();
-    let last = events.items.last().unwrap();
+    assert_eq!(ticket.status, Status::Open, "a CC's reply reopens a resolved ticket");
+    assert_eq!(ticket.cc.len(), 1);
+    let last = events(&room, &number).await.pop().unwrap();
     assert_eq!(last.event_type, shared::domain::EventType::CustomerReplied);
     assert_eq!(
         last.changes.iter().map(|c| c.field.as_str()).collect::<Vec<_>>(),
-        ["status", "cc"]
+        ["status"]
     );
+
+    // An agent of the desk is a participant of every ticket.
+    let now = shared::domain::Clock::now(&SystemClock);
+    let agent = shared::domain::Agent {
+        id: shared::domain::AgentId::generate(now),
+        email: EmailAddress::parse("ann@help.example.com").unwrap(),
+        name: "Ann".into(),
+        role: Role::Agent,
+        seniority: shared::domain::Seniority::Regular,
+        departments: BTreeSet::new(),
+        active: true,
+        created_at: now,
+        updated_at: now,
+    };
+    shared::ports::TeamStore::create_agent(&room.store, &agent)
+        .await
+        .unwrap();
+    let (_, outcome) = room
+        .deliver(&mail(
+            "ann@help.example.com",
+            "support@help.example.com",
+            &format!("Re: [#{number}] Access"),
+            "c3@help.example.com",
+            "",
+            "Done on our side",
+        ))
+        .await;
+    assert!(matches!(outcome, Outcome::Added(_)), "{outcome:?}");
+}
+
+#[tokio::test]
+async fn our_signed_reply_address_admits_whoever_holds_it_but_adds_no_cc() {
+    let room = mailroom("follow_up").await;
+    let number = ticket_with_a_cc(&room).await;
+    let ticket = room.ticket(&number).await;
+    let tag = room.signer.reply_tag(ticket.id);
+    let address = format!(
+        "support+{}-{tag}@help.example.com",
+        number.to_lowercase().replace('-', "")
+    );
+    let (_, outcome) = room
+        .deliver(&mail(
+            "Jana at home <jana.home@example.net>",
+            &address,
+            "Re: your request",
+            "h1@example.net",
+            "",
+            "Writing from home",
+        ))
+        .await;
+    assert!(
+        matches!(&outcome, Outcome::Added(p) if p.number == ticket.number),
+        "{outcome:?}"
+    );
+    assert_eq!(room.ticket(&number).await.cc, ticket.cc, "no CC added by writing");
+    // The same tag on another ticket's address proves nothing there.
+    let (_, other) = room
+        .deliver(&mail(
+            "x@example.org",
+            "support@help.example.com",
+            "Other",
+            "o1@example.org",
+            "",
+            "other",
+        ))
+        .await;
+    let other = created(&other);
+    let moved = format!(
+        "support+{}-{tag}@help.example.com",
+        other.to_lowercase().replace('-', "")
+    );
+    let (_, outcome) = room
+        .deliver(&mail("jana.home@example.net", &moved, "Hi", "h2@example.net", "", "x"))
+        .await;
+    assert!(matches!(outcome, Outcome::Created(_)), "{outcome:?}");
+}
+
+#[tokio::test]
+async fn a_sender_that_fails_dmarc_is_not_trusted_as_that_sender() {
+    let room = mailroom("follow_up").await;
+    let number = ticket_with_a_cc(&room).await;
+    let ses_says_forged =
+        "Authentication-Results: amazonses.com; spf=fail; dkim=none; dmarc=fail header.from=example.cz;\n";
+    let raw = format!(
+        "{ses_says_forged}{}",
+        mail(
+            "a@example.cz",
+            "support@help.example.com",
+            &format!("Re: [#{number}] Access"),
+            "f1@evil.example",
+            "Cc: mallory@evil.example",
+            "Close it",
+        )
+    );
+    let (_, outcome) = room.deliver(&raw).await;
+    let own = created(&outcome);
+    assert_ne!(own, number, "the requester's own address, but forged: not threaded");
+    let ticket = room.ticket(&own).await;
+    assert!(ticket.cc.is_empty(), "a forger's CCs are not kept");
+    let messages = room.messages(&own).await;
+    assert!(messages[0].email.as_ref().unwrap().forged_sender);
+    assert!(messages[1].body_text.contains("DMARC"), "{}", messages[1].body_text);
+    assert_eq!(room.messages(&number).await.len(), 1);
+}
+
+#[tokio::test]
+async fn the_envelope_sender_stands_in_for_an_unreadable_from() {
+    let room = mailroom("follow_up").await;
+    let (_, outcome) = room
+        .deliver("Return-Path: <jana@example.cz>\nFrom: not an address\nTo: support@help.example.com\nSubject: Hi\nMessage-ID: <e1@example.cz>\n\nhello\n")
+        .await;
+    let ticket = room.ticket(&created(&outcome)).await;
+    let contact = room.store.get_contact(ticket.requester).await.unwrap().unwrap();
+    assert_eq!(contact.email.unwrap().as_str(), "jana@example.cz");
 }
 
 #[tokio::test]

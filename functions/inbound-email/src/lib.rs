@@ -8,16 +8,20 @@ use percent_encoding::percent_decode_str;
 use serde::Deserialize;
 use shared::adapters::dynamodb::DynamoStore;
 use shared::adapters::s3::S3Blobs;
+use shared::domain::signing::LinkSigner;
 use shared::domain::{BlobRef, Clock, SystemClock};
 use shared::intake::{IntakeConfig, MailIntake};
-use shared::ports::{BlobStore, ContactStore, TicketStore};
+use shared::ports::{BlobStore, ContactStore, TeamStore, TicketStore};
 use shared::queue::each_message;
+use shared::secrets::DeskSecrets;
 
 #[derive(Debug, Clone)]
 pub struct Config {
     pub table_name: String,
     pub intake: IntakeConfig,
     pub s3_force_path_style: bool,
+    /// Checks the tags of the reply addresses the reactor signs with the same key.
+    pub reply_signer: LinkSigner,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -33,7 +37,9 @@ fn var(name: &'static str) -> Result<String, ConfigError> {
 }
 
 impl Config {
-    pub fn from_env() -> Result<Self, ConfigError> {
+    /// The environment's settings with the secrets [`shared::secrets::load`] read (the link
+    /// key checks reply-address tags).
+    pub fn from_env(secrets: &DeskSecrets) -> Result<Self, ConfigError> {
         let bucket = var("MAIL_BUCKET")?;
         Ok(Self {
             table_name: var("TABLE_NAME")?,
@@ -43,6 +49,7 @@ impl Config {
                 &bucket,
             )?,
             s3_force_path_style: std::env::var("S3_FORCE_PATH_STYLE").is_ok_and(|v| v == "true"),
+            reply_signer: secrets.signer.clone(),
         })
     }
 }
@@ -56,7 +63,7 @@ impl Deps<DynamoStore, S3Blobs, SystemClock> {
         let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(sdk), &config.table_name);
         let blobs = S3Blobs::new(S3Blobs::client(sdk, config.s3_force_path_style));
         Self {
-            intake: MailIntake::new(store, blobs, SystemClock, config.intake),
+            intake: MailIntake::new(store, blobs, SystemClock, config.intake).with_reply_signer(config.reply_signer),
         }
     }
 }
@@ -118,7 +125,7 @@ pub async fn handle<S, B, C>(
     event: LambdaEvent<SqsEvent>,
 ) -> Result<SqsBatchResponse, lambda_runtime::Error>
 where
-    S: TicketStore + ContactStore,
+    S: TicketStore + ContactStore + TeamStore,
     B: BlobStore,
     C: Clock,
 {

@@ -436,6 +436,7 @@ fn the_schemas_match_the_domain_types() {
         raw: Some(raw.clone()),
         automated: false,
         notes: vec!["IMG_2044.mov (24117248 bytes) is larger than the attachment limit; the raw message has it".into()],
+        forged_sender: false,
     };
     let from_mail = Message {
         id: message_id,

@@ -112,6 +112,7 @@ impl DevHost {
             table_name: names.table.clone(),
             intake: IntakeConfig::parse(DEV_SUPPORT_ADDRESSES, "follow_up", &names.mail_bucket)?,
             s3_force_path_style: true,
+            reply_signer: secrets.signer.clone(),
         };
         let inbound = Arc::new(inbound_email::Deps::new(config, &sdk));
         let reactor_config = rules::Config {

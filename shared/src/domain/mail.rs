@@ -32,6 +32,68 @@ pub struct Verdicts {
     pub virus: bool,
 }
 
+/// One verdict of a sender check (SPF, DKIM or DMARC) as the receiving side recorded it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AuthVerdict {
+    Pass,
+    Fail,
+    /// Anything else: none, neutral, softfail, temperror, or not recorded at all.
+    #[default]
+    Other,
+}
+
+/// What SES found when it checked the sender: its `Authentication-Results` header.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Authentication {
+    pub spf: AuthVerdict,
+    pub dkim: AuthVerdict,
+    pub dmarc: AuthVerdict,
+}
+
+impl Authentication {
+    /// Whether the `From` address is evidently not the real sender: DMARC failed, or, for a
+    /// domain without a DMARC verdict, SPF failed and no DKIM signature vouches for it. Such
+    /// mail is kept, but it never threads by reference, is never answered automatically and
+    /// never gets a customer's link. Forwarding breaks SPF but rarely DKIM, so people whose mail
+    /// is forwarded still pass.
+    pub fn from_is_forged(&self) -> bool {
+        self.dmarc == AuthVerdict::Fail
+            || (self.dmarc != AuthVerdict::Pass && self.spf == AuthVerdict::Fail && self.dkim != AuthVerdict::Pass)
+    }
+
+    /// Reads the first `Authentication-Results` header, the one the receiving side (SES, whose
+    /// authserv-id is `amazonses.com`) put on top. Headers further down were written by whoever
+    /// sent the mail and prove nothing; a header from another authserv-id is ignored.
+    pub fn parse(header: &str) -> Self {
+        let mut parts = header.split(';');
+        let authserv = parts.next().unwrap_or_default().trim();
+        if !authserv.eq_ignore_ascii_case("amazonses.com") {
+            return Self::default();
+        }
+        let mut found = Self::default();
+        for part in parts {
+            let Some((method, rest)) = part.trim().split_once('=') else {
+                continue;
+            };
+            let result = rest.split_whitespace().next().unwrap_or_default().to_ascii_lowercase();
+            let verdict = match result.as_str() {
+                "pass" => AuthVerdict::Pass,
+                "fail" | "permerror" => AuthVerdict::Fail,
+                _ => AuthVerdict::Other,
+            };
+            match method.trim().to_ascii_lowercase().as_str() {
+                "spf" => found.spf = verdict,
+                // Several signatures: one that passes is enough.
+                "dkim" if found.dkim != AuthVerdict::Pass => found.dkim = verdict,
+                "dmarc" => found.dmarc = verdict,
+                _ => {}
+            }
+        }
+        found
+    }
+}
+
 /// A parsed inbound message. Never panics to build; what could not be read is in `notes`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct InboundMail {
@@ -41,6 +103,8 @@ pub struct InboundMail {
     pub references: Vec<String>,
     pub from: Option<Mailbox>,
     pub reply_to: Option<Mailbox>,
+    /// The envelope sender (`Return-Path`, which SES records), for mail whose `From` is unreadable.
+    pub envelope_from: Option<EmailAddress>,
     pub to: Vec<Mailbox>,
     pub cc: Vec<Mailbox>,
     /// `Delivered-To` / `X-Original-To`, where the receiving side recorded the envelope.
@@ -51,6 +115,7 @@ pub struct InboundMail {
     pub attachments: Vec<AttachmentPart>,
     pub signals: AutomationSignals,
     pub verdicts: Verdicts,
+    pub authentication: Authentication,
     /// Message-IDs of our own mail that a bounce reports on.
     pub bounced_message_ids: Vec<String>,
     /// What the parser had to work around (bad charset, truncated body, ...).
@@ -128,24 +193,41 @@ impl InboundMail {
                 hints.push(h);
             }
         };
+        let recipients: Vec<PlusTag> = self
+            .to
+            .iter()
+            .chain(&self.cc)
+            .map(|m| &m.email)
+            .chain(&self.delivered_to)
+            .filter_map(|address| plus_tag(address, ours))
+            .collect();
+        // A signed reply address is the only evidence that does not depend on who sent it.
+        for tag in &recipients {
+            if let Some(signature) = &tag.signature {
+                push(ThreadHint::Signed {
+                    number: tag.number,
+                    signature: signature.clone(),
+                });
+            }
+        }
         for id in self.in_reply_to.iter().chain(self.references.iter().rev()) {
             push(ThreadHint::MessageId(id.clone()));
         }
         if let Some(n) = subject_token(&self.subject) {
             push(ThreadHint::Number(n));
         }
-        let recipients = self
-            .to
-            .iter()
-            .chain(&self.cc)
-            .map(|m| &m.email)
-            .chain(&self.delivered_to);
-        for address in recipients {
-            if let Some(n) = plus_address_number(address, ours) {
-                push(ThreadHint::Number(n));
-            }
+        for tag in recipients {
+            push(ThreadHint::Number(tag.number));
         }
         hints
+    }
+
+    /// Who sent the mail: `From`, else the envelope sender SES recorded, else `Reply-To`.
+    pub fn sender(&self) -> Option<Mailbox> {
+        self.from
+            .clone()
+            .or_else(|| self.envelope_from.clone().map(|email| Mailbox { name: None, email }))
+            .or_else(|| self.reply_to.clone())
     }
 
     /// The support addresses this mail was sent to, in header order.
@@ -161,9 +243,15 @@ impl InboundMail {
     }
 }
 
-/// Evidence that a mail continues a ticket.
+/// Evidence that a mail continues a ticket. Only [`ThreadHint::Signed`] proves anything on its
+/// own; the others are honoured only for the ticket's participants (see `domain::threading`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ThreadHint {
+    /// Our reply address with its tag, `support+hd1042-<tag>@…`: checked against the ticket id.
+    Signed {
+        number: TicketNumber,
+        signature: String,
+    },
     MessageId(String),
     Number(TicketNumber),
 }
@@ -176,8 +264,16 @@ pub fn subject_token(subject: &str) -> Option<TicketNumber> {
     TicketNumber::parse(rest[..end].trim()).ok()
 }
 
-/// `support+hd1042@example.com` → HD-1042, when `support@example.com` is ours.
-pub fn plus_address_number(address: &EmailAddress, ours: &[EmailAddress]) -> Option<TicketNumber> {
+/// The ticket a plus-address of ours names, and the tag that signs it, if any.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlusTag {
+    pub number: TicketNumber,
+    pub signature: Option<String>,
+}
+
+/// `support+hd1042@example.com` → HD-1042 and `support+hd1042-<tag>@example.com` → HD-1042
+/// signed by `<tag>`, when `support@example.com` is ours.
+pub fn plus_tag(address: &EmailAddress, ours: &[EmailAddress]) -> Option<PlusTag> {
     let normalized = address.normalized();
     let (local, domain) = normalized.rsplit_once('@')?;
     let (base, tag) = local.split_once('+')?;
@@ -185,8 +281,13 @@ pub fn plus_address_number(address: &EmailAddress, ours: &[EmailAddress]) -> Opt
     if !ours.iter().any(|o| o.normalized() == base_address) {
         return None;
     }
-    let digits = tag.strip_prefix("hd-").or_else(|| tag.strip_prefix("hd"))?;
-    TicketNumber::parse(&format!("HD-{digits}")).ok()
+    let rest = tag.strip_prefix("hd-").or_else(|| tag.strip_prefix("hd"))?;
+    let (digits, signature) = match rest.split_once('-') {
+        Some((digits, signature)) => (digits, Some(signature.to_owned()).filter(|s| !s.is_empty())),
+        None => (rest, None),
+    };
+    let number = TicketNumber::parse(&format!("HD-{digits}")).ok()?;
+    Some(PlusTag { number, signature })
 }
 
 fn strip_plus(address: &str) -> String {
@@ -339,14 +440,77 @@ mod tests {
     #[test]
     fn plus_addresses_only_count_on_our_addresses() {
         let ours = [email("support@help.example.com")];
+        let number = |a: &str| plus_tag(&email(a), &ours).map(|t| t.number);
+        assert_eq!(number("support+hd7@help.example.com"), Some(TicketNumber::new(7)));
+        assert_eq!(number("someone+hd7@help.example.com"), None);
+        assert_eq!(number("support+news@help.example.com"), None);
         assert_eq!(
-            plus_address_number(&email("support+hd7@help.example.com"), &ours),
-            Some(TicketNumber::new(7))
+            plus_tag(&email("Support+HD7-00AA11bb22cc@help.example.com"), &ours),
+            Some(PlusTag {
+                number: TicketNumber::new(7),
+                signature: Some("00aa11bb22cc".into())
+            }),
+            "a signed reply address, its case folded"
         );
-        assert_eq!(plus_address_number(&email("someone+hd7@help.example.com"), &ours), None);
         assert_eq!(
-            plus_address_number(&email("support+news@help.example.com"), &ours),
+            plus_tag(&email("support+hd7-@help.example.com"), &ours)
+                .unwrap()
+                .signature,
             None
+        );
+    }
+
+    #[test]
+    fn signed_reply_addresses_come_first() {
+        let ours = [email("support@help.example.com")];
+        let mut m = mail_from("jana@example.cz");
+        m.in_reply_to = vec!["b@x".into()];
+        m.subject = "Re: [#HD-1042] Printer".into();
+        m.to = vec![Mailbox {
+            name: None,
+            email: email("support+hd1042-abcdef012345@help.example.com"),
+        }];
+        assert_eq!(
+            m.thread_hints(&ours),
+            [
+                ThreadHint::Signed {
+                    number: TicketNumber::new(1042),
+                    signature: "abcdef012345".into()
+                },
+                ThreadHint::MessageId("b@x".into()),
+                ThreadHint::Number(TicketNumber::new(1042)),
+            ]
+        );
+    }
+
+    #[test]
+    fn only_ses_s_own_authentication_results_count() {
+        let ses = Authentication::parse(
+            "amazonses.com;\r\n spf=pass (spfCheck: domain of example.cz designates 192.0.2.1 as permitted sender) client-ip=192.0.2.1; envelope-from=jana@example.cz; helo=mx.example.cz;\r\n dkim=pass header.i=@example.cz;\r\n dmarc=pass header.from=example.cz;",
+        );
+        assert_eq!(
+            ses,
+            Authentication {
+                spf: AuthVerdict::Pass,
+                dkim: AuthVerdict::Pass,
+                dmarc: AuthVerdict::Pass
+            }
+        );
+        assert!(!ses.from_is_forged());
+        let forged = Authentication::parse("amazonses.com; spf=fail; dkim=none; dmarc=fail header.from=bank.example;");
+        assert!(forged.from_is_forged());
+        let no_dmarc = Authentication::parse("amazonses.com; spf=fail; dkim=none; dmarc=none;");
+        assert!(no_dmarc.from_is_forged(), "SPF fails and nothing else vouches");
+        let forwarded = Authentication::parse("amazonses.com; spf=fail; dkim=pass header.i=@example.cz; dmarc=none;");
+        assert!(!forwarded.from_is_forged(), "DKIM survives forwarding");
+        let softfail = Authentication::parse("amazonses.com; spf=softfail; dkim=none; dmarc=none;");
+        assert!(!softfail.from_is_forged());
+        // Written by the sender, not by SES.
+        let claimed = Authentication::parse("mx.evil.example; spf=pass; dkim=pass; dmarc=pass");
+        assert_eq!(claimed, Authentication::default());
+        assert!(
+            !Authentication::default().from_is_forged(),
+            "no verdict is not a failure"
         );
     }
 

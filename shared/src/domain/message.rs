@@ -107,6 +107,9 @@ pub struct EmailDetails {
     /// What the parser worked around (cut text, oversize attachments, ...).
     #[serde(default)]
     pub notes: Vec<String>,
+    /// SES's checks said the `From` address is not the real sender: never auto-answered.
+    #[serde(default)]
+    pub forged_sender: bool,
 }
 
 /// Longest body stored in the item; larger bodies go to S3 (email work).

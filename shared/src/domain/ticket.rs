@@ -384,6 +384,14 @@ impl TicketPatch {
 }
 
 impl Ticket {
+    /// How other tickets and events name this one.
+    pub fn pointer(&self) -> TicketPointer {
+        TicketPointer {
+            id: self.id,
+            number: self.number,
+        }
+    }
+
     /// A ticket as it is opened: new, normal priority, first level, nothing assigned, at
     /// version 1. Channels set what they know on top.
     pub fn new(number: TicketNumber, subject: String, channel: Channel, requester: ContactId, now: Timestamp) -> Self {

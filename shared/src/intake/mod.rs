@@ -2,18 +2,22 @@
 //! new ticket or a customer message on an existing one, exactly once per stored mail.
 
 pub mod parse;
+pub mod thread;
 
 use std::collections::BTreeSet;
 
 pub use parse::{MailLimits, parse_mail};
 
 use crate::domain::mail::{InboundMail, MailKind, Mailbox, ThreadHint};
+use crate::domain::signing::LinkSigner;
+use crate::domain::threading::{self, Sender, ThreadDecision};
 use crate::domain::{
     AsRead, Attachment, AuditEvent, Author, BlobRef, Channel, Clock, Contact, ContactId, Delivery, DepartmentId,
     EmailAddress, EmailDetails, EventType, FieldChange, Message, MessageId, RequesterDetails, Status, Ticket, TicketId,
     TicketPointer, Timestamp, Visibility,
 };
-use crate::ports::{BlobError, BlobStore, ContactStore, OnceKey, StoreError, TicketStore, TicketWrite};
+use crate::ports::{BlobError, BlobStore, ContactStore, OnceKey, StoreError, TeamStore, TicketStore, TicketWrite};
+use thread::ThreadResolver;
 
 /// A support address and the department its mail belongs to.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -153,19 +157,19 @@ impl IntakeError {
 }
 
 const WRITE_ATTEMPTS: usize = 4;
-/// How far a merged ticket's pointers are followed.
-const MERGE_HOPS: usize = 5;
 
 pub struct MailIntake<S, B, C> {
     store: S,
     blobs: B,
     clock: C,
     config: IntakeConfig,
+    /// Checks the tags of our reply addresses (the key the reactor signs them with).
+    reply_signer: Option<LinkSigner>,
 }
 
 impl<S, B, C> MailIntake<S, B, C>
 where
-    S: TicketStore + ContactStore,
+    S: TicketStore + ContactStore + TeamStore,
     B: BlobStore,
     C: Clock,
 {
@@ -175,56 +179,73 @@ where
             blobs,
             clock,
             config,
+            reply_signer: None,
         }
+    }
+
+    /// The same intake accepting our signed reply addresses from people who are not (yet)
+    /// participants. Without it, only participants thread.
+    pub fn with_reply_signer(mut self, signer: LinkSigner) -> Self {
+        self.reply_signer = Some(signer);
+        self
     }
 
     pub async fn receive(&self, raw: &BlobRef) -> Result<Outcome, IntakeError> {
         let bytes = self.blobs.get(raw).await?;
         let Triage { mail, kind, hints } = triage(&bytes, &self.config);
-        let ours = self.config.ours();
         match kind {
             MailKind::OwnOutbound => return self.unticketed(raw, "a copy of our own outgoing mail").await,
             MailKind::Bounce => return self.bounce(raw, &mail).await,
             MailKind::Personal | MailKind::Automated => {}
         }
-        let Some(sender) = mail.from.clone().or_else(|| mail.reply_to.clone()) else {
+        let Some(sender) = mail.sender() else {
             return self.unticketed(raw, "no sender address could be read").await;
         };
+        let forged = mail.authentication.from_is_forged();
         let message_id = MessageId::generate(self.clock.now());
         let attachments = self.store_attachments(message_id, &mail).await?;
+        let resolver = ThreadResolver::new(&self.store, self.reply_signer.as_ref());
+        // Only a mail that names a ticket needs to know whether an agent wrote it.
+        let is_agent = !hints.is_empty()
+            && self
+                .store
+                .find_agent_by_email(&sender.email)
+                .await?
+                .is_some_and(|a| a.active);
 
         for _ in 0..WRITE_ATTEMPTS {
             let now = self.clock.now();
             let (contact, new_contact) = self.contact_for(&sender, now).await?;
             let message = self.customer_message(message_id, raw, &mail, kind, &contact, &attachments, now);
             let once = self.once_keys(raw, &mail, message_id);
-            let result = match self.thread(&hints).await? {
-                Some(ticket)
+            let named = resolver.named(&hints).await?;
+            let who = Sender {
+                contact: contact.id,
+                email: sender.email.clone(),
+                is_agent,
+                forged,
+            };
+            let result = match threading::decide(&named, &who) {
+                ThreadDecision::Continue { ticket, .. }
                     if ticket.status == Status::Closed && self.config.closed_reply == ClosedReply::FollowUp =>
                 {
-                    let of = TicketPointer {
-                        id: ticket.id,
-                        number: ticket.number,
+                    let of = ticket.pointer();
+                    let fresh = Fresh {
+                        department: ticket.department.clone(),
+                        keep_cc: true,
+                        ..Fresh::default()
                     };
-                    let mut follow_up = self
-                        .new_ticket(&mail, &contact, ticket.department.clone(), message, once, now)
-                        .await?;
+                    let mut follow_up = self.new_ticket(&mail, &contact, fresh, message, once, now).await?;
                     follow_up.ticket.follow_up_of = Some(of);
-                    let pointer = TicketPointer {
-                        id: follow_up.ticket.id,
-                        number: follow_up.ticket.number,
-                    };
+                    let pointer = follow_up.ticket.pointer();
                     self.store
                         .create_ticket(&follow_up, new_contact.then_some(&contact))
                         .await
                         .map(|()| Outcome::FollowUp { ticket: pointer, of })
                 }
-                Some(ticket) => {
+                ThreadDecision::Continue { ticket, .. } => {
                     let write = self.append(ticket, &contact, message, once, now);
-                    let pointer = TicketPointer {
-                        id: write.ticket.id,
-                        number: write.ticket.number,
-                    };
+                    let pointer = write.ticket.pointer();
                     match new_contact {
                         true => self.store.create_contact(&contact).await,
                         false => Ok(()),
@@ -235,17 +256,20 @@ where
                         .await
                         .map(|()| Outcome::Added(pointer))
                 }
-                None => {
-                    let department = mail
-                        .addressed_to(&ours)
-                        .first()
-                        .and_then(|a| self.config.addresses.iter().find(|s| s.address == **a))
-                        .and_then(|s| s.department.clone());
-                    let write = self.new_ticket(&mail, &contact, department, message, once, now).await?;
-                    let pointer = TicketPointer {
-                        id: write.ticket.id,
-                        number: write.ticket.number,
+                ThreadDecision::NewTicket { refused } => {
+                    let fresh = Fresh {
+                        department: self.addressed_department(&mail),
+                        note: threading::intake_note(refused, forged),
+                        // Another ticket's token must not make replies to this one thread there.
+                        strip_tokens: refused.is_some(),
+                        // Whoever forged the sender also chose the CCs: none of them is trusted.
+                        keep_cc: !forged,
                     };
+                    let write = self.new_ticket(&mail, &contact, fresh, message, once, now).await?;
+                    let pointer = write.ticket.pointer();
+                    if let Some((to, why)) = refused {
+                        tracing::info!(ticket = %pointer.number, named = %to.number, reason = ?why, "mail refused a thread");
+                    }
                     self.store
                         .create_ticket(&write, new_contact.then_some(&contact))
                         .await
@@ -261,6 +285,15 @@ where
             }
         }
         Err(IntakeError::Busy)
+    }
+
+    /// The department of the first support address the mail was sent to.
+    fn addressed_department(&self, mail: &InboundMail) -> Option<DepartmentId> {
+        let ours = self.config.ours();
+        mail.addressed_to(&ours)
+            .first()
+            .and_then(|a| self.config.addresses.iter().find(|s| s.address == **a))
+            .and_then(|s| s.department.clone())
     }
 
     async fn unticketed(&self, raw: &BlobRef, reason: &str) -> Result<Outcome, IntakeError> {
@@ -301,31 +334,6 @@ where
         Ok(Outcome::Bounce {
             contacts: contacts.len(),
         })
-    }
-
-    /// The ticket this mail continues, following merges to the ticket that lives on.
-    async fn thread(&self, hints: &[ThreadHint]) -> Result<Option<Ticket>, StoreError> {
-        for hint in hints {
-            let id = match hint {
-                ThreadHint::MessageId(m) => self.store.find_message_id(m).await?.map(|(t, _)| t),
-                ThreadHint::Number(n) => self.store.find_ticket_id(*n).await?,
-            };
-            let Some(mut ticket) = (match id {
-                Some(id) => self.store.get_ticket(id).await?,
-                None => None,
-            }) else {
-                continue;
-            };
-            for _ in 0..MERGE_HOPS {
-                let Some(next) = ticket.merged_into else { break };
-                match self.store.get_ticket(next.id).await? {
-                    Some(t) => ticket = t,
-                    None => break,
-                }
-            }
-            return Ok(Some(ticket));
-        }
-        Ok(None)
     }
 
     async fn contact_for(&self, sender: &Mailbox, now: Timestamp) -> Result<(Contact, bool), StoreError> {
@@ -408,6 +416,7 @@ where
                 raw: Some(raw.clone()),
                 automated: kind == MailKind::Automated,
                 notes: mail.notes.clone(),
+                forged_sender: mail.authentication.from_is_forged(),
             }),
         }
     }
@@ -416,7 +425,7 @@ where
         &self,
         mail: &InboundMail,
         contact: &Contact,
-        department: Option<DepartmentId>,
+        fresh: Fresh,
         mut message: Message,
         once: Vec<OnceKey>,
         now: Timestamp,
@@ -426,10 +435,15 @@ where
         let cc: Vec<EmailAddress> = mail
             .cc
             .iter()
+            .filter(|_| fresh.keep_cc)
             .map(|m| m.email.clone())
             .filter(|e| !ours.iter().any(|o| o.normalized() == e.normalized()) && Some(e) != contact.email.as_ref())
             .take(crate::domain::ticket::MAX_CC)
             .collect();
+        let subject = match fresh.strip_tokens {
+            true => threading::without_ticket_tokens(&mail.subject),
+            false => mail.subject.clone(),
+        };
         let ticket = Ticket {
             // SES's verdicts keep spam and viruses out of the queue, kept but never answered.
             status: if mail.verdicts.spam || mail.verdicts.virus {
@@ -437,9 +451,9 @@ where
             } else {
                 Status::New
             },
-            department,
+            department: fresh.department,
             cc,
-            ..Ticket::new(number, subject_line(&mail.subject), Channel::Email, contact.id, now)
+            ..Ticket::new(number, subject_line(&subject), Channel::Email, contact.id, now)
         };
         message.ticket_id = ticket.id;
         let event = AuditEvent::by_customer(
@@ -450,17 +464,20 @@ where
             vec![],
             Some(message.id),
         );
+        let note = fresh
+            .note
+            .map(|body| threading::system_note(&ticket, body, message.created_at));
         Ok(TicketWrite {
             ticket,
             read: None,
-            messages: vec![message],
+            messages: std::iter::once(message).chain(note).collect(),
             events: vec![event],
             once,
         })
     }
 
-    /// A customer's message on an existing ticket: waiting states wake up, and a sender who is
-    /// not the requester joins the conversation as a CC.
+    /// A message on an existing ticket from someone allowed to continue it: waiting states
+    /// wake up. Nobody joins the conversation by writing; agents add CCs.
     fn append(
         &self,
         mut ticket: Ticket,
@@ -470,18 +487,8 @@ where
         now: Timestamp,
     ) -> TicketWrite {
         let read = AsRead::of(&ticket);
-        let mut changes = Vec::new();
         // Reaching a closed ticket here means the desk is configured to reopen it.
-        changes.extend(ticket.reopen_for_customer());
-        if contact.id != ticket.requester
-            && let Some(email) = &contact.email
-            && !ticket.cc.iter().any(|c| c.normalized() == email.normalized())
-            && ticket.cc.len() < crate::domain::ticket::MAX_CC
-        {
-            let before = ticket.cc.clone();
-            ticket.cc.push(email.clone());
-            changes.push(FieldChange::new("cc", before, &ticket.cc));
-        }
+        let changes: Vec<FieldChange> = ticket.reopen_for_customer().into_iter().collect();
         ticket.updated_at = now;
         ticket.version = read.version().next();
         message.ticket_id = ticket.id;
@@ -501,6 +508,16 @@ where
             once,
         }
     }
+}
+
+/// How a mail that continues no ticket is opened as one.
+#[derive(Debug, Default)]
+struct Fresh {
+    department: Option<DepartmentId>,
+    /// An internal note for agents (the ticket it referred to, a forged sender).
+    note: Option<String>,
+    strip_tokens: bool,
+    keep_cc: bool,
 }
 
 fn ignore_existing(e: StoreError) -> Result<(), StoreError> {

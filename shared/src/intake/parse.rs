@@ -5,7 +5,7 @@
 use mail_parser::{Address, HeaderValue, Message, MessageParser, MimeHeaders, PartType};
 
 use crate::domain::EmailAddress;
-use crate::domain::mail::{AttachmentPart, AutomationSignals, InboundMail, Mailbox, Verdicts};
+use crate::domain::mail::{AttachmentPart, Authentication, AutomationSignals, InboundMail, Mailbox, Verdicts};
 
 /// Caps that keep a message item well under DynamoDB's 400 KB; over them, the text is cut
 /// with a note (the raw message keeps the whole).
@@ -144,6 +144,8 @@ pub fn parse_mail(raw: &[u8], limits: &MailLimits) -> InboundMail {
         references: ids(message.references()),
         from,
         reply_to: message.reply_to().and_then(|a| mailboxes(a).into_iter().next()),
+        envelope_from: topmost_header(&message, "Return-Path")
+            .and_then(|v| EmailAddress::parse(v.trim().trim_matches(['<', '>'])).ok()),
         to: message.to().map(mailboxes).unwrap_or_default(),
         cc: message.cc().map(mailboxes).unwrap_or_default(),
         delivered_to: ["Delivered-To", "X-Original-To"]
@@ -163,9 +165,13 @@ pub fn parse_mail(raw: &[u8], limits: &MailLimits) -> InboundMail {
             report,
         },
         verdicts: Verdicts {
-            spam: text_header(&message, "X-SES-Spam-Verdict").is_some_and(|v| v.eq_ignore_ascii_case("FAIL")),
-            virus: text_header(&message, "X-SES-Virus-Verdict").is_some_and(|v| v.eq_ignore_ascii_case("FAIL")),
+            spam: topmost_header(&message, "X-SES-Spam-Verdict").is_some_and(|v| v.trim().eq_ignore_ascii_case("FAIL")),
+            virus: topmost_header(&message, "X-SES-Virus-Verdict")
+                .is_some_and(|v| v.trim().eq_ignore_ascii_case("FAIL")),
         },
+        authentication: topmost_header(&message, "Authentication-Results")
+            .map(Authentication::parse)
+            .unwrap_or_default(),
         // A bounce names our message in a report part, or (older servers) attaches it.
         bounced_message_ids: if report || machine_sender {
             reported_message_ids(&message)
@@ -187,6 +193,20 @@ fn text_header(message: &Message<'_>, name: &str) -> Option<String> {
         .header_raw(name)
         .map(|v| v.trim().to_owned())
         .filter(|v| !v.is_empty())
+}
+
+/// The first occurrence of a header, raw. The receiving side (SES) puts its trace and verdict
+/// headers on top; copies further down were written by the sender and must not win, so this
+/// is not mail-parser's `header_raw`, which answers with the last occurrence.
+fn topmost_header<'a>(message: &'a Message<'_>, name: &str) -> Option<&'a str> {
+    let header = message
+        .headers()
+        .iter()
+        .find(|h| h.name.as_str().eq_ignore_ascii_case(name))?;
+    message
+        .raw_message()
+        .get(header.offset_start as usize..header.offset_end as usize)
+        .and_then(|bytes| std::str::from_utf8(bytes).ok())
 }
 
 fn clean_id(id: &str) -> String {
@@ -348,6 +368,17 @@ mod tests {
         assert_eq!(m.signals.precedence.as_deref(), Some("bulk"));
         assert!(m.signals.list_id);
         assert!(m.verdicts.spam && !m.verdicts.virus);
+    }
+
+    #[test]
+    fn the_receiving_side_s_headers_on_top_win_over_the_sender_s_own() {
+        let m = parse(
+            "Return-Path: <bounce-7@mail.example.cz>\r\nAuthentication-Results: amazonses.com; spf=fail; dkim=none; dmarc=fail header.from=bank.example;\r\nX-SES-Spam-Verdict: PASS\r\nX-SES-Virus-Verdict: FAIL\r\nFrom: boss@bank.example\r\nAuthentication-Results: amazonses.com; spf=pass; dkim=pass; dmarc=pass\r\nX-SES-Virus-Verdict: PASS\r\nReturn-Path: <boss@bank.example>\r\n\r\nhi",
+        );
+        assert!(m.authentication.from_is_forged(), "{:?}", m.authentication);
+        assert!(m.verdicts.virus, "a PASS further down is the sender's word");
+        assert_eq!(m.envelope_from.unwrap().as_str(), "bounce-7@mail.example.cz");
+        assert_eq!(parse("Return-Path: <>\r\nFrom: a@b.cz\r\n\r\nx").envelope_from, None);
     }
 
     #[test]

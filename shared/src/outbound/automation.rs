@@ -486,7 +486,11 @@ where
             .map_err(|e| ReactorError::Build(e.to_string()))?;
         let (from, from_name) = self.sender(ticket).await?;
         let outgoing = Outgoing {
-            reply_to: super::compose::plus_address(&from, ticket.number),
+            // Only the requester's copy may carry the signed address: it admits whoever holds it.
+            reply_to: match to {
+                Recipient::Requester => self.reply_address(&from, ticket),
+                _ => super::compose::plus_address(&from, ticket.number, None),
+            },
             message_id: self.message_id(ticket, &unique.replace('#', "."), &from),
             from,
             from_name,

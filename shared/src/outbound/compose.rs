@@ -105,10 +105,13 @@ pub fn with_token(number: TicketNumber, subject: &str) -> String {
     }
 }
 
-/// `support+hd1042@example.com`: replies land on the right ticket even without headers.
-pub fn plus_address(base: &EmailAddress, number: TicketNumber) -> Option<EmailAddress> {
+/// `support+hd1042@example.com`, or with a tag `support+hd1042-<tag>@example.com`: replies land
+/// on the right ticket even without headers, and a tagged one (see
+/// `LinkSigner::reply_tag`) admits whoever holds it, participant or not.
+pub fn plus_address(base: &EmailAddress, number: TicketNumber, tag: Option<&str>) -> Option<EmailAddress> {
     let (local, domain) = base.as_str().rsplit_once('@')?;
-    EmailAddress::parse(&format!("{local}+hd{}@{domain}", number.value())).ok()
+    let tag = tag.map(|t| format!("-{t}")).unwrap_or_default();
+    EmailAddress::parse(&format!("{local}+hd{}{tag}@{domain}", number.value())).ok()
 }
 
 #[cfg(test)]
@@ -124,7 +127,7 @@ mod tests {
         Outgoing {
             from_name: "Customer Support".into(),
             from: email("support@help.example.com"),
-            reply_to: plus_address(&email("support@help.example.com"), TicketNumber::new(1042)),
+            reply_to: plus_address(&email("support@help.example.com"), TicketNumber::new(1042), None),
             to: vec![(Some("Jana Nováková".into()), email("jana@example.cz"))],
             cc: vec![email("boss@example.cz")],
             subject: with_token(TicketNumber::new(1042), "Re: Printer\r\nBcc: evil@example.com"),
@@ -175,6 +178,18 @@ mod tests {
         assert_eq!(parsed.attachments[0].name, "faktura č. 7.pdf");
         assert_eq!(parsed.attachments[0].bytes, b"%PDF-1.7 fake");
         assert!(parsed.text.contains("Hello"));
+    }
+
+    #[test]
+    fn a_tagged_reply_address_reads_back_as_signed() {
+        let ours = [email("support@help.example.com")];
+        let address = plus_address(&ours[0], TicketNumber::new(1042), Some("0a1b2c3d4e5f")).unwrap();
+        assert_eq!(address.as_str(), "support+hd1042-0a1b2c3d4e5f@help.example.com");
+        let tag = crate::domain::mail::plus_tag(&address, &ours).unwrap();
+        assert_eq!(
+            (tag.number, tag.signature.as_deref()),
+            (TicketNumber::new(1042), Some("0a1b2c3d4e5f"))
+        );
     }
 
     #[test]

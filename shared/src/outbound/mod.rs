@@ -11,7 +11,7 @@ use crate::domain::template_library::TemplateLibrary;
 use crate::domain::templates::{RenderedMail, TemplateContext, TemplateKind};
 use crate::domain::{
     AuditEvent, Author, Channel, Clock, Delivery, DeliveryFeedback, DepartmentId, EmailAddress, EmailDetails,
-    EventType, Message, Status, Ticket, Timestamp,
+    EventType, Message, Status, Ticket, Timestamp, Visibility,
 };
 use crate::intake::SupportAddress;
 use crate::ports::{
@@ -35,6 +35,8 @@ pub enum Action {
     Rules,
     Acknowledge,
     SendReply,
+    /// The agent's reply to the ticket's CCs: their own mail, without the requester's link.
+    CopyToCcs,
     NotifyAssignee,
 }
 
@@ -44,6 +46,7 @@ impl Action {
             Action::Rules => "rules",
             Action::Acknowledge => "acknowledge",
             Action::SendReply => "send_reply",
+            Action::CopyToCcs => "copy_to_ccs",
             Action::NotifyAssignee => "notify_assignee",
         }
     }
@@ -52,7 +55,7 @@ impl Action {
         match event {
             // Rules first: routing decides the department, and so the address that acknowledges.
             EventType::TicketCreated => &[Action::Rules, Action::Acknowledge],
-            EventType::AgentReplied => &[Action::Rules, Action::SendReply],
+            EventType::AgentReplied => &[Action::Rules, Action::SendReply, Action::CopyToCcs],
             EventType::CustomerReplied => &[Action::Rules, Action::NotifyAssignee],
             EventType::TicketUpdated => &[Action::Rules],
             _ => &[],
@@ -192,6 +195,7 @@ where
             Action::Rules => self.apply_rules(event).await,
             Action::Acknowledge => self.acknowledge(event).await,
             Action::SendReply => self.send_reply(event).await,
+            Action::CopyToCcs => self.copy_to_ccs(event).await,
             Action::NotifyAssignee => self.notify_assignee(event).await,
         };
         let reaction = match result {
@@ -235,6 +239,9 @@ where
         if message.email.as_ref().is_some_and(|e| e.automated) {
             return skip("mail from a machine is never answered");
         }
+        if message.email.as_ref().is_some_and(|e| e.forged_sender) {
+            return skip("the sender failed authentication; an answer would go to someone else");
+        }
         let Some(contact) = self.store.get_contact(ticket.requester).await? else {
             return skip("no requester");
         };
@@ -266,7 +273,7 @@ where
         let parent = message.email.as_ref().and_then(|e| e.message_id.clone());
         let (from, from_name) = self.sender(&ticket).await?;
         let outgoing = Outgoing {
-            reply_to: plus_address(&from, ticket.number),
+            reply_to: self.reply_address(&from, &ticket),
             message_id: self.message_id(&ticket, &event.id.to_string(), &from),
             from,
             from_name,
@@ -320,27 +327,7 @@ where
                 "the requester's address bounced before".into(),
             ));
         }
-        let conversation = self
-            .store
-            .list_messages(
-                ticket.id,
-                &PageRequest {
-                    limit: 100,
-                    cursor: None,
-                },
-            )
-            .await?
-            .items;
-        let known_ids: Vec<String> = conversation
-            .iter()
-            .filter_map(|m| m.email.as_ref()?.message_id.clone())
-            .collect();
-        let parent = conversation
-            .iter()
-            .rev()
-            .filter(|m| m.author == Author::Customer)
-            .find_map(|m| m.email.as_ref()?.message_id.clone())
-            .or_else(|| known_ids.last().cloned());
+        let (parent, references) = self.thread_headers(&ticket).await?;
         let context = self
             .context(&ticket, contact.name.clone(), None, Some(message.body_text.clone()))
             .await?;
@@ -348,16 +335,18 @@ where
             .render(TemplateKind::AgentReply, contact.language.as_ref(), &context)
             .await?;
         let (from, from_name) = self.sender(&ticket).await?;
+        // The requester alone: the mail carries their link, which acts as them. CCs get their
+        // own copy (`copy_to_ccs`).
         let outgoing = Outgoing {
-            reply_to: plus_address(&from, ticket.number),
+            reply_to: self.reply_address(&from, &ticket),
             message_id: self.message_id(&ticket, &message.id.to_string(), &from),
             from,
             from_name,
             to: vec![(contact.name.clone(), email)],
-            cc: ticket.cc.clone(),
+            cc: vec![],
             subject: with_token(ticket.number, &rendered.subject),
             in_reply_to: parent,
-            references: known_ids.iter().rev().take(10).rev().cloned().collect(),
+            references,
             auto_submitted: None,
             text: rendered.text,
             html: rendered.html,
@@ -381,6 +370,95 @@ where
             self.store.remember_message_id(id, ticket.id, message.id).await?;
         }
         Ok(Reaction::Sent(Action::SendReply))
+    }
+
+    /// The agent's public reply to the ticket's CCs, in a mail of their own: the same words,
+    /// never the requester's portal link, and a reply address that admits only participants.
+    async fn copy_to_ccs(&self, event: &AuditEvent) -> Result<Reaction, ReactorError> {
+        let skip = |why: &str| Ok(Reaction::Skipped(Action::CopyToCcs, why.to_owned()));
+        let (ticket, message) = self.load(event).await?;
+        let (Some(ticket), Some(message)) = (ticket, message) else {
+            return skip("the ticket or message is gone");
+        };
+        if message.author != Author::Agent || message.visibility != Visibility::Public {
+            return skip("not a public reply");
+        }
+        if ticket.cc.is_empty() {
+            return skip("the ticket has no CCs");
+        }
+        let contact = self.store.get_contact(ticket.requester).await?;
+        let language = contact.as_ref().and_then(|c| c.language.clone());
+        let mut context = self
+            .context(
+                &ticket,
+                contact.and_then(|c| c.name),
+                None,
+                Some(message.body_text.clone()),
+            )
+            .await?;
+        context.status_link = None;
+        let rendered = self
+            .render(TemplateKind::AgentReply, language.as_ref(), &context)
+            .await?;
+        let (parent, references) = self.thread_headers(&ticket).await?;
+        let (from, from_name) = self.sender(&ticket).await?;
+        let outgoing = Outgoing {
+            reply_to: plus_address(&from, ticket.number, None),
+            message_id: self.message_id(&ticket, &format!("{}.cc", message.id), &from),
+            from,
+            from_name,
+            to: ticket.cc.iter().map(|cc| (None, cc.clone())).collect(),
+            cc: vec![],
+            subject: with_token(ticket.number, &rendered.subject),
+            in_reply_to: parent,
+            references,
+            auto_submitted: None,
+            text: rendered.text,
+            html: rendered.html,
+            date: self.clock.now(),
+            attachments: self.files_of(&message).await?,
+        };
+        let sent = self.send(&outgoing).await?;
+        // An answer to the copy threads into the ticket like an answer to the reply.
+        for id in std::iter::once(&outgoing.message_id).chain(&sent.provider_message_id) {
+            self.store.remember_message_id(id, ticket.id, message.id).await?;
+        }
+        Ok(Reaction::Sent(Action::CopyToCcs))
+    }
+
+    /// The In-Reply-To (the customer's last mail, else our last) and References (the last ten
+    /// Message-IDs) of a mail continuing the ticket's conversation.
+    async fn thread_headers(&self, ticket: &Ticket) -> Result<(Option<String>, Vec<String>), StoreError> {
+        let conversation = self
+            .store
+            .list_messages(
+                ticket.id,
+                &PageRequest {
+                    limit: 100,
+                    cursor: None,
+                },
+            )
+            .await?
+            .items;
+        let known_ids: Vec<String> = conversation
+            .iter()
+            .filter_map(|m| m.email.as_ref()?.message_id.clone())
+            .collect();
+        let parent = conversation
+            .iter()
+            .rev()
+            .filter(|m| m.author == Author::Customer)
+            .find_map(|m| m.email.as_ref()?.message_id.clone())
+            .or_else(|| known_ids.last().cloned());
+        let references = known_ids.iter().rev().take(10).rev().cloned().collect();
+        Ok((parent, references))
+    }
+
+    /// Our reply address for mail to the requester: tagged with the ticket's signature when a
+    /// key is configured, so a reply from any address the requester uses still threads.
+    fn reply_address(&self, from: &EmailAddress, ticket: &Ticket) -> Option<EmailAddress> {
+        let tag = self.portal.as_ref().map(|p| p.signer.reply_tag(ticket.id));
+        plus_address(from, ticket.number, tag.as_deref())
     }
 
     async fn notify_assignee(&self, event: &AuditEvent) -> Result<Reaction, ReactorError> {
