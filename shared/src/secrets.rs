@@ -24,6 +24,8 @@ use crate::domain::signing::LinkSigner;
 pub const LINK_KEY_SECRET_ARN: &str = "LINK_KEY_SECRET_ARN";
 /// The variable that names the CAPTCHA secret, when the form has a CAPTCHA.
 pub const CAPTCHA_SECRET_ARN: &str = "CAPTCHA_SECRET_ARN";
+/// The variable that names the secret CloudFront sends the contact API, when it is in front.
+pub const CONTACT_EDGE_SECRET_ARN: &str = "CONTACT_EDGE_SECRET_ARN";
 
 /// A secret value that must never reach a log.
 #[derive(Clone, PartialEq, Eq)]
@@ -52,6 +54,9 @@ pub struct DeskSecrets {
     pub signer: LinkSigner,
     /// The CAPTCHA provider's secret key, when configured.
     pub captcha: Option<SecretText>,
+    /// The header value that proves a request came through the contact API's CloudFront
+    /// distribution, when there is one.
+    pub edge: Option<SecretText>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -72,7 +77,25 @@ pub async fn load(sdk: &aws_config::SdkConfig) -> Result<DeskSecrets, SecretsErr
         .filter(|v| !v.trim().is_empty())
         .ok_or(SecretsError::Missing(LINK_KEY_SECRET_ARN))?;
     let captcha = std::env::var(CAPTCHA_SECRET_ARN).ok().filter(|v| !v.trim().is_empty());
-    load_from(&Client::new(sdk), &link_key, captcha.as_deref()).await
+    let client = Client::new(sdk);
+    let mut secrets = load_from(&client, &link_key, captcha.as_deref()).await?;
+    if let Some(edge) = std::env::var(CONTACT_EDGE_SECRET_ARN)
+        .ok()
+        .filter(|v| !v.trim().is_empty())
+    {
+        secrets.edge = Some(current_version(&client, &edge, CONTACT_EDGE_SECRET_ARN).await?);
+    }
+    Ok(secrets)
+}
+
+/// The current value of a secret that must have one.
+async fn current_version(client: &Client, secret: &str, name: &'static str) -> Result<SecretText, SecretsError> {
+    version(client, secret, "AWSCURRENT", name)
+        .await?
+        .ok_or_else(|| SecretsError::Unreadable {
+            name,
+            reason: "the secret has no current version".into(),
+        })
 }
 
 /// [`load`] with the secrets named here rather than by the environment.
@@ -98,16 +121,13 @@ pub async fn load_from(
     })?;
     let captcha = match captcha_secret {
         None => None,
-        Some(id) => Some(
-            version(client, id, "AWSCURRENT", CAPTCHA_SECRET_ARN)
-                .await?
-                .ok_or_else(|| SecretsError::Unreadable {
-                    name: CAPTCHA_SECRET_ARN,
-                    reason: "the secret has no current version".into(),
-                })?,
-        ),
+        Some(id) => Some(current_version(client, id, CAPTCHA_SECRET_ARN).await?),
     };
-    Ok(DeskSecrets { signer, captcha })
+    Ok(DeskSecrets {
+        signer,
+        captcha,
+        edge: None,
+    })
 }
 
 /// One version of a secret by its stage; `None` when the secret has no version in that stage

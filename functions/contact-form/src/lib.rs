@@ -57,6 +57,9 @@ pub struct Config {
     /// A form sent sooner than this after it was shown was not filled in by a person.
     pub min_fill_seconds: i64,
     pub captcha: Option<Captcha>,
+    /// With CloudFront and WAF in front (`ContactEdgeRateLimit`): the secret CloudFront sends
+    /// in [`EDGE_HEADER`]. Requests without it are refused, and the viewer's address counts.
+    pub edge_secret: Option<Secret>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -132,6 +135,7 @@ impl Config {
             },
             min_fill_seconds: number("CONTACT_MIN_FILL_SECONDS", 3)?,
             captcha,
+            edge_secret: secrets.edge.as_ref().map(|s| Secret(s.expose().to_owned())),
         })
     }
 }
@@ -190,7 +194,39 @@ fn language(request: &Request) -> &'static str {
 }
 
 /// The caller's address as API Gateway saw it (never a header a client could set).
-fn source_ip(request: &Request) -> String {
+/// The header CloudFront adds to every request it forwards when the contact API is behind it
+/// (`ContactEdgeRateLimit`): its value is a secret only CloudFront and this function know.
+pub const EDGE_HEADER: &str = "x-lambdesk-edge";
+
+/// Whether the request may be served: always without an edge; behind one, only when it came
+/// through it (else anyone could skip WAF by calling the `execute-api` URL).
+fn through_edge(config: &Config, request: &Request) -> bool {
+    let Some(secret) = &config.edge_secret else {
+        return true;
+    };
+    let sent = request
+        .headers()
+        .get(EDGE_HEADER)
+        .map(HeaderValue::as_bytes)
+        .unwrap_or_default();
+    let expected = secret.0.as_bytes();
+    // Constant time over the expected length: the answer's timing says nothing about a guess.
+    sent.len() == expected.len() && sent.iter().zip(expected).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0
+}
+
+/// The client's IP address, as the rate limits count it. Behind CloudFront the connection
+/// comes from CloudFront, so the viewer's address is the one CloudFront reports
+/// (`CloudFront-Viewer-Address: <ip>:<port>`), trusted because [`through_edge`] held.
+fn source_ip(config: &Config, request: &Request) -> String {
+    if config.edge_secret.is_some() {
+        return request
+            .headers()
+            .get("cloudfront-viewer-address")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.rsplit_once(':'))
+            .map(|(ip, _port)| ip.to_owned())
+            .unwrap_or_default();
+    }
     match request.request_context_ref() {
         Some(lambda_http::request::RequestContext::ApiGatewayV2(context)) => {
             context.http.source_ip.clone().unwrap_or_default()
@@ -213,7 +249,11 @@ where
         status = tracing::field::Empty
     );
     async move {
-        let mut response = route(deps, &request).await.unwrap_or_else(ApiError::into_response);
+        let mut response = if through_edge(&deps.config, &request) {
+            route(deps, &request).await.unwrap_or_else(ApiError::into_response)
+        } else {
+            ApiError::Forbidden("requests come through the site's address".into()).into_response()
+        };
         defences::cors(&deps.config.origins, &request, &mut response);
         let headers = response.headers_mut();
         headers.insert("x-content-type-options", HeaderValue::from_static("nosniff"));

@@ -130,7 +130,14 @@ where
         limit: deps.config.per_ip.limit * FORM_UPLOADS.max_files as u64,
         ..deps.config.per_ip
     };
-    defences::count(deps.customers.store(), window, "upload-ip", &source_ip(request), now).await?;
+    defences::count(
+        deps.customers.store(),
+        window,
+        "upload-ip",
+        &source_ip(&deps.config, request),
+        now,
+    )
+    .await?;
     let upload = deps
         .files
         .start_form_upload(UploadRequest::new(&body.name, &body.content_type, body.size)?)
@@ -244,7 +251,7 @@ where
         Err(TokenError::TooFast) => return Err(refuse(Rejection::TooFast)),
         Err(TokenError::Expired) => return Err(refuse(Rejection::ExpiredToken)),
     };
-    let ip = source_ip(request);
+    let ip = source_ip(&deps.config, request);
     let store = deps.customers.store();
     if let Err(e) = defences::count(store, deps.config.per_ip, "ip", &ip, now).await {
         defences::record(Rejection::RateLimitedIp, now);

@@ -63,6 +63,7 @@ fn config(table: &str, bucket: &str) -> Config {
         per_email: RateWindow { limit: 2, seconds: 600 },
         min_fill_seconds: 3,
         captcha: None,
+        edge_secret: None,
     }
 }
 
@@ -451,6 +452,45 @@ async fn a_form_is_accepted_once_and_replays_forgeries_and_old_tokens_are_refuse
         assert_eq!(answer.status, 400, "{case}: {}", answer.body);
     }
     assert_eq!(tickets(&f).await.len(), 2, "one ticket per form");
+}
+
+/// The request as CloudFront forwards it: with the edge secret and the viewer's address.
+fn via_edge(mut event: Value, secret: &str, viewer: &str) -> Value {
+    event["headers"]["x-lambdesk-edge"] = json!(secret);
+    event["headers"]["cloudfront-viewer-address"] = json!(viewer);
+    // The connection itself comes from CloudFront.
+    event["requestContext"]["http"]["sourceIp"] = json!("130.176.1.10");
+    event
+}
+
+#[tokio::test]
+async fn behind_cloudfront_only_its_requests_are_served_and_each_viewer_is_counted() {
+    let f = fixture_with(|c| c.edge_secret = Some(Secret("edge-secret-0123456789".into()))).await;
+    // Straight to the API (skipping WAF), with no secret or a wrong one: refused.
+    let direct = send(&f, &from_ip(submission(&f, |_| {}), "203.0.113.50")).await;
+    assert_eq!(direct.status, 403, "{}", direct.body);
+    let guessed = send(
+        &f,
+        &via_edge(submission(&f, |_| {}), "edge-secret-0123456780", "203.0.113.50:443"),
+    )
+    .await;
+    assert_eq!(guessed.status, 403);
+    assert_eq!(send(&f, &sample("get-form")).await.status, 403, "every route");
+    // Through CloudFront: the viewer's address is counted, not CloudFront's.
+    let secret = "edge-secret-0123456789";
+    for i in 0..3 {
+        let event = submission(&f, |b| b["email"] = json!(format!("viewer{i}@example.com")));
+        let answer = send(&f, &via_edge(event, secret, "203.0.113.50:50123")).await;
+        assert_eq!(answer.status, 201, "{}", answer.body);
+    }
+    let event = submission(&f, |b| b["email"] = json!("viewer3@example.com"));
+    assert_eq!(
+        send(&f, &via_edge(event, secret, "203.0.113.50:50124")).await.status,
+        429
+    );
+    let event = submission(&f, |b| b["email"] = json!("other@example.com"));
+    let other = send(&f, &via_edge(event, secret, "[2001:db8::7]:443")).await;
+    assert_eq!(other.status, 201, "another viewer behind the same edge: {}", other.body);
 }
 
 #[tokio::test]

@@ -272,6 +272,7 @@ async fn fixture() -> Fixture {
         },
         min_fill_seconds: 3,
         captcha: None,
+        edge_secret: None,
     };
     let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(&sdk), &table);
     let blobs = S3Blobs::new(s3).with_credentials(sdk.credentials_provider());

@@ -98,6 +98,7 @@ impl DevHost {
             },
             min_fill_seconds: 2,
             captcha: None,
+            edge_secret: None,
         };
         let contact_blobs = S3Blobs::new(local::s3_client(&sdk)).with_credentials(sdk.credentials_provider());
         let gateway = Arc::new(Gateway {
