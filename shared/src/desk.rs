@@ -5,18 +5,21 @@ use std::collections::BTreeSet;
 
 use crate::domain::rules::{Evaluation, Happening, MAX_RULES, Rule, RuleDraft, Trigger, first_look};
 use crate::domain::template_library::{Template, TemplateLibrary, TemplateName};
-use crate::domain::ticket::{check_cc_count, check_tag_count};
 use crate::domain::{
     Actor, Agent, AgentId, AsRead, Attachment, AuditEvent, Author, Channel, Contact, ContactId, CustomFields, Delivery,
     Department, DepartmentId, DomainError, EmailAddress, EventId, EventType, FieldChange, Message, MessageId,
     PhoneNumber, Precondition, Principal, Priority, RequesterDetails, Role, RuleId, Seniority, Status, SupportLevel,
-    Tag, Ticket, TicketId, TicketPatch, TicketPointer, TicketRef, TicketType, Timestamp, Version, Visibility,
+    Tag, Ticket, TicketPatch, TicketRef, TicketType, Timestamp, Version, Visibility,
 };
 use crate::domain::{Clock, Language};
 use crate::ports::{
     ActionLedger, ContactStore, Page, PageRequest, RuleStore, StoreError, TeamStore, TemplateStore, TicketQuery,
     TicketStore, TicketWrite,
 };
+
+mod merge;
+
+pub use merge::MergeRequest;
 
 #[derive(Debug, thiserror::Error)]
 pub enum DeskError {
@@ -34,6 +37,15 @@ pub enum DeskError {
     Store(#[from] StoreError),
     #[error(transparent)]
     Files(#[from] crate::ports::BlobError),
+    /// A merge of two requesters' tickets that the agent did not explicitly ask for.
+    #[error(
+        "{source_number} and {target_number} have different requesters; merging would show one customer's \
+         conversation to the other. Send different_requesters: true if that is what you want"
+    )]
+    DifferentRequesters {
+        source_number: crate::domain::TicketNumber,
+        target_number: crate::domain::TicketNumber,
+    },
 }
 
 /// How many times a write that lost a race is re-read and re-applied before giving up.
@@ -183,6 +195,12 @@ where
             Some(Some(id)) => Some(self.require_agent(id, "assignee").await?),
             _ => None,
         };
+        if !patch.add_cc.is_empty() {
+            // The requester never changes, so their address can be read before the write.
+            let ticket = self.get_ticket(who, reference).await?;
+            let requester = self.store.get_contact(ticket.requester).await?;
+            patch.check_cc(requester.as_ref().and_then(|c| c.email.as_ref()))?;
+        }
         self.modify(who, reference, Some(precondition), |ticket, now| {
             let changes = ticket.apply(&patch, now)?;
             if let Some(agent) = &assignee
@@ -308,106 +326,6 @@ where
         Ok(self.store.list_events(ticket.id, &page).await?)
     }
 
-    /// Merges `source` into `target`: the source's messages and audit trail are carried into
-    /// the target's timeline, tags and CCs are joined, and the source is closed with a pointer.
-    pub async fn merge(
-        &self,
-        who: &Principal,
-        source: TicketRef,
-        target: TicketRef,
-    ) -> Result<(Ticket, Ticket), DeskError> {
-        for _ in 0..WRITE_ATTEMPTS {
-            let mut from = self.get_ticket(who, source).await?;
-            let mut into = self.get_ticket(who, target).await?;
-            check_mergeable(&from, &into)?;
-            let now = self.clock.now();
-
-            let messages = self.all_messages(from.id).await?;
-            let events = self.all_events(from.id).await?;
-            let carried_messages: Vec<Message> = messages
-                .into_iter()
-                .map(|m| Message {
-                    ticket_id: into.id,
-                    carried_from: Some(m.carried_from.unwrap_or(from.id)),
-                    ..m
-                })
-                .collect();
-            let carried_events: Vec<AuditEvent> = events
-                .into_iter()
-                .map(|e| AuditEvent {
-                    ticket_id: into.id,
-                    ticket_number: into.number,
-                    carried_from: Some(e.carried_from.unwrap_or(from.id)),
-                    ..e
-                })
-                .collect();
-            self.store.carry_over(&carried_messages, &carried_events).await?;
-
-            let (from_read, into_read) = (AsRead::of(&from), AsRead::of(&into));
-            let pointer_to = TicketPointer {
-                id: into.id,
-                number: into.number,
-            };
-            let pointer_from = TicketPointer {
-                id: from.id,
-                number: from.number,
-            };
-
-            let mut from_changes = vec![FieldChange::new("merged_into", None::<TicketPointer>, pointer_to)];
-            from.merged_into = Some(pointer_to);
-            if from.status != Status::Closed {
-                from_changes.push(FieldChange::new("status", from.status, Status::Closed));
-                from.status = Status::Closed;
-                from.closed_at = Some(now);
-            }
-            from.updated_at = now;
-            from.version = from_read.version().next();
-            let mut from_event = event(&from, EventType::TicketMergedInto, who.actor(), now, from_changes, None);
-            from_event.related = Some(pointer_to);
-
-            let mut into_changes = Vec::new();
-            let tags: BTreeSet<Tag> = into.tags.union(&from.tags).cloned().collect();
-            check_tag_count(&tags)?;
-            if tags != into.tags {
-                into_changes.push(FieldChange::new("tags", &into.tags, &tags));
-                into.tags = tags;
-            }
-            for cc in &from.cc {
-                if !into.cc.iter().any(|c| c.normalized() == cc.normalized()) {
-                    into.cc.push(cc.clone());
-                }
-            }
-            check_cc_count(&into.cc)?;
-            into.updated_at = now;
-            into.version = into_read.version().next();
-            let mut into_event = event(&into, EventType::TicketMerged, who.actor(), now, into_changes, None);
-            into_event.related = Some(pointer_from);
-
-            let writes = [
-                TicketWrite {
-                    ticket: from.clone(),
-                    read: Some(from_read),
-                    messages: vec![],
-                    events: vec![from_event],
-                    once: vec![],
-                },
-                TicketWrite {
-                    ticket: into.clone(),
-                    read: Some(into_read),
-                    messages: vec![],
-                    events: vec![into_event],
-                    once: vec![],
-                },
-            ];
-            match self.store.commit(&writes).await {
-                Ok(()) => return Ok((from, into)),
-                Err(StoreError::VersionConflict) => continue,
-                Err(e) => return Err(e.into()),
-            }
-        }
-        Err(DeskError::Busy)
-    }
-
     // ---- contacts ------------------------------------------------------------------------
 
     pub async fn get_contact(&self, id: ContactId) -> Result<Contact, DeskError> {
@@ -429,6 +347,27 @@ where
             return Ok(self.store.find_contact_by_phone(phone).await?);
         }
         Ok(None)
+    }
+
+    /// An admin's word that a contact's address works again (after a bounce marked it
+    /// undeliverable), or that it should be treated as bouncing. Logged with who did it.
+    pub async fn set_contact_undeliverable(
+        &self,
+        who: &Principal,
+        id: ContactId,
+        undeliverable: bool,
+    ) -> Result<Contact, DeskError> {
+        who.require(Role::Admin)?;
+        let mut contact = self.get_contact(id).await?;
+        if contact.undeliverable != undeliverable {
+            match self.store.set_undeliverable(id, undeliverable).await {
+                Err(StoreError::NotFound { what }) => return Err(DeskError::NotFound(what)),
+                other => other?,
+            }
+            tracing::info!(contact_id = %id, by = %who.subject, undeliverable, "contact deliverability set by an admin");
+            contact.undeliverable = undeliverable;
+        }
+        Ok(contact)
     }
 
     pub async fn create_contact(&self, details: RequesterDetails) -> Result<Contact, DeskError> {
@@ -919,69 +858,6 @@ where
         }
         Ok((requester.clone().into_contact(ContactId::generate(now), now), true))
     }
-
-    async fn all_messages(&self, ticket: TicketId) -> Result<Vec<Message>, StoreError> {
-        let mut all = Vec::new();
-        let mut page = PageRequest {
-            limit: 100,
-            cursor: None,
-        };
-        loop {
-            let p = self.store.list_messages(ticket, &page).await?;
-            all.extend(p.items);
-            match p.cursor {
-                Some(c) => page.cursor = Some(c),
-                None => return Ok(all),
-            }
-        }
-    }
-
-    async fn all_events(&self, ticket: TicketId) -> Result<Vec<AuditEvent>, StoreError> {
-        let mut all = Vec::new();
-        let mut page = PageRequest {
-            limit: 100,
-            cursor: None,
-        };
-        loop {
-            let p = self.store.list_events(ticket, &page).await?;
-            all.extend(p.items);
-            match p.cursor {
-                Some(c) => page.cursor = Some(c),
-                None => return Ok(all),
-            }
-        }
-    }
-}
-
-fn check_mergeable(from: &Ticket, into: &Ticket) -> Result<(), DomainError> {
-    if from.id == into.id {
-        return Err(DomainError::invalid("into", "a ticket cannot be merged into itself"));
-    }
-    if let Some(p) = from.merged_into {
-        return Err(DomainError::conflict(format!(
-            "{} was already merged into {}",
-            from.number, p.number
-        )));
-    }
-    if let Some(p) = into.merged_into {
-        return Err(DomainError::conflict(format!(
-            "{} was merged into {}; merge into that one",
-            into.number, p.number
-        )));
-    }
-    if into.status == Status::Closed {
-        return Err(DomainError::conflict(format!(
-            "{} is closed; merge into an open ticket",
-            into.number
-        )));
-    }
-    if from.status == Status::Closed {
-        return Err(DomainError::conflict(format!(
-            "{} is closed and cannot be merged",
-            from.number
-        )));
-    }
-    Ok(())
 }
 
 /// A missing path resource is a 404, not a field error.

@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use crate::desk::DeskError;
 use crate::domain::files::{
-    MAX_UPLOAD_BYTES, REPLY_UPLOADS, UploadArea, UploadRequest, link_inline_images, parse_upload_id,
+    MAX_UPLOAD_BYTES, REPLY_UPLOADS, UploadArea, UploadRequest, is_inline_image, link_inline_images, parse_upload_id,
 };
 use crate::domain::{Attachment, BlobRef, Clock, DomainError, Message, Timestamp};
 use crate::ports::{BlobStore, FileLinks};
@@ -149,17 +149,26 @@ impl<F: FileLinks, C: Clock> ReplyFiles<F, C> {
                 inline: false,
                 content_id: None,
                 blob: kept,
+                quarantined: false,
             });
         }
         Ok(attachments)
     }
 
-    /// A link that downloads the message's `index`-th attachment (from 1).
+    /// A link that downloads the message's `index`-th attachment (from 1). An attachment the
+    /// virus scan flagged is refused (it stays in the bucket for an investigation).
     pub async fn attachment_link(&self, message: &Message, index: usize) -> Result<String, DeskError> {
         let attachment = index
             .checked_sub(1)
             .and_then(|i| message.attachments.get(i))
             .ok_or_else(|| DeskError::NotFound(format!("attachment {index} of message {}", message.id)))?;
+        if attachment.quarantined {
+            return Err(DomainError::forbidden(format!(
+                "attachment {index} of message {} was flagged by the virus scan; it is kept for investigation but cannot be downloaded",
+                message.id
+            ))
+            .into());
+        }
         Ok(self
             .files
             .download_link(
@@ -172,13 +181,20 @@ impl<F: FileLinks, C: Clock> ReplyFiles<F, C> {
             .await?)
     }
 
-    /// A link that downloads the mail a message came in as, exactly as received.
+    /// A link that downloads the mail a message came in as, exactly as received; refused for
+    /// mail the virus scan flagged, since it carries the infected parts.
     pub async fn raw_link(&self, message: &Message) -> Result<String, DeskError> {
-        let raw = message
-            .email
-            .as_ref()
+        let email = message.email.as_ref();
+        let raw = email
             .and_then(|e| e.raw.as_ref())
             .ok_or_else(|| DeskError::NotFound(format!("raw mail of message {}", message.id)))?;
+        if email.is_some_and(|e| e.virus_flagged) {
+            return Err(DomainError::forbidden(format!(
+                "the mail of message {} was flagged by the virus scan; it is kept for investigation but cannot be downloaded",
+                message.id
+            ))
+            .into());
+        }
         Ok(self
             .files
             .download_link(
@@ -191,13 +207,20 @@ impl<F: FileLinks, C: Clock> ReplyFiles<F, C> {
             .await?)
     }
 
-    /// Points the message's `cid:` images at signed links to its inline parts.
+    /// Points the message's `cid:` images at signed links to its inline parts (allow-listed
+    /// image types only, never a quarantined part) and parks remote images, also in HTML stored
+    /// before the sanitiser did so.
     pub async fn link_inline(&self, mut message: Message) -> Result<Message, DeskError> {
-        let Some(html) = message.body_html.as_deref().filter(|h| h.contains("cid:")) else {
+        let Some(html) = message.body_html.as_deref() else {
             return Ok(message);
         };
         let mut links = Vec::new();
-        for attachment in &message.attachments {
+        let names_parts = html.contains("cid:");
+        let shown = message
+            .attachments
+            .iter()
+            .filter(|a| names_parts && !a.quarantined && is_inline_image(&a.content_type));
+        for attachment in shown {
             if let Some(cid) = &attachment.content_id {
                 let url = self
                     .files

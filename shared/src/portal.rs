@@ -2,6 +2,8 @@
 //! signed portal link shows and lets its holder do (read the public conversation, reply,
 //! close). Who may call these is settled before: a checked form, an opened portal token.
 
+use std::collections::BTreeMap;
+
 use crate::desk::DeskError;
 use crate::domain::AsRead;
 use crate::domain::Clock;
@@ -120,7 +122,9 @@ where
         Ok((details.into_contact(ContactId::generate(now), now), true))
     }
 
-    /// The ticket and its public conversation. A merged ticket shows the one it went into.
+    /// The ticket and its public conversation. A merged ticket shows the one it went into when
+    /// that has the same requester; otherwise it shows itself, closed, with its own messages.
+    /// Messages carried in from another requester's ticket are never shown.
     pub async fn view(&self, ticket: TicketId) -> Result<PortalView, DeskError> {
         let ticket = self.follow(ticket).await?;
         let requester = self.store.get_contact(ticket.requester).await?;
@@ -129,13 +133,33 @@ where
             limit: 100,
             cursor: None,
         };
+        // Whether each ticket a message was carried from had this requester.
+        let mut own_sources: BTreeMap<TicketId, bool> = BTreeMap::new();
         loop {
             let p = self.store.list_messages(ticket.id, &page).await?;
-            messages.extend(
-                p.items
-                    .into_iter()
-                    .filter(|m| m.visibility == Visibility::Public && m.author != Author::System),
-            );
+            for m in p.items {
+                if m.visibility != Visibility::Public || m.author == Author::System {
+                    continue;
+                }
+                if let Some(source) = m.carried_from {
+                    let own = match own_sources.get(&source) {
+                        Some(own) => *own,
+                        None => {
+                            let own = self
+                                .store
+                                .get_ticket(source)
+                                .await?
+                                .is_some_and(|t| t.requester == ticket.requester);
+                            own_sources.insert(source, own);
+                            own
+                        }
+                    };
+                    if !own {
+                        continue;
+                    }
+                }
+                messages.push(m);
+            }
             match p.cursor {
                 Some(c) => page.cursor = Some(c),
                 None => break,
@@ -164,6 +188,12 @@ where
         }
         for _ in 0..WRITE_ATTEMPTS {
             let mut ticket = self.follow(ticket).await?;
+            if ticket.merged_into.is_some() {
+                return Err(crate::domain::DomainError::conflict(
+                    "this ticket was merged into another; send us a new message to open another",
+                )
+                .into());
+            }
             if ticket.status == Status::Closed {
                 return Err(crate::domain::DomainError::conflict(
                     "this ticket is closed; send us a new message to open another",
@@ -238,16 +268,22 @@ where
         Err(DeskError::Busy)
     }
 
-    /// The ticket a link names, or the one it was merged into (links in old mail keep working).
+    /// The ticket a link acts on: the one it names, or the one it was merged into while that
+    /// has the same requester (links in old mail keep working). A link never crosses to
+    /// another requester's ticket: it stops at the last ticket of its own requester, which is
+    /// merged, so closed and read-only.
     async fn follow(&self, id: TicketId) -> Result<Ticket, DeskError> {
-        let mut id = id;
+        let Some(mut ticket) = self.store.get_ticket(id).await? else {
+            return Err(DeskError::NotFound("ticket".into()));
+        };
         for _ in 0..5 {
-            let Some(ticket) = self.store.get_ticket(id).await? else {
-                return Err(DeskError::NotFound("ticket".into()));
+            let Some(pointer) = ticket.merged_into else {
+                return Ok(ticket);
             };
-            match &ticket.merged_into {
-                Some(pointer) => id = pointer.id,
-                None => return Ok(ticket),
+            match self.store.get_ticket(pointer.id).await? {
+                Some(next) if next.requester == ticket.requester => ticket = next,
+                Some(_) => return Ok(ticket),
+                None => return Err(DeskError::NotFound("ticket".into())),
             }
         }
         Err(DeskError::NotFound("ticket".into()))

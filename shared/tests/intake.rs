@@ -571,26 +571,6 @@ async fn machines_spam_and_our_own_copies() {
 }
 
 #[tokio::test]
-async fn a_bounce_marks_the_contact_undeliverable() {
-    let room = mailroom("follow_up").await;
-    let (_, first) = room
-        .deliver(&mail(
-            "gone@example.cz",
-            "support@help.example.com",
-            "Hi",
-            "b1@example.cz",
-            "",
-            "hello",
-        ))
-        .await;
-    let requester = room.ticket(&created(&first)).await.requester;
-    let dsn = "From: MAILER-DAEMON@mx.example.cz\nTo: support@help.example.com\nSubject: Undelivered Mail Returned to Sender\nMessage-ID: <dsn1@mx.example.cz>\nContent-Type: multipart/report; report-type=delivery-status; boundary=R\n\n--R\nContent-Type: text/plain\n\nThe mail could not be delivered.\n--R\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; mx.example.cz\n\nFinal-Recipient: rfc822; gone@example.cz\nAction: failed\nStatus: 5.1.1\n--R\nContent-Type: text/rfc822-headers\n\nMessage-ID: <b1@example.cz>\nSubject: Hi\n--R--\n";
-    let (_, outcome) = room.deliver(dsn).await;
-    assert_eq!(outcome, Outcome::Bounce { contacts: 1 });
-    assert!(room.store.get_contact(requester).await.unwrap().unwrap().undeliverable);
-}
-
-#[tokio::test]
 async fn attachments_go_to_s3_and_html_is_sanitised() {
     let room = mailroom("follow_up").await;
     let raw = "From: a@example.cz\nTo: support@help.example.com\nSubject: Screenshot\nMessage-ID: <att1@example.cz>\nContent-Type: multipart/mixed; boundary=XX\n\n--XX\nContent-Type: text/html; charset=utf-8\n\n<p onclick=\"steal()\">See <b>this</b></p><script>alert(1)</script>\n--XX\nContent-Type: image/png; name=shot.png\nContent-Disposition: attachment; filename=shot.png\nContent-Transfer-Encoding: base64\n\niVBORw0KGgo=\n--XX--\n";

@@ -630,6 +630,7 @@ fn delivery_status_notification_is_a_bounce_naming_our_message() {
     assert_eq!(m.kind(&ours()), MailKind::Bounce);
     assert_eq!(m.bounced_message_ids, ["lambdesk-HD-1001-abc@help.example.com"]);
     assert!(m.text.contains("unknown user"), "{:?}", m.text);
+    assert_eq!(m.bounced_recipients, [email("old.address@defunct.example")]);
 }
 
 #[test]
@@ -646,6 +647,7 @@ fn exchange_ndr_with_the_original_message_is_a_bounce() {
     assert_eq!(m.bounced_message_ids, ["lambdesk-HD-1077-d41f@help.example.com"]);
     assert!(m.text.contains("couldn't be delivered"), "{:?}", m.text);
     assert!(m.attachments.iter().any(|a| a.content_type == "message/rfc822"));
+    assert_eq!(m.bounced_recipients, [email("j.novotny@contoso.example")]);
 }
 
 #[test]
@@ -655,6 +657,10 @@ fn legacy_bounce_without_multipart_report() {
     assert!(m.attachments.iter().any(|a| a.content_type == "message/rfc822"));
     assert_eq!(m.bounced_message_ids, ["lambdesk-HD-1080-e5a1@help.example.com"]);
     assert_eq!(m.kind(&ours()), MailKind::Bounce);
+    assert!(
+        m.bounced_recipients.is_empty(),
+        "no delivery-status part names an address"
+    );
 }
 
 #[test]

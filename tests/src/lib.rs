@@ -1,1 +1,37 @@
-//! End-to-end tests live in `tests/`; this crate has no code of its own.
+//! End-to-end tests live in `tests/`; this crate holds only what several of them read.
+
+use std::time::Duration;
+
+use serde_json::Value;
+
+/// The raw MIME of every mail moto's SES has sent to `to` (the local SES outbox), oldest first.
+pub async fn sent_mail(to: &str) -> Vec<String> {
+    let endpoint = std::env::var("AWS_ENDPOINT_URL_SESV2").expect("AWS_ENDPOINT_URL_SESV2");
+    // moto builds this dump from live state; while other tests write, a dump can fail (a model
+    // changing under it), so a failed one is asked for again.
+    for _ in 0..5 {
+        let response = reqwest::get(format!("{endpoint}/moto-api/data.json")).await.unwrap();
+        if response.status().is_success()
+            && let Ok(dump) = response.json::<Value>().await
+        {
+            return dump["ses"]["RawMessage"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default()
+                .into_iter()
+                .filter(|m| m["destinations"].as_array().is_some_and(|d| d.iter().any(|x| x == to)))
+                .filter_map(|m| m["raw_data"].as_str().map(str::to_owned))
+                .collect();
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    panic!("moto's state dump kept failing");
+}
+
+/// A header of a raw mail, unfolded no further than its first line.
+pub fn header<'a>(raw: &'a str, name: &str) -> Option<&'a str> {
+    raw.split("\r\n\r\n").next()?.lines().find_map(|l| {
+        let (k, v) = l.split_once(':')?;
+        k.eq_ignore_ascii_case(name).then(|| v.trim())
+    })
+}

@@ -99,26 +99,11 @@ async fn create_department(host: &TestHost, admin: &str, id: &str) {
 
 /// The text of every mail moto's SES has sent to `to` (the local SES outbox).
 async fn sent_texts(to: &str) -> Vec<String> {
-    let endpoint = std::env::var("AWS_ENDPOINT_URL_SESV2").expect("AWS_ENDPOINT_URL_SESV2");
-    // moto builds this dump from live state; while other tests write, a dump can fail.
-    for _ in 0..5 {
-        let response = reqwest::get(format!("{endpoint}/moto-api/data.json")).await.unwrap();
-        if response.status().is_success()
-            && let Ok(dump) = response.json::<Value>().await
-        {
-            return dump["ses"]["RawMessage"]
-                .as_array()
-                .cloned()
-                .unwrap_or_default()
-                .into_iter()
-                .filter(|m| m["destinations"].as_array().is_some_and(|d| d.iter().any(|x| x == to)))
-                .filter_map(|m| m["raw_data"].as_str().map(str::to_owned))
-                .map(|raw| shared::intake::parse_mail(raw.as_bytes(), &Default::default()).text)
-                .collect();
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-    panic!("moto's state dump kept failing");
+    e2e::sent_mail(to)
+        .await
+        .into_iter()
+        .map(|raw| shared::intake::parse_mail(raw.as_bytes(), &Default::default()).text)
+        .collect()
 }
 
 /// The first `http://127.0.0.1:<port>/portal/<token>` link in `text` that points at `host`.

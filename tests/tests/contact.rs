@@ -31,22 +31,11 @@ async fn post_json(url: &str, token: Option<&str>, body: Value) -> (StatusCode, 
 
 /// The text of the mails moto's SES sent to `to`, soft line breaks of quoted-printable undone.
 async fn mail_to(to: &str) -> Vec<String> {
-    let endpoint = std::env::var("AWS_ENDPOINT_URL_SESV2").expect("AWS_ENDPOINT_URL_SESV2");
-    for _ in 0..5 {
-        let response = reqwest::get(format!("{endpoint}/moto-api/data.json")).await.unwrap();
-        if let Ok(dump) = response.json::<Value>().await {
-            return dump["ses"]["RawMessage"]
-                .as_array()
-                .cloned()
-                .unwrap_or_default()
-                .into_iter()
-                .filter(|m| m["destinations"].as_array().is_some_and(|d| d.iter().any(|x| x == to)))
-                .filter_map(|m| m["raw_data"].as_str().map(|raw| raw.replace("=\r\n", "")))
-                .collect();
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-    panic!("moto's state dump kept failing");
+    e2e::sent_mail(to)
+        .await
+        .into_iter()
+        .map(|raw| raw.replace("=\r\n", ""))
+        .collect()
 }
 
 #[tokio::test]

@@ -71,7 +71,12 @@ where
     let mut files = Vec::with_capacity(view.messages.len());
     for message in &view.messages {
         let mut links = Vec::new();
-        for (i, attachment) in message.attachments.iter().enumerate().filter(|(_, a)| !a.inline) {
+        for (i, attachment) in message
+            .attachments
+            .iter()
+            .enumerate()
+            .filter(|(_, a)| !a.inline && !a.quarantined)
+        {
             match deps.files.attachment_link(message, i + 1).await {
                 Ok(url) => links.push((attachment.name.clone(), url)),
                 Err(e) => tracing::warn!(error = %e, "no download link for an attachment"),

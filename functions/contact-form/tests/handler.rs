@@ -850,3 +850,44 @@ async fn a_portal_link_cannot_flood_its_ticket() {
         "a new hour"
     );
 }
+
+/// A file SES's virus scan flagged is never offered to the customer; a clean one is.
+#[tokio::test]
+async fn the_portal_offers_no_link_to_a_quarantined_file() {
+    let f = fixture().await;
+    assert_eq!(send(&f, &submission(&f, |_| {})).await.status, 201);
+    let ticket = tickets(&f).await.remove(0);
+    let agent = Principal {
+        subject: "agent-1".into(),
+        email: None,
+        role: Role::Admin,
+        departments: Default::default(),
+    };
+    let file = |name: &str, quarantined| shared::domain::Attachment {
+        name: name.into(),
+        content_type: "application/pdf".into(),
+        size: 1,
+        inline: false,
+        content_id: None,
+        blob: shared::domain::BlobRef {
+            bucket: f.bucket.clone(),
+            key: format!("attachments/q/{name}"),
+        },
+        quarantined,
+    };
+    f.desk
+        .reply(
+            &agent,
+            TicketRef::Id(ticket.id),
+            "Two files".into(),
+            None,
+            vec![file("clean-invoice.pdf", false), file("flagged-invoice.pdf", true)],
+        )
+        .await
+        .unwrap();
+    let expires = Timestamp::new(f.clock.now().as_datetime() + chrono::Duration::days(30));
+    let page = send(&f, &portal("get-portal", &signer().portal_token(ticket.id, expires))).await;
+    assert_eq!(page.status, 200);
+    assert!(page.text().contains("clean-invoice.pdf"), "{}", page.text());
+    assert!(!page.text().contains("flagged-invoice.pdf"), "{}", page.text());
+}

@@ -35,6 +35,13 @@ impl RequesterBody {
     }
 }
 
+/// What an admin may change on a contact through the API: whether mail to it is stopped.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PatchContactBody {
+    pub undeliverable: bool,
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CreateTicketBody {
@@ -113,6 +120,10 @@ pub struct PatchTicketBody {
     remove_tags: Vec<Tag>,
     #[serde(default)]
     custom_fields: BTreeMap<String, Option<Value>>,
+    #[serde(default)]
+    add_cc: Vec<EmailAddress>,
+    #[serde(default)]
+    remove_cc: Vec<EmailAddress>,
 }
 
 impl PatchTicketBody {
@@ -129,6 +140,8 @@ impl PatchTicketBody {
             add_tags: self.add_tags.into_iter().collect(),
             remove_tags: self.remove_tags.into_iter().collect(),
             custom_fields: self.custom_fields,
+            add_cc: self.add_cc,
+            remove_cc: self.remove_cc,
         };
         if patch.is_empty() {
             return Err(DomainError::invalid(
@@ -172,6 +185,9 @@ pub fn message_body(text: &str) -> Result<String, DomainError> {
 #[serde(deny_unknown_fields)]
 pub struct MergeBody {
     pub into: String,
+    /// The agent's explicit yes to merging two requesters' tickets (refused with 409 otherwise).
+    #[serde(default)]
+    pub different_requesters: bool,
 }
 
 #[derive(Debug, Deserialize)]
@@ -321,5 +337,15 @@ mod tests {
         assert_eq!(patch.priority, Some(Priority::Low));
         let body: PatchTicketBody = serde_json::from_str("{}").unwrap();
         assert!(body.into_patch().is_err());
+    }
+
+    #[test]
+    fn cc_changes_are_addresses() {
+        let body: PatchTicketBody =
+            serde_json::from_str(r#"{"add_cc":["boss@example.com"],"remove_cc":["old@example.com"]}"#).unwrap();
+        let patch = body.into_patch().unwrap();
+        assert_eq!(patch.add_cc[0].as_str(), "boss@example.com");
+        assert_eq!(patch.remove_cc[0].as_str(), "old@example.com");
+        assert!(serde_json::from_str::<PatchTicketBody>(r#"{"add_cc":["a@b.cz","nope"]}"#).is_err());
     }
 }

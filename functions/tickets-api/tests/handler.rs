@@ -11,10 +11,12 @@ use shared::adapters::s3::S3Blobs;
 use shared::desk::{NewAgent, NewTicket, TicketDesk};
 use shared::domain::template_library::TemplateName;
 use shared::domain::{
-    Attachment, BlobRef, Channel, DepartmentId, EmailAddress, Language, Principal, Priority, RequesterDetails, Role,
-    Seniority, SupportLevel, SystemClock, Ticket, TicketRef,
+    Attachment, Author, BlobRef, Channel, Delivery, DepartmentId, EmailAddress, EmailDetails, Language, Message,
+    MessageId, Principal, Priority, RequesterDetails, Role, Seniority, SupportLevel, SystemClock, Ticket, TicketRef,
+    Visibility,
 };
 use shared::files::ReplyFiles;
+use shared::ports::{ContactStore, TicketStore};
 use tickets_api::{Deps, handle};
 
 type TestDeps = Deps<DynamoStore, SystemClock>;
@@ -308,6 +310,10 @@ async fn bad_input_names_the_field() {
 struct Fixture {
     ticket: Ticket,
     other: Ticket,
+    /// The same requester's ticket in `billing`, where the department's agents cannot see.
+    elsewhere: Ticket,
+    /// A customer's mail on `ticket`, with its raw copy.
+    mail: String,
     agent_id: String,
     /// A reply on `other` with one attachment.
     with_file: String,
@@ -353,6 +359,31 @@ async fn fixture(deps: &TestDeps, n: usize) -> Fixture {
     };
     let (ticket, _) = desk.create_ticket(&admin, new()).await.unwrap();
     let (other, _) = desk.create_ticket(&admin, new()).await.unwrap();
+    let (elsewhere, _) = desk
+        .create_ticket(
+            &admin,
+            NewTicket {
+                department: Some(DepartmentId::parse("billing").unwrap()),
+                ..new()
+            },
+        )
+        .await
+        .unwrap();
+    // A customer's mail as intake keeps it: the raw copy in the bucket, a pointer on the message.
+    let mail = Message {
+        author: Author::Customer,
+        author_id: Some(ticket.requester.to_string()),
+        delivery: Delivery::None,
+        email: Some(EmailDetails {
+            raw: Some(BlobRef {
+                bucket: "mail".into(),
+                key: format!("inbound/{n}"),
+            }),
+            ..Default::default()
+        }),
+        ..bare_message(&ticket)
+    };
+    desk.store().carry_over(std::slice::from_ref(&mail), &[]).await.unwrap();
     desk.put_template(
         &admin,
         TemplateName::parse(&format!("fixture{n}")).unwrap(),
@@ -386,6 +417,7 @@ async fn fixture(deps: &TestDeps, n: usize) -> Fixture {
             bucket: "mail".into(),
             key: format!("attachments/{n}/a.txt"),
         },
+        quarantined: false,
     };
     let (_, with_file) = desk
         .reply(&admin, TicketRef::Id(other.id), "see file".into(), None, vec![file])
@@ -398,9 +430,32 @@ async fn fixture(deps: &TestDeps, n: usize) -> Fixture {
     Fixture {
         ticket,
         other,
+        elsewhere,
+        mail: mail.id.to_string(),
         agent_id: agent.id.to_string(),
         with_file: with_file.id.to_string(),
         rule_id: rule.id.to_string(),
+    }
+}
+
+/// A bare message on `ticket`, for fixtures to fill in.
+fn bare_message(ticket: &Ticket) -> Message {
+    let now = shared::domain::Clock::now(&SystemClock);
+    Message {
+        id: MessageId::generate(now),
+        ticket_id: ticket.id,
+        author: Author::Agent,
+        visibility: Visibility::Public,
+        author_id: None,
+        from: None,
+        body_text: "hello".into(),
+        delivery: Delivery::None,
+        created_at: now,
+        carried_from: None,
+        body_html: None,
+        quoted_text: None,
+        attachments: vec![],
+        email: None,
     }
 }
 
@@ -473,6 +528,27 @@ fn routes() -> Vec<Case> {
                 "POST",
                 format!("/v1/tickets/{}/merge", f.ticket.id),
                 Some(json!({"into": f.other.number.to_string()})),
+            )
+        }),
+        ("merge into another department", MANAGERS, |f, _| {
+            (
+                "POST",
+                format!("/v1/tickets/{}/merge", f.ticket.id),
+                Some(json!({"into": f.elsewhere.number.to_string()})),
+            )
+        }),
+        ("raw mail", TICKET_WORKERS, |f, _| {
+            (
+                "GET",
+                format!("/v1/tickets/{}/messages/{}/raw", f.ticket.id, f.mail),
+                None,
+            )
+        }),
+        ("set contact deliverable", ADMINS, |f, _| {
+            (
+                "PATCH",
+                format!("/v1/contacts/{}", f.ticket.requester),
+                Some(json!({"undeliverable": false})),
             )
         }),
         ("find contact", EVERYONE, |_, n| {
@@ -659,4 +735,213 @@ async fn unknown_routes_and_methods() {
     let wrong = send(&deps, &request("DELETE", "/v1/tickets", None, admin)).await;
     assert_eq!(wrong.status, 405);
     assert_eq!(wrong.headers["allow"], "GET, POST");
+}
+
+/// A file the virus scan flagged is kept but never handed out: the download route refuses it
+/// with a clear 403, where a clean file on the same message redirects to a signed link.
+#[tokio::test]
+async fn a_quarantined_attachment_cannot_be_downloaded() {
+    let deps = deps().await;
+    let fixture = fixture(&deps, 900).await;
+    let admin_principal = Principal {
+        subject: "setup".into(),
+        email: None,
+        role: Role::Admin,
+        departments: BTreeSet::new(),
+    };
+    let file = |name: &str, quarantined| Attachment {
+        name: name.into(),
+        content_type: "application/pdf".into(),
+        size: 1,
+        inline: false,
+        content_id: None,
+        blob: BlobRef {
+            bucket: "mail".into(),
+            key: format!("attachments/q/{name}"),
+        },
+        quarantined,
+    };
+    let (_, message) = deps
+        .desk
+        .reply(
+            &admin_principal,
+            TicketRef::Id(fixture.ticket.id),
+            "files".into(),
+            None,
+            vec![file("clean.pdf", false), file("invoice.pdf", true)],
+        )
+        .await
+        .unwrap();
+    let path = |index: usize| {
+        format!(
+            "/v1/tickets/{}/messages/{}/attachments/{index}",
+            fixture.ticket.id, message.id
+        )
+    };
+    let admin = || Some(claims("admin", ""));
+    let clean = send(&deps, &request("GET", &path(1), None, admin())).await;
+    assert_eq!(clean.status, 302, "{}", clean.body);
+    let flagged = send(&deps, &request("GET", &path(2), None, admin())).await;
+    assert_eq!(flagged.status, 403, "{}", flagged.body);
+    assert!(
+        flagged.body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("flagged by the virus scan"),
+        "{}",
+        flagged.body
+    );
+    assert!(flagged.headers.get("location").is_none());
+}
+
+/// `PATCH` with `If-Match` and a JSON body.
+fn patch(path: &str, version: &str, body: Value) -> Value {
+    let mut e = request("PATCH", path, Some(body), Some(claims("admin", "")));
+    e["headers"]["if-match"] = json!(version);
+    e
+}
+
+#[tokio::test]
+async fn ccs_are_added_and_removed_through_patch_with_field_errors() {
+    let deps = deps().await;
+    let created = send(&deps, &sample("create-ticket")).await;
+    let path = format!("/v1/tickets/{}", created.body["id"].as_str().unwrap());
+    let requester = deps
+        .desk
+        .get_contact(created.body["requester"].as_str().unwrap().parse().unwrap())
+        .await
+        .unwrap()
+        .email
+        .unwrap();
+
+    let cases = [
+        (
+            json!({"add_cc": ["ok@example.com", "not an address"]}),
+            422,
+            "add_cc[1]",
+        ),
+        (
+            json!({"add_cc": ["ok@example.com", requester.as_str()]}),
+            422,
+            "add_cc[1]",
+        ),
+        (
+            json!({"add_cc": ["a@example.com"], "remove_cc": ["A@example.com"]}),
+            422,
+            "remove_cc[0]",
+        ),
+        (
+            json!({"add_cc": (0..21).map(|i| format!("c{i}@example.com")).collect::<Vec<_>>()}),
+            422,
+            "add_cc",
+        ),
+    ];
+    for (body, status, field) in cases {
+        let answer = send(&deps, &patch(&path, "\"1\"", body.clone())).await;
+        assert_eq!(answer.status, status, "{body}: {}", answer.body);
+        assert_eq!(answer.body["error"]["field"], field, "{}", answer.body);
+    }
+
+    let added = send(&deps, &patch(&path, "\"1\"", json!({"add_cc": ["boss@example.com"]}))).await;
+    assert_eq!(added.status, 200, "{}", added.body);
+    assert_eq!(added.body["cc"], json!(["boss@example.com"]));
+    let stale = send(
+        &deps,
+        &patch(&path, "\"1\"", json!({"remove_cc": ["boss@example.com"]})),
+    )
+    .await;
+    assert_eq!(stale.status, 412, "CCs change under If-Match like any field");
+    let removed = send(
+        &deps,
+        &patch(&path, "\"2\"", json!({"remove_cc": ["BOSS@example.com"]})),
+    )
+    .await;
+    assert_eq!(removed.status, 200, "{}", removed.body);
+    assert_eq!(removed.body["cc"], json!([]));
+
+    let audit = send(
+        &deps,
+        &request("GET", &format!("{path}/audit"), None, Some(claims("admin", ""))),
+    )
+    .await;
+    assert_eq!(audit.status, 200, "{}", audit.body);
+    let cc_changes: Vec<Value> = audit.body["items"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .iter()
+        .flat_map(|e| e["changes"].as_array().cloned().unwrap_or_default())
+        .filter(|c| c["field"] == "cc")
+        .collect();
+    assert_eq!(cc_changes.len(), 2, "{}", audit.body);
+}
+
+#[tokio::test]
+async fn merging_two_requesters_tickets_needs_an_explicit_yes() {
+    let deps = deps().await;
+    let admin = || Some(claims("admin", ""));
+    let create = |email: &str| {
+        request(
+            "POST",
+            "/v1/tickets",
+            Some(json!({"subject": "s", "body": "b", "requester": {"email": email}})),
+            admin(),
+        )
+    };
+    let jana = send(&deps, &create("jana@example.cz")).await.body;
+    let petr = send(&deps, &create("petr@example.cz")).await.body;
+    let merge = |body: Value| {
+        request(
+            "POST",
+            &format!("/v1/tickets/{}/merge", jana["id"].as_str().unwrap()),
+            Some(body),
+            admin(),
+        )
+    };
+    let refused = send(&deps, &merge(json!({"into": petr["number"]}))).await;
+    assert_eq!(refused.status, 409, "{}", refused.body);
+    assert_eq!(refused.body["error"]["code"], "different_requesters");
+    let merged = send(
+        &deps,
+        &merge(json!({"into": petr["number"], "different_requesters": true})),
+    )
+    .await;
+    assert_eq!(merged.status, 200, "{}", merged.body);
+    assert_eq!(merged.body["source"]["merged_into"]["number"], petr["number"]);
+}
+
+#[tokio::test]
+async fn an_admin_clears_undeliverable_on_a_contact() {
+    let deps = deps().await;
+    let contact = send(
+        &deps,
+        &request(
+            "POST",
+            "/v1/contacts",
+            Some(json!({"email": "gone@example.cz"})),
+            Some(claims("admin", "")),
+        ),
+    )
+    .await
+    .body;
+    let id: shared::domain::ContactId = contact["id"].as_str().unwrap().parse().unwrap();
+    deps.desk.store().set_undeliverable(id, true).await.unwrap();
+    let path = format!("/v1/contacts/{id}");
+    let body = || Some(json!({"undeliverable": false}));
+    let by_agent = send(
+        &deps,
+        &request("PATCH", &path, body(), Some(claims("agent", "support"))),
+    )
+    .await;
+    assert_eq!(by_agent.status, 403);
+    let wrong = send(
+        &deps,
+        &request("PATCH", &path, Some(json!({"name": "x"})), Some(claims("admin", ""))),
+    )
+    .await;
+    assert_eq!(wrong.status, 422);
+    let cleared = send(&deps, &request("PATCH", &path, body(), Some(claims("admin", "")))).await;
+    assert_eq!(cleared.status, 200, "{}", cleared.body);
+    assert_eq!(cleared.body["undeliverable"], false);
+    assert!(!deps.desk.get_contact(id).await.unwrap().undeliverable);
 }

@@ -35,6 +35,7 @@ const OPERATIONS: &[(&str, &str)] = &[
     ("GET", "/v1/contacts"),
     ("POST", "/v1/contacts"),
     ("GET", "/v1/contacts/{contact}"),
+    ("PATCH", "/v1/contacts/{contact}"),
     ("GET", "/v1/contacts/{contact}/tickets"),
     ("GET", "/v1/departments"),
     ("POST", "/v1/departments"),
@@ -232,6 +233,10 @@ fn the_error_schema_covers_the_errors_the_functions_answer() {
             accepted: "application/json",
         },
         ApiError::Unavailable,
+        ApiError::ConflictBecause {
+            code: "different_requesters",
+            message: "HD-1 and HD-2 have different requesters".into(),
+        },
     ];
     let mut failures = Vec::new();
     for e in errors {
@@ -421,6 +426,7 @@ fn the_schemas_match_the_domain_types() {
             bucket: mail_bucket.into(),
             key: format!("attachments/{message_id}/1-IMG_2043.jpg"),
         },
+        quarantined: false,
     };
     let raw = BlobRef {
         bucket: mail_bucket.into(),
@@ -437,6 +443,7 @@ fn the_schemas_match_the_domain_types() {
         automated: false,
         notes: vec!["IMG_2044.mov (24117248 bytes) is larger than the attachment limit; the raw message has it".into()],
         forged_sender: false,
+        virus_flagged: false,
     };
     let from_mail = Message {
         id: message_id,

@@ -121,8 +121,9 @@ impl SmtpReceiver {
     async fn store(&self, helo: &str, envelope_from: &str, body: Vec<u8>) -> Result<String> {
         let key = format!("{}{}", self.prefix, ulid::Ulid::new().to_string().to_lowercase());
         let now = chrono::Utc::now().to_rfc2822();
+        let verdicts = authentication_results(envelope_from, &body);
         let mut stored = format!(
-            "Return-Path: <{envelope_from}>\r\nReceived: from {helo} by lambdesk-dev (SES stand-in) with SMTP; {now}\r\nX-SES-Spam-Verdict: PASS\r\nX-SES-Virus-Verdict: PASS\r\n"
+            "Return-Path: <{envelope_from}>\r\nReceived: from {helo} by lambdesk-dev (SES stand-in) with SMTP; {now}\r\n{verdicts}X-SES-Spam-Verdict: PASS\r\nX-SES-Virus-Verdict: PASS\r\n"
         )
         .into_bytes();
         stored.extend(body);
@@ -172,6 +173,38 @@ async fn read_data<R: tokio::io::AsyncBufRead + Unpin>(lines: &mut R) -> Result<
     }
 }
 
+/// SES's `Authentication-Results`, played locally. No DNS here, so the local client counts as
+/// allowed to send for its envelope domain (SPF passes for it) and nothing is DKIM-signed; DMARC
+/// then passes when the `From` domain is the envelope's (or under it) and fails otherwise, as it
+/// would for a domain that publishes a DMARC policy. So a local mail whose `From` claims
+/// someone else's domain is treated as forged, like a spoofed one in AWS.
+fn authentication_results(envelope_from: &str, body: &[u8]) -> String {
+    let domain_of = |address: &str| {
+        address
+            .rsplit_once('@')
+            .map(|(_, d)| d.trim_end_matches('>').trim().to_ascii_lowercase())
+    };
+    let Some(envelope) = domain_of(envelope_from) else {
+        // A null sender (a bounce) has no domain to check.
+        return "Authentication-Results: amazonses.com; spf=none; dkim=none; dmarc=none;\r\n".into();
+    };
+    let head = String::from_utf8_lossy(&body[..body.len().min(64 * 1024)]);
+    let from = head
+        .lines()
+        .take_while(|l| !l.trim_end_matches('\r').is_empty())
+        .find_map(|l| l.strip_prefix("From:").or_else(|| l.strip_prefix("from:")))
+        .and_then(|v| v.split(['<', ' ', ',']).filter(|w| w.contains('@')).last())
+        .and_then(domain_of);
+    let aligned = from
+        .as_deref()
+        .is_some_and(|f| f == envelope || f.ends_with(&format!(".{envelope}")) || envelope.ends_with(&format!(".{f}")));
+    let dmarc = if aligned { "pass" } else { "fail" };
+    format!(
+        "Authentication-Results: amazonses.com; spf=pass (local stand-in) smtp.mailfrom={envelope}; dkim=none; dmarc={dmarc} header.from={};\r\n",
+        from.unwrap_or_default()
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -190,5 +223,19 @@ mod tests {
         let mut reader = BufReader::new(&input[..]);
         let body = read_data(&mut reader).await.unwrap().unwrap();
         assert_eq!(body, b"Subject: x\r\n\r\n.leading dot\r\nline\r\n");
+    }
+
+    #[test]
+    fn dmarc_passes_only_when_from_matches_the_envelope() {
+        let mail = |from: &str| format!("From: Jana <{from}>\r\nSubject: x\r\n\r\nFrom: body@other.example\r\n");
+        assert!(authentication_results("jana@example.cz", mail("jana@example.cz").as_bytes()).contains("dmarc=pass"));
+        assert!(
+            authentication_results("bounces@mail.example.cz", mail("jana@example.cz").as_bytes())
+                .contains("dmarc=pass")
+        );
+        assert!(
+            authentication_results("mallory@evil.example", mail("jana@example.cz").as_bytes()).contains("dmarc=fail")
+        );
+        assert!(authentication_results("", mail("jana@example.cz").as_bytes()).contains("dmarc=none"));
     }
 }

@@ -114,13 +114,16 @@ impl FileLinks for S3Blobs {
         inline: bool,
         seconds: u64,
     ) -> Result<String, BlobError> {
+        // Whatever the caller asks, only allow-listed images are ever shown by the browser:
+        // a sender's HTML or SVG would run on the bucket's origin.
+        let served = crate::domain::files::served_as(content_type, inline);
         let request = self
             .client
             .get_object()
             .bucket(&blob.bucket)
             .key(&blob.key)
-            .response_content_disposition(disposition(file_name, inline))
-            .response_content_type(content_type)
+            .response_content_disposition(disposition(file_name, served.inline))
+            .response_content_type(served.content_type)
             .presigned(presigning(seconds)?)
             .await
             .map_err(|e| blob_error(blob, e))?;

@@ -139,27 +139,205 @@ pub fn parse_upload_id(text: &str) -> Result<(String, String), DomainError> {
     Ok((id.to_owned(), name.to_owned()))
 }
 
-/// Points `cid:` references in sanitised HTML at links to the parts they name; references to
-/// parts not given are left as they are (they show as a missing image).
-pub fn link_inline_images(html: &str, links: &[(String, String)]) -> String {
-    if !html.contains("cid:") || links.is_empty() {
-        return html.to_owned();
+/// Image types a browser may show from our bucket: raster formats that cannot carry script.
+/// SVG can (and HTML, and anything a browser sniffs), so everything else is only downloaded.
+pub const INLINE_IMAGE_TYPES: [&str; 4] = ["image/png", "image/jpeg", "image/gif", "image/webp"];
+
+/// The type every file outside [`INLINE_IMAGE_TYPES`] is served as: a browser saves it and
+/// never renders it on the bucket's origin.
+pub const DOWNLOAD_CONTENT_TYPE: &str = "application/octet-stream";
+
+/// Where customer HTML keeps a remote image's address once its `src` is taken away, so a
+/// console can offer "load images" (see `docs/email.md`).
+pub const REMOTE_IMAGE_ATTRIBUTE: &str = "data-remote-src";
+
+/// Whether a stored file may be shown in the browser (an inline image) at all.
+pub fn is_inline_image(content_type: &str) -> bool {
+    media_type(content_type).is_ok_and(|t| INLINE_IMAGE_TYPES.contains(&t.as_str()))
+}
+
+/// How a signed link serves a stored file, whatever the sender claimed it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Served {
+    pub content_type: String,
+    pub inline: bool,
+}
+
+/// An allow-listed image keeps its type and may be shown inline when asked; anything else is
+/// a download of [`DOWNLOAD_CONTENT_TYPE`] (a sender's `text/html` or `image/svg+xml` part
+/// would otherwise run as a page on our bucket's origin).
+pub fn served_as(content_type: &str, inline: bool) -> Served {
+    match media_type(content_type) {
+        Ok(t) if INLINE_IMAGE_TYPES.contains(&t.as_str()) => Served {
+            content_type: t,
+            inline,
+        },
+        _ => Served {
+            content_type: DOWNLOAD_CONTENT_TYPE.to_owned(),
+            inline: false,
+        },
     }
+}
+
+/// Points `cid:` image sources in sanitised HTML at links to the parts they name, and takes
+/// remote image sources out of `src` (see [`block_remote_images`]). Only `<img src>` is
+/// touched: a `cid:` anywhere else stays inert. References to parts not given are left as
+/// they are (they show as a missing image).
+pub fn link_inline_images(html: &str, links: &[(String, String)]) -> String {
+    rewrite_image_sources(html, links)
+}
+
+/// Moves every remote `<img src>` into [`REMOTE_IMAGE_ATTRIBUTE`], so opening a message
+/// fetches nothing from the sender's servers (no tracking pixel, no leak of who read it when);
+/// a source that is neither `cid:` nor http(s) is dropped.
+pub fn block_remote_images(html: &str) -> String {
+    rewrite_image_sources(html, &[])
+}
+
+/// Walks the `<img>` tags of HTML as ammonia writes it (a `<` in text is always `&lt;`) and
+/// rewrites their `src` attributes; the rest of the text is copied as it is.
+fn rewrite_image_sources(html: &str, links: &[(String, String)]) -> String {
     let mut out = String::with_capacity(html.len());
     let mut rest = html;
-    while let Some(at) = rest.find("cid:") {
-        out.push_str(&rest[..at]);
-        let after = &rest[at + 4..];
-        let end = after.find(['"', '\'', ' ', '>', ')']).unwrap_or(after.len());
-        let id = percent_encoding::percent_decode_str(&after[..end]).decode_utf8_lossy();
-        match links.iter().find(|(cid, _)| cid.trim_matches(['<', '>']) == id) {
-            Some((_, url)) => out.push_str(&escape_attribute(url)),
-            None => out.push_str(&rest[at..at + 4 + end]),
-        }
-        rest = &after[end..];
+    while let Some(start) = find_img_tag(rest) {
+        out.push_str(&rest[..start]);
+        let tag = &rest[start..];
+        let end = tag_end(tag);
+        out.push_str(&rewrite_img_tag(&tag[..end], links));
+        rest = &tag[end..];
     }
     out.push_str(rest);
     out
+}
+
+/// Where the next `<img` tag starts (any case, followed by a space, `/` or `>`).
+fn find_img_tag(html: &str) -> Option<usize> {
+    let bytes = html.as_bytes();
+    let mut from = 0;
+    while let Some(at) = html[from..].find('<').map(|i| i + from) {
+        let name = bytes.get(at + 1..at + 4);
+        let after = bytes.get(at + 4).copied();
+        if name.is_some_and(|n| n.eq_ignore_ascii_case(b"img"))
+            && after.is_none_or(|c| c.is_ascii_whitespace() || c == b'/' || c == b'>')
+        {
+            return Some(at);
+        }
+        from = at + 1;
+    }
+    None
+}
+
+/// The length of the tag `tag` starts with, through its `>` (quotes respected), or all of it.
+fn tag_end(tag: &str) -> usize {
+    let mut quote = None;
+    for (i, c) in tag.char_indices() {
+        match (quote, c) {
+            (None, '"' | '\'') => quote = Some(c),
+            (Some(q), c) if c == q => quote = None,
+            (None, '>') => return i + 1,
+            _ => {}
+        }
+    }
+    tag.len()
+}
+
+/// One `<img ...>` tag with each `src` rewritten.
+fn rewrite_img_tag(tag: &str, links: &[(String, String)]) -> String {
+    let mut out = String::with_capacity(tag.len());
+    let mut copied = 0;
+    for attribute in attributes(tag) {
+        if !tag[attribute.name.clone()].eq_ignore_ascii_case("src") {
+            continue;
+        }
+        out.push_str(&tag[copied..attribute.whole.start]);
+        let value = tag[attribute.value.clone()].replace("&amp;", "&");
+        out.push_str(&image_source(value.trim(), links));
+        copied = attribute.whole.end;
+    }
+    out.push_str(&tag[copied..]);
+    out
+}
+
+/// What an image source becomes: a `cid:` linked (or kept), a remote address parked in
+/// [`REMOTE_IMAGE_ATTRIBUTE`], anything else dropped.
+fn image_source(value: &str, links: &[(String, String)]) -> String {
+    let lower = value.to_ascii_lowercase();
+    if let Some(id) = lower.starts_with("cid:").then(|| &value[4..]) {
+        let id = percent_encoding::percent_decode_str(id).decode_utf8_lossy();
+        return match links.iter().find(|(cid, _)| cid.trim_matches(['<', '>']) == id) {
+            Some((_, url)) => format!("src=\"{}\"", escape_attribute(url)),
+            None => format!("src=\"{}\"", escape_attribute(value)),
+        };
+    }
+    if lower.starts_with("http://") || lower.starts_with("https://") || lower.starts_with("//") {
+        return format!("{REMOTE_IMAGE_ATTRIBUTE}=\"{}\"", escape_attribute(value));
+    }
+    String::new()
+}
+
+/// Byte ranges of one attribute in a tag: all of it, its name, its value (unquoted).
+struct AttributeSpan {
+    whole: std::ops::Range<usize>,
+    name: std::ops::Range<usize>,
+    value: std::ops::Range<usize>,
+}
+
+/// The attributes of a start tag, in order (HTML's attribute syntax: bare, `=value`,
+/// `="value"` or `='value'`).
+fn attributes(tag: &str) -> Vec<AttributeSpan> {
+    let bytes = tag.as_bytes();
+    let mut found = Vec::new();
+    // Past `<img`.
+    let mut i = 4.min(bytes.len());
+    loop {
+        while i < bytes.len() && (bytes[i].is_ascii_whitespace() || bytes[i] == b'/') {
+            i += 1;
+        }
+        if i >= bytes.len() || bytes[i] == b'>' {
+            return found;
+        }
+        let start = i;
+        while i < bytes.len() && !bytes[i].is_ascii_whitespace() && !matches!(bytes[i], b'=' | b'>' | b'/') {
+            i += 1;
+        }
+        let name = start..i;
+        let mut j = i;
+        while j < bytes.len() && bytes[j].is_ascii_whitespace() {
+            j += 1;
+        }
+        if bytes.get(j) != Some(&b'=') {
+            found.push(AttributeSpan {
+                whole: name.clone(),
+                value: i..i,
+                name,
+            });
+            continue;
+        }
+        j += 1;
+        while j < bytes.len() && bytes[j].is_ascii_whitespace() {
+            j += 1;
+        }
+        let value = match bytes.get(j) {
+            Some(&q @ (b'"' | b'\'')) => {
+                let close = tag[j + 1..].find(q as char).map_or(bytes.len(), |k| j + 1 + k);
+                i = (close + 1).min(bytes.len());
+                j + 1..close
+            }
+            _ => {
+                let mut k = j;
+                while k < bytes.len() && !bytes[k].is_ascii_whitespace() && bytes[k] != b'>' {
+                    k += 1;
+                }
+                i = k;
+                j..k
+            }
+        };
+        found.push(AttributeSpan {
+            whole: start..i,
+            name,
+            value,
+        });
+    }
 }
 
 fn escape_attribute(url: &str) -> String {
@@ -215,15 +393,77 @@ mod tests {
 
     #[test]
     fn inline_images_point_at_their_links() {
-        let html = r#"<p><img src="cid:logo@x"> <img src='cid:gone'> <img src="cid:a%40b"></p>"#;
+        let html = r#"<p><img src="cid:logo@x"> <img alt="a>b" src='cid:gone'> <img src="cid:a%40b"></p>"#;
         let links = vec![
             ("<logo@x>".to_owned(), "https://s3/logo?a=1&b=2".to_owned()),
             ("a@b".to_owned(), "https://s3/ab".to_owned()),
         ];
         assert_eq!(
             link_inline_images(html, &links),
-            r#"<p><img src="https://s3/logo?a=1&amp;b=2"> <img src='cid:gone'> <img src="https://s3/ab"></p>"#
+            r#"<p><img src="https://s3/logo?a=1&amp;b=2"> <img alt="a>b" src="cid:gone"> <img src="https://s3/ab"></p>"#
         );
         assert_eq!(link_inline_images("<p>no images</p>", &links), "<p>no images</p>");
+    }
+
+    #[test]
+    fn cid_is_only_resolved_in_image_sources() {
+        let links = vec![("page@x".to_owned(), "https://s3/page".to_owned())];
+        let html = r#"<a href="cid:page@x">open</a><p>cid:page@x</p><imgx src="cid:page@x"><img alt="cid:page@x" src="cid:page@x">"#;
+        assert_eq!(
+            link_inline_images(html, &links),
+            r#"<a href="cid:page@x">open</a><p>cid:page@x</p><imgx src="cid:page@x"><img alt="cid:page@x" src="https://s3/page">"#
+        );
+    }
+
+    #[test]
+    fn remote_images_are_parked_and_nothing_else_loads() {
+        let html = r#"<img src="https://track.example/p.gif?u=1&amp;v=2" width="1"><IMG SRC=http://x.example/a.png><img src="//x.example/b.png"/><img src="data:image/png;base64,AA"><img src="cid:logo">"#;
+        assert_eq!(
+            block_remote_images(html),
+            r#"<img data-remote-src="https://track.example/p.gif?u=1&amp;v=2" width="1"><IMG data-remote-src="http://x.example/a.png"><img data-remote-src="//x.example/b.png"/><img ><img src="cid:logo">"#
+        );
+        // Unterminated tags and quotes never panic or reach past the end.
+        for broken in [
+            "<img",
+            "<img src=\"https://x",
+            "<img src=",
+            "<img src='cid:a",
+            "<img/src=x>",
+        ] {
+            let _ = block_remote_images(broken);
+        }
+    }
+
+    #[test]
+    fn only_raster_images_are_served_inline() {
+        for image in ["image/png", "IMAGE/JPEG", "image/gif; name=x", "image/webp"] {
+            let served = served_as(image, true);
+            assert!(served.inline, "{image}");
+            assert!(served.content_type.starts_with("image/"), "{image}");
+        }
+        for other in [
+            "text/html",
+            "image/svg+xml",
+            "application/xhtml+xml",
+            "text/xml",
+            "application/pdf",
+            "nonsense",
+        ] {
+            assert_eq!(
+                served_as(other, true),
+                Served {
+                    content_type: DOWNLOAD_CONTENT_TYPE.into(),
+                    inline: false
+                },
+                "{other}"
+            );
+        }
+        assert_eq!(
+            served_as("image/png", false),
+            Served {
+                content_type: "image/png".into(),
+                inline: false
+            }
+        );
     }
 }

@@ -118,6 +118,9 @@ pub struct InboundMail {
     pub authentication: Authentication,
     /// Message-IDs of our own mail that a bounce reports on.
     pub bounced_message_ids: Vec<String>,
+    /// The addresses a bounce's delivery-status part says failed (`Original-Recipient` and
+    /// `Final-Recipient` of each failed recipient).
+    pub bounced_recipients: Vec<EmailAddress>,
     /// What the parser had to work around (bad charset, truncated body, ...).
     pub notes: Vec<String>,
 }
@@ -298,13 +301,24 @@ fn strip_plus(address: &str) -> String {
 }
 
 /// Customer HTML made safe to show: ammonia's defaults (no scripts, styles, event handlers or
-/// unsafe links), with `cid:` image sources kept so inline images can be pointed at their
-/// stored parts when the message is read.
+/// unsafe links), no relative URLs (they would resolve against our own origin), `cid:` kept
+/// only as an image source (so inline images can be pointed at their stored parts when the
+/// message is read, and nothing else can point at a part), and remote images parked in
+/// `data-remote-src` so opening the message loads nothing from the sender's servers.
 pub fn sanitize_html(html: &str) -> String {
-    ammonia::Builder::default()
+    let clean = ammonia::Builder::default()
         .add_url_schemes(["cid"])
+        .url_relative(ammonia::UrlRelative::Deny)
+        .attribute_filter(|element, attribute, value| {
+            let cid = value
+                .trim_start()
+                .get(..4)
+                .is_some_and(|s| s.eq_ignore_ascii_case("cid:"));
+            (!cid || (element == "img" && attribute == "src")).then_some(value.into())
+        })
         .clean(html)
-        .to_string()
+        .to_string();
+    super::files::block_remote_images(&clean)
 }
 
 /// Splits what the sender wrote from the history and signature below it, for display. The
@@ -375,6 +389,32 @@ mod tests {
             "{clean}"
         );
     }
+    #[test]
+    fn sanitised_html_links_parts_only_from_images_and_loads_nothing_remote() {
+        let clean = sanitize_html(
+            r#"<a href="cid:page@x">open</a><img src="cid:logo@x"><img src="https://track.example/p.gif?u=1&v=2" alt="logo"><img src="/api/v1/x"><img src="//cdn.example/a.png"><a href="https://example.com/">site</a>"#,
+        );
+        assert!(!clean.contains(r#"href="cid:"#), "{clean}");
+        assert!(clean.contains(r#"<img src="cid:logo@x">"#), "{clean}");
+        assert!(
+            clean.contains(r#"<img data-remote-src="https://track.example/p.gif?u=1&amp;v=2" alt="logo">"#),
+            "{clean}"
+        );
+        // Relative and protocol-relative sources would load from our origin or anywhere.
+        assert!(
+            !clean.contains("/api/v1/x") && !clean.contains("cdn.example"),
+            "{clean}"
+        );
+        assert!(clean.contains(r#"href="https://example.com/""#), "{clean}");
+        // No other way to make the browser fetch survives either.
+        let fetchers = sanitize_html(
+            r#"<table background="https://x.example/t.png"><tr><td background="https://x.example/d.png">a</td></tr></table><img srcset="https://x.example/s.png 1x"><div style="background:url(https://x.example/b.png)">b</div><picture><source srcset="https://x.example/p.png"></picture><video poster="https://x.example/v.png"></video><input type="image" src="https://x.example/i.png"><link rel="stylesheet" href="https://x.example/c.css"><meta http-equiv="refresh" content="0;url=https://x.example/"><iframe src="https://x.example/f"></iframe><object data="https://x.example/o"></object><embed src="https://x.example/e">"#,
+        );
+        assert!(!fetchers.contains("x.example"), "{fetchers}");
+        // Only our own attribute carries remote addresses: a sender's is stripped.
+        assert!(!sanitize_html(r#"<img data-remote-src="javascript:x()">"#).contains("javascript"));
+    }
+
     use proptest::prelude::*;
 
     fn email(s: &str) -> EmailAddress {

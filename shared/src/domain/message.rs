@@ -85,6 +85,10 @@ pub struct Attachment {
     pub inline: bool,
     pub content_id: Option<String>,
     pub blob: BlobRef,
+    /// The mail it came with was flagged by SES's virus scan: kept in the bucket for an
+    /// investigation, but never downloaded, shown inline or sent on.
+    #[serde(default)]
+    pub quarantined: bool,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -110,6 +114,9 @@ pub struct EmailDetails {
     /// SES's checks said the `From` address is not the real sender: never auto-answered.
     #[serde(default)]
     pub forged_sender: bool,
+    /// SES's virus scan flagged the mail: its raw copy and attachments are never served.
+    #[serde(default)]
+    pub virus_flagged: bool,
 }
 
 /// Longest body stored in the item; larger bodies go to S3 (email work).

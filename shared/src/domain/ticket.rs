@@ -375,11 +375,41 @@ pub struct TicketPatch {
     pub remove_tags: BTreeSet<Tag>,
     /// Keys to set (`Some`) or remove (`None`).
     pub custom_fields: BTreeMap<String, Option<Value>>,
+    /// Addresses to copy on the ticket's mail from now on.
+    pub add_cc: Vec<EmailAddress>,
+    /// Addresses to copy no more (absent ones are no change).
+    pub remove_cc: Vec<EmailAddress>,
 }
 
 impl TicketPatch {
     pub fn is_empty(&self) -> bool {
         *self == TicketPatch::default()
+    }
+
+    /// Refuses a CC list change that names the requester (who gets every reply as the
+    /// addressee already, with the portal link a CC must never get) or names one address both
+    /// to add and to remove. Fields are named by position, as the request sent them.
+    pub fn check_cc(&self, requester: Option<&EmailAddress>) -> Result<(), DomainError> {
+        let requester = requester.map(EmailAddress::normalized);
+        for (i, address) in self.add_cc.iter().enumerate() {
+            if requester.as_deref() == Some(address.normalized().as_str()) {
+                return Err(DomainError::invalid(
+                    format!("add_cc[{i}]"),
+                    "this is the requester's address; the requester gets every reply already",
+                ));
+            }
+            if let Some(j) = self
+                .remove_cc
+                .iter()
+                .position(|r| r.normalized() == address.normalized())
+            {
+                return Err(DomainError::invalid(
+                    format!("remove_cc[{j}]"),
+                    "the same address is in add_cc; name it in one of them",
+                ));
+            }
+        }
+        Ok(())
     }
 }
 
@@ -497,6 +527,24 @@ impl Ticket {
         if tags != next.tags {
             changes.push(FieldChange::new("tags", &next.tags, &tags));
             next.tags = tags;
+        }
+
+        let mut cc = next.cc.clone();
+        cc.retain(|c| !patch.remove_cc.iter().any(|r| r.normalized() == c.normalized()));
+        for address in &patch.add_cc {
+            if !cc.iter().any(|c| c.normalized() == address.normalized()) {
+                cc.push(address.clone());
+            }
+        }
+        if cc.len() > MAX_CC {
+            return Err(DomainError::invalid(
+                "add_cc",
+                format!("at most {MAX_CC} addresses on a ticket; remove some first"),
+            ));
+        }
+        if cc != next.cc {
+            changes.push(FieldChange::new("cc", &next.cc, &cc));
+            next.cc = cc;
         }
 
         let mut fields = next.custom_fields.clone();
@@ -752,6 +800,82 @@ pub(crate) mod tests {
         assert!(ticket.apply(&patch, at("2026-11-24T00:00:00Z")).is_err());
         assert!(Tag::parse("has space").is_err());
         assert!(Tag::parse("").is_err());
+    }
+
+    fn emails(list: &[&str]) -> Vec<EmailAddress> {
+        list.iter().map(|e| EmailAddress::parse(e).unwrap()).collect()
+    }
+
+    #[test]
+    fn ccs_are_added_and_removed_as_one_audited_change() {
+        let mut ticket = Ticket {
+            cc: emails(&["Boss@example.com", "old@example.com"]),
+            ..sample_ticket()
+        };
+        let patch = TicketPatch {
+            add_cc: emails(&["boss@EXAMPLE.com", "new@example.com"]),
+            remove_cc: emails(&["OLD@example.com", "never-there@example.com"]),
+            ..Default::default()
+        };
+        let changes = ticket.apply(&patch, at("2026-11-24T00:00:00Z")).unwrap();
+        assert_eq!(ticket.cc, emails(&["Boss@example.com", "new@example.com"]));
+        assert_eq!(changes.len(), 1);
+        assert_eq!(changes[0].field, "cc");
+        assert_eq!(
+            changes[0].from,
+            serde_json::json!(["Boss@example.com", "old@example.com"])
+        );
+        assert_eq!(
+            changes[0].to,
+            serde_json::json!(["Boss@example.com", "new@example.com"])
+        );
+        let again = ticket.apply(&patch, at("2026-11-24T00:01:00Z")).unwrap();
+        assert!(again.is_empty(), "the same change twice is no change");
+    }
+
+    #[test]
+    fn ccs_are_limited_and_never_the_requester() {
+        let mut ticket = sample_ticket();
+        let before = ticket.clone();
+        let patch = TicketPatch {
+            add_cc: (0..=MAX_CC)
+                .map(|i| EmailAddress::parse(&format!("c{i}@example.com")).unwrap())
+                .collect(),
+            ..Default::default()
+        };
+        let err = ticket.apply(&patch, at("2026-11-24T00:00:00Z")).unwrap_err();
+        assert!(
+            matches!(&err, DomainError::Invalid { field, .. } if field == "add_cc"),
+            "{err}"
+        );
+        assert_eq!(ticket, before);
+
+        let requester = EmailAddress::parse("jana@example.cz").unwrap();
+        let patch = TicketPatch {
+            add_cc: emails(&["a@example.com", "JANA@example.cz"]),
+            ..Default::default()
+        };
+        let err = patch.check_cc(Some(&requester)).unwrap_err();
+        assert!(
+            matches!(&err, DomainError::Invalid { field, .. } if field == "add_cc[1]"),
+            "{err}"
+        );
+        let both = TicketPatch {
+            add_cc: emails(&["a@example.com"]),
+            remove_cc: emails(&["b@example.com", "A@example.com"]),
+            ..Default::default()
+        };
+        let err = both.check_cc(Some(&requester)).unwrap_err();
+        assert!(
+            matches!(&err, DomainError::Invalid { field, .. } if field == "remove_cc[1]"),
+            "{err}"
+        );
+        assert!(both.check_cc(None).is_err());
+        let fine = TicketPatch {
+            add_cc: emails(&["a@example.com"]),
+            ..Default::default()
+        };
+        assert_eq!(fine.check_cc(Some(&requester)), Ok(()));
     }
 
     #[test]

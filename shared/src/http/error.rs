@@ -32,6 +32,9 @@ pub enum ApiError {
     TooManyRequests { retry_after: i64 },
     #[error("{0}")]
     Conflict(String),
+    /// A 409 whose code names the reason, for a client to act on (`different_requesters`).
+    #[error("{message}")]
+    ConflictBecause { code: &'static str, message: String },
     #[error("the ticket is now at version {current}; reload it and try again")]
     PreconditionFailed { current: Version },
     #[error("this change needs an If-Match header with the ticket's ETag")]
@@ -64,7 +67,7 @@ impl ApiError {
             Self::BadRequest { .. } => StatusCode::BAD_REQUEST,
             Self::Unprocessable { .. } | Self::InvalidFields(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
-            Self::Conflict(_) => StatusCode::CONFLICT,
+            Self::Conflict(_) | Self::ConflictBecause { .. } => StatusCode::CONFLICT,
             Self::PreconditionFailed { .. } => StatusCode::PRECONDITION_FAILED,
             Self::PreconditionRequired => StatusCode::PRECONDITION_REQUIRED,
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
@@ -84,6 +87,7 @@ impl ApiError {
             Self::Unprocessable { .. } | Self::InvalidFields(_) => "invalid_field",
             Self::TooManyRequests { .. } => "too_many_requests",
             Self::Conflict(_) => "conflict",
+            Self::ConflictBecause { code, .. } => code,
             Self::PreconditionFailed { .. } => "version_mismatch",
             Self::PreconditionRequired => "if_match_required",
             Self::PayloadTooLarge { .. } => "payload_too_large",
@@ -176,6 +180,10 @@ impl From<DeskError> for ApiError {
             DeskError::PreconditionFailed { current } => Self::PreconditionFailed { current },
             DeskError::Busy => Self::Conflict("the ticket is being changed by someone else; try again".into()),
             DeskError::Store(s) => s.into(),
+            e @ DeskError::DifferentRequesters { .. } => Self::ConflictBecause {
+                code: "different_requesters",
+                message: e.to_string(),
+            },
             DeskError::Files(BlobError::NotFound(what)) => Self::NotFound(format!("{what} not found")),
             DeskError::Files(BlobError::Unavailable(cause)) => {
                 tracing::warn!(error = %cause, "file store unavailable");

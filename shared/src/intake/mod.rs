@@ -1,10 +1,11 @@
 //! The email channel's way in: read what SES stored, classify it, thread it, and write it as a
 //! new ticket or a customer message on an existing one, exactly once per stored mail.
 
+mod build;
+pub mod caps;
+pub mod dsn;
 pub mod parse;
 pub mod thread;
-
-use std::collections::BTreeSet;
 
 pub use parse::{MailLimits, parse_mail};
 
@@ -17,6 +18,7 @@ use crate::domain::{
     TicketPointer, Timestamp, Visibility,
 };
 use crate::ports::{BlobError, BlobStore, ContactStore, OnceKey, StoreError, TeamStore, TicketStore, TicketWrite};
+use build::Fresh;
 use thread::ThreadResolver;
 
 /// A support address and the department its mail belongs to.
@@ -305,35 +307,43 @@ where
         }
     }
 
-    /// Marks the requesters of the tickets whose mail bounced as undeliverable.
+    /// Stops mail to the addresses a delivery report says failed, believing it only about mail
+    /// we sent and only for addresses that mail went to: a report naming a customer's own
+    /// Message-ID, an unknown one, or an address we never wrote to changes nothing.
     async fn bounce(&self, raw: &BlobRef, mail: &InboundMail) -> Result<Outcome, IntakeError> {
-        let mut contacts = BTreeSet::new();
+        let mut bounced: Vec<EmailAddress> = Vec::new();
         for id in &mail.bounced_message_ids {
-            let Some((ticket_id, _)) = self.store.find_message_id(id).await? else {
-                continue;
-            };
-            if let Some(ticket) = self.store.get_ticket(ticket_id).await? {
-                contacts.insert(ticket.requester);
+            for address in dsn::sent_to(&self.store, id).await? {
+                let failed = mail
+                    .bounced_recipients
+                    .iter()
+                    .any(|b| b.normalized() == address.normalized());
+                if failed && !bounced.iter().any(|b| b.normalized() == address.normalized()) {
+                    bounced.push(address);
+                }
             }
         }
-        if contacts.is_empty() {
+        if bounced.is_empty() {
             return self
-                .unticketed(raw, "a delivery report about mail we did not send")
+                .unticketed(raw, "a delivery report about no address we sent to")
                 .await;
         }
+        let now = self.clock.now();
         if !self
             .store
-            .record_unticketed_mail(raw, "delivery failure report", self.clock.now())
+            .record_unticketed_mail(raw, "delivery failure report", now)
             .await?
         {
             return Ok(Outcome::Duplicate);
         }
-        for contact in &contacts {
-            self.store.set_undeliverable(*contact, true).await?;
+        let mut contacts = 0;
+        for address in &bounced {
+            if dsn::suppress(&self.store, address, now).await? {
+                contacts += 1;
+            }
         }
-        Ok(Outcome::Bounce {
-            contacts: contacts.len(),
-        })
+        tracing::info!(key = %raw.key, contacts, "bounced addresses suppressed");
+        Ok(Outcome::Bounce { contacts })
     }
 
     async fn contact_for(&self, sender: &Mailbox, now: Timestamp) -> Result<(Contact, bool), StoreError> {
@@ -348,199 +358,12 @@ where
         };
         Ok((details.into_contact(ContactId::generate(now), now), true))
     }
-
-    async fn store_attachments(&self, message: MessageId, mail: &InboundMail) -> Result<Vec<Attachment>, BlobError> {
-        let mut stored = Vec::new();
-        for (index, part) in mail.attachments.iter().enumerate() {
-            let blob = BlobRef {
-                bucket: self.config.attachments_bucket.clone(),
-                key: format!("attachments/{message}/{}-{}", index + 1, part.name),
-            };
-            self.blobs.put(&blob, part.bytes.clone(), &part.content_type).await?;
-            stored.push(Attachment {
-                name: part.name.clone(),
-                content_type: part.content_type.clone(),
-                size: part.bytes.len() as u64,
-                inline: part.inline,
-                content_id: part.content_id.clone(),
-                blob,
-            });
-        }
-        Ok(stored)
-    }
-
-    fn once_keys(&self, raw: &BlobRef, mail: &InboundMail, message: MessageId) -> Vec<OnceKey> {
-        let mut once = vec![OnceKey::RawMail(raw.key.clone())];
-        if let Some(id) = &mail.message_id {
-            once.push(OnceKey::MessageId {
-                message_id: id.clone(),
-                message,
-            });
-        }
-        once
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    fn customer_message(
-        &self,
-        id: MessageId,
-        raw: &BlobRef,
-        mail: &InboundMail,
-        kind: MailKind,
-        contact: &Contact,
-        attachments: &[Attachment],
-        now: Timestamp,
-    ) -> Message {
-        let (visible, quoted) = crate::domain::mail::split_quoted(&mail.text);
-        Message {
-            id,
-            ticket_id: TicketId::generate(now),
-            author: Author::Customer,
-            visibility: Visibility::Public,
-            author_id: Some(contact.id.to_string()),
-            from: mail.from.as_ref().map(|m| m.email.clone()),
-            body_text: visible,
-            delivery: Delivery::None,
-            created_at: now,
-            carried_from: None,
-            body_html: mail.html.as_deref().map(crate::domain::mail::sanitize_html),
-            quoted_text: quoted,
-            attachments: attachments.to_vec(),
-            email: Some(EmailDetails {
-                message_id: mail.message_id.clone(),
-                in_reply_to: mail.in_reply_to.clone(),
-                references: mail.references.clone(),
-                subject: mail.subject.clone(),
-                to: mail.to.iter().map(|m| m.email.clone()).collect(),
-                cc: mail.cc.iter().map(|m| m.email.clone()).collect(),
-                raw: Some(raw.clone()),
-                automated: kind == MailKind::Automated,
-                notes: mail.notes.clone(),
-                forged_sender: mail.authentication.from_is_forged(),
-            }),
-        }
-    }
-
-    async fn new_ticket(
-        &self,
-        mail: &InboundMail,
-        contact: &Contact,
-        fresh: Fresh,
-        mut message: Message,
-        once: Vec<OnceKey>,
-        now: Timestamp,
-    ) -> Result<TicketWrite, StoreError> {
-        let number = self.store.next_ticket_number(now).await?;
-        let ours = self.config.ours();
-        let cc: Vec<EmailAddress> = mail
-            .cc
-            .iter()
-            .filter(|_| fresh.keep_cc)
-            .map(|m| m.email.clone())
-            .filter(|e| !ours.iter().any(|o| o.normalized() == e.normalized()) && Some(e) != contact.email.as_ref())
-            .take(crate::domain::ticket::MAX_CC)
-            .collect();
-        let subject = match fresh.strip_tokens {
-            true => threading::without_ticket_tokens(&mail.subject),
-            false => mail.subject.clone(),
-        };
-        let ticket = Ticket {
-            // SES's verdicts keep spam and viruses out of the queue, kept but never answered.
-            status: if mail.verdicts.spam || mail.verdicts.virus {
-                Status::Spam
-            } else {
-                Status::New
-            },
-            department: fresh.department,
-            cc,
-            ..Ticket::new(number, subject_line(&subject), Channel::Email, contact.id, now)
-        };
-        message.ticket_id = ticket.id;
-        let event = AuditEvent::by_customer(
-            &ticket,
-            EventType::TicketCreated,
-            contact.id,
-            now,
-            vec![],
-            Some(message.id),
-        );
-        let note = fresh
-            .note
-            .map(|body| threading::system_note(&ticket, body, message.created_at));
-        Ok(TicketWrite {
-            ticket,
-            read: None,
-            messages: std::iter::once(message).chain(note).collect(),
-            events: vec![event],
-            once,
-        })
-    }
-
-    /// A message on an existing ticket from someone allowed to continue it: waiting states
-    /// wake up. Nobody joins the conversation by writing; agents add CCs.
-    fn append(
-        &self,
-        mut ticket: Ticket,
-        contact: &Contact,
-        mut message: Message,
-        once: Vec<OnceKey>,
-        now: Timestamp,
-    ) -> TicketWrite {
-        let read = AsRead::of(&ticket);
-        // Reaching a closed ticket here means the desk is configured to reopen it.
-        let changes: Vec<FieldChange> = ticket.reopen_for_customer().into_iter().collect();
-        ticket.updated_at = now;
-        ticket.version = read.version().next();
-        message.ticket_id = ticket.id;
-        let event = AuditEvent::by_customer(
-            &ticket,
-            EventType::CustomerReplied,
-            contact.id,
-            now,
-            changes,
-            Some(message.id),
-        );
-        TicketWrite {
-            ticket,
-            read: Some(read),
-            messages: vec![message],
-            events: vec![event],
-            once,
-        }
-    }
-}
-
-/// How a mail that continues no ticket is opened as one.
-#[derive(Debug, Default)]
-struct Fresh {
-    department: Option<DepartmentId>,
-    /// An internal note for agents (the ticket it referred to, a forged sender).
-    note: Option<String>,
-    strip_tokens: bool,
-    keep_cc: bool,
 }
 
 fn ignore_existing(e: StoreError) -> Result<(), StoreError> {
     match e {
         StoreError::AlreadyExists { .. } => Ok(()),
         other => Err(other),
-    }
-}
-
-/// A subject fit for a ticket: one line, at most 250 characters, never empty.
-fn subject_line(subject: &str) -> String {
-    let one_line: String = subject.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
-    let trimmed: String = one_line
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
-        .chars()
-        .take(250)
-        .collect();
-    if trimmed.is_empty() {
-        "(no subject)".into()
-    } else {
-        trimmed
     }
 }
 
@@ -598,12 +421,5 @@ mod tests {
         let garbage = triage(b"\xff\xfe\x00\r\n\r\n--", &config());
         assert!(garbage.hints.is_empty());
         assert!(garbage.mail.from.is_none());
-    }
-
-    #[test]
-    fn subjects_are_made_fit() {
-        assert_eq!(subject_line("  Re:\tHello\r\n world "), "Re: Hello world");
-        assert_eq!(subject_line(""), "(no subject)");
-        assert_eq!(subject_line(&"x".repeat(300)).len(), 250);
     }
 }

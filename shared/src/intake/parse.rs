@@ -28,7 +28,14 @@ impl Default for MailLimits {
     }
 }
 
+/// The mail in `raw`, its headers cut to what may be stored (see [`super::caps`]).
 pub fn parse_mail(raw: &[u8], limits: &MailLimits) -> InboundMail {
+    let mut mail = parse_uncapped(raw, limits);
+    super::caps::cap_mail(&mut mail);
+    mail
+}
+
+fn parse_uncapped(raw: &[u8], limits: &MailLimits) -> InboundMail {
     let Some(message) = MessageParser::default().parse(raw) else {
         // Not even headers: keep what bytes there are as text.
         let text = String::from_utf8_lossy(raw);
@@ -175,6 +182,11 @@ pub fn parse_mail(raw: &[u8], limits: &MailLimits) -> InboundMail {
         // A bounce names our message in a report part, or (older servers) attaches it.
         bounced_message_ids: if report || machine_sender {
             reported_message_ids(&message)
+        } else {
+            vec![]
+        },
+        bounced_recipients: if report || machine_sender {
+            super::dsn::failed_recipients(&message)
         } else {
             vec![]
         },

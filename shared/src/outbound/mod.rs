@@ -360,7 +360,9 @@ where
             references: outgoing.references.clone(),
             subject: outgoing.subject.clone(),
             to: outgoing.to.iter().map(|(_, e)| e.clone()).collect(),
-            cc: outgoing.cc.clone(),
+            // Who the reply went to: the CCs get it in their own copy (`copy_to_ccs`), and a
+            // bounce of that copy is checked against this list.
+            cc: self.deliverable(&ticket.cc).await?,
             ..Default::default()
         };
         self.store
@@ -383,8 +385,9 @@ where
         if message.author != Author::Agent || message.visibility != Visibility::Public {
             return skip("not a public reply");
         }
-        if ticket.cc.is_empty() {
-            return skip("the ticket has no CCs");
+        let ccs = self.deliverable(&ticket.cc).await?;
+        if ccs.is_empty() {
+            return skip("the ticket has no CCs mail may go to");
         }
         let contact = self.store.get_contact(ticket.requester).await?;
         let language = contact.as_ref().and_then(|c| c.language.clone());
@@ -407,7 +410,7 @@ where
             message_id: self.message_id(&ticket, &format!("{}.cc", message.id), &from),
             from,
             from_name,
-            to: ticket.cc.iter().map(|cc| (None, cc.clone())).collect(),
+            to: ccs.into_iter().map(|cc| (None, cc)).collect(),
             cc: vec![],
             subject: with_token(ticket.number, &rendered.subject),
             in_reply_to: parent,
@@ -578,17 +581,26 @@ where
             break;
         }
         if feedback.kind.stops_mail() {
+            // The same mark a bounce report makes: a CC without a contact gets one.
             for address in &feedback.recipients {
-                if let Some(contact) = self.store.find_contact_by_email(address).await?
-                    && !contact.undeliverable
-                {
-                    self.store.set_undeliverable(contact.id, true).await?;
+                if crate::intake::dsn::suppress(&self.store, address, self.clock.now()).await? {
                     outcome.contacts_stopped += 1;
                 }
             }
         }
         tracing::info!(kind = ?feedback.kind, reason = feedback.reason, ?outcome, "delivery feedback taken");
         Ok(outcome)
+    }
+
+    /// The addresses mail may still go to: none whose contact bounced or complained.
+    async fn deliverable(&self, addresses: &[EmailAddress]) -> Result<Vec<EmailAddress>, StoreError> {
+        let mut kept = Vec::with_capacity(addresses.len());
+        for address in addresses {
+            if crate::intake::dsn::deliverable(&self.store, address).await? {
+                kept.push(address.clone());
+            }
+        }
+        Ok(kept)
     }
 
     /// The address the ticket's department writes from, and its name.

@@ -85,11 +85,15 @@ where
             Method::POST => return people::create_contact(desk, request).await,
             _ => &[Method::GET, Method::POST],
         },
-        ["v1", "contacts", id] if method == Method::GET => return people::get_contact(desk, id).await,
+        ["v1", "contacts", id] => match method {
+            Method::GET => return people::get_contact(desk, id).await,
+            Method::PATCH => return people::update_contact(desk, who, id, request).await,
+            _ => &[Method::GET, Method::PATCH],
+        },
         ["v1", "contacts", id, "tickets"] if method == Method::GET => {
             return people::contact_tickets(desk, who, id, request).await;
         }
-        ["v1", "contacts", _] | ["v1", "contacts", _, "tickets"] => &[Method::GET],
+        ["v1", "contacts", _, "tickets"] => &[Method::GET],
         ["v1", "departments"] => match method {
             Method::GET => return people::list_departments(desk).await,
             Method::POST => return people::create_department(desk, who, request).await,

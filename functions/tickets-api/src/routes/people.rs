@@ -10,7 +10,9 @@ use shared::ports::{ActionLedger, ContactStore, RuleStore, TeamStore, TemplateSt
 
 use super::tickets::{LIST_PARAMS, ticket_query};
 use super::{Reply, ok, page};
-use crate::bodies::{CreateAgentBody, CreateDepartmentBody, PatchAgentBody, PatchDepartmentBody, RequesterBody};
+use crate::bodies::{
+    CreateAgentBody, CreateDepartmentBody, PatchAgentBody, PatchContactBody, PatchDepartmentBody, RequesterBody,
+};
 
 pub(super) fn path_id<T>(
     field: &'static str,
@@ -58,6 +60,18 @@ where
 {
     let id = path_id("contact", id, ContactId::parse)?;
     ok(&desk.get_contact(id).await?)
+}
+
+/// An admin clears (or sets) `undeliverable` on a contact, e.g. once a bounced address works again.
+pub async fn update_contact<S, C>(desk: &TicketDesk<S, C>, who: &Principal, id: &str, request: &Request) -> Reply
+where
+    S: TicketStore + ContactStore + TeamStore + TemplateStore + RuleStore + ActionLedger,
+    C: Clock,
+{
+    who.require(Role::Admin)?;
+    let id = path_id("contact", id, ContactId::parse)?;
+    let body: PatchContactBody = parse_json(request)?;
+    ok(&desk.set_contact_undeliverable(who, id, body.undeliverable).await?)
 }
 
 pub async fn contact_tickets<S, C>(desk: &TicketDesk<S, C>, who: &Principal, id: &str, request: &Request) -> Reply

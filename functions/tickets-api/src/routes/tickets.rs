@@ -1,7 +1,7 @@
 use lambda_http::http::{HeaderValue, StatusCode, header};
 use lambda_http::{Request, Response};
 use serde_json::json;
-use shared::desk::TicketDesk;
+use shared::desk::{MergeRequest, TicketDesk};
 use shared::domain::files::UploadRequest;
 use shared::domain::{
     AgentId, Channel, Clock, ContactId, DepartmentId, DomainError, MessageId, Principal, Priority, Status, Tag, Ticket,
@@ -197,7 +197,11 @@ where
         field: "into".into(),
         message: "expected a ticket id or number like HD-1042".into(),
     })?;
-    let (source, target) = desk.merge(who, source, target).await?;
+    let request = MergeRequest {
+        into: target,
+        different_requesters: body.different_requesters,
+    };
+    let (source, target) = desk.merge_with(who, source, request).await?;
     ok(&json!({ "source": source, "target": target }))
 }
 

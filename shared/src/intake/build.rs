@@ -1,0 +1,247 @@
+//! What the intake writes: the stored parts, the customer's message, a new ticket or a
+//! message on an existing one.
+
+use super::*;
+
+impl<S, B, C> MailIntake<S, B, C>
+where
+    S: TicketStore + ContactStore + TeamStore,
+    B: BlobStore,
+    C: Clock,
+{
+    /// Writes the mail's parts to the bucket. A mail SES's virus scan flagged keeps its parts
+    /// there, quarantined (never served or sent on). HTML too large for the message item
+    /// (sanitising can make it larger) is kept here too, as a download (see [`caps`]).
+    pub(super) async fn store_attachments(
+        &self,
+        message: MessageId,
+        mail: &InboundMail,
+    ) -> Result<Vec<Attachment>, BlobError> {
+        let mut stored = Vec::new();
+        for (index, part) in mail.attachments.iter().enumerate() {
+            let blob = BlobRef {
+                bucket: self.config.attachments_bucket.clone(),
+                key: format!("attachments/{message}/{}-{}", index + 1, part.name),
+            };
+            self.blobs.put(&blob, part.bytes.clone(), &part.content_type).await?;
+            stored.push(Attachment {
+                name: part.name.clone(),
+                content_type: part.content_type.clone(),
+                size: part.bytes.len() as u64,
+                inline: part.inline,
+                content_id: part.content_id.clone(),
+                blob,
+                quarantined: mail.verdicts.virus,
+            });
+        }
+        let oversize_html = mail
+            .html
+            .as_deref()
+            .map(crate::domain::mail::sanitize_html)
+            .filter(|html| caps::html_overflows(html));
+        if let Some(html) = oversize_html {
+            let blob = BlobRef {
+                bucket: self.config.attachments_bucket.clone(),
+                key: format!(
+                    "attachments/{message}/{}-{}",
+                    mail.attachments.len() + 1,
+                    caps::OVERSIZE_HTML_NAME
+                ),
+            };
+            let size = html.len() as u64;
+            self.blobs
+                .put(&blob, html.into_bytes(), "text/html; charset=utf-8")
+                .await?;
+            stored.push(Attachment {
+                name: caps::OVERSIZE_HTML_NAME.into(),
+                content_type: "text/html".into(),
+                size,
+                inline: false,
+                content_id: None,
+                blob,
+                quarantined: mail.verdicts.virus,
+            });
+        }
+        Ok(stored)
+    }
+
+    pub(super) fn once_keys(&self, raw: &BlobRef, mail: &InboundMail, message: MessageId) -> Vec<OnceKey> {
+        let mut once = vec![OnceKey::RawMail(raw.key.clone())];
+        if let Some(id) = &mail.message_id {
+            once.push(OnceKey::MessageId {
+                message_id: id.clone(),
+                message,
+            });
+        }
+        once
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn customer_message(
+        &self,
+        id: MessageId,
+        raw: &BlobRef,
+        mail: &InboundMail,
+        kind: MailKind,
+        contact: &Contact,
+        attachments: &[Attachment],
+        now: Timestamp,
+    ) -> Message {
+        let (visible, quoted) = crate::domain::mail::split_quoted(&mail.text);
+        caps::fit_message(Message {
+            id,
+            ticket_id: TicketId::generate(now),
+            author: Author::Customer,
+            visibility: Visibility::Public,
+            author_id: Some(contact.id.to_string()),
+            from: mail.from.as_ref().map(|m| m.email.clone()),
+            body_text: visible,
+            delivery: Delivery::None,
+            created_at: now,
+            carried_from: None,
+            body_html: mail.html.as_deref().map(crate::domain::mail::sanitize_html),
+            quoted_text: quoted,
+            attachments: attachments.to_vec(),
+            email: Some(EmailDetails {
+                message_id: mail.message_id.clone(),
+                in_reply_to: mail.in_reply_to.clone(),
+                references: mail.references.clone(),
+                subject: mail.subject.clone(),
+                to: mail.to.iter().map(|m| m.email.clone()).collect(),
+                cc: mail.cc.iter().map(|m| m.email.clone()).collect(),
+                raw: Some(raw.clone()),
+                automated: kind == MailKind::Automated,
+                notes: mail.notes.clone(),
+                forged_sender: mail.authentication.from_is_forged(),
+                virus_flagged: mail.verdicts.virus,
+            }),
+        })
+    }
+
+    pub(super) async fn new_ticket(
+        &self,
+        mail: &InboundMail,
+        contact: &Contact,
+        fresh: Fresh,
+        mut message: Message,
+        once: Vec<OnceKey>,
+        now: Timestamp,
+    ) -> Result<TicketWrite, StoreError> {
+        let number = self.store.next_ticket_number(now).await?;
+        let ours = self.config.ours();
+        let cc: Vec<EmailAddress> = mail
+            .cc
+            .iter()
+            .filter(|_| fresh.keep_cc)
+            .map(|m| m.email.clone())
+            .filter(|e| !ours.iter().any(|o| o.normalized() == e.normalized()) && Some(e) != contact.email.as_ref())
+            .take(crate::domain::ticket::MAX_CC)
+            .collect();
+        let subject = match fresh.strip_tokens {
+            true => threading::without_ticket_tokens(&mail.subject),
+            false => mail.subject.clone(),
+        };
+        let ticket = Ticket {
+            // SES's verdicts keep spam and viruses out of the queue, kept but never answered.
+            status: if mail.verdicts.spam || mail.verdicts.virus {
+                Status::Spam
+            } else {
+                Status::New
+            },
+            department: fresh.department,
+            cc,
+            ..Ticket::new(number, subject_line(&subject), Channel::Email, contact.id, now)
+        };
+        message.ticket_id = ticket.id;
+        let event = AuditEvent::by_customer(
+            &ticket,
+            EventType::TicketCreated,
+            contact.id,
+            now,
+            vec![],
+            Some(message.id),
+        );
+        let note = fresh
+            .note
+            .map(|body| threading::system_note(&ticket, body, message.created_at));
+        Ok(TicketWrite {
+            ticket,
+            read: None,
+            messages: std::iter::once(message).chain(note).collect(),
+            events: vec![event],
+            once,
+        })
+    }
+
+    /// A message on an existing ticket from someone allowed to continue it: waiting states
+    /// wake up. Nobody joins the conversation by writing; agents add CCs.
+    pub(super) fn append(
+        &self,
+        mut ticket: Ticket,
+        contact: &Contact,
+        mut message: Message,
+        once: Vec<OnceKey>,
+        now: Timestamp,
+    ) -> TicketWrite {
+        let read = AsRead::of(&ticket);
+        // Reaching a closed ticket here means the desk is configured to reopen it.
+        let changes: Vec<FieldChange> = ticket.reopen_for_customer().into_iter().collect();
+        ticket.updated_at = now;
+        ticket.version = read.version().next();
+        message.ticket_id = ticket.id;
+        let event = AuditEvent::by_customer(
+            &ticket,
+            EventType::CustomerReplied,
+            contact.id,
+            now,
+            changes,
+            Some(message.id),
+        );
+        TicketWrite {
+            ticket,
+            read: Some(read),
+            messages: vec![message],
+            events: vec![event],
+            once,
+        }
+    }
+}
+
+/// How a mail that continues no ticket is opened as one.
+#[derive(Debug, Default)]
+pub(super) struct Fresh {
+    pub(super) department: Option<DepartmentId>,
+    /// An internal note for agents (the ticket it referred to, a forged sender).
+    pub(super) note: Option<String>,
+    pub(super) strip_tokens: bool,
+    pub(super) keep_cc: bool,
+}
+
+/// A subject fit for a ticket: one line, at most 250 characters, never empty.
+pub(super) fn subject_line(subject: &str) -> String {
+    let one_line: String = subject.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
+    let trimmed: String = one_line
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .chars()
+        .take(250)
+        .collect();
+    if trimmed.is_empty() {
+        "(no subject)".into()
+    } else {
+        trimmed
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::subject_line;
+
+    #[test]
+    fn subjects_are_made_fit() {
+        assert_eq!(subject_line("  Re:\tHello\r\n world "), "Re: Hello world");
+        assert_eq!(subject_line(""), "(no subject)");
+        assert_eq!(subject_line(&"x".repeat(300)).len(), 250);
+    }
+}
