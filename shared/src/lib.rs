@@ -11,3 +11,4 @@ pub mod outbound;
 pub mod portal;
 pub mod ports;
 pub mod queue;
+pub mod secrets;

@@ -27,6 +27,7 @@ pub struct Copy {
     pub unknown_category: &'static str,
     pub too_many_files: &'static str,
     pub bad_file: &'static str,
+    pub already_sent: &'static str,
     pub thanks_title: &'static str,
     pub thanks_number: &'static str,
     pub thanks_mail: &'static str,
@@ -73,6 +74,7 @@ const EN: Copy = Copy {
     unknown_category: "Please choose one of the topics.",
     too_many_files: "Please attach at most {max} files.",
     bad_file: "One of the files is missing, too large or of a type we cannot accept.",
+    already_sent: "This form was already sent. Reload the page to send another request.",
     thanks_title: "Thank you, we have your message",
     thanks_number: "Your ticket number is",
     thanks_mail: "We have sent a confirmation to {email}, with a link where you can follow your ticket.",
@@ -123,6 +125,7 @@ const CS: Copy = Copy {
     unknown_category: "Vyberte prosím jedno z témat.",
     too_many_files: "Přiložte nejvýše {max} souborů.",
     bad_file: "Některý soubor chybí, je příliš velký nebo jeho typ nemůžeme přijmout.",
+    already_sent: "Tento formulář už byl odeslán. Chcete-li poslat další požadavek, načtěte stránku znovu.",
     thanks_title: "Děkujeme, vaši zprávu jsme přijali",
     thanks_number: "Číslo vašeho požadavku je",
     thanks_mail: "Na adresu {email} jsme poslali potvrzení s odkazem, kde můžete požadavek sledovat.",
@@ -173,6 +176,7 @@ const HU: Copy = Copy {
     unknown_category: "Kérjük, válasszon a témák közül.",
     too_many_files: "Legfeljebb {max} fájlt csatolhat.",
     bad_file: "Az egyik fájl hiányzik, túl nagy, vagy a típusát nem tudjuk fogadni.",
+    already_sent: "Ezt az űrlapot már elküldték. Új kérés küldéséhez töltse be újra az oldalt.",
     thanks_title: "Köszönjük, megkaptuk üzenetét",
     thanks_number: "Az Ön jegyének száma",
     thanks_mail: "Visszaigazolást küldtünk a(z) {email} címre egy hivatkozással, ahol követheti a jegyét.",
@@ -223,6 +227,7 @@ const MS: Copy = Copy {
     unknown_category: "Sila pilih salah satu topik.",
     too_many_files: "Sila lampirkan maksimum {max} fail.",
     bad_file: "Salah satu fail tiada, terlalu besar atau jenisnya tidak dapat kami terima.",
+    already_sent: "Borang ini telah dihantar. Muat semula halaman untuk menghantar permintaan lain.",
     thanks_title: "Terima kasih, kami telah menerima mesej anda",
     thanks_number: "Nombor tiket anda ialah",
     thanks_mail: "Kami telah menghantar pengesahan ke {email} dengan pautan untuk mengikuti tiket anda.",
@@ -270,6 +275,7 @@ impl Copy {
             Problem::UnknownCategory => self.unknown_category.into(),
             Problem::TooManyFiles { max } => self.too_many_files.replace("{max}", &max.to_string()),
             Problem::BadFile => self.bad_file.into(),
+            Problem::AlreadySent => self.already_sent.into(),
         }
     }
 

@@ -22,6 +22,7 @@ use shared::files::ReplyFiles;
 use shared::http::ApiError;
 use shared::portal::CustomerDesk;
 use shared::ports::{ActionLedger, ContactStore, TeamStore, TicketStore};
+use shared::secrets::DeskSecrets;
 use tracing::Instrument;
 
 pub use defences::{Captcha, CaptchaProvider};
@@ -44,8 +45,8 @@ pub struct Config {
     /// `attachments/`.
     pub mail_bucket: String,
     pub s3_force_path_style: bool,
-    /// Signs form tokens and portal links.
-    pub portal_key: Secret,
+    /// Signs form tokens and portal links (the link key from Secrets Manager).
+    pub signer: LinkSigner,
     /// Where this API is reached from outside, e.g. `https://abc.execute-api.eu-west-1.amazonaws.com`.
     pub public_base_url: String,
     pub categories: FormCategories,
@@ -56,6 +57,9 @@ pub struct Config {
     /// A form sent sooner than this after it was shown was not filled in by a person.
     pub min_fill_seconds: i64,
     pub captcha: Option<Captcha>,
+    /// With CloudFront and WAF in front (`ContactEdgeRateLimit`): the secret CloudFront sends
+    /// in [`EDGE_HEADER`]. Requests without it are refused, and the viewer's address counts.
+    pub edge_secret: Option<Secret>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -80,7 +84,8 @@ fn number<T: std::str::FromStr>(name: &'static str, default: T) -> Result<T, Con
 }
 
 impl Config {
-    pub fn from_env() -> Result<Self, ConfigError> {
+    /// The environment's settings with the secrets [`shared::secrets::load`] read.
+    pub fn from_env(secrets: DeskSecrets) -> Result<Self, ConfigError> {
         let window = number("CONTACT_LIMIT_WINDOW_SECONDS", 3600)?;
         let captcha = match std::env::var("CAPTCHA_PROVIDER").unwrap_or_default().trim() {
             "" | "none" => None,
@@ -90,7 +95,14 @@ impl Config {
                     reason: "expected none, turnstile or hcaptcha".into(),
                 })?,
                 var("CAPTCHA_SITE_KEY")?,
-                Secret(var("CAPTCHA_SECRET")?),
+                Secret(
+                    secrets
+                        .captcha
+                        .as_ref()
+                        .ok_or(ConfigError::Missing(shared::secrets::CAPTCHA_SECRET_ARN))?
+                        .expose()
+                        .to_owned(),
+                ),
                 std::env::var("CAPTCHA_VERIFY_URL").ok().filter(|u| !u.is_empty()),
             )),
         };
@@ -98,7 +110,7 @@ impl Config {
             table_name: var("TABLE_NAME")?,
             mail_bucket: var("MAIL_BUCKET")?,
             s3_force_path_style: std::env::var("S3_FORCE_PATH_STYLE").is_ok_and(|v| v == "true"),
-            portal_key: Secret(var("PORTAL_KEY")?),
+            signer: secrets.signer,
             public_base_url: var("PUBLIC_BASE_URL")?.trim_end_matches('/').to_owned(),
             categories: FormCategories::parse(
                 &std::env::var("CONTACT_CATEGORIES").unwrap_or_else(|_| "general=support".into()),
@@ -123,6 +135,7 @@ impl Config {
             },
             min_fill_seconds: number("CONTACT_MIN_FILL_SECONDS", 3)?,
             captcha,
+            edge_secret: secrets.edge.as_ref().map(|s| Secret(s.expose().to_owned())),
         })
     }
 }
@@ -137,7 +150,6 @@ pub struct Deps<S, C> {
 }
 
 impl Deps<DynamoStore, SystemClock> {
-    /// Fails when the signing key is too short to be safe.
     pub fn new(config: Config, sdk: &aws_config::SdkConfig) -> Result<Self, ConfigError> {
         let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(sdk), &config.table_name);
         let blobs =
@@ -151,12 +163,8 @@ where
     S: TicketStore + ContactStore + TeamStore,
     C: Clock + Clone,
 {
-    /// Fails when the signing key is too short to be safe.
     pub fn with(store: S, blobs: S3Blobs, clock: C, config: Config) -> Result<Self, ConfigError> {
-        let signer = LinkSigner::new(config.portal_key.0.as_bytes()).map_err(|e| ConfigError::Invalid {
-            name: "PORTAL_KEY",
-            reason: e.to_string(),
-        })?;
+        let signer = config.signer.clone();
         Ok(Self {
             customers: CustomerDesk::new(store, clock.clone()),
             files: ReplyFiles::new(blobs, SystemClock, &config.mail_bucket).in_area(FORM_UPLOADS),
@@ -186,7 +194,39 @@ fn language(request: &Request) -> &'static str {
 }
 
 /// The caller's address as API Gateway saw it (never a header a client could set).
-fn source_ip(request: &Request) -> String {
+/// The header CloudFront adds to every request it forwards when the contact API is behind it
+/// (`ContactEdgeRateLimit`): its value is a secret only CloudFront and this function know.
+pub const EDGE_HEADER: &str = "x-lambdesk-edge";
+
+/// Whether the request may be served: always without an edge; behind one, only when it came
+/// through it (else anyone could skip WAF by calling the `execute-api` URL).
+fn through_edge(config: &Config, request: &Request) -> bool {
+    let Some(secret) = &config.edge_secret else {
+        return true;
+    };
+    let sent = request
+        .headers()
+        .get(EDGE_HEADER)
+        .map(HeaderValue::as_bytes)
+        .unwrap_or_default();
+    let expected = secret.0.as_bytes();
+    // Constant time over the expected length: the answer's timing says nothing about a guess.
+    sent.len() == expected.len() && sent.iter().zip(expected).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0
+}
+
+/// The client's IP address, as the rate limits count it. Behind CloudFront the connection
+/// comes from CloudFront, so the viewer's address is the one CloudFront reports
+/// (`CloudFront-Viewer-Address: <ip>:<port>`), trusted because [`through_edge`] held.
+fn source_ip(config: &Config, request: &Request) -> String {
+    if config.edge_secret.is_some() {
+        return request
+            .headers()
+            .get("cloudfront-viewer-address")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.rsplit_once(':'))
+            .map(|(ip, _port)| ip.to_owned())
+            .unwrap_or_default();
+    }
     match request.request_context_ref() {
         Some(lambda_http::request::RequestContext::ApiGatewayV2(context)) => {
             context.http.source_ip.clone().unwrap_or_default()
@@ -209,7 +249,11 @@ where
         status = tracing::field::Empty
     );
     async move {
-        let mut response = route(deps, &request).await.unwrap_or_else(ApiError::into_response);
+        let mut response = if through_edge(&deps.config, &request) {
+            route(deps, &request).await.unwrap_or_else(ApiError::into_response)
+        } else {
+            ApiError::Forbidden("requests come through the site's address".into()).into_response()
+        };
         defences::cors(&deps.config.origins, &request, &mut response);
         let headers = response.headers_mut();
         headers.insert("x-content-type-options", HeaderValue::from_static("nosniff"));

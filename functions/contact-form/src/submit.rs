@@ -11,12 +11,17 @@ use shared::domain::contact_form::{
 use shared::domain::files::{FORM_UPLOADS, MAX_UPLOAD_BYTES, UploadRequest};
 use shared::domain::{Clock, Language};
 use shared::http::{ApiError, json_response, parse_json};
-use shared::ports::{ActionLedger, ContactStore, TeamStore, TicketStore};
+use shared::ports::{ActionLedger, Claim, ContactStore, TeamStore, TicketStore};
 
 use crate::copy::copy;
 use crate::defences::{self, Rejection};
 use crate::pages::{self, FormState, Notice};
 use crate::{Deps, Reply, language, source_ip};
+
+/// How long a submission holds its form token while it makes the ticket. A submission that
+/// failed half-way (the store was unavailable) frees the token after this, so the same page can
+/// be sent again; a replay within it is refused like one after it.
+const FORM_CLAIM_LEASE_SECONDS: i64 = 60;
 
 /// How a submission came, and so how it is answered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -125,7 +130,14 @@ where
         limit: deps.config.per_ip.limit * FORM_UPLOADS.max_files as u64,
         ..deps.config.per_ip
     };
-    defences::count(deps.customers.store(), window, "upload-ip", &source_ip(request), now).await?;
+    defences::count(
+        deps.customers.store(),
+        window,
+        "upload-ip",
+        &source_ip(&deps.config, request),
+        now,
+    )
+    .await?;
     let upload = deps
         .files
         .start_form_upload(UploadRequest::new(&body.name, &body.content_type, body.size)?)
@@ -229,17 +241,17 @@ where
             return Err(field_errors(lang, &problems));
         }
     };
-    match deps
+    let token = match deps
         .signer
         .check_form_token(input.form_token.as_deref(), now, deps.config.min_fill_seconds)
     {
-        Ok(()) => {}
+        Ok(token) => token,
         Err(TokenError::Missing) => return Err(refuse(Rejection::MissingToken)),
         Err(TokenError::Forged) => return Err(refuse(Rejection::ForgedToken)),
         Err(TokenError::TooFast) => return Err(refuse(Rejection::TooFast)),
         Err(TokenError::Expired) => return Err(refuse(Rejection::ExpiredToken)),
-    }
-    let ip = source_ip(request);
+    };
+    let ip = source_ip(&deps.config, request);
     let store = deps.customers.store();
     if let Err(e) = defences::count(store, deps.config.per_ip, "ip", &ip, now).await {
         defences::record(Rejection::RateLimitedIp, now);
@@ -282,6 +294,22 @@ where
         })?;
         upload_ids.push(deps.files.keep_upload(&request, file.bytes.clone()).await?);
     }
+    // A form is accepted once: a replayed submission (a captured request sent again) makes no
+    // second ticket. Claimed here, after every check a person could fix with the same page, and
+    // before anything lasting is written (attachments are copied next).
+    match store.claim(&token.ledger_key(), now, FORM_CLAIM_LEASE_SECONDS).await? {
+        Claim::Claimed => {}
+        Claim::AlreadyDone | Claim::Busy => {
+            defences::record(Rejection::ReplayedToken, now);
+            return Err(field_errors(
+                lang,
+                &[FieldProblem {
+                    field: "form_token",
+                    problem: Problem::AlreadySent,
+                }],
+            ));
+        }
+    }
     let attachments = deps.files.attach(&upload_ids).await.map_err(|e| match e {
         shared::desk::DeskError::Domain(d) => {
             tracing::info!(error = %d, "attachment refused");
@@ -291,6 +319,7 @@ where
     })?;
     let language = Language::parse(lang).map_err(ApiError::from)?;
     let ticket = deps.customers.submit(&form, attachments, &language).await?;
+    store.complete(&token.ledger_key()).await?;
     tracing::info!(ticket = %ticket.number, "ticket opened from the contact form");
     Ok(ticket.number.to_string())
 }
@@ -324,6 +353,10 @@ fn refused_page<S, C: Clock + Clone>(
     };
     let mut retry_after = None;
     match error {
+        // The page itself was sent before: not a field the person can fix, so said on top.
+        ApiError::InvalidFields(fields) if fields.iter().all(|(f, _)| f == "form_token") => {
+            state.notice = fields.into_iter().next().map(|(_, message)| Notice(message))
+        }
         ApiError::InvalidFields(fields) => state.errors = fields,
         ApiError::TooManyRequests { retry_after: seconds } => {
             retry_after = Some(seconds);

@@ -147,8 +147,10 @@
             if (!r.ok) {
               throw {
                 errors: reply.error.fields || [], message: reply.error.fields ? '' : reply.error.message,
-                // A refused form (an old token, say) is sent again with a fresh one.
-                refresh: r.status === 400
+                // A refused form (an old or already used token, say) is sent again with a fresh one.
+                refresh: r.status === 400 || (reply.error.fields || []).some(function (f) {
+                  return f.field === 'form_token';
+                })
               };
             }
             host.textContent = '';

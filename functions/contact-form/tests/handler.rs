@@ -55,7 +55,7 @@ fn config(table: &str, bucket: &str) -> Config {
         table_name: table.into(),
         mail_bucket: bucket.into(),
         s3_force_path_style: true,
-        portal_key: Secret(KEY.into()),
+        signer: LinkSigner::new(KEY.as_bytes()).unwrap(),
         public_base_url: "https://help.example.com".into(),
         categories: FormCategories::parse("general=support,billing=billing").unwrap(),
         origins: vec![ORIGIN.into()],
@@ -63,6 +63,7 @@ fn config(table: &str, bucket: &str) -> Config {
         per_email: RateWindow { limit: 2, seconds: 600 },
         min_fill_seconds: 3,
         captcha: None,
+        edge_secret: None,
     }
 }
 
@@ -400,6 +401,96 @@ async fn bots_are_refused_without_a_ticket() {
         assert!(!answer.body.to_string().contains("panic"), "{case}");
     }
     assert!(tickets(&f).await.is_empty());
+}
+
+#[tokio::test]
+async fn a_form_is_accepted_once_and_replays_forgeries_and_old_tokens_are_refused() {
+    let f = fixture().await;
+    let sent = submission(&f, |_| {});
+    let first = send(&f, &from_ip(sent.clone(), "198.51.100.20")).await;
+    assert_eq!(first.status, 201, "{}", first.body);
+    // The same request again, from elsewhere and an hour later: no second ticket (the sample
+    // speaks Czech: "this form was already sent").
+    f.clock.advance(3600);
+    let replay = send(&f, &from_ip(sent, "198.51.100.21")).await;
+    assert_eq!(replay.status, 422, "{}", replay.body);
+    assert_eq!(
+        replay.body["error"]["fields"][0]["field"], "form_token",
+        "{}",
+        replay.body
+    );
+    assert!(
+        replay.body["error"]["fields"][0]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("už byl odeslán")),
+        "{}",
+        replay.body
+    );
+    // The hosted page sent twice (back button, resubmit): the page again with a notice.
+    let page = urlencoded(&f, |pairs| {
+        for (name, value) in pairs.iter_mut() {
+            if name == "email" {
+                *value = "page@example.com".into();
+            }
+        }
+    });
+    assert_eq!(send(&f, &from_ip(page.clone(), "198.51.100.22")).await.status, 200);
+    let again = send(&f, &from_ip(page, "198.51.100.23")).await;
+    assert_eq!(again.status, 422);
+    assert!(again.text().contains("už byl odeslán"), "a notice: {}", again.text());
+    // A token signed with another key, or rendered more than a day ago: refused as before.
+    let forged = LinkSigner::new(&[9; 32]).unwrap().form_token(f.clock.now());
+    let stale = signer().form_token(Timestamp::new(
+        f.clock.now().as_datetime() - chrono::Duration::hours(25),
+    ));
+    for (case, token) in [("forged", forged), ("expired", stale)] {
+        let answer = send(
+            &f,
+            &from_ip(submission(&f, |b| b["form_token"] = json!(token)), "198.51.100.24"),
+        )
+        .await;
+        assert_eq!(answer.status, 400, "{case}: {}", answer.body);
+    }
+    assert_eq!(tickets(&f).await.len(), 2, "one ticket per form");
+}
+
+/// The request as CloudFront forwards it: with the edge secret and the viewer's address.
+fn via_edge(mut event: Value, secret: &str, viewer: &str) -> Value {
+    event["headers"]["x-lambdesk-edge"] = json!(secret);
+    event["headers"]["cloudfront-viewer-address"] = json!(viewer);
+    // The connection itself comes from CloudFront.
+    event["requestContext"]["http"]["sourceIp"] = json!("130.176.1.10");
+    event
+}
+
+#[tokio::test]
+async fn behind_cloudfront_only_its_requests_are_served_and_each_viewer_is_counted() {
+    let f = fixture_with(|c| c.edge_secret = Some(Secret("edge-secret-0123456789".into()))).await;
+    // Straight to the API (skipping WAF), with no secret or a wrong one: refused.
+    let direct = send(&f, &from_ip(submission(&f, |_| {}), "203.0.113.50")).await;
+    assert_eq!(direct.status, 403, "{}", direct.body);
+    let guessed = send(
+        &f,
+        &via_edge(submission(&f, |_| {}), "edge-secret-0123456780", "203.0.113.50:443"),
+    )
+    .await;
+    assert_eq!(guessed.status, 403);
+    assert_eq!(send(&f, &sample("get-form")).await.status, 403, "every route");
+    // Through CloudFront: the viewer's address is counted, not CloudFront's.
+    let secret = "edge-secret-0123456789";
+    for i in 0..3 {
+        let event = submission(&f, |b| b["email"] = json!(format!("viewer{i}@example.com")));
+        let answer = send(&f, &via_edge(event, secret, "203.0.113.50:50123")).await;
+        assert_eq!(answer.status, 201, "{}", answer.body);
+    }
+    let event = submission(&f, |b| b["email"] = json!("viewer3@example.com"));
+    assert_eq!(
+        send(&f, &via_edge(event, secret, "203.0.113.50:50124")).await.status,
+        429
+    );
+    let event = submission(&f, |b| b["email"] = json!("other@example.com"));
+    let other = send(&f, &via_edge(event, secret, "[2001:db8::7]:443")).await;
+    assert_eq!(other.status, 201, "another viewer behind the same edge: {}", other.body);
 }
 
 #[tokio::test]

@@ -13,6 +13,7 @@ use shared::domain::{BlobRef, Clock, SystemClock};
 use shared::intake::{IntakeConfig, MailIntake};
 use shared::ports::{BlobStore, ContactStore, TeamStore, TicketStore};
 use shared::queue::each_message;
+use shared::secrets::DeskSecrets;
 
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -29,8 +30,6 @@ pub enum ConfigError {
     Missing(&'static str),
     #[error(transparent)]
     Invalid(#[from] shared::intake::ConfigError),
-    #[error("PORTAL_KEY: {0}")]
-    PortalKey(shared::domain::DomainError),
 }
 
 fn var(name: &'static str) -> Result<String, ConfigError> {
@@ -38,7 +37,9 @@ fn var(name: &'static str) -> Result<String, ConfigError> {
 }
 
 impl Config {
-    pub fn from_env() -> Result<Self, ConfigError> {
+    /// The environment's settings with the secrets [`shared::secrets::load`] read (the link
+    /// key checks reply-address tags).
+    pub fn from_env(secrets: &DeskSecrets) -> Result<Self, ConfigError> {
         let bucket = var("MAIL_BUCKET")?;
         Ok(Self {
             table_name: var("TABLE_NAME")?,
@@ -48,7 +49,7 @@ impl Config {
                 &bucket,
             )?,
             s3_force_path_style: std::env::var("S3_FORCE_PATH_STYLE").is_ok_and(|v| v == "true"),
-            reply_signer: LinkSigner::new(var("PORTAL_KEY")?.as_bytes()).map_err(ConfigError::PortalKey)?,
+            reply_signer: secrets.signer.clone(),
         })
     }
 }

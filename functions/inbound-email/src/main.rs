@@ -4,8 +4,9 @@ use lambda_runtime::{Error, service_fn};
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     lambda_runtime::tracing::init_default_subscriber();
-    let config = Config::from_env()?;
     let sdk = aws_config::load_from_env().await;
+    let secrets = shared::secrets::load(&sdk).await?;
+    let config = Config::from_env(&secrets)?;
     let deps = Deps::new(config, &sdk);
     lambda_runtime::run(service_fn(|event| handle(&deps, event))).await
 }

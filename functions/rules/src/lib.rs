@@ -10,7 +10,7 @@ use shared::adapters::s3::S3Blobs;
 use shared::adapters::sesv2::SesMailer;
 use shared::adapters::webhook::WebhookSettings;
 use shared::domain::DepartmentId;
-use shared::domain::contact_form::{FormCategories, LinkSigner};
+use shared::domain::contact_form::FormCategories;
 use shared::domain::feedback::ses_message_id_domain;
 use shared::domain::rules::WebhookTargets;
 use shared::domain::{AuditEvent, Clock, DeliveryFeedback, SystemClock};
@@ -18,6 +18,7 @@ use shared::intake::parse_support_addresses;
 use shared::outbound::{EventReactor, OutboundConfig, PortalLinks};
 use shared::ports::{ActionLedger, ContactStore, MailSender, RuleStore, TeamStore, TemplateStore, TicketStore};
 use shared::queue::{MESSAGES_IN_FLIGHT, attempt, each_message_at_once};
+use shared::secrets::DeskSecrets;
 
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -43,8 +44,6 @@ pub enum ConfigError {
     NotANumber(&'static str),
     #[error(transparent)]
     Invalid(#[from] shared::intake::ConfigError),
-    #[error("PORTAL_KEY: {0}")]
-    PortalKey(shared::domain::DomainError),
     #[error("CONTACT_CATEGORIES: {0}")]
     Categories(shared::domain::DomainError),
 }
@@ -61,7 +60,9 @@ fn number<T: std::str::FromStr>(name: &'static str, default: T) -> Result<T, Con
 }
 
 impl Config {
-    pub fn from_env() -> Result<Self, ConfigError> {
+    /// The environment's settings with the secrets [`shared::secrets::load`] read (the link
+    /// key signs the portal links in mail to customers).
+    pub fn from_env(secrets: &DeskSecrets) -> Result<Self, ConfigError> {
         Ok(Self {
             table_name: var("TABLE_NAME")?,
             configuration_set: std::env::var("SES_CONFIGURATION_SET").ok().filter(|v| !v.is_empty()),
@@ -71,9 +72,9 @@ impl Config {
                 max_attempts: number("MAX_SEND_ATTEMPTS", 5)?,
                 autoreplies_per_hour: number("AUTOREPLIES_PER_HOUR", 3)?,
             },
-            portal: match (std::env::var("PORTAL_KEY"), std::env::var("PUBLIC_BASE_URL")) {
-                (Ok(key), Ok(base_url)) if !key.is_empty() && !base_url.is_empty() => Some(PortalLinks {
-                    signer: LinkSigner::new(key.as_bytes()).map_err(ConfigError::PortalKey)?,
+            portal: match std::env::var("PUBLIC_BASE_URL") {
+                Ok(base_url) if !base_url.is_empty() => Some(PortalLinks {
+                    signer: secrets.signer.clone(),
                     base_url,
                 }),
                 _ => None,

@@ -649,3 +649,24 @@ fn the_schemas_match_the_domain_types() {
         failures.join("\n")
     );
 }
+
+/// A browser console calls every route through CORS: the HTTP API's preflight must allow each
+/// method the router answers, or the browser blocks the call before it reaches the function.
+#[test]
+fn the_http_api_cors_allows_every_method_the_router_answers() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../template.yaml");
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    let template: Value = serde_yaml::from_str(&text).unwrap_or_else(|e| panic!("{path}: {e}"));
+    let allowed: BTreeSet<&str> = template["Resources"]["HttpApi"]["Properties"]["CorsConfiguration"]["AllowMethods"]
+        .as_sequence()
+        .expect("HttpApi has CorsConfiguration.AllowMethods")
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    let missing: BTreeSet<&str> = OPERATIONS
+        .iter()
+        .map(|(method, _)| *method)
+        .filter(|method| !allowed.contains(method))
+        .collect();
+    assert!(missing.is_empty(), "HttpApi CORS does not allow {missing:?}");
+}

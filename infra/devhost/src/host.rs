@@ -14,10 +14,11 @@ use shared::adapters::s3::S3Blobs;
 use shared::adapters::sesv2::SesMailer;
 use shared::desk::TicketDesk;
 use shared::domain::SystemClock;
-use shared::domain::contact_form::{FormCategories, LinkSigner, RateWindow};
+use shared::domain::contact_form::{FormCategories, RateWindow};
 use shared::files::ReplyFiles;
 use shared::intake::{IntakeConfig, parse_support_addresses};
 use shared::outbound::{OutboundConfig, PortalLinks};
+use shared::secrets::DeskSecrets;
 
 use crate::gateway::{Gateway, router};
 use crate::local::{self, LocalNames, PIPE, Provisioned};
@@ -36,6 +37,25 @@ pub const DEV_CONTACT_CATEGORIES: &str = "general=support,billing=billing,techni
 pub const DEV_WIDGET_ORIGIN: &str = "http://widget.localhost:8080";
 /// Signs portal links and form tokens locally; in AWS the key is generated per stack.
 const DEV_PORTAL_KEY: &str = "lambdesk-local-portal-key-not-for-production-use";
+
+/// The link key as in AWS: a secret in (moto's) Secrets Manager, made at start if missing and
+/// read through `shared::secrets`, the path the functions take at cold start.
+async fn desk_secrets(sdk: &SdkConfig, names: &LocalNames) -> Result<DeskSecrets> {
+    let client = aws_sdk_secretsmanager::Client::new(sdk);
+    let name = format!("{}-link-key", names.stack);
+    match client
+        .create_secret()
+        .name(&name)
+        .secret_string(DEV_PORTAL_KEY)
+        .send()
+        .await
+    {
+        Ok(_) => {}
+        Err(e) if e.as_service_error().is_some_and(|s| s.is_resource_exists_exception()) => {}
+        Err(e) => return Err(anyhow::Error::new(e).context(format!("creating secret {name}"))),
+    }
+    Ok(shared::secrets::load_from(&client, &name, None).await?)
+}
 
 pub struct DevHost {
     pub sdk: SdkConfig,
@@ -57,12 +77,13 @@ impl DevHost {
         public_url: &str,
     ) -> Result<Self> {
         let provisioned = local::provision(&sdk, &template, &names).await?;
+        let secrets = desk_secrets(&sdk, &names).await?;
         let store = || DynamoStore::new(aws_sdk_dynamodb::Client::new(&sdk), &names.table);
         let contact_config = contact_form::Config {
             table_name: names.table.clone(),
             mail_bucket: names.mail_bucket.clone(),
             s3_force_path_style: true,
-            portal_key: contact_form::Secret(DEV_PORTAL_KEY.into()),
+            signer: secrets.signer.clone(),
             public_base_url: public_url.trim_end_matches('/').to_owned(),
             categories: FormCategories::parse(DEV_CONTACT_CATEGORIES)?,
             origins: vec![DEV_WIDGET_ORIGIN.to_owned()],
@@ -77,6 +98,7 @@ impl DevHost {
             },
             min_fill_seconds: 2,
             captcha: None,
+            edge_secret: None,
         };
         let contact_blobs = S3Blobs::new(local::s3_client(&sdk)).with_credentials(sdk.credentials_provider());
         let gateway = Arc::new(Gateway {
@@ -91,7 +113,7 @@ impl DevHost {
             table_name: names.table.clone(),
             intake: IntakeConfig::parse(DEV_SUPPORT_ADDRESSES, "follow_up", &names.mail_bucket)?,
             s3_force_path_style: true,
-            reply_signer: LinkSigner::new(DEV_PORTAL_KEY.as_bytes()).map_err(|e| anyhow::anyhow!("{e}"))?,
+            reply_signer: secrets.signer.clone(),
         };
         let inbound = Arc::new(inbound_email::Deps::new(config, &sdk));
         let reactor_config = rules::Config {
@@ -104,7 +126,7 @@ impl DevHost {
                 autoreplies_per_hour: 3,
             },
             portal: Some(PortalLinks {
-                signer: LinkSigner::new(DEV_PORTAL_KEY.as_bytes()).map_err(|e| anyhow::anyhow!("{e}"))?,
+                signer: secrets.signer.clone(),
                 base_url: public_url.trim_end_matches('/').to_owned(),
             }),
             form_categories: FormCategories::parse(DEV_CONTACT_CATEGORIES)?

@@ -193,7 +193,7 @@ fn authentication_results(envelope_from: &str, body: &[u8]) -> String {
         .lines()
         .take_while(|l| !l.trim_end_matches('\r').is_empty())
         .find_map(|l| l.strip_prefix("From:").or_else(|| l.strip_prefix("from:")))
-        .and_then(|v| v.split(['<', ' ', ',']).filter(|w| w.contains('@')).last())
+        .and_then(|v| v.split(['<', ' ', ',']).rfind(|w| w.contains('@')))
         .and_then(domain_of);
     let aligned = from
         .as_deref()

@@ -9,7 +9,7 @@ use sha2::{Digest, Sha256};
 use super::templates::SHIPPED_LANGUAGES;
 use super::{DepartmentId, DomainError, EmailAddress, PhoneNumber, Timestamp};
 // The signer lived here first; callers still find it here.
-pub use super::signing::{LinkSigner, TokenError};
+pub use super::signing::{FormTokenId, LinkSigner, TokenError};
 
 pub const MAX_NAME_CHARS: usize = 200;
 pub const MAX_SUBJECT_CHARS: usize = 200;
@@ -105,6 +105,8 @@ pub enum Problem {
     },
     /// The upload is missing, expired, too big or of a refused type.
     BadFile,
+    /// The form (its token) was already sent and made a ticket.
+    AlreadySent,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -259,10 +259,14 @@ pub fn default_source(kind: TemplateKind, language: &str) -> Option<(&'static st
 // Shipped templates. Block tags stand on their own lines (`trim_blocks` and `lstrip_blocks` are
 // on), so a missing optional value leaves no stray blank line.
 //
+// The acknowledgement's subject names the ticket's subject only when there is one: an
+// acknowledgement to an address nobody proved (a contact form's) is rendered with it blank, so
+// the form cannot make us mail a stranger's words (see `EventReactor::acknowledge`).
+//
 // Czech greets with "Dobrý den," only: a name would need the vocative ("Jano"), which cannot be
 // derived reliably, and the agent notification avoids past-tense verbs that need a gender.
 
-const EN_ACK_SUBJECT: &str = "We received your request: {{ ticket_subject }}";
+const EN_ACK_SUBJECT: &str = "We received your request{% if ticket_subject %}: {{ ticket_subject }}{% endif %}";
 const EN_ACK_TEXT: &str = "\
 Hello{% if contact_name %} {{ contact_name }}{% endif %},
 
@@ -279,7 +283,7 @@ Kind regards,
 {{ team_name }}
 ";
 
-const CS_ACK_SUBJECT: &str = "Váš požadavek jsme přijali: {{ ticket_subject }}";
+const CS_ACK_SUBJECT: &str = "Váš požadavek jsme přijali{% if ticket_subject %}: {{ ticket_subject }}{% endif %}";
 const CS_ACK_TEXT: &str = "\
 Dobrý den,
 
@@ -296,7 +300,7 @@ S pozdravem
 {{ team_name }}
 ";
 
-const HU_ACK_SUBJECT: &str = "Megkaptuk kérését: {{ ticket_subject }}";
+const HU_ACK_SUBJECT: &str = "Megkaptuk kérését{% if ticket_subject %}: {{ ticket_subject }}{% endif %}";
 const HU_ACK_TEXT: &str = "\
 Tisztelt {% if contact_name %}{{ contact_name }}{% else %}Ügyfelünk{% endif %}!
 
@@ -313,7 +317,8 @@ Kérése állapotát itt követheti: {{ status_link }}
 {{ team_name }}
 ";
 
-const MS_ACK_SUBJECT: &str = "Kami telah menerima permintaan anda: {{ ticket_subject }}";
+const MS_ACK_SUBJECT: &str =
+    "Kami telah menerima permintaan anda{% if ticket_subject %}: {{ ticket_subject }}{% endif %}";
 const MS_ACK_TEXT: &str = "\
 Salam{% if contact_name %} {{ contact_name }}{% else %} sejahtera{% endif %},
 
@@ -768,6 +773,25 @@ mod tests {
             ..bare()
         };
         assert_eq!(first_line(TemplateKind::Acknowledgement, "en", &blank_name), "Hello,");
+    }
+
+    #[test]
+    fn an_acknowledgement_without_a_subject_says_only_that_it_was_received() {
+        let anonymous = TemplateContext {
+            ticket_subject: String::new(),
+            ..bare()
+        };
+        let expected = [
+            ("en", "We received your request"),
+            ("cs", "Váš požadavek jsme přijali"),
+            ("hu", "Megkaptuk kérését"),
+            ("ms", "Kami telah menerima permintaan anda"),
+        ];
+        for (language, subject) in expected {
+            let ack = render_in(TemplateKind::Acknowledgement, language, &anonymous);
+            assert_eq!(ack.subject, subject, "{language}");
+            assert!(ack.text.contains("HD-1042"), "{language}");
+        }
     }
 
     fn first_line(kind: TemplateKind, language: &str, context: &TemplateContext) -> String {

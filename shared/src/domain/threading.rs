@@ -52,7 +52,7 @@ pub enum Refusal {
 #[derive(Debug, Clone, PartialEq)]
 pub enum ThreadDecision {
     Continue {
-        ticket: Ticket,
+        ticket: Box<Ticket>,
         admission: Admission,
     },
     /// A ticket of its own; `refused` is the first ticket it named and may not join.
@@ -68,7 +68,7 @@ pub fn decide(named: &[NamedTicket], sender: &Sender) -> ThreadDecision {
         match admission(&candidate.ticket, candidate.signed, sender) {
             Ok(admission) => {
                 return ThreadDecision::Continue {
-                    ticket: candidate.ticket.clone(),
+                    ticket: Box::new(candidate.ticket.clone()),
                     admission,
                 };
             }

@@ -246,7 +246,7 @@ where
                         .map(|()| Outcome::FollowUp { ticket: pointer, of })
                 }
                 ThreadDecision::Continue { ticket, .. } => {
-                    let write = self.append(ticket, &contact, message, once, now);
+                    let write = self.append(*ticket, &contact, message, once, now);
                     let pointer = write.ticket.pointer();
                     match new_contact {
                         true => self.store.create_contact(&contact).await,

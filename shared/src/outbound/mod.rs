@@ -262,7 +262,14 @@ where
         if let Some(why) = self.auto_mail_refusal(&email, Some(&message)).await? {
             return skip(why);
         }
-        let context = self.context(&ticket, contact.name.clone(), None, None).await?;
+        // A contact form's address was typed, never proven: its acknowledgement carries none of
+        // the submitter's words (name, subject), or the form would relay spam under our DKIM.
+        let unverified = ticket.channel == Channel::Form;
+        let name = contact.name.clone().filter(|_| !unverified);
+        let mut context = self.context(&ticket, name.clone(), None, None).await?;
+        if unverified {
+            context.ticket_subject.clear();
+        }
         let rendered = self
             .render(TemplateKind::Acknowledgement, contact.language.as_ref(), &context)
             .await?;
@@ -273,7 +280,7 @@ where
             message_id: self.message_id(&ticket, &event.id.to_string(), &from),
             from,
             from_name,
-            to: vec![(contact.name.clone(), email)],
+            to: vec![(name, email)],
             cc: vec![],
             subject: with_token(ticket.number, &rendered.subject),
             in_reply_to: parent.clone(),
