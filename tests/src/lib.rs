@@ -28,6 +28,18 @@ pub async fn sent_mail(to: &str) -> Vec<String> {
     panic!("moto's state dump kept failing");
 }
 
+/// `GET {base}{path}` with an agent's token; the JSON body of a successful answer.
+pub async fn get_json(base: &str, token: &str, path: &str) -> Value {
+    let response = reqwest::Client::new()
+        .get(format!("{base}{path}"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    assert!(response.status().is_success(), "{path}: {}", response.status());
+    response.json().await.unwrap()
+}
+
 /// A header of a raw mail, unfolded no further than its first line.
 pub fn header<'a>(raw: &'a str, name: &str) -> Option<&'a str> {
     raw.split("\r\n\r\n").next()?.lines().find_map(|l| {

@@ -6,14 +6,7 @@ use e2e::{header, sent_mail};
 use serde_json::Value;
 
 async fn get(host: &TestHost, token: &str, path: &str) -> Value {
-    let response = reqwest::Client::new()
-        .get(format!("{}{path}", host.url))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap();
-    assert!(response.status().is_success(), "{path}: {}", response.status());
-    response.json().await.unwrap()
+    e2e::get_json(&host.url, token, path).await
 }
 
 async fn tickets_of(host: &TestHost, token: &str) -> Vec<Value> {

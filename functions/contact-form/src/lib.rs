@@ -7,6 +7,7 @@ mod copy;
 mod defences;
 mod pages;
 mod portal;
+mod submission;
 mod submit;
 
 use std::fmt;
