@@ -3,7 +3,7 @@
 
 use std::collections::BTreeSet;
 
-use crate::domain::rules::{Evaluation, Happening, MAX_RULES, Rule, RuleDraft, Trigger, first_look};
+use crate::domain::rules::{Evaluation, Happening, MAX_RULES, Rule, RuleDraft, Trigger, WebhookTargets, first_look};
 use crate::domain::template_library::{Template, TemplateLibrary, TemplateName};
 use crate::domain::{
     Actor, Agent, AgentId, AsRead, Attachment, AuditEvent, Author, Channel, Contact, ContactId, CustomFields, Delivery,
@@ -96,6 +96,8 @@ pub struct DepartmentPatch {
 pub struct TicketDesk<S, C> {
     store: S,
     clock: C,
+    /// Where saved rules' webhooks may point (the reactor checks again when it sends).
+    webhooks: WebhookTargets,
 }
 
 impl<S, C> TicketDesk<S, C>
@@ -104,7 +106,18 @@ where
     C: Clock,
 {
     pub fn new(store: S, clock: C) -> Self {
-        Self { store, clock }
+        Self {
+            store,
+            clock,
+            webhooks: WebhookTargets::STRICT,
+        }
+    }
+
+    /// The same desk saving rules whose webhooks may name these targets (the dev host's
+    /// loopback receivers); deployed desks keep the strict default.
+    pub fn with_webhook_targets(mut self, targets: WebhookTargets) -> Self {
+        self.webhooks = targets;
+        self
     }
 
     pub fn store(&self) -> &S {
@@ -399,7 +412,7 @@ where
     /// Checks a draft: its shape, and that the templates it mails exist.
     async fn check_rule(&self, draft: &RuleDraft) -> Result<(), DeskError> {
         let library = TemplateLibrary::new(self.store.stored_templates(None).await?);
-        draft.check(|name| library.pick(name, None).is_some())?;
+        draft.check_with(&self.webhooks, |name| library.pick(name, None).is_some())?;
         Ok(())
     }
 

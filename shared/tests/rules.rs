@@ -231,16 +231,17 @@ impl Receiver {
     }
 }
 
-/// Webhooks to this test's loopback receivers: the dev host's switch, for saving and sending.
+/// The dev host's switch: webhooks to this test's loopback receivers.
+const LOOPBACK: WebhookTargets = WebhookTargets {
+    allow_loopback_http: true,
+};
+
+/// Webhooks to this test's loopback receivers, for sending.
 fn loopback_webhooks() -> WebhookSettings {
-    let targets = WebhookTargets {
-        allow_loopback_http: true,
-    };
-    targets.use_for_saving();
     WebhookSettings {
         timeout: std::time::Duration::from_secs(5),
         backoff: vec![],
-        targets,
+        targets: LOOPBACK,
     }
 }
 
@@ -322,7 +323,7 @@ async fn webhooks_are_signed_retried_and_a_failure_is_noted_on_the_ticket() {
     let sdk = devhost::testing::local_sdk().await;
     let store = store().await;
     let hands = Hands::at("2026-11-23T09:00:00Z");
-    let desk = TicketDesk::new(store.clone(), hands.clone());
+    let desk = TicketDesk::new(store.clone(), hands.clone()).with_webhook_targets(LOOPBACK);
     let reactor = EventReactor::new(
         store.clone(),
         SesMailer::new(aws_sdk_sesv2::Client::new(&sdk), None),
@@ -1156,7 +1157,7 @@ async fn a_hanging_webhook_fails_only_its_own_record_and_repeats_no_other_effect
     let sdk = devhost::testing::local_sdk().await;
     let store = store().await;
     let hands = Hands::at("2026-11-23T09:00:00Z");
-    let desk = TicketDesk::new(store.clone(), hands.clone());
+    let desk = TicketDesk::new(store.clone(), hands.clone()).with_webhook_targets(LOOPBACK);
     let (fine, fine_url) = Receiver::start(vec![204]).await;
     let (hung, hung_url) = hanging_receiver().await;
     let settings = WebhookSettings {

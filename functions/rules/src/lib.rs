@@ -106,8 +106,6 @@ impl Deps<DynamoStore, SesMailer, SystemClock> {
         let targets = WebhookTargets {
             allow_loopback_http: config.webhook_allow_loopback_http,
         };
-        // The dev host saves rules in this same process.
-        targets.use_for_saving();
         Self {
             reactor: EventReactor::new(
                 store,

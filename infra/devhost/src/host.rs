@@ -15,6 +15,7 @@ use shared::adapters::sesv2::SesMailer;
 use shared::desk::TicketDesk;
 use shared::domain::SystemClock;
 use shared::domain::contact_form::{FormCategories, RateWindow};
+use shared::domain::rules::WebhookTargets;
 use shared::files::ReplyFiles;
 use shared::intake::{IntakeConfig, parse_support_addresses};
 use shared::outbound::{OutboundConfig, PortalLinks};
@@ -103,7 +104,10 @@ impl DevHost {
         let contact_blobs = S3Blobs::new(local::s3_client(&sdk)).with_credentials(sdk.credentials_provider());
         let gateway = Arc::new(Gateway {
             tickets: tickets_api::Deps {
-                desk: TicketDesk::new(store(), SystemClock),
+                // The reactor below is configured the same way (`webhook_allow_loopback_http`).
+                desk: TicketDesk::new(store(), SystemClock).with_webhook_targets(WebhookTargets {
+                    allow_loopback_http: true,
+                }),
                 files: ReplyFiles::new(S3Blobs::new(local::s3_client(&sdk)), SystemClock, &names.mail_bucket),
             },
             contact: contact_form::Deps::with(store(), contact_blobs, SystemClock, contact_config)?,

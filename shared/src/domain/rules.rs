@@ -498,8 +498,18 @@ impl Condition {
 }
 
 impl RuleDraft {
-    /// Checks everything that needs no lookup; `template_exists` answers for mail actions.
+    /// Checks everything that needs no lookup, webhooks against a deployed desk's targets;
+    /// `template_exists` answers for mail actions.
     pub fn check(&self, template_exists: impl Fn(&TemplateName) -> bool) -> Result<(), DomainError> {
+        self.check_with(&WebhookTargets::STRICT, template_exists)
+    }
+
+    /// [`check`](Self::check) with the webhook targets this desk is configured to allow.
+    pub fn check_with(
+        &self,
+        targets: &WebhookTargets,
+        template_exists: impl Fn(&TemplateName) -> bool,
+    ) -> Result<(), DomainError> {
         let name = self.name.trim();
         if name.is_empty() || name.chars().count() > MAX_NAME_CHARS || name.chars().any(char::is_control) {
             return Err(DomainError::invalid(
@@ -552,7 +562,7 @@ impl RuleDraft {
                     }
                 }
                 RuleAction::Webhook { url, secret } => {
-                    WebhookTargets::for_saving()
+                    targets
                         .check_url(url)
                         .map_err(|reason| DomainError::invalid(format!("{path}.url"), reason))?;
                     if secret.len() < 16 || secret.len() > 256 {

@@ -7,7 +7,6 @@
 //! configuration (`WEBHOOK_ALLOW_LOOPBACK_HTTP=true`) allows exactly that, nothing wider.
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
-use std::sync::atomic::{AtomicBool, Ordering};
 
 /// The longest webhook URL a rule may hold.
 pub const MAX_URL_CHARS: usize = 2000;
@@ -19,22 +18,11 @@ pub struct WebhookTargets {
     pub allow_loopback_http: bool,
 }
 
-/// The policy rules are saved under in this process; strict unless switched at init.
-static SAVE_ALLOWS_LOOPBACK: AtomicBool = AtomicBool::new(false);
-
 impl WebhookTargets {
-    /// The targets saved rules may name in this process.
-    pub fn for_saving() -> Self {
-        Self {
-            allow_loopback_http: SAVE_ALLOWS_LOOPBACK.load(Ordering::Relaxed),
-        }
-    }
-
-    /// Makes this the policy rules are saved under in this process (once, at init, from
-    /// configuration).
-    pub fn use_for_saving(self) {
-        SAVE_ALLOWS_LOOPBACK.store(self.allow_loopback_http, Ordering::Relaxed);
-    }
+    /// Public HTTPS targets only: what a deployed desk allows.
+    pub const STRICT: Self = Self {
+        allow_loopback_http: false,
+    };
 
     /// Checks a webhook URL without resolving it: the scheme, and the host when it is an IP
     /// literal or a loopback name. Returns the reason it is refused.
