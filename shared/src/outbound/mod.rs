@@ -66,6 +66,17 @@ impl Action {
     }
 }
 
+/// Where answers to a mail of ours go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ReplyTo {
+    /// Nowhere in particular (mail to agents: they answer in the console).
+    Nobody,
+    /// The ticket's plain plus-address: it threads for participants only.
+    Ticket,
+    /// The requester's signed address: whoever holds it may write into the ticket.
+    Signed,
+}
+
 /// What a delivery report changed.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct FeedbackOutcome {
@@ -277,7 +288,7 @@ where
         let parent = message.email.as_ref().and_then(|e| e.message_id.clone());
         let (from, from_name) = self.sender(&ticket).await?;
         let outgoing = Outgoing {
-            reply_to: self.reply_address(&from, &ticket),
+            reply_to: self.reply_to(&from, &ticket, ReplyTo::Signed),
             message_id: self.message_id(&ticket, &event.id.to_string(), &from),
             from,
             from_name,
@@ -321,13 +332,29 @@ where
         // The customer's link acts as the customer: never in mail to an agent.
         context.status_link = None;
         let rendered = self.render(TemplateKind::CustomerReplied, None, &context).await?;
-        let (from, from_name) = self.sender(&ticket).await?;
+        let to = (Some(agent.name.clone()), agent.email.clone());
+        self.send_notice(&ticket, to, ReplyTo::Nobody, &event.id.to_string(), rendered)
+            .await?;
+        Ok(Reaction::Sent(Action::NotifyAssignee))
+    }
+
+    /// A mail no person wrote (`Auto-Submitted: auto-generated`) to one recipient about
+    /// `ticket`; `unique` makes its Message-ID, the same on every retry.
+    async fn send_notice(
+        &self,
+        ticket: &Ticket,
+        to: (Option<String>, EmailAddress),
+        reply: ReplyTo,
+        unique: &str,
+        rendered: RenderedMail,
+    ) -> Result<SentMail, ReactorError> {
+        let (from, from_name) = self.sender(ticket).await?;
         let outgoing = Outgoing {
-            reply_to: None,
-            message_id: self.message_id(&ticket, &event.id.to_string(), &from),
+            reply_to: self.reply_to(&from, ticket, reply),
+            message_id: self.message_id(ticket, unique, &from),
             from,
             from_name,
-            to: vec![(Some(agent.name.clone()), agent.email.clone())],
+            to: vec![to],
             cc: vec![],
             subject: with_token(ticket.number, &rendered.subject),
             in_reply_to: None,
@@ -338,8 +365,7 @@ where
             date: self.clock.now(),
             attachments: vec![],
         };
-        self.send(&outgoing).await?;
-        Ok(Reaction::Sent(Action::NotifyAssignee))
+        self.send(&outgoing).await
     }
 
     /// Renders a built-in mail from the stored template an admin wrote, or the shipped one.

@@ -2,7 +2,7 @@
 //! and to the CCs in a copy of their own without either.
 
 use super::compose::{Outgoing, OutgoingFile, plus_address, with_token};
-use super::{Action, EventReactor, Reaction, ReactorError};
+use super::{Action, EventReactor, Reaction, ReactorError, ReplyTo};
 use crate::domain::templates::{RenderedMail, TemplateKind};
 use crate::domain::{AuditEvent, Author, Clock, Delivery, EmailAddress, EmailDetails, Message, Ticket, Visibility};
 use crate::ports::{
@@ -144,12 +144,12 @@ where
         let (from, from_name) = self.sender(ticket).await?;
         let (reply_to, unique, to) = match copy {
             ReplyCopy::Requester(name, email) => (
-                self.reply_address(&from, ticket),
+                self.reply_to(&from, ticket, ReplyTo::Signed),
                 message.id.to_string(),
                 vec![(name, email)],
             ),
             ReplyCopy::Ccs(ccs) => (
-                plus_address(&from, ticket.number, None),
+                self.reply_to(&from, ticket, ReplyTo::Ticket),
                 format!("{}.cc", message.id),
                 ccs.into_iter().map(|cc| (None, cc)).collect(),
             ),
@@ -200,10 +200,15 @@ where
         Ok((parent, references))
     }
 
-    /// Our reply address for mail to the requester: tagged with the ticket's signature when a
-    /// key is configured, so a reply from any address the requester uses still threads.
-    pub(super) fn reply_address(&self, from: &EmailAddress, ticket: &Ticket) -> Option<EmailAddress> {
-        let tag = self.portal.as_ref().map(|p| p.signer.reply_tag(ticket.id));
+    /// Our address for answers to a mail about `ticket`: the plus-address, tagged with the
+    /// ticket's signature for the requester when a key is configured (a reply from any address
+    /// they use still threads).
+    pub(super) fn reply_to(&self, from: &EmailAddress, ticket: &Ticket, reply: ReplyTo) -> Option<EmailAddress> {
+        let tag = match reply {
+            ReplyTo::Nobody => return None,
+            ReplyTo::Ticket => None,
+            ReplyTo::Signed => self.portal.as_ref().map(|p| p.signer.reply_tag(ticket.id)),
+        };
         plus_address(from, ticket.number, tag.as_deref())
     }
 

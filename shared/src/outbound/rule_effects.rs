@@ -10,8 +10,8 @@
 
 use std::time::{Duration, Instant};
 
+use super::ReplyTo;
 use super::automation::{WRITE_ATTEMPTS, rule_event, rule_note};
-use super::compose::{Outgoing, with_token};
 use super::{EventReactor, ReactorError};
 use crate::domain::rules::{Effect, Evaluation, MAX_CHAIN_DEPTH, Recipient};
 use crate::domain::template_library::{TemplateLibrary, TemplateName};
@@ -224,28 +224,13 @@ where
         let rendered = library
             .render(template, language.as_ref(), &context)
             .map_err(|e| ReactorError::Build(e.to_string()))?;
-        let (from, from_name) = self.sender(ticket).await?;
-        let outgoing = Outgoing {
-            // Only the requester's copy may carry the signed address: it admits whoever holds it.
-            reply_to: match to {
-                Recipient::Requester => self.reply_address(&from, ticket),
-                _ => super::compose::plus_address(&from, ticket.number, None),
-            },
-            message_id: self.message_id(ticket, &unique.replace('#', "."), &from),
-            from,
-            from_name,
-            to: vec![(None, recipient)],
-            cc: vec![],
-            subject: with_token(ticket.number, &rendered.subject),
-            in_reply_to: None,
-            references: vec![],
-            auto_submitted: Some("auto-generated"),
-            text: rendered.text,
-            html: rendered.html,
-            date: self.clock.now(),
-            attachments: vec![],
+        // Only the requester's copy may carry the signed address: it admits whoever holds it.
+        let reply = match to {
+            Recipient::Requester => ReplyTo::Signed,
+            _ => ReplyTo::Ticket,
         };
-        self.send(&outgoing).await?;
+        self.send_notice(ticket, (None, recipient), reply, &unique.replace('#', "."), rendered)
+            .await?;
         Ok(())
     }
 }
