@@ -133,7 +133,9 @@ pub struct EventReactor<S, M, B, C> {
 /// Where customers follow their tickets: mail to them carries a signed link there.
 #[derive(Debug, Clone)]
 pub struct PortalLinks {
-    pub signer: crate::domain::contact_form::LinkSigner,
+    /// Signs the portal links and the tags of the requester's reply address
+    /// (`support+hd1042-<tag>@…`, checked by the mail intake with the same key).
+    pub signer: crate::domain::signing::LinkSigner,
     /// The public API's URL, e.g. `https://abc.execute-api.eu-west-1.amazonaws.com`.
     pub base_url: String,
 }
