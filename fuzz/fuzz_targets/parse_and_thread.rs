@@ -1,4 +1,4 @@
-//! The email intake's pure front on arbitrary bytes: `shared::intake::triage` (MIME parsing,
+//! The email intake's pure front on arbitrary bytes: `shared::usecases::intake::triage` (MIME parsing,
 //! classification, threading hints), then what `MailIntake` does next with the text and HTML
 //! (`split_quoted`, and `sanitize_html`: ammonia keeping `cid:` images). Nothing may panic, and
 //! the promises the rest of the desk builds on must hold for any input. See docs/fuzzing.md.
@@ -10,7 +10,7 @@ use std::sync::LazyLock;
 use libfuzzer_sys::fuzz_target;
 use shared::domain::EmailAddress;
 use shared::domain::mail::{InboundMail, MailKind, ThreadHint, sanitize_html, split_quoted};
-use shared::intake::{IntakeConfig, Triage, triage};
+use shared::usecases::intake::{IntakeConfig, Triage, triage};
 
 /// Two support addresses, as `SUPPORT_ADDRESSES` would name them in production.
 static CONFIG: LazyLock<IntakeConfig> = LazyLock::new(|| {

@@ -2,13 +2,9 @@
 //! behind them, and the HTTP edge shared by the API functions.
 
 pub mod adapters;
-pub mod desk;
 pub mod domain;
-pub mod files;
 pub mod http;
-pub mod intake;
-pub mod outbound;
-pub mod portal;
 pub mod ports;
 pub mod queue;
 pub mod secrets;
+pub mod usecases;

@@ -9,10 +9,10 @@ use shared::adapters::s3::S3Blobs;
 use shared::adapters::sesv2::SesMailer;
 use shared::domain::contact_form::{ContactInput, FormCategories, LinkSigner};
 use shared::domain::{AuditEvent, Channel, EventType, Language, SystemClock, TicketId};
-use shared::intake::parse_support_addresses;
-use shared::outbound::{EventReactor, OutboundConfig, PortalLinks};
-use shared::portal::CustomerDesk;
 use shared::ports::{PageRequest, TicketStore};
+use shared::usecases::intake::parse_support_addresses;
+use shared::usecases::portal::CustomerDesk;
+use shared::usecases::reactor::{EventReactor, OutboundConfig, PortalLinks};
 
 const SPAM_NAME: &str = "Cheap pills at pills.example";
 const SPAM_SUBJECT: &str = "WIN 1000 USD at win.example";

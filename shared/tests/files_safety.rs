@@ -6,11 +6,11 @@ use std::collections::BTreeSet;
 use base64::Engine;
 use shared::adapters::dynamodb::DynamoStore;
 use shared::adapters::s3::S3Blobs;
-use shared::desk::{DeskError, TicketDesk};
 use shared::domain::{BlobRef, DomainError, Message, Principal, Role, SystemClock, TicketRef};
-use shared::files::ReplyFiles;
-use shared::intake::{IntakeConfig, MailIntake, Outcome};
 use shared::ports::{BlobStore, PageRequest};
+use shared::usecases::desk::{DeskError, TicketDesk};
+use shared::usecases::files::ReplyFiles;
+use shared::usecases::intake::{IntakeConfig, MailIntake, Outcome};
 
 struct Room {
     intake: MailIntake<DynamoStore, S3Blobs, SystemClock>,

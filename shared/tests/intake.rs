@@ -5,13 +5,13 @@ use std::collections::BTreeSet;
 
 use shared::adapters::dynamodb::DynamoStore;
 use shared::adapters::s3::S3Blobs;
-use shared::desk::TicketDesk;
 use shared::domain::signing::LinkSigner;
 use shared::domain::{
     Author, BlobRef, EmailAddress, Precondition, Principal, Role, Status, SystemClock, TicketPatch, TicketRef,
 };
-use shared::intake::{IntakeConfig, MailIntake, Outcome};
 use shared::ports::{BlobStore, ContactStore, PageRequest, TicketStore};
+use shared::usecases::desk::TicketDesk;
+use shared::usecases::intake::{IntakeConfig, MailIntake, Outcome};
 
 struct Mailroom {
     intake: MailIntake<DynamoStore, S3Blobs, SystemClock>,

@@ -6,13 +6,13 @@ use std::collections::BTreeSet;
 
 use shared::adapters::dynamodb::DynamoStore;
 use shared::adapters::s3::S3Blobs;
-use shared::desk::TicketDesk;
 use shared::domain::mail::sanitize_html;
 use shared::domain::{BlobRef, Principal, Role, SystemClock, TicketRef};
-use shared::files::ReplyFiles;
-use shared::intake::caps::{MAX_ADDRESSES, MAX_REFERENCES, OVERSIZE_HTML_NAME};
-use shared::intake::{IntakeConfig, MailIntake, Outcome};
 use shared::ports::{BlobStore, PageRequest};
+use shared::usecases::desk::TicketDesk;
+use shared::usecases::files::ReplyFiles;
+use shared::usecases::intake::caps::{MAX_ADDRESSES, MAX_REFERENCES, OVERSIZE_HTML_NAME};
+use shared::usecases::intake::{IntakeConfig, MailIntake, Outcome};
 
 #[tokio::test]
 async fn a_mail_too_large_for_an_item_becomes_a_ticket_with_its_full_html_in_s3() {

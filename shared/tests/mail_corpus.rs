@@ -10,7 +10,7 @@ use std::path::PathBuf;
 
 use shared::domain::mail::{InboundMail, MailKind, ThreadHint, split_quoted};
 use shared::domain::{EmailAddress, TicketNumber};
-use shared::intake::{MailLimits, parse_mail};
+use shared::usecases::intake::{MailLimits, parse_mail};
 
 fn corpus_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/mail")

@@ -4,13 +4,13 @@
 use std::collections::BTreeSet;
 
 use shared::adapters::dynamodb::DynamoStore;
-use shared::desk::{DeskError, MergeRequest, NewTicket, TicketDesk};
 use shared::domain::{
     Channel, EmailAddress, Principal, Priority, RequesterDetails, Role, Status, SupportLevel, SystemClock, Ticket,
     TicketRef,
 };
-use shared::portal::CustomerDesk;
 use shared::ports::TicketStore;
+use shared::usecases::desk::{DeskError, MergeRequest, NewTicket, TicketDesk};
+use shared::usecases::portal::CustomerDesk;
 
 struct Desks {
     agents: TicketDesk<DynamoStore, SystemClock>,
@@ -60,7 +60,7 @@ async fn ticket(d: &Desks, requester: &str, body: &str, cc: &[&str]) -> Ticket {
     d.agents.create_ticket(&admin(), new).await.unwrap().0
 }
 
-fn bodies(view: &shared::portal::PortalView) -> Vec<&str> {
+fn bodies(view: &shared::usecases::portal::PortalView) -> Vec<&str> {
     view.messages.iter().map(|m| m.body_text.as_str()).collect()
 }
 

@@ -8,15 +8,15 @@ use serde_json::Value;
 use shared::adapters::dynamodb::DynamoStore;
 use shared::adapters::s3::S3Blobs;
 use shared::adapters::sesv2::SesMailer;
-use shared::desk::{DeskError, TicketDesk};
 use shared::domain::feedback::ses_message_id_domain;
 use shared::domain::{
     AuditEvent, BlobRef, EmailAddress, EventType, Precondition, Principal, Role, SystemClock, Ticket, TicketPatch,
     TicketRef,
 };
-use shared::intake::{IntakeConfig, MailIntake, Outcome, parse_support_addresses};
-use shared::outbound::{EventReactor, OutboundConfig, Reaction};
 use shared::ports::{BlobStore, ContactStore, PageRequest, TicketStore};
+use shared::usecases::desk::{DeskError, TicketDesk};
+use shared::usecases::intake::{IntakeConfig, MailIntake, Outcome, parse_support_addresses};
+use shared::usecases::reactor::{EventReactor, OutboundConfig, Reaction};
 
 struct Desk {
     desk: TicketDesk<DynamoStore, SystemClock>,
@@ -278,7 +278,7 @@ async fn agents_add_and_remove_ccs_and_a_removed_cc_gets_no_more_mail() {
     let cc_changes: Vec<_> = events
         .iter()
         .flat_map(|e| &e.changes)
-        .filter(|c| c.field == "cc")
+        .filter(|c| c.field == shared::domain::TicketField::Cc)
         .map(|c| (c.from.clone(), c.to.clone()))
         .collect();
     assert_eq!(

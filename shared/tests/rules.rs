@@ -11,17 +11,17 @@ use shared::adapters::dynamodb::DynamoStore;
 use shared::adapters::s3::S3Blobs;
 use shared::adapters::sesv2::SesMailer;
 use shared::adapters::webhook::{WebhookSettings, WebhookTargets};
-use shared::desk::{AgentPatch, NewAgent, NewTicket, TicketDesk};
 use shared::domain::rules::{AssignStrategy, Assigner, RuleDraft};
 use shared::domain::{
     Actor, AgentId, AgentLoad, AsRead, AuditEvent, Channel, Clock, DepartmentId, EmailAddress, EventType, Precondition,
     Principal, Priority, RequesterDetails, Role, Seniority, Status, SupportLevel, Ticket, TicketId, TicketPatch,
     TicketRef, Timestamp,
 };
-use shared::intake::parse_support_addresses;
-use shared::outbound::automation::{MAX_AGENT_LOAD, TableAssigner};
-use shared::outbound::{EventReactor, OutboundConfig, ReactorError};
 use shared::ports::{ContactStore, PageRequest, RuleStore, StoreError, TicketStore, TicketWrite};
+use shared::usecases::desk::{AgentPatch, NewAgent, NewTicket, TicketDesk};
+use shared::usecases::intake::parse_support_addresses;
+use shared::usecases::reactor::automation::{MAX_AGENT_LOAD, TableAssigner};
+use shared::usecases::reactor::{EventReactor, OutboundConfig, ReactorError};
 
 /// A clock the test moves.
 #[derive(Clone)]
@@ -268,7 +268,7 @@ async fn webhooks_to_our_own_network_are_refused_at_save_and_at_send() {
         "http://hooks.example.com/hook",
     ] {
         match desk.create_rule(&admin(), hook(url)).await {
-            Err(shared::desk::DeskError::Domain(shared::domain::DomainError::Invalid { field, .. })) => {
+            Err(shared::usecases::desk::DeskError::Domain(shared::domain::DomainError::Invalid { field, .. })) => {
                 assert_eq!(field, "actions[0].url", "{url}")
             }
             other => panic!("{url}: {other:?}"),

@@ -6,12 +6,12 @@ use std::collections::{BTreeSet, HashSet};
 use chrono::Duration;
 use futures::future::join_all;
 use shared::adapters::dynamodb::DynamoStore;
-use shared::desk::{DeskError, NewTicket, TicketDesk};
 use shared::domain::{
     AsRead, Channel, Clock, DepartmentId, EmailAddress, FixedClock, PhoneNumber, Precondition, Principal, Priority,
     RequesterDetails, Role, Status, SupportLevel, Tag, TicketPatch, TicketRef, Timestamp, Version,
 };
 use shared::ports::{ContactStore, PageRequest, StoreError, TicketQuery, TicketSort, TicketStore, TicketWrite};
+use shared::usecases::desk::{DeskError, NewTicket, TicketDesk};
 
 async fn store() -> DynamoStore {
     let sdk = devhost::testing::local_sdk().await;
@@ -159,7 +159,7 @@ async fn every_list_index_answers_its_question() {
     let agent = desk
         .create_agent(
             &admin(),
-            shared::desk::NewAgent {
+            shared::usecases::desk::NewAgent {
                 email: EmailAddress::parse("ann@example.com").unwrap(),
                 name: "Ann".into(),
                 role: Role::Agent,

@@ -102,7 +102,7 @@ async fn sent_texts(to: &str) -> Vec<String> {
     e2e::sent_mail(to)
         .await
         .into_iter()
-        .map(|raw| shared::intake::parse_mail(raw.as_bytes(), &Default::default()).text)
+        .map(|raw| shared::usecases::intake::parse_mail(raw.as_bytes(), &Default::default()).text)
         .collect()
 }
 

@@ -527,7 +527,7 @@ async fn a_file_uploaded_for_a_reply_is_mailed_with_it_and_kept() {
     let sent = outbox(&host, &customer).await;
     let mailed = sent
         .iter()
-        .map(|raw| shared::intake::parse_mail(raw.as_bytes(), &Default::default()))
+        .map(|raw| shared::usecases::intake::parse_mail(raw.as_bytes(), &Default::default()))
         .find(|m| m.text.contains("Your invoice is attached."))
         .expect("the reply went out");
     assert_eq!(mailed.attachments.len(), 1);

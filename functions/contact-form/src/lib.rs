@@ -19,11 +19,11 @@ use shared::adapters::s3::S3Blobs;
 use shared::domain::contact_form::{FormCategories, LinkSigner, RateWindow, negotiate_language};
 use shared::domain::files::FORM_UPLOADS;
 use shared::domain::{Clock, SystemClock};
-use shared::files::ReplyFiles;
 use shared::http::ApiError;
-use shared::portal::CustomerDesk;
 use shared::ports::{ActionLedger, ContactStore, TeamStore, TicketStore};
 use shared::secrets::DeskSecrets;
+use shared::usecases::files::ReplyFiles;
+use shared::usecases::portal::CustomerDesk;
 use tracing::Instrument;
 
 pub use defences::{Captcha, CaptchaProvider};

@@ -5,7 +5,7 @@ use lambda_http::http::{HeaderValue, StatusCode, header};
 use lambda_http::{Body, Response};
 use shared::domain::contact_form::{ContactInput, MAX_MESSAGE_CHARS, MAX_NAME_CHARS, MAX_SUBJECT_CHARS};
 use shared::domain::{Author, Status};
-use shared::portal::PortalView;
+use shared::usecases::portal::PortalView;
 
 use crate::Deps;
 use crate::copy::{Copy, copy};

@@ -4,10 +4,10 @@
 
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
-use shared::desk::DeskError;
 use shared::domain::contact_form::{MAX_MESSAGE_CHARS, Problem, RateWindow};
 use shared::domain::{Clock, DomainError, TicketId};
 use shared::ports::{ActionLedger, ContactStore, TeamStore, TicketStore};
+use shared::usecases::desk::DeskError;
 
 use crate::copy::{Copy, copy};
 use crate::defences;

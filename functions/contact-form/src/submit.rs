@@ -296,7 +296,7 @@ where
         }
     }
     let attachments = deps.files.attach(&upload_ids).await.map_err(|e| match e {
-        shared::desk::DeskError::Domain(d) => {
+        shared::usecases::desk::DeskError::Domain(d) => {
             tracing::info!(error = %d, "attachment refused");
             bad_file()
         }

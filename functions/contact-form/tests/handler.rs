@@ -12,12 +12,12 @@ use lambda_http::Body;
 use serde_json::{Value, json};
 use shared::adapters::dynamodb::DynamoStore;
 use shared::adapters::s3::S3Blobs;
-use shared::desk::TicketDesk;
 use shared::domain::contact_form::{FormCategories, LinkSigner, RateWindow};
 use shared::domain::{
     Channel, Clock, DepartmentId, EmailAddress, Principal, Role, Status, SystemClock, TicketRef, Timestamp, Visibility,
 };
 use shared::ports::{ContactStore, PageRequest, TicketQuery, TicketStore};
+use shared::usecases::desk::TicketDesk;
 
 const KEY: &str = "test-portal-key-0123456789-0123456789";
 const ORIGIN: &str = "https://www.example.com";

@@ -10,10 +10,10 @@ use shared::adapters::dynamodb::DynamoStore;
 use shared::adapters::s3::S3Blobs;
 use shared::domain::signing::LinkSigner;
 use shared::domain::{BlobRef, Clock, SystemClock};
-use shared::intake::{IntakeConfig, MailIntake};
 use shared::ports::{BlobStore, ContactStore, TeamStore, TicketStore};
 use shared::queue::each_message;
 use shared::secrets::DeskSecrets;
+use shared::usecases::intake::{IntakeConfig, MailIntake};
 
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -29,7 +29,7 @@ pub enum ConfigError {
     #[error("missing environment variable {0}")]
     Missing(&'static str),
     #[error(transparent)]
-    Invalid(#[from] shared::intake::ConfigError),
+    Invalid(#[from] shared::usecases::intake::ConfigError),
 }
 
 fn var(name: &'static str) -> Result<String, ConfigError> {

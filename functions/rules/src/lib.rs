@@ -14,11 +14,11 @@ use shared::domain::contact_form::FormCategories;
 use shared::domain::feedback::ses_message_id_domain;
 use shared::domain::rules::WebhookTargets;
 use shared::domain::{AuditEvent, Clock, DeliveryFeedback, SystemClock};
-use shared::intake::parse_support_addresses;
-use shared::outbound::{EventReactor, OutboundConfig, PortalLinks};
 use shared::ports::{ActionLedger, ContactStore, MailSender, RuleStore, TeamStore, TemplateStore, TicketStore};
 use shared::queue::{MESSAGES_IN_FLIGHT, attempt, each_message_at_once};
 use shared::secrets::DeskSecrets;
+use shared::usecases::intake::parse_support_addresses;
+use shared::usecases::reactor::{EventReactor, OutboundConfig, PortalLinks};
 
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -43,7 +43,7 @@ pub enum ConfigError {
     #[error("{0} must be a whole number")]
     NotANumber(&'static str),
     #[error(transparent)]
-    Invalid(#[from] shared::intake::ConfigError),
+    Invalid(#[from] shared::usecases::intake::ConfigError),
     #[error("CONTACT_CATEGORIES: {0}")]
     Categories(shared::domain::DomainError),
 }

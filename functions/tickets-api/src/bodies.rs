@@ -5,7 +5,6 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Deserializer};
 use serde_json::Value;
-use shared::desk::{AgentPatch, DepartmentPatch, NewAgent, NewTicket};
 use shared::domain::contact::parse_name;
 use shared::domain::message::parse_body;
 use shared::domain::ticket::{check_cc_count, check_custom_fields, check_tag_count, parse_subject};
@@ -13,6 +12,7 @@ use shared::domain::{
     AgentId, Channel, CustomFields, DepartmentId, DomainError, EmailAddress, Language, Level, PhoneNumber, Priority,
     RequesterDetails, Role, Seniority, Status, SupportLevel, Tag, TicketPatch, TicketType,
 };
+use shared::usecases::desk::{AgentPatch, DepartmentPatch, NewAgent, NewTicket};
 
 /// `Some(None)` for an explicit `null` (clear the field), `None` when absent (leave it).
 fn nullable<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<Option<T>>, D::Error> {

@@ -7,11 +7,11 @@ mod routes;
 use lambda_http::{Body, Request, Response};
 use shared::adapters::dynamodb::DynamoStore;
 use shared::adapters::s3::S3Blobs;
-use shared::desk::TicketDesk;
 use shared::domain::{Clock, SystemClock};
-use shared::files::ReplyFiles;
 use shared::http::{ApiError, principal};
 use shared::ports::{ActionLedger, ContactStore, RuleStore, TeamStore, TemplateStore, TicketStore};
+use shared::usecases::desk::TicketDesk;
+use shared::usecases::files::ReplyFiles;
 use tracing::Instrument;
 
 /// Settings read once at cold start.

@@ -12,9 +12,9 @@ use lambda_http::Body;
 use serde_json::Value;
 use shared::adapters::dynamodb::DynamoStore;
 use shared::adapters::s3::S3Blobs;
-use shared::desk::TicketDesk;
 use shared::domain::SystemClock;
-use shared::files::ReplyFiles;
+use shared::usecases::desk::TicketDesk;
+use shared::usecases::files::ReplyFiles;
 use tickets_api::{Deps, handle};
 
 fn get_ticket_event() -> lambda_http::Request {

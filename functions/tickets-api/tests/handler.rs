@@ -8,15 +8,15 @@ use lambda_http::Body;
 use serde_json::{Value, json};
 use shared::adapters::dynamodb::DynamoStore;
 use shared::adapters::s3::S3Blobs;
-use shared::desk::{NewAgent, NewTicket, TicketDesk};
 use shared::domain::template_library::TemplateName;
 use shared::domain::{
     Attachment, Author, BlobRef, Channel, Delivery, DepartmentId, EmailAddress, EmailDetails, Language, Message,
     MessageId, Principal, Priority, RequesterDetails, Role, Seniority, SupportLevel, SystemClock, Ticket, TicketRef,
     Visibility,
 };
-use shared::files::ReplyFiles;
 use shared::ports::{ContactStore, TicketStore};
+use shared::usecases::desk::{NewAgent, NewTicket, TicketDesk};
+use shared::usecases::files::ReplyFiles;
 use tickets_api::{Deps, handle};
 
 type TestDeps = Deps<DynamoStore, SystemClock>;

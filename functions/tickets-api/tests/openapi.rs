@@ -475,7 +475,7 @@ fn the_schemas_match_the_domain_types() {
         related: None,
         carried_from: None,
     };
-    let change = FieldChange::new("status", Status::New, Status::Open);
+    let change = FieldChange::new(shared::domain::TicketField::Status, Status::New, Status::Open);
     let full = AuditEvent {
         changes: vec![change.clone()],
         message_id: Some(MessageId::generate(now)),
@@ -552,7 +552,7 @@ fn the_schemas_match_the_domain_types() {
     check_object(&spec, "Agent", &agent, &agent, &mut failures);
 
     // The contact form's upload, and its field errors inside the error body.
-    let form_upload = shared::files::FormUpload {
+    let form_upload = shared::usecases::files::FormUpload {
         upload_id: "01JD3X7R9Q2M4N6P8S0T1V3W5Y/invoice.pdf".into(),
         method: "POST",
         url: "https://lambdesk-mail-123456789012-eu-central-1.s3.eu-central-1.amazonaws.com".into(),

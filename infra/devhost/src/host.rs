@@ -12,14 +12,14 @@ use lambda_runtime::LambdaEvent;
 use shared::adapters::dynamodb::DynamoStore;
 use shared::adapters::s3::S3Blobs;
 use shared::adapters::sesv2::SesMailer;
-use shared::desk::TicketDesk;
 use shared::domain::SystemClock;
 use shared::domain::contact_form::{FormCategories, RateWindow};
 use shared::domain::rules::WebhookTargets;
-use shared::files::ReplyFiles;
-use shared::intake::{IntakeConfig, parse_support_addresses};
-use shared::outbound::{OutboundConfig, PortalLinks};
 use shared::secrets::DeskSecrets;
+use shared::usecases::desk::TicketDesk;
+use shared::usecases::files::ReplyFiles;
+use shared::usecases::intake::{IntakeConfig, parse_support_addresses};
+use shared::usecases::reactor::{OutboundConfig, PortalLinks};
 
 use crate::gateway::{Gateway, router};
 use crate::local::{self, LocalNames, PIPE, Provisioned};

@@ -4,12 +4,12 @@
 use std::collections::BTreeSet;
 
 use anyhow::Result;
-use shared::desk::{NewAgent, NewTicket, TicketDesk};
 use shared::domain::{
     Channel, Clock, DepartmentId, EmailAddress, Principal, Priority, RequesterDetails, Role, Seniority, SupportLevel,
     Tag,
 };
 use shared::ports::{ActionLedger, ContactStore, RuleStore, TeamStore, TemplateStore, TicketStore};
+use shared::usecases::desk::{NewAgent, NewTicket, TicketDesk};
 
 pub async fn seed<S, C>(desk: &TicketDesk<S, C>) -> Result<bool>
 where

@@ -41,7 +41,7 @@ impl Default for WebhookSettings {
         Self {
             timeout: Duration::from_secs(5),
             // Retries come from the queue: a failed call fails its event, which SQS delivers
-            // again later, and only that call is repeated (see `outbound/rule_effects.rs`).
+            // again later, and only that call is repeated (see `usecases/reactor/rule_effects.rs`).
             backoff: vec![],
             targets: WebhookTargets::default(),
         }

@@ -1,7 +1,7 @@
 //! The public contact form and the customer's ticket page as plain rules: what a submission
 //! must hold, the categories it routes by, the signed tokens that keep bots and strangers out,
 //! and the counting windows of the rate limits. No I/O; the `contact-form` function and
-//! `shared::portal` do the rest.
+//! `shared::usecases::portal` do the rest.
 
 use serde::Deserialize;
 use sha2::{Digest, Sha256};

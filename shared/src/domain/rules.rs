@@ -20,7 +20,8 @@ use super::ids::{AgentId, RuleId};
 use super::team::DepartmentId;
 use super::template_library::TemplateName;
 use super::ticket::{
-    Channel, FieldChange, Priority, Status, SupportLevel, Tag, Ticket, TicketPatch, TicketType, check_tag_count,
+    Channel, FieldChange, Priority, Status, SupportLevel, Tag, Ticket, TicketField, TicketPatch, TicketType,
+    check_tag_count,
 };
 use super::time::Timestamp;
 
@@ -74,13 +75,14 @@ pub enum WatchedField {
 }
 
 impl WatchedField {
-    fn as_str(self) -> &'static str {
+    /// The ticket field this watches.
+    pub fn field(self) -> TicketField {
         match self {
-            Self::Status => "status",
-            Self::Priority => "priority",
-            Self::Department => "department",
-            Self::Assignee => "assignee",
-            Self::Tags => "tags",
+            Self::Status => TicketField::Status,
+            Self::Priority => TicketField::Priority,
+            Self::Department => TicketField::Department,
+            Self::Assignee => TicketField::Assignee,
+            Self::Tags => TicketField::Tags,
         }
     }
 }
@@ -92,7 +94,7 @@ pub enum Happening {
     CustomerReplied,
     AgentReplied,
     /// The fields a change touched.
-    Changed(Vec<String>),
+    Changed(Vec<TicketField>),
     SlaWarning,
     SlaBreach,
     CsatReceived,
@@ -106,9 +108,7 @@ impl Happening {
             EventType::TicketCreated => Self::Created(channel),
             EventType::CustomerReplied => Self::CustomerReplied,
             EventType::AgentReplied => Self::AgentReplied,
-            EventType::TicketUpdated if !changes.is_empty() => {
-                Self::Changed(changes.iter().map(|c| c.field.clone()).collect())
-            }
+            EventType::TicketUpdated if !changes.is_empty() => Self::Changed(changes.iter().map(|c| c.field).collect()),
             _ => return None,
         })
     }
@@ -119,7 +119,7 @@ impl Happening {
             Trigger::TicketCreated { .. } => Self::Created(channel),
             Trigger::CustomerReplied => Self::CustomerReplied,
             Trigger::AgentReplied => Self::AgentReplied,
-            Trigger::FieldChanged { field } => Self::Changed(vec![field.as_str().to_owned()]),
+            Trigger::FieldChanged { field } => Self::Changed(vec![field.field()]),
             Trigger::SlaWarning => Self::SlaWarning,
             Trigger::SlaBreach => Self::SlaBreach,
             Trigger::CsatReceived => Self::CsatReceived,
@@ -138,7 +138,7 @@ impl Happening {
             | (Self::SlaBreach, Trigger::SlaBreach)
             | (Self::CsatReceived, Trigger::CsatReceived)
             | (Self::Time, Trigger::Time) => true,
-            (Self::Changed(fields), Trigger::FieldChanged { field }) => fields.iter().any(|f| f == field.as_str()),
+            (Self::Changed(fields), Trigger::FieldChanged { field }) => fields.contains(&field.field()),
             _ => false,
         }
     }

@@ -345,18 +345,60 @@ pub struct Ticket {
     pub version: Version,
 }
 
+/// A ticket field a change can touch, as audit events and rule triggers name it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TicketField {
+    Subject,
+    Status,
+    Priority,
+    #[serde(rename = "type")]
+    Type,
+    Department,
+    Assignee,
+    SupportLevel,
+    Tags,
+    Cc,
+    CustomFields,
+    MergedInto,
+}
+
+impl TicketField {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Subject => "subject",
+            Self::Status => "status",
+            Self::Priority => "priority",
+            Self::Type => "type",
+            Self::Department => "department",
+            Self::Assignee => "assignee",
+            Self::SupportLevel => "support_level",
+            Self::Tags => "tags",
+            Self::Cc => "cc",
+            Self::CustomFields => "custom_fields",
+            Self::MergedInto => "merged_into",
+        }
+    }
+}
+
+impl fmt::Display for TicketField {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// One field's before and after, as recorded in the audit trail.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FieldChange {
-    pub field: String,
+    pub field: TicketField,
     pub from: Value,
     pub to: Value,
 }
 
 impl FieldChange {
-    pub fn new(field: impl Into<String>, from: impl Serialize, to: impl Serialize) -> Self {
+    pub fn new(field: TicketField, from: impl Serialize, to: impl Serialize) -> Self {
         Self {
-            field: field.into(),
+            field,
             from: serde_json::to_value(from).unwrap_or(Value::Null),
             to: serde_json::to_value(to).unwrap_or(Value::Null),
         }
@@ -411,7 +453,7 @@ impl Ticket {
         ) {
             return None;
         }
-        let change = FieldChange::new("status", self.status, Status::Open);
+        let change = FieldChange::new(TicketField::Status, self.status, Status::Open);
         self.status = Status::Open;
         self.resolved_at = None;
         self.closed_at = None;
@@ -424,7 +466,7 @@ impl Ticket {
         if matches!(self.status, Status::Closed | Status::Spam) {
             return None;
         }
-        let change = FieldChange::new("status", self.status, Status::Closed);
+        let change = FieldChange::new(TicketField::Status, self.status, Status::Closed);
         self.status = Status::Closed;
         self.resolved_at.get_or_insert(now);
         self.closed_at = Some(now);
@@ -654,7 +696,7 @@ pub(crate) mod tests {
         let changes = ticket.apply(&patch, at("2026-11-24T00:00:00Z")).unwrap();
         assert_eq!(ticket.cc, emails(&["Boss@example.com", "new@example.com"]));
         assert_eq!(changes.len(), 1);
-        assert_eq!(changes[0].field, "cc");
+        assert_eq!(changes[0].field, TicketField::Cc);
         assert_eq!(
             changes[0].from,
             serde_json::json!(["Boss@example.com", "old@example.com"])

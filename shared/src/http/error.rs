@@ -5,9 +5,9 @@ use lambda_http::http::{HeaderValue, StatusCode, header};
 use lambda_http::{Body, Response};
 use serde_json::json;
 
-use crate::desk::DeskError;
 use crate::domain::{DomainError, Version};
 use crate::ports::{BlobError, StoreError};
+use crate::usecases::desk::DeskError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {

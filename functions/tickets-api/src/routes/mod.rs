@@ -10,15 +10,15 @@ use lambda_http::http::{HeaderValue, Method, StatusCode, header};
 use lambda_http::{Body, Request, Response};
 use serde::Serialize;
 use serde_json::json;
-use shared::desk::TicketDesk;
 use shared::domain::{Clock, Principal};
 use shared::http::{ApiError, QueryParams, json_response};
 use shared::ports::{
     ActionLedger, ContactStore, FileLinks, Page, PageRequest, RuleStore, TeamStore, TemplateStore, TicketStore,
 };
+use shared::usecases::desk::TicketDesk;
 
 pub type Reply = Result<Response<Body>, ApiError>;
-pub type Files<F> = shared::files::ReplyFiles<F, shared::domain::SystemClock>;
+pub type Files<F> = shared::usecases::files::ReplyFiles<F, shared::domain::SystemClock>;
 
 /// A `302` to a signed link.
 pub fn redirect(url: &str) -> Reply {

@@ -1,12 +1,12 @@
 use lambda_http::Request;
 use lambda_http::http::StatusCode;
 use serde_json::json;
-use shared::desk::TicketDesk;
 use shared::domain::{
     AgentId, Clock, ContactId, DepartmentId, DomainError, EmailAddress, PhoneNumber, Principal, Role,
 };
 use shared::http::{ApiError, QueryParams, json_response, parse_json};
 use shared::ports::{ActionLedger, ContactStore, RuleStore, TeamStore, TemplateStore, TicketStore};
+use shared::usecases::desk::TicketDesk;
 
 use super::tickets::{LIST_PARAMS, ticket_query};
 use super::{Reply, ok, page};

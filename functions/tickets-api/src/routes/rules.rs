@@ -4,11 +4,11 @@
 use lambda_http::Request;
 use lambda_http::http::StatusCode;
 use serde_json::json;
-use shared::desk::TicketDesk;
 use shared::domain::rules::{Rule, RuleDraft};
 use shared::domain::{Clock, Principal, Role, RuleId, TicketRef};
 use shared::http::{ApiError, json_response, parse_json};
 use shared::ports::{ActionLedger, ContactStore, RuleStore, TeamStore, TemplateStore, TicketStore};
+use shared::usecases::desk::TicketDesk;
 
 use super::people::path_id;
 use super::{Reply, ok};

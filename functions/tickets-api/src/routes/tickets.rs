@@ -1,7 +1,6 @@
 use lambda_http::http::{HeaderValue, StatusCode, header};
 use lambda_http::{Request, Response};
 use serde_json::json;
-use shared::desk::{MergeRequest, TicketDesk};
 use shared::domain::files::UploadRequest;
 use shared::domain::{
     AgentId, Channel, Clock, ContactId, DepartmentId, DomainError, MessageId, Principal, Priority, Status, Tag, Ticket,
@@ -11,6 +10,7 @@ use shared::http::{ApiError, QueryParams, if_match, json_response, parse_json};
 use shared::ports::{
     ActionLedger, ContactStore, FileLinks, RuleStore, TeamStore, TemplateStore, TicketQuery, TicketSort, TicketStore,
 };
+use shared::usecases::desk::{MergeRequest, TicketDesk};
 
 use super::{Files, Reply, limit, ok, page, page_request, redirect};
 use crate::bodies::{CreateTicketBody, MergeBody, NoteBody, PatchTicketBody, ReplyBody, UploadBody, message_body};

@@ -187,7 +187,7 @@ fn happening() -> impl Strategy<Value = Happening> {
         Happening::Created(Channel::Email),
         Happening::CustomerReplied,
         Happening::AgentReplied,
-        Happening::Changed(vec!["status".into()]),
+        Happening::Changed(vec![TicketField::Status]),
         Happening::SlaWarning,
         Happening::SlaBreach,
         Happening::CsatReceived,

@@ -164,7 +164,7 @@ async fn loops_are_cut() {
                "actions": [{"do": "add_tags", "tags": ["seen"]}]}),
     );
     let rules = [tagger.clone()];
-    let happening = Happening::Changed(vec!["tags".into()]);
+    let happening = Happening::Changed(vec![TicketField::Tags]);
     let facts = facts_to("support@x.cz");
     // Its own change does not wake it.
     let own = RuleRun {
@@ -317,10 +317,10 @@ fn drafts_are_checked_with_the_field_named() {
 
 #[test]
 fn events_become_happenings() {
-    let changes = [FieldChange::new("status", "open", "pending")];
+    let changes = [FieldChange::new(TicketField::Status, "open", "pending")];
     assert_eq!(
         Happening::of(EventType::TicketUpdated, Channel::Api, &changes),
-        Some(Happening::Changed(vec!["status".into()]))
+        Some(Happening::Changed(vec![TicketField::Status]))
     );
     assert_eq!(Happening::of(EventType::TicketUpdated, Channel::Api, &[]), None);
     assert!(Happening::Created(Channel::Form).wakes(&Trigger::TicketCreated { channels: vec![] }));

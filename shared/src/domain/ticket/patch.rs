@@ -74,24 +74,29 @@ impl Ticket {
         if let Some(subject) = &patch.subject
             && *subject != next.subject
         {
-            changes.push(FieldChange::new("subject", &next.subject, subject));
+            changes.push(FieldChange::new(TicketField::Subject, &next.subject, subject));
             next.subject = subject.clone();
         }
         if let Some(to) = patch.status {
             next.set_status(to, now, &mut changes);
         }
-        set_field(&mut changes, "priority", &mut next.priority, patch.priority);
-        set_field(&mut changes, "type", &mut next.ticket_type, patch.ticket_type);
+        set_field(&mut changes, TicketField::Priority, &mut next.priority, patch.priority);
         set_field(
             &mut changes,
-            "department",
+            TicketField::Type,
+            &mut next.ticket_type,
+            patch.ticket_type,
+        );
+        set_field(
+            &mut changes,
+            TicketField::Department,
             &mut next.department,
             patch.department.clone(),
         );
-        set_field(&mut changes, "assignee", &mut next.assignee, patch.assignee);
+        set_field(&mut changes, TicketField::Assignee, &mut next.assignee, patch.assignee);
         set_field(
             &mut changes,
-            "support_level",
+            TicketField::SupportLevel,
             &mut next.support_level,
             patch.support_level,
         );
@@ -101,7 +106,7 @@ impl Ticket {
         tags.retain(|t| !patch.remove_tags.contains(t));
         check_tag_count(&tags)?;
         if tags != next.tags {
-            changes.push(FieldChange::new("tags", &next.tags, &tags));
+            changes.push(FieldChange::new(TicketField::Tags, &next.tags, &tags));
             next.tags = tags;
         }
 
@@ -119,7 +124,7 @@ impl Ticket {
             ));
         }
         if cc != next.cc {
-            changes.push(FieldChange::new("cc", &next.cc, &cc));
+            changes.push(FieldChange::new(TicketField::Cc, &next.cc, &cc));
             next.cc = cc;
         }
 
@@ -137,7 +142,11 @@ impl Ticket {
         }
         check_custom_fields(&fields)?;
         if fields != next.custom_fields {
-            changes.push(FieldChange::new("custom_fields", &next.custom_fields, &fields));
+            changes.push(FieldChange::new(
+                TicketField::CustomFields,
+                &next.custom_fields,
+                &fields,
+            ));
             next.custom_fields = fields;
         }
 
@@ -153,7 +162,7 @@ impl Ticket {
         if to == self.status {
             return;
         }
-        changes.push(FieldChange::new("status", self.status, to));
+        changes.push(FieldChange::new(TicketField::Status, self.status, to));
         match to {
             Status::Resolved => self.resolved_at = Some(now),
             Status::Closed => self.closed_at = Some(now),
@@ -165,7 +174,12 @@ impl Ticket {
     }
 }
 
-fn set_field<T: PartialEq + Serialize>(changes: &mut Vec<FieldChange>, name: &str, current: &mut T, wanted: Option<T>) {
+fn set_field<T: PartialEq + Serialize>(
+    changes: &mut Vec<FieldChange>,
+    name: TicketField,
+    current: &mut T,
+    wanted: Option<T>,
+) {
     if let Some(wanted) = wanted
         && wanted != *current
     {

@@ -530,7 +530,7 @@ where
             };
         }
         let actor = who.actor();
-        Ok(crate::outbound::automation::evaluate_rules(
+        Ok(crate::usecases::reactor::automation::evaluate_rules(
             &self.store,
             self.clock.now(),
             &rules,

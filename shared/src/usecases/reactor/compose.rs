@@ -117,7 +117,7 @@ pub fn plus_address(base: &EmailAddress, number: TicketNumber, tag: Option<&str>
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::intake::{MailLimits, parse_mail};
+    use crate::usecases::intake::{MailLimits, parse_mail};
 
     fn email(s: &str) -> EmailAddress {
         EmailAddress::parse(s).unwrap()

@@ -163,10 +163,10 @@ mod tests {
     #[test]
     fn a_parsed_bounce_carries_its_failed_recipients() {
         let raw = "From: MAILER-DAEMON@mx.example\r\nContent-Type: multipart/report; report-type=delivery-status; boundary=R\r\n\r\n--R\r\nContent-Type: text/plain\r\n\r\nDelivery failed\r\n--R\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx.example\r\n\r\nFinal-Recipient: rfc822; gone@example.cz\r\nAction: failed\r\nStatus: 5.1.1\r\n--R\r\nContent-Type: text/rfc822-headers\r\n\r\nMessage-ID: <ours-1@help.example.com>\r\nTo: gone@example.cz\r\n--R--\r\n";
-        let mail = crate::intake::parse_mail(raw.as_bytes(), &Default::default());
+        let mail = crate::usecases::intake::parse_mail(raw.as_bytes(), &Default::default());
         assert_eq!(addresses(mail.bounced_recipients), ["gone@example.cz"]);
         assert_eq!(mail.bounced_message_ids, ["ours-1@help.example.com"]);
-        let personal = crate::intake::parse_mail(
+        let personal = crate::usecases::intake::parse_mail(
             b"From: a@b.cz\r\n\r\nFinal-Recipient: rfc822; x@y.cz\r\nAction: failed\r\n",
             &Default::default(),
         );

@@ -4,7 +4,6 @@
 
 use std::collections::BTreeMap;
 
-use crate::desk::DeskError;
 use crate::domain::AsRead;
 use crate::domain::Clock;
 use crate::domain::contact_form::ContactSubmission;
@@ -13,6 +12,7 @@ use crate::domain::{
     MessageId, RequesterDetails, Status, Ticket, TicketId, Timestamp, Visibility,
 };
 use crate::ports::{ContactStore, PageRequest, StoreError, TeamStore, TicketStore, TicketWrite};
+use crate::usecases::desk::DeskError;
 
 const WRITE_ATTEMPTS: usize = 4;
 

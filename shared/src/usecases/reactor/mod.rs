@@ -16,11 +16,11 @@ use crate::domain::{
     AuditEvent, Author, Channel, Clock, Delivery, DeliveryFeedback, DepartmentId, EmailAddress, EventType, Message,
     Status, Ticket, Timestamp,
 };
-use crate::intake::SupportAddress;
 use crate::ports::{
     ActionLedger, BlobStore, Claim, ContactStore, MailSender, RuleStore, SendError, SentMail, StoreError, TeamStore,
     TemplateStore, TicketStore,
 };
+use crate::usecases::intake::SupportAddress;
 use compose::{Outgoing, compose, with_token};
 
 #[derive(Debug, Clone)]
@@ -429,7 +429,7 @@ where
         if feedback.kind.stops_mail() {
             // The same mark a bounce report makes: a CC without a contact gets one.
             for address in &feedback.recipients {
-                if crate::intake::dsn::suppress(&self.store, address, self.clock.now()).await? {
+                if crate::usecases::intake::dsn::suppress(&self.store, address, self.clock.now()).await? {
                     outcome.contacts_stopped += 1;
                 }
             }
@@ -442,7 +442,7 @@ where
     async fn deliverable(&self, addresses: &[EmailAddress]) -> Result<Vec<EmailAddress>, StoreError> {
         let mut kept = Vec::with_capacity(addresses.len());
         for address in addresses {
-            if crate::intake::dsn::deliverable(&self.store, address).await? {
+            if crate::usecases::intake::dsn::deliverable(&self.store, address).await? {
                 kept.push(address.clone());
             }
         }

@@ -5,6 +5,7 @@
 use std::collections::BTreeSet;
 
 use super::{DeskError, TicketDesk, WRITE_ATTEMPTS, event};
+use crate::domain::TicketField;
 use crate::domain::ticket::{check_cc_count, check_tag_count};
 use crate::domain::{
     AsRead, AuditEvent, Clock, DomainError, EventType, FieldChange, Message, Principal, Status, Tag, Ticket, TicketId,
@@ -97,10 +98,14 @@ where
                 number: from.number,
             };
 
-            let mut from_changes = vec![FieldChange::new("merged_into", None::<TicketPointer>, pointer_to)];
+            let mut from_changes = vec![FieldChange::new(
+                TicketField::MergedInto,
+                None::<TicketPointer>,
+                pointer_to,
+            )];
             from.merged_into = Some(pointer_to);
             if from.status != Status::Closed {
-                from_changes.push(FieldChange::new("status", from.status, Status::Closed));
+                from_changes.push(FieldChange::new(TicketField::Status, from.status, Status::Closed));
                 from.status = Status::Closed;
                 from.closed_at = Some(now);
             }
@@ -113,7 +118,7 @@ where
             let tags: BTreeSet<Tag> = into.tags.union(&from.tags).cloned().collect();
             check_tag_count(&tags)?;
             if tags != into.tags {
-                into_changes.push(FieldChange::new("tags", &into.tags, &tags));
+                into_changes.push(FieldChange::new(TicketField::Tags, &into.tags, &tags));
                 into.tags = tags;
             }
             if same_requester {

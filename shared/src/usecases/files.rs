@@ -3,12 +3,12 @@
 
 use serde::Serialize;
 
-use crate::desk::DeskError;
 use crate::domain::files::{
     MAX_UPLOAD_BYTES, REPLY_UPLOADS, UploadArea, UploadRequest, is_inline_image, link_inline_images, parse_upload_id,
 };
 use crate::domain::{Attachment, BlobRef, Clock, DomainError, Message, Timestamp};
 use crate::ports::{BlobStore, FileLinks};
+use crate::usecases::desk::DeskError;
 
 /// How long an upload link works.
 pub const UPLOAD_LINK_SECONDS: u64 = 15 * 60;

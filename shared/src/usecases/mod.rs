@@ -1,0 +1,15 @@
+//! The use cases: what the desk does for each caller, in terms of the domain and the ports.
+//! Each reads through a port, lets the domain decide, and writes through a port; none of them
+//! knows which AWS service is behind a port.
+//!
+//! - [`desk`]: the agents' API (tickets, people, rules, templates, merges).
+//! - [`portal`]: the customer's side (the contact form's ticket, the signed portal link).
+//! - [`intake`]: mail in (threading, the ticket or message it becomes, bounces).
+//! - [`reactor`]: what happens after a change (acknowledgements, replies out, rules, time sweep).
+//! - [`files`]: attachment uploads and downloads for agents.
+
+pub mod desk;
+pub mod files;
+pub mod intake;
+pub mod portal;
+pub mod reactor;
