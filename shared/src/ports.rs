@@ -4,13 +4,12 @@
 use std::collections::BTreeSet;
 use std::future::Future;
 
-use crate::domain::load::{load_changes, load_holder};
 use crate::domain::rules::Rule;
 use crate::domain::template_library::{Template, TemplateName};
 use crate::domain::{
-    Agent, AgentId, AgentLoad, AsRead, AuditEvent, BlobRef, Channel, Contact, ContactId, Department, DepartmentId,
-    EmailAddress, EventId, Language, LoadChange, Message, MessageId, PhoneNumber, Priority, RuleId, Status, Tag,
-    Ticket, TicketId, TicketNumber, Timestamp,
+    Agent, AgentId, AgentLoad, AuditEvent, BlobRef, Channel, Contact, ContactId, Department, DepartmentId,
+    EmailAddress, Language, Message, MessageId, PhoneNumber, Priority, RuleId, Status, Tag, Ticket, TicketId,
+    TicketNumber, Timestamp,
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -80,38 +79,7 @@ pub struct TicketQuery {
     pub cursor: Option<String>,
 }
 
-/// One ticket's change: the ticket as it should be, the ticket as the change read it (`None`
-/// for a new ticket), the messages and audit events that go with it, and the keys that make it
-/// happen at most once.
-#[derive(Debug, Clone, PartialEq)]
-pub struct TicketWrite {
-    pub ticket: Ticket,
-    /// The write holds only if the ticket is still at this version (its `ticket` is at the
-    /// next one); the load of the agent who carried it then moves to whoever carries it now.
-    pub read: Option<AsRead>,
-    pub messages: Vec<Message>,
-    pub events: Vec<AuditEvent>,
-    pub once: Vec<OnceKey>,
-}
-
-impl TicketWrite {
-    /// How this write moves agents' loads.
-    pub fn load_changes(&self) -> Vec<LoadChange> {
-        load_changes(self.read.and_then(AsRead::holder), load_holder(&self.ticket))
-    }
-}
-
-/// A key a write may be made under only once. A second write with the same key fails whole
-/// with `AlreadyExists { what: "mail" }`: redelivered mail becomes a duplicate, not a copy.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum OnceKey {
-    /// A mail's Message-ID, pointing at the message it became (also how replies thread).
-    MessageId { message_id: String, message: MessageId },
-    /// The stored raw mail (its object key), whatever became of it.
-    RawMail(String),
-    /// The rules' changes for one event: a redelivered event applies them once.
-    RulesApplied(EventId),
-}
+pub use crate::domain::ticket::{OnceKey, TicketWrite};
 
 pub trait TicketStore: Send + Sync {
     fn next_ticket_number(&self, now: Timestamp) -> impl Future<Output = Result<TicketNumber, StoreError>> + Send;
@@ -145,6 +113,13 @@ pub trait TicketStore: Send + Sync {
     /// Copies messages and events into another ticket's timeline ahead of a merge. Idempotent:
     /// a retried merge writes the same items again.
     fn carry_over(
+        &self,
+        messages: &[Message],
+        events: &[AuditEvent],
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Removes copies [`carry_over`](Self::carry_over) wrote for a merge that did not happen.
+    fn discard_carried(
         &self,
         messages: &[Message],
         events: &[AuditEvent],

@@ -129,3 +129,49 @@ async fn one_requesters_old_link_follows_the_merge() {
     let replied = d.customers.reply(first.id, "any news?").await.unwrap();
     assert_eq!(replied.id, second.id, "the reply lands on the ticket that lives on");
 }
+
+/// A merge refused after reading both tickets (here: the joined tags would be too many) writes
+/// nothing: no copies of the source's conversation appear in the target's timeline. Before the
+/// merge decided everything first, the copies were written ahead of this check and stayed.
+#[tokio::test]
+async fn a_refused_merge_leaves_no_copies_behind() {
+    let d = desks().await;
+    let source = ticket(&d, "jana@example.cz", "the source's words", &[]).await;
+    let target = ticket(&d, "jana@example.cz", "the target's words", &[]).await;
+    for (ticket, prefix) in [(&source, "s"), (&target, "t")] {
+        let patch = shared::domain::TicketPatch {
+            add_tags: (0..30)
+                .map(|i| shared::domain::Tag::parse(&format!("{prefix}{i}")).unwrap())
+                .collect(),
+            ..Default::default()
+        };
+        d.agents
+            .update_ticket(
+                &admin(),
+                TicketRef::Id(ticket.id),
+                shared::domain::Precondition::Any,
+                patch,
+            )
+            .await
+            .unwrap();
+    }
+
+    let refused = d
+        .agents
+        .merge(&admin(), TicketRef::Id(source.id), TicketRef::Id(target.id))
+        .await
+        .unwrap_err();
+    assert!(refused.to_string().contains("50 tags"), "{refused}");
+
+    let page = shared::ports::PageRequest {
+        limit: 100,
+        cursor: None,
+    };
+    let messages = d.store.list_messages(target.id, &page).await.unwrap().items;
+    let bodies: Vec<&str> = messages.iter().map(|m| m.body_text.as_str()).collect();
+    assert_eq!(bodies, ["the target's words"]);
+    let events = d.store.list_events(target.id, &page).await.unwrap().items;
+    assert!(events.iter().all(|e| e.carried_from.is_none()), "{events:?}");
+    let source_now = d.store.get_ticket(source.id).await.unwrap().unwrap();
+    assert_eq!(source_now.merged_into, None);
+}

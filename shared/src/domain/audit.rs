@@ -67,6 +67,15 @@ pub enum Actor {
     },
 }
 
+impl Actor {
+    /// The customer, by their contact.
+    pub fn customer(contact: super::ContactId) -> Self {
+        Self::Customer {
+            contact_id: contact.to_string(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AuditEvent {
     pub id: EventId,

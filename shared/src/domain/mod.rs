@@ -31,8 +31,8 @@ pub use load::{AgentLoad, AsRead, LoadChange};
 pub use message::{Attachment, Author, BlobRef, Delivery, EmailDetails, Message, Visibility};
 pub use team::{Agent, Department, DepartmentId, Role, Seniority};
 pub use ticket::{
-    Channel, CustomFields, FieldChange, Level, Priority, Status, SupportLevel, Tag, Ticket, TicketField, TicketPatch,
-    TicketPointer, TicketType,
+    Channel, CustomFields, FieldChange, Level, Priority, Revision, Status, SupportLevel, Tag, Ticket, TicketField,
+    TicketPatch, TicketPointer, TicketType,
 };
 pub use time::{Clock, FixedClock, SystemClock, Timestamp};
 pub use version::{Precondition, Version};

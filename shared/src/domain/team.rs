@@ -109,6 +109,17 @@ impl Agent {
     pub fn can_work_in(&self, department: Option<&DepartmentId>) -> bool {
         self.active && department.is_none_or(|d| self.departments.contains(d))
     }
+
+    /// [`Agent::can_work_in`] as the check an assignment must pass, naming the `assignee` field.
+    pub fn check_assignable(&self, department: Option<&DepartmentId>) -> Result<(), DomainError> {
+        if self.can_work_in(department) {
+            return Ok(());
+        }
+        Err(DomainError::invalid(
+            "assignee",
+            "the agent is inactive or not in the ticket's department",
+        ))
+    }
 }
 
 #[cfg(test)]

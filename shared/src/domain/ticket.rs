@@ -14,7 +14,9 @@ use super::time::Timestamp;
 use super::version::Version;
 
 mod patch;
+mod revision;
 pub use patch::TicketPatch;
+pub use revision::{OnceKey, Revision, TicketWrite};
 
 /// Where a ticket is in its life. See [`Status::check_transition`] for the allowed moves.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]

@@ -6,16 +6,17 @@ use std::collections::BTreeSet;
 use crate::domain::rules::{Evaluation, Happening, MAX_RULES, Rule, RuleDraft, Trigger, WebhookTargets, first_look};
 use crate::domain::template_library::{Template, TemplateLibrary, TemplateName};
 use crate::domain::{
-    Actor, Agent, AgentId, AsRead, Attachment, AuditEvent, Author, Channel, Contact, ContactId, CustomFields, Delivery,
-    Department, DepartmentId, DomainError, EmailAddress, EventId, EventType, FieldChange, Message, MessageId,
-    PhoneNumber, Precondition, Principal, Priority, RequesterDetails, Role, RuleId, Seniority, Status, SupportLevel,
-    Tag, Ticket, TicketPatch, TicketRef, TicketType, Timestamp, Version, Visibility,
+    Agent, AgentId, Attachment, AuditEvent, Author, Channel, Contact, ContactId, CustomFields, Delivery, Department,
+    DepartmentId, DomainError, EmailAddress, Message, MessageId, PhoneNumber, Precondition, Principal, Priority,
+    RequesterDetails, Revision, Role, RuleId, Seniority, Status, SupportLevel, Tag, Ticket, TicketPatch, TicketRef,
+    TicketType, Timestamp, Version, Visibility,
 };
 use crate::domain::{Clock, Language};
 use crate::ports::{
     ActionLedger, ContactStore, Page, PageRequest, RuleStore, StoreError, TeamStore, TemplateStore, TicketQuery,
-    TicketStore, TicketWrite,
+    TicketStore,
 };
+use crate::usecases::commit::{Decision, commit_with_retry};
 
 mod merge;
 
@@ -47,9 +48,6 @@ pub enum DeskError {
         target_number: crate::domain::TicketNumber,
     },
 }
-
-/// How many times a write that lost a race is re-read and re-applied before giving up.
-const WRITE_ATTEMPTS: usize = 4;
 
 /// A ticket as a request asks to create it, already parsed into domain values.
 #[derive(Debug, Clone, PartialEq)]
@@ -135,9 +133,8 @@ where
             self.require_assignable(assignee, department.as_ref()).await?;
         }
         let number = self.store.next_ticket_number(self.clock.now()).await?;
-        // A new requester's email may be claimed by a concurrent request; then it exists and
-        // the second lookup finds it.
-        for _ in 0..2 {
+        let (new, department) = (&new, &department);
+        commit_with_retry(&self.store, |_| async move {
             let now = self.clock.now();
             let (contact, is_new) = self.resolve_contact(&new.requester, now).await?;
             let ticket = Ticket {
@@ -154,28 +151,14 @@ where
             // The description an agent records (from a call, say) is shown to the customer
             // but was never mailed, so there is nothing to deliver.
             let message = agent_message(who, &ticket, new.body.clone(), Visibility::Public, Delivery::None, now);
-            let event = event(
-                &ticket,
-                EventType::TicketCreated,
-                who.actor(),
-                now,
-                vec![],
-                Some(message.id),
-            );
-            let write = TicketWrite {
-                ticket: ticket.clone(),
-                read: None,
-                messages: vec![message],
-                events: vec![event],
-                once: vec![],
-            };
-            match self.store.create_ticket(&write, is_new.then_some(&contact)).await {
-                Ok(()) => return Ok((ticket, contact)),
-                Err(StoreError::AlreadyExists { .. }) if is_new => continue,
-                Err(e) => return Err(e.into()),
-            }
-        }
-        Err(DeskError::Busy)
+            let write = Revision::open(ticket.clone(), message, who.actor()).into_write();
+            Ok(Decision::Create(
+                Box::new(write.ok_or(DeskError::Busy)?),
+                is_new.then(|| contact.clone()),
+                (ticket, contact),
+            ))
+        })
+        .await
     }
 
     pub async fn get_ticket(&self, who: &Principal, reference: TicketRef) -> Result<Ticket, DeskError> {
@@ -214,23 +197,16 @@ where
             let requester = self.store.get_contact(ticket.requester).await?;
             patch.check_cc(requester.as_ref().and_then(|c| c.email.as_ref()))?;
         }
-        self.modify(who, reference, Some(precondition), |ticket, now| {
-            let changes = ticket.apply(&patch, now)?;
-            if let Some(agent) = &assignee
-                && !agent.can_work_in(ticket.department.as_ref())
-            {
-                return Err(DomainError::invalid(
-                    "assignee",
-                    "the agent is inactive or not in the ticket's department",
-                ));
-            }
-            if changes.is_empty() {
-                return Ok(None);
-            }
-            let e = event(ticket, EventType::TicketUpdated, who.actor(), now, changes, None);
-            Ok(Some((vec![], vec![e])))
-        })
-        .await
+        let (ticket, ()) = self
+            .modify(who, reference, Some(precondition), |revision| {
+                revision.patch(&patch)?;
+                match &assignee {
+                    Some(agent) => agent.check_assignable(revision.ticket().department.as_ref()),
+                    None => Ok(()),
+                }
+            })
+            .await?;
+        Ok(ticket)
     }
 
     /// A public reply to the customer, queued for sending. A reply to a new ticket opens it
@@ -243,45 +219,22 @@ where
         status: Option<Status>,
         attachments: Vec<Attachment>,
     ) -> Result<(Ticket, Message), DeskError> {
-        let mut sent = None;
-        let ticket = self
-            .modify(who, reference, None, |ticket, now| {
-                if matches!(ticket.status, Status::Closed | Status::Spam) {
-                    return Err(DomainError::conflict(format!(
-                        "cannot reply on a {} ticket; reopen it or open a follow-up",
-                        ticket.status
-                    )));
-                }
-                let to = status.unwrap_or(if ticket.status == Status::New {
-                    Status::Open
-                } else {
-                    ticket.status
-                });
-                ticket.status.check_transition(to)?;
-                let mut changes = Vec::new();
-                ticket.set_status(to, now, &mut changes);
-                if ticket.first_response_at.is_none() {
-                    ticket.first_response_at = Some(now);
-                }
-                ticket.updated_at = now;
-                let message = Message {
-                    attachments: attachments.clone(),
-                    ..agent_message(who, ticket, body.clone(), Visibility::Public, Delivery::Queued, now)
-                };
-                let e = event(
-                    ticket,
-                    EventType::AgentReplied,
-                    who.actor(),
-                    now,
-                    changes,
-                    Some(message.id),
-                );
-                sent = Some(message.clone());
-                Ok(Some((vec![message], vec![e])))
-            })
-            .await?;
-        let message = sent.ok_or(DeskError::Busy)?;
-        Ok((ticket, message))
+        self.modify(who, reference, None, |revision| {
+            let message = Message {
+                attachments: attachments.clone(),
+                ..agent_message(
+                    who,
+                    revision.ticket(),
+                    body.clone(),
+                    Visibility::Public,
+                    Delivery::Queued,
+                    revision.at(),
+                )
+            };
+            revision.agent_reply(message.clone(), status)?;
+            Ok(message)
+        })
+        .await
     }
 
     /// An internal note: agents only, never shown to or sent to the customer.
@@ -291,18 +244,19 @@ where
         reference: TicketRef,
         body: String,
     ) -> Result<(Ticket, Message), DeskError> {
-        let mut noted = None;
-        let ticket = self
-            .modify(who, reference, None, |ticket, now| {
-                ticket.updated_at = now;
-                let message = agent_message(who, ticket, body.clone(), Visibility::Internal, Delivery::None, now);
-                let e = event(ticket, EventType::NoteAdded, who.actor(), now, vec![], Some(message.id));
-                noted = Some(message.clone());
-                Ok(Some((vec![message], vec![e])))
-            })
-            .await?;
-        let message = noted.ok_or(DeskError::Busy)?;
-        Ok((ticket, message))
+        self.modify(who, reference, None, |revision| {
+            let message = agent_message(
+                who,
+                revision.ticket(),
+                body.clone(),
+                Visibility::Internal,
+                Delivery::None,
+                revision.at(),
+            );
+            revision.note(message.clone());
+            Ok(message)
+        })
+        .await
     }
 
     pub async fn list_messages(
@@ -737,19 +691,22 @@ where
 
     // ---- helpers ---------------------------------------------------------------------------
 
-    /// Read, check, change, write; re-reads and re-applies when another writer got there
-    /// first, unless the caller pinned a version with `If-Match`.
-    async fn modify<F>(
+    /// Read, check, change, write (see [`commit_with_retry`]): `change` is made afresh on the
+    /// ticket as read each time another writer got there first, unless the caller pinned a
+    /// version with `If-Match` and the ticket has moved past it. Returns the ticket as written
+    /// (as read when nothing changed) and what `change` returned.
+    async fn modify<T, F>(
         &self,
         who: &Principal,
         reference: TicketRef,
         precondition: Option<Precondition>,
-        mut change: F,
-    ) -> Result<Ticket, DeskError>
+        change: F,
+    ) -> Result<(Ticket, T), DeskError>
     where
-        F: FnMut(&mut Ticket, Timestamp) -> Result<Option<(Vec<Message>, Vec<AuditEvent>)>, DomainError>,
+        F: Fn(&mut Revision) -> Result<T, DomainError>,
     {
-        for _ in 0..WRITE_ATTEMPTS {
+        let change = &change;
+        commit_with_retry(&self.store, |_| async move {
             let current = self.get_ticket(who, reference).await?;
             if let Some(p) = precondition
                 && !p.admits(current.version)
@@ -758,42 +715,17 @@ where
                     current: current.version,
                 });
             }
-            if current.merged_into.is_some() {
-                return Err(DomainError::conflict("this ticket was merged into another and cannot change").into());
-            }
-            let mut next = current.clone();
-            let now = self.clock.now();
-            let Some((messages, events)) = change(&mut next, now)? else {
-                return Ok(current);
-            };
-            next.version = current.version.next();
-            let write = TicketWrite {
-                ticket: next.clone(),
-                read: Some(AsRead::of(&current)),
-                messages,
-                events,
-                once: vec![],
-            };
-            match self.store.commit(std::slice::from_ref(&write)).await {
-                Ok(()) => return Ok(next),
-                Err(StoreError::VersionConflict) => match precondition {
-                    Some(Precondition::Exactly(_)) => {
-                        let latest = self.load(reference).await?;
-                        // Still at the version asked for: the write only met another one on an
-                        // agent's load counter, so it may go again.
-                        if latest.version == current.version {
-                            continue;
-                        }
-                        return Err(DeskError::PreconditionFailed {
-                            current: latest.version,
-                        });
-                    }
-                    _ => continue,
-                },
-                Err(e) => return Err(e.into()),
-            }
-        }
-        Err(DeskError::Busy)
+            let mut revision = Revision::of(&current, who.actor(), self.clock.now())?;
+            let result = change(&mut revision)?;
+            Ok(match revision.into_write() {
+                Some(write) => {
+                    let ticket = write.ticket.clone();
+                    Decision::Commit(vec![write], (ticket, result))
+                }
+                None => Decision::Done((current, result)),
+            })
+        })
+        .await
     }
 
     async fn load(&self, reference: TicketRef) -> Result<Ticket, DeskError> {
@@ -849,11 +781,7 @@ where
 
     async fn require_assignable(&self, id: AgentId, department: Option<&DepartmentId>) -> Result<Agent, DeskError> {
         let agent = self.require_agent(id, "assignee").await?;
-        if !agent.can_work_in(department) {
-            return Err(
-                DomainError::invalid("assignee", "the agent is inactive or not in the ticket's department").into(),
-            );
-        }
+        agent.check_assignable(department)?;
         Ok(agent)
     }
 
@@ -904,27 +832,5 @@ fn agent_message(
         quoted_text: None,
         attachments: vec![],
         email: None,
-    }
-}
-
-fn event(
-    ticket: &Ticket,
-    event_type: EventType,
-    actor: Actor,
-    now: Timestamp,
-    changes: Vec<FieldChange>,
-    message_id: Option<MessageId>,
-) -> AuditEvent {
-    AuditEvent {
-        id: EventId::generate(now),
-        event_type,
-        ticket_id: ticket.id,
-        ticket_number: ticket.number,
-        actor,
-        at: now,
-        changes,
-        message_id,
-        related: None,
-        carried_from: None,
     }
 }

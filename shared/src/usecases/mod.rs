@@ -6,8 +6,10 @@
 //! - [`portal`]: the customer's side (the contact form's ticket, the signed portal link).
 //! - [`intake`]: mail in (threading, the ticket or message it becomes, bounces).
 //! - [`reactor`]: what happens after a change (acknowledgements, replies out, rules, time sweep).
+//! - [`commit`]: the one way a use case commits ticket changes (read, decide, write, retry).
 //! - [`files`]: attachment uploads and downloads for agents.
 
+pub mod commit;
 pub mod desk;
 pub mod files;
 pub mod intake;

@@ -4,17 +4,15 @@
 
 use std::collections::BTreeMap;
 
-use crate::domain::AsRead;
 use crate::domain::Clock;
 use crate::domain::contact_form::ContactSubmission;
 use crate::domain::{
-    Attachment, AuditEvent, Author, Channel, Contact, ContactId, Delivery, EventType, FieldChange, Language, Message,
-    MessageId, RequesterDetails, Status, Ticket, TicketId, Timestamp, Visibility,
+    Actor, Attachment, Author, Channel, Contact, ContactId, Delivery, Language, Message, MessageId, RequesterDetails,
+    Revision, Status, Ticket, TicketId, Timestamp, Visibility,
 };
-use crate::ports::{ContactStore, PageRequest, StoreError, TeamStore, TicketStore, TicketWrite};
+use crate::ports::{ContactStore, PageRequest, StoreError, TeamStore, TicketStore};
+use crate::usecases::commit::{Decision, commit_with_retry};
 use crate::usecases::desk::DeskError;
-
-const WRITE_ATTEMPTS: usize = 4;
 
 /// What the customer's page shows: never internal notes, never another customer's data.
 #[derive(Debug, Clone, PartialEq)]
@@ -61,9 +59,8 @@ where
             }
         };
         let number = self.store.next_ticket_number(self.clock.now()).await?;
-        // A new requester's email may be claimed by a concurrent submission; then it exists
-        // and the second lookup finds it.
-        for _ in 0..2 {
+        let (attachments, department) = (&attachments, &department);
+        commit_with_retry(&self.store, |_| async move {
             let now = self.clock.now();
             let (contact, is_new) = self.contact_for(form, language, now).await?;
             let mut ticket = Ticket {
@@ -74,28 +71,14 @@ where
                 .custom_fields
                 .insert("category".into(), serde_json::Value::String(form.category.id.clone()));
             let message = customer_message(&ticket, &contact, form.message.clone(), attachments.clone(), now);
-            let event = AuditEvent::by_customer(
-                &ticket,
-                EventType::TicketCreated,
-                contact.id,
-                now,
-                vec![],
-                Some(message.id),
-            );
-            let write = TicketWrite {
-                ticket: ticket.clone(),
-                read: None,
-                messages: vec![message],
-                events: vec![event],
-                once: vec![],
-            };
-            match self.store.create_ticket(&write, is_new.then_some(&contact)).await {
-                Ok(()) => return Ok(ticket),
-                Err(StoreError::AlreadyExists { .. }) if is_new => continue,
-                Err(e) => return Err(e.into()),
-            }
-        }
-        Err(DeskError::Busy)
+            let write = Revision::open(ticket.clone(), message, Actor::customer(contact.id)).into_write();
+            Ok(Decision::Create(
+                Box::new(write.ok_or(DeskError::Busy)?),
+                is_new.then_some(contact),
+                ticket,
+            ))
+        })
+        .await
     }
 
     async fn contact_for(
@@ -186,8 +169,9 @@ where
             )
             .into());
         }
-        for _ in 0..WRITE_ATTEMPTS {
-            let mut ticket = self.follow(ticket).await?;
+        let text = &text;
+        commit_with_retry(&self.store, |_| async move {
+            let ticket = self.follow(ticket).await?;
             if ticket.merged_into.is_some() {
                 return Err(crate::domain::DomainError::conflict(
                     "this ticket was merged into another; send us a new message to open another",
@@ -204,68 +188,30 @@ where
                 return Err(DeskError::NotFound("requester".into()));
             };
             let now = self.clock.now();
-            let read = AsRead::of(&ticket);
-            let changes: Vec<FieldChange> = ticket.reopen_for_customer().into_iter().collect();
-            ticket.updated_at = now;
-            ticket.version = read.version().next();
-            let message = customer_message(&ticket, &contact, text.clone(), vec![], now);
-            let event = AuditEvent::by_customer(
-                &ticket,
-                EventType::CustomerReplied,
-                contact.id,
-                now,
-                changes,
-                Some(message.id),
-            );
-            let write = TicketWrite {
-                ticket: ticket.clone(),
-                read: Some(read),
-                messages: vec![message],
-                events: vec![event],
-                once: vec![],
-            };
-            match self.store.commit(std::slice::from_ref(&write)).await {
-                Ok(()) => return Ok(ticket),
-                Err(StoreError::VersionConflict) => continue,
-                Err(e) => return Err(e.into()),
-            }
-        }
-        Err(DeskError::Busy)
+            let mut revision = Revision::of(&ticket, Actor::customer(contact.id), now)?;
+            revision.customer_message(customer_message(&ticket, &contact, text.clone(), vec![], now));
+            let write = revision.into_write();
+            let written = write.as_ref().map_or(ticket, |w| w.ticket.clone());
+            Ok(Decision::commit_one(write, written))
+        })
+        .await
     }
 
     /// The customer needs nothing more. Closing a closed ticket again changes nothing.
     pub async fn close(&self, ticket: TicketId) -> Result<Ticket, DeskError> {
-        for _ in 0..WRITE_ATTEMPTS {
-            let mut ticket = self.follow(ticket).await?;
-            let now = self.clock.now();
-            let read = AsRead::of(&ticket);
-            let Some(change) = ticket.close_for_customer(now) else {
-                return Ok(ticket);
-            };
-            ticket.updated_at = now;
-            ticket.version = read.version().next();
-            let event = AuditEvent::by_customer(
-                &ticket,
-                EventType::TicketUpdated,
-                ticket.requester,
-                now,
-                vec![change],
-                None,
-            );
-            let write = TicketWrite {
-                ticket: ticket.clone(),
-                read: Some(read),
-                messages: vec![],
-                events: vec![event],
-                once: vec![],
-            };
-            match self.store.commit(std::slice::from_ref(&write)).await {
-                Ok(()) => return Ok(ticket),
-                Err(StoreError::VersionConflict) => continue,
-                Err(e) => return Err(e.into()),
+        commit_with_retry(&self.store, |_| async move {
+            let ticket = self.follow(ticket).await?;
+            // A merged ticket is closed already: nothing to do, and nothing it may do.
+            if ticket.merged_into.is_some() {
+                return Ok(Decision::Done(ticket));
             }
-        }
-        Err(DeskError::Busy)
+            let mut revision = Revision::of(&ticket, Actor::customer(ticket.requester), self.clock.now())?;
+            revision.customer_close();
+            let write = revision.into_write();
+            let written = write.as_ref().map_or(ticket, |w| w.ticket.clone());
+            Ok(Decision::commit_one(write, written))
+        })
+        .await
     }
 
     /// The ticket a link acts on: the one it names, or the one it was merged into while that

@@ -142,6 +142,31 @@ impl TicketStore for DynamoStore {
         Ok(())
     }
 
+    async fn discard_carried(&self, messages: &[Message], events: &[AuditEvent]) -> Result<(), StoreError> {
+        let mut requests = Vec::new();
+        for item in messages
+            .iter()
+            .map(items::message_item)
+            .chain(events.iter().map(items::event_item))
+        {
+            let mut item = item?;
+            let key = [PK, SK].map(|k| (k.to_owned(), item.remove(k).unwrap_or_else(|| s(String::new()))));
+            let delete = aws_sdk_dynamodb::types::DeleteRequest::builder()
+                .set_key(Some(key.into_iter().collect()))
+                .build()
+                .map_err(StoreError::unknown)?;
+            requests.push(
+                aws_sdk_dynamodb::types::WriteRequest::builder()
+                    .delete_request(delete)
+                    .build(),
+            );
+        }
+        for chunk in requests.chunks(25) {
+            self.batch_write(chunk.to_vec()).await?;
+        }
+        Ok(())
+    }
+
     async fn get_message(&self, ticket: TicketId, message: MessageId) -> Result<Option<Message>, StoreError> {
         self.get(ticket_pk(ticket), &format!("{MESSAGE_PREFIX}{message}"))
             .await?

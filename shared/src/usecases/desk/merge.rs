@@ -2,18 +2,16 @@
 //! target's timeline, the source closed with a pointer. Two requesters' tickets merge only when
 //! the agent says so, since each requester's mail and portal then show the joined ticket.
 
-use std::collections::BTreeSet;
+use std::sync::{Mutex, PoisonError};
 
-use super::{DeskError, TicketDesk, WRITE_ATTEMPTS, event};
-use crate::domain::TicketField;
-use crate::domain::ticket::{check_cc_count, check_tag_count};
+use super::{DeskError, TicketDesk};
 use crate::domain::{
-    AsRead, AuditEvent, Clock, DomainError, EventType, FieldChange, Message, Principal, Status, Tag, Ticket, TicketId,
-    TicketPointer, TicketRef,
+    AuditEvent, Clock, DomainError, Message, Principal, Revision, Status, Ticket, TicketId, TicketRef,
 };
 use crate::ports::{
-    ActionLedger, ContactStore, PageRequest, RuleStore, StoreError, TeamStore, TemplateStore, TicketStore, TicketWrite,
+    ActionLedger, ContactStore, PageRequest, RuleStore, StoreError, TeamStore, TemplateStore, TicketStore,
 };
+use crate::usecases::commit::{Decision, commit_with_retry};
 
 /// What an agent asks a merge to do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -54,9 +52,13 @@ where
         source: TicketRef,
         request: MergeRequest,
     ) -> Result<(Ticket, Ticket), DeskError> {
-        for _ in 0..WRITE_ATTEMPTS {
-            let mut from = self.get_ticket(who, source).await?;
-            let mut into = self.get_ticket(who, request.into).await?;
+        // Copies carried into the target for an attempt that then lost its race or was
+        // refused: removed again unless the merge is committed.
+        let carried: Mutex<Option<(Vec<Message>, Vec<AuditEvent>)>> = Mutex::new(None);
+        let carried_ref = &carried;
+        let merged = commit_with_retry(&self.store, |_| async move {
+            let from = self.get_ticket(who, source).await?;
+            let into = self.get_ticket(who, request.into).await?;
             check_mergeable(&from, &into)?;
             let same_requester = from.requester == into.requester;
             if !same_requester && !request.different_requesters {
@@ -65,11 +67,19 @@ where
                     target_number: into.number,
                 });
             }
+            // Every check before anything is written: the target's side is decided first.
             let now = self.clock.now();
+            let mut target = Revision::of(&into, who.actor(), now)?;
+            target.absorb(&from, same_requester)?;
+            let mut source = Revision::of(&from, who.actor(), now)?;
+            source.merge_into(into.pointer());
+            let (Some(from_write), Some(into_write)) = (source.into_write(), target.into_write()) else {
+                return Err(DeskError::Busy);
+            };
 
-            let messages = self.all_messages(from.id).await?;
-            let events = self.all_events(from.id).await?;
-            let carried_messages: Vec<Message> = messages
+            let carried_messages: Vec<Message> = self
+                .all_messages(from.id)
+                .await?
                 .into_iter()
                 .map(|m| Message {
                     ticket_id: into.id,
@@ -77,7 +87,9 @@ where
                     ..m
                 })
                 .collect();
-            let carried_events: Vec<AuditEvent> = events
+            let carried_events: Vec<AuditEvent> = self
+                .all_events(from.id)
+                .await?
                 .into_iter()
                 .map(|e| AuditEvent {
                     ticket_id: into.id,
@@ -86,77 +98,26 @@ where
                     ..e
                 })
                 .collect();
+            // Too many to go in the merge's transaction; written first, under the keys the
+            // copies keep on every attempt, and taken back below if the merge never lands.
             self.store.carry_over(&carried_messages, &carried_events).await?;
-
-            let (from_read, into_read) = (AsRead::of(&from), AsRead::of(&into));
-            let pointer_to = TicketPointer {
-                id: into.id,
-                number: into.number,
-            };
-            let pointer_from = TicketPointer {
-                id: from.id,
-                number: from.number,
-            };
-
-            let mut from_changes = vec![FieldChange::new(
-                TicketField::MergedInto,
-                None::<TicketPointer>,
-                pointer_to,
-            )];
-            from.merged_into = Some(pointer_to);
-            if from.status != Status::Closed {
-                from_changes.push(FieldChange::new(TicketField::Status, from.status, Status::Closed));
-                from.status = Status::Closed;
-                from.closed_at = Some(now);
-            }
-            from.updated_at = now;
-            from.version = from_read.version().next();
-            let mut from_event = event(&from, EventType::TicketMergedInto, who.actor(), now, from_changes, None);
-            from_event.related = Some(pointer_to);
-
-            let mut into_changes = Vec::new();
-            let tags: BTreeSet<Tag> = into.tags.union(&from.tags).cloned().collect();
-            check_tag_count(&tags)?;
-            if tags != into.tags {
-                into_changes.push(FieldChange::new(TicketField::Tags, &into.tags, &tags));
-                into.tags = tags;
-            }
-            if same_requester {
-                for cc in &from.cc {
-                    if !into.cc.iter().any(|c| c.normalized() == cc.normalized()) {
-                        into.cc.push(cc.clone());
-                    }
-                }
-                check_cc_count(&into.cc)?;
-            }
-            into.updated_at = now;
-            into.version = into_read.version().next();
-            let mut into_event = event(&into, EventType::TicketMerged, who.actor(), now, into_changes, None);
-            into_event.related = Some(pointer_from);
-
-            let writes = [
-                TicketWrite {
-                    ticket: from.clone(),
-                    read: Some(from_read),
-                    messages: vec![],
-                    events: vec![from_event],
-                    once: vec![],
-                },
-                TicketWrite {
-                    ticket: into.clone(),
-                    read: Some(into_read),
-                    messages: vec![],
-                    events: vec![into_event],
-                    once: vec![],
-                },
-            ];
-            match self.store.commit(&writes).await {
-                Ok(()) => return Ok((from, into)),
-                Err(StoreError::VersionConflict) => continue,
-                Err(e) => return Err(e.into()),
-            }
+            let ticket_pair = (from_write.ticket.clone(), into_write.ticket.clone());
+            // Each attempt carries all of the source's items so far, a superset of the last.
+            *carried_ref.lock().unwrap_or_else(PoisonError::into_inner) = Some((carried_messages, carried_events));
+            Ok(Decision::Commit(vec![from_write, into_write], ticket_pair))
+        })
+        .await;
+        // A store that failed mid-commit may have committed: then the copies are the merged
+        // ticket's timeline, and are kept.
+        let not_merged = match &merged {
+            Ok(_) => false,
+            Err(DeskError::Store(StoreError::Unavailable(_) | StoreError::Unknown(_))) => false,
+            Err(_) => true,
+        };
+        if not_merged && let Some((messages, events)) = carried.into_inner().unwrap_or_else(PoisonError::into_inner) {
+            self.store.discard_carried(&messages, &events).await?;
         }
-        Err(DeskError::Busy)
+        merged
     }
 
     async fn all_messages(&self, ticket: TicketId) -> Result<Vec<Message>, StoreError> {
