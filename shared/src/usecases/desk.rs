@@ -1,5 +1,7 @@
-//! The help desk's use cases: load, check access, apply the domain rule, commit ticket +
-//! messages + audit events in one write. Every channel (API, email, form) goes through here.
+//! The agents' use cases (the tickets API): tickets, contacts, rules, templates, departments
+//! and agents. A ticket change is read, access-checked, made as a domain
+//! [`Revision`](crate::domain::Revision) and committed with [`commit_with_retry`], like every
+//! other writer's.
 
 use std::collections::BTreeSet;
 
