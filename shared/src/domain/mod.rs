@@ -2,6 +2,7 @@
 
 pub mod access;
 pub mod audit;
+pub mod business_hours;
 pub mod contact;
 pub mod contact_form;
 pub mod error;
@@ -23,6 +24,7 @@ pub mod version;
 
 pub use access::Principal;
 pub use audit::{Actor, AuditEvent, EventType};
+pub use business_hours::BusinessHours;
 pub use contact::{Contact, EmailAddress, Language, PhoneNumber, RequesterDetails};
 pub use error::DomainError;
 pub use feedback::{DeliveryFeedback, FeedbackKind};
