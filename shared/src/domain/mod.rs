@@ -1,4 +1,6 @@
-//! The help desk's rules, with no I/O: everything here is tested with plain values.
+//! The domain: the help desk's types and their rules (tickets, contacts, mail, automation
+//! rules, templates, business hours, signing), with no I/O. Everything here is tested with
+//! plain values; time comes in through [`Clock`] or as an argument.
 
 pub mod access;
 pub mod audit;
