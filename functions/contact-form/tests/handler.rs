@@ -12,7 +12,8 @@ use lambda_http::Body;
 use serde_json::{Value, json};
 use shared::adapters::dynamodb::DynamoStore;
 use shared::adapters::s3::S3Blobs;
-use shared::domain::contact_form::{FormCategories, LinkSigner, RateWindow};
+use shared::domain::contact_form::{FormCategories, RateWindow};
+use shared::domain::signing::LinkSigner;
 use shared::domain::{
     Channel, Clock, DepartmentId, EmailAddress, Principal, Role, Status, SystemClock, TicketRef, Timestamp, Visibility,
 };

@@ -1,4 +1,6 @@
-//! Contacts: the people who write in. Recognised by email (case-insensitive) or phone (E.164).
+//! Contacts: the people who write in. Recognised by email (case-insensitive) or phone (E.164);
+//! each may have a name and a language tag (`cs`, `en-GB`) that picks the language of the
+//! mails they get.
 
 use std::fmt;
 

@@ -1,15 +1,13 @@
 //! The public contact form and the customer's ticket page as plain rules: what a submission
-//! must hold, the categories it routes by, the signed tokens that keep bots and strangers out,
-//! and the counting windows of the rate limits. No I/O; the `contact-form` function and
-//! `shared::usecases::portal` do the rest.
+//! must hold, the categories it routes by, how long its form token and the portal links last
+//! (the signing itself is `signing.rs`), the counting windows of the rate limits and the page's
+//! language. No I/O; the `contact-form` function and `shared::usecases::portal` do the rest.
 
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
 use super::templates::SHIPPED_LANGUAGES;
 use super::{DepartmentId, DomainError, EmailAddress, PhoneNumber, Timestamp};
-// The signer lived here first; callers still find it here.
-pub use super::signing::{FormTokenId, LinkSigner, TokenError};
 
 pub const MAX_NAME_CHARS: usize = 200;
 pub const MAX_SUBJECT_CHARS: usize = 200;

@@ -1,3 +1,6 @@
+//! Why the domain refuses something: one error type for every pure check, each variant one
+//! HTTP status at the edge.
+
 use std::borrow::Cow;
 
 /// Why the domain refused a change. Each variant maps to one HTTP status at the edge.

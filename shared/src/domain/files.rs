@@ -1,5 +1,5 @@
-//! Files agents attach to replies: what may be uploaded, where it lives, and how inline images
-//! in customer HTML reach the browser.
+//! Files attached to agents' replies and to contact-form submissions: what may be uploaded,
+//! where it lives, and how inline images in customer HTML reach the browser.
 //!
 //! An upload goes straight to S3 through a presigned link under `uploads/<id>/<name>` (kept a
 //! day); a reply that names it copies it under `attachments/`, where history stays.

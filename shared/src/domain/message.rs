@@ -1,4 +1,5 @@
-//! The conversation: customer messages, agent replies and internal notes.
+//! The conversation: customer messages, agent replies and internal notes, with their
+//! attachments, the mail details they came or went with, and how far an outgoing mail got.
 
 use serde::{Deserialize, Serialize};
 

@@ -1,4 +1,4 @@
-//! Departments, agents and roles.
+//! Departments, agents, their roles and seniority.
 
 use std::collections::BTreeSet;
 use std::fmt;

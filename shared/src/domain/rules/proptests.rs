@@ -4,9 +4,13 @@
 
 use chrono::DateTime;
 use proptest::prelude::*;
+use serde_json::{Value, json};
 
 use super::*;
+use crate::domain::ids::AgentId;
+use crate::domain::team::DepartmentId;
 use crate::domain::ticket::tests::sample_ticket;
+use crate::domain::ticket::{Channel, Status, TicketField};
 
 const FIELD_NAMES: [&str; 24] = [
     "subject",

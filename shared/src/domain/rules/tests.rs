@@ -1,5 +1,11 @@
+use serde_json::{Value, json};
+
 use super::*;
+use crate::domain::audit::EventType;
+use crate::domain::ids::AgentId;
+use crate::domain::team::DepartmentId;
 use crate::domain::ticket::tests::{at, sample_ticket};
+use crate::domain::ticket::{Channel, FieldChange, Priority, Status, SupportLevel, Tag, TicketField};
 
 /// Hands out agents from a list in turn, as the table's counter does.
 struct InTurn(Vec<AgentId>, usize);
