@@ -259,8 +259,8 @@ pub trait RuleStore: Send + Sync {
     /// Writes a new desk's first rules, once ever: `false` (and nothing written) if the desk
     /// was given its first rules before, even if they were deleted since.
     fn seed_rules(&self, rules: &[Rule]) -> impl Future<Output = Result<bool, StoreError>> + Send;
-    /// When the time sweep should next look at a ticket (`None`: never). A later write of the
-    /// whole ticket clears it; the reactor sets it again for the event that write makes.
+    /// When the time sweep should next look at a ticket (`None`: never). It stays until set
+    /// again: writes of the ticket keep it (the reactor sets it again for their events).
     fn set_next_look(
         &self,
         ticket: TicketId,
