@@ -4,10 +4,9 @@
 mod build;
 pub mod caps;
 pub mod dsn;
-pub mod parse;
 pub mod thread;
 
-pub use parse::{MailLimits, parse_mail};
+pub use crate::adapters::mime::MailLimits;
 
 use crate::domain::mail::{InboundMail, MailKind, Mailbox, ThreadHint};
 use crate::domain::signing::LinkSigner;
@@ -20,6 +19,13 @@ use crate::domain::{
 use crate::ports::{BlobError, BlobStore, ContactStore, OnceKey, StoreError, TeamStore, TicketStore, TicketWrite};
 use build::Fresh;
 use thread::ThreadResolver;
+
+/// The mail in `raw`, its headers cut to what may be stored (see [`caps`]).
+pub fn parse_mail(raw: &[u8], limits: &MailLimits) -> InboundMail {
+    let mut mail = crate::adapters::mime::parse_mime(raw, limits);
+    caps::cap_mail(&mut mail);
+    mail
+}
 
 /// A support address and the department its mail belongs to.
 #[derive(Debug, Clone, PartialEq, Eq)]
