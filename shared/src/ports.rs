@@ -183,6 +183,11 @@ pub trait TicketStore: Send + Sync {
         message_id: &str,
     ) -> impl Future<Output = Result<Option<(TicketId, MessageId)>, StoreError>> + Send;
 
+    /// Whether a stored mail (by its object key) was taken in already: as a ticket's message
+    /// (its `OnceKey::RawMail`) or as a mail that became no ticket. A redelivery can stop here,
+    /// before it takes a ticket number or writes anything.
+    fn mail_seen(&self, raw_key: &str) -> impl Future<Output = Result<bool, StoreError>> + Send;
+
     /// Records a mail that became no ticket (no sender, our own copy, ...) under its raw key;
     /// `false` if it was already recorded. The raw message stays where it is.
     fn record_unticketed_mail(

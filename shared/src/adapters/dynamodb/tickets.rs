@@ -167,6 +167,10 @@ impl TicketStore for DynamoStore {
         self.read_message_id(message_id).await
     }
 
+    async fn mail_seen(&self, raw_key: &str) -> Result<bool, StoreError> {
+        Ok(self.get(raw_mail_pk(raw_key), RAW_MAIL_SK).await?.is_some())
+    }
+
     async fn record_unticketed_mail(&self, raw: &BlobRef, reason: &str, at: Timestamp) -> Result<bool, StoreError> {
         self.put_unticketed_mail(raw, reason, at).await
     }
