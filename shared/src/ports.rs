@@ -158,6 +158,11 @@ pub trait TicketStore: Send + Sync {
         message_id: &str,
     ) -> impl Future<Output = Result<Option<(TicketId, MessageId)>, StoreError>> + Send;
 
+    /// Whether a stored mail (by its object key) was taken in already: as a ticket's message
+    /// (its `OnceKey::RawMail`) or as a mail that became no ticket. A redelivery can stop here,
+    /// before it takes a ticket number or writes anything.
+    fn mail_seen(&self, raw_key: &str) -> impl Future<Output = Result<bool, StoreError>> + Send;
+
     /// Records a mail that became no ticket (no sender, our own copy, ...) under its raw key;
     /// `false` if it was already recorded. The raw message stays where it is.
     fn record_unticketed_mail(
@@ -234,8 +239,8 @@ pub trait RuleStore: Send + Sync {
     /// Writes a new desk's first rules, once ever: `false` (and nothing written) if the desk
     /// was given its first rules before, even if they were deleted since.
     fn seed_rules(&self, rules: &[Rule]) -> impl Future<Output = Result<bool, StoreError>> + Send;
-    /// When the time sweep should next look at a ticket (`None`: never). A later write of the
-    /// whole ticket clears it; the reactor sets it again for the event that write makes.
+    /// When the time sweep should next look at a ticket (`None`: never). It stays until set
+    /// again: writes of the ticket keep it (the reactor sets it again for their events).
     fn set_next_look(
         &self,
         ticket: TicketId,

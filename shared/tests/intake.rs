@@ -19,6 +19,7 @@ struct Mailroom {
     desk: TicketDesk<DynamoStore, SystemClock>,
     store: DynamoStore,
     blobs: S3Blobs,
+    s3: aws_sdk_s3::Client,
     bucket: String,
 }
 
@@ -29,7 +30,7 @@ async fn mailroom(closed_reply: &str) -> Mailroom {
     let s3 = S3Blobs::client(&sdk, true);
     let bucket = devhost::testing::unique("mail");
     s3.create_bucket().bucket(&bucket).send().await.unwrap();
-    let blobs = S3Blobs::new(s3);
+    let blobs = S3Blobs::new(s3.clone());
     let config = IntakeConfig::parse(
         "support@help.example.com=support,billing@help.example.com=billing",
         closed_reply,
@@ -43,6 +44,7 @@ async fn mailroom(closed_reply: &str) -> Mailroom {
         desk: TicketDesk::new(store.clone(), SystemClock),
         store,
         blobs,
+        s3,
         bucket,
     }
 }
@@ -593,4 +595,80 @@ async fn attachments_go_to_s3_and_html_is_sanitised() {
         .await
         .unwrap()
         .expect("Message-ID recorded");
+}
+
+impl Mailroom {
+    /// Every object under `attachments/`, sorted.
+    async fn attachment_objects(&self) -> Vec<String> {
+        let out = self
+            .s3
+            .list_objects_v2()
+            .bucket(&self.bucket)
+            .prefix("attachments/")
+            .send()
+            .await
+            .unwrap();
+        let mut keys: Vec<String> = out
+            .contents()
+            .iter()
+            .filter_map(|o| o.key().map(str::to_owned))
+            .collect();
+        keys.sort();
+        keys
+    }
+}
+
+fn created_number(outcome: &Outcome) -> u64 {
+    match outcome {
+        Outcome::Created(p) => p.number.value(),
+        other => panic!("expected a new ticket, got {other:?}"),
+    }
+}
+
+/// SES delivers at least once: the same stored mail again (or another copy of it) is a
+/// duplicate that takes no ticket number and leaves no second copy of its attachments.
+#[tokio::test]
+async fn a_redelivered_mail_takes_no_number_and_stores_its_attachments_once() {
+    let room = mailroom("follow_up").await;
+    let with_file = "From: a@example.cz\nTo: support@help.example.com\nSubject: Invoice\nMessage-ID: <again1@example.cz>\nContent-Type: multipart/mixed; boundary=XX\n\n--XX\nContent-Type: text/plain\n\nSee the file.\n--XX\nContent-Type: application/pdf; name=invoice.pdf\nContent-Disposition: attachment; filename=invoice.pdf\n\n%PDF-1.4\n--XX\nContent-Type: image/png; name=shot.png\nContent-Disposition: attachment; filename=shot.png\nContent-Transfer-Encoding: base64\n\niVBORw0KGgo=\n--XX--\n";
+    let (blob, first) = room.deliver(with_file).await;
+    let first_number = created_number(&first);
+    let stored: Vec<String> = room.messages(&created(&first)).await[0]
+        .attachments
+        .iter()
+        .map(|a| a.blob.key.clone())
+        .collect();
+    assert_eq!(stored.len(), 2);
+    assert_eq!(room.attachment_objects().await, stored);
+
+    assert_eq!(room.intake.receive(&blob).await.unwrap(), Outcome::Duplicate);
+    let (_, copy) = room.deliver(with_file).await;
+    assert_eq!(copy, Outcome::Duplicate, "another copy with the same Message-ID");
+    assert_eq!(
+        room.attachment_objects().await,
+        stored,
+        "the redeliveries left no second copy of the attachments"
+    );
+
+    // A mail without a Message-ID is known by its stored object alone.
+    let anonymous = "From: b@example.cz\nTo: support@help.example.com\nSubject: No id\n\nhello\n";
+    let (blob, second) = room.deliver(anonymous).await;
+    assert_eq!(created_number(&second), first_number + 1);
+    assert_eq!(room.intake.receive(&blob).await.unwrap(), Outcome::Duplicate);
+
+    let (_, third) = room
+        .deliver(&mail(
+            "c@example.cz",
+            "support@help.example.com",
+            "Next",
+            "next1@example.cz",
+            "",
+            "hi",
+        ))
+        .await;
+    assert_eq!(
+        created_number(&third),
+        first_number + 2,
+        "the duplicates took no ticket number"
+    );
 }

@@ -8,7 +8,7 @@ use serde_json::Value;
 use shared::adapters::dynamodb::DynamoStore;
 use shared::adapters::s3::S3Blobs;
 use shared::adapters::sesv2::SesMailer;
-use shared::domain::feedback::ses_message_id_domain;
+use shared::adapters::sesv2::ses_message_id_domain;
 use shared::domain::{
     AuditEvent, BlobRef, EmailAddress, EventType, Precondition, Principal, Role, SystemClock, Ticket, TicketPatch,
     TicketRef,

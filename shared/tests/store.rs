@@ -10,7 +10,9 @@ use shared::domain::{
     AsRead, Channel, Clock, DepartmentId, EmailAddress, FixedClock, PhoneNumber, Precondition, Principal, Priority,
     RequesterDetails, Role, Status, SupportLevel, Tag, TicketPatch, TicketRef, Timestamp, Version,
 };
-use shared::ports::{ContactStore, PageRequest, StoreError, TicketQuery, TicketSort, TicketStore, TicketWrite};
+use shared::ports::{
+    ContactStore, PageRequest, RuleStore, StoreError, TicketQuery, TicketSort, TicketStore, TicketWrite,
+};
 use shared::usecases::desk::{DeskError, NewTicket, TicketDesk};
 
 async fn store() -> DynamoStore {
@@ -693,4 +695,56 @@ async fn templates_are_stored_listed_by_name_and_removed() {
         Err(StoreError::NotFound { .. })
     ));
     assert_eq!(store.stored_templates(Some(&reply)).await.unwrap().len(), 1);
+}
+
+/// The time sweep finds a ticket by its next look; a later write of the whole ticket (here an
+/// internal note on a resolved ticket, whose event no rule reschedules) must not drop it, or
+/// the auto-close rule never fires.
+#[tokio::test]
+async fn a_ticket_write_keeps_the_next_look() {
+    let store = store().await;
+    let desk = TicketDesk::new(
+        store.clone(),
+        Ticking(std::sync::Mutex::new(at("2026-10-30T08:00:00Z"))),
+    );
+    let (ticket, _) = desk
+        .create_ticket(&admin(), new_ticket("Resolved", "look@example.cz"))
+        .await
+        .unwrap();
+    let patch = TicketPatch {
+        status: Some(Status::Resolved),
+        ..Default::default()
+    };
+    desk.update_ticket(&admin(), TicketRef::Id(ticket.id), Precondition::Any, patch)
+        .await
+        .unwrap();
+    let look = at("2026-11-02T08:00:00Z");
+    store.set_next_look(ticket.id, Some(look)).await.unwrap();
+    assert_eq!(store.due_tickets(look, 10).await.unwrap(), [ticket.id]);
+
+    desk.add_note(&admin(), TicketRef::Id(ticket.id), "waiting for the customer".into())
+        .await
+        .unwrap();
+    assert_eq!(
+        store.due_tickets(look, 10).await.unwrap(),
+        [ticket.id],
+        "the note's write kept the next look"
+    );
+    assert!(
+        store
+            .due_tickets(at("2026-11-01T08:00:00Z"), 10)
+            .await
+            .unwrap()
+            .is_empty(),
+        "not due before its time"
+    );
+
+    store.set_next_look(ticket.id, None).await.unwrap();
+    assert!(store.due_tickets(look, 10).await.unwrap().is_empty(), "cleared");
+    // A ticket that is gone has nothing to look at.
+    store
+        .set_next_look(shared::domain::TicketId::generate(look), Some(look))
+        .await
+        .unwrap();
+    assert!(store.due_tickets(look, 10).await.unwrap().is_empty());
 }

@@ -8,10 +8,10 @@ use serde::Deserialize;
 use shared::adapters::dynamodb::DynamoStore;
 use shared::adapters::s3::S3Blobs;
 use shared::adapters::sesv2::SesMailer;
+use shared::adapters::sesv2::ses_message_id_domain;
 use shared::adapters::webhook::WebhookSettings;
 use shared::domain::DepartmentId;
 use shared::domain::contact_form::FormCategories;
-use shared::domain::feedback::ses_message_id_domain;
 use shared::domain::rules::WebhookTargets;
 use shared::domain::{AuditEvent, Clock, DeliveryFeedback, SystemClock};
 use shared::ports::{ActionLedger, ContactStore, MailSender, RuleStore, TeamStore, TemplateStore, TicketStore};
@@ -170,7 +170,7 @@ pub enum IncomingError {
     #[error(transparent)]
     Json(#[from] serde_json::Error),
     #[error(transparent)]
-    Feedback(#[from] shared::domain::feedback::FeedbackError),
+    Feedback(#[from] shared::adapters::sesv2::FeedbackError),
 }
 
 /// Reads a queue message; `ses_domain` is where SES's own Message-IDs live.

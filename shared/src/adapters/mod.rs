@@ -1,6 +1,8 @@
-//! Implementations of the ports: AWS services, and the webhooks teams receive.
+//! Implementations of the ports: AWS services, the webhooks teams receive, and mail on the
+//! wire (MIME in and out, SES's delivery events).
 
 pub mod dynamodb;
+pub mod mime;
 pub mod s3;
 pub mod sesv2;
 pub mod webhook;

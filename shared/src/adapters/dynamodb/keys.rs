@@ -134,6 +134,11 @@ pub const BY_DUE: Index = Index {
     sk: "due_sk",
 };
 pub const DUE: &str = "DUE";
+/// A ticket's next look: its own item in the ticket's partition (carrying the `byDue` keys),
+/// so writes of the whole ticket item leave it alone.
+pub const NEXT_LOOK_SK: &str = "NEXT-LOOK";
+/// The attribute on the next-look item naming its ticket.
+pub const NEXT_LOOK_TICKET: &str = "ticket_id";
 
 pub fn created_sk(ticket: &Ticket) -> String {
     format!("{}#{}", ticket.created_at, ticket.id)

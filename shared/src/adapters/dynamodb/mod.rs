@@ -1,12 +1,15 @@
 //! The store on DynamoDB: one table, keys per docs/data-model.md.
 
+mod agent_loads;
 mod cursor;
 mod items;
 mod keys;
 mod ledger;
+mod mail_keys;
 mod people;
 mod rules;
 mod templates;
+mod ticket_query;
 mod tickets;
 
 use aws_sdk_dynamodb::Client;

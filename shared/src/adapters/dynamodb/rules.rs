@@ -1,7 +1,9 @@
-//! Automation rules: one partition, so the reactor reads them all with one Query per event.
+//! Automation rules (one partition, so the reactor reads them all with one Query per event)
+//! and tickets' next looks for the time sweep.
 
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::delete_item::DeleteItemError;
+use aws_sdk_dynamodb::types::{Delete, TransactWriteItem, Update};
 
 use super::items::{self, s};
 use super::keys::*;
@@ -96,27 +98,46 @@ impl RuleStore for DynamoStore {
     }
 
     async fn set_next_look(&self, ticket: TicketId, at: Option<Timestamp>) -> Result<(), StoreError> {
-        let update = self
-            .client
-            .update_item()
+        // The next look is its own item in the ticket's partition, so the writes that put the
+        // whole ticket item cannot drop it. The update on the ticket item checks that the
+        // ticket exists and removes the index keys items written before kept there.
+        let ticket_check = Update::builder()
             .table_name(&self.table)
             .key(PK, s(ticket_pk(ticket)))
-            .key(SK, s(TICKET_SK.to_owned()))
+            .key(SK, s(TICKET_SK))
             .condition_expression("attribute_exists(pk)")
+            .update_expression("REMOVE #key, #sk")
             .expression_attribute_names("#key", BY_DUE.pk)
-            .expression_attribute_names("#sk", BY_DUE.sk);
-        let update = match at {
-            Some(at) => update
-                .update_expression("SET #key = :due, #sk = :at")
-                .expression_attribute_values(":due", s(DUE.to_owned()))
-                .expression_attribute_values(":at", s(format!("{at}#{ticket}"))),
-            None => update.update_expression("REMOVE #key, #sk"),
+            .expression_attribute_names("#sk", BY_DUE.sk)
+            .build()
+            .map_err(StoreError::unknown)?;
+        let look = match at {
+            Some(at) => {
+                let mut item =
+                    items::pointer_item(ticket_pk(ticket), NEXT_LOOK_SK, NEXT_LOOK_TICKET, ticket.to_string());
+                item.insert("entity".into(), s("next_look"));
+                item.insert(BY_DUE.pk.into(), s(DUE));
+                item.insert(BY_DUE.sk.into(), s(format!("{at}#{ticket}")));
+                self.put(item, None)?
+            }
+            None => {
+                let delete = Delete::builder()
+                    .table_name(&self.table)
+                    .key(PK, s(ticket_pk(ticket)))
+                    .key(SK, s(NEXT_LOOK_SK))
+                    .build()
+                    .map_err(StoreError::unknown)?;
+                TransactWriteItem::builder().delete(delete).build()
+            }
         };
-        match update.send().await {
-            Ok(_) => Ok(()),
+        let tx = vec![TransactWriteItem::builder().update(ticket_check).build(), look];
+        let gone = || StoreError::NotFound {
+            what: format!("ticket {ticket}"),
+        };
+        match self.transact(tx, |_| gone()).await {
             // The ticket is gone: nothing to look at.
-            Err(SdkError::ServiceError(e)) if e.err().is_conditional_check_failed_exception() => Ok(()),
-            Err(e) => Err(sdk_error(e)),
+            Err(StoreError::NotFound { .. }) => Ok(()),
+            other => other,
         }
     }
 
@@ -137,7 +158,8 @@ impl RuleStore for DynamoStore {
             .map_err(sdk_error)?;
         out.items()
             .iter()
-            .filter_map(|item| items::string_attr(item, "id"))
+            // Items written before the next look had its own item keep it on the ticket (`id`).
+            .filter_map(|item| items::string_attr(item, NEXT_LOOK_TICKET).or_else(|| items::string_attr(item, "id")))
             .map(|id| TicketId::parse(&id).map_err(StoreError::unknown))
             .collect()
     }

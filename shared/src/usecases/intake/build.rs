@@ -12,16 +12,20 @@ where
     /// Writes the mail's parts to the bucket. A mail SES's virus scan flagged keeps its parts
     /// there, quarantined (never served or sent on). HTML too large for the message item
     /// (sanitising can make it larger) is kept here too, as a download (see [`caps`]).
+    ///
+    /// The keys come from the stored mail's key and the part's place in it, so a redelivery
+    /// of the same mail writes the same objects again instead of a second set.
     pub(super) async fn store_attachments(
         &self,
-        message: MessageId,
+        raw: &BlobRef,
         mail: &InboundMail,
     ) -> Result<Vec<Attachment>, BlobError> {
+        let key = |position: usize, name: &str| format!("attachments/mail/{}/{position}-{name}", raw.key);
         let mut stored = Vec::new();
         for (index, part) in mail.attachments.iter().enumerate() {
             let blob = BlobRef {
                 bucket: self.config.attachments_bucket.clone(),
-                key: format!("attachments/{message}/{}-{}", index + 1, part.name),
+                key: key(index + 1, &part.name),
             };
             self.blobs.put(&blob, part.bytes.clone(), &part.content_type).await?;
             stored.push(Attachment {
@@ -42,11 +46,7 @@ where
         if let Some(html) = oversize_html {
             let blob = BlobRef {
                 bucket: self.config.attachments_bucket.clone(),
-                key: format!(
-                    "attachments/{message}/{}-{}",
-                    mail.attachments.len() + 1,
-                    caps::OVERSIZE_HTML_NAME
-                ),
+                key: key(mail.attachments.len() + 1, caps::OVERSIZE_HTML_NAME),
             };
             let size = html.len() as u64;
             self.blobs
@@ -118,16 +118,17 @@ where
         })
     }
 
-    pub(super) async fn new_ticket(
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn new_ticket(
         &self,
+        number: TicketNumber,
         mail: &InboundMail,
         contact: &Contact,
         fresh: Fresh,
         mut message: Message,
         once: Vec<OnceKey>,
         now: Timestamp,
-    ) -> Result<TicketWrite, StoreError> {
-        let number = self.store.next_ticket_number(now).await?;
+    ) -> TicketWrite {
         let ours = self.config.ours();
         let cc: Vec<EmailAddress> = mail
             .cc
@@ -164,13 +165,13 @@ where
         let note = fresh
             .note
             .map(|body| threading::system_note(&ticket, body, message.created_at));
-        Ok(TicketWrite {
+        TicketWrite {
             ticket,
             read: None,
             messages: std::iter::once(message).chain(note).collect(),
             events: vec![event],
             once,
-        })
+        }
     }
 
     /// A message on an existing ticket from someone allowed to continue it: waiting states

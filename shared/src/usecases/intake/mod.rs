@@ -4,10 +4,9 @@
 mod build;
 pub mod caps;
 pub mod dsn;
-pub mod parse;
 pub mod thread;
 
-pub use parse::{MailLimits, parse_mail};
+pub use crate::adapters::mime::MailLimits;
 
 use crate::domain::mail::{InboundMail, MailKind, Mailbox, ThreadHint};
 use crate::domain::signing::LinkSigner;
@@ -15,11 +14,18 @@ use crate::domain::threading::{self, Sender, ThreadDecision};
 use crate::domain::{
     AsRead, Attachment, AuditEvent, Author, BlobRef, Channel, Clock, Contact, ContactId, Delivery, DepartmentId,
     EmailAddress, EmailDetails, EventType, FieldChange, Message, MessageId, RequesterDetails, Status, Ticket, TicketId,
-    TicketPointer, Timestamp, Visibility,
+    TicketNumber, TicketPointer, Timestamp, Visibility,
 };
 use crate::ports::{BlobError, BlobStore, ContactStore, OnceKey, StoreError, TeamStore, TicketStore, TicketWrite};
 use build::Fresh;
 use thread::ThreadResolver;
+
+/// The mail in `raw`, its headers cut to what may be stored (see [`caps`]).
+pub fn parse_mail(raw: &[u8], limits: &MailLimits) -> InboundMail {
+    let mut mail = crate::adapters::mime::parse_mime(raw, limits);
+    caps::cap_mail(&mut mail);
+    mail
+}
 
 /// A support address and the department its mail belongs to.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -203,9 +209,15 @@ where
         let Some(sender) = mail.sender() else {
             return self.unticketed(raw, "no sender address could be read").await;
         };
+        // A redelivery (SES, the queue) or another copy of a mail already in stops here, before
+        // it takes a ticket number. Two copies at once both pass; the write's once keys then
+        // let one through, and the attachments' keys are the same for both.
+        if self.already_in(raw, &mail).await? {
+            return Ok(Outcome::Duplicate);
+        }
         let forged = mail.authentication.from_is_forged();
         let message_id = MessageId::generate(self.clock.now());
-        let attachments = self.store_attachments(message_id, &mail).await?;
+        let attachments = self.store_attachments(raw, &mail).await?;
         let resolver = ThreadResolver::new(&self.store, self.reply_signer.as_ref());
         // Only a mail that names a ticket needs to know whether an agent wrote it.
         let is_agent = !hints.is_empty()
@@ -215,6 +227,9 @@ where
                 .await?
                 .is_some_and(|a| a.active);
 
+        // Taken at most once per mail, whatever the attempts (a conflict retried must not
+        // leave a gap in the numbers).
+        let mut number = None;
         for _ in 0..WRITE_ATTEMPTS {
             let now = self.clock.now();
             let (contact, new_contact) = self.contact_for(&sender, now).await?;
@@ -237,7 +252,8 @@ where
                         keep_cc: true,
                         ..Fresh::default()
                     };
-                    let mut follow_up = self.new_ticket(&mail, &contact, fresh, message, once, now).await?;
+                    let number = self.ticket_number(&mut number, now).await?;
+                    let mut follow_up = self.new_ticket(number, &mail, &contact, fresh, message, once, now);
                     follow_up.ticket.follow_up_of = Some(of);
                     let pointer = follow_up.ticket.pointer();
                     self.store
@@ -267,7 +283,8 @@ where
                         // Whoever forged the sender also chose the CCs: none of them is trusted.
                         keep_cc: !forged,
                     };
-                    let write = self.new_ticket(&mail, &contact, fresh, message, once, now).await?;
+                    let number = self.ticket_number(&mut number, now).await?;
+                    let write = self.new_ticket(number, &mail, &contact, fresh, message, once, now);
                     let pointer = write.ticket.pointer();
                     if let Some((to, why)) = refused {
                         tracing::info!(ticket = %pointer.number, named = %to.number, reason = ?why, "mail refused a thread");
@@ -287,6 +304,31 @@ where
             }
         }
         Err(IntakeError::Busy)
+    }
+
+    /// Whether this stored mail, or another copy of it (the same Message-ID), was taken in.
+    async fn already_in(&self, raw: &BlobRef, mail: &InboundMail) -> Result<bool, StoreError> {
+        if self.store.mail_seen(&raw.key).await? {
+            return Ok(true);
+        }
+        match &mail.message_id {
+            Some(id) => Ok(self.store.find_message_id(id).await?.is_some()),
+            None => Ok(false),
+        }
+    }
+
+    /// The mail's ticket number: taken on first need, then the same on every attempt.
+    async fn ticket_number(
+        &self,
+        taken: &mut Option<TicketNumber>,
+        now: Timestamp,
+    ) -> Result<TicketNumber, StoreError> {
+        if let Some(number) = *taken {
+            return Ok(number);
+        }
+        let number = self.store.next_ticket_number(now).await?;
+        *taken = Some(number);
+        Ok(number)
     }
 
     /// The department of the first support address the mail was sent to.

@@ -5,10 +5,10 @@
 
 mod auto_mail;
 pub mod automation;
-pub mod compose;
 mod replies;
 mod rule_effects;
 
+use crate::adapters::mime::compose::{Outgoing, compose, with_token};
 use crate::domain::Language;
 use crate::domain::template_library::TemplateLibrary;
 use crate::domain::templates::{RenderedMail, TemplateContext, TemplateKind};
@@ -21,7 +21,6 @@ use crate::ports::{
     TemplateStore, TicketStore,
 };
 use crate::usecases::intake::SupportAddress;
-use compose::{Outgoing, compose, with_token};
 
 #[derive(Debug, Clone)]
 pub struct OutboundConfig {

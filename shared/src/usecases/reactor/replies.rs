@@ -1,8 +1,8 @@
 //! Agents' replies going out: to the requester with their link and the signed reply address,
 //! and to the CCs in a copy of their own without either.
 
-use super::compose::{Outgoing, OutgoingFile, plus_address, with_token};
 use super::{Action, EventReactor, Reaction, ReactorError, ReplyTo};
+use crate::adapters::mime::compose::{Outgoing, OutgoingFile, plus_address, with_token};
 use crate::domain::templates::{RenderedMail, TemplateKind};
 use crate::domain::{AuditEvent, Author, Clock, Delivery, EmailAddress, EmailDetails, Message, Ticket, Visibility};
 use crate::ports::{

@@ -1,4 +1,7 @@
-//! Outbound mail through SES v2 (raw content, so our own headers thread the conversation).
+//! Outbound mail through SES v2 (raw content, so our own headers thread the conversation),
+//! and what SES reports about it afterwards (`feedback`).
+
+pub mod feedback;
 
 use aws_sdk_sesv2::Client;
 use aws_sdk_sesv2::error::{ProvideErrorMetadata, SdkError};
@@ -6,8 +9,9 @@ use aws_sdk_sesv2::primitives::Blob;
 use aws_sdk_sesv2::types::{Destination, EmailContent, RawMessage};
 
 use crate::domain::EmailAddress;
-use crate::domain::feedback::ses_message_id_domain;
 use crate::ports::{MailSender, SendError, SentMail};
+
+pub use feedback::{FeedbackError, ses_message_id_domain};
 
 #[derive(Clone, Debug)]
 pub struct SesMailer {

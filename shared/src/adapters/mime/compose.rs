@@ -117,7 +117,7 @@ pub fn plus_address(base: &EmailAddress, number: TicketNumber, tag: Option<&str>
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::usecases::intake::{MailLimits, parse_mail};
+    use crate::adapters::mime::{MailLimits, parse_mime};
 
     fn email(s: &str) -> EmailAddress {
         EmailAddress::parse(s).unwrap()
@@ -145,7 +145,7 @@ mod tests {
     #[test]
     fn what_we_send_reads_back_with_its_threading_headers() {
         let raw = compose(&sample()).unwrap();
-        let parsed = parse_mail(&raw, &MailLimits::default());
+        let parsed = parse_mime(&raw, &MailLimits::default());
         assert_eq!(parsed.message_id.as_deref(), Some("lambdesk.1042.abc@help.example.com"));
         assert_eq!(parsed.in_reply_to, ["c2@example.cz"]);
         assert_eq!(parsed.references, ["c1@example.cz", "c2@example.cz"]);
@@ -173,7 +173,7 @@ mod tests {
             }],
             ..sample()
         };
-        let parsed = parse_mail(&compose(&mail).unwrap(), &MailLimits::default());
+        let parsed = parse_mime(&compose(&mail).unwrap(), &MailLimits::default());
         assert_eq!(parsed.attachments.len(), 1);
         assert_eq!(parsed.attachments[0].name, "faktura č. 7.pdf");
         assert_eq!(parsed.attachments[0].bytes, b"%PDF-1.7 fake");

@@ -28,14 +28,9 @@ impl Default for MailLimits {
     }
 }
 
-/// The mail in `raw`, its headers cut to what may be stored (see [`super::caps`]).
-pub fn parse_mail(raw: &[u8], limits: &MailLimits) -> InboundMail {
-    let mut mail = parse_uncapped(raw, limits);
-    super::caps::cap_mail(&mut mail);
-    mail
-}
-
-fn parse_uncapped(raw: &[u8], limits: &MailLimits) -> InboundMail {
+/// The mail in `raw` as its sender wrote it, within `limits` (intake then cuts its headers to
+/// what may be stored: `usecases::intake::parse_mail`).
+pub fn parse_mime(raw: &[u8], limits: &MailLimits) -> InboundMail {
     let Some(message) = MessageParser::default().parse(raw) else {
         // Not even headers: keep what bytes there are as text.
         let text = String::from_utf8_lossy(raw);
@@ -313,7 +308,7 @@ mod tests {
     use super::*;
 
     fn parse(raw: &str) -> InboundMail {
-        parse_mail(raw.as_bytes(), &MailLimits::default())
+        parse_mime(raw.as_bytes(), &MailLimits::default())
     }
 
     #[test]
@@ -365,7 +360,7 @@ mod tests {
             max_attachment_bytes: 3,
             ..Default::default()
         };
-        let m = parse_mail(b"From: a@b.cz\r\nContent-Type: multipart/mixed; boundary=XX\r\n\r\n--XX\r\nContent-Type: text/plain\r\n\r\n0123456789abcdef\r\n--XX\r\nContent-Type: application/octet-stream\r\nContent-Disposition: attachment; filename=big.bin\r\n\r\nlarge content\r\n--XX--\r\n", &limits);
+        let m = parse_mime(b"From: a@b.cz\r\nContent-Type: multipart/mixed; boundary=XX\r\n\r\n--XX\r\nContent-Type: text/plain\r\n\r\n0123456789abcdef\r\n--XX\r\nContent-Type: application/octet-stream\r\nContent-Disposition: attachment; filename=big.bin\r\n\r\nlarge content\r\n--XX--\r\n", &limits);
         assert_eq!(m.text, "0123456789");
         assert!(m.attachments.is_empty());
         assert_eq!(m.notes.len(), 2, "{:?}", m.notes);
@@ -421,7 +416,7 @@ mod tests {
             b"Content-Type: multipart/mixed; boundary=\r\n\r\n--\r\n--",
             b"\r\n\r\n\r\n",
         ] {
-            let _ = parse_mail(raw, &MailLimits::default());
+            let _ = parse_mime(raw, &MailLimits::default());
         }
     }
 }
