@@ -96,30 +96,3 @@ pub struct AuditEvent {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub carried_from: Option<TicketId>,
 }
-
-impl AuditEvent {
-    /// What a customer did to `ticket` (wrote, closed it), at `at`.
-    pub fn by_customer(
-        ticket: &super::Ticket,
-        event_type: EventType,
-        contact: super::ContactId,
-        at: Timestamp,
-        changes: Vec<FieldChange>,
-        message_id: Option<MessageId>,
-    ) -> Self {
-        Self {
-            id: EventId::generate(at),
-            event_type,
-            ticket_id: ticket.id,
-            ticket_number: ticket.number,
-            actor: Actor::Customer {
-                contact_id: contact.to_string(),
-            },
-            at,
-            changes,
-            message_id,
-            related: None,
-            carried_from: None,
-        }
-    }
-}

@@ -125,10 +125,9 @@ where
         mail: &InboundMail,
         contact: &Contact,
         fresh: Fresh,
-        mut message: Message,
-        once: Vec<OnceKey>,
+        message: Message,
         now: Timestamp,
-    ) -> TicketWrite {
+    ) -> Revision {
         let ours = self.config.ours();
         let cc: Vec<EmailAddress> = mail
             .cc
@@ -151,60 +150,32 @@ where
             },
             department: fresh.department,
             cc,
+            follow_up_of: fresh.follow_up_of,
             ..Ticket::new(number, subject_line(&subject), Channel::Email, contact.id, now)
         };
-        message.ticket_id = ticket.id;
-        let event = AuditEvent::by_customer(
-            &ticket,
-            EventType::TicketCreated,
-            contact.id,
-            now,
-            vec![],
-            Some(message.id),
-        );
         let note = fresh
             .note
             .map(|body| threading::system_note(&ticket, body, message.created_at));
-        TicketWrite {
-            ticket,
-            read: None,
-            messages: std::iter::once(message).chain(note).collect(),
-            events: vec![event],
-            once,
+        let mut revision = Revision::open(ticket, message, Actor::customer(contact.id));
+        if let Some(note) = note {
+            revision.with_system_note(note);
         }
+        revision
     }
 
     /// A message on an existing ticket from someone allowed to continue it: waiting states
     /// wake up. Nobody joins the conversation by writing; agents add CCs.
     pub(super) fn append(
         &self,
-        mut ticket: Ticket,
+        ticket: &Ticket,
         contact: &Contact,
-        mut message: Message,
-        once: Vec<OnceKey>,
+        message: Message,
         now: Timestamp,
-    ) -> TicketWrite {
-        let read = AsRead::of(&ticket);
+    ) -> Result<Revision, DomainError> {
         // Reaching a closed ticket here means the desk is configured to reopen it.
-        let changes: Vec<FieldChange> = ticket.reopen_for_customer().into_iter().collect();
-        ticket.updated_at = now;
-        ticket.version = read.version().next();
-        message.ticket_id = ticket.id;
-        let event = AuditEvent::by_customer(
-            &ticket,
-            EventType::CustomerReplied,
-            contact.id,
-            now,
-            changes,
-            Some(message.id),
-        );
-        TicketWrite {
-            ticket,
-            read: Some(read),
-            messages: vec![message],
-            events: vec![event],
-            once,
-        }
+        let mut revision = Revision::of(ticket, Actor::customer(contact.id), now)?;
+        revision.customer_message(message);
+        Ok(revision)
     }
 }
 
@@ -216,6 +187,8 @@ pub(super) struct Fresh {
     pub(super) note: Option<String>,
     pub(super) strip_tokens: bool,
     pub(super) keep_cc: bool,
+    /// For a reply to a closed ticket: that ticket.
+    pub(super) follow_up_of: Option<TicketPointer>,
 }
 
 /// A subject fit for a ticket: one line, at most 250 characters, never empty.

@@ -11,12 +11,14 @@ pub use crate::adapters::mime::MailLimits;
 use crate::domain::mail::{InboundMail, MailKind, Mailbox, ThreadHint};
 use crate::domain::signing::LinkSigner;
 use crate::domain::threading::{self, Sender, ThreadDecision};
+use crate::domain::{Actor, DomainError, Revision};
 use crate::domain::{
-    AsRead, Attachment, AuditEvent, Author, BlobRef, Channel, Clock, Contact, ContactId, Delivery, DepartmentId,
-    EmailAddress, EmailDetails, EventType, FieldChange, Message, MessageId, RequesterDetails, Status, Ticket, TicketId,
-    TicketNumber, TicketPointer, Timestamp, Visibility,
+    Attachment, Author, BlobRef, Channel, Clock, Contact, ContactId, Delivery, DepartmentId, EmailAddress,
+    EmailDetails, Message, MessageId, RequesterDetails, Status, Ticket, TicketId, TicketNumber, TicketPointer,
+    Timestamp, Visibility,
 };
-use crate::ports::{BlobError, BlobStore, ContactStore, OnceKey, StoreError, TeamStore, TicketStore, TicketWrite};
+use crate::ports::{BlobError, BlobStore, ContactStore, OnceKey, StoreError, TeamStore, TicketStore};
+use crate::usecases::commit::{Decision, commit_with_retry};
 use build::Fresh;
 use thread::ThreadResolver;
 
@@ -153,6 +155,9 @@ pub enum IntakeError {
     Store(#[from] StoreError),
     #[error(transparent)]
     Blob(#[from] BlobError),
+    /// The ticket refused the message (merged meanwhile, say): read again and decide again.
+    #[error(transparent)]
+    Domain(#[from] crate::domain::DomainError),
     #[error("the ticket kept changing under this mail; it will be retried")]
     Busy,
 }
@@ -163,8 +168,6 @@ impl IntakeError {
         !matches!(self, IntakeError::Blob(BlobError::NotFound(_)))
     }
 }
-
-const WRITE_ATTEMPTS: usize = 4;
 
 pub struct MailIntake<S, B, C> {
     store: S,
@@ -229,20 +232,21 @@ where
 
         // Taken at most once per mail, whatever the attempts (a conflict retried must not
         // leave a gap in the numbers).
-        let mut number = None;
-        for _ in 0..WRITE_ATTEMPTS {
+        let number = tokio::sync::OnceCell::new();
+        let (number, sender, mail, attachments, resolver, hints) =
+            (&number, &sender, &mail, &attachments, &resolver, &hints);
+        let received = commit_with_retry(&self.store, |_| async move {
             let now = self.clock.now();
-            let (contact, new_contact) = self.contact_for(&sender, now).await?;
-            let message = self.customer_message(message_id, raw, &mail, kind, &contact, &attachments, now);
-            let once = self.once_keys(raw, &mail, message_id);
-            let named = resolver.named(&hints).await?;
+            let (contact, new_contact) = self.contact_for(sender, now).await?;
+            let message = self.customer_message(message_id, raw, mail, kind, &contact, attachments, now);
+            let named = resolver.named(hints).await?;
             let who = Sender {
                 contact: contact.id,
                 email: sender.email.clone(),
                 is_agent,
                 forged,
             };
-            let result = match threading::decide(&named, &who) {
+            let (mut revision, outcome, new_contact) = match threading::decide(&named, &who) {
                 ThreadDecision::Continue { ticket, .. }
                     if ticket.status == Status::Closed && self.config.closed_reply == ClosedReply::FollowUp =>
                 {
@@ -250,60 +254,59 @@ where
                     let fresh = Fresh {
                         department: ticket.department.clone(),
                         keep_cc: true,
+                        follow_up_of: Some(of),
                         ..Fresh::default()
                     };
-                    let number = self.ticket_number(&mut number, now).await?;
-                    let mut follow_up = self.new_ticket(number, &mail, &contact, fresh, message, once, now);
-                    follow_up.ticket.follow_up_of = Some(of);
-                    let pointer = follow_up.ticket.pointer();
-                    self.store
-                        .create_ticket(&follow_up, new_contact.then_some(&contact))
-                        .await
-                        .map(|()| Outcome::FollowUp { ticket: pointer, of })
+                    let number = self.ticket_number(number, now).await?;
+                    let revision = self.new_ticket(number, mail, &contact, fresh, message, now);
+                    let outcome = Outcome::FollowUp {
+                        ticket: revision.ticket().pointer(),
+                        of,
+                    };
+                    (revision, outcome, new_contact.then_some(contact))
                 }
                 ThreadDecision::Continue { ticket, .. } => {
-                    let write = self.append(*ticket, &contact, message, once, now);
-                    let pointer = write.ticket.pointer();
-                    match new_contact {
-                        true => self.store.create_contact(&contact).await,
-                        false => Ok(()),
+                    if new_contact {
+                        self.store.create_contact(&contact).await.or_else(ignore_existing)?;
                     }
-                    .or_else(ignore_existing)?;
-                    self.store
-                        .commit(std::slice::from_ref(&write))
-                        .await
-                        .map(|()| Outcome::Added(pointer))
+                    let revision = self.append(&ticket, &contact, message, now)?;
+                    let outcome = Outcome::Added(ticket.pointer());
+                    (revision, outcome, None)
                 }
                 ThreadDecision::NewTicket { refused } => {
                     let fresh = Fresh {
-                        department: self.addressed_department(&mail),
+                        department: self.addressed_department(mail),
                         note: threading::intake_note(refused, forged),
                         // Another ticket's token must not make replies to this one thread there.
                         strip_tokens: refused.is_some(),
                         // Whoever forged the sender also chose the CCs: none of them is trusted.
                         keep_cc: !forged,
+                        follow_up_of: None,
                     };
-                    let number = self.ticket_number(&mut number, now).await?;
-                    let write = self.new_ticket(number, &mail, &contact, fresh, message, once, now);
-                    let pointer = write.ticket.pointer();
+                    let number = self.ticket_number(number, now).await?;
+                    let revision = self.new_ticket(number, mail, &contact, fresh, message, now);
+                    let pointer = revision.ticket().pointer();
                     if let Some((to, why)) = refused {
                         tracing::info!(ticket = %pointer.number, named = %to.number, reason = ?why, "mail refused a thread");
                     }
-                    self.store
-                        .create_ticket(&write, new_contact.then_some(&contact))
-                        .await
-                        .map(|()| Outcome::Created(pointer))
+                    (revision, Outcome::Created(pointer), new_contact.then_some(contact))
                 }
             };
-            match result {
-                Ok(outcome) => return Ok(outcome),
-                Err(StoreError::AlreadyExists { what }) if what == "mail" => return Ok(Outcome::Duplicate),
-                // A concurrent writer: the ticket changed, or the same new contact was created.
-                Err(StoreError::VersionConflict | StoreError::AlreadyExists { .. }) => continue,
-                Err(e) => return Err(e.into()),
-            }
+            self.once_keys(raw, mail, message_id)
+                .into_iter()
+                .for_each(|key| revision.once(key));
+            let is_new = !matches!(outcome, Outcome::Added(_));
+            let write = revision.into_write().ok_or(IntakeError::Busy)?;
+            Ok(match is_new {
+                true => Decision::Create(Box::new(write), new_contact, outcome),
+                false => Decision::Commit(vec![write], outcome),
+            })
+        })
+        .await;
+        match received {
+            Err(IntakeError::Store(StoreError::AlreadyExists { what })) if what == "mail" => Ok(Outcome::Duplicate),
+            other => other,
         }
-        Err(IntakeError::Busy)
     }
 
     /// Whether this stored mail, or another copy of it (the same Message-ID), was taken in.
@@ -320,15 +323,13 @@ where
     /// The mail's ticket number: taken on first need, then the same on every attempt.
     async fn ticket_number(
         &self,
-        taken: &mut Option<TicketNumber>,
+        taken: &tokio::sync::OnceCell<TicketNumber>,
         now: Timestamp,
     ) -> Result<TicketNumber, StoreError> {
-        if let Some(number) = *taken {
-            return Ok(number);
-        }
-        let number = self.store.next_ticket_number(now).await?;
-        *taken = Some(number);
-        Ok(number)
+        taken
+            .get_or_try_init(|| self.store.next_ticket_number(now))
+            .await
+            .copied()
     }
 
     /// The department of the first support address the mail was sent to.
