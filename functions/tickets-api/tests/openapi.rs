@@ -494,7 +494,10 @@ fn the_schemas_match_the_domain_types() {
                 role: Role::Agent,
             },
         ),
-        ("CustomerActor", Actor::Customer { contact_id: "c".into() }),
+        (
+            "CustomerActor",
+            Actor::customer(shared::domain::ContactId::generate(now)),
+        ),
         ("SystemActor", Actor::System { cause: "sla".into() }),
         (
             "RuleActor",

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::ids::{EventId, MessageId, TicketId, TicketNumber};
+use super::ids::{ContactId, EventId, MessageId, TicketId, TicketNumber};
 use super::team::Role;
 use super::ticket::{FieldChange, TicketPointer};
 use super::time::Timestamp;
@@ -52,7 +52,7 @@ pub enum Actor {
         role: Role,
     },
     Customer {
-        contact_id: String,
+        contact_id: ContactId,
     },
     /// Lambdesk itself; `cause` names what (the SLA sweep, a rule chain cut short, ...).
     System {
@@ -69,10 +69,8 @@ pub enum Actor {
 
 impl Actor {
     /// The customer, by their contact.
-    pub fn customer(contact: super::ContactId) -> Self {
-        Self::Customer {
-            contact_id: contact.to_string(),
-        }
+    pub fn customer(contact: ContactId) -> Self {
+        Self::Customer { contact_id: contact }
     }
 }
 
