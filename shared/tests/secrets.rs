@@ -10,14 +10,14 @@ fn at(seconds: i64) -> Timestamp {
 }
 
 async fn client() -> aws_sdk_secretsmanager::Client {
-    aws_sdk_secretsmanager::Client::new(&devhost::testing::local_sdk().await)
+    aws_sdk_secretsmanager::Client::new(&test_support::local_sdk().await)
 }
 
 /// A new secret holding `value`; its ARN.
 async fn secret(client: &aws_sdk_secretsmanager::Client, value: &str) -> String {
     let out = client
         .create_secret()
-        .name(devhost::testing::unique("link-key"))
+        .name(test_support::unique("link-key"))
         .secret_string(value)
         .send()
         .await

@@ -68,10 +68,10 @@ fn config(table: &str, bucket: &str) -> Config {
 }
 
 async fn fixture_with(change: impl FnOnce(&mut Config)) -> Fixture {
-    let sdk = devhost::testing::local_sdk().await;
-    let table = devhost::testing::fresh_table(&sdk).await;
-    let s3 = devhost::local::s3_client(&sdk);
-    let bucket = devhost::testing::unique("mail");
+    let sdk = test_support::local_sdk().await;
+    let table = test_support::fresh_table(&sdk).await;
+    let s3 = test_support::s3_client(&sdk);
+    let bucket = test_support::unique("mail");
     s3.create_bucket().bucket(&bucket).send().await.unwrap();
     let store = || DynamoStore::new(aws_sdk_dynamodb::Client::new(&sdk), &table);
     let desk = TicketDesk::new(store(), SystemClock);

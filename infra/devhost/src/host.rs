@@ -21,23 +21,15 @@ use shared::usecases::files::ReplyFiles;
 use shared::usecases::intake::{IntakeConfig, parse_support_addresses};
 use shared::usecases::reactor::{OutboundConfig, PortalLinks};
 
+use test_support::s3_client;
+
+use crate::environment::{DEV_CONTACT_CATEGORIES, DEV_PORTAL_KEY, DEV_SUPPORT_ADDRESSES, DEV_WIDGET_ORIGIN};
 use crate::gateway::{Gateway, router};
 use crate::local::{self, LocalNames, PIPE, Provisioned};
 use crate::pipe::StreamPipe;
 use crate::queue::QueuePoller;
 use crate::smtp::SmtpReceiver;
 use crate::template::Template;
-
-/// The support addresses of the local help desk (`SupportAddresses` in the template).
-pub const DEV_SUPPORT_ADDRESSES: &str = "support@help.example.com=support,billing@help.example.com=billing";
-/// The contact form's categories locally (`ContactCategories` in the template).
-pub const DEV_CONTACT_CATEGORIES: &str = "general=support,billing=billing,technical=support";
-/// A site allowed to embed the contact widget locally (`ContactFormOrigins` in the template):
-/// serve a page with the widget snippet on port 8080 and open it under this name (browsers
-/// send `*.localhost` to this machine).
-pub const DEV_WIDGET_ORIGIN: &str = "http://widget.localhost:8080";
-/// Signs portal links and form tokens locally; in AWS the key is generated per stack.
-const DEV_PORTAL_KEY: &str = "lambdesk-local-portal-key-not-for-production-use";
 
 /// The link key as in AWS: a secret in (moto's) Secrets Manager, made at start if missing and
 /// read through `shared::secrets`, the path the functions take at cold start.
@@ -101,14 +93,14 @@ impl DevHost {
             captcha: None,
             edge_secret: None,
         };
-        let contact_blobs = S3Blobs::new(local::s3_client(&sdk)).with_credentials(sdk.credentials_provider());
+        let contact_blobs = S3Blobs::new(s3_client(&sdk)).with_credentials(sdk.credentials_provider());
         let gateway = Arc::new(Gateway {
             tickets: tickets_api::Deps {
                 // The reactor below is configured the same way (`webhook_allow_loopback_http`).
                 desk: TicketDesk::new(store(), SystemClock).with_webhook_targets(WebhookTargets {
                     allow_loopback_http: true,
                 }),
-                files: ReplyFiles::new(S3Blobs::new(local::s3_client(&sdk)), SystemClock, &names.mail_bucket),
+                files: ReplyFiles::new(S3Blobs::new(s3_client(&sdk)), SystemClock, &names.mail_bucket),
             },
             contact: contact_form::Deps::with(store(), contact_blobs, SystemClock, contact_config)?,
             key,
@@ -160,7 +152,7 @@ impl DevHost {
 
     pub fn smtp(&self) -> Arc<SmtpReceiver> {
         Arc::new(SmtpReceiver {
-            s3: local::s3_client(&self.sdk),
+            s3: s3_client(&self.sdk),
             bucket: self.names.mail_bucket.clone(),
             prefix: self.provisioned.mail_prefix.clone(),
         })
