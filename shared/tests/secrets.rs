@@ -2,8 +2,9 @@
 //! current and previous versions, so links signed before a rotation still open; the CAPTCHA
 //! secret comes along when named.
 
+use shared::adapters::secrets::{SecretsError, load_from};
+use shared::config::SecretString;
 use shared::domain::{TicketId, Timestamp};
-use shared::secrets::{SecretText, SecretsError, load_from};
 
 fn at(seconds: i64) -> Timestamp {
     Timestamp::new(chrono::DateTime::from_timestamp(1_800_000_000 + seconds, 0).unwrap())
@@ -71,7 +72,7 @@ async fn the_captcha_secret_is_read_when_named_and_bad_secrets_fail_at_start() {
     let link = secret(&client, FIRST).await;
     let captcha = secret(&client, "0x4AAAAAAA-captcha-secret").await;
     let secrets = load_from(&client, &link, Some(&captcha)).await.unwrap();
-    assert_eq!(secrets.captcha, Some(SecretText::new("0x4AAAAAAA-captcha-secret")));
+    assert_eq!(secrets.captcha, Some(SecretString::new("0x4AAAAAAA-captcha-secret")));
     assert!(!format!("{secrets:?}").contains("captcha-secret"), "never in a log");
 
     let short = secret(&client, "too-short").await;

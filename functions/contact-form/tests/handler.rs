@@ -7,11 +7,12 @@ use std::sync::{Arc, Mutex};
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use contact_form::{Captcha, CaptchaProvider, Config, Deps, Secret, handle};
+use contact_form::{Captcha, CaptchaProvider, Config, Deps, handle};
 use lambda_http::Body;
 use serde_json::{Value, json};
 use shared::adapters::dynamodb::DynamoStore;
 use shared::adapters::s3::S3Blobs;
+use shared::config::SecretString;
 use shared::domain::contact_form::{FormCategories, LinkSigner, RateWindow};
 use shared::domain::{
     Channel, Clock, DepartmentId, EmailAddress, Principal, Role, Status, SystemClock, TicketRef, Timestamp, Visibility,
@@ -465,7 +466,7 @@ fn via_edge(mut event: Value, secret: &str, viewer: &str) -> Value {
 
 #[tokio::test]
 async fn behind_cloudfront_only_its_requests_are_served_and_each_viewer_is_counted() {
-    let f = fixture_with(|c| c.edge_secret = Some(Secret("edge-secret-0123456789".into()))).await;
+    let f = fixture_with(|c| c.edge_secret = Some(SecretString::new("edge-secret-0123456789"))).await;
     // Straight to the API (skipping WAF), with no secret or a wrong one: refused.
     let direct = send(&f, &from_ip(submission(&f, |_| {}), "203.0.113.50")).await;
     assert_eq!(direct.status, 403, "{}", direct.body);
@@ -671,7 +672,7 @@ async fn a_configured_captcha_is_checked_with_the_provider() {
         c.captcha = Some(Captcha::new(
             CaptchaProvider::Turnstile,
             "site-key".into(),
-            Secret("s3cret".into()),
+            SecretString::new("s3cret"),
             Some(url),
         ))
     })

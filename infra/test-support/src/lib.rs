@@ -72,3 +72,13 @@ pub async fn fresh_table(sdk: &SdkConfig) -> String {
 pub fn s3_client(sdk: &SdkConfig) -> aws_sdk_s3::Client {
     shared::adapters::s3::S3Blobs::client(sdk, true)
 }
+
+/// The secrets a function's `Config` takes, with a fixed link key and no CAPTCHA or edge
+/// secret, for tests that read a config without Secrets Manager.
+pub fn desk_secrets() -> shared::adapters::secrets::DeskSecrets {
+    shared::adapters::secrets::DeskSecrets {
+        signer: shared::domain::signing::LinkSigner::new(&[7; 32]).expect("a 32-byte key"),
+        captcha: None,
+        edge: None,
+    }
+}

@@ -2,5 +2,6 @@
 
 pub mod dynamodb;
 pub mod s3;
+pub mod secrets;
 pub mod sesv2;
 pub mod webhook;
