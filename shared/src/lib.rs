@@ -2,9 +2,9 @@
 //! behind them, and the HTTP edge shared by the API functions.
 
 pub mod adapters;
+pub mod config;
 pub mod domain;
 pub mod http;
 pub mod ports;
 pub mod queue;
-pub mod secrets;
 pub mod usecases;

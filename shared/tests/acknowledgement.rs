@@ -20,13 +20,13 @@ const SPAM_SUBJECT: &str = "WIN 1000 USD at win.example";
 const SPAM_MESSAGE: &str = "Click https://phish.example/now to claim";
 
 async fn store() -> DynamoStore {
-    let sdk = devhost::testing::local_sdk().await;
-    let table = devhost::testing::fresh_table(&sdk).await;
+    let sdk = test_support::local_sdk().await;
+    let table = test_support::fresh_table(&sdk).await;
     DynamoStore::new(aws_sdk_dynamodb::Client::new(&sdk), table)
 }
 
 async fn reactor(store: &DynamoStore) -> EventReactor<DynamoStore, SesMailer, S3Blobs, SystemClock> {
-    let sdk = devhost::testing::local_sdk().await;
+    let sdk = test_support::local_sdk().await;
     // moto sends only from verified identities.
     let ses = aws_sdk_sesv2::Client::new(&sdk);
     let _ = ses
@@ -37,7 +37,7 @@ async fn reactor(store: &DynamoStore) -> EventReactor<DynamoStore, SesMailer, S3
     EventReactor::new(
         store.clone(),
         SesMailer::new(ses, None),
-        S3Blobs::new(devhost::local::s3_client(&sdk)),
+        S3Blobs::new(test_support::s3_client(&sdk)),
         SystemClock,
         OutboundConfig {
             addresses: parse_support_addresses("support@help.example.com").unwrap(),
@@ -92,7 +92,7 @@ async fn a_form_ticket_s_acknowledgement_carries_the_number_and_link_but_none_of
     let store = store().await;
     let reactor = reactor(&store).await;
     let customers = CustomerDesk::new(store.clone(), SystemClock);
-    let address = format!("{}@victim.example", devhost::testing::unique("form"));
+    let address = format!("{}@victim.example", test_support::unique("form"));
     let input = ContactInput {
         name: Some(SPAM_NAME.into()),
         email: Some(address.clone()),

@@ -21,11 +21,11 @@ struct Room {
 }
 
 async fn room() -> Room {
-    let sdk = devhost::testing::local_sdk().await;
-    let table = devhost::testing::fresh_table(&sdk).await;
+    let sdk = test_support::local_sdk().await;
+    let table = test_support::fresh_table(&sdk).await;
     let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(&sdk), table);
     let s3 = S3Blobs::client(&sdk, true);
-    let bucket = devhost::testing::unique("mail");
+    let bucket = test_support::unique("mail");
     s3.create_bucket().bucket(&bucket).send().await.unwrap();
     let blobs = S3Blobs::new(s3);
     let config = IntakeConfig::parse("support@help.example.com=support", "follow_up", &bucket).unwrap();
@@ -52,7 +52,7 @@ impl Room {
     async fn deliver(&self, raw: &str) -> Message {
         let blob = BlobRef {
             bucket: self.bucket.clone(),
-            key: devhost::testing::unique("inbound/m"),
+            key: test_support::unique("inbound/m"),
         };
         self.blobs
             .put(&blob, raw.replace('\n', "\r\n").into_bytes(), "message/rfc822")
@@ -89,7 +89,7 @@ fn mail_with_parts(extra_headers: &str) -> String {
     let html = r#"<p>Hello</p><img src="cid:logo@x"><img src="cid:page@x"><img src="cid:pic@x"><a href="cid:page@x">Sign in again</a><img src="https://tracker.example/p.gif?who=agent" width="1">"#;
     format!(
         "From: Jana <jana@example.cz>\nTo: support@help.example.com\nSubject: Parts\nMessage-ID: <{}@example.cz>\n{extra_headers}MIME-Version: 1.0\nContent-Type: multipart/related; boundary=B\n\n--B\nContent-Type: text/html; charset=utf-8\n\n{html}\n{}{}{}--B--\n",
-        devhost::testing::unique("parts"),
+        test_support::unique("parts"),
         part("image/png", "logo.png", "logo@x", b"\x89PNG\r\n\x1a\nfake"),
         part(
             "text/html",

@@ -24,11 +24,11 @@ struct Mailroom {
 }
 
 async fn mailroom(closed_reply: &str) -> Mailroom {
-    let sdk = devhost::testing::local_sdk().await;
-    let table = devhost::testing::fresh_table(&sdk).await;
+    let sdk = test_support::local_sdk().await;
+    let table = test_support::fresh_table(&sdk).await;
     let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(&sdk), table);
     let s3 = S3Blobs::client(&sdk, true);
-    let bucket = devhost::testing::unique("mail");
+    let bucket = test_support::unique("mail");
     s3.create_bucket().bucket(&bucket).send().await.unwrap();
     let blobs = S3Blobs::new(s3.clone());
     let config = IntakeConfig::parse(
@@ -63,7 +63,7 @@ impl Mailroom {
     async fn deliver(&self, raw: &str) -> (BlobRef, Outcome) {
         let blob = BlobRef {
             bucket: self.bucket.clone(),
-            key: devhost::testing::unique("inbound/m"),
+            key: test_support::unique("inbound/m"),
         };
         self.blobs
             .put(&blob, raw.replace('\n', "\r\n").into_bytes(), "message/rfc822")

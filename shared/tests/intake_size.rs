@@ -16,11 +16,11 @@ use shared::usecases::intake::{IntakeConfig, MailIntake, Outcome};
 
 #[tokio::test]
 async fn a_mail_too_large_for_an_item_becomes_a_ticket_with_its_full_html_in_s3() {
-    let sdk = devhost::testing::local_sdk().await;
-    let table = devhost::testing::fresh_table(&sdk).await;
+    let sdk = test_support::local_sdk().await;
+    let table = test_support::fresh_table(&sdk).await;
     let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(&sdk), table);
     let s3 = S3Blobs::client(&sdk, true);
-    let bucket = devhost::testing::unique("mail");
+    let bucket = test_support::unique("mail");
     s3.create_bucket().bucket(&bucket).send().await.unwrap();
     let blobs = S3Blobs::new(s3);
     let config = IntakeConfig::parse("support@help.example.com=support", "follow_up", &bucket).unwrap();
@@ -55,7 +55,7 @@ async fn a_mail_too_large_for_an_item_becomes_a_ticket_with_its_full_html_in_s3(
 
     let blob = BlobRef {
         bucket: bucket.clone(),
-        key: devhost::testing::unique("inbound/m"),
+        key: test_support::unique("inbound/m"),
     };
     blobs
         .put(&blob, raw.replace('\n', "\r\n").into_bytes(), "message/rfc822")

@@ -19,8 +19,8 @@ struct Desks {
 }
 
 async fn desks() -> Desks {
-    let sdk = devhost::testing::local_sdk().await;
-    let table = devhost::testing::fresh_table(&sdk).await;
+    let sdk = test_support::local_sdk().await;
+    let table = test_support::fresh_table(&sdk).await;
     let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(&sdk), table);
     Desks {
         agents: TicketDesk::new(store.clone(), SystemClock),

@@ -28,11 +28,11 @@ struct Desk {
 }
 
 async fn desk() -> Desk {
-    let sdk = devhost::testing::local_sdk().await;
-    let table = devhost::testing::fresh_table(&sdk).await;
+    let sdk = test_support::local_sdk().await;
+    let table = test_support::fresh_table(&sdk).await;
     let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(&sdk), table);
     let s3 = S3Blobs::client(&sdk, true);
-    let bucket = devhost::testing::unique("mail");
+    let bucket = test_support::unique("mail");
     s3.create_bucket().bucket(&bucket).send().await.unwrap();
     let blobs = S3Blobs::new(s3);
     // SES sends only from verified identities (another test may have made it already).
@@ -126,7 +126,7 @@ impl Desk {
     async fn deliver(&self, raw: &str) -> Outcome {
         let blob = BlobRef {
             bucket: self.bucket.clone(),
-            key: devhost::testing::unique("inbound/m"),
+            key: test_support::unique("inbound/m"),
         };
         self.blobs
             .put(&blob, raw.replace('\n', "\r\n").into_bytes(), "message/rfc822")
@@ -184,7 +184,7 @@ fn customer_mail(from: &str, cc: &str, message_id: &str) -> String {
 fn dsn(about: &str, failed: &str) -> String {
     format!(
         "From: MAILER-DAEMON@mx.example.net\nTo: support@help.example.com\nSubject: Undelivered Mail Returned to Sender\nMessage-ID: <{}@mx.example.net>\nContent-Type: multipart/report; report-type=delivery-status; boundary=R\n\n--R\nContent-Type: text/plain\n\nThe mail could not be delivered.\n--R\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; mx.example.net\n\nFinal-Recipient: rfc822; {failed}\nAction: failed\nStatus: 5.1.1\n--R\nContent-Type: text/rfc822-headers\n\nMessage-ID: <{about}>\nSubject: Printer\n--R--\n",
-        devhost::testing::unique("dsn")
+        test_support::unique("dsn")
     )
 }
 
@@ -193,7 +193,7 @@ async fn ticket_from_mail(d: &Desk, requester: &str, cc: &str) -> Ticket {
         .deliver(&customer_mail(
             requester,
             cc,
-            &format!("{}@customer.example", devhost::testing::unique("m")),
+            &format!("{}@customer.example", test_support::unique("m")),
         ))
         .await;
     let Outcome::Created(pointer) = outcome else {
@@ -205,8 +205,8 @@ async fn ticket_from_mail(d: &Desk, requester: &str, cc: &str) -> Ticket {
 #[tokio::test]
 async fn agents_add_and_remove_ccs_and_a_removed_cc_gets_no_more_mail() {
     let d = desk().await;
-    let requester = format!("{}@example.cz", devhost::testing::unique("jana"));
-    let boss = format!("{}@example.cz", devhost::testing::unique("boss"));
+    let requester = format!("{}@example.cz", test_support::unique("jana"));
+    let boss = format!("{}@example.cz", test_support::unique("boss"));
     let ticket = ticket_from_mail(&d, &requester, "nobody-yet@example.org").await;
 
     let add = TicketPatch {
@@ -298,7 +298,7 @@ async fn agents_add_and_remove_ccs_and_a_removed_cc_gets_no_more_mail() {
 #[tokio::test]
 async fn the_requester_is_never_added_as_a_cc() {
     let d = desk().await;
-    let requester = format!("{}@example.cz", devhost::testing::unique("jana"));
+    let requester = format!("{}@example.cz", test_support::unique("jana"));
     let ticket = ticket_from_mail(&d, &requester, "x@example.org").await;
     let patch = TicketPatch {
         add_cc: vec![email("ok@example.org"), email(&requester.to_uppercase())],
@@ -318,9 +318,9 @@ async fn the_requester_is_never_added_as_a_cc() {
 #[tokio::test]
 async fn a_bounce_stops_only_the_address_that_bounced_on_mail_we_sent() {
     let d = desk().await;
-    let requester = format!("{}@example.cz", devhost::testing::unique("jana"));
-    let boss = format!("{}@example.cz", devhost::testing::unique("boss"));
-    let customer_id = format!("{}@customer.example", devhost::testing::unique("m"));
+    let requester = format!("{}@example.cz", test_support::unique("jana"));
+    let boss = format!("{}@example.cz", test_support::unique("boss"));
+    let customer_id = format!("{}@customer.example", test_support::unique("m"));
     let Outcome::Created(pointer) = d.deliver(&customer_mail(&requester, &boss, &customer_id)).await else {
         panic!("expected a new ticket");
     };

@@ -53,21 +53,21 @@ fn admin() -> Principal {
 }
 
 async fn store() -> DynamoStore {
-    let sdk = devhost::testing::local_sdk().await;
-    let table = devhost::testing::fresh_table(&sdk).await;
+    let sdk = test_support::local_sdk().await;
+    let table = test_support::fresh_table(&sdk).await;
     DynamoStore::new(aws_sdk_dynamodb::Client::new(&sdk), table)
 }
 
 #[tokio::test]
 async fn the_sweep_runs_time_rules_when_they_come_due_and_not_before() {
-    let sdk = devhost::testing::local_sdk().await;
+    let sdk = test_support::local_sdk().await;
     let store = store().await;
     let hands = Hands::at("2026-11-23T09:00:00Z");
     let desk = TicketDesk::new(store.clone(), hands.clone());
     let reactor = EventReactor::new(
         store.clone(),
         SesMailer::new(aws_sdk_sesv2::Client::new(&sdk), None),
-        S3Blobs::new(devhost::local::s3_client(&sdk)),
+        S3Blobs::new(test_support::s3_client(&sdk)),
         hands.clone(),
         OutboundConfig {
             addresses: parse_support_addresses("support@help.example.com").unwrap(),
@@ -247,7 +247,7 @@ fn loopback_webhooks() -> WebhookSettings {
 
 #[tokio::test]
 async fn webhooks_to_our_own_network_are_refused_at_save_and_at_send() {
-    let sdk = devhost::testing::local_sdk().await;
+    let sdk = test_support::local_sdk().await;
     let store = store().await;
     let hands = Hands::at("2026-11-23T09:00:00Z");
     let desk = TicketDesk::new(store.clone(), hands.clone());
@@ -283,7 +283,7 @@ async fn webhooks_to_our_own_network_are_refused_at_save_and_at_send() {
     let reactor = EventReactor::new(
         store.clone(),
         SesMailer::new(aws_sdk_sesv2::Client::new(&sdk), None),
-        S3Blobs::new(devhost::local::s3_client(&sdk)),
+        S3Blobs::new(test_support::s3_client(&sdk)),
         hands.clone(),
         OutboundConfig {
             addresses: parse_support_addresses("support@help.example.com").unwrap(),
@@ -320,14 +320,14 @@ async fn webhooks_to_our_own_network_are_refused_at_save_and_at_send() {
 
 #[tokio::test]
 async fn webhooks_are_signed_retried_and_a_failure_is_noted_on_the_ticket() {
-    let sdk = devhost::testing::local_sdk().await;
+    let sdk = test_support::local_sdk().await;
     let store = store().await;
     let hands = Hands::at("2026-11-23T09:00:00Z");
     let desk = TicketDesk::new(store.clone(), hands.clone()).with_webhook_targets(LOOPBACK);
     let reactor = EventReactor::new(
         store.clone(),
         SesMailer::new(aws_sdk_sesv2::Client::new(&sdk), None),
-        S3Blobs::new(devhost::local::s3_client(&sdk)),
+        S3Blobs::new(test_support::s3_client(&sdk)),
         hands.clone(),
         OutboundConfig {
             addresses: parse_support_addresses("support@help.example.com").unwrap(),
@@ -410,11 +410,11 @@ async fn webhooks_are_signed_retried_and_a_failure_is_noted_on_the_ticket() {
 type Reactor = EventReactor<DynamoStore, SesMailer, S3Blobs, Hands>;
 
 async fn reactor(store: &DynamoStore, hands: &Hands) -> Reactor {
-    let sdk = devhost::testing::local_sdk().await;
+    let sdk = test_support::local_sdk().await;
     EventReactor::new(
         store.clone(),
         SesMailer::new(aws_sdk_sesv2::Client::new(&sdk), None),
-        S3Blobs::new(devhost::local::s3_client(&sdk)),
+        S3Blobs::new(test_support::s3_client(&sdk)),
         hands.clone(),
         OutboundConfig {
             addresses: parse_support_addresses("support@help.example.com").unwrap(),
@@ -802,7 +802,7 @@ fn ses_answering(answers: Vec<Result<(), (&'static str, &'static str)>>) -> (Ses
 
 #[tokio::test]
 async fn a_rule_s_mail_is_tried_again_on_redelivery_and_a_refusal_is_noted_on_the_ticket() {
-    let sdk = devhost::testing::local_sdk().await;
+    let sdk = test_support::local_sdk().await;
     let store = store().await;
     let hands = Hands::at("2026-11-23T09:00:00Z");
     let desk = TicketDesk::new(store.clone(), hands.clone());
@@ -818,7 +818,7 @@ async fn a_rule_s_mail_is_tried_again_on_redelivery_and_a_refusal_is_noted_on_th
         EventReactor::new(
             store.clone(),
             mailer,
-            S3Blobs::new(devhost::local::s3_client(&sdk)),
+            S3Blobs::new(test_support::s3_client(&sdk)),
             hands.clone(),
             OutboundConfig {
                 addresses: parse_support_addresses("support@help.example.com").unwrap(),
@@ -933,7 +933,7 @@ async fn a_rule_s_mail_is_tried_again_on_redelivery_and_a_refusal_is_noted_on_th
 
 #[tokio::test]
 async fn a_time_rule_saved_later_applies_to_tickets_already_waiting() {
-    let sdk = devhost::testing::local_sdk().await;
+    let sdk = test_support::local_sdk().await;
     let store = store().await;
     let hands = Hands::at("2026-11-23T09:00:00Z");
     let desk = TicketDesk::new(store.clone(), hands.clone());
@@ -978,7 +978,7 @@ async fn a_time_rule_saved_later_applies_to_tickets_already_waiting() {
     let reactor = EventReactor::new(
         store.clone(),
         SesMailer::new(aws_sdk_sesv2::Client::new(&sdk), None),
-        S3Blobs::new(devhost::local::s3_client(&sdk)),
+        S3Blobs::new(test_support::s3_client(&sdk)),
         hands.clone(),
         OutboundConfig {
             addresses: parse_support_addresses("support@help.example.com").unwrap(),
@@ -1046,7 +1046,7 @@ async fn customer_wrote(store: &DynamoStore, ticket: TicketId, automated: bool, 
 
 #[tokio::test]
 async fn rule_mail_to_customers_obeys_the_automatic_reply_limits() {
-    let sdk = devhost::testing::local_sdk().await;
+    let sdk = test_support::local_sdk().await;
     let store = store().await;
     let hands = Hands::at("2026-11-23T09:00:00Z");
     let desk = TicketDesk::new(store.clone(), hands.clone());
@@ -1080,7 +1080,7 @@ async fn rule_mail_to_customers_obeys_the_automatic_reply_limits() {
     let reactor = EventReactor::new(
         store.clone(),
         mailer,
-        S3Blobs::new(devhost::local::s3_client(&sdk)),
+        S3Blobs::new(test_support::s3_client(&sdk)),
         hands.clone(),
         OutboundConfig {
             addresses: parse_support_addresses("support@help.example.com").unwrap(),
@@ -1154,7 +1154,7 @@ fn batch(events: &[&AuditEvent], attempt: u32) -> aws_lambda_events::event::sqs:
 
 #[tokio::test]
 async fn a_hanging_webhook_fails_only_its_own_record_and_repeats_no_other_effect() {
-    let sdk = devhost::testing::local_sdk().await;
+    let sdk = test_support::local_sdk().await;
     let store = store().await;
     let hands = Hands::at("2026-11-23T09:00:00Z");
     let desk = TicketDesk::new(store.clone(), hands.clone()).with_webhook_targets(LOOPBACK);
@@ -1186,7 +1186,7 @@ async fn a_hanging_webhook_fails_only_its_own_record_and_repeats_no_other_effect
     let reactor = EventReactor::new(
         store.clone(),
         SesMailer::new(aws_sdk_sesv2::Client::new(&sdk), None),
-        S3Blobs::new(devhost::local::s3_client(&sdk)),
+        S3Blobs::new(test_support::s3_client(&sdk)),
         hands.clone(),
         OutboundConfig {
             addresses: parse_support_addresses("support@help.example.com").unwrap(),

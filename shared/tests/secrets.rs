@@ -2,22 +2,23 @@
 //! current and previous versions, so links signed before a rotation still open; the CAPTCHA
 //! secret comes along when named.
 
+use shared::adapters::secrets::{SecretsError, load_from};
+use shared::config::SecretString;
 use shared::domain::{TicketId, Timestamp};
-use shared::secrets::{SecretText, SecretsError, load_from};
 
 fn at(seconds: i64) -> Timestamp {
     Timestamp::new(chrono::DateTime::from_timestamp(1_800_000_000 + seconds, 0).unwrap())
 }
 
 async fn client() -> aws_sdk_secretsmanager::Client {
-    aws_sdk_secretsmanager::Client::new(&devhost::testing::local_sdk().await)
+    aws_sdk_secretsmanager::Client::new(&test_support::local_sdk().await)
 }
 
 /// A new secret holding `value`; its ARN.
 async fn secret(client: &aws_sdk_secretsmanager::Client, value: &str) -> String {
     let out = client
         .create_secret()
-        .name(devhost::testing::unique("link-key"))
+        .name(test_support::unique("link-key"))
         .secret_string(value)
         .send()
         .await
@@ -71,7 +72,7 @@ async fn the_captcha_secret_is_read_when_named_and_bad_secrets_fail_at_start() {
     let link = secret(&client, FIRST).await;
     let captcha = secret(&client, "0x4AAAAAAA-captcha-secret").await;
     let secrets = load_from(&client, &link, Some(&captcha)).await.unwrap();
-    assert_eq!(secrets.captcha, Some(SecretText::new("0x4AAAAAAA-captcha-secret")));
+    assert_eq!(secrets.captcha, Some(SecretString::new("0x4AAAAAAA-captcha-secret")));
     assert!(!format!("{secrets:?}").contains("captcha-secret"), "never in a log");
 
     let short = secret(&client, "too-short").await;

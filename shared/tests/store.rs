@@ -16,8 +16,8 @@ use shared::ports::{
 use shared::usecases::desk::{DeskError, NewTicket, TicketDesk};
 
 async fn store() -> DynamoStore {
-    let sdk = devhost::testing::local_sdk().await;
-    let table = devhost::testing::fresh_table(&sdk).await;
+    let sdk = test_support::local_sdk().await;
+    let table = test_support::fresh_table(&sdk).await;
     DynamoStore::new(aws_sdk_dynamodb::Client::new(&sdk), table)
 }
 

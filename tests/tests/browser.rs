@@ -13,7 +13,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use devhost::host::DEV_WIDGET_ORIGIN;
+use devhost::environment::DEV_WIDGET_ORIGIN;
 use devhost::testing::{TestHost, unique};
 use serde_json::Value;
 

@@ -10,7 +10,7 @@ use shared::domain::contact_form::RateWindow;
 use shared::http::ApiError;
 use shared::ports::ActionLedger;
 
-use crate::Secret;
+use shared::config::SecretString;
 
 /// Why a submission was turned away without a ticket: the `Reason` of the metric.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -190,14 +190,14 @@ impl CaptchaProvider {
 pub struct Captcha {
     pub provider: CaptchaProvider,
     pub site_key: String,
-    secret: Secret,
+    secret: SecretString,
     verify_url: String,
     http: reqwest::Client,
 }
 
 impl Captcha {
     /// `verify_url` overrides the provider's (a test's local server).
-    pub fn new(provider: CaptchaProvider, site_key: String, secret: Secret, verify_url: Option<String>) -> Self {
+    pub fn new(provider: CaptchaProvider, site_key: String, secret: SecretString, verify_url: Option<String>) -> Self {
         Self {
             provider,
             site_key,
@@ -216,7 +216,7 @@ impl Captcha {
         let Some(answer) = answer.filter(|a| !a.is_empty()) else {
             return Ok(false);
         };
-        let mut form = vec![("secret", self.secret.0.as_str()), ("response", answer)];
+        let mut form = vec![("secret", self.secret.expose().as_str()), ("response", answer)];
         if !ip.is_empty() {
             form.push(("remoteip", ip));
         }

@@ -10,34 +10,23 @@ mod portal;
 mod submission;
 mod submit;
 
-use std::fmt;
-
 use lambda_http::http::{HeaderValue, Method, StatusCode, header};
 use lambda_http::{Body, Request, RequestExt, Response};
 use shared::adapters::dynamodb::DynamoStore;
 use shared::adapters::s3::S3Blobs;
+use shared::adapters::secrets::{CAPTCHA_SECRET_ARN, DeskSecrets};
+use shared::config::{Env, SecretString};
 use shared::domain::contact_form::{FormCategories, RateWindow, negotiate_language};
 use shared::domain::files::FORM_UPLOADS;
 use shared::domain::signing::LinkSigner;
 use shared::domain::{Clock, SystemClock};
 use shared::http::ApiError;
 use shared::ports::{ActionLedger, ContactStore, TeamStore, TicketStore};
-use shared::secrets::DeskSecrets;
 use shared::usecases::files::ReplyFiles;
 use shared::usecases::portal::CustomerDesk;
 use tracing::Instrument;
 
 pub use defences::{Captcha, CaptchaProvider};
-
-/// A value that must never reach a log.
-#[derive(Clone)]
-pub struct Secret(pub String);
-
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Secret(..)")
-    }
-}
 
 /// Settings read once at cold start.
 #[derive(Debug, Clone)]
@@ -61,83 +50,60 @@ pub struct Config {
     pub captcha: Option<Captcha>,
     /// With CloudFront and WAF in front (`ContactEdgeRateLimit`): the secret CloudFront sends
     /// in [`EDGE_HEADER`]. Requests without it are refused, and the viewer's address counts.
-    pub edge_secret: Option<Secret>,
+    pub edge_secret: Option<SecretString>,
 }
 
-#[derive(Debug, thiserror::Error)]
-pub enum ConfigError {
-    #[error("missing environment variable {0}")]
-    Missing(&'static str),
-    #[error("{0} must be a whole number")]
-    NotANumber(&'static str),
-    #[error("{name}: {reason}")]
-    Invalid { name: &'static str, reason: String },
-}
-
-fn var(name: &'static str) -> Result<String, ConfigError> {
-    std::env::var(name).map_err(|_| ConfigError::Missing(name))
-}
-
-fn number<T: std::str::FromStr>(name: &'static str, default: T) -> Result<T, ConfigError> {
-    match std::env::var(name) {
-        Ok(v) if !v.trim().is_empty() => v.trim().parse().map_err(|_| ConfigError::NotANumber(name)),
-        _ => Ok(default),
-    }
-}
+pub use shared::config::ConfigError;
 
 impl Config {
-    /// The environment's settings with the secrets [`shared::secrets::load`] read.
-    pub fn from_env(secrets: DeskSecrets) -> Result<Self, ConfigError> {
-        let window = number("CONTACT_LIMIT_WINDOW_SECONDS", 3600)?;
-        let captcha = match std::env::var("CAPTCHA_PROVIDER").unwrap_or_default().trim() {
-            "" | "none" => None,
-            provider => Some(Captcha::new(
-                CaptchaProvider::parse(provider).ok_or(ConfigError::Invalid {
-                    name: "CAPTCHA_PROVIDER",
-                    reason: "expected none, turnstile or hcaptcha".into(),
-                })?,
-                var("CAPTCHA_SITE_KEY")?,
-                Secret(
-                    secrets
-                        .captcha
-                        .as_ref()
-                        .ok_or(ConfigError::Missing(shared::secrets::CAPTCHA_SECRET_ARN))?
-                        .expose()
-                        .to_owned(),
-                ),
-                std::env::var("CAPTCHA_VERIFY_URL").ok().filter(|u| !u.is_empty()),
+    /// `env`'s settings with the secrets [`shared::adapters::secrets::load`] read.
+    pub fn from_env(env: &Env, secrets: DeskSecrets) -> Result<Self, ConfigError> {
+        let window = env.number_or("CONTACT_LIMIT_WINDOW_SECONDS", 3600)?;
+        let provider = env
+            .parsed("CAPTCHA_PROVIDER", |provider| match provider {
+                "none" => Ok(None),
+                other => CaptchaProvider::parse(other)
+                    .map(Some)
+                    .ok_or("expected none, turnstile or hcaptcha"),
+            })?
+            .flatten();
+        let captcha = match provider {
+            None => None,
+            Some(provider) => Some(Captcha::new(
+                provider,
+                env.required("CAPTCHA_SITE_KEY")?,
+                secrets.captcha.ok_or(ConfigError::Missing(CAPTCHA_SECRET_ARN))?,
+                env.optional("CAPTCHA_VERIFY_URL"),
             )),
         };
         Ok(Self {
-            table_name: var("TABLE_NAME")?,
-            mail_bucket: var("MAIL_BUCKET")?,
-            s3_force_path_style: std::env::var("S3_FORCE_PATH_STYLE").is_ok_and(|v| v == "true"),
+            table_name: env.required("TABLE_NAME")?,
+            mail_bucket: env.required("MAIL_BUCKET")?,
+            s3_force_path_style: env.flag("S3_FORCE_PATH_STYLE")?,
             signer: secrets.signer,
-            public_base_url: var("PUBLIC_BASE_URL")?.trim_end_matches('/').to_owned(),
-            categories: FormCategories::parse(
-                &std::env::var("CONTACT_CATEGORIES").unwrap_or_else(|_| "general=support".into()),
-            )
-            .map_err(|e| ConfigError::Invalid {
-                name: "CONTACT_CATEGORIES",
-                reason: e.to_string(),
-            })?,
-            origins: std::env::var("CONTACT_ORIGINS")
+            public_base_url: env.required("PUBLIC_BASE_URL")?.trim_end_matches('/').to_owned(),
+            categories: env
+                .parsed("CONTACT_CATEGORIES", FormCategories::parse)?
+                .map_or_else(|| FormCategories::parse("general=support"), Ok)
+                .map_err(|e| ConfigError::invalid("CONTACT_CATEGORIES", e))?,
+            origins: env
+                .optional("CONTACT_ORIGINS")
                 .unwrap_or_default()
                 .split(',')
                 .map(|o| o.trim().trim_end_matches('/').to_owned())
                 .filter(|o| !o.is_empty())
                 .collect(),
             per_ip: RateWindow {
-                limit: number("CONTACT_LIMIT_PER_IP", 5)?,
+                limit: env.number_or("CONTACT_LIMIT_PER_IP", 5)?,
                 seconds: window,
             },
             per_email: RateWindow {
-                limit: number("CONTACT_LIMIT_PER_EMAIL", 3)?,
+                limit: env.number_or("CONTACT_LIMIT_PER_EMAIL", 3)?,
                 seconds: window,
             },
-            min_fill_seconds: number("CONTACT_MIN_FILL_SECONDS", 3)?,
+            min_fill_seconds: env.number_or("CONTACT_MIN_FILL_SECONDS", 3)?,
             captcha,
-            edge_secret: secrets.edge.as_ref().map(|s| Secret(s.expose().to_owned())),
+            edge_secret: secrets.edge,
         })
     }
 }
@@ -211,7 +177,7 @@ fn through_edge(config: &Config, request: &Request) -> bool {
         .get(EDGE_HEADER)
         .map(HeaderValue::as_bytes)
         .unwrap_or_default();
-    let expected = secret.0.as_bytes();
+    let expected = secret.expose().as_bytes();
     // Constant time over the expected length: the answer's timing says nothing about a guess.
     sent.len() == expected.len() && sent.iter().zip(expected).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0
 }

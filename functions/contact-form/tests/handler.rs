@@ -7,11 +7,12 @@ use std::sync::{Arc, Mutex};
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use contact_form::{Captcha, CaptchaProvider, Config, Deps, Secret, handle};
+use contact_form::{Captcha, CaptchaProvider, Config, Deps, handle};
 use lambda_http::Body;
 use serde_json::{Value, json};
 use shared::adapters::dynamodb::DynamoStore;
 use shared::adapters::s3::S3Blobs;
+use shared::config::SecretString;
 use shared::domain::contact_form::{FormCategories, RateWindow};
 use shared::domain::signing::LinkSigner;
 use shared::domain::{
@@ -69,10 +70,10 @@ fn config(table: &str, bucket: &str) -> Config {
 }
 
 async fn fixture_with(change: impl FnOnce(&mut Config)) -> Fixture {
-    let sdk = devhost::testing::local_sdk().await;
-    let table = devhost::testing::fresh_table(&sdk).await;
-    let s3 = devhost::local::s3_client(&sdk);
-    let bucket = devhost::testing::unique("mail");
+    let sdk = test_support::local_sdk().await;
+    let table = test_support::fresh_table(&sdk).await;
+    let s3 = test_support::s3_client(&sdk);
+    let bucket = test_support::unique("mail");
     s3.create_bucket().bucket(&bucket).send().await.unwrap();
     let store = || DynamoStore::new(aws_sdk_dynamodb::Client::new(&sdk), &table);
     let desk = TicketDesk::new(store(), SystemClock);
@@ -466,7 +467,7 @@ fn via_edge(mut event: Value, secret: &str, viewer: &str) -> Value {
 
 #[tokio::test]
 async fn behind_cloudfront_only_its_requests_are_served_and_each_viewer_is_counted() {
-    let f = fixture_with(|c| c.edge_secret = Some(Secret("edge-secret-0123456789".into()))).await;
+    let f = fixture_with(|c| c.edge_secret = Some(SecretString::new("edge-secret-0123456789"))).await;
     // Straight to the API (skipping WAF), with no secret or a wrong one: refused.
     let direct = send(&f, &from_ip(submission(&f, |_| {}), "203.0.113.50")).await;
     assert_eq!(direct.status, 403, "{}", direct.body);
@@ -672,7 +673,7 @@ async fn a_configured_captcha_is_checked_with_the_provider() {
         c.captcha = Some(Captcha::new(
             CaptchaProvider::Turnstile,
             "site-key".into(),
-            Secret("s3cret".into()),
+            SecretString::new("s3cret"),
             Some(url),
         ))
     })

@@ -8,11 +8,12 @@ use percent_encoding::percent_decode_str;
 use serde::Deserialize;
 use shared::adapters::dynamodb::DynamoStore;
 use shared::adapters::s3::S3Blobs;
+use shared::adapters::secrets::DeskSecrets;
+use shared::config::Env;
 use shared::domain::signing::LinkSigner;
 use shared::domain::{BlobRef, Clock, SystemClock};
 use shared::ports::{BlobStore, ContactStore, TeamStore, TicketStore};
 use shared::queue::each_message;
-use shared::secrets::DeskSecrets;
 use shared::usecases::intake::{IntakeConfig, MailIntake};
 
 #[derive(Debug, Clone)]
@@ -24,31 +25,21 @@ pub struct Config {
     pub reply_signer: LinkSigner,
 }
 
-#[derive(Debug, thiserror::Error)]
-pub enum ConfigError {
-    #[error("missing environment variable {0}")]
-    Missing(&'static str),
-    #[error(transparent)]
-    Invalid(#[from] shared::usecases::intake::ConfigError),
-}
-
-fn var(name: &'static str) -> Result<String, ConfigError> {
-    std::env::var(name).map_err(|_| ConfigError::Missing(name))
-}
+pub use shared::config::ConfigError;
 
 impl Config {
-    /// The environment's settings with the secrets [`shared::secrets::load`] read (the link
+    /// `env`'s settings with the secrets [`shared::adapters::secrets::load`] read (the link
     /// key checks reply-address tags).
-    pub fn from_env(secrets: &DeskSecrets) -> Result<Self, ConfigError> {
-        let bucket = var("MAIL_BUCKET")?;
+    pub fn from_env(env: &Env, secrets: &DeskSecrets) -> Result<Self, ConfigError> {
+        let bucket = env.required("MAIL_BUCKET")?;
         Ok(Self {
-            table_name: var("TABLE_NAME")?,
+            table_name: env.required("TABLE_NAME")?,
             intake: IntakeConfig::parse(
-                &var("SUPPORT_ADDRESSES")?,
-                &std::env::var("CLOSED_TICKET_REPLY").unwrap_or_default(),
+                &env.required("SUPPORT_ADDRESSES")?,
+                &env.optional("CLOSED_TICKET_REPLY").unwrap_or_default(),
                 &bucket,
             )?,
-            s3_force_path_style: std::env::var("S3_FORCE_PATH_STYLE").is_ok_and(|v| v == "true"),
+            s3_force_path_style: env.flag("S3_FORCE_PATH_STYLE")?,
             reply_signer: secrets.signer.clone(),
         })
     }

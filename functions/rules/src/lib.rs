@@ -7,16 +7,17 @@ use lambda_runtime::LambdaEvent;
 use serde::Deserialize;
 use shared::adapters::dynamodb::DynamoStore;
 use shared::adapters::s3::S3Blobs;
+use shared::adapters::secrets::DeskSecrets;
 use shared::adapters::sesv2::SesMailer;
 use shared::adapters::sesv2::ses_message_id_domain;
 use shared::adapters::webhook::WebhookSettings;
+use shared::config::Env;
 use shared::domain::DepartmentId;
 use shared::domain::contact_form::FormCategories;
 use shared::domain::rules::WebhookTargets;
 use shared::domain::{AuditEvent, Clock, DeliveryFeedback, SystemClock};
 use shared::ports::{ActionLedger, ContactStore, MailSender, RuleStore, TeamStore, TemplateStore, TicketStore};
 use shared::queue::{MESSAGES_IN_FLIGHT, attempt, each_message_at_once};
-use shared::secrets::DeskSecrets;
 use shared::usecases::intake::parse_support_addresses;
 use shared::usecases::reactor::{EventReactor, OutboundConfig, PortalLinks};
 
@@ -36,58 +37,35 @@ pub struct Config {
     pub webhook_allow_loopback_http: bool,
 }
 
-#[derive(Debug, thiserror::Error)]
-pub enum ConfigError {
-    #[error("missing environment variable {0}")]
-    Missing(&'static str),
-    #[error("{0} must be a whole number")]
-    NotANumber(&'static str),
-    #[error(transparent)]
-    Invalid(#[from] shared::usecases::intake::ConfigError),
-    #[error("CONTACT_CATEGORIES: {0}")]
-    Categories(shared::domain::DomainError),
-}
-
-fn var(name: &'static str) -> Result<String, ConfigError> {
-    std::env::var(name).map_err(|_| ConfigError::Missing(name))
-}
-
-fn number<T: std::str::FromStr>(name: &'static str, default: T) -> Result<T, ConfigError> {
-    match std::env::var(name) {
-        Ok(v) => v.parse().map_err(|_| ConfigError::NotANumber(name)),
-        Err(_) => Ok(default),
-    }
-}
+pub use shared::config::ConfigError;
 
 impl Config {
-    /// The environment's settings with the secrets [`shared::secrets::load`] read (the link
+    /// `env`'s settings with the secrets [`shared::adapters::secrets::load`] read (the link
     /// key signs the portal links in mail to customers).
-    pub fn from_env(secrets: &DeskSecrets) -> Result<Self, ConfigError> {
+    pub fn from_env(env: &Env, secrets: &DeskSecrets) -> Result<Self, ConfigError> {
         Ok(Self {
-            table_name: var("TABLE_NAME")?,
-            configuration_set: std::env::var("SES_CONFIGURATION_SET").ok().filter(|v| !v.is_empty()),
-            s3_force_path_style: std::env::var("S3_FORCE_PATH_STYLE").is_ok_and(|v| v == "true"),
+            table_name: env.required("TABLE_NAME")?,
+            configuration_set: env.optional("SES_CONFIGURATION_SET"),
+            s3_force_path_style: env.flag("S3_FORCE_PATH_STYLE")?,
             outbound: OutboundConfig {
-                addresses: parse_support_addresses(&var("SUPPORT_ADDRESSES")?)?,
-                max_attempts: number("MAX_SEND_ATTEMPTS", 5)?,
-                autoreplies_per_hour: number("AUTOREPLIES_PER_HOUR", 3)?,
+                addresses: parse_support_addresses(&env.required("SUPPORT_ADDRESSES")?)?,
+                max_attempts: env.number_or("MAX_SEND_ATTEMPTS", 5)?,
+                autoreplies_per_hour: env.number_or("AUTOREPLIES_PER_HOUR", 3)?,
             },
-            portal: match std::env::var("PUBLIC_BASE_URL") {
-                Ok(base_url) if !base_url.is_empty() => Some(PortalLinks {
-                    signer: secrets.signer.clone(),
-                    base_url,
-                }),
-                _ => None,
-            },
-            form_categories: match std::env::var("CONTACT_CATEGORIES") {
-                Ok(text) if !text.trim().is_empty() => FormCategories::parse(&text)
-                    .map_err(ConfigError::Categories)?
-                    .iter()
-                    .map(|c| (c.id.clone(), c.department.clone()))
-                    .collect(),
-                _ => vec![],
-            },
-            webhook_allow_loopback_http: std::env::var("WEBHOOK_ALLOW_LOOPBACK_HTTP").is_ok_and(|v| v == "true"),
+            portal: env.optional("PUBLIC_BASE_URL").map(|base_url| PortalLinks {
+                signer: secrets.signer.clone(),
+                base_url: base_url.trim_end_matches('/').to_owned(),
+            }),
+            form_categories: env
+                .parsed("CONTACT_CATEGORIES", FormCategories::parse)?
+                .map(|categories| {
+                    categories
+                        .iter()
+                        .map(|c| (c.id.clone(), c.department.clone()))
+                        .collect()
+                })
+                .unwrap_or_default(),
+            webhook_allow_loopback_http: env.flag("WEBHOOK_ALLOW_LOOPBACK_HTTP")?,
         })
     }
 }

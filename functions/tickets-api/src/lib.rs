@@ -7,6 +7,8 @@ mod routes;
 use lambda_http::{Body, Request, Response};
 use shared::adapters::dynamodb::DynamoStore;
 use shared::adapters::s3::S3Blobs;
+use shared::config::Env;
+use shared::domain::rules::WebhookTargets;
 use shared::domain::{Clock, SystemClock};
 use shared::http::{ApiError, principal};
 use shared::ports::{ActionLedger, ContactStore, RuleStore, TeamStore, TemplateStore, TicketStore};
@@ -22,19 +24,20 @@ pub struct Config {
     pub mail_bucket: String,
     /// Path-style S3 addressing, for local endpoints without per-bucket host names.
     pub s3_force_path_style: bool,
+    /// `WEBHOOK_ALLOW_LOOPBACK_HTTP=true`: rules saved here may name webhooks on loopback over
+    /// plain http (the dev host's receivers). Never set in AWS.
+    pub webhook_allow_loopback_http: bool,
 }
 
-#[derive(Debug, thiserror::Error)]
-#[error("missing environment variable {0}")]
-pub struct ConfigError(&'static str);
+pub use shared::config::ConfigError;
 
 impl Config {
-    pub fn from_env() -> Result<Self, ConfigError> {
-        let var = |name: &'static str| std::env::var(name).map_err(|_| ConfigError(name));
+    pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
         Ok(Self {
-            table_name: var("TABLE_NAME")?,
-            mail_bucket: var("MAIL_BUCKET")?,
-            s3_force_path_style: std::env::var("S3_FORCE_PATH_STYLE").is_ok_and(|v| v == "true"),
+            table_name: env.required("TABLE_NAME")?,
+            mail_bucket: env.required("MAIL_BUCKET")?,
+            s3_force_path_style: env.flag("S3_FORCE_PATH_STYLE")?,
+            webhook_allow_loopback_http: env.flag("WEBHOOK_ALLOW_LOOPBACK_HTTP")?,
         })
     }
 }
@@ -50,7 +53,9 @@ impl Deps<DynamoStore, SystemClock> {
         let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(sdk), &config.table_name);
         let blobs = S3Blobs::new(S3Blobs::client(sdk, config.s3_force_path_style));
         Self {
-            desk: TicketDesk::new(store, SystemClock),
+            desk: TicketDesk::new(store, SystemClock).with_webhook_targets(WebhookTargets {
+                allow_loopback_http: config.webhook_allow_loopback_http,
+            }),
             files: ReplyFiles::new(blobs, SystemClock, &config.mail_bucket),
         }
     }

@@ -22,10 +22,10 @@ use tickets_api::{Deps, handle};
 type TestDeps = Deps<DynamoStore, SystemClock>;
 
 async fn deps() -> TestDeps {
-    let sdk = devhost::testing::local_sdk().await;
-    let table = devhost::testing::fresh_table(&sdk).await;
-    let s3 = devhost::local::s3_client(&sdk);
-    let bucket = devhost::testing::unique("mail");
+    let sdk = test_support::local_sdk().await;
+    let table = test_support::fresh_table(&sdk).await;
+    let s3 = test_support::s3_client(&sdk);
+    let bucket = test_support::unique("mail");
     s3.create_bucket().bucket(&bucket).send().await.unwrap();
     Deps {
         desk: TicketDesk::new(

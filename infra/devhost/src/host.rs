@@ -11,16 +11,14 @@ use dev_auth::SigningKey;
 use lambda_runtime::LambdaEvent;
 use shared::adapters::dynamodb::DynamoStore;
 use shared::adapters::s3::S3Blobs;
+use shared::adapters::secrets::{self, DeskSecrets};
 use shared::adapters::sesv2::SesMailer;
+use shared::config::Env;
 use shared::domain::SystemClock;
-use shared::domain::contact_form::{FormCategories, RateWindow};
-use shared::domain::rules::WebhookTargets;
-use shared::secrets::DeskSecrets;
-use shared::usecases::desk::TicketDesk;
-use shared::usecases::files::ReplyFiles;
-use shared::usecases::intake::{IntakeConfig, parse_support_addresses};
-use shared::usecases::reactor::{OutboundConfig, PortalLinks};
 
+use test_support::s3_client;
+
+use crate::environment::{DEV_CONTACT_CATEGORIES, DEV_PORTAL_KEY, DEV_SUPPORT_ADDRESSES, DEV_WIDGET_ORIGIN};
 use crate::gateway::{Gateway, router};
 use crate::local::{self, LocalNames, PIPE, Provisioned};
 use crate::pipe::StreamPipe;
@@ -28,22 +26,47 @@ use crate::queue::QueuePoller;
 use crate::smtp::SmtpReceiver;
 use crate::template::Template;
 
-/// The support addresses of the local help desk (`SupportAddresses` in the template).
-pub const DEV_SUPPORT_ADDRESSES: &str = "support@help.example.com=support,billing@help.example.com=billing";
-/// The contact form's categories locally (`ContactCategories` in the template).
-pub const DEV_CONTACT_CATEGORIES: &str = "general=support,billing=billing,technical=support";
-/// A site allowed to embed the contact widget locally (`ContactFormOrigins` in the template):
-/// serve a page with the widget snippet on port 8080 and open it under this name (browsers
-/// send `*.localhost` to this machine).
-pub const DEV_WIDGET_ORIGIN: &str = "http://widget.localhost:8080";
-/// Signs portal links and form tokens locally; in AWS the key is generated per stack.
-const DEV_PORTAL_KEY: &str = "lambdesk-local-portal-key-not-for-production-use";
+/// The functions' environment on the dev host: the variables `template.yaml` sets, with the
+/// local resources' names and the values of `crate::environment`. One map serves every
+/// function (each reads its own variables), and each function's `Config::from_env` reads it,
+/// the path it takes in AWS.
+pub fn function_env(names: &LocalNames, public_url: &str) -> Env {
+    [
+        ("TABLE_NAME", names.table.as_str()),
+        ("MAIL_BUCKET", &names.mail_bucket),
+        // Local endpoints have no per-bucket host names.
+        ("S3_FORCE_PATH_STYLE", "true"),
+        ("SUPPORT_ADDRESSES", DEV_SUPPORT_ADDRESSES),
+        ("CLOSED_TICKET_REPLY", "follow_up"),
+        ("SES_CONFIGURATION_SET", &names.configuration_set),
+        ("LINK_KEY_SECRET_ARN", &link_key_secret(names)),
+        ("PUBLIC_BASE_URL", public_url),
+        ("CONTACT_CATEGORIES", DEV_CONTACT_CATEGORIES),
+        ("CONTACT_ORIGINS", DEV_WIDGET_ORIGIN),
+        // Everything local comes from 127.0.0.1: looser limits than the template's.
+        ("CONTACT_LIMIT_PER_IP", "50"),
+        ("CONTACT_LIMIT_PER_EMAIL", "20"),
+        ("CONTACT_LIMIT_WINDOW_SECONDS", "3600"),
+        ("CONTACT_MIN_FILL_SECONDS", "2"),
+        ("CAPTCHA_PROVIDER", "none"),
+        // Local webhook receivers listen on loopback over plain http.
+        ("WEBHOOK_ALLOW_LOOPBACK_HTTP", "true"),
+    ]
+    .into_iter()
+    .collect()
+}
+
+/// What the link key's secret is called locally (in AWS the stack names it).
+fn link_key_secret(names: &LocalNames) -> String {
+    format!("{}-link-key", names.stack)
+}
 
 /// The link key as in AWS: a secret in (moto's) Secrets Manager, made at start if missing and
-/// read through `shared::secrets`, the path the functions take at cold start.
-async fn desk_secrets(sdk: &SdkConfig, names: &LocalNames) -> Result<DeskSecrets> {
+/// read through `shared::adapters::secrets` from the secret `env` names, the path the
+/// functions take at cold start.
+async fn desk_secrets(sdk: &SdkConfig, names: &LocalNames, env: &Env) -> Result<DeskSecrets> {
     let client = aws_sdk_secretsmanager::Client::new(sdk);
-    let name = format!("{}-link-key", names.stack);
+    let name = link_key_secret(names);
     match client
         .create_secret()
         .name(&name)
@@ -55,7 +78,7 @@ async fn desk_secrets(sdk: &SdkConfig, names: &LocalNames) -> Result<DeskSecrets
         Err(e) if e.as_service_error().is_some_and(|s| s.is_resource_exists_exception()) => {}
         Err(e) => return Err(anyhow::Error::new(e).context(format!("creating secret {name}"))),
     }
-    Ok(shared::secrets::load_from(&client, &name, None).await?)
+    Ok(secrets::load(sdk, env).await?)
 }
 
 pub struct DevHost {
@@ -78,69 +101,18 @@ impl DevHost {
         public_url: &str,
     ) -> Result<Self> {
         let provisioned = local::provision(&sdk, &template, &names).await?;
-        let secrets = desk_secrets(&sdk, &names).await?;
-        let store = || DynamoStore::new(aws_sdk_dynamodb::Client::new(&sdk), &names.table);
-        let contact_config = contact_form::Config {
-            table_name: names.table.clone(),
-            mail_bucket: names.mail_bucket.clone(),
-            s3_force_path_style: true,
-            signer: secrets.signer.clone(),
-            public_base_url: public_url.trim_end_matches('/').to_owned(),
-            categories: FormCategories::parse(DEV_CONTACT_CATEGORIES)?,
-            origins: vec![DEV_WIDGET_ORIGIN.to_owned()],
-            // Everything local comes from 127.0.0.1: a looser limit than the template's.
-            per_ip: RateWindow {
-                limit: 50,
-                seconds: 3600,
-            },
-            per_email: RateWindow {
-                limit: 20,
-                seconds: 3600,
-            },
-            min_fill_seconds: 2,
-            captcha: None,
-            edge_secret: None,
-        };
-        let contact_blobs = S3Blobs::new(local::s3_client(&sdk)).with_credentials(sdk.credentials_provider());
+        let env = function_env(&names, public_url.trim_end_matches('/'));
+        let secrets = desk_secrets(&sdk, &names, &env).await?;
         let gateway = Arc::new(Gateway {
-            tickets: tickets_api::Deps {
-                // The reactor below is configured the same way (`webhook_allow_loopback_http`).
-                desk: TicketDesk::new(store(), SystemClock).with_webhook_targets(WebhookTargets {
-                    allow_loopback_http: true,
-                }),
-                files: ReplyFiles::new(S3Blobs::new(local::s3_client(&sdk)), SystemClock, &names.mail_bucket),
-            },
-            contact: contact_form::Deps::with(store(), contact_blobs, SystemClock, contact_config)?,
+            tickets: tickets_api::Deps::new(&tickets_api::Config::from_env(&env)?, &sdk),
+            contact: contact_form::Deps::new(contact_form::Config::from_env(&env, secrets.clone())?, &sdk)?,
             key,
         });
-        let config = inbound_email::Config {
-            table_name: names.table.clone(),
-            intake: IntakeConfig::parse(DEV_SUPPORT_ADDRESSES, "follow_up", &names.mail_bucket)?,
-            s3_force_path_style: true,
-            reply_signer: secrets.signer.clone(),
-        };
-        let inbound = Arc::new(inbound_email::Deps::new(config, &sdk));
-        let reactor_config = rules::Config {
-            table_name: names.table.clone(),
-            configuration_set: Some(names.configuration_set.clone()),
-            s3_force_path_style: true,
-            outbound: OutboundConfig {
-                addresses: parse_support_addresses(DEV_SUPPORT_ADDRESSES)?,
-                max_attempts: 5,
-                autoreplies_per_hour: 3,
-            },
-            portal: Some(PortalLinks {
-                signer: secrets.signer.clone(),
-                base_url: public_url.trim_end_matches('/').to_owned(),
-            }),
-            form_categories: FormCategories::parse(DEV_CONTACT_CATEGORIES)?
-                .iter()
-                .map(|c| (c.id.clone(), c.department.clone()))
-                .collect(),
-            // Local receivers listen on loopback over plain http.
-            webhook_allow_loopback_http: true,
-        };
-        let reactor = Arc::new(rules::Deps::new(reactor_config, &sdk));
+        let inbound = Arc::new(inbound_email::Deps::new(
+            inbound_email::Config::from_env(&env, &secrets)?,
+            &sdk,
+        ));
+        let reactor = Arc::new(rules::Deps::new(rules::Config::from_env(&env, &secrets)?, &sdk));
         // In AWS the first ticket event does this; locally the rules show from the start.
         reactor.reactor.ensure_default_rules().await?;
         Ok(Self {
@@ -160,7 +132,7 @@ impl DevHost {
 
     pub fn smtp(&self) -> Arc<SmtpReceiver> {
         Arc::new(SmtpReceiver {
-            s3: local::s3_client(&self.sdk),
+            s3: s3_client(&self.sdk),
             bucket: self.names.mail_bucket.clone(),
             prefix: self.provisioned.mail_prefix.clone(),
         })

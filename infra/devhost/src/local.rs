@@ -1,18 +1,22 @@
 //! The local stack as the dev host sees it: endpoints from the environment (set by
 //! `cargo xtask dev`/`test`), and the resources of `template.yaml` created in it.
 
-use anyhow::{Context, Result, bail};
-use aws_config::{BehaviorVersion, SdkConfig};
+use anyhow::{Context, Result};
+use aws_config::SdkConfig;
 use aws_sdk_s3::types::{
     Event, FilterRule, FilterRuleName, NotificationConfiguration, NotificationConfigurationFilter, QueueConfiguration,
     S3KeyFilter,
 };
 use aws_sdk_sqs::types::QueueAttributeName;
 
+use test_support::s3_client;
+use test_support::template::TABLE;
+
+use crate::environment::DEV_SUPPORT_ADDRESSES;
 use crate::template::Template;
 
-/// The template's logical ids the dev host provisions and plays.
-pub const TABLE: &str = "TicketsTable";
+/// The template's logical ids the dev host provisions and plays (the table's is
+/// `test_support::template::TABLE`).
 pub const PIPE: &str = "TicketEventsPipe";
 pub const MAIL_BUCKET: &str = "MailBucket";
 pub const INBOUND_QUEUE: &str = "InboundMailQueue";
@@ -59,38 +63,6 @@ pub struct Provisioned {
     pub inbound_queue_url: String,
     pub reactor_queue_url: String,
     pub mail_prefix: String,
-}
-
-/// Refuses to start unless every service points at a local endpoint: the dev host must never
-/// create or write anything in a real AWS account.
-pub fn check_local_endpoints() -> Result<()> {
-    let missing: Vec<&str> = [
-        "AWS_ENDPOINT_URL_DYNAMODB",
-        "AWS_ENDPOINT_URL_DYNAMODB_STREAMS",
-        "AWS_ENDPOINT_URL_EVENTBRIDGE",
-        "AWS_ENDPOINT_URL_SQS",
-        "AWS_ENDPOINT_URL_S3",
-    ]
-    .into_iter()
-    .filter(|v| std::env::var(v).map(|s| s.is_empty()).unwrap_or(true))
-    .collect();
-    if !missing.is_empty() {
-        bail!(
-            "{} not set: start the local stack with `cargo xtask dev` (or `cargo xtask stack`), which sets them",
-            missing.join(", ")
-        );
-    }
-    Ok(())
-}
-
-pub async fn sdk_config() -> Result<SdkConfig> {
-    check_local_endpoints()?;
-    Ok(aws_config::defaults(BehaviorVersion::latest()).load().await)
-}
-
-/// A path-style S3 client: local endpoints have no per-bucket host names.
-pub fn s3_client(sdk: &SdkConfig) -> aws_sdk_s3::Client {
-    shared::adapters::s3::S3Blobs::client(sdk, true)
 }
 
 /// Creates the template's resources under `names` (each only if missing): the table, the bus,
@@ -232,7 +204,7 @@ pub async fn provision(sdk: &SdkConfig, template: &Template, names: &LocalNames)
 
 /// The domains of the dev host's support addresses.
 fn sending_domains() -> Vec<String> {
-    let mut domains: Vec<String> = crate::host::DEV_SUPPORT_ADDRESSES
+    let mut domains: Vec<String> = DEV_SUPPORT_ADDRESSES
         .split(',')
         .filter_map(|a| a.split('=').next()?.rsplit_once('@').map(|(_, d)| d.to_owned()))
         .collect();

@@ -5,8 +5,9 @@ use std::time::Duration;
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 use dev_auth::SigningKey;
-use devhost::host::{DEV_SUPPORT_ADDRESSES, DevHost};
-use devhost::local::{self, LocalNames};
+use devhost::environment::DEV_SUPPORT_ADDRESSES;
+use devhost::host::DevHost;
+use devhost::local::LocalNames;
 use devhost::template::{self, Template};
 
 #[derive(Parser)]
@@ -48,7 +49,7 @@ async fn main() -> Result<()> {
         template,
     } = Cli::parse().command;
     let template = Template::load(&template.unwrap_or_else(template::default_path))?;
-    let sdk = local::sdk_config().await?;
+    let sdk = test_support::sdk_config().await?;
     let key_path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../.lambdesk/dev-signing-key");
     let key = SigningKey::load_or_create(&key_path)?;
     let names = LocalNames::with_prefix(&names);

@@ -1,5 +1,6 @@
-//! Helpers for tests that run against the local stack: fresh, uniquely named resources built
-//! from `template.yaml`, and an in-process dev host on free ports.
+//! Helpers for the end-to-end tests: an in-process dev host on free ports, and a mail client.
+//! What tests of single crates need from the local stack is in `test_support` (re-exported
+//! here, so the end-to-end tests need one import).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -9,35 +10,11 @@ use aws_config::SdkConfig;
 use dev_auth::{DevClaims, SigningKey};
 
 use crate::host::DevHost;
-use crate::local::{self, LocalNames};
+use crate::local::LocalNames;
 use crate::pipe::StreamPipe;
 use crate::template::Template;
 
-/// A name no other test uses.
-pub fn unique(prefix: &str) -> String {
-    format!("{prefix}-{}", ulid::Ulid::new().to_string().to_lowercase())
-}
-
-/// The local stack's SDK config. Panics with the fix when the stack is not running.
-pub async fn local_sdk() -> SdkConfig {
-    match local::sdk_config().await {
-        Ok(sdk) => sdk,
-        Err(e) => panic!("{e:#}\n(run the tests with `cargo xtask test`, which starts DynamoDB Local and moto)"),
-    }
-}
-
-/// A new table, defined by the template, that only this test writes to.
-pub async fn fresh_table(sdk: &SdkConfig) -> String {
-    let name = unique("t");
-    let template = Template::load_default().expect("template.yaml");
-    template
-        .table(local::TABLE)
-        .expect("table in template")
-        .create(&aws_sdk_dynamodb::Client::new(sdk), &name)
-        .await
-        .expect("create table");
-    name
-}
+pub use test_support::unique;
 
 pub fn test_key() -> SigningKey {
     SigningKey::from_bytes(b"lambdesk-test-signing-key-0123456789")
@@ -53,7 +30,7 @@ pub struct TestHost {
 
 impl TestHost {
     pub async fn start() -> Self {
-        let sdk = local_sdk().await;
+        let sdk = test_support::local_sdk().await;
         let names = LocalNames::with_prefix(&unique("t"));
         let key = test_key();
         let template = Template::load_default().expect("template");

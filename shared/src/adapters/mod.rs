@@ -4,5 +4,6 @@
 pub mod dynamodb;
 pub mod mime;
 pub mod s3;
+pub mod secrets;
 pub mod sesv2;
 pub mod webhook;

@@ -9,15 +9,16 @@
 //! - The **CAPTCHA secret** (`CAPTCHA_SECRET_ARN`, optional) is the contact form's key at its
 //!   CAPTCHA provider.
 //!
-//! Every function calls [`load`] at init, so they all read the same way. Endpoints come from
+//! Every function calls [`load`] at init with the environment its `Config` is read from
+//! ([`crate::config::Env`]), so they all read the same way, and the values come back wrapped
+//! in [`SecretString`], which never prints them. Endpoints come from
 //! the SDK configuration (`AWS_ENDPOINT_URL_SECRETS_MANAGER` / `AWS_ENDPOINT_URL`), so the
 //! dev host and the tests read the same code path from moto.
-
-use std::fmt;
 
 use aws_sdk_secretsmanager::Client;
 use aws_sdk_secretsmanager::operation::get_secret_value::GetSecretValueError;
 
+use crate::config::{ConfigError, Env, SecretString};
 use crate::domain::signing::LinkSigner;
 
 /// The variable that names the link key's secret.
@@ -27,69 +28,43 @@ pub const CAPTCHA_SECRET_ARN: &str = "CAPTCHA_SECRET_ARN";
 /// The variable that names the secret CloudFront sends the contact API, when it is in front.
 pub const CONTACT_EDGE_SECRET_ARN: &str = "CONTACT_EDGE_SECRET_ARN";
 
-/// A secret value that must never reach a log.
-#[derive(Clone, PartialEq, Eq)]
-pub struct SecretText(String);
-
-impl SecretText {
-    pub fn new(value: impl Into<String>) -> Self {
-        Self(value.into())
-    }
-
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for SecretText {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("SecretText(..)")
-    }
-}
-
 /// What a function needs from Secrets Manager.
 #[derive(Debug, Clone)]
 pub struct DeskSecrets {
     /// Signs with the current link key; verifies with the current and the previous one.
     pub signer: LinkSigner,
     /// The CAPTCHA provider's secret key, when configured.
-    pub captcha: Option<SecretText>,
+    pub captcha: Option<SecretString>,
     /// The header value that proves a request came through the contact API's CloudFront
     /// distribution, when there is one.
-    pub edge: Option<SecretText>,
+    pub edge: Option<SecretString>,
 }
 
 #[derive(Debug, thiserror::Error)]
 pub enum SecretsError {
-    #[error("missing environment variable {0}")]
-    Missing(&'static str),
+    #[error(transparent)]
+    Config(#[from] ConfigError),
     #[error("{name}: cannot read the secret: {reason}")]
     Unreadable { name: &'static str, reason: String },
     #[error("{name}: {reason}")]
     Invalid { name: &'static str, reason: String },
 }
 
-/// Reads the secrets the environment names: the link key (required) and the CAPTCHA secret
-/// (when `CAPTCHA_SECRET_ARN` is set and not empty).
-pub async fn load(sdk: &aws_config::SdkConfig) -> Result<DeskSecrets, SecretsError> {
-    let link_key = std::env::var(LINK_KEY_SECRET_ARN)
-        .ok()
-        .filter(|v| !v.trim().is_empty())
-        .ok_or(SecretsError::Missing(LINK_KEY_SECRET_ARN))?;
-    let captcha = std::env::var(CAPTCHA_SECRET_ARN).ok().filter(|v| !v.trim().is_empty());
+/// Reads the secrets `env` names: the link key (required), the CAPTCHA secret and the contact
+/// API's edge secret (each when its variable is set and not empty).
+pub async fn load(sdk: &aws_config::SdkConfig, env: &Env) -> Result<DeskSecrets, SecretsError> {
+    let link_key = env.required(LINK_KEY_SECRET_ARN)?;
+    let captcha = env.optional(CAPTCHA_SECRET_ARN);
     let client = Client::new(sdk);
     let mut secrets = load_from(&client, &link_key, captcha.as_deref()).await?;
-    if let Some(edge) = std::env::var(CONTACT_EDGE_SECRET_ARN)
-        .ok()
-        .filter(|v| !v.trim().is_empty())
-    {
+    if let Some(edge) = env.optional(CONTACT_EDGE_SECRET_ARN) {
         secrets.edge = Some(current_version(&client, &edge, CONTACT_EDGE_SECRET_ARN).await?);
     }
     Ok(secrets)
 }
 
 /// The current value of a secret that must have one.
-async fn current_version(client: &Client, secret: &str, name: &'static str) -> Result<SecretText, SecretsError> {
+async fn current_version(client: &Client, secret: &str, name: &'static str) -> Result<SecretString, SecretsError> {
     version(client, secret, "AWSCURRENT", name)
         .await?
         .ok_or_else(|| SecretsError::Unreadable {
@@ -137,7 +112,7 @@ async fn version(
     secret: &str,
     stage: &str,
     name: &'static str,
-) -> Result<Option<SecretText>, SecretsError> {
+) -> Result<Option<SecretString>, SecretsError> {
     match client
         .get_secret_value()
         .secret_id(secret)
@@ -145,7 +120,7 @@ async fn version(
         .send()
         .await
     {
-        Ok(out) => Ok(out.secret_string().map(SecretText::new)),
+        Ok(out) => Ok(out.secret_string().map(SecretString::new)),
         Err(e)
             if stage != "AWSCURRENT"
                 && matches!(
