@@ -5,15 +5,15 @@
 
 use std::collections::BTreeSet;
 
+use crate::domain::Clock;
 use crate::domain::rules::{Evaluation, Happening, MAX_RULES, Rule, RuleDraft, Trigger, WebhookTargets, first_look};
-use crate::domain::template_library::{Template, TemplateLibrary, TemplateName};
+use crate::domain::template_library::TemplateLibrary;
 use crate::domain::{
     Agent, AgentId, Attachment, AuditEvent, Author, Channel, Contact, ContactId, CustomFields, Delivery, Department,
-    DepartmentId, DomainError, EmailAddress, Message, MessageId, PhoneNumber, Precondition, Principal, Priority,
-    RequesterDetails, Revision, Role, RuleId, Seniority, Status, SupportLevel, Tag, Ticket, TicketPatch, TicketRef,
-    TicketType, Timestamp, Version, Visibility,
+    DepartmentId, DomainError, EmailAddress, Message, MessageId, Precondition, Principal, Priority, RequesterDetails,
+    Revision, Role, RuleId, Status, SupportLevel, Tag, Ticket, TicketPatch, TicketRef, TicketType, Timestamp, Version,
+    Visibility,
 };
-use crate::domain::{Clock, Language};
 use crate::ports::{
     ActionLedger, ContactStore, Page, PageRequest, RuleStore, StoreError, TeamStore, TemplateStore, TicketQuery,
     TicketStore,
@@ -21,8 +21,11 @@ use crate::ports::{
 use crate::usecases::commit::{Decision, commit_with_retry};
 
 mod merge;
+mod people;
+mod templates;
 
 pub use merge::MergeRequest;
+pub use people::{AgentPatch, DepartmentPatch, NewAgent};
 
 #[derive(Debug, thiserror::Error)]
 pub enum DeskError {
@@ -66,31 +69,6 @@ pub struct NewTicket {
     pub tags: BTreeSet<Tag>,
     pub custom_fields: CustomFields,
     pub cc: Vec<EmailAddress>,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct NewAgent {
-    pub email: EmailAddress,
-    pub name: String,
-    pub role: Role,
-    pub seniority: Seniority,
-    pub departments: BTreeSet<DepartmentId>,
-}
-
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct AgentPatch {
-    pub email: Option<EmailAddress>,
-    pub name: Option<String>,
-    pub role: Option<Role>,
-    pub seniority: Option<Seniority>,
-    pub departments: Option<BTreeSet<DepartmentId>>,
-    pub active: Option<bool>,
-}
-
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct DepartmentPatch {
-    pub name: Option<String>,
-    pub lead: Option<Option<AgentId>>,
 }
 
 pub struct TicketDesk<S, C> {
@@ -295,62 +273,6 @@ where
         Ok(self.store.list_events(ticket.id, &page).await?)
     }
 
-    // ---- contacts ------------------------------------------------------------------------
-
-    pub async fn get_contact(&self, id: ContactId) -> Result<Contact, DeskError> {
-        self.store
-            .get_contact(id)
-            .await?
-            .ok_or_else(|| DeskError::NotFound(format!("contact {id}")))
-    }
-
-    pub async fn find_contact(
-        &self,
-        email: Option<&EmailAddress>,
-        phone: Option<&PhoneNumber>,
-    ) -> Result<Option<Contact>, DeskError> {
-        if let Some(email) = email {
-            return Ok(self.store.find_contact_by_email(email).await?);
-        }
-        if let Some(phone) = phone {
-            return Ok(self.store.find_contact_by_phone(phone).await?);
-        }
-        Ok(None)
-    }
-
-    /// An admin's word that a contact's address works again (after a bounce marked it
-    /// undeliverable), or that it should be treated as bouncing. Logged with who did it.
-    pub async fn set_contact_undeliverable(
-        &self,
-        who: &Principal,
-        id: ContactId,
-        undeliverable: bool,
-    ) -> Result<Contact, DeskError> {
-        who.require(Role::Admin)?;
-        let mut contact = self.get_contact(id).await?;
-        if contact.undeliverable != undeliverable {
-            match self.store.set_undeliverable(id, undeliverable).await {
-                Err(StoreError::NotFound { what }) => return Err(DeskError::NotFound(what)),
-                other => other?,
-            }
-            tracing::info!(contact_id = %id, by = %who.subject, undeliverable, "contact deliverability set by an admin");
-            contact.undeliverable = undeliverable;
-        }
-        Ok(contact)
-    }
-
-    pub async fn create_contact(&self, details: RequesterDetails) -> Result<Contact, DeskError> {
-        let now = self.clock.now();
-        let contact = details.into_contact(ContactId::generate(now), now);
-        match self.store.create_contact(&contact).await {
-            Ok(()) => Ok(contact),
-            Err(StoreError::AlreadyExists { what }) => {
-                Err(DomainError::conflict(format!("a contact with this {what} already exists")).into())
-            }
-            Err(e) => Err(e.into()),
-        }
-    }
-
     // ---- rules ------------------------------------------------------------------------------
 
     /// Every rule, in position order. Any staff member may read them.
@@ -497,198 +419,6 @@ where
             true,
         )
         .await?)
-    }
-
-    // ---- templates --------------------------------------------------------------------------
-
-    /// Every template: the built-ins in each shipped language (stored or shipped) and the
-    /// stored custom ones. Any staff member may read them.
-    pub async fn list_templates(&self) -> Result<Vec<Template>, DeskError> {
-        Ok(TemplateLibrary::new(self.store.stored_templates(None).await?).all())
-    }
-
-    pub async fn get_template(&self, name: &TemplateName, language: &Language) -> Result<Template, DeskError> {
-        TemplateLibrary::new(self.store.stored_templates(Some(name)).await?)
-            .exact(name, language)
-            .ok_or_else(|| DeskError::NotFound(format!("template {name}/{}", language.as_str())))
-    }
-
-    /// Stores an admin's template after checking its sources.
-    pub async fn put_template(
-        &self,
-        who: &Principal,
-        name: TemplateName,
-        language: Language,
-        subject: String,
-        text: String,
-    ) -> Result<Template, DeskError> {
-        who.require(Role::Admin)?;
-        let template = Template::stored(name, language, subject, text, &who.subject, self.clock.now())?;
-        self.store.put_template(&template).await?;
-        Ok(template)
-    }
-
-    /// Removes a stored template; a built-in falls back to its shipped default.
-    pub async fn delete_template(
-        &self,
-        who: &Principal,
-        name: &TemplateName,
-        language: &Language,
-    ) -> Result<(), DeskError> {
-        who.require(Role::Admin)?;
-        match self.store.delete_template(name, language).await {
-            Err(StoreError::NotFound { what }) => Err(DeskError::NotFound(what)),
-            other => Ok(other?),
-        }
-    }
-
-    // ---- departments and agents ------------------------------------------------------------
-
-    pub async fn create_department(
-        &self,
-        who: &Principal,
-        id: DepartmentId,
-        name: String,
-        lead: Option<AgentId>,
-    ) -> Result<Department, DeskError> {
-        who.require(Role::Admin)?;
-        if let Some(lead) = lead {
-            self.require_agent(lead, "lead").await?;
-        }
-        let now = self.clock.now();
-        let department = Department {
-            id,
-            name,
-            lead,
-            created_at: now,
-            updated_at: now,
-        };
-        match self.store.create_department(&department).await {
-            Ok(()) => Ok(department),
-            Err(StoreError::AlreadyExists { .. }) => {
-                Err(DomainError::conflict(format!("department {} already exists", department.id)).into())
-            }
-            Err(e) => Err(e.into()),
-        }
-    }
-
-    pub async fn update_department(
-        &self,
-        who: &Principal,
-        id: &DepartmentId,
-        patch: DepartmentPatch,
-    ) -> Result<Department, DeskError> {
-        who.require(Role::Admin)?;
-        let mut department = self
-            .require_department(id, "department")
-            .await
-            .map_err(not_found_as("department", id))?;
-        if let Some(Some(lead)) = patch.lead {
-            self.require_agent(lead, "lead").await?;
-        }
-        if let Some(name) = patch.name {
-            department.name = name;
-        }
-        if let Some(lead) = patch.lead {
-            department.lead = lead;
-        }
-        department.updated_at = self.clock.now();
-        self.store.update_department(&department).await?;
-        Ok(department)
-    }
-
-    pub async fn get_department(&self, id: &DepartmentId) -> Result<Department, DeskError> {
-        self.store
-            .get_department(id)
-            .await?
-            .ok_or_else(|| DeskError::NotFound(format!("department {id}")))
-    }
-
-    pub async fn list_departments(&self) -> Result<Vec<Department>, DeskError> {
-        Ok(self.store.list_departments().await?)
-    }
-
-    pub async fn create_agent(&self, who: &Principal, new: NewAgent) -> Result<Agent, DeskError> {
-        who.require(Role::Admin)?;
-        for d in &new.departments {
-            self.require_department(d, "departments").await?;
-        }
-        let now = self.clock.now();
-        let agent = Agent {
-            id: AgentId::generate(now),
-            email: new.email,
-            name: new.name,
-            role: new.role,
-            seniority: new.seniority,
-            departments: new.departments,
-            active: true,
-            created_at: now,
-            updated_at: now,
-        };
-        match self.store.create_agent(&agent).await {
-            Ok(()) => Ok(agent),
-            Err(StoreError::AlreadyExists { .. }) => {
-                Err(DomainError::conflict("an agent with this email already exists").into())
-            }
-            Err(e) => Err(e.into()),
-        }
-    }
-
-    pub async fn update_agent(&self, who: &Principal, id: AgentId, patch: AgentPatch) -> Result<Agent, DeskError> {
-        who.require(Role::Admin)?;
-        let mut agent = self.get_agent(id).await?;
-        let previous_email = agent.email.clone();
-        if let Some(departments) = &patch.departments {
-            for d in departments {
-                self.require_department(d, "departments").await?;
-            }
-        }
-        if let Some(v) = patch.email {
-            agent.email = v;
-        }
-        if let Some(v) = patch.name {
-            agent.name = v;
-        }
-        if let Some(v) = patch.role {
-            agent.role = v;
-        }
-        if let Some(v) = patch.seniority {
-            agent.seniority = v;
-        }
-        if let Some(v) = patch.departments {
-            agent.departments = v;
-        }
-        if let Some(v) = patch.active {
-            agent.active = v;
-        }
-        agent.updated_at = self.clock.now();
-        match self.store.update_agent(&agent, &previous_email).await {
-            Ok(()) => Ok(agent),
-            Err(StoreError::AlreadyExists { .. }) => {
-                Err(DomainError::conflict("an agent with this email already exists").into())
-            }
-            Err(e) => Err(e.into()),
-        }
-    }
-
-    pub async fn get_agent(&self, id: AgentId) -> Result<Agent, DeskError> {
-        self.store
-            .get_agent(id)
-            .await?
-            .ok_or_else(|| DeskError::NotFound(format!("agent {id}")))
-    }
-
-    pub async fn list_agents(&self, who: &Principal) -> Result<Vec<Agent>, DeskError> {
-        who.require(Role::Manager)?;
-        Ok(self.store.list_agents().await?)
-    }
-
-    /// The signed-in person's agent profile, found by the email in their token.
-    pub async fn me(&self, who: &Principal) -> Result<Option<Agent>, DeskError> {
-        let Some(email) = who.email.as_deref().and_then(|e| EmailAddress::parse(e).ok()) else {
-            return Ok(None);
-        };
-        Ok(self.store.find_agent_by_email(&email).await?)
     }
 
     // ---- helpers ---------------------------------------------------------------------------
