@@ -9,6 +9,7 @@ use tokio::process::Command;
 
 use crate::process::GroupChild;
 use crate::stack::{self, Ports, Stack, StackOptions};
+use crate::stack_command;
 use crate::tools;
 use crate::workspace::{Workspace, cargo_program};
 
@@ -33,7 +34,7 @@ pub async fn run(workspace: &Workspace, args: &DevArgs) -> Result<()> {
     if !stack::port_is_free(args.port) {
         bail!("port {} is already in use; pick another with --port", args.port);
     }
-    let storage = stack::storage_for(args.data_dir.as_deref())?;
+    let storage = stack_command::storage_for(args.data_dir.as_deref())?;
     let tools = tools::ensure(workspace).await?;
     eprintln!("==> starting the local stack");
     let mut stack = Stack::start(

@@ -5,6 +5,7 @@ mod dev;
 mod fuzz;
 mod process;
 mod stack;
+mod stack_command;
 mod test;
 mod token;
 mod tools;
@@ -46,7 +47,7 @@ enum Task {
     /// For running `cargo test`, the AWS CLI or `cargo xtask dev` from another shell: paste the
     /// exports there. Commands that find those variables set (and answering) reuse this stack
     /// instead of starting their own. Runs until Ctrl-C, which stops both servers.
-    Stack(stack::StackArgs),
+    Stack(stack_command::StackArgs),
     /// Install the pinned local tools, or check they are installed (a no-op when they are).
     Tools,
     /// Fuzz the email intake's parse-and-thread path with cargo-fuzz (see docs/fuzzing.md).
@@ -97,7 +98,7 @@ async fn task(workspace: &Workspace, task: &Task) -> Result<()> {
     match task {
         Task::Dev(args) => dev::run(workspace, args).await,
         Task::Test(args) => test::run(workspace, args).await,
-        Task::Stack(args) => stack::run(workspace, args).await,
+        Task::Stack(args) => stack_command::run(workspace, args).await,
         Task::Tools => {
             let tools = tools::ensure(workspace).await?;
             eprintln!("DynamoDB Local: {}", tools.dynamodb_local.jar.display());
