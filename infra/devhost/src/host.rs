@@ -101,7 +101,7 @@ impl DevHost {
         public_url: &str,
     ) -> Result<Self> {
         let provisioned = local::provision(&sdk, &template, &names).await?;
-        let env = function_env(&names, public_url.trim_end_matches('/'));
+        let env = function_env(&names, public_url);
         let secrets = desk_secrets(&sdk, &names, &env).await?;
         let gateway = Arc::new(Gateway {
             tickets: tickets_api::Deps::new(&tickets_api::Config::from_env(&env)?, &sdk),
@@ -206,5 +206,33 @@ impl DevHost {
 
     pub async fn pipe(&self) -> Result<StreamPipe> {
         StreamPipe::start(&self.sdk, &self.names.table, &self.names.bus, self.template.pipe(PIPE)?).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_function_reads_its_config_from_the_dev_environment() {
+        let names = LocalNames::with_prefix("desk");
+        let env = function_env(&names, "http://127.0.0.1:3000/");
+        let secrets = test_support::desk_secrets();
+        let tickets = tickets_api::Config::from_env(&env).unwrap();
+        assert!(tickets.s3_force_path_style && tickets.webhook_allow_loopback_http);
+        let contact = contact_form::Config::from_env(&env, secrets.clone()).unwrap();
+        assert_eq!(contact.public_base_url, "http://127.0.0.1:3000");
+        assert_eq!(contact.origins, [DEV_WIDGET_ORIGIN]);
+        assert_eq!((contact.per_ip.limit, contact.per_email.limit), (50, 20));
+        assert!(contact.captcha.is_none());
+        let inbound = inbound_email::Config::from_env(&env, &secrets).unwrap();
+        assert_eq!(inbound.intake.attachments_bucket, names.mail_bucket);
+        let reactor = rules::Config::from_env(&env, &secrets).unwrap();
+        assert_eq!(
+            reactor.configuration_set.as_deref(),
+            Some(names.configuration_set.as_str())
+        );
+        assert_eq!(reactor.form_categories.len(), 3);
+        assert!(reactor.portal.is_some() && reactor.webhook_allow_loopback_http);
     }
 }

@@ -9,7 +9,7 @@ use anyhow::{Context, Result, anyhow, bail};
 use serde_yaml::Value;
 use test_support::template::text;
 
-pub use test_support::template::{IndexSpec, TableSpec, default_path};
+pub use test_support::template::{TableSpec, default_path};
 
 /// The template, with the resources only the dev host provisions and plays.
 pub struct Template {
