@@ -1,7 +1,7 @@
 //! Signed values the desk hands out and takes back: form tokens, customers' portal links and
 //! the reply addresses of our outgoing mail. One key at a time signs, and every value names its
 //! purpose, so one kind is never accepted as another. The key can be rotated (see
-//! `shared::secrets`): tokens start with the id of the key that signed them and are checked with
+//! `shared::adapters::secrets`): tokens start with the id of the key that signed them and are checked with
 //! that key if it is the current or the previous one; reply tags, too short to carry an id, are
 //! checked against both.
 
