@@ -661,7 +661,7 @@ async fn least_loaded_shares_concurrent_new_tickets_evenly() {
     let mut delivery = 1;
     while !pending.is_empty() {
         assert!(delivery <= 20, "{} events still unassigned", pending.len());
-        let results = join_all(pending.iter().map(|e| reactor.react(e, delivery))).await;
+        let results = join_all(pending.iter().map(|e| reactor.react(*e, delivery))).await;
         pending = pending
             .into_iter()
             .zip(results)
@@ -1137,14 +1137,20 @@ async fn hanging_receiver() -> (Arc<Mutex<usize>>, String) {
     (calls, url)
 }
 
-/// A batch as SQS hands it to the function, each event delivered for the `attempt`th time.
+/// A batch as SQS hands it to the function (each event as the pipe puts it on the bus), each
+/// event delivered for the `attempt`th time.
 fn batch(events: &[&AuditEvent], attempt: u32) -> aws_lambda_events::event::sqs::SqsEvent {
     let records: Vec<_> = events
         .iter()
         .map(|e| {
             json!({
                 "messageId": e.ticket_number.to_string(),
-                "body": serde_json::to_string(e).unwrap(),
+                "body": json!({
+                    "source": shared::adapters::bus::TICKET_EVENT_SOURCE,
+                    "detail-type": shared::adapters::bus::TICKET_EVENT_DETAIL_TYPE,
+                    "detail": shared::adapters::bus::pipe_detail(&(*e).into()),
+                })
+                .to_string(),
                 "attributes": {"ApproximateReceiveCount": attempt.to_string()}
             })
         })
@@ -1212,8 +1218,11 @@ async fn a_hanging_webhook_fails_only_its_own_record_and_repeats_no_other_effect
         let reactor = &reactor;
         let handled =
             shared::queue::each_message_at_once(batch, shared::queue::MESSAGES_IN_FLIGHT, move |m| async move {
-                let event: AuditEvent = serde_json::from_str(m.body.as_deref().unwrap()).unwrap();
-                reactor.react(&event, shared::queue::attempt(&m)).await.is_ok()
+                let decoded = shared::adapters::bus::decode_sqs_body(m.body.as_deref().unwrap(), "x").unwrap();
+                let shared::adapters::bus::BusEvent::Ticket(event) = decoded else {
+                    panic!("a ticket event")
+                };
+                reactor.react(&*event, shared::queue::attempt(&m)).await.is_ok()
             });
         // A guard against a batch that never returns, not a measure of how fast it is.
         async move {

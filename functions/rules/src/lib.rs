@@ -1,10 +1,11 @@
-//! The event reactor: ticket events from the bus, through SQS, to the built-in actions
-//! (acknowledgements, sending agent replies, assignee notifications). Rule authoring builds on
-//! this. Partial batch failures: one failing event is retried alone.
+//! The event reactor: ticket events from the bus, through SQS, read by the one decoder
+//! (`shared::adapters::bus`), to the built-in actions (acknowledgements, sending agent replies,
+//! assignee notifications) and the desk's rules. Partial batch failures: one failing event is
+//! retried alone.
 
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
 use lambda_runtime::LambdaEvent;
-use serde::Deserialize;
+use shared::adapters::bus::{BusEvent, decode_sqs_body};
 use shared::adapters::dynamodb::DynamoStore;
 use shared::adapters::s3::S3Blobs;
 use shared::adapters::sesv2::SesMailer;
@@ -13,7 +14,7 @@ use shared::domain::DepartmentId;
 use shared::domain::contact_form::FormCategories;
 use shared::domain::feedback::ses_message_id_domain;
 use shared::domain::rules::WebhookTargets;
-use shared::domain::{AuditEvent, Clock, DeliveryFeedback, SystemClock};
+use shared::domain::{Clock, SystemClock};
 use shared::ports::{ActionLedger, ContactStore, MailSender, RuleStore, TeamStore, TemplateStore, TicketStore};
 use shared::queue::{MESSAGES_IN_FLIGHT, attempt, each_message_at_once};
 use shared::secrets::DeskSecrets;
@@ -125,69 +126,6 @@ impl Deps<DynamoStore, SesMailer, SystemClock> {
     }
 }
 
-/// What arrives on the queue: an event from our bus (a pipe-delivered stream record, the
-/// audit event being the JSON in the record's `event` attribute) or SES's report on a mail we
-/// sent (from the default bus).
-#[derive(Debug)]
-pub enum Incoming {
-    Ticket(Box<AuditEvent>),
-    Feedback(DeliveryFeedback),
-    /// An SES event that changes nothing here (sends, opens).
-    Ignored,
-}
-
-#[derive(Deserialize)]
-struct Envelope {
-    #[serde(default)]
-    source: String,
-    detail: serde_json::Value,
-}
-
-#[derive(Deserialize)]
-struct Record {
-    dynamodb: StreamImage,
-}
-
-#[derive(Deserialize)]
-struct StreamImage {
-    #[serde(rename = "NewImage")]
-    new_image: NewImage,
-}
-
-#[derive(Deserialize)]
-struct NewImage {
-    event: StringAttribute,
-}
-
-#[derive(Deserialize)]
-struct StringAttribute {
-    #[serde(rename = "S")]
-    s: String,
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum IncomingError {
-    #[error(transparent)]
-    Json(#[from] serde_json::Error),
-    #[error(transparent)]
-    Feedback(#[from] shared::domain::feedback::FeedbackError),
-}
-
-/// Reads a queue message; `ses_domain` is where SES's own Message-IDs live.
-pub fn incoming(body: &str, ses_domain: &str) -> Result<Incoming, IncomingError> {
-    let envelope: Envelope = serde_json::from_str(body)?;
-    if envelope.source == "aws.ses" {
-        return Ok(match DeliveryFeedback::from_ses_detail(&envelope.detail, ses_domain)? {
-            Some(feedback) => Incoming::Feedback(feedback),
-            None => Incoming::Ignored,
-        });
-    }
-    let record = Record::deserialize(&envelope.detail)?;
-    Ok(Incoming::Ticket(Box::new(serde_json::from_str(
-        &record.dynamodb.new_image.event.s,
-    )?)))
-}
-
 pub async fn handle<S, M, C>(
     deps: &Deps<S, M, C>,
     event: LambdaEvent<SqsEvent>,
@@ -199,7 +137,7 @@ where
 {
     // Messages run side by side, so one slow webhook holds up only its own event.
     Ok(each_message_at_once(event.payload, MESSAGES_IN_FLIGHT, |message| async move {
-        let incoming = match incoming(message.body.as_deref().unwrap_or_default(), &deps.ses_domain) {
+        let incoming = match decode_sqs_body(message.body.as_deref().unwrap_or_default(), &deps.ses_domain) {
             Ok(i) => i,
             Err(e) => {
                 tracing::error!(error = %e, "queue message is neither a ticket event nor an SES event");
@@ -207,13 +145,16 @@ where
             }
         };
         let result = match incoming {
-            Incoming::Ticket(event) => deps
+            BusEvent::Ticket(event) => deps
                 .reactor
-                .react(&event, attempt(&message))
+                .react(&*event, attempt(&message))
                 .await
                 .map(|reactions| tracing::info!(event_id = %event.id, ticket_id = %event.ticket_id, ?reactions, "event handled")),
-            Incoming::Feedback(feedback) => deps.reactor.take_feedback(&feedback).await.map(|_| ()),
-            Incoming::Ignored => Ok(()),
+            BusEvent::Feedback(feedback) => deps.reactor.take_feedback(&feedback).await.map(|_| ()),
+            BusEvent::Ignored(why) => {
+                tracing::info!(why, "queue message ignored");
+                Ok(())
+            }
         };
         match result {
             Ok(()) => true,

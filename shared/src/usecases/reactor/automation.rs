@@ -13,7 +13,7 @@ use crate::domain::rules::{
 };
 use crate::domain::{
     Actor, AgentId, AgentLoad, AsRead, AuditEvent, Author, Clock, Delivery, DepartmentId, EmailAddress, EventId,
-    EventType, Message, MessageId, Ticket, Timestamp, Visibility,
+    EventType, Message, MessageId, Ticket, TicketEvent, Timestamp, Visibility,
 };
 use crate::ports::{
     ActionLedger, BlobStore, ContactStore, MailSender, OnceKey, RuleStore, StoreError, TeamStore, TemplateStore,
@@ -134,7 +134,7 @@ where
     }
 
     /// Runs the rules for one event and applies what they decide.
-    pub(super) async fn apply_rules(&self, event: &AuditEvent, attempt: u32) -> Result<Reaction, ReactorError> {
+    pub(super) async fn apply_rules(&self, event: &TicketEvent, attempt: u32) -> Result<Reaction, ReactorError> {
         self.run_rules(event, None, attempt).await
     }
 
@@ -147,7 +147,8 @@ where
             let Some(found) = self.store.get_ticket(*ticket).await? else {
                 continue;
             };
-            let event = AuditEvent {
+            let event = TicketEvent {
+                version: crate::domain::TICKET_EVENT_VERSION,
                 id: EventId::generate(now),
                 event_type: EventType::TicketUpdated,
                 ticket_id: found.id,
@@ -159,7 +160,6 @@ where
                 changes: vec![],
                 message_id: None,
                 related: None,
-                carried_from: None,
             };
             // The sweep's event is made afresh each time, so its effects get one try (as at a
             // queue's last delivery): a failing webhook is noted at once.
@@ -173,7 +173,7 @@ where
 
     async fn run_rules(
         &self,
-        event: &AuditEvent,
+        event: &TicketEvent,
         happening: Option<Happening>,
         attempt: u32,
     ) -> Result<Reaction, ReactorError> {
@@ -194,7 +194,7 @@ where
 
     async fn decide_rules(
         &self,
-        event: &AuditEvent,
+        event: &TicketEvent,
         happening: Option<Happening>,
         attempt: u32,
     ) -> Result<Reaction, ReactorError> {
@@ -281,7 +281,7 @@ where
     /// rule), its notes, and a note in the trail where a chain was cut; `None` if nothing.
     fn rules_write(
         &self,
-        event: &AuditEvent,
+        event: &TicketEvent,
         before: &Ticket,
         evaluation: &Evaluation,
         depth: u8,

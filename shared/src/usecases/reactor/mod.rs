@@ -13,8 +13,8 @@ use crate::domain::Language;
 use crate::domain::template_library::TemplateLibrary;
 use crate::domain::templates::{RenderedMail, TemplateContext, TemplateKind};
 use crate::domain::{
-    AuditEvent, Author, Channel, Clock, Delivery, DeliveryFeedback, DepartmentId, EmailAddress, EventType, Message,
-    Status, Ticket, Timestamp,
+    Author, Channel, Clock, Delivery, DeliveryFeedback, DepartmentId, EmailAddress, EventType, Message, Status, Ticket,
+    TicketEvent, Timestamp,
 };
 use crate::ports::{
     ActionLedger, BlobStore, Claim, ContactStore, MailSender, RuleStore, SendError, SentMail, StoreError, TeamStore,
@@ -192,10 +192,10 @@ where
     }
 
     /// Runs the event's actions. `attempt` is how many times the event has been delivered.
-    pub async fn react(&self, event: &AuditEvent, attempt: u32) -> Result<Vec<Reaction>, ReactorError> {
-        if event.carried_from.is_some() {
-            return Ok(vec![]);
-        }
+    /// Copies of events a merge carried over never reach the bus (the pipe's filter keeps them
+    /// off), so every event here is one to act on.
+    pub async fn react(&self, event: impl Into<TicketEvent>, attempt: u32) -> Result<Vec<Reaction>, ReactorError> {
+        let event = &event.into();
         let mut reactions = Vec::new();
         for action in Action::for_event(event.event_type) {
             reactions.push(self.run(*action, event, attempt).await?);
@@ -203,7 +203,7 @@ where
         Ok(reactions)
     }
 
-    async fn run(&self, action: Action, event: &AuditEvent, attempt: u32) -> Result<Reaction, ReactorError> {
+    async fn run(&self, action: Action, event: &TicketEvent, attempt: u32) -> Result<Reaction, ReactorError> {
         let key = format!("{}#{}", event.id, action.as_str());
         match self.store.claim(&key, self.clock.now(), LEASE_SECONDS).await? {
             Claim::AlreadyDone => return Ok(Reaction::AlreadyDone(action)),
@@ -248,7 +248,7 @@ where
         Ok(reaction)
     }
 
-    async fn acknowledge(&self, event: &AuditEvent) -> Result<Reaction, ReactorError> {
+    async fn acknowledge(&self, event: &TicketEvent) -> Result<Reaction, ReactorError> {
         let skip = |why: &str| Ok(Reaction::Skipped(Action::Acknowledge, why.to_owned()));
         let (ticket, message) = self.load(event).await?;
         let (Some(ticket), Some(message)) = (ticket, message) else {
@@ -314,7 +314,7 @@ where
         Ok(Reaction::Sent(Action::Acknowledge))
     }
 
-    async fn notify_assignee(&self, event: &AuditEvent) -> Result<Reaction, ReactorError> {
+    async fn notify_assignee(&self, event: &TicketEvent) -> Result<Reaction, ReactorError> {
         let skip = |why: &str| Ok(Reaction::Skipped(Action::NotifyAssignee, why.to_owned()));
         let (ticket, message) = self.load(event).await?;
         let (Some(ticket), Some(message)) = (ticket, message) else {
@@ -384,7 +384,7 @@ where
             .map_err(|e| ReactorError::Build(e.to_string()))
     }
 
-    async fn load(&self, event: &AuditEvent) -> Result<(Option<Ticket>, Option<Message>), StoreError> {
+    async fn load(&self, event: &TicketEvent) -> Result<(Option<Ticket>, Option<Message>), StoreError> {
         let ticket = self.store.get_ticket(event.ticket_id).await?;
         let message = match event.message_id {
             Some(m) => self.store.get_message(event.ticket_id, m).await?,

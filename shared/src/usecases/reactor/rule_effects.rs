@@ -15,7 +15,7 @@ use super::automation::{WRITE_ATTEMPTS, rule_event, rule_note};
 use super::{EventReactor, ReactorError};
 use crate::domain::rules::{Effect, Evaluation, MAX_CHAIN_DEPTH, Recipient};
 use crate::domain::template_library::{TemplateLibrary, TemplateName};
-use crate::domain::{Actor, AgentId, AsRead, AuditEvent, Clock, EmailAddress, EventType, Ticket};
+use crate::domain::{Actor, AgentId, AsRead, Clock, EmailAddress, EventType, Ticket, TicketEvent};
 use crate::ports::{
     ActionLedger, BlobStore, Claim, ContactStore, MailSender, RuleStore, SendError, StoreError, TeamStore,
     TemplateStore, TicketStore, TicketWrite,
@@ -37,7 +37,7 @@ where
     /// on the ticket instead of tried again.
     pub(super) async fn rule_effects(
         &self,
-        event: &AuditEvent,
+        event: &TicketEvent,
         ticket: &Ticket,
         evaluation: &Evaluation,
         attempt: u32,
@@ -166,7 +166,7 @@ where
 
     async fn rule_mail(
         &self,
-        event: &AuditEvent,
+        event: &TicketEvent,
         unique: &str,
         ticket: &Ticket,
         template: &TemplateName,
