@@ -109,8 +109,11 @@ pub enum OnceKey {
     MessageId { message_id: String, message: MessageId },
     /// The stored raw mail (its object key), whatever became of it.
     RawMail(String),
-    /// The rules' changes for one event: a redelivered event applies them once.
-    RulesApplied(EventId),
+    /// The rules' changes for one event: a redelivered event applies them once. The key's item
+    /// is also the outbox of the mail and webhooks the rules decided with the write
+    /// (`effects`, the reactor's JSON), so a redelivery after a crash between the write and its
+    /// effects carries out what was decided ([`ActionLedger::decided_effects`]).
+    RulesApplied { event: EventId, effects: String },
 }
 
 pub trait TicketStore: Send + Sync {
@@ -422,4 +425,7 @@ pub trait ActionLedger: Send + Sync {
     fn bump(&self, key: &str, expires: Timestamp) -> impl Future<Output = Result<u64, StoreError>> + Send;
     /// A counter's value (0 when it never counted or expired).
     fn count(&self, key: &str) -> impl Future<Output = Result<u64, StoreError>> + Send;
+    /// The effects recorded with the rules' write for `event` (see [`OnceKey::RulesApplied`]);
+    /// `None` when the rules wrote nothing for it.
+    fn decided_effects(&self, event: EventId) -> impl Future<Output = Result<Option<String>, StoreError>> + Send;
 }

@@ -931,6 +931,67 @@ async fn a_rule_s_mail_is_tried_again_on_redelivery_and_a_refusal_is_noted_on_th
     assert_eq!(notes, 0, "a pause is not a refusal");
 }
 
+/// A crash between the rules' write and their mail (here: the mail fails on the first
+/// delivery) must not lose the mail: the redelivery finds the ticket already changed, so the
+/// rule no longer matches, and only the effects recorded with the write can say what to do.
+#[tokio::test]
+async fn a_rule_s_mail_decided_with_its_write_is_sent_after_a_failure_between_them() {
+    let sdk = devhost::testing::local_sdk().await;
+    let store = store().await;
+    let hands = Hands::at("2026-11-23T09:00:00Z");
+    let desk = TicketDesk::new(store.clone(), hands.clone());
+    let draft: RuleDraft = serde_json::from_value(json!({
+        "name": "Escalate and tell operations",
+        "position": 1,
+        "triggers": [{"on": "ticket_created"}],
+        "conditions": {"all": [{"field": "priority", "op": "is", "value": "normal"}]},
+        "actions": [
+            {"do": "set_priority", "priority": "urgent"},
+            {"do": "send_email", "template": "urgent_ticket", "to": "address", "address": "ops@example.com"}
+        ]
+    }))
+    .unwrap();
+    desk.create_rule(&admin(), draft).await.unwrap();
+    let (mailer, sends) = ses_answering(vec![Err(("TooManyRequestsException", "slow down")), Ok(())]);
+    let reactor = EventReactor::new(
+        store.clone(),
+        mailer,
+        S3Blobs::new(devhost::local::s3_client(&sdk)),
+        hands.clone(),
+        OutboundConfig {
+            addresses: parse_support_addresses("support@help.example.com").unwrap(),
+            max_attempts: 5,
+            autoreplies_per_hour: 20,
+        },
+    );
+    let (ticket, _) = desk
+        .create_ticket(&admin(), new_ticket("Crash after the write", "c@example.cz"))
+        .await
+        .unwrap();
+    let page = PageRequest {
+        limit: 10,
+        cursor: None,
+    };
+    let created = store.list_events(ticket.id, &page).await.unwrap().items.remove(0);
+
+    let first = reactor.react(&created, 1).await;
+    assert!(matches!(first, Err(ReactorError::Send(_))), "{first:?}");
+    let after = store.get_ticket(ticket.id).await.unwrap().unwrap();
+    assert_eq!(after.priority, Priority::Urgent, "the write went through");
+    assert_eq!(sends.num_calls(), 1);
+
+    // SQS delivers the event again once the first worker's lease is over.
+    hands.advance(Duration::seconds(61));
+    reactor.react(&created, 2).await.unwrap();
+    assert_eq!(sends.num_calls(), 2, "the recorded mail is sent on redelivery");
+    hands.advance(Duration::seconds(61));
+    reactor.react(&created, 3).await.unwrap();
+    assert_eq!(sends.num_calls(), 2, "and only once");
+    let events = store.list_events(ticket.id, &page).await.unwrap().items;
+    let by_rule = events.iter().filter(|e| matches!(e.actor, Actor::Rule { .. })).count();
+    assert_eq!(by_rule, 1, "the rule's change is written once");
+}
+
 #[tokio::test]
 async fn a_time_rule_saved_later_applies_to_tickets_already_waiting() {
     let sdk = devhost::testing::local_sdk().await;

@@ -1,11 +1,12 @@
 //! The reactor runs the desk's rules: for one ticket event, every rule in position order, all
 //! their changes to the ticket in one conditional write (with an audit event per rule naming
-//! it), then the mail they ask for. Redelivery applies the changes once (a write-once key per
-//! event) and sends each mail once (a claim per rule action).
+//! it, and the mail and webhooks they decided recorded on the write's once-key item), then
+//! those effects. Redelivery applies the changes once (a write-once key per event), carries out
+//! what was recorded (`outbox.rs`) and sends each mail once (a claim per rule action).
 
 use chrono::Duration;
 
-use super::{Action, EventReactor, Reaction, ReactorError};
+use super::{Action, EventReactor, Reaction, ReactorError, outbox};
 use crate::domain::load::{least_loaded, load_holder};
 use crate::domain::rules::{
     AssignStrategy, Assigner, BusinessHours, Effect, Evaluation, Facts, Happening, MAX_FIRES_PER_TICKET_HOUR,
@@ -199,6 +200,11 @@ where
         attempt: u32,
     ) -> Result<Reaction, ReactorError> {
         let skip = |why: &str| Ok(Reaction::Skipped(Action::Rules, why.to_owned()));
+        // The rules wrote for this event before (and the effects they decided may not all have
+        // happened: a crash, a failed send): carry out what was recorded, not a fresh decision.
+        if let Some(recorded) = self.recorded_effects(event, attempt).await? {
+            return Ok(recorded);
+        }
         let rules = self.rules().await?;
         if !rules.iter().any(|r| r.enabled) {
             return skip("no rules are enabled");
@@ -240,7 +246,8 @@ where
                 }
                 // Rules that only mail or call out change nothing to write; their effects are
                 // claimed one by one, so a redelivery does not repeat them.
-                self.rule_effects(event, &ticket, &evaluation, attempt).await?;
+                self.rule_effects(event, &ticket, &outbox::decided(&evaluation), attempt)
+                    .await?;
                 let names: Vec<String> = evaluation.fired().map(|o| o.name.clone()).collect();
                 return Ok(Reaction::Applied(Action::Rules, names.join(", ")));
             };
@@ -259,14 +266,17 @@ where
                     for _ in evaluation.fired() {
                         self.store.bump(&fires_key(&ticket, now), hour_later(now)).await?;
                     }
-                    self.rule_effects(event, &write.ticket, &evaluation, attempt).await?;
+                    self.rule_effects(event, &write.ticket, &outbox::decided(&evaluation), attempt)
+                        .await?;
                     let names: Vec<String> = evaluation.fired().map(|o| o.name.clone()).collect();
                     return Ok(Reaction::Applied(Action::Rules, names.join(", ")));
                 }
-                // Applied before: this is a redelivery; its mail was claimed separately.
+                // Another worker wrote for this event meanwhile: what it recorded is what to do.
                 Err(StoreError::AlreadyExists { .. }) => {
-                    self.rule_effects(event, &ticket, &evaluation, attempt).await?;
-                    return Ok(Reaction::AlreadyDone(Action::Rules));
+                    return Ok(self
+                        .recorded_effects(event, attempt)
+                        .await?
+                        .unwrap_or(Reaction::AlreadyDone(Action::Rules)));
                 }
                 // The ticket or a picked agent's load changed meanwhile: look again at it as it
                 // is now.
@@ -275,6 +285,20 @@ where
             }
         }
         Err(ReactorError::Busy)
+    }
+
+    /// Carries out the effects recorded with the rules' write for `event`, if they wrote.
+    async fn recorded_effects(&self, event: &TicketEvent, attempt: u32) -> Result<Option<Reaction>, ReactorError> {
+        let Some(recorded) = self.store.decided_effects(event.id).await? else {
+            return Ok(None);
+        };
+        let decided = outbox::from_json(&recorded).map_err(|e| ReactorError::Build(e.to_string()))?;
+        if !decided.is_empty()
+            && let Some(ticket) = self.store.get_ticket(event.ticket_id).await?
+        {
+            self.rule_effects(event, &ticket, &decided, attempt).await?;
+        }
+        Ok(Some(Reaction::AlreadyDone(Action::Rules)))
     }
 
     /// The ticket as the rules left it, an audit event per rule that changed it (naming the
@@ -343,7 +367,10 @@ where
             read: Some(AsRead::of(before)),
             messages,
             events,
-            once: vec![OnceKey::RulesApplied(event.id)],
+            once: vec![OnceKey::RulesApplied {
+                event: event.id,
+                effects: outbox::to_json(&outbox::decided(evaluation)),
+            }],
         })
     }
 }

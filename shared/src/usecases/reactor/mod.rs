@@ -6,6 +6,7 @@
 mod auto_mail;
 pub mod automation;
 pub mod compose;
+mod outbox;
 mod replies;
 mod rule_effects;
 
