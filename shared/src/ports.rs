@@ -269,13 +269,22 @@ pub trait RuleStore: Send + Sync {
         ticket: TicketId,
         at: Option<Timestamp>,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
-    /// Tickets whose next look is at or before `until`, soonest first (one Query on the
-    /// due index: the cost follows the tickets due, not the table).
+    /// Tickets whose next look is at or before `until`, soonest first, at most `limit`, after
+    /// `after` (the last of the previous page) when given: one Query on the due index, so the
+    /// cost follows the tickets due, not the table.
     fn due_tickets(
         &self,
         until: Timestamp,
+        after: Option<&DueTicket>,
         limit: usize,
-    ) -> impl Future<Output = Result<Vec<TicketId>, StoreError>> + Send;
+    ) -> impl Future<Output = Result<Vec<DueTicket>, StoreError>> + Send;
+}
+
+/// A ticket the time sweep should look at, and since when.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DueTicket {
+    pub ticket: TicketId,
+    pub due: Timestamp,
 }
 
 /// The templates admins stored (the shipped defaults are not stored).

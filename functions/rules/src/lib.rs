@@ -5,6 +5,7 @@
 
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
 use lambda_runtime::LambdaEvent;
+use serde::Deserialize;
 use shared::adapters::bus::{BusEvent, decode_sqs_body};
 use shared::adapters::dynamodb::DynamoStore;
 use shared::adapters::s3::S3Blobs;
@@ -14,11 +15,12 @@ use shared::domain::DepartmentId;
 use shared::domain::contact_form::FormCategories;
 use shared::domain::feedback::ses_message_id_domain;
 use shared::domain::rules::WebhookTargets;
-use shared::domain::{Clock, SystemClock};
+use shared::domain::{Clock, SystemClock, Timestamp};
 use shared::ports::{ActionLedger, ContactStore, MailSender, RuleStore, TeamStore, TemplateStore, TicketStore};
 use shared::queue::{MESSAGES_IN_FLIGHT, attempt, each_message_at_once};
 use shared::secrets::DeskSecrets;
 use shared::usecases::intake::parse_support_addresses;
+use shared::usecases::reactor::sweep::{SweepLimits, SweepReport};
 use shared::usecases::reactor::{EventReactor, OutboundConfig, PortalLinks};
 
 #[derive(Debug, Clone)]
@@ -167,17 +169,39 @@ where
     .await)
 }
 
-/// Tickets one sweep looks at; more wait for the next (the schedule runs every few minutes).
-pub const SWEEP_BATCH: usize = 200;
+/// How much one scheduled sweep takes on: pages of 100 due tickets, and no new page after 90 s
+/// (the function's timeout is 120 s); what is left is still due at the next run.
+pub const SWEEP_LIMITS: SweepLimits = SweepLimits {
+    page: 100,
+    budget: std::time::Duration::from_secs(90),
+};
 
-/// The scheduled time sweep: runs `time` rules on the tickets that are due.
-pub async fn sweep<S, M, C>(deps: &Deps<S, M, C>) -> Result<usize, lambda_runtime::Error>
+/// What the schedule sends: EventBridge Scheduler's input from the template
+/// (`{"time": "<aws.scheduler.scheduled-time>"}`), or an EventBridge scheduled event, which
+/// has `time` too. The time is the sweep's "now": a run can be replayed for any moment
+/// (`cargo xtask invoke rules-sweep --at …`).
+#[derive(Debug, Deserialize)]
+pub struct ScheduledEvent {
+    pub time: Timestamp,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SweepError {
+    #[error("the schedule's event has no usable time: {0}")]
+    Event(#[from] serde_json::Error),
+    #[error(transparent)]
+    Reactor(#[from] shared::usecases::reactor::ReactorError),
+}
+
+/// The scheduled time sweep: runs `time` rules on the tickets due at the event's time.
+pub async fn sweep<S, M, C>(deps: &Deps<S, M, C>, event: serde_json::Value) -> Result<SweepReport, SweepError>
 where
     S: TicketStore + ContactStore + TeamStore + TemplateStore + ActionLedger + RuleStore,
     M: MailSender,
     C: Clock,
 {
-    let swept = deps.reactor.sweep(SWEEP_BATCH).await?;
-    tracing::info!(swept, "time sweep done");
-    Ok(swept)
+    let scheduled: ScheduledEvent = serde_json::from_value(event)?;
+    let report = deps.reactor.sweep(scheduled.time, SWEEP_LIMITS).await?;
+    tracing::info!(now = %scheduled.time, ?report, "time sweep done");
+    Ok(report)
 }

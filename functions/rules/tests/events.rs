@@ -59,11 +59,12 @@ fn every_sample_decodes_and_both_ticket_event_shapes_say_the_same() {
     assert_eq!(published, by_name("ticket-event-via-sqs-stream-record"));
 }
 
-#[tokio::test]
-async fn every_sample_is_handled_without_a_failure() {
+type TestDeps = Deps<DynamoStore, SesMailer, SystemClock>;
+
+async fn deps() -> TestDeps {
     let sdk = devhost::testing::local_sdk().await;
     let table = devhost::testing::fresh_table(&sdk).await;
-    let deps = Deps {
+    Deps {
         reactor: EventReactor::new(
             DynamoStore::new(aws_sdk_dynamodb::Client::new(&sdk), table),
             SesMailer::new(aws_sdk_sesv2::Client::new(&sdk), None),
@@ -76,11 +77,36 @@ async fn every_sample_is_handled_without_a_failure() {
             },
         ),
         ses_domain: SES_DOMAIN.into(),
-    };
+    }
+}
+
+#[tokio::test]
+async fn every_sample_is_handled_without_a_failure() {
+    let deps = deps().await;
     for (name, event) in samples() {
         let response = handle(&deps, LambdaEvent::new(event, Default::default()))
             .await
             .unwrap();
         assert!(response.batch_item_failures.is_empty(), "{name}: {response:?}");
     }
+}
+
+/// `events/rules-sweep`: what the schedule sends the sweep (its time is the sweep's "now").
+#[tokio::test]
+async fn the_schedule_s_sample_drives_the_sweep_at_its_time() {
+    let dir = format!("{}/../../events/rules-sweep", env!("CARGO_MANIFEST_DIR"));
+    let mut names = vec![];
+    let deps = deps().await;
+    for entry in std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("{dir}: {e}")) {
+        let path = entry.unwrap().path();
+        names.push(path.file_name().unwrap().to_string_lossy().into_owned());
+        let event: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        let at: rules::ScheduledEvent = serde_json::from_value(event.clone()).unwrap();
+        assert_eq!(at.time.to_string(), "2026-11-23T09:05:00.000Z");
+        let report = rules::sweep(&deps, event).await.unwrap();
+        assert!(report.complete && report.failed == 0, "{report:?}");
+    }
+    assert_eq!(names, ["scheduled.json"]);
+    let unusable = rules::sweep(&deps, serde_json::json!({"time": "yesterday"})).await;
+    assert!(matches!(unusable, Err(rules::SweepError::Event(_))), "{unusable:?}");
 }

@@ -4,6 +4,7 @@
 
 pub mod gateway;
 pub mod host;
+pub mod invoke;
 pub mod local;
 pub mod pattern;
 pub mod pipe;

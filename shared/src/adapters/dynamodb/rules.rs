@@ -3,12 +3,12 @@
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::delete_item::DeleteItemError;
 
-use super::items::{self, s};
+use super::items::{self, Item, s};
 use super::keys::*;
 use super::{DynamoStore, sdk_error};
 use crate::domain::rules::Rule;
 use crate::domain::{RuleId, TicketId, Timestamp};
-use crate::ports::{RuleStore, StoreError};
+use crate::ports::{DueTicket, RuleStore, StoreError};
 
 impl RuleStore for DynamoStore {
     async fn list_rules(&self) -> Result<Vec<Rule>, StoreError> {
@@ -120,7 +120,22 @@ impl RuleStore for DynamoStore {
         }
     }
 
-    async fn due_tickets(&self, until: Timestamp, limit: usize) -> Result<Vec<TicketId>, StoreError> {
+    async fn due_tickets(
+        &self,
+        until: Timestamp,
+        after: Option<&DueTicket>,
+        limit: usize,
+    ) -> Result<Vec<DueTicket>, StoreError> {
+        // Where the previous page ended: the index's position of that entry (it may have moved
+        // since, the position stands).
+        let start = after.map(|due| {
+            Item::from([
+                (PK.to_owned(), s(ticket_pk(due.ticket))),
+                (SK.to_owned(), s(TICKET_SK.to_owned())),
+                (BY_DUE.pk.to_owned(), s(DUE.to_owned())),
+                (BY_DUE.sk.to_owned(), s(format!("{}#{}", due.due, due.ticket))),
+            ])
+        });
         let out = self
             .client
             .query()
@@ -131,14 +146,23 @@ impl RuleStore for DynamoStore {
             .expression_attribute_names("#sk", BY_DUE.sk)
             .expression_attribute_values(":due", s(DUE.to_owned()))
             .expression_attribute_values(":until", s(format!("{until}#~")))
+            .set_exclusive_start_key(start)
             .limit(limit.clamp(1, 1000) as i32)
             .send()
             .await
             .map_err(sdk_error)?;
         out.items()
             .iter()
-            .filter_map(|item| items::string_attr(item, "id"))
-            .map(|id| TicketId::parse(&id).map_err(StoreError::unknown))
+            .map(|item| {
+                let at = items::string_attr(item, BY_DUE.sk).unwrap_or_default();
+                let (due, ticket) = at
+                    .rsplit_once('#')
+                    .ok_or_else(|| StoreError::Unknown(format!("a due entry without a ticket: {at}").into()))?;
+                Ok(DueTicket {
+                    ticket: TicketId::parse(ticket).map_err(StoreError::unknown)?,
+                    due: Timestamp::parse(due).map_err(StoreError::unknown)?,
+                })
+            })
             .collect()
     }
 }

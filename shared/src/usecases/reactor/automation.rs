@@ -136,56 +136,25 @@ where
 
     /// Runs the rules for one event and applies what they decide.
     pub(super) async fn apply_rules(&self, event: &TicketEvent, attempt: u32) -> Result<Reaction, ReactorError> {
-        self.run_rules(event, None, attempt).await
+        self.run_rules(event, None, self.clock.now(), attempt).await
     }
 
-    /// The time sweep: every ticket whose next look is due gets the `time` rules run, and its
-    /// next look set again. Returns how many tickets it looked at.
-    pub async fn sweep(&self, limit: usize) -> Result<usize, ReactorError> {
-        let now = self.clock.now();
-        let due = self.store.due_tickets(now, limit).await?;
-        for ticket in &due {
-            let Some(found) = self.store.get_ticket(*ticket).await? else {
-                continue;
-            };
-            let event = TicketEvent {
-                version: crate::domain::TICKET_EVENT_VERSION,
-                id: EventId::generate(now),
-                event_type: EventType::TicketUpdated,
-                ticket_id: found.id,
-                ticket_number: found.number,
-                actor: Actor::System {
-                    cause: "time sweep".into(),
-                },
-                at: now,
-                changes: vec![],
-                message_id: None,
-                related: None,
-            };
-            // The sweep's event is made afresh each time, so its effects get one try (as at a
-            // queue's last delivery): a failing webhook is noted at once.
-            let reaction = self
-                .run_rules(&event, Some(Happening::Time), self.config.max_attempts)
-                .await?;
-            tracing::info!(ticket = %found.number, ?reaction, "swept");
-        }
-        Ok(due.len())
-    }
-
-    async fn run_rules(
+    /// Runs the rules for `event` as of `now` (the event's handling time, or the sweep's).
+    pub(super) async fn run_rules(
         &self,
         event: &TicketEvent,
         happening: Option<Happening>,
+        now: Timestamp,
         attempt: u32,
     ) -> Result<Reaction, ReactorError> {
         let swept = happening.is_some();
-        let reaction = self.decide_rules(event, happening, attempt).await?;
+        let reaction = self.decide_rules(event, happening, now, attempt).await?;
         // Whatever the rules did, the ticket changed: when do time rules next need it?
         let rules = self.rules().await?;
         if rules.iter().any(|r| r.enabled && r.triggers.contains(&Trigger::Time))
             && let Some(ticket) = self.store.get_ticket(event.ticket_id).await?
         {
-            let next = next_look(&rules, &ticket, self.clock.now());
+            let next = next_look(&rules, &ticket, now);
             self.store.set_next_look(ticket.id, next).await?;
         } else if swept {
             self.store.set_next_look(event.ticket_id, None).await?;
@@ -197,6 +166,7 @@ where
         &self,
         event: &TicketEvent,
         happening: Option<Happening>,
+        now: Timestamp,
         attempt: u32,
     ) -> Result<Reaction, ReactorError> {
         let skip = |why: &str| Ok(Reaction::Skipped(Action::Rules, why.to_owned()));
@@ -227,7 +197,6 @@ where
             else {
                 return skip("rules do not react to this event");
             };
-            let now = self.clock.now();
             let mut assigner = TableAssigner::new(&self.store, now, false).for_ticket(&ticket);
             let evaluation = evaluate_with(
                 &self.store,
@@ -240,7 +209,7 @@ where
                 &mut assigner,
             )
             .await?;
-            let Some(write) = self.rules_write(event, &ticket, &evaluation, depth) else {
+            let Some(write) = self.rules_write(event, &ticket, &evaluation, depth, now) else {
                 if evaluation.fired().next().is_none() {
                     return skip("no rule matched");
                 }
@@ -262,7 +231,6 @@ where
                 .collect();
             match self.store.commit_at_loads(std::slice::from_ref(&write), &guards).await {
                 Ok(()) => {
-                    let now = self.clock.now();
                     for _ in evaluation.fired() {
                         self.store.bump(&fires_key(&ticket, now), hour_later(now)).await?;
                     }
@@ -309,8 +277,8 @@ where
         before: &Ticket,
         evaluation: &Evaluation,
         depth: u8,
+        now: Timestamp,
     ) -> Option<TicketWrite> {
-        let now = self.clock.now();
         let mut ticket = evaluation.ticket.clone();
         let mut messages = Vec::new();
         let mut events = Vec::new();

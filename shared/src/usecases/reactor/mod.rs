@@ -9,6 +9,7 @@ pub mod compose;
 mod outbox;
 mod replies;
 mod rule_effects;
+pub mod sweep;
 
 use crate::domain::Language;
 use crate::domain::template_library::TemplateLibrary;
