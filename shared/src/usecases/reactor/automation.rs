@@ -30,7 +30,9 @@ pub(super) const WRITE_ATTEMPTS: usize = 8;
 /// Picks agents from the table: round-robin by an atomic counter per department, so
 /// concurrent events each get the next agent; least-loaded by the agents' load counters, which
 /// every ticket write keeps exact. A least-loaded pick remembers the load it saw, and the
-/// rules' write holds only if that load has not moved since.
+/// rules' write holds only if that load has not moved since. A store error is kept, not
+/// taken for "nobody is free": the caller fails the run with it (see [`Self::take_failure`]),
+/// so a throttled read means a retry, never a ticket silently left unassigned.
 pub struct TableAssigner<'a, S> {
     store: &'a S,
     now: Timestamp,
@@ -39,6 +41,8 @@ pub struct TableAssigner<'a, S> {
     /// Who carries the ticket being assigned; it does not count against them.
     holder: Option<AgentId>,
     seen: Vec<AgentLoad>,
+    /// The first store error a pick met (the pick then answered `None`).
+    failure: Option<StoreError>,
 }
 
 impl<'a, S> TableAssigner<'a, S> {
@@ -49,6 +53,7 @@ impl<'a, S> TableAssigner<'a, S> {
             dry_run,
             holder: None,
             seen: vec![],
+            failure: None,
         }
     }
 
@@ -64,6 +69,23 @@ impl<'a, S> TableAssigner<'a, S> {
     pub fn loads_seen(&self) -> &[AgentLoad] {
         &self.seen
     }
+
+    /// The store error a pick met, if any: the evaluation it was part of must not be used.
+    pub fn take_failure(&mut self) -> Option<StoreError> {
+        self.failure.take()
+    }
+
+    /// The value of a store read, or `None` with the error kept for [`Self::take_failure`].
+    fn kept<T>(&mut self, result: Result<T, StoreError>) -> Option<T> {
+        match result {
+            Ok(value) => Some(value),
+            Err(e) => {
+                tracing::warn!(error = %e, "an assignment could not read the store");
+                self.failure.get_or_insert(e);
+                None
+            }
+        }
+    }
 }
 
 impl<S> Assigner for TableAssigner<'_, S>
@@ -71,11 +93,9 @@ where
     S: TicketStore + TeamStore + ActionLedger,
 {
     async fn pick(&mut self, strategy: AssignStrategy, department: Option<&DepartmentId>) -> Option<AgentId> {
+        let listed = self.store.list_agents().await;
         let mut agents: Vec<_> = self
-            .store
-            .list_agents()
-            .await
-            .ok()?
+            .kept(listed)?
             .into_iter()
             .filter(|a| a.can_work_in(department))
             .collect();
@@ -89,12 +109,14 @@ where
             AssignStrategy::RoundRobin => {
                 let key = format!("round-robin#{}", department.map(DepartmentId::as_str).unwrap_or("any"));
                 let expires = Timestamp::new(self.now.as_datetime() + Duration::days(365));
-                let turn = self.store.bump(&key, expires).await.ok()?;
+                let bumped = self.store.bump(&key, expires).await;
+                let turn = self.kept(bumped)?;
                 agents.get(((turn - 1) % agents.len() as u64) as usize).map(|a| a.id)
             }
             AssignStrategy::LeastLoaded => {
                 let ids: Vec<AgentId> = agents.iter().map(|a| a.id).collect();
-                let loads = self.store.agent_loads(&ids).await.ok()?;
+                let read = self.store.agent_loads(&ids).await;
+                let loads = self.kept(read)?;
                 let picked = least_loaded(&loads, self.holder)?;
                 self.seen.push(picked);
                 Some(picked.agent)
@@ -209,6 +231,11 @@ where
                 &mut assigner,
             )
             .await?;
+            // An assignment that could not read the store decided nothing: fail, and the event
+            // is delivered again, before anything is written or sent.
+            if let Some(e) = assigner.take_failure() {
+                return Err(e.into());
+            }
             let Some(write) = self.rules_write(event, &ticket, &evaluation, depth, now) else {
                 if evaluation.fired().next().is_none() {
                     return skip("no rule matched");
@@ -360,7 +387,11 @@ where
     S: TicketStore + ContactStore + TeamStore + ActionLedger,
 {
     let mut assigner = TableAssigner::new(store, now, dry_run).for_ticket(ticket);
-    evaluate_with(store, now, rules, ticket, happening, message, actor, &mut assigner).await
+    let evaluation = evaluate_with(store, now, rules, ticket, happening, message, actor, &mut assigner).await?;
+    match assigner.take_failure() {
+        Some(e) => Err(e),
+        None => Ok(evaluation),
+    }
 }
 
 /// [`evaluate_rules`] with the caller's assigner, which remembers the loads it picked on.
