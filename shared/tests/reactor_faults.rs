@@ -181,3 +181,47 @@ async fn a_store_error_while_assigning_fails_the_event_and_commits_nothing() {
     let after = s.store.get_ticket(ticket.id).await.unwrap().unwrap();
     assert!(after.tags.iter().any(|t| t.as_str() == "shared"), "{after:?}");
 }
+
+/// The reactor's cost on the most common event: an update that fires no rule reads the rules
+/// once, the ticket once, and claims and completes the step: at most 5 DynamoDB requests.
+#[tokio::test]
+async fn an_update_that_fires_no_rule_costs_at_most_five_requests() {
+    let s = setup("never sent").await;
+    let draft: RuleDraft = serde_json::from_value(json!({
+        "name": "Tag the urgent",
+        "position": 1,
+        "triggers": [{"on": "ticket_created"}, {"on": "field_changed", "field": "status"}],
+        "conditions": {"all": [{"field": "priority", "op": "is", "value": "urgent"}]},
+        "actions": [{"do": "add_tags", "tags": ["urgent"]}]
+    }))
+    .unwrap();
+    s.desk.create_rule(&admin(), draft).await.unwrap();
+    let (ticket, _) = s.desk.create_ticket(&admin(), new_ticket("Quiet")).await.unwrap();
+    let patch = shared::domain::TicketPatch {
+        status: Some(shared::domain::Status::Open),
+        ..Default::default()
+    };
+    s.desk
+        .update_ticket(
+            &admin(),
+            shared::domain::TicketRef::Id(ticket.id),
+            shared::domain::Precondition::Any,
+            patch,
+        )
+        .await
+        .unwrap();
+    let events = s.store.list_events(ticket.id, &PAGE).await.unwrap().items;
+    let updated = events
+        .iter()
+        .find(|e| e.event_type == shared::domain::EventType::TicketUpdated)
+        .unwrap();
+
+    let before = s.faults.requests.load(Ordering::SeqCst);
+    let reactions = s.reactor.react(updated, 1).await.unwrap();
+    let spent = s.faults.requests.load(Ordering::SeqCst) - before;
+    assert!(
+        matches!(&reactions[..], [shared::usecases::reactor::Reaction::Skipped(_, why)] if why == "no rule matched"),
+        "{reactions:?}"
+    );
+    assert!(spent <= 5, "{spent} DynamoDB requests for an update no rule fired on");
+}

@@ -21,7 +21,7 @@ use shared::queue::{MESSAGES_IN_FLIGHT, attempt, each_message_at_once};
 use shared::secrets::DeskSecrets;
 use shared::usecases::intake::parse_support_addresses;
 use shared::usecases::reactor::sweep::{SweepLimits, SweepReport};
-use shared::usecases::reactor::{EventReactor, OutboundConfig, PortalLinks};
+use shared::usecases::reactor::{BatchRules, EventReactor, OutboundConfig, PortalLinks};
 
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -137,6 +137,8 @@ where
     M: MailSender,
     C: Clock,
 {
+    // The desk's rules are read once for the batch, by its first ticket event.
+    let rules = &BatchRules::default();
     // Messages run side by side, so one slow webhook holds up only its own event.
     Ok(each_message_at_once(event.payload, MESSAGES_IN_FLIGHT, |message| async move {
         let incoming = match decode_sqs_body(message.body.as_deref().unwrap_or_default(), &deps.ses_domain) {
@@ -149,7 +151,7 @@ where
         let result = match incoming {
             BusEvent::Ticket(event) => deps
                 .reactor
-                .react(&*event, attempt(&message))
+                .react_in(&*event, attempt(&message), rules)
                 .await
                 .map(|reactions| tracing::info!(event_id = %event.id, ticket_id = %event.ticket_id, ?reactions, "event handled")),
             BusEvent::Feedback(feedback) => deps.reactor.take_feedback(&feedback).await.map(|_| ()),

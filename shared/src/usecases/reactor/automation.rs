@@ -132,12 +132,6 @@ where
     B: BlobStore,
     C: Clock,
 {
-    /// The desk's rules; a new desk gets its default rules first.
-    async fn rules(&self) -> Result<Vec<Rule>, ReactorError> {
-        self.ensure_default_rules().await?;
-        Ok(self.store.list_rules().await?)
-    }
-
     /// Gives a new desk its default rules, once ever (one read when it had them already).
     pub async fn ensure_default_rules(&self) -> Result<bool, ReactorError> {
         let routes: Vec<(String, DepartmentId)> = self
@@ -157,47 +151,65 @@ where
     }
 
     /// Runs the rules for one event and applies what they decide.
-    pub(super) async fn apply_rules(&self, event: &TicketEvent, attempt: u32) -> Result<Reaction, ReactorError> {
-        self.run_rules(event, None, self.clock.now(), attempt).await
+    pub(super) async fn apply_rules(
+        &self,
+        event: &TicketEvent,
+        attempt: u32,
+        batch: &super::BatchRules,
+    ) -> Result<Reaction, ReactorError> {
+        let rules = self.batch_rules(batch).await?;
+        self.run_rules(event, None, self.clock.now(), attempt, rules).await
     }
 
-    /// Runs the rules for `event` as of `now` (the event's handling time, or the sweep's).
+    /// Runs `rules` for `event` as of `now` (the event's handling time, or the sweep's).
     pub(super) async fn run_rules(
         &self,
         event: &TicketEvent,
         happening: Option<Happening>,
         now: Timestamp,
         attempt: u32,
+        rules: &[Rule],
     ) -> Result<Reaction, ReactorError> {
         let swept = happening.is_some();
-        let reaction = self.decide_rules(event, happening, now, attempt).await?;
+        let (reaction, ticket) = self.decide_rules(event, happening, now, attempt, rules).await?;
         // Whatever the rules did, the ticket changed: when do time rules next need it?
-        let rules = self.rules().await?;
-        if rules.iter().any(|r| r.enabled && r.triggers.contains(&Trigger::Time))
-            && let Some(ticket) = self.store.get_ticket(event.ticket_id).await?
-        {
-            let next = next_look(&rules, &ticket, now);
-            self.store.set_next_look(ticket.id, next).await?;
+        let timed = rules.iter().any(|r| r.enabled && r.triggers.contains(&Trigger::Time));
+        // Read again only where the rules did not leave it in hand (a redelivery's effects).
+        let ticket = match ticket {
+            Some(ticket) => Some(ticket),
+            None if timed => self.store.get_ticket(event.ticket_id).await?,
+            None => None,
+        };
+        if timed && let Some(ticket) = ticket {
+            match next_look(rules, &ticket, now) {
+                Some(at) => self.store.set_next_look(ticket.id, Some(at)).await?,
+                // The write that made the event cleared it already; a stale one left by a
+                // later event's run only costs the sweep a look, which clears it.
+                None if !swept => {}
+                None => self.store.set_next_look(ticket.id, None).await?,
+            }
         } else if swept {
             self.store.set_next_look(event.ticket_id, None).await?;
         }
         Ok(reaction)
     }
 
+    /// What the rules make of `event`, and the ticket as it stands after (`None`: gone, or
+    /// not read), so the caller need not read it again.
     async fn decide_rules(
         &self,
         event: &TicketEvent,
         happening: Option<Happening>,
         now: Timestamp,
         attempt: u32,
-    ) -> Result<Reaction, ReactorError> {
-        let skip = |why: &str| Ok(Reaction::Skipped(Action::Rules, why.to_owned()));
+        rules: &[Rule],
+    ) -> Result<(Reaction, Option<Ticket>), ReactorError> {
+        let skip = |why: &str| Ok((Reaction::Skipped(Action::Rules, why.to_owned()), None));
         // The rules wrote for this event before (and the effects they decided may not all have
         // happened: a crash, a failed send): carry out what was recorded, not a fresh decision.
         if let Some(recorded) = self.recorded_effects(event, attempt).await? {
-            return Ok(recorded);
+            return Ok((recorded, None));
         }
-        let rules = self.rules().await?;
         if !rules.iter().any(|r| r.enabled) {
             return skip("no rules are enabled");
         }
@@ -223,7 +235,7 @@ where
             let evaluation = evaluate_with(
                 &self.store,
                 now,
-                &rules,
+                rules,
                 &ticket,
                 &happening,
                 message.as_ref(),
@@ -238,14 +250,14 @@ where
             }
             let Some(write) = self.rules_write(event, &ticket, &evaluation, depth, now) else {
                 if evaluation.fired().next().is_none() {
-                    return skip("no rule matched");
+                    return Ok((Reaction::Skipped(Action::Rules, "no rule matched".into()), Some(ticket)));
                 }
                 // Rules that only mail or call out change nothing to write; their effects are
                 // claimed one by one, so a redelivery does not repeat them.
                 self.rule_effects(event, &ticket, &outbox::decided(&evaluation), attempt)
                     .await?;
                 let names: Vec<String> = evaluation.fired().map(|o| o.name.clone()).collect();
-                return Ok(Reaction::Applied(Action::Rules, names.join(", ")));
+                return Ok((Reaction::Applied(Action::Rules, names.join(", ")), Some(ticket)));
             };
             // The agent the ticket goes to was the least loaded when the rules looked; the
             // write holds only while they still are (another event may have given them one).
@@ -264,14 +276,12 @@ where
                     self.rule_effects(event, &write.ticket, &outbox::decided(&evaluation), attempt)
                         .await?;
                     let names: Vec<String> = evaluation.fired().map(|o| o.name.clone()).collect();
-                    return Ok(Reaction::Applied(Action::Rules, names.join(", ")));
+                    return Ok((Reaction::Applied(Action::Rules, names.join(", ")), Some(write.ticket)));
                 }
                 // Another worker wrote for this event meanwhile: what it recorded is what to do.
                 Err(StoreError::AlreadyExists { .. }) => {
-                    return Ok(self
-                        .recorded_effects(event, attempt)
-                        .await?
-                        .unwrap_or(Reaction::AlreadyDone(Action::Rules)));
+                    let reaction = self.recorded_effects(event, attempt).await?;
+                    return Ok((reaction.unwrap_or(Reaction::AlreadyDone(Action::Rules)), None));
                 }
                 // The ticket or a picked agent's load changed meanwhile: look again at it as it
                 // is now.
@@ -409,11 +419,20 @@ async fn evaluate_with<S>(
 where
     S: TicketStore + ContactStore + TeamStore + ActionLedger,
 {
-    let language = store
-        .get_contact(ticket.requester)
-        .await?
-        .and_then(|c| c.language)
-        .map(|l| l.as_str().to_owned());
+    // The requester's language is read only when a rule looks at it.
+    let uses_language = rules
+        .iter()
+        .filter(|r| r.enabled)
+        .flat_map(|r| r.conditions.all.iter().chain(&r.conditions.any))
+        .any(|c| c.field == "language");
+    let language = match uses_language {
+        true => store
+            .get_contact(ticket.requester)
+            .await?
+            .and_then(|c| c.language)
+            .map(|l| l.as_str().to_owned()),
+        false => None,
+    };
     let facts = Facts {
         message: message.map(|m| MessageFacts {
             body: m.body_text.clone(),
@@ -429,18 +448,30 @@ where
         now,
         hours: BusinessHours::default(),
     };
-    let fired = store.count(&fires_key(ticket, now)).await?;
     let (caused_by, depth) = cause_of(actor);
-    let run = RuleRun {
+    let run = |fires_left| RuleRun {
         rules,
         happening,
         facts: &facts,
         caused_by,
         depth,
-        fires_left: MAX_FIRES_PER_TICKET_HOUR.saturating_sub(fired),
+        fires_left,
         only: None,
     };
-    Ok(run.evaluate(ticket, assigner).await)
+    // The hourly fire limit binds only when rules fire: the count is read then, and the rules
+    // looked at again under the limit only if this run would pass it (rare).
+    let evaluation = run(MAX_FIRES_PER_TICKET_HOUR).evaluate(ticket, assigner).await;
+    let firing = evaluation.fired().count() as u64;
+    if firing == 0 {
+        return Ok(evaluation);
+    }
+    let fired = store.count(&fires_key(ticket, now)).await?;
+    if fired + firing <= MAX_FIRES_PER_TICKET_HOUR {
+        return Ok(evaluation);
+    }
+    Ok(run(MAX_FIRES_PER_TICKET_HOUR.saturating_sub(fired))
+        .evaluate(ticket, assigner)
+        .await)
 }
 
 fn fires_key(ticket: &Ticket, now: Timestamp) -> String {

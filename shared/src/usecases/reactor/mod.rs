@@ -5,6 +5,7 @@
 
 mod auto_mail;
 pub mod automation;
+mod batch;
 pub mod compose;
 mod outbox;
 mod replies;
@@ -23,6 +24,7 @@ use crate::ports::{
     TemplateStore, TicketStore,
 };
 use crate::usecases::intake::SupportAddress;
+pub use batch::BatchRules;
 use compose::{Outgoing, compose, with_token};
 
 #[derive(Debug, Clone)]
@@ -193,19 +195,13 @@ where
         self
     }
 
-    /// Runs the event's actions. `attempt` is how many times the event has been delivered.
-    /// Copies of events a merge carried over never reach the bus (the pipe's filter keeps them
-    /// off), so every event here is one to act on.
-    pub async fn react(&self, event: impl Into<TicketEvent>, attempt: u32) -> Result<Vec<Reaction>, ReactorError> {
-        let event = &event.into();
-        let mut reactions = Vec::new();
-        for action in Action::for_event(event.event_type) {
-            reactions.push(self.run(*action, event, attempt).await?);
-        }
-        Ok(reactions)
-    }
-
-    async fn run(&self, action: Action, event: &TicketEvent, attempt: u32) -> Result<Reaction, ReactorError> {
+    async fn run(
+        &self,
+        action: Action,
+        event: &TicketEvent,
+        attempt: u32,
+        batch: &BatchRules,
+    ) -> Result<Reaction, ReactorError> {
         let key = format!("{}#{}", event.id, action.as_str());
         match self.store.claim(&key, self.clock.now(), LEASE_SECONDS).await? {
             Claim::AlreadyDone => return Ok(Reaction::AlreadyDone(action)),
@@ -213,7 +209,7 @@ where
             Claim::Claimed => {}
         }
         let result = match action {
-            Action::Rules => self.apply_rules(event, attempt).await,
+            Action::Rules => self.apply_rules(event, attempt, batch).await,
             Action::Acknowledge => self.acknowledge(event).await,
             Action::SendReply => self.send_reply(event).await,
             Action::CopyToCcs => self.copy_to_ccs(event).await,

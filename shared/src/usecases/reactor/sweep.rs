@@ -11,7 +11,7 @@
 use std::time::{Duration, Instant};
 
 use super::{EventReactor, ReactorError};
-use crate::domain::rules::Happening;
+use crate::domain::rules::{Happening, Rule};
 use crate::domain::{Actor, Clock, EventId, EventType, TICKET_EVENT_VERSION, TicketEvent, TicketId, Timestamp};
 use crate::ports::{
     ActionLedger, BlobStore, ContactStore, DueTicket, MailSender, RuleStore, TeamStore, TemplateStore, TicketStore,
@@ -48,6 +48,8 @@ where
     pub async fn sweep(&self, now: Timestamp, limits: SweepLimits) -> Result<SweepReport, ReactorError> {
         let deadline = Instant::now() + limits.budget;
         let mut report = SweepReport::default();
+        let rules = super::BatchRules::default();
+        let rules = self.batch_rules(&rules).await?;
         let mut after: Option<DueTicket> = None;
         loop {
             if Instant::now() >= deadline {
@@ -56,7 +58,7 @@ where
             }
             let page = self.store.due_tickets(now, after.as_ref(), limits.page).await?;
             for due in &page {
-                match self.sweep_one(due, now).await {
+                match self.sweep_one(due, now, rules).await {
                     Ok(()) => report.swept += 1,
                     Err(e) => {
                         report.failed += 1;
@@ -72,7 +74,7 @@ where
         }
     }
 
-    async fn sweep_one(&self, due: &DueTicket, now: Timestamp) -> Result<(), ReactorError> {
+    async fn sweep_one(&self, due: &DueTicket, now: Timestamp, rules: &[Rule]) -> Result<(), ReactorError> {
         let Some(found) = self.store.get_ticket(due.ticket).await? else {
             return Ok(());
         };
@@ -93,7 +95,7 @@ where
         // The sweep's effects get one try each run (as at a queue's last delivery): a failing
         // webhook is noted at once rather than waiting for a redelivery that never comes.
         let reaction = self
-            .run_rules(&event, Some(Happening::Time), now, self.config.max_attempts)
+            .run_rules(&event, Some(Happening::Time), now, self.config.max_attempts, rules)
             .await?;
         tracing::info!(ticket = %found.number, ?reaction, "swept");
         Ok(())
