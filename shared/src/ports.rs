@@ -269,6 +269,18 @@ pub trait RuleStore: Send + Sync {
         ticket: TicketId,
         at: Option<Timestamp>,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// Asks the time sweep to set every unsolved and resolved ticket's next look again from the
+    /// rules (a time rule was saved at `at`); a request made while one is under way restarts it.
+    fn request_reschedule(&self, at: Timestamp) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// The request waiting for the sweep, with how far the sweep got.
+    fn reschedule_request(&self) -> impl Future<Output = Result<Option<Reschedule>, StoreError>> + Send;
+    /// Records how far the sweep got with `request` (`done`: all the way, the request is gone).
+    /// Does nothing if a newer request replaced it meanwhile: that one starts from the top.
+    fn reschedule_progress(
+        &self,
+        request: &Reschedule,
+        done: bool,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
     /// Tickets whose next look is at or before `until`, soonest first, at most `limit`, after
     /// `after` (the last of the previous page) when given: one Query on the due index, so the
     /// cost follows the tickets due, not the table.
@@ -278,6 +290,16 @@ pub trait RuleStore: Send + Sync {
         after: Option<&DueTicket>,
         limit: usize,
     ) -> impl Future<Output = Result<Vec<DueTicket>, StoreError>> + Send;
+}
+
+/// A request to set every open ticket's next look again, and where the sweep is in it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reschedule {
+    pub requested_at: Timestamp,
+    /// The status whose tickets are being gone through (`None`: not started).
+    pub status: Option<crate::domain::Status>,
+    /// Where in that status's list (a `TicketQuery` cursor).
+    pub cursor: Option<String>,
 }
 
 /// A ticket the time sweep should look at, and since when.

@@ -1030,7 +1030,8 @@ async fn a_time_rule_saved_later_applies_to_tickets_already_waiting() {
         "no time rule, nothing due"
     );
 
-    // Three days later a manager adds a time rule: the ticket pending since then is due at once.
+    // Three days later a manager adds a time rule: the ticket pending since then is due at the
+    // next sweep, which sets every open ticket's next look (not the API request that saved it).
     hands.advance(Duration::hours(73));
     let draft: RuleDraft = serde_json::from_value(json!({
         "name": "Close the silent",
@@ -1044,8 +1045,14 @@ async fn a_time_rule_saved_later_applies_to_tickets_already_waiting() {
     }))
     .unwrap();
     desk.create_rule(&admin(), draft).await.unwrap();
-    let due = store.due_tickets(far, None, 10).await.unwrap();
-    assert!(due.iter().any(|d| d.ticket == waiting[0]), "{due:?}");
+    assert!(
+        store.due_tickets(far, None, 10).await.unwrap().is_empty(),
+        "saving the rule scans no ticket"
+    );
+    assert!(
+        store.reschedule_request().await.unwrap().is_some(),
+        "it asks the sweep to"
+    );
 
     let reactor = EventReactor::new(
         store.clone(),
@@ -1059,6 +1066,10 @@ async fn a_time_rule_saved_later_applies_to_tickets_already_waiting() {
         },
     );
     reactor.sweep(hands.now(), LIMITS).await.unwrap();
+    assert!(
+        store.reschedule_request().await.unwrap().is_none(),
+        "the request is done"
+    );
     let swept = store.get_ticket(waiting[0]).await.unwrap().unwrap();
     assert_eq!(swept.status, Status::Resolved);
     let untouched = store.get_ticket(waiting[1]).await.unwrap().unwrap();

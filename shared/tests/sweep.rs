@@ -13,7 +13,7 @@ use shared::domain::rules::RuleDraft;
 use shared::domain::{
     Channel, EmailAddress, FixedClock, Principal, Priority, RequesterDetails, Role, SupportLevel, TicketId, Timestamp,
 };
-use shared::ports::RuleStore;
+use shared::ports::{RuleStore, TicketStore};
 use shared::usecases::desk::{NewTicket, TicketDesk};
 use shared::usecases::intake::parse_support_addresses;
 use shared::usecases::reactor::sweep::{SweepLimits, SweepReport, sweep_event_id};
@@ -95,10 +95,6 @@ async fn the_sweep_pages_through_what_is_due_skips_a_bad_ticket_and_mails_once_p
     desk.create_rule(&admin(), draft).await.unwrap();
     let (first, _) = desk.create_ticket(&admin(), new_ticket("First")).await.unwrap();
     let (second, _) = desk.create_ticket(&admin(), new_ticket("Second")).await.unwrap();
-    let due = Timestamp::new(start.as_datetime() + Duration::hours(72));
-    store.set_next_look(first.id, Some(due)).await.unwrap();
-    let bad = bad_ticket_due(&sdk, &table, due).await;
-    store.set_next_look(second.id, Some(due)).await.unwrap();
 
     // The clock the reactor holds is far from the sweep's "now": only the event's time counts.
     let (mailer, sends) = counting_ses(10);
@@ -113,12 +109,28 @@ async fn the_sweep_pages_through_what_is_due_skips_a_bad_ticket_and_mails_once_p
             autoreplies_per_hour: 20,
         },
     );
-    let now = Timestamp::new(due.as_datetime() + Duration::minutes(5));
     // One ticket a page: three pages of due tickets, and a last, empty one.
     let limits = SweepLimits {
         page: 1,
         budget: Budget::from_secs(600),
     };
+    // Saving the rule asked the sweep to give the open tickets their next looks: 72 hours
+    // after their last change.
+    let report = reactor.sweep(start, limits).await.unwrap();
+    assert_eq!(report.swept, 0);
+    let far = Timestamp::new(start.as_datetime() + Duration::days(30));
+    let scheduled = store.due_tickets(far, None, 10).await.unwrap();
+    assert_eq!(scheduled.len(), 2, "{scheduled:?}");
+    let due = scheduled[0].due;
+    assert!(due > Timestamp::new(start.as_datetime() + Duration::hours(72)));
+    assert!(scheduled.iter().all(|d| d.due == due), "{scheduled:?}");
+    let mut tickets: Vec<TicketId> = scheduled.iter().map(|d| d.ticket).collect();
+    tickets.sort();
+    let mut expected = vec![first.id, second.id];
+    expected.sort();
+    assert_eq!(tickets, expected);
+    let now = Timestamp::new(due.as_datetime() + Duration::minutes(5));
+    let bad = bad_ticket_due(&sdk, &table, due).await;
     let report = reactor.sweep(now, limits).await.unwrap();
     assert_eq!(
         report,
@@ -143,4 +155,57 @@ async fn the_sweep_pages_through_what_is_due_skips_a_bad_ticket_and_mails_once_p
     assert_eq!(report.swept, 1);
     assert_eq!(sends.num_calls(), 2, "no mail twice");
     assert_eq!(sweep_event_id(first.id, due), sweep_event_id(first.id, due));
+}
+
+/// Saving a time rule only asks; the sweep sets the open tickets' next looks within its
+/// budget, and a run whose budget is spent leaves the rest to the next.
+#[tokio::test]
+async fn a_saved_time_rule_is_applied_by_the_sweep_within_its_budget() {
+    let sdk = devhost::testing::local_sdk().await;
+    let table = devhost::testing::fresh_table(&sdk).await;
+    let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(&sdk), &table);
+    let start = Timestamp::parse("2026-11-23T09:00:00Z").unwrap();
+    let desk = TicketDesk::new(store.clone(), FixedClock(start));
+    let (waiting, _) = desk.create_ticket(&admin(), new_ticket("Waiting")).await.unwrap();
+    let later = Timestamp::new(start.as_datetime() + Duration::hours(80));
+    let desk = TicketDesk::new(store.clone(), FixedClock(later));
+    let draft: RuleDraft = serde_json::from_value(json!({
+        "name": "Tell operations about the silent",
+        "position": 1,
+        "triggers": [{"on": "time"}],
+        "conditions": {"all": [{"field": "hours_since_updated", "op": "greater_than", "value": 72}]},
+        "actions": [{"do": "add_tags", "tags": ["silent"]}]
+    }))
+    .unwrap();
+    desk.create_rule(&admin(), draft).await.unwrap();
+    assert!(store.reschedule_request().await.unwrap().is_some());
+
+    let (mailer, _) = counting_ses(0);
+    let reactor = EventReactor::new(
+        store.clone(),
+        mailer,
+        S3Blobs::new(devhost::local::s3_client(&sdk)),
+        FixedClock(later),
+        OutboundConfig {
+            addresses: parse_support_addresses("support@help.example.com").unwrap(),
+            max_attempts: 5,
+            autoreplies_per_hour: 20,
+        },
+    );
+    let spent = SweepLimits {
+        page: 100,
+        budget: Budget::ZERO,
+    };
+    let report = reactor.sweep(later, spent).await.unwrap();
+    assert!(!report.complete);
+    assert!(store.reschedule_request().await.unwrap().is_some(), "still to do");
+    let limits = SweepLimits {
+        page: 100,
+        budget: Budget::from_secs(600),
+    };
+    let report = reactor.sweep(later, limits).await.unwrap();
+    assert_eq!(report.swept, 1, "{report:?}");
+    assert!(store.reschedule_request().await.unwrap().is_none());
+    let tagged = store.get_ticket(waiting.id).await.unwrap().unwrap();
+    assert!(tagged.tags.iter().any(|t| t.as_str() == "silent"), "{tagged:?}");
 }

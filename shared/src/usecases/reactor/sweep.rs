@@ -11,10 +11,11 @@
 use std::time::{Duration, Instant};
 
 use super::{EventReactor, ReactorError};
-use crate::domain::rules::{Happening, Rule};
-use crate::domain::{Actor, Clock, EventId, EventType, TICKET_EVENT_VERSION, TicketEvent, TicketId, Timestamp};
+use crate::domain::rules::{Happening, Rule, first_look};
+use crate::domain::{Actor, Clock, EventId, EventType, Status, TICKET_EVENT_VERSION, TicketEvent, TicketId, Timestamp};
 use crate::ports::{
-    ActionLedger, BlobStore, ContactStore, DueTicket, MailSender, RuleStore, TeamStore, TemplateStore, TicketStore,
+    ActionLedger, BlobStore, ContactStore, DueTicket, MailSender, RuleStore, TeamStore, TemplateStore, TicketQuery,
+    TicketStore,
 };
 
 /// How much one sweep takes on.
@@ -48,8 +49,15 @@ where
     pub async fn sweep(&self, now: Timestamp, limits: SweepLimits) -> Result<SweepReport, ReactorError> {
         let deadline = Instant::now() + limits.budget;
         let mut report = SweepReport::default();
+        // A new desk gets its default rules within one schedule period of its deploy, whatever
+        // happens first; events never check (one read a run, here).
+        self.ensure_default_rules().await?;
         let rules = super::BatchRules::default();
         let rules = self.batch_rules(&rules).await?;
+        if !self.reschedule(rules, now, deadline).await? {
+            tracing::warn!("time sweep ran out of time setting next looks; it goes on next run");
+            return Ok(report);
+        }
         let mut after: Option<DueTicket> = None;
         loop {
             if Instant::now() >= deadline {
@@ -72,6 +80,62 @@ where
             }
             after = page.last().copied();
         }
+    }
+
+    /// Sets every unsolved and resolved ticket's next look from `rules`, if a saved time rule
+    /// asked for it, page by page until done or `deadline` (then the next run goes on from
+    /// there). A threshold a ticket crossed before the rule existed makes it due `now`, so the
+    /// rule gets its chance at tickets that were already waiting. Returns whether it is done.
+    async fn reschedule(&self, rules: &[Rule], now: Timestamp, deadline: Instant) -> Result<bool, ReactorError> {
+        const AT_ONCE: usize = 25;
+        let Some(mut request) = self.store.reschedule_request().await? else {
+            return Ok(true);
+        };
+        let statuses = [
+            Status::New,
+            Status::Open,
+            Status::Pending,
+            Status::OnHold,
+            Status::Resolved,
+        ];
+        let from = request
+            .status
+            .and_then(|st| statuses.iter().position(|s| *s == st))
+            .unwrap_or(0);
+        for status in &statuses[from..] {
+            if request.status != Some(*status) {
+                request.status = Some(*status);
+                request.cursor = None;
+            }
+            loop {
+                if Instant::now() >= deadline {
+                    self.store.reschedule_progress(&request, false).await?;
+                    return Ok(false);
+                }
+                let query = TicketQuery {
+                    status: Some(*status),
+                    limit: 100,
+                    cursor: request.cursor.clone(),
+                    ..Default::default()
+                };
+                let page = self.store.list_tickets(&query).await?;
+                for batch in page.items.chunks(AT_ONCE) {
+                    let updates = batch
+                        .iter()
+                        .map(|t| self.store.set_next_look(t.id, first_look(rules, t, now)));
+                    for result in futures::future::join_all(updates).await {
+                        result?;
+                    }
+                }
+                request.cursor = page.cursor;
+                if request.cursor.is_none() {
+                    break;
+                }
+            }
+        }
+        self.store.reschedule_progress(&request, true).await?;
+        tracing::info!(requested_at = %request.requested_at, "next looks set from the rules");
+        Ok(true)
     }
 
     async fn sweep_one(&self, due: &DueTicket, now: Timestamp, rules: &[Rule]) -> Result<(), ReactorError> {
