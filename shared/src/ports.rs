@@ -460,3 +460,28 @@ pub trait ActionLedger: Send + Sync {
     /// `None` when the rules wrote nothing for it.
     fn decided_effects(&self, event: EventId) -> impl Future<Output = Result<Option<String>, StoreError>> + Send;
 }
+
+/// What became of a webhook delivery after its last attempt.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WebhookFailure {
+    pub attempts: usize,
+    /// The last answer: an HTTP status, or what went wrong before one came.
+    pub last: String,
+    /// The target is one webhooks may not reach: trying again will not help.
+    pub refused: bool,
+}
+
+/// Calls the webhooks rules ask for.
+pub trait WebhookSender: Send + Sync {
+    /// POSTs `body` to `url`, signed with `secret` at `timestamp` (Unix seconds); `delivery`
+    /// is the same on every retry of one delivery, for the receiver to drop copies. The HTTP
+    /// status of a success.
+    fn deliver(
+        &self,
+        url: &str,
+        secret: &str,
+        delivery: &str,
+        timestamp: i64,
+        body: &[u8],
+    ) -> impl Future<Output = Result<u16, WebhookFailure>> + Send;
+}

@@ -18,8 +18,9 @@ use crate::ports::{
 #[derive(Debug, Default)]
 pub struct BatchRules(OnceCell<Vec<Rule>>);
 
-impl<S, M, B, C> EventReactor<S, M, B, C>
+impl<S, M, B, C, W> EventReactor<S, M, B, C, W>
 where
+    W: crate::ports::WebhookSender,
     S: TicketStore + ContactStore + TeamStore + TemplateStore + ActionLedger + RuleStore,
     M: MailSender,
     B: BlobStore,

@@ -12,6 +12,7 @@ mod replies;
 mod rule_effects;
 pub mod sweep;
 
+use crate::adapters::webhook::HttpWebhooks;
 use crate::domain::Language;
 use crate::domain::template_library::TemplateLibrary;
 use crate::domain::templates::{RenderedMail, TemplateContext, TemplateKind};
@@ -21,7 +22,7 @@ use crate::domain::{
 };
 use crate::ports::{
     ActionLedger, BlobStore, Claim, ContactStore, MailSender, RuleStore, SendError, SentMail, StoreError, TeamStore,
-    TemplateStore, TicketStore,
+    TemplateStore, TicketStore, WebhookSender,
 };
 use crate::usecases::intake::SupportAddress;
 pub use batch::BatchRules;
@@ -121,14 +122,15 @@ pub enum ReactorError {
 /// timeout, so a redelivery after a crash may take it over.
 const LEASE_SECONDS: i64 = 60;
 
-pub struct EventReactor<S, M, B, C> {
+/// The reactor, generic over its ports; `W` calls the rules' webhooks.
+pub struct EventReactor<S, M, B, C, W = HttpWebhooks> {
     store: S,
     mailer: M,
     /// Where the files agents attach are kept.
     blobs: B,
     clock: C,
     config: OutboundConfig,
-    webhooks: crate::adapters::webhook::HttpWebhooks,
+    webhooks: W,
     portal: Option<PortalLinks>,
     /// The contact form's (category, department) pairs, for the default rules.
     form_categories: Vec<(String, DepartmentId)>,
@@ -157,13 +159,8 @@ impl PortalLinks {
     }
 }
 
-impl<S, M, B, C> EventReactor<S, M, B, C>
-where
-    B: BlobStore,
-    S: TicketStore + ContactStore + TeamStore + TemplateStore + ActionLedger + RuleStore,
-    M: MailSender,
-    C: Clock,
-{
+impl<S, M, B, C> EventReactor<S, M, B, C, HttpWebhooks> {
+    /// A reactor calling webhooks over HTTP (the default settings; see [`Self::with_webhooks`]).
     pub fn new(store: S, mailer: M, blobs: B, clock: C, config: OutboundConfig) -> Self {
         Self {
             store,
@@ -177,6 +174,35 @@ where
         }
     }
 
+    /// The same reactor sending webhooks so (tests use short timeouts and loopback receivers).
+    pub fn with_webhooks(mut self, settings: crate::adapters::webhook::WebhookSettings) -> Self {
+        self.webhooks = HttpWebhooks::new(settings);
+        self
+    }
+
+    /// The same reactor calling webhooks through `webhooks` instead.
+    pub fn with_webhook_sender<W: WebhookSender>(self, webhooks: W) -> EventReactor<S, M, B, C, W> {
+        EventReactor {
+            store: self.store,
+            mailer: self.mailer,
+            blobs: self.blobs,
+            clock: self.clock,
+            config: self.config,
+            webhooks,
+            portal: self.portal,
+            form_categories: self.form_categories,
+        }
+    }
+}
+
+impl<S, M, B, C, W> EventReactor<S, M, B, C, W>
+where
+    B: BlobStore,
+    S: TicketStore + ContactStore + TeamStore + TemplateStore + ActionLedger + RuleStore,
+    M: MailSender,
+    C: Clock,
+    W: WebhookSender,
+{
     /// The same reactor knowing the contact form's categories (for a new desk's rules).
     pub fn with_form_categories(mut self, categories: Vec<(String, DepartmentId)>) -> Self {
         self.form_categories = categories;
@@ -186,12 +212,6 @@ where
     /// The same reactor putting a portal link in the mail it sends customers.
     pub fn with_portal(mut self, portal: Option<PortalLinks>) -> Self {
         self.portal = portal;
-        self
-    }
-
-    /// The same reactor sending webhooks so (tests use short timeouts and loopback receivers).
-    pub fn with_webhooks(mut self, settings: crate::adapters::webhook::WebhookSettings) -> Self {
-        self.webhooks = crate::adapters::webhook::HttpWebhooks::new(settings);
         self
     }
 

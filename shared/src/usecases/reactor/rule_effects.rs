@@ -26,8 +26,9 @@ use crate::ports::{
 /// well inside the function's 30 s timeout.
 const EFFECTS_BUDGET: Duration = Duration::from_secs(15);
 
-impl<S, M, B, C> EventReactor<S, M, B, C>
+impl<S, M, B, C, W> EventReactor<S, M, B, C, W>
 where
+    W: crate::ports::WebhookSender,
     S: TicketStore + ContactStore + TeamStore + TemplateStore + ActionLedger + RuleStore,
     M: MailSender,
     B: BlobStore,
