@@ -3,11 +3,14 @@
 //! (event, action), however often the event is delivered; a failed send is retried and
 //! finally recorded as failed on the message, never dropped silently.
 
+mod assigner;
 mod auto_mail;
 pub mod automation;
 mod batch;
 pub mod compose;
+mod error;
 mod outbox;
+mod portal_links;
 mod replies;
 mod rule_effects;
 pub mod sweep;
@@ -18,7 +21,7 @@ use crate::domain::template_library::TemplateLibrary;
 use crate::domain::templates::{RenderedMail, TemplateContext, TemplateKind};
 use crate::domain::{
     Author, Channel, Clock, Delivery, DeliveryFeedback, DepartmentId, EmailAddress, EventType, Message, Status, Ticket,
-    TicketEvent, Timestamp,
+    TicketEvent,
 };
 use crate::ports::{
     ActionLedger, BlobStore, Claim, ContactStore, MailSender, RuleStore, SendError, SentMail, StoreError, TeamStore,
@@ -27,6 +30,8 @@ use crate::ports::{
 use crate::usecases::intake::SupportAddress;
 pub use batch::BatchRules;
 use compose::{Outgoing, compose, with_token};
+pub use error::ReactorError;
+pub use portal_links::PortalLinks;
 
 #[derive(Debug, Clone)]
 pub struct OutboundConfig {
@@ -103,21 +108,6 @@ pub enum Reaction {
     Failed(Action, String),
 }
 
-#[derive(Debug, thiserror::Error)]
-pub enum ReactorError {
-    #[error(transparent)]
-    Store(#[from] StoreError),
-    #[error(transparent)]
-    Send(#[from] SendError),
-    #[error("another worker is on this event; it will be redelivered")]
-    Busy,
-    #[error("building the mail failed: {0}")]
-    Build(String),
-    /// A rule's webhook failed; the event is delivered again and only that call is repeated.
-    #[error("a webhook will be tried again: {0}")]
-    WebhookRetry(String),
-}
-
 /// How long a claim protects an action in progress; shorter than the queue's visibility
 /// timeout, so a redelivery after a crash may take it over.
 const LEASE_SECONDS: i64 = 60;
@@ -134,29 +124,6 @@ pub struct EventReactor<S, M, B, C, W = HttpWebhooks> {
     portal: Option<PortalLinks>,
     /// The contact form's (category, department) pairs, for the default rules.
     form_categories: Vec<(String, DepartmentId)>,
-}
-
-/// Where customers follow their tickets: mail to them carries a signed link there.
-#[derive(Debug, Clone)]
-pub struct PortalLinks {
-    /// Signs the portal links and the tags of the requester's reply address
-    /// (`support+hd1042-<tag>@…`, checked by the mail intake with the same key).
-    pub signer: crate::domain::signing::LinkSigner,
-    /// The public API's URL, e.g. `https://abc.execute-api.eu-west-1.amazonaws.com`.
-    pub base_url: String,
-}
-
-impl PortalLinks {
-    /// A link to `ticket` that works for [`PORTAL_LINK_DAYS`](crate::domain::contact_form::PORTAL_LINK_DAYS).
-    pub fn link(&self, ticket: crate::domain::TicketId, now: Timestamp) -> String {
-        let expires =
-            Timestamp::new(now.as_datetime() + chrono::Duration::days(crate::domain::contact_form::PORTAL_LINK_DAYS));
-        format!(
-            "{}/portal/{}",
-            self.base_url.trim_end_matches('/'),
-            self.signer.portal_token(ticket, expires)
-        )
-    }
 }
 
 impl<S, M, B, C> EventReactor<S, M, B, C, HttpWebhooks> {
@@ -397,9 +364,7 @@ where
     ) -> Result<RenderedMail, ReactorError> {
         let name = kind.into();
         let library = TemplateLibrary::new(self.store.stored_templates(Some(&name)).await?);
-        library
-            .render(&name, language, context)
-            .map_err(|e| ReactorError::Build(e.to_string()))
+        library.render(&name, language, context).map_err(ReactorError::from)
     }
 
     async fn load(&self, event: &TicketEvent) -> Result<(Option<Ticket>, Option<Message>), StoreError> {
@@ -412,7 +377,7 @@ where
     }
 
     async fn send(&self, outgoing: &Outgoing) -> Result<SentMail, ReactorError> {
-        let raw = compose(outgoing).map_err(|e| ReactorError::Build(e.to_string()))?;
+        let raw = compose(outgoing).map_err(ReactorError::Compose)?;
         let sent = self
             .mailer
             .send_raw(&outgoing.from, &outgoing.recipients(), raw)
@@ -475,7 +440,7 @@ where
             .iter()
             .find(|a| a.department.is_some() && a.department == ticket.department)
             .or_else(|| self.config.addresses.first())
-            .ok_or_else(|| ReactorError::Build("no support address is configured".into()))?;
+            .ok_or(ReactorError::NoSupportAddress)?;
         Ok((
             address.address.clone(),
             self.team_name(ticket.department.as_ref()).await?,

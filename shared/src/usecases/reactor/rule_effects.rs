@@ -18,8 +18,8 @@ use crate::domain::rules::{MAX_CHAIN_DEPTH, Recipient};
 use crate::domain::template_library::{TemplateLibrary, TemplateName};
 use crate::domain::{Actor, AgentId, AsRead, Clock, EmailAddress, EventType, Ticket, TicketEvent};
 use crate::ports::{
-    ActionLedger, BlobStore, Claim, ContactStore, MailSender, RuleStore, SendError, StoreError, TeamStore,
-    TemplateStore, TicketStore, TicketWrite,
+    ActionLedger, BlobStore, Claim, ContactStore, MailSender, RuleStore, StoreError, TeamStore, TemplateStore,
+    TicketStore, TicketWrite,
 };
 
 /// How long one event's effects may take in one delivery before the rest wait for the next;
@@ -68,12 +68,12 @@ where
                                 self.rule_mail(event, &key, ticket, &template, *to, address.as_deref())
                                     .await
                             }
-                            Err(e) => Err(ReactorError::Build(e.to_string())),
+                            Err(e) => Err(ReactorError::TemplateName(e)),
                         };
                         match mail {
                             Ok(()) => {}
                             // Never going to work: say so on the ticket, where people look.
-                            Err(e @ (ReactorError::Send(SendError::Rejected(_)) | ReactorError::Build(_))) => {
+                            Err(e) if e.is_unsendable() => {
                                 let text = format!("Mail from rule \"{}\" was not sent: {e}.", rule.name);
                                 tracing::warn!(rule = rule.name, error = %e, "a rule's mail was refused");
                                 self.rule_note_after(ticket.id, rule, text).await?;
@@ -90,7 +90,7 @@ where
                             "rule": {"id": rule.rule_id, "name": rule.name},
                             "ticket": ticket,
                         });
-                        let body = serde_json::to_vec(&body).map_err(|e| ReactorError::Build(e.to_string()))?;
+                        let body = serde_json::to_vec(&body).map_err(ReactorError::WebhookBody)?;
                         let now = self.clock.now().timestamp_millis() / 1000;
                         match self.webhooks.deliver(url, secret, &key, now, &body).await {
                             Ok(_) => {}
@@ -225,7 +225,7 @@ where
         let library = TemplateLibrary::new(self.store.stored_templates(Some(template)).await?);
         let rendered = library
             .render(template, language.as_ref(), &context)
-            .map_err(|e| ReactorError::Build(e.to_string()))?;
+            .map_err(ReactorError::from)?;
         // Only the requester's copy may carry the signed address: it admits whoever holds it.
         let reply = match to {
             Recipient::Requester => ReplyTo::Signed,
