@@ -8,7 +8,7 @@ use crate::domain::rules::Rule;
 use crate::domain::template_library::{Template, TemplateName};
 use crate::domain::{
     Agent, AgentId, AgentLoad, AuditEvent, BlobRef, Channel, Contact, ContactId, Department, DepartmentId,
-    EmailAddress, Language, Message, MessageId, PhoneNumber, Priority, RuleId, Status, Tag, Ticket, TicketId,
+    EmailAddress, EventId, Language, Message, MessageId, PhoneNumber, Priority, RuleId, Status, Tag, Ticket, TicketId,
     TicketNumber, Timestamp,
 };
 
@@ -246,13 +246,44 @@ pub trait RuleStore: Send + Sync {
         ticket: TicketId,
         at: Option<Timestamp>,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
-    /// Tickets whose next look is at or before `until`, soonest first (one Query on the
-    /// due index: the cost follows the tickets due, not the table).
+    /// Asks the time sweep to set every unsolved and resolved ticket's next look again from the
+    /// rules (a time rule was saved at `at`); a request made while one is under way restarts it.
+    fn request_reschedule(&self, at: Timestamp) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// The request waiting for the sweep, with how far the sweep got.
+    fn reschedule_request(&self) -> impl Future<Output = Result<Option<Reschedule>, StoreError>> + Send;
+    /// Records how far the sweep got with `request` (`done`: all the way, the request is gone).
+    /// Does nothing if a newer request replaced it meanwhile: that one starts from the top.
+    fn reschedule_progress(
+        &self,
+        request: &Reschedule,
+        done: bool,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// Tickets whose next look is at or before `until`, soonest first, at most `limit`, after
+    /// `after` (the last of the previous page) when given: one Query on the due index, so the
+    /// cost follows the tickets due, not the table.
     fn due_tickets(
         &self,
         until: Timestamp,
+        after: Option<&DueTicket>,
         limit: usize,
-    ) -> impl Future<Output = Result<Vec<TicketId>, StoreError>> + Send;
+    ) -> impl Future<Output = Result<Vec<DueTicket>, StoreError>> + Send;
+}
+
+/// A request to set every open ticket's next look again, and where the sweep is in it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reschedule {
+    pub requested_at: Timestamp,
+    /// The status whose tickets are being gone through (`None`: not started).
+    pub status: Option<crate::domain::Status>,
+    /// Where in that status's list (a `TicketQuery` cursor).
+    pub cursor: Option<String>,
+}
+
+/// A ticket the time sweep should look at, and since when.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DueTicket {
+    pub ticket: TicketId,
+    pub due: Timestamp,
 }
 
 /// The templates admins stored (the shipped defaults are not stored).
@@ -402,4 +433,32 @@ pub trait ActionLedger: Send + Sync {
     fn bump(&self, key: &str, expires: Timestamp) -> impl Future<Output = Result<u64, StoreError>> + Send;
     /// A counter's value (0 when it never counted or expired).
     fn count(&self, key: &str) -> impl Future<Output = Result<u64, StoreError>> + Send;
+    /// The effects recorded with the rules' write for `event` (see [`OnceKey::RulesApplied`]);
+    /// `None` when the rules wrote nothing for it.
+    fn decided_effects(&self, event: EventId) -> impl Future<Output = Result<Option<String>, StoreError>> + Send;
+}
+
+/// What became of a webhook delivery after its last attempt.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WebhookFailure {
+    pub attempts: usize,
+    /// The last answer: an HTTP status, or what went wrong before one came.
+    pub last: String,
+    /// The target is one webhooks may not reach: trying again will not help.
+    pub refused: bool,
+}
+
+/// Calls the webhooks rules ask for.
+pub trait WebhookSender: Send + Sync {
+    /// POSTs `body` to `url`, signed with `secret` at `timestamp` (Unix seconds); `delivery`
+    /// is the same on every retry of one delivery, for the receiver to drop copies. The HTTP
+    /// status of a success.
+    fn deliver(
+        &self,
+        url: &str,
+        secret: &str,
+        delivery: &str,
+        timestamp: i64,
+        body: &[u8],
+    ) -> impl Future<Output = Result<u16, WebhookFailure>> + Send;
 }

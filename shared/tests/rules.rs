@@ -21,7 +21,14 @@ use shared::ports::{ContactStore, PageRequest, RuleStore, StoreError, TicketStor
 use shared::usecases::desk::{AgentPatch, NewAgent, NewTicket, TicketDesk};
 use shared::usecases::intake::parse_support_addresses;
 use shared::usecases::reactor::automation::{MAX_AGENT_LOAD, TableAssigner};
+use shared::usecases::reactor::sweep::SweepLimits;
 use shared::usecases::reactor::{EventReactor, OutboundConfig, ReactorError};
+
+/// A sweep with room for everything a test makes due (the budget is a guard, not a measure).
+const LIMITS: SweepLimits = SweepLimits {
+    page: 100,
+    budget: std::time::Duration::from_secs(600),
+};
 
 /// A clock the test moves.
 #[derive(Clone)]
@@ -118,9 +125,13 @@ async fn the_sweep_runs_time_rules_when_they_come_due_and_not_before() {
     reactor.react(changed, 1).await.unwrap();
 
     hands.advance(Duration::hours(71));
-    assert_eq!(reactor.sweep(100).await.unwrap(), 0, "not due yet: nothing is read");
+    assert_eq!(
+        reactor.sweep(hands.now(), LIMITS).await.unwrap().swept,
+        0,
+        "not due yet: nothing is read"
+    );
     hands.advance(Duration::hours(2));
-    assert_eq!(reactor.sweep(100).await.unwrap(), 1);
+    assert_eq!(reactor.sweep(hands.now(), LIMITS).await.unwrap().swept, 1);
     let after = store.get_ticket(ticket.id).await.unwrap().unwrap();
     assert_eq!(after.status, Status::Resolved);
     assert!(after.tags.iter().any(|t| t.as_str() == "auto-resolved"));
@@ -142,7 +153,7 @@ async fn the_sweep_runs_time_rules_when_they_come_due_and_not_before() {
     );
     // Resolved, the rule no longer applies: the sweep has nothing more to do.
     hands.advance(Duration::hours(100));
-    reactor.sweep(100).await.unwrap();
+    reactor.sweep(hands.now(), LIMITS).await.unwrap();
     // The reactor gave the new desk its default rules too (no address here has a department).
     assert_eq!(store.list_rules().await.unwrap().len(), 4);
     assert_eq!(
@@ -661,7 +672,7 @@ async fn least_loaded_shares_concurrent_new_tickets_evenly() {
     let mut delivery = 1;
     while !pending.is_empty() {
         assert!(delivery <= 20, "{} events still unassigned", pending.len());
-        let results = join_all(pending.iter().map(|e| reactor.react(e, delivery))).await;
+        let results = join_all(pending.iter().map(|e| reactor.react(*e, delivery))).await;
         pending = pending
             .into_iter()
             .zip(results)
@@ -931,6 +942,67 @@ async fn a_rule_s_mail_is_tried_again_on_redelivery_and_a_refusal_is_noted_on_th
     assert_eq!(notes, 0, "a pause is not a refusal");
 }
 
+/// A crash between the rules' write and their mail (here: the mail fails on the first
+/// delivery) must not lose the mail: the redelivery finds the ticket already changed, so the
+/// rule no longer matches, and only the effects recorded with the write can say what to do.
+#[tokio::test]
+async fn a_rule_s_mail_decided_with_its_write_is_sent_after_a_failure_between_them() {
+    let sdk = test_support::local_sdk().await;
+    let store = store().await;
+    let hands = Hands::at("2026-11-23T09:00:00Z");
+    let desk = TicketDesk::new(store.clone(), hands.clone());
+    let draft: RuleDraft = serde_json::from_value(json!({
+        "name": "Escalate and tell operations",
+        "position": 1,
+        "triggers": [{"on": "ticket_created"}],
+        "conditions": {"all": [{"field": "priority", "op": "is", "value": "normal"}]},
+        "actions": [
+            {"do": "set_priority", "priority": "urgent"},
+            {"do": "send_email", "template": "urgent_ticket", "to": "address", "address": "ops@example.com"}
+        ]
+    }))
+    .unwrap();
+    desk.create_rule(&admin(), draft).await.unwrap();
+    let (mailer, sends) = ses_answering(vec![Err(("TooManyRequestsException", "slow down")), Ok(())]);
+    let reactor = EventReactor::new(
+        store.clone(),
+        mailer,
+        S3Blobs::new(test_support::s3_client(&sdk)),
+        hands.clone(),
+        OutboundConfig {
+            addresses: parse_support_addresses("support@help.example.com").unwrap(),
+            max_attempts: 5,
+            autoreplies_per_hour: 20,
+        },
+    );
+    let (ticket, _) = desk
+        .create_ticket(&admin(), new_ticket("Crash after the write", "c@example.cz"))
+        .await
+        .unwrap();
+    let page = PageRequest {
+        limit: 10,
+        cursor: None,
+    };
+    let created = store.list_events(ticket.id, &page).await.unwrap().items.remove(0);
+
+    let first = reactor.react(&created, 1).await;
+    assert!(matches!(first, Err(ReactorError::Send(_))), "{first:?}");
+    let after = store.get_ticket(ticket.id).await.unwrap().unwrap();
+    assert_eq!(after.priority, Priority::Urgent, "the write went through");
+    assert_eq!(sends.num_calls(), 1);
+
+    // SQS delivers the event again once the first worker's lease is over.
+    hands.advance(Duration::seconds(61));
+    reactor.react(&created, 2).await.unwrap();
+    assert_eq!(sends.num_calls(), 2, "the recorded mail is sent on redelivery");
+    hands.advance(Duration::seconds(61));
+    reactor.react(&created, 3).await.unwrap();
+    assert_eq!(sends.num_calls(), 2, "and only once");
+    let events = store.list_events(ticket.id, &page).await.unwrap().items;
+    let by_rule = events.iter().filter(|e| matches!(e.actor, Actor::Rule { .. })).count();
+    assert_eq!(by_rule, 1, "the rule's change is written once");
+}
+
 #[tokio::test]
 async fn a_time_rule_saved_later_applies_to_tickets_already_waiting() {
     let sdk = test_support::local_sdk().await;
@@ -954,11 +1026,12 @@ async fn a_time_rule_saved_later_applies_to_tickets_already_waiting() {
     }
     let far = Timestamp::new(hands.now().as_datetime() + Duration::days(365));
     assert!(
-        store.due_tickets(far, 10).await.unwrap().is_empty(),
+        store.due_tickets(far, None, 10).await.unwrap().is_empty(),
         "no time rule, nothing due"
     );
 
-    // Three days later a manager adds a time rule: the ticket pending since then is due at once.
+    // Three days later a manager adds a time rule: the ticket pending since then is due at the
+    // next sweep, which sets every open ticket's next look (not the API request that saved it).
     hands.advance(Duration::hours(73));
     let draft: RuleDraft = serde_json::from_value(json!({
         "name": "Close the silent",
@@ -972,8 +1045,14 @@ async fn a_time_rule_saved_later_applies_to_tickets_already_waiting() {
     }))
     .unwrap();
     desk.create_rule(&admin(), draft).await.unwrap();
-    let due = store.due_tickets(far, 10).await.unwrap();
-    assert!(due.contains(&waiting[0]), "{due:?}");
+    assert!(
+        store.due_tickets(far, None, 10).await.unwrap().is_empty(),
+        "saving the rule scans no ticket"
+    );
+    assert!(
+        store.reschedule_request().await.unwrap().is_some(),
+        "it asks the sweep to"
+    );
 
     let reactor = EventReactor::new(
         store.clone(),
@@ -986,7 +1065,11 @@ async fn a_time_rule_saved_later_applies_to_tickets_already_waiting() {
             autoreplies_per_hour: 3,
         },
     );
-    reactor.sweep(50).await.unwrap();
+    reactor.sweep(hands.now(), LIMITS).await.unwrap();
+    assert!(
+        store.reschedule_request().await.unwrap().is_none(),
+        "the request is done"
+    );
     let swept = store.get_ticket(waiting[0]).await.unwrap().unwrap();
     assert_eq!(swept.status, Status::Resolved);
     let untouched = store.get_ticket(waiting[1]).await.unwrap().unwrap();
@@ -1137,14 +1220,20 @@ async fn hanging_receiver() -> (Arc<Mutex<usize>>, String) {
     (calls, url)
 }
 
-/// A batch as SQS hands it to the function, each event delivered for the `attempt`th time.
+/// A batch as SQS hands it to the function (each event as the pipe puts it on the bus), each
+/// event delivered for the `attempt`th time.
 fn batch(events: &[&AuditEvent], attempt: u32) -> aws_lambda_events::event::sqs::SqsEvent {
     let records: Vec<_> = events
         .iter()
         .map(|e| {
             json!({
                 "messageId": e.ticket_number.to_string(),
-                "body": serde_json::to_string(e).unwrap(),
+                "body": json!({
+                    "source": shared::adapters::bus::TICKET_EVENT_SOURCE,
+                    "detail-type": shared::adapters::bus::TICKET_EVENT_DETAIL_TYPE,
+                    "detail": shared::adapters::bus::pipe_detail(&(*e).into()),
+                })
+                .to_string(),
                 "attributes": {"ApproximateReceiveCount": attempt.to_string()}
             })
         })
@@ -1212,8 +1301,11 @@ async fn a_hanging_webhook_fails_only_its_own_record_and_repeats_no_other_effect
         let reactor = &reactor;
         let handled =
             shared::queue::each_message_at_once(batch, shared::queue::MESSAGES_IN_FLIGHT, move |m| async move {
-                let event: AuditEvent = serde_json::from_str(m.body.as_deref().unwrap()).unwrap();
-                reactor.react(&event, shared::queue::attempt(&m)).await.is_ok()
+                let decoded = shared::adapters::bus::decode_sqs_body(m.body.as_deref().unwrap(), "x").unwrap();
+                let shared::adapters::bus::BusEvent::Ticket(event) = decoded else {
+                    panic!("a ticket event")
+                };
+                reactor.react(&*event, shared::queue::attempt(&m)).await.is_ok()
             });
         // A guard against a batch that never returns, not a measure of how fast it is.
         async move {

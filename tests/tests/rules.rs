@@ -452,3 +452,36 @@ async fn a_field_changed_rule_wakes_on_that_field_only() {
     assert_eq!(fired.len(), 1, "{fired:?}");
     assert_eq!(fired[0]["actor"]["depth"], 1);
 }
+
+/// `cargo xtask invoke rules-sweep --at …` drives this route: the sweep runs as of the time
+/// given, and only for callers naming this machine.
+#[tokio::test]
+async fn the_dev_host_runs_the_sweep_at_the_time_it_is_given() {
+    let host = TestHost::start().await;
+    let url = format!("{}{}/rules-sweep", host.url, devhost::invoke::INVOKE_PATH);
+    let client = Client::new();
+    let response = client
+        .post(&url)
+        .body(json!({"time": "2030-01-01T00:00:00Z"}).to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let report: Value = response.json().await.unwrap();
+    assert_eq!(report["complete"], true, "{report}");
+    let elsewhere = client
+        .post(&url)
+        .header("Host", "rebound.example:3000")
+        .body(json!({"time": "2030-01-01T00:00:00Z"}).to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(elsewhere.status(), StatusCode::FORBIDDEN);
+    let unknown = client
+        .post(format!("{}{}/reports", host.url, devhost::invoke::INVOKE_PATH))
+        .body("{}")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unknown.status(), StatusCode::NOT_FOUND);
+}

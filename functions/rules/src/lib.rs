@@ -1,10 +1,12 @@
-//! The event reactor: ticket events from the bus, through SQS, to the built-in actions
-//! (acknowledgements, sending agent replies, assignee notifications). Rule authoring builds on
-//! this. Partial batch failures: one failing event is retried alone.
+//! The event reactor: ticket events from the bus, through SQS, read by the one decoder
+//! (`shared::adapters::bus`), to the built-in actions (acknowledgements, sending agent replies,
+//! assignee notifications) and the desk's rules. Partial batch failures: one failing event is
+//! retried alone.
 
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
 use lambda_runtime::LambdaEvent;
 use serde::Deserialize;
+use shared::adapters::bus::{BusEvent, decode_sqs_body};
 use shared::adapters::dynamodb::DynamoStore;
 use shared::adapters::s3::S3Blobs;
 use shared::adapters::secrets::DeskSecrets;
@@ -15,11 +17,12 @@ use shared::config::Env;
 use shared::domain::DepartmentId;
 use shared::domain::contact_form::FormCategories;
 use shared::domain::rules::WebhookTargets;
-use shared::domain::{AuditEvent, Clock, DeliveryFeedback, SystemClock};
+use shared::domain::{Clock, SystemClock, Timestamp};
 use shared::ports::{ActionLedger, ContactStore, MailSender, RuleStore, TeamStore, TemplateStore, TicketStore};
 use shared::queue::{MESSAGES_IN_FLIGHT, attempt, each_message_at_once};
 use shared::usecases::intake::parse_support_addresses;
-use shared::usecases::reactor::{EventReactor, OutboundConfig, PortalLinks};
+use shared::usecases::reactor::sweep::{SweepLimits, SweepReport};
+use shared::usecases::reactor::{BatchRules, EventReactor, OutboundConfig, PortalLinks};
 
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -103,69 +106,6 @@ impl Deps<DynamoStore, SesMailer, SystemClock> {
     }
 }
 
-/// What arrives on the queue: an event from our bus (a pipe-delivered stream record, the
-/// audit event being the JSON in the record's `event` attribute) or SES's report on a mail we
-/// sent (from the default bus).
-#[derive(Debug)]
-pub enum Incoming {
-    Ticket(Box<AuditEvent>),
-    Feedback(DeliveryFeedback),
-    /// An SES event that changes nothing here (sends, opens).
-    Ignored,
-}
-
-#[derive(Deserialize)]
-struct Envelope {
-    #[serde(default)]
-    source: String,
-    detail: serde_json::Value,
-}
-
-#[derive(Deserialize)]
-struct Record {
-    dynamodb: StreamImage,
-}
-
-#[derive(Deserialize)]
-struct StreamImage {
-    #[serde(rename = "NewImage")]
-    new_image: NewImage,
-}
-
-#[derive(Deserialize)]
-struct NewImage {
-    event: StringAttribute,
-}
-
-#[derive(Deserialize)]
-struct StringAttribute {
-    #[serde(rename = "S")]
-    s: String,
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum IncomingError {
-    #[error(transparent)]
-    Json(#[from] serde_json::Error),
-    #[error(transparent)]
-    Feedback(#[from] shared::adapters::sesv2::FeedbackError),
-}
-
-/// Reads a queue message; `ses_domain` is where SES's own Message-IDs live.
-pub fn incoming(body: &str, ses_domain: &str) -> Result<Incoming, IncomingError> {
-    let envelope: Envelope = serde_json::from_str(body)?;
-    if envelope.source == "aws.ses" {
-        return Ok(match DeliveryFeedback::from_ses_detail(&envelope.detail, ses_domain)? {
-            Some(feedback) => Incoming::Feedback(feedback),
-            None => Incoming::Ignored,
-        });
-    }
-    let record = Record::deserialize(&envelope.detail)?;
-    Ok(Incoming::Ticket(Box::new(serde_json::from_str(
-        &record.dynamodb.new_image.event.s,
-    )?)))
-}
-
 pub async fn handle<S, M, C>(
     deps: &Deps<S, M, C>,
     event: LambdaEvent<SqsEvent>,
@@ -175,9 +115,11 @@ where
     M: MailSender,
     C: Clock,
 {
+    // The desk's rules are read once for the batch, by its first ticket event.
+    let rules = &BatchRules::default();
     // Messages run side by side, so one slow webhook holds up only its own event.
     Ok(each_message_at_once(event.payload, MESSAGES_IN_FLIGHT, |message| async move {
-        let incoming = match incoming(message.body.as_deref().unwrap_or_default(), &deps.ses_domain) {
+        let incoming = match decode_sqs_body(message.body.as_deref().unwrap_or_default(), &deps.ses_domain) {
             Ok(i) => i,
             Err(e) => {
                 tracing::error!(error = %e, "queue message is neither a ticket event nor an SES event");
@@ -185,13 +127,16 @@ where
             }
         };
         let result = match incoming {
-            Incoming::Ticket(event) => deps
+            BusEvent::Ticket(event) => deps
                 .reactor
-                .react(&event, attempt(&message))
+                .react_in(&*event, attempt(&message), rules)
                 .await
                 .map(|reactions| tracing::info!(event_id = %event.id, ticket_id = %event.ticket_id, ?reactions, "event handled")),
-            Incoming::Feedback(feedback) => deps.reactor.take_feedback(&feedback).await.map(|_| ()),
-            Incoming::Ignored => Ok(()),
+            BusEvent::Feedback(feedback) => deps.reactor.take_feedback(&feedback).await.map(|_| ()),
+            BusEvent::Ignored(why) => {
+                tracing::info!(why, "queue message ignored");
+                Ok(())
+            }
         };
         match result {
             Ok(()) => true,
@@ -204,17 +149,39 @@ where
     .await)
 }
 
-/// Tickets one sweep looks at; more wait for the next (the schedule runs every few minutes).
-pub const SWEEP_BATCH: usize = 200;
+/// How much one scheduled sweep takes on: pages of 100 due tickets, and no new page after 90 s
+/// (the function's timeout is 120 s); what is left is still due at the next run.
+pub const SWEEP_LIMITS: SweepLimits = SweepLimits {
+    page: 100,
+    budget: std::time::Duration::from_secs(90),
+};
 
-/// The scheduled time sweep: runs `time` rules on the tickets that are due.
-pub async fn sweep<S, M, C>(deps: &Deps<S, M, C>) -> Result<usize, lambda_runtime::Error>
+/// What the schedule sends: EventBridge Scheduler's input from the template
+/// (`{"time": "<aws.scheduler.scheduled-time>"}`), or an EventBridge scheduled event, which
+/// has `time` too. The time is the sweep's "now": a run can be replayed for any moment
+/// (`cargo xtask invoke rules-sweep --at …`).
+#[derive(Debug, Deserialize)]
+pub struct ScheduledEvent {
+    pub time: Timestamp,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SweepError {
+    #[error("the schedule's event has no usable time: {0}")]
+    Event(#[from] serde_json::Error),
+    #[error(transparent)]
+    Reactor(#[from] shared::usecases::reactor::ReactorError),
+}
+
+/// The scheduled time sweep: runs `time` rules on the tickets due at the event's time.
+pub async fn sweep<S, M, C>(deps: &Deps<S, M, C>, event: serde_json::Value) -> Result<SweepReport, SweepError>
 where
     S: TicketStore + ContactStore + TeamStore + TemplateStore + ActionLedger + RuleStore,
     M: MailSender,
     C: Clock,
 {
-    let swept = deps.reactor.sweep(SWEEP_BATCH).await?;
-    tracing::info!(swept, "time sweep done");
-    Ok(swept)
+    let scheduled: ScheduledEvent = serde_json::from_value(event)?;
+    let report = deps.reactor.sweep(scheduled.time, SWEEP_LIMITS).await?;
+    tracing::info!(now = %scheduled.time, ?report, "time sweep done");
+    Ok(report)
 }

@@ -126,8 +126,16 @@ impl DevHost {
         })
     }
 
-    pub fn router(&self) -> axum::Router {
-        router(self.gateway.clone())
+    pub fn router(self: &Arc<Self>) -> axum::Router {
+        crate::invoke::routes(self.clone()).merge(router(self.gateway.clone()))
+    }
+
+    /// Runs the time sweep with the event its schedule sends (`{"time": …}`).
+    pub async fn sweep(
+        &self,
+        event: serde_json::Value,
+    ) -> Result<shared::usecases::reactor::sweep::SweepReport, rules::SweepError> {
+        rules::sweep(&self.reactor, event).await
     }
 
     pub fn smtp(&self) -> Arc<SmtpReceiver> {
@@ -198,7 +206,9 @@ impl DevHost {
     pub async fn run_sweep(self: Arc<Self>, every: Duration) {
         loop {
             tokio::time::sleep(every).await;
-            if let Err(e) = rules::sweep(&self.reactor).await {
+            // The scheduler stamps each run with its time; the function takes "now" from it.
+            let event = serde_json::json!({ "time": shared::domain::Clock::now(&SystemClock) });
+            if let Err(e) = self.sweep(event).await {
                 tracing::warn!(error = %e, "time sweep failed");
             }
         }

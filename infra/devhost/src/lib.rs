@@ -5,6 +5,7 @@
 pub mod environment;
 pub mod gateway;
 pub mod host;
+pub mod invoke;
 pub mod local;
 pub mod pattern;
 pub mod pipe;

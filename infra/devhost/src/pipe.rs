@@ -1,5 +1,6 @@
 //! The stream-to-bus pipe, played locally: polls DynamoDB Local's stream and puts each record
-//! that passes the template's filter on moto's bus, shaped as EventBridge Pipes delivers it.
+//! that passes the template's filter on moto's bus, shaped as EventBridge Pipes delivers it:
+//! through the template's input template, so consumers here see what they see in AWS.
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -141,14 +142,18 @@ impl StreamPipe {
                         || self.spec.filter_patterns.iter().any(|p| pattern::matches(p, json))
                 })
                 .map(|json| {
-                    PutEventsRequestEntry::builder()
+                    let detail = match &self.spec.input_template {
+                        Some(template) => render(template, &json)?,
+                        None => json.to_string(),
+                    };
+                    Ok(PutEventsRequestEntry::builder()
                         .event_bus_name(&self.bus)
                         .source(&self.spec.source)
                         .detail_type(&self.spec.detail_type)
-                        .detail(json.to_string())
-                        .build()
+                        .detail(detail)
+                        .build())
                 })
-                .collect();
+                .collect::<Result<_>>()?;
             for chunk in entries.chunks(10) {
                 let result = self
                     .events
@@ -221,6 +226,43 @@ impl StreamPipe {
     }
 }
 
+/// What an EventBridge Pipes input template makes of `record`: each `<$.path>` replaced by the
+/// value at that path; inside quotes, a string's characters escaped for a JSON string (what
+/// Pipes does to keep the output valid JSON), elsewhere the value's JSON. A path that is
+/// missing, or a placeholder this stand-in does not know, is an error rather than a guess.
+pub fn render(template: &str, record: &Value) -> Result<String> {
+    let mut out = String::with_capacity(template.len());
+    let mut rest = template;
+    while let Some(start) = rest.find('<') {
+        let Some(len) = rest[start..].find('>') else { break };
+        let placeholder = &rest[start + 1..start + len];
+        out.push_str(&rest[..start]);
+        let Some(path) = placeholder.strip_prefix("$.") else {
+            bail!("input template placeholder <{placeholder}> is not played locally");
+        };
+        let value = path
+            .split('.')
+            .try_fold(record, |v, key| v.get(key))
+            .with_context(|| format!("input template: the record has no {placeholder}"))?;
+        let quoted = out.ends_with('"') && rest[start + len + 1..].starts_with('"');
+        match (quoted, value) {
+            (true, Value::String(text)) => {
+                let escaped = serde_json::to_string(text)?;
+                out.push_str(&escaped[1..escaped.len() - 1]);
+            }
+            (true, other) => {
+                let escaped = serde_json::to_string(&other.to_string())?;
+                out.push_str(&escaped[1..escaped.len() - 1]);
+            }
+            (false, other) => out.push_str(&other.to_string()),
+        }
+        rest = &rest[start + len + 1..];
+    }
+    out.push_str(rest);
+    serde_json::from_str::<Value>(&out).context("input template: the result is not JSON")?;
+    Ok(out)
+}
+
 fn image(attributes: &HashMap<String, AttributeValue>) -> Value {
     Value::Object(attributes.iter().map(|(k, v)| (k.clone(), attribute(v))).collect())
 }
@@ -247,6 +289,45 @@ fn attribute(value: &AttributeValue) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_template_s_input_template_makes_the_published_contract() {
+        let spec = crate::template::Template::load_default()
+            .unwrap()
+            .pipe(crate::local::PIPE)
+            .unwrap();
+        let at = shared::domain::Timestamp::parse("2026-11-23T09:00:00Z").unwrap();
+        let audit = shared::domain::AuditEvent {
+            id: shared::domain::EventId::generate(at),
+            event_type: shared::domain::EventType::TicketCreated,
+            ticket_id: shared::domain::TicketId::generate(at),
+            ticket_number: shared::domain::TicketNumber::new(1001),
+            // A quote in the event's text: the template must keep it escaped.
+            actor: shared::domain::Actor::System {
+                cause: "rule \"a\" stopped".into(),
+            },
+            at,
+            changes: vec![],
+            message_id: None,
+            related: None,
+            carried_from: None,
+        };
+        let record = json!({"eventName": "INSERT", "dynamodb": {"NewImage": {
+            "entity": {"S": "audit"},
+            "type": {"S": "ticket.created"},
+            "ticket_id": {"S": audit.ticket_id.to_string()},
+            "event": {"S": shared::domain::events::stored_json(&audit).unwrap()},
+        }}});
+        let detail: Value =
+            serde_json::from_str(&render(spec.input_template.as_ref().unwrap(), &record).unwrap()).unwrap();
+        assert_eq!(detail, shared::adapters::bus::pipe_detail(&(&audit).into()));
+        let bus_event = json!({"source": spec.source, "detail-type": spec.detail_type, "detail": detail});
+        let decoded = shared::adapters::bus::decode(&bus_event, "x").unwrap();
+        assert_eq!(
+            decoded,
+            shared::adapters::bus::BusEvent::Ticket(Box::new((&audit).into()))
+        );
+    }
 
     #[test]
     fn attributes_take_the_wire_form() {

@@ -56,6 +56,10 @@ impl Template {
             .and_then(|t| t.get("EventBridgeEventBusParameters"))
             .ok_or_else(|| anyhow!("{logical_id} has no EventBridgeEventBusParameters"))?;
         Ok(PipeSpec {
+            input_template: match p.get("TargetParameters") {
+                Some(t) if t.get("InputTemplate").is_some() => Some(text(t, "InputTemplate")?),
+                _ => None,
+            },
             filter_patterns: patterns,
             source: text(target, "Source")?,
             detail_type: text(target, "DetailType")?,
@@ -167,6 +171,9 @@ fn substitute(value: &Value, stack_name: &str) -> Result<Value> {
 #[derive(Debug, Clone, PartialEq)]
 pub struct PipeSpec {
     pub filter_patterns: Vec<serde_json::Value>,
+    /// The target's input template (`TargetParameters.InputTemplate`): what the pipe makes of
+    /// each record before it goes on the bus.
+    pub input_template: Option<String>,
     pub source: String,
     pub detail_type: String,
 }

@@ -3,6 +3,7 @@
 
 mod dev;
 mod fuzz;
+mod invoke;
 mod process;
 mod stack;
 mod stack_command;
@@ -55,6 +56,8 @@ enum Task {
     /// Installs the pinned cargo-fuzz into .lambdesk/cargo on first use and builds with
     /// RUSTC_BOOTSTRAP=1, since libFuzzer needs nightly-only flags. Not part of `test`.
     Fuzz(fuzz::FuzzArgs),
+    /// Run a scheduled function on the running dev host as its schedule would at `--at`.
+    Invoke(invoke::InvokeArgs),
 }
 
 fn main() -> ExitCode {
@@ -110,5 +113,6 @@ async fn task(workspace: &Workspace, task: &Task) -> Result<()> {
         }
         Task::Token(args) => token::run(workspace, args),
         Task::Fuzz(args) => fuzz::run(workspace, args).await,
+        Task::Invoke(args) => invoke::run(args).await,
     }
 }

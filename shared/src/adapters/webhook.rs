@@ -15,15 +15,7 @@ use sha2::Sha256;
 
 pub use crate::domain::rules::WebhookTargets;
 
-/// What became of a delivery after its last attempt.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct WebhookFailure {
-    pub attempts: usize,
-    /// The last answer: an HTTP status, or what went wrong before one came.
-    pub last: String,
-    /// The target is one webhooks may not reach: trying again will not help.
-    pub refused: bool,
-}
+pub use crate::ports::WebhookFailure;
 
 /// How webhooks are sent.
 #[derive(Clone, Debug)]
@@ -145,6 +137,19 @@ struct GuardedResolver {
 #[derive(Debug, thiserror::Error)]
 #[error("{0} resolves to an address webhooks may not reach")]
 struct RefusedTarget(String);
+
+impl crate::ports::WebhookSender for HttpWebhooks {
+    async fn deliver(
+        &self,
+        url: &str,
+        secret: &str,
+        delivery: &str,
+        timestamp: i64,
+        body: &[u8],
+    ) -> Result<u16, WebhookFailure> {
+        HttpWebhooks::deliver(self, url, secret, delivery, timestamp, body).await
+    }
+}
 
 impl reqwest::dns::Resolve for GuardedResolver {
     fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {

@@ -6,7 +6,7 @@
 use std::collections::BTreeSet;
 
 use crate::domain::Clock;
-use crate::domain::rules::{Evaluation, Happening, MAX_RULES, Rule, RuleDraft, Trigger, WebhookTargets, first_look};
+use crate::domain::rules::{Evaluation, Happening, MAX_RULES, Rule, RuleDraft, Trigger, WebhookTargets};
 use crate::domain::template_library::TemplateLibrary;
 use crate::domain::{
     Agent, AgentId, Attachment, AuditEvent, Author, Channel, Contact, ContactId, CustomFields, Delivery, Department,
@@ -321,46 +321,12 @@ where
         Ok(rule)
     }
 
-    /// Sets every open or resolved ticket's next look from the rules as they are now, so a
-    /// time rule saved today applies to tickets that were waiting already (not only from their
-    /// next change). One Query per status page and one small update per ticket, done in
-    /// batches at once; returns how many tickets it looked at.
-    pub async fn reschedule(&self) -> Result<usize, DeskError> {
-        const AT_ONCE: usize = 25;
-        let rules = self.store.list_rules().await?;
-        let now = self.clock.now();
-        let mut looked = 0;
-        for status in [
-            Status::New,
-            Status::Open,
-            Status::Pending,
-            Status::OnHold,
-            Status::Resolved,
-        ] {
-            let mut query = TicketQuery {
-                status: Some(status),
-                limit: 100,
-                ..Default::default()
-            };
-            loop {
-                let page = self.store.list_tickets(&query).await?;
-                for batch in page.items.chunks(AT_ONCE) {
-                    let updates = batch
-                        .iter()
-                        .map(|t| self.store.set_next_look(t.id, first_look(&rules, t, now)));
-                    for result in futures::future::join_all(updates).await {
-                        result?;
-                    }
-                }
-                looked += page.items.len();
-                match page.cursor {
-                    Some(cursor) => query.cursor = Some(cursor),
-                    None => break,
-                }
-            }
-        }
-        tracing::info!(tickets = looked, "next looks set from the rules");
-        Ok(looked)
+    /// Asks the time sweep to set every open or resolved ticket's next look from the rules as
+    /// they are now, so a time rule saved today applies to tickets that were waiting already
+    /// (not only from their next change). The sweep pages through them within its budget, off
+    /// the request's path: saving costs one write however many tickets are open.
+    async fn reschedule(&self) -> Result<(), DeskError> {
+        Ok(self.store.request_reschedule(self.clock.now()).await?)
     }
 
     pub async fn delete_rule(&self, who: &Principal, id: RuleId) -> Result<(), DeskError> {

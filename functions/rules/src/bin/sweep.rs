@@ -13,8 +13,11 @@ async fn main() -> Result<(), Error> {
     let secrets = shared::adapters::secrets::load(&sdk, &env).await?;
     let config = Config::from_env(&env, &secrets)?;
     let deps = Deps::new(config, &sdk);
-    lambda_runtime::run(service_fn(|_: LambdaEvent<serde_json::Value>| async {
-        sweep(&deps).await.map(|swept| serde_json::json!({ "swept": swept }))
+    lambda_runtime::run(service_fn(|event: LambdaEvent<serde_json::Value>| async {
+        let report = sweep(&deps, event.payload).await?;
+        Ok::<_, Error>(
+            serde_json::json!({ "swept": report.swept, "failed": report.failed, "complete": report.complete }),
+        )
     }))
     .await
 }

@@ -75,7 +75,7 @@ pub fn message_item(message: &Message) -> Result<Item, StoreError> {
 /// Audit events keep their JSON in `event` (what bus consumers read) and `type`/`ticket_id` at
 /// the top level for bus rules; copies carried by a merge are marked so the pipe skips them.
 pub fn event_item(event: &AuditEvent) -> Result<Item, StoreError> {
-    let json = serde_json::to_string(event).map_err(StoreError::unknown)?;
+    let json = crate::domain::events::stored_json(event).map_err(StoreError::unknown)?;
     let mut item = keyed(
         Item::new(),
         ticket_pk(event.ticket_id),

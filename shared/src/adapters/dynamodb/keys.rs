@@ -77,6 +77,8 @@ pub const RULES_APPLIED_SK: &str = "RULES-APPLIED";
 pub const RULES_PK: &str = "RULES";
 /// Marks that a desk was given its default rules (so deleting them all does not bring them back).
 pub const RULES_SEEDED_SK: &str = "SEEDED";
+/// The time sweep's pending request to set every open ticket's next look again.
+pub const RESCHEDULE_SK: &str = "RESCHEDULE";
 pub fn rule_sk(id: RuleId) -> String {
     format!("RULE#{id}")
 }

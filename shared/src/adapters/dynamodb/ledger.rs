@@ -4,9 +4,9 @@
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
 
 use super::items::s;
-use super::keys::{PK, SK};
+use super::keys::{PK, RULES_APPLIED_SK, SK, rules_applied_pk};
 use super::{DynamoStore, sdk_error};
-use crate::domain::Timestamp;
+use crate::domain::{EventId, Timestamp};
 use crate::ports::{ActionLedger, Claim, StoreError};
 
 /// How long a finished claim is remembered: longer than any queue keeps a message.
@@ -106,5 +106,24 @@ impl ActionLedger for DynamoStore {
             })
             .and_then(|i| i.get("count").and_then(|v| v.as_n().ok()).and_then(|n| n.parse().ok()))
             .unwrap_or(0))
+    }
+
+    async fn decided_effects(&self, event: EventId) -> Result<Option<String>, StoreError> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key(PK, s(rules_applied_pk(event)))
+            .key(SK, s(RULES_APPLIED_SK))
+            .projection_expression("effects")
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(sdk_error)?;
+        Ok(out
+            .item()
+            .and_then(|i| i.get("effects"))
+            .and_then(|v| v.as_s().ok())
+            .cloned())
     }
 }

@@ -120,12 +120,16 @@ impl DynamoStore {
                     OnceKey::RawMail(key) => {
                         items::pointer_item(raw_mail_pk(key), RAW_MAIL_SK, "ticket_id", ticket.to_string())
                     }
-                    OnceKey::RulesApplied(event) => items::pointer_item(
-                        rules_applied_pk(*event),
-                        RULES_APPLIED_SK,
-                        "ticket_id",
-                        ticket.to_string(),
-                    ),
+                    OnceKey::RulesApplied { event, effects } => {
+                        let mut item = items::pointer_item(
+                            rules_applied_pk(*event),
+                            RULES_APPLIED_SK,
+                            "ticket_id",
+                            ticket.to_string(),
+                        );
+                        item.insert("effects".into(), s(effects.clone()));
+                        item
+                    }
                 };
                 self.put(item, Some("attribute_not_exists(pk)"))
             })

@@ -5,12 +5,12 @@ use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::delete_item::DeleteItemError;
 use aws_sdk_dynamodb::types::{Delete, TransactWriteItem, Update};
 
-use super::items::{self, s};
+use super::items::{self, Item, s};
 use super::keys::*;
 use super::{DynamoStore, sdk_error};
 use crate::domain::rules::Rule;
 use crate::domain::{RuleId, TicketId, Timestamp};
-use crate::ports::{RuleStore, StoreError};
+use crate::ports::{DueTicket, Reschedule, RuleStore, StoreError};
 
 impl RuleStore for DynamoStore {
     async fn list_rules(&self) -> Result<Vec<Rule>, StoreError> {
@@ -141,7 +141,113 @@ impl RuleStore for DynamoStore {
         }
     }
 
-    async fn due_tickets(&self, until: Timestamp, limit: usize) -> Result<Vec<TicketId>, StoreError> {
+    async fn request_reschedule(&self, at: Timestamp) -> Result<(), StoreError> {
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .item(PK, s(RULES_PK.to_owned()))
+            .item(SK, s(RESCHEDULE_SK.to_owned()))
+            .item("entity", s("reschedule".to_owned()))
+            .item("requested_at", s(at.to_string()))
+            .send()
+            .await
+            .map_err(sdk_error)?;
+        Ok(())
+    }
+
+    async fn reschedule_request(&self) -> Result<Option<Reschedule>, StoreError> {
+        let Some(item) = self.get(RULES_PK.into(), RESCHEDULE_SK).await? else {
+            return Ok(None);
+        };
+        let requested_at = items::string_attr(&item, "requested_at").unwrap_or_default();
+        Ok(Some(Reschedule {
+            requested_at: Timestamp::parse(&requested_at).map_err(StoreError::unknown)?,
+            status: items::string_attr(&item, "status")
+                .filter(|st| !st.is_empty())
+                .map(|st| serde_json::from_value(serde_json::Value::String(st)))
+                .transpose()
+                .map_err(StoreError::unknown)?,
+            cursor: items::string_attr(&item, "cursor").filter(|c| !c.is_empty()),
+        }))
+    }
+
+    async fn reschedule_progress(&self, request: &Reschedule, done: bool) -> Result<(), StoreError> {
+        let key = || {
+            Item::from([
+                (PK.to_owned(), s(RULES_PK.to_owned())),
+                (SK.to_owned(), s(RESCHEDULE_SK.to_owned())),
+            ])
+        };
+        let read = s(request.requested_at.to_string());
+        let result = if done {
+            self.client
+                .delete_item()
+                .table_name(&self.table)
+                .set_key(Some(key()))
+                .condition_expression("requested_at = :read")
+                .expression_attribute_values(":read", read)
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|e| {
+                    (
+                        e.as_service_error()
+                            .is_some_and(|e| e.is_conditional_check_failed_exception()),
+                        sdk_error(e),
+                    )
+                })
+        } else {
+            let status = request
+                .status
+                .and_then(|st| serde_json::to_value(st).ok())
+                .and_then(|v| v.as_str().map(str::to_owned))
+                .unwrap_or_default();
+            self.client
+                .update_item()
+                .table_name(&self.table)
+                .set_key(Some(key()))
+                .condition_expression("requested_at = :read")
+                .update_expression("SET #status = :status, #cursor = :cursor")
+                .expression_attribute_names("#status", "status")
+                .expression_attribute_names("#cursor", "cursor")
+                .expression_attribute_values(":read", read)
+                .expression_attribute_values(":status", s(status))
+                .expression_attribute_values(":cursor", s(request.cursor.clone().unwrap_or_default()))
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|e| {
+                    (
+                        e.as_service_error()
+                            .is_some_and(|e| e.is_conditional_check_failed_exception()),
+                        sdk_error(e),
+                    )
+                })
+        };
+        match result {
+            // A newer request replaced this one: it starts from the top.
+            Ok(()) | Err((true, _)) => Ok(()),
+            Err((false, e)) => Err(e),
+        }
+    }
+
+    async fn due_tickets(
+        &self,
+        until: Timestamp,
+        after: Option<&DueTicket>,
+        limit: usize,
+    ) -> Result<Vec<DueTicket>, StoreError> {
+        // Where the previous page ended: the index's position of that entry (it may have moved
+        // since, the position stands). Entries are next-look items; `due_sk` names the ticket,
+        // so no two entries tie on it.
+        let start = after.map(|due| {
+            Item::from([
+                (PK.to_owned(), s(ticket_pk(due.ticket))),
+                (SK.to_owned(), s(NEXT_LOOK_SK.to_owned())),
+                (BY_DUE.pk.to_owned(), s(DUE.to_owned())),
+                (BY_DUE.sk.to_owned(), s(format!("{}#{}", due.due, due.ticket))),
+            ])
+        });
         let out = self
             .client
             .query()
@@ -152,15 +258,23 @@ impl RuleStore for DynamoStore {
             .expression_attribute_names("#sk", BY_DUE.sk)
             .expression_attribute_values(":due", s(DUE.to_owned()))
             .expression_attribute_values(":until", s(format!("{until}#~")))
+            .set_exclusive_start_key(start)
             .limit(limit.clamp(1, 1000) as i32)
             .send()
             .await
             .map_err(sdk_error)?;
         out.items()
             .iter()
-            // Items written before the next look had its own item keep it on the ticket (`id`).
-            .filter_map(|item| items::string_attr(item, NEXT_LOOK_TICKET).or_else(|| items::string_attr(item, "id")))
-            .map(|id| TicketId::parse(&id).map_err(StoreError::unknown))
+            .map(|item| {
+                let at = items::string_attr(item, BY_DUE.sk).unwrap_or_default();
+                let (due, ticket) = at
+                    .rsplit_once('#')
+                    .ok_or_else(|| StoreError::Unknown(format!("a due entry without a ticket: {at}").into()))?;
+                Ok(DueTicket {
+                    ticket: TicketId::parse(ticket).map_err(StoreError::unknown)?,
+                    due: Timestamp::parse(due).map_err(StoreError::unknown)?,
+                })
+            })
             .collect()
     }
 }

@@ -43,8 +43,11 @@ pub enum OnceKey {
     MessageId { message_id: String, message: MessageId },
     /// The stored raw mail (its object key), whatever became of it.
     RawMail(String),
-    /// The rules' changes for one event: a redelivered event applies them once.
-    RulesApplied(EventId),
+    /// The rules' changes for one event: a redelivered event applies them once. The key's item
+    /// is also the outbox of the mail and webhooks the rules decided with the write
+    /// (`effects`, the reactor's JSON), so a redelivery after a crash between the write and its
+    /// effects carries out what was decided (`ActionLedger::decided_effects`).
+    RulesApplied { event: EventId, effects: String },
 }
 
 /// A change being made to one ticket: see the module documentation.

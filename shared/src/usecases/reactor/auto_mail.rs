@@ -10,8 +10,9 @@ use crate::ports::{
     TicketStore,
 };
 
-impl<S, M, B, C> EventReactor<S, M, B, C>
+impl<S, M, B, C, W> EventReactor<S, M, B, C, W>
 where
+    W: crate::ports::WebhookSender,
     B: BlobStore,
     S: TicketStore + ContactStore + TeamStore + TemplateStore + ActionLedger + RuleStore,
     M: MailSender,

@@ -1,19 +1,19 @@
 //! The reactor runs the desk's rules: for one ticket event, every rule in position order, all
 //! their changes to the ticket in one conditional write (with an audit event per rule naming
-//! it), then the mail they ask for. Redelivery applies the changes once (a write-once key per
-//! event) and sends each mail once (a claim per rule action).
+//! it, and the mail and webhooks they decided recorded on the write's once-key item), then
+//! those effects. Redelivery applies the changes once (a write-once key per event), carries out
+//! what was recorded (`outbox.rs`) and sends each mail once (a claim per rule action).
 
 use chrono::Duration;
 
-use super::{Action, EventReactor, Reaction, ReactorError};
-use crate::domain::load::{least_loaded, load_holder};
+use super::{Action, EventReactor, Reaction, ReactorError, outbox};
 use crate::domain::rules::{
-    AssignStrategy, Assigner, BusinessHours, Effect, Evaluation, Facts, Happening, MAX_FIRES_PER_TICKET_HOUR,
-    MessageFacts, Rule, RuleRun, Trigger, cause_of, default_rules, next_look,
+    BusinessHours, Effect, Evaluation, Facts, Happening, MAX_FIRES_PER_TICKET_HOUR, MessageFacts, Rule, RuleRun,
+    Trigger, cause_of, default_rules, next_look,
 };
 use crate::domain::{
-    Actor, AgentId, AgentLoad, AsRead, AuditEvent, Author, Clock, Delivery, DepartmentId, EmailAddress, EventId,
-    EventType, Message, MessageId, Ticket, Timestamp, Visibility,
+    Actor, AgentLoad, AsRead, AuditEvent, Author, Clock, Delivery, DepartmentId, EmailAddress, EventId, EventType,
+    Message, MessageId, Ticket, TicketEvent, Timestamp, Visibility,
 };
 use crate::ports::{
     ActionLedger, BlobStore, ContactStore, MailSender, OnceKey, RuleStore, StoreError, TeamStore, TemplateStore,
@@ -26,95 +26,16 @@ pub use crate::domain::load::MAX_AGENT_LOAD;
 /// queue.
 pub(super) const WRITE_ATTEMPTS: usize = 8;
 
-/// Picks agents from the table: round-robin by an atomic counter per department, so
-/// concurrent events each get the next agent; least-loaded by the agents' load counters, which
-/// every ticket write keeps exact. A least-loaded pick remembers the load it saw, and the
-/// rules' write holds only if that load has not moved since.
-pub struct TableAssigner<'a, S> {
-    store: &'a S,
-    now: Timestamp,
-    /// A dry run looks but does not take a turn.
-    dry_run: bool,
-    /// Who carries the ticket being assigned; it does not count against them.
-    holder: Option<AgentId>,
-    seen: Vec<AgentLoad>,
-}
+pub use super::assigner::TableAssigner;
 
-impl<'a, S> TableAssigner<'a, S> {
-    pub fn new(store: &'a S, now: Timestamp, dry_run: bool) -> Self {
-        Self {
-            store,
-            now,
-            dry_run,
-            holder: None,
-            seen: vec![],
-        }
-    }
-
-    /// The same assigner for a ticket as read: its own load is not held against its holder.
-    pub fn for_ticket(self, ticket: &Ticket) -> Self {
-        Self {
-            holder: load_holder(ticket),
-            ..self
-        }
-    }
-
-    /// The loads least-loaded picks were made on, latest last.
-    pub fn loads_seen(&self) -> &[AgentLoad] {
-        &self.seen
-    }
-}
-
-impl<S> Assigner for TableAssigner<'_, S>
+impl<S, M, B, C, W> EventReactor<S, M, B, C, W>
 where
-    S: TicketStore + TeamStore + ActionLedger,
-{
-    async fn pick(&mut self, strategy: AssignStrategy, department: Option<&DepartmentId>) -> Option<AgentId> {
-        let mut agents: Vec<_> = self
-            .store
-            .list_agents()
-            .await
-            .ok()?
-            .into_iter()
-            .filter(|a| a.can_work_in(department))
-            .collect();
-        agents.sort_by_key(|a| a.id);
-        if agents.is_empty() {
-            return None;
-        }
-        match strategy {
-            AssignStrategy::Agent => None,
-            AssignStrategy::RoundRobin if self.dry_run => agents.first().map(|a| a.id),
-            AssignStrategy::RoundRobin => {
-                let key = format!("round-robin#{}", department.map(DepartmentId::as_str).unwrap_or("any"));
-                let expires = Timestamp::new(self.now.as_datetime() + Duration::days(365));
-                let turn = self.store.bump(&key, expires).await.ok()?;
-                agents.get(((turn - 1) % agents.len() as u64) as usize).map(|a| a.id)
-            }
-            AssignStrategy::LeastLoaded => {
-                let ids: Vec<AgentId> = agents.iter().map(|a| a.id).collect();
-                let loads = self.store.agent_loads(&ids).await.ok()?;
-                let picked = least_loaded(&loads, self.holder)?;
-                self.seen.push(picked);
-                Some(picked.agent)
-            }
-        }
-    }
-}
-
-impl<S, M, B, C> EventReactor<S, M, B, C>
-where
+    W: crate::ports::WebhookSender,
     S: TicketStore + ContactStore + TeamStore + TemplateStore + ActionLedger + RuleStore,
     M: MailSender,
     B: BlobStore,
     C: Clock,
 {
-    /// The desk's rules; a new desk gets its default rules first.
-    async fn rules(&self) -> Result<Vec<Rule>, ReactorError> {
-        self.ensure_default_rules().await?;
-        Ok(self.store.list_rules().await?)
-    }
-
     /// Gives a new desk its default rules, once ever (one read when it had them already).
     pub async fn ensure_default_rules(&self) -> Result<bool, ReactorError> {
         let routes: Vec<(String, DepartmentId)> = self
@@ -134,72 +55,65 @@ where
     }
 
     /// Runs the rules for one event and applies what they decide.
-    pub(super) async fn apply_rules(&self, event: &AuditEvent, attempt: u32) -> Result<Reaction, ReactorError> {
-        self.run_rules(event, None, attempt).await
-    }
-
-    /// The time sweep: every ticket whose next look is due gets the `time` rules run, and its
-    /// next look set again. Returns how many tickets it looked at.
-    pub async fn sweep(&self, limit: usize) -> Result<usize, ReactorError> {
-        let now = self.clock.now();
-        let due = self.store.due_tickets(now, limit).await?;
-        for ticket in &due {
-            let Some(found) = self.store.get_ticket(*ticket).await? else {
-                continue;
-            };
-            let event = AuditEvent {
-                id: EventId::generate(now),
-                event_type: EventType::TicketUpdated,
-                ticket_id: found.id,
-                ticket_number: found.number,
-                actor: Actor::System {
-                    cause: "time sweep".into(),
-                },
-                at: now,
-                changes: vec![],
-                message_id: None,
-                related: None,
-                carried_from: None,
-            };
-            // The sweep's event is made afresh each time, so its effects get one try (as at a
-            // queue's last delivery): a failing webhook is noted at once.
-            let reaction = self
-                .run_rules(&event, Some(Happening::Time), self.config.max_attempts)
-                .await?;
-            tracing::info!(ticket = %found.number, ?reaction, "swept");
-        }
-        Ok(due.len())
-    }
-
-    async fn run_rules(
+    pub(super) async fn apply_rules(
         &self,
-        event: &AuditEvent,
-        happening: Option<Happening>,
+        event: &TicketEvent,
         attempt: u32,
+        batch: &super::BatchRules,
+    ) -> Result<Reaction, ReactorError> {
+        let rules = self.batch_rules(batch).await?;
+        self.run_rules(event, None, self.clock.now(), attempt, rules).await
+    }
+
+    /// Runs `rules` for `event` as of `now` (the event's handling time, or the sweep's).
+    pub(super) async fn run_rules(
+        &self,
+        event: &TicketEvent,
+        happening: Option<Happening>,
+        now: Timestamp,
+        attempt: u32,
+        rules: &[Rule],
     ) -> Result<Reaction, ReactorError> {
         let swept = happening.is_some();
-        let reaction = self.decide_rules(event, happening, attempt).await?;
+        let (reaction, ticket) = self.decide_rules(event, happening, now, attempt, rules).await?;
         // Whatever the rules did, the ticket changed: when do time rules next need it?
-        let rules = self.rules().await?;
-        if rules.iter().any(|r| r.enabled && r.triggers.contains(&Trigger::Time))
-            && let Some(ticket) = self.store.get_ticket(event.ticket_id).await?
-        {
-            let next = next_look(&rules, &ticket, self.clock.now());
-            self.store.set_next_look(ticket.id, next).await?;
+        let timed = rules.iter().any(|r| r.enabled && r.triggers.contains(&Trigger::Time));
+        // Read again only where the rules did not leave it in hand (a redelivery's effects).
+        let ticket = match ticket {
+            Some(ticket) => Some(ticket),
+            None if timed => self.store.get_ticket(event.ticket_id).await?,
+            None => None,
+        };
+        if timed && let Some(ticket) = ticket {
+            match next_look(rules, &ticket, now) {
+                Some(at) => self.store.set_next_look(ticket.id, Some(at)).await?,
+                // The write that made the event cleared it already; a stale one left by a
+                // later event's run only costs the sweep a look, which clears it.
+                None if !swept => {}
+                None => self.store.set_next_look(ticket.id, None).await?,
+            }
         } else if swept {
             self.store.set_next_look(event.ticket_id, None).await?;
         }
         Ok(reaction)
     }
 
+    /// What the rules make of `event`, and the ticket as it stands after (`None`: gone, or
+    /// not read), so the caller need not read it again.
     async fn decide_rules(
         &self,
-        event: &AuditEvent,
+        event: &TicketEvent,
         happening: Option<Happening>,
+        now: Timestamp,
         attempt: u32,
-    ) -> Result<Reaction, ReactorError> {
-        let skip = |why: &str| Ok(Reaction::Skipped(Action::Rules, why.to_owned()));
-        let rules = self.rules().await?;
+        rules: &[Rule],
+    ) -> Result<(Reaction, Option<Ticket>), ReactorError> {
+        let skip = |why: &str| Ok((Reaction::Skipped(Action::Rules, why.to_owned()), None));
+        // The rules wrote for this event before (and the effects they decided may not all have
+        // happened: a crash, a failed send): carry out what was recorded, not a fresh decision.
+        if let Some(recorded) = self.recorded_effects(event, attempt).await? {
+            return Ok((recorded, None));
+        }
         if !rules.iter().any(|r| r.enabled) {
             return skip("no rules are enabled");
         }
@@ -221,12 +135,11 @@ where
             else {
                 return skip("rules do not react to this event");
             };
-            let now = self.clock.now();
             let mut assigner = TableAssigner::new(&self.store, now, false).for_ticket(&ticket);
             let evaluation = evaluate_with(
                 &self.store,
                 now,
-                &rules,
+                rules,
                 &ticket,
                 &happening,
                 message.as_ref(),
@@ -234,15 +147,21 @@ where
                 &mut assigner,
             )
             .await?;
-            let Some(write) = self.rules_write(event, &ticket, &evaluation, depth) else {
+            // An assignment that could not read the store decided nothing: fail, and the event
+            // is delivered again, before anything is written or sent.
+            if let Some(e) = assigner.take_failure() {
+                return Err(e.into());
+            }
+            let Some(write) = self.rules_write(event, &ticket, &evaluation, depth, now) else {
                 if evaluation.fired().next().is_none() {
-                    return skip("no rule matched");
+                    return Ok((Reaction::Skipped(Action::Rules, "no rule matched".into()), Some(ticket)));
                 }
                 // Rules that only mail or call out change nothing to write; their effects are
                 // claimed one by one, so a redelivery does not repeat them.
-                self.rule_effects(event, &ticket, &evaluation, attempt).await?;
+                self.rule_effects(event, &ticket, &outbox::decided(&evaluation), attempt)
+                    .await?;
                 let names: Vec<String> = evaluation.fired().map(|o| o.name.clone()).collect();
-                return Ok(Reaction::Applied(Action::Rules, names.join(", ")));
+                return Ok((Reaction::Applied(Action::Rules, names.join(", ")), Some(ticket)));
             };
             // The agent the ticket goes to was the least loaded when the rules looked; the
             // write holds only while they still are (another event may have given them one).
@@ -255,18 +174,18 @@ where
                 .collect();
             match self.store.commit_at_loads(std::slice::from_ref(&write), &guards).await {
                 Ok(()) => {
-                    let now = self.clock.now();
                     for _ in evaluation.fired() {
                         self.store.bump(&fires_key(&ticket, now), hour_later(now)).await?;
                     }
-                    self.rule_effects(event, &write.ticket, &evaluation, attempt).await?;
+                    self.rule_effects(event, &write.ticket, &outbox::decided(&evaluation), attempt)
+                        .await?;
                     let names: Vec<String> = evaluation.fired().map(|o| o.name.clone()).collect();
-                    return Ok(Reaction::Applied(Action::Rules, names.join(", ")));
+                    return Ok((Reaction::Applied(Action::Rules, names.join(", ")), Some(write.ticket)));
                 }
-                // Applied before: this is a redelivery; its mail was claimed separately.
+                // Another worker wrote for this event meanwhile: what it recorded is what to do.
                 Err(StoreError::AlreadyExists { .. }) => {
-                    self.rule_effects(event, &ticket, &evaluation, attempt).await?;
-                    return Ok(Reaction::AlreadyDone(Action::Rules));
+                    let reaction = self.recorded_effects(event, attempt).await?;
+                    return Ok((reaction.unwrap_or(Reaction::AlreadyDone(Action::Rules)), None));
                 }
                 // The ticket or a picked agent's load changed meanwhile: look again at it as it
                 // is now.
@@ -277,16 +196,30 @@ where
         Err(ReactorError::Busy)
     }
 
+    /// Carries out the effects recorded with the rules' write for `event`, if they wrote.
+    async fn recorded_effects(&self, event: &TicketEvent, attempt: u32) -> Result<Option<Reaction>, ReactorError> {
+        let Some(recorded) = self.store.decided_effects(event.id).await? else {
+            return Ok(None);
+        };
+        let decided = outbox::from_json(&recorded).map_err(ReactorError::Outbox)?;
+        if !decided.is_empty()
+            && let Some(ticket) = self.store.get_ticket(event.ticket_id).await?
+        {
+            self.rule_effects(event, &ticket, &decided, attempt).await?;
+        }
+        Ok(Some(Reaction::AlreadyDone(Action::Rules)))
+    }
+
     /// The ticket as the rules left it, an audit event per rule that changed it (naming the
     /// rule), its notes, and a note in the trail where a chain was cut; `None` if nothing.
     fn rules_write(
         &self,
-        event: &AuditEvent,
+        event: &TicketEvent,
         before: &Ticket,
         evaluation: &Evaluation,
         depth: u8,
+        now: Timestamp,
     ) -> Option<TicketWrite> {
-        let now = self.clock.now();
         let mut ticket = evaluation.ticket.clone();
         let mut messages = Vec::new();
         let mut events = Vec::new();
@@ -343,7 +276,10 @@ where
             read: Some(AsRead::of(before)),
             messages,
             events,
-            once: vec![OnceKey::RulesApplied(event.id)],
+            once: vec![OnceKey::RulesApplied {
+                event: event.id,
+                effects: outbox::to_json(&outbox::decided(evaluation)),
+            }],
         })
     }
 }
@@ -365,7 +301,11 @@ where
     S: TicketStore + ContactStore + TeamStore + ActionLedger,
 {
     let mut assigner = TableAssigner::new(store, now, dry_run).for_ticket(ticket);
-    evaluate_with(store, now, rules, ticket, happening, message, actor, &mut assigner).await
+    let evaluation = evaluate_with(store, now, rules, ticket, happening, message, actor, &mut assigner).await?;
+    match assigner.take_failure() {
+        Some(e) => Err(e),
+        None => Ok(evaluation),
+    }
 }
 
 /// [`evaluate_rules`] with the caller's assigner, which remembers the loads it picked on.
@@ -383,11 +323,20 @@ async fn evaluate_with<S>(
 where
     S: TicketStore + ContactStore + TeamStore + ActionLedger,
 {
-    let language = store
-        .get_contact(ticket.requester)
-        .await?
-        .and_then(|c| c.language)
-        .map(|l| l.as_str().to_owned());
+    // The requester's language is read only when a rule looks at it.
+    let uses_language = rules
+        .iter()
+        .filter(|r| r.enabled)
+        .flat_map(|r| r.conditions.all.iter().chain(&r.conditions.any))
+        .any(|c| c.field == "language");
+    let language = match uses_language {
+        true => store
+            .get_contact(ticket.requester)
+            .await?
+            .and_then(|c| c.language)
+            .map(|l| l.as_str().to_owned()),
+        false => None,
+    };
     let facts = Facts {
         message: message.map(|m| MessageFacts {
             body: m.body_text.clone(),
@@ -403,18 +352,30 @@ where
         now,
         hours: BusinessHours::default(),
     };
-    let fired = store.count(&fires_key(ticket, now)).await?;
     let (caused_by, depth) = cause_of(actor);
-    let run = RuleRun {
+    let run = |fires_left| RuleRun {
         rules,
         happening,
         facts: &facts,
         caused_by,
         depth,
-        fires_left: MAX_FIRES_PER_TICKET_HOUR.saturating_sub(fired),
+        fires_left,
         only: None,
     };
-    Ok(run.evaluate(ticket, assigner).await)
+    // The hourly fire limit binds only when rules fire: the count is read then, and the rules
+    // looked at again under the limit only if this run would pass it (rare).
+    let evaluation = run(MAX_FIRES_PER_TICKET_HOUR).evaluate(ticket, assigner).await;
+    let firing = evaluation.fired().count() as u64;
+    if firing == 0 {
+        return Ok(evaluation);
+    }
+    let fired = store.count(&fires_key(ticket, now)).await?;
+    if fired + firing <= MAX_FIRES_PER_TICKET_HOUR {
+        return Ok(evaluation);
+    }
+    Ok(run(MAX_FIRES_PER_TICKET_HOUR.saturating_sub(fired))
+        .evaluate(ticket, assigner)
+        .await)
 }
 
 fn fires_key(ticket: &Ticket, now: Timestamp) -> String {

@@ -3,24 +3,34 @@
 //! (event, action), however often the event is delivered; a failed send is retried and
 //! finally recorded as failed on the message, never dropped silently.
 
+mod assigner;
 mod auto_mail;
 pub mod automation;
+mod batch;
+mod error;
+mod outbox;
+mod portal_links;
 mod replies;
 mod rule_effects;
+pub mod sweep;
 
 use crate::adapters::mime::compose::{Outgoing, compose, with_token};
+use crate::adapters::webhook::HttpWebhooks;
 use crate::domain::Language;
 use crate::domain::template_library::TemplateLibrary;
 use crate::domain::templates::{RenderedMail, TemplateContext, TemplateKind};
 use crate::domain::{
-    AuditEvent, Author, Channel, Clock, Delivery, DeliveryFeedback, DepartmentId, EmailAddress, EventType, Message,
-    Status, Ticket, Timestamp,
+    Author, Channel, Clock, Delivery, DeliveryFeedback, DepartmentId, EmailAddress, EventType, Message, Status, Ticket,
+    TicketEvent,
 };
 use crate::ports::{
     ActionLedger, BlobStore, Claim, ContactStore, MailSender, RuleStore, SendError, SentMail, StoreError, TeamStore,
-    TemplateStore, TicketStore,
+    TemplateStore, TicketStore, WebhookSender,
 };
 use crate::usecases::intake::SupportAddress;
+pub use batch::BatchRules;
+pub use error::ReactorError;
+pub use portal_links::PortalLinks;
 
 #[derive(Debug, Clone)]
 pub struct OutboundConfig {
@@ -97,68 +107,26 @@ pub enum Reaction {
     Failed(Action, String),
 }
 
-#[derive(Debug, thiserror::Error)]
-pub enum ReactorError {
-    #[error(transparent)]
-    Store(#[from] StoreError),
-    #[error(transparent)]
-    Send(#[from] SendError),
-    #[error("another worker is on this event; it will be redelivered")]
-    Busy,
-    #[error("building the mail failed: {0}")]
-    Build(String),
-    /// A rule's webhook failed; the event is delivered again and only that call is repeated.
-    #[error("a webhook will be tried again: {0}")]
-    WebhookRetry(String),
-}
-
 /// How long a claim protects an action in progress; shorter than the queue's visibility
 /// timeout, so a redelivery after a crash may take it over.
 const LEASE_SECONDS: i64 = 60;
 
-pub struct EventReactor<S, M, B, C> {
+/// The reactor, generic over its ports; `W` calls the rules' webhooks.
+pub struct EventReactor<S, M, B, C, W = HttpWebhooks> {
     store: S,
     mailer: M,
     /// Where the files agents attach are kept.
     blobs: B,
     clock: C,
     config: OutboundConfig,
-    webhooks: crate::adapters::webhook::HttpWebhooks,
+    webhooks: W,
     portal: Option<PortalLinks>,
     /// The contact form's (category, department) pairs, for the default rules.
     form_categories: Vec<(String, DepartmentId)>,
 }
 
-/// Where customers follow their tickets: mail to them carries a signed link there.
-#[derive(Debug, Clone)]
-pub struct PortalLinks {
-    /// Signs the portal links and the tags of the requester's reply address
-    /// (`support+hd1042-<tag>@…`, checked by the mail intake with the same key).
-    pub signer: crate::domain::signing::LinkSigner,
-    /// The public API's URL, e.g. `https://abc.execute-api.eu-west-1.amazonaws.com`.
-    pub base_url: String,
-}
-
-impl PortalLinks {
-    /// A link to `ticket` that works for [`PORTAL_LINK_DAYS`](crate::domain::contact_form::PORTAL_LINK_DAYS).
-    pub fn link(&self, ticket: crate::domain::TicketId, now: Timestamp) -> String {
-        let expires =
-            Timestamp::new(now.as_datetime() + chrono::Duration::days(crate::domain::contact_form::PORTAL_LINK_DAYS));
-        format!(
-            "{}/portal/{}",
-            self.base_url.trim_end_matches('/'),
-            self.signer.portal_token(ticket, expires)
-        )
-    }
-}
-
-impl<S, M, B, C> EventReactor<S, M, B, C>
-where
-    B: BlobStore,
-    S: TicketStore + ContactStore + TeamStore + TemplateStore + ActionLedger + RuleStore,
-    M: MailSender,
-    C: Clock,
-{
+impl<S, M, B, C> EventReactor<S, M, B, C, HttpWebhooks> {
+    /// A reactor calling webhooks over HTTP (the default settings; see [`Self::with_webhooks`]).
     pub fn new(store: S, mailer: M, blobs: B, clock: C, config: OutboundConfig) -> Self {
         Self {
             store,
@@ -172,6 +140,35 @@ where
         }
     }
 
+    /// The same reactor sending webhooks so (tests use short timeouts and loopback receivers).
+    pub fn with_webhooks(mut self, settings: crate::adapters::webhook::WebhookSettings) -> Self {
+        self.webhooks = HttpWebhooks::new(settings);
+        self
+    }
+
+    /// The same reactor calling webhooks through `webhooks` instead.
+    pub fn with_webhook_sender<W: WebhookSender>(self, webhooks: W) -> EventReactor<S, M, B, C, W> {
+        EventReactor {
+            store: self.store,
+            mailer: self.mailer,
+            blobs: self.blobs,
+            clock: self.clock,
+            config: self.config,
+            webhooks,
+            portal: self.portal,
+            form_categories: self.form_categories,
+        }
+    }
+}
+
+impl<S, M, B, C, W> EventReactor<S, M, B, C, W>
+where
+    B: BlobStore,
+    S: TicketStore + ContactStore + TeamStore + TemplateStore + ActionLedger + RuleStore,
+    M: MailSender,
+    C: Clock,
+    W: WebhookSender,
+{
     /// The same reactor knowing the contact form's categories (for a new desk's rules).
     pub fn with_form_categories(mut self, categories: Vec<(String, DepartmentId)>) -> Self {
         self.form_categories = categories;
@@ -184,25 +181,13 @@ where
         self
     }
 
-    /// The same reactor sending webhooks so (tests use short timeouts and loopback receivers).
-    pub fn with_webhooks(mut self, settings: crate::adapters::webhook::WebhookSettings) -> Self {
-        self.webhooks = crate::adapters::webhook::HttpWebhooks::new(settings);
-        self
-    }
-
-    /// Runs the event's actions. `attempt` is how many times the event has been delivered.
-    pub async fn react(&self, event: &AuditEvent, attempt: u32) -> Result<Vec<Reaction>, ReactorError> {
-        if event.carried_from.is_some() {
-            return Ok(vec![]);
-        }
-        let mut reactions = Vec::new();
-        for action in Action::for_event(event.event_type) {
-            reactions.push(self.run(*action, event, attempt).await?);
-        }
-        Ok(reactions)
-    }
-
-    async fn run(&self, action: Action, event: &AuditEvent, attempt: u32) -> Result<Reaction, ReactorError> {
+    async fn run(
+        &self,
+        action: Action,
+        event: &TicketEvent,
+        attempt: u32,
+        batch: &BatchRules,
+    ) -> Result<Reaction, ReactorError> {
         let key = format!("{}#{}", event.id, action.as_str());
         match self.store.claim(&key, self.clock.now(), LEASE_SECONDS).await? {
             Claim::AlreadyDone => return Ok(Reaction::AlreadyDone(action)),
@@ -210,7 +195,7 @@ where
             Claim::Claimed => {}
         }
         let result = match action {
-            Action::Rules => self.apply_rules(event, attempt).await,
+            Action::Rules => self.apply_rules(event, attempt, batch).await,
             Action::Acknowledge => self.acknowledge(event).await,
             Action::SendReply => self.send_reply(event).await,
             Action::CopyToCcs => self.copy_to_ccs(event).await,
@@ -247,7 +232,7 @@ where
         Ok(reaction)
     }
 
-    async fn acknowledge(&self, event: &AuditEvent) -> Result<Reaction, ReactorError> {
+    async fn acknowledge(&self, event: &TicketEvent) -> Result<Reaction, ReactorError> {
         let skip = |why: &str| Ok(Reaction::Skipped(Action::Acknowledge, why.to_owned()));
         let (ticket, message) = self.load(event).await?;
         let (Some(ticket), Some(message)) = (ticket, message) else {
@@ -313,7 +298,7 @@ where
         Ok(Reaction::Sent(Action::Acknowledge))
     }
 
-    async fn notify_assignee(&self, event: &AuditEvent) -> Result<Reaction, ReactorError> {
+    async fn notify_assignee(&self, event: &TicketEvent) -> Result<Reaction, ReactorError> {
         let skip = |why: &str| Ok(Reaction::Skipped(Action::NotifyAssignee, why.to_owned()));
         let (ticket, message) = self.load(event).await?;
         let (Some(ticket), Some(message)) = (ticket, message) else {
@@ -378,12 +363,10 @@ where
     ) -> Result<RenderedMail, ReactorError> {
         let name = kind.into();
         let library = TemplateLibrary::new(self.store.stored_templates(Some(&name)).await?);
-        library
-            .render(&name, language, context)
-            .map_err(|e| ReactorError::Build(e.to_string()))
+        library.render(&name, language, context).map_err(ReactorError::from)
     }
 
-    async fn load(&self, event: &AuditEvent) -> Result<(Option<Ticket>, Option<Message>), StoreError> {
+    async fn load(&self, event: &TicketEvent) -> Result<(Option<Ticket>, Option<Message>), StoreError> {
         let ticket = self.store.get_ticket(event.ticket_id).await?;
         let message = match event.message_id {
             Some(m) => self.store.get_message(event.ticket_id, m).await?,
@@ -393,7 +376,7 @@ where
     }
 
     async fn send(&self, outgoing: &Outgoing) -> Result<SentMail, ReactorError> {
-        let raw = compose(outgoing).map_err(|e| ReactorError::Build(e.to_string()))?;
+        let raw = compose(outgoing).map_err(ReactorError::Compose)?;
         let sent = self
             .mailer
             .send_raw(&outgoing.from, &outgoing.recipients(), raw)
@@ -456,7 +439,7 @@ where
             .iter()
             .find(|a| a.department.is_some() && a.department == ticket.department)
             .or_else(|| self.config.addresses.first())
-            .ok_or_else(|| ReactorError::Build("no support address is configured".into()))?;
+            .ok_or(ReactorError::NoSupportAddress)?;
         Ok((
             address.address.clone(),
             self.team_name(ticket.department.as_ref()).await?,

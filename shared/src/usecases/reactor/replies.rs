@@ -4,7 +4,7 @@
 use super::{Action, EventReactor, Reaction, ReactorError, ReplyTo};
 use crate::adapters::mime::compose::{Outgoing, OutgoingFile, plus_address, with_token};
 use crate::domain::templates::{RenderedMail, TemplateKind};
-use crate::domain::{AuditEvent, Author, Clock, Delivery, EmailAddress, EmailDetails, Message, Ticket, Visibility};
+use crate::domain::{Author, Clock, Delivery, EmailAddress, EmailDetails, Message, Ticket, TicketEvent, Visibility};
 use crate::ports::{
     ActionLedger, BlobError, BlobStore, ContactStore, MailSender, PageRequest, RuleStore, SendError, StoreError,
     TeamStore, TemplateStore, TicketStore,
@@ -17,14 +17,15 @@ enum ReplyCopy {
     Ccs(Vec<EmailAddress>),
 }
 
-impl<S, M, B, C> EventReactor<S, M, B, C>
+impl<S, M, B, C, W> EventReactor<S, M, B, C, W>
 where
+    W: crate::ports::WebhookSender,
     B: BlobStore,
     S: TicketStore + ContactStore + TeamStore + TemplateStore + ActionLedger + RuleStore,
     M: MailSender,
     C: Clock,
 {
-    pub(super) async fn send_reply(&self, event: &AuditEvent) -> Result<Reaction, ReactorError> {
+    pub(super) async fn send_reply(&self, event: &TicketEvent) -> Result<Reaction, ReactorError> {
         let skip = |why: &str| Ok(Reaction::Skipped(Action::SendReply, why.to_owned()));
         let (ticket, message) = self.load(event).await?;
         let (Some(ticket), Some(message)) = (ticket, message) else {
@@ -93,7 +94,7 @@ where
 
     /// The agent's public reply to the ticket's CCs, in a mail of their own: the same words,
     /// never the requester's portal link, and a reply address that admits only participants.
-    pub(super) async fn copy_to_ccs(&self, event: &AuditEvent) -> Result<Reaction, ReactorError> {
+    pub(super) async fn copy_to_ccs(&self, event: &TicketEvent) -> Result<Reaction, ReactorError> {
         let skip = |why: &str| Ok(Reaction::Skipped(Action::CopyToCcs, why.to_owned()));
         let (ticket, message) = self.load(event).await?;
         let (Some(ticket), Some(message)) = (ticket, message) else {

@@ -12,21 +12,23 @@ use std::time::{Duration, Instant};
 
 use super::ReplyTo;
 use super::automation::{WRITE_ATTEMPTS, rule_event, rule_note};
+use super::outbox::{DecidedRule, ToDo};
 use super::{EventReactor, ReactorError};
-use crate::domain::rules::{Effect, Evaluation, MAX_CHAIN_DEPTH, Recipient};
+use crate::domain::rules::{MAX_CHAIN_DEPTH, Recipient};
 use crate::domain::template_library::{TemplateLibrary, TemplateName};
-use crate::domain::{Actor, AgentId, AsRead, AuditEvent, Clock, EmailAddress, EventType, Ticket};
+use crate::domain::{Actor, AgentId, AsRead, Clock, EmailAddress, EventType, Ticket, TicketEvent};
 use crate::ports::{
-    ActionLedger, BlobStore, Claim, ContactStore, MailSender, RuleStore, SendError, StoreError, TeamStore,
-    TemplateStore, TicketStore, TicketWrite,
+    ActionLedger, BlobStore, Claim, ContactStore, MailSender, RuleStore, StoreError, TeamStore, TemplateStore,
+    TicketStore, TicketWrite,
 };
 
 /// How long one event's effects may take in one delivery before the rest wait for the next;
 /// well inside the function's 30 s timeout.
 const EFFECTS_BUDGET: Duration = Duration::from_secs(15);
 
-impl<S, M, B, C> EventReactor<S, M, B, C>
+impl<S, M, B, C, W> EventReactor<S, M, B, C, W>
 where
+    W: crate::ports::WebhookSender,
     S: TicketStore + ContactStore + TeamStore + TemplateStore + ActionLedger + RuleStore,
     M: MailSender,
     B: BlobStore,
@@ -37,57 +39,58 @@ where
     /// on the ticket instead of tried again.
     pub(super) async fn rule_effects(
         &self,
-        event: &AuditEvent,
+        event: &TicketEvent,
         ticket: &Ticket,
-        evaluation: &Evaluation,
+        rules: &[DecidedRule],
         attempt: u32,
     ) -> Result<(), ReactorError> {
         let deadline = Instant::now() + EFFECTS_BUDGET;
         let last_attempt = attempt >= self.config.max_attempts;
         // Why the event must come again; the other effects still run this time.
         let mut again: Option<String> = None;
-        for outcome in evaluation.fired() {
-            for (i, effect) in outcome.effects.iter().enumerate() {
-                if matches!(effect, Effect::Note { .. }) {
-                    continue;
-                }
+        for rule in rules {
+            for effect in &rule.effects {
                 // At the last delivery there is no later one to wait for.
                 if !last_attempt && Instant::now() >= deadline {
                     again.get_or_insert_with(|| "the event's effects ran out of time".into());
                     break;
                 }
-                let key = format!("{}#rule#{}#{i}", event.id, outcome.rule_id);
+                let key = format!("{}#rule#{}#{}", event.id, rule.rule_id, effect.index);
                 match self.store.claim(&key, self.clock.now(), 60).await? {
                     Claim::AlreadyDone => continue,
                     Claim::Busy => return Err(ReactorError::Busy),
                     Claim::Claimed => {}
                 }
-                match effect {
-                    Effect::Email { template, to, address } => {
-                        match self
-                            .rule_mail(event, &key, ticket, template, *to, address.as_deref())
-                            .await
-                        {
+                match &effect.what {
+                    ToDo::Email { template, to, address } => {
+                        let mail = match TemplateName::parse(template) {
+                            Ok(template) => {
+                                self.rule_mail(event, &key, ticket, &template, *to, address.as_deref())
+                                    .await
+                            }
+                            Err(e) => Err(ReactorError::TemplateName(e)),
+                        };
+                        match mail {
                             Ok(()) => {}
                             // Never going to work: say so on the ticket, where people look.
-                            Err(e @ (ReactorError::Send(SendError::Rejected(_)) | ReactorError::Build(_))) => {
-                                let text = format!("Mail from rule \"{}\" was not sent: {e}.", outcome.name);
-                                tracing::warn!(rule = outcome.name, error = %e, "a rule's mail was refused");
-                                self.rule_note_after(ticket.id, outcome, text).await?;
+                            Err(e) if e.is_unsendable() => {
+                                let text = format!("Mail from rule \"{}\" was not sent: {e}.", rule.name);
+                                tracing::warn!(rule = rule.name, error = %e, "a rule's mail was refused");
+                                self.rule_note_after(ticket.id, rule, text).await?;
                             }
                             // Worth another try: the event is delivered again, and this effect's
                             // claim (left open) lets the mail be tried again then, and only it.
                             Err(e) => return Err(e),
                         }
                     }
-                    Effect::Webhook { url, secret } => {
+                    ToDo::Webhook { url, secret } => {
                         let body = serde_json::json!({
                             "event": event.event_type.as_str(),
                             "event_id": event.id,
-                            "rule": {"id": outcome.rule_id, "name": outcome.name},
+                            "rule": {"id": rule.rule_id, "name": rule.name},
                             "ticket": ticket,
                         });
-                        let body = serde_json::to_vec(&body).map_err(|e| ReactorError::Build(e.to_string()))?;
+                        let body = serde_json::to_vec(&body).map_err(ReactorError::WebhookBody)?;
                         let now = self.clock.now().timestamp_millis() / 1000;
                         match self.webhooks.deliver(url, secret, &key, now, &body).await {
                             Ok(_) => {}
@@ -95,7 +98,7 @@ where
                             // again), so the next delivery calls it, and only it, again.
                             Err(failure) if !failure.refused && !last_attempt => {
                                 tracing::warn!(
-                                    rule = outcome.name,
+                                    rule = rule.name,
                                     attempt,
                                     last = failure.last,
                                     "webhook failed; the event comes again"
@@ -109,12 +112,11 @@ where
                                 } else {
                                     format!("Webhook to {url} failed {attempt} times; the last: {}.", failure.last)
                                 };
-                                tracing::warn!(rule = outcome.name, text, "webhook given up");
-                                self.rule_note_after(ticket.id, outcome, text).await?;
+                                tracing::warn!(rule = rule.name, text, "webhook given up");
+                                self.rule_note_after(ticket.id, rule, text).await?;
                             }
                         }
                     }
-                    Effect::Note { .. } => {}
                 }
                 self.store.complete(&key).await?;
             }
@@ -129,7 +131,7 @@ where
     async fn rule_note_after(
         &self,
         ticket: crate::domain::TicketId,
-        outcome: &crate::domain::rules::RuleOutcome,
+        rule: &DecidedRule,
         body: String,
     ) -> Result<(), ReactorError> {
         for _ in 0..WRITE_ATTEMPTS {
@@ -137,11 +139,11 @@ where
                 return Ok(());
             };
             let now = self.clock.now();
-            let note = rule_note(&current, &outcome.rule_id.to_string(), body.clone(), now);
+            let note = rule_note(&current, &rule.rule_id.to_string(), body.clone(), now);
             // At the chain's end, so no rule reacts to the note.
             let actor = Actor::Rule {
-                rule_id: outcome.rule_id.to_string(),
-                name: outcome.name.clone(),
+                rule_id: rule.rule_id.to_string(),
+                name: rule.name.clone(),
                 depth: MAX_CHAIN_DEPTH,
             };
             let event = rule_event(&current, EventType::NoteAdded, actor, now, vec![], Some(note.id));
@@ -166,7 +168,7 @@ where
 
     async fn rule_mail(
         &self,
-        event: &AuditEvent,
+        event: &TicketEvent,
         unique: &str,
         ticket: &Ticket,
         template: &TemplateName,
@@ -223,7 +225,7 @@ where
         let library = TemplateLibrary::new(self.store.stored_templates(Some(template)).await?);
         let rendered = library
             .render(template, language.as_ref(), &context)
-            .map_err(|e| ReactorError::Build(e.to_string()))?;
+            .map_err(ReactorError::from)?;
         // Only the requester's copy may carry the signed address: it admits whoever holds it.
         let reply = match to {
             Recipient::Requester => ReplyTo::Signed,
