@@ -17,7 +17,7 @@ use shared::domain::{
     Principal, Priority, RequesterDetails, Role, Seniority, Status, SupportLevel, Ticket, TicketId, TicketPatch,
     TicketRef, Timestamp,
 };
-use shared::ports::{ContactStore, PageRequest, RuleStore, StoreError, TicketStore, TicketWrite};
+use shared::ports::{ContactStore, PageRequest, RuleStore, StoreError, TicketStore};
 use shared::usecases::desk::{AgentPatch, NewAgent, NewTicket, TicketDesk};
 use shared::usecases::intake::parse_support_addresses;
 use shared::usecases::reactor::automation::{MAX_AGENT_LOAD, TableAssigner};
@@ -605,16 +605,15 @@ async fn a_write_on_a_load_that_moved_since_is_a_version_conflict() {
         .await
         .unwrap();
     let assign_to = |ticket: &Ticket, agent| {
-        let mut next = ticket.clone();
-        next.assignee = Some(agent);
-        next.version = ticket.version.next();
-        TicketWrite {
-            ticket: next,
-            read: Some(AsRead::of(ticket)),
-            messages: vec![],
-            events: vec![],
-            once: vec![],
-        }
+        let system = Actor::System { cause: "test".into() };
+        let mut revision = shared::domain::Revision::of(ticket, system, ticket.updated_at).unwrap();
+        revision
+            .patch(&shared::domain::TicketPatch {
+                assignee: Some(Some(agent)),
+                ..Default::default()
+            })
+            .unwrap();
+        revision.into_write().unwrap()
     };
     // a was seen with 1 but has none: refused, whole.
     let stale = [AgentLoad { agent: a, count: 1 }];
@@ -1080,8 +1079,8 @@ async fn a_time_rule_saved_later_applies_to_tickets_already_waiting() {
 
 /// The customer writes on `ticket` (a machine, when `automated`): the message and its event.
 async fn customer_wrote(store: &DynamoStore, ticket: TicketId, automated: bool, now: Timestamp) -> AuditEvent {
-    use shared::domain::{Author, Delivery, EmailDetails, EventId, Message, MessageId, Visibility};
-    let mut current = store.get_ticket(ticket).await.unwrap().unwrap();
+    use shared::domain::{Author, Delivery, EmailDetails, Message, MessageId, Visibility};
+    let current = store.get_ticket(ticket).await.unwrap().unwrap();
     let message = Message {
         id: MessageId::generate(now),
         ticket_id: ticket,
@@ -1102,27 +1101,11 @@ async fn customer_wrote(store: &DynamoStore, ticket: TicketId, automated: bool, 
             ..Default::default()
         }),
     };
-    let event = AuditEvent {
-        id: EventId::generate(now),
-        event_type: EventType::CustomerReplied,
-        ticket_id: ticket,
-        ticket_number: current.number,
-        actor: Actor::System { cause: "test".into() },
-        at: now,
-        changes: vec![],
-        message_id: Some(message.id),
-        related: None,
-        carried_from: None,
-    };
-    let read = AsRead::of(&current);
-    current.version = read.version().next();
-    let write = TicketWrite {
-        ticket: current,
-        read: Some(read),
-        messages: vec![message],
-        events: vec![event.clone()],
-        once: vec![],
-    };
+    let system = Actor::System { cause: "test".into() };
+    let mut revision = shared::domain::Revision::of(&current, system, now).unwrap();
+    revision.customer_message(message);
+    let write = revision.into_write().unwrap();
+    let event = write.events[0].clone();
     store.commit(&[write]).await.unwrap();
     event
 }

@@ -7,12 +7,10 @@ use chrono::Duration;
 use futures::future::join_all;
 use shared::adapters::dynamodb::DynamoStore;
 use shared::domain::{
-    AsRead, Channel, Clock, DepartmentId, EmailAddress, FixedClock, PhoneNumber, Precondition, Principal, Priority,
+    Channel, Clock, DepartmentId, EmailAddress, FixedClock, PhoneNumber, Precondition, Principal, Priority,
     RequesterDetails, Role, Status, SupportLevel, Tag, TicketPatch, TicketRef, Timestamp, Version,
 };
-use shared::ports::{
-    ContactStore, PageRequest, RuleStore, StoreError, TicketQuery, TicketSort, TicketStore, TicketWrite,
-};
+use shared::ports::{ContactStore, PageRequest, RuleStore, StoreError, TicketQuery, TicketSort, TicketStore};
 use shared::usecases::desk::{DeskError, NewTicket, TicketDesk};
 
 async fn store() -> DynamoStore {
@@ -521,18 +519,18 @@ async fn a_failed_transaction_writes_nothing() {
         .await
         .unwrap();
     // Replay a write made on the ticket as it was before the note: it must be refused whole.
-    let mut stale = created.clone();
-    stale.subject = "stale".into();
-    stale.version = created.version.next();
     let mut extra = message.clone();
     extra.id = shared::domain::MessageId::generate(at("2026-11-02T00:00:00Z"));
-    let write = TicketWrite {
-        ticket: stale,
-        read: Some(AsRead::of(&created)),
-        messages: vec![extra.clone()],
-        events: vec![],
-        once: vec![],
-    };
+    let system = shared::domain::Actor::System { cause: "test".into() };
+    let mut stale = shared::domain::Revision::of(&created, system, at("2026-11-02T00:00:00Z")).unwrap();
+    stale
+        .patch(&TicketPatch {
+            subject: Some("stale".into()),
+            ..Default::default()
+        })
+        .unwrap();
+    stale.note(extra.clone());
+    let write = stale.into_write().unwrap();
     assert!(matches!(store.commit(&[write]).await, Err(StoreError::VersionConflict)));
     let messages = store
         .list_messages(

@@ -17,6 +17,8 @@ use crate::domain::message::Message;
 /// One ticket's change, ready to commit: the ticket as it should be, the ticket as the change
 /// read it (`None` for a new ticket), the messages and audit events that go with it, and the
 /// keys that make it happen at most once. Built only by [`Revision::into_write`].
+// Not `#[non_exhaustive]`: that stops other crates only; the private field stops other modules.
+#[allow(clippy::manual_non_exhaustive)]
 #[derive(Debug, Clone, PartialEq)]
 pub struct TicketWrite {
     pub ticket: Ticket,
@@ -26,6 +28,8 @@ pub struct TicketWrite {
     pub messages: Vec<Message>,
     pub events: Vec<AuditEvent>,
     pub once: Vec<OnceKey>,
+    /// Private, so that no other module can build one.
+    built_by_revision: (),
 }
 
 impl TicketWrite {
@@ -284,6 +288,7 @@ impl Revision {
             messages: self.messages,
             events: self.events,
             once: self.once,
+            built_by_revision: (),
         })
     }
 

@@ -12,21 +12,17 @@ use crate::domain::rules::{
     Trigger, cause_of, default_rules, next_look,
 };
 use crate::domain::{
-    Actor, AgentLoad, AsRead, AuditEvent, Author, Clock, Delivery, DepartmentId, EmailAddress, EventId, EventType,
-    Message, MessageId, Ticket, TicketEvent, Timestamp, Visibility,
+    Actor, AgentLoad, Author, Clock, Delivery, DepartmentId, EmailAddress, EventType, Message, MessageId, Revision,
+    Ticket, TicketEvent, Timestamp, Visibility,
 };
 use crate::ports::{
     ActionLedger, BlobStore, ContactStore, MailSender, OnceKey, RuleStore, StoreError, TeamStore, TemplateStore,
     TicketStore, TicketWrite,
 };
-
-pub use crate::domain::load::MAX_AGENT_LOAD;
-/// Writes of one event's rules that may lose a race (the ticket changed, or a least-loaded pick
-/// went stale because another event took the same agent) before the event goes back to the
-/// queue.
-pub(super) const WRITE_ATTEMPTS: usize = 8;
+use crate::usecases::commit::WRITE_RETRY;
 
 pub use super::assigner::TableAssigner;
+pub use crate::domain::load::MAX_AGENT_LOAD;
 
 impl<S, M, B, C, W> EventReactor<S, M, B, C, W>
 where
@@ -122,7 +118,12 @@ where
             None => None,
         };
         let (_, depth) = cause_of(&event.actor);
-        for _ in 0..WRITE_ATTEMPTS {
+        // The shared retry policy; this loop keeps its own shape because what follows a lost
+        // race (the rules' recorded effects, the assigner's failure) is its own.
+        for attempt_no in 1..=WRITE_RETRY.attempts {
+            if attempt_no > 1 {
+                tokio::time::sleep(WRITE_RETRY.wait_after(attempt_no - 1)).await;
+            }
             let Some(ticket) = self.store.get_ticket(event.ticket_id).await? else {
                 return skip("the ticket is gone");
             };
@@ -152,7 +153,7 @@ where
             if let Some(e) = assigner.take_failure() {
                 return Err(e.into());
             }
-            let Some(write) = self.rules_write(event, &ticket, &evaluation, depth, now) else {
+            let Some(write) = self.rules_write(event, &ticket, &evaluation, depth, now)? else {
                 if evaluation.fired().next().is_none() {
                     return Ok((Reaction::Skipped(Action::Rules, "no rule matched".into()), Some(ticket)));
                 }
@@ -211,7 +212,9 @@ where
     }
 
     /// The ticket as the rules left it, an audit event per rule that changed it (naming the
-    /// rule), its notes, and a note in the trail where a chain was cut; `None` if nothing.
+    /// rule), its notes, and a note in the trail where a chain was cut, as one
+    /// [`Revision`]; `None` if nothing. The write also records the mail and webhooks decided
+    /// (the outbox), so a crash before they go does not lose them.
     fn rules_write(
         &self,
         event: &TicketEvent,
@@ -219,10 +222,10 @@ where
         evaluation: &Evaluation,
         depth: u8,
         now: Timestamp,
-    ) -> Option<TicketWrite> {
-        let mut ticket = evaluation.ticket.clone();
-        let mut messages = Vec::new();
-        let mut events = Vec::new();
+    ) -> Result<Option<TicketWrite>, ReactorError> {
+        let system = Actor::System { cause: "rules".into() };
+        let mut revision = Revision::of(before, system, now)?;
+        revision.take_rules_result(&evaluation.ticket);
         for outcome in evaluation.fired() {
             let actor = Actor::Rule {
                 rule_id: outcome.rule_id.to_string(),
@@ -230,57 +233,26 @@ where
                 depth: depth + 1,
             };
             if !outcome.changes.is_empty() {
-                events.push(rule_event(
-                    &ticket,
-                    EventType::TicketUpdated,
-                    actor.clone(),
-                    now,
-                    outcome.changes.clone(),
-                    None,
-                ));
+                revision.record_as(actor.clone(), EventType::TicketUpdated, outcome.changes.clone(), None);
             }
             for effect in &outcome.effects {
                 if let Effect::Note { body } = effect {
-                    let note = rule_note(&ticket, &outcome.rule_id.to_string(), body.clone(), now);
-                    events.push(rule_event(
-                        &ticket,
-                        EventType::NoteAdded,
-                        actor.clone(),
-                        now,
-                        vec![],
-                        Some(note.id),
-                    ));
-                    messages.push(note);
+                    let note = rule_note(before, &outcome.rule_id.to_string(), body.clone(), now);
+                    revision.record_as(actor.clone(), EventType::NoteAdded, vec![], Some(note));
                 }
             }
         }
         if let Some(why) = &evaluation.cut {
-            events.push(rule_event(
-                &ticket,
-                EventType::TicketUpdated,
-                Actor::System {
-                    cause: format!("rules stopped: {why}"),
-                },
-                now,
-                vec![],
-                None,
-            ));
+            let actor = Actor::System {
+                cause: format!("rules stopped: {why}"),
+            };
+            revision.record_as(actor, EventType::TicketUpdated, vec![], None);
         }
-        if events.is_empty() {
-            return None;
-        }
-        ticket.version = before.version.next();
-        ticket.updated_at = now;
-        Some(TicketWrite {
-            ticket,
-            read: Some(AsRead::of(before)),
-            messages,
-            events,
-            once: vec![OnceKey::RulesApplied {
-                event: event.id,
-                effects: outbox::to_json(&outbox::decided(evaluation)),
-            }],
-        })
+        revision.once(OnceKey::RulesApplied {
+            event: event.id,
+            effects: outbox::to_json(&outbox::decided(evaluation)),
+        });
+        Ok(revision.into_write())
     }
 }
 
@@ -384,28 +356,6 @@ fn fires_key(ticket: &Ticket, now: Timestamp) -> String {
 
 fn hour_later(now: Timestamp) -> Timestamp {
     Timestamp::new(now.as_datetime() + Duration::hours(2))
-}
-
-pub(super) fn rule_event(
-    ticket: &Ticket,
-    event_type: EventType,
-    actor: Actor,
-    now: Timestamp,
-    changes: Vec<crate::domain::FieldChange>,
-    message: Option<MessageId>,
-) -> AuditEvent {
-    AuditEvent {
-        id: EventId::generate(now),
-        event_type,
-        ticket_id: ticket.id,
-        ticket_number: ticket.number,
-        actor,
-        at: now,
-        changes,
-        message_id: message,
-        related: None,
-        carried_from: None,
-    }
 }
 
 pub(super) fn rule_note(ticket: &Ticket, rule: &str, body: String, now: Timestamp) -> Message {

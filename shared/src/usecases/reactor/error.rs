@@ -11,6 +11,9 @@ pub enum ReactorError {
     Send(#[from] SendError),
     #[error("another worker is on this event; it will be redelivered")]
     Busy,
+    /// The ticket refused the change (merged meanwhile): read again and decide again.
+    #[error(transparent)]
+    Refused(#[from] crate::domain::DomainError),
     /// A template could not be rendered (missing, or its placeholders failed): that mail will
     /// never go, so it is noted, not retried.
     #[error("the template could not be rendered: {0}")]

@@ -11,16 +11,17 @@
 use std::time::{Duration, Instant};
 
 use super::ReplyTo;
-use super::automation::{WRITE_ATTEMPTS, rule_event, rule_note};
+use super::automation::rule_note;
 use super::outbox::{DecidedRule, ToDo};
 use super::{EventReactor, ReactorError};
 use crate::domain::rules::{MAX_CHAIN_DEPTH, Recipient};
 use crate::domain::template_library::{TemplateLibrary, TemplateName};
-use crate::domain::{Actor, AgentId, AsRead, Clock, EmailAddress, EventType, Ticket, TicketEvent};
+use crate::domain::{Actor, AgentId, Clock, EmailAddress, Revision, Ticket, TicketEvent};
 use crate::ports::{
     ActionLedger, BlobStore, Claim, ContactStore, MailSender, RuleStore, StoreError, TeamStore, TemplateStore,
-    TicketStore, TicketWrite,
+    TicketStore,
 };
+use crate::usecases::commit::{Decision, commit_with_retry};
 
 /// How long one event's effects may take in one delivery before the rest wait for the next;
 /// well inside the function's 30 s timeout.
@@ -134,36 +135,23 @@ where
         rule: &DecidedRule,
         body: String,
     ) -> Result<(), ReactorError> {
-        for _ in 0..WRITE_ATTEMPTS {
-            let Some(mut current) = self.store.get_ticket(ticket).await? else {
-                return Ok(());
+        let body = &body;
+        commit_with_retry(&self.store, |_| async move {
+            let Some(current) = self.store.get_ticket(ticket).await? else {
+                return Ok(Decision::Done(()));
             };
-            let now = self.clock.now();
-            let note = rule_note(&current, &rule.rule_id.to_string(), body.clone(), now);
             // At the chain's end, so no rule reacts to the note.
             let actor = Actor::Rule {
                 rule_id: rule.rule_id.to_string(),
                 name: rule.name.clone(),
                 depth: MAX_CHAIN_DEPTH,
             };
-            let event = rule_event(&current, EventType::NoteAdded, actor, now, vec![], Some(note.id));
-            let read = AsRead::of(&current);
-            current.version = read.version().next();
-            current.updated_at = now;
-            let write = TicketWrite {
-                ticket: current,
-                read: Some(read),
-                messages: vec![note],
-                events: vec![event],
-                once: vec![],
-            };
-            match self.store.commit(std::slice::from_ref(&write)).await {
-                Ok(()) => return Ok(()),
-                Err(StoreError::VersionConflict) => continue,
-                Err(e) => return Err(e.into()),
-            }
-        }
-        Err(ReactorError::Busy)
+            let now = self.clock.now();
+            let mut revision = Revision::of(&current, actor, now)?;
+            revision.note(rule_note(&current, &rule.rule_id.to_string(), body.clone(), now));
+            Ok(Decision::commit_one(revision.into_write(), ()))
+        })
+        .await
     }
 
     async fn rule_mail(
