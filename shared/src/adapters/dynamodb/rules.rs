@@ -237,28 +237,26 @@ impl RuleStore for DynamoStore {
         after: Option<&DueTicket>,
         limit: usize,
     ) -> Result<Vec<DueTicket>, StoreError> {
-        // Where the previous page ended: the index's position of that entry (it may have moved
-        // since, the position stands). Entries are next-look items; `due_sk` names the ticket,
-        // so no two entries tie on it.
-        let start = after.map(|due| {
-            Item::from([
-                (PK.to_owned(), s(ticket_pk(due.ticket))),
-                (SK.to_owned(), s(NEXT_LOOK_SK.to_owned())),
-                (BY_DUE.pk.to_owned(), s(DUE.to_owned())),
-                (BY_DUE.sk.to_owned(), s(format!("{}#{}", due.due, due.ticket))),
-            ])
-        });
-        let out = self
+        // Each page starts just after the last entry of the one before, by the entry's own
+        // sort key (`<due>#<ticket>`, unique per ticket, so nothing between the two is skipped).
+        // A key condition rather than an ExclusiveStartKey: an entry may be a next-look item or,
+        // written before those, the ticket item itself, and the start key would have to say which.
+        let query = self
             .client
             .query()
             .table_name(&self.table)
             .index_name(BY_DUE.name)
-            .key_condition_expression("#key = :due AND #sk <= :until")
             .expression_attribute_names("#key", BY_DUE.pk)
             .expression_attribute_names("#sk", BY_DUE.sk)
             .expression_attribute_values(":due", s(DUE.to_owned()))
-            .expression_attribute_values(":until", s(format!("{until}#~")))
-            .set_exclusive_start_key(start)
+            .expression_attribute_values(":until", s(format!("{until}#~")));
+        let query = match after {
+            None => query.key_condition_expression("#key = :due AND #sk <= :until"),
+            Some(due) => query
+                .key_condition_expression("#key = :due AND #sk BETWEEN :from AND :until")
+                .expression_attribute_values(":from", s(format!("{}#{} ", due.due, due.ticket))),
+        };
+        let out = query
             .limit(limit.clamp(1, 1000) as i32)
             .send()
             .await
