@@ -1,6 +1,6 @@
 //! How long the reactor's evaluation of a desk's rules takes for one event (issue 5): 200
 //! rules against one `ticket.created` with its first message, as `RuleRun::evaluate` runs them
-//! in the rules function. The figures are recorded in `docs/rules.md` ("Benchmark").
+//! in the reactor function. The figures are recorded in `docs/rules.md` ("Benchmark").
 //!
 //! The rules are built as the API builds them (JSON into a `RuleDraft`, checked, made a `Rule`)
 //! and cover every kind of condition: text (`is`, `in`, `contains`, `starts_with`, `matches`),

@@ -453,12 +453,12 @@ async fn a_field_changed_rule_wakes_on_that_field_only() {
     assert_eq!(fired[0]["actor"]["depth"], 1);
 }
 
-/// `cargo xtask invoke rules-sweep --at …` drives this route: the sweep runs as of the time
+/// `cargo xtask invoke reactor-sweep --at …` drives this route: the sweep runs as of the time
 /// given, and only for callers naming this machine.
 #[tokio::test]
 async fn the_dev_host_runs_the_sweep_at_the_time_it_is_given() {
     let host = TestHost::start().await;
-    let url = format!("{}{}/rules-sweep", host.url, devhost::invoke::INVOKE_PATH);
+    let url = format!("{}{}/reactor-sweep", host.url, devhost::invoke::INVOKE_PATH);
     let client = Client::new();
     let response = client
         .post(&url)

@@ -87,7 +87,7 @@ pub struct DevHost {
     pub provisioned: Provisioned,
     pub gateway: Arc<Gateway>,
     inbound: Arc<inbound_email::Deps<DynamoStore, S3Blobs, SystemClock>>,
-    reactor: Arc<rules::Deps<DynamoStore, SesMailer, SystemClock>>,
+    reactor: Arc<reactor::Deps<DynamoStore, SesMailer, SystemClock>>,
     template: Template,
 }
 
@@ -112,7 +112,7 @@ impl DevHost {
             inbound_email::Config::from_env(&env, &secrets)?,
             &sdk,
         ));
-        let reactor = Arc::new(rules::Deps::new(rules::Config::from_env(&env, &secrets)?, &sdk));
+        let reactor = Arc::new(reactor::Deps::new(reactor::Config::from_env(&env, &secrets)?, &sdk));
         // In AWS the first ticket event does this; locally the rules show from the start.
         reactor.reactor.ensure_default_rules().await?;
         Ok(Self {
@@ -134,8 +134,8 @@ impl DevHost {
     pub async fn sweep(
         &self,
         event: serde_json::Value,
-    ) -> Result<shared::usecases::reactor::sweep::SweepReport, rules::SweepError> {
-        rules::sweep(&self.reactor, event).await
+    ) -> Result<shared::usecases::reactor::sweep::SweepReport, reactor::SweepError> {
+        reactor::sweep(&self.reactor, event).await
     }
 
     pub fn smtp(&self) -> Arc<SmtpReceiver> {
@@ -178,12 +178,12 @@ impl DevHost {
         QueuePoller::new(&self.sdk, &self.provisioned.reactor_queue_url).await
     }
 
-    /// Hands one batch of ticket events to the rules function; returns the batch size.
+    /// Hands one batch of ticket events to the reactor function; returns the batch size.
     pub async fn deliver_events(&self, poller: &QueuePoller, wait: Duration) -> Result<usize> {
         let reactor = self.reactor.clone();
         poller
             .poll_once(wait, |event| async move {
-                rules::handle(&reactor, LambdaEvent::new(event, Default::default())).await
+                reactor::handle(&reactor, LambdaEvent::new(event, Default::default())).await
             })
             .await
     }
@@ -237,7 +237,7 @@ mod tests {
         assert!(contact.captcha.is_none());
         let inbound = inbound_email::Config::from_env(&env, &secrets).unwrap();
         assert_eq!(inbound.intake.attachments_bucket, names.mail_bucket);
-        let reactor = rules::Config::from_env(&env, &secrets).unwrap();
+        let reactor = reactor::Config::from_env(&env, &secrets).unwrap();
         assert_eq!(
             reactor.configuration_set.as_deref(),
             Some(names.configuration_set.as_str())

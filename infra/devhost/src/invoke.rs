@@ -1,6 +1,6 @@
 //! `POST /_dev/invoke/{function}`: runs a scheduled function of the dev host now, with the
 //! event its schedule sends in AWS and the time the caller names (`cargo xtask invoke
-//! rules-sweep --at 2026-11-23T09:00:00Z`), so time-based behaviour can be tried at any moment.
+//! reactor-sweep --at 2026-11-23T09:00:00Z`), so time-based behaviour can be tried at any moment.
 //! Only for callers on this machine: the host listens on loopback, and a request naming
 //! another host (a browser led here by DNS rebinding) is refused.
 
@@ -57,13 +57,13 @@ async fn invoke(
         );
     };
     match function.as_str() {
-        "rules-sweep" => match host.sweep(event).await {
+        "reactor-sweep" => match host.sweep(event).await {
             Ok(report) => answer(StatusCode::OK, json!(report)),
             Err(e) => answer(StatusCode::INTERNAL_SERVER_ERROR, json!({"message": e.to_string()})),
         },
         other => answer(
             StatusCode::NOT_FOUND,
-            json!({"message": format!("no scheduled function {other:?}; try rules-sweep")}),
+            json!({"message": format!("no scheduled function {other:?}; try reactor-sweep")}),
         ),
     }
 }

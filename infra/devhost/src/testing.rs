@@ -72,7 +72,7 @@ impl TestHost {
         self.host.pipe().await.expect("pipe")
     }
 
-    /// Moves ticket events through the pipe and the bus to the rules function until nothing is
+    /// Moves ticket events through the pipe and the bus to the reactor function until nothing is
     /// left to move; returns how many events the function handled.
     pub async fn drain_events(&self, pipe: &mut StreamPipe) -> usize {
         let poller = self.host.reactor_poller().await.expect("poller");

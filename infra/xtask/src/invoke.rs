@@ -1,6 +1,6 @@
 //! `cargo xtask invoke <function> --at <time>`: runs a scheduled function on the running dev
 //! host (`cargo xtask dev`) as its schedule would at that moment, e.g.
-//! `cargo xtask invoke rules-sweep --at 2026-11-23T09:00:00Z`. Time is an input of scheduled
+//! `cargo xtask invoke reactor-sweep --at 2026-11-23T09:00:00Z`. Time is an input of scheduled
 //! functions, so time rules can be tried without waiting (or changing the machine's clock).
 
 use anyhow::{Context, Result, bail};
@@ -10,7 +10,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 #[derive(Debug, Args)]
 pub struct InvokeArgs {
-    /// The scheduled function (`rules-sweep`).
+    /// The scheduled function (`reactor-sweep`).
     function: String,
 
     /// The moment the run stands for (RFC 3339), the schedule's `time`.

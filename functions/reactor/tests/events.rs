@@ -1,9 +1,9 @@
-//! Every sample under `events/rules` through the one decoder and the function's entry point,
+//! Every sample under `events/reactor` through the one decoder and the function's entry point,
 //! against DynamoDB Local and moto: what AWS delivers is read, and handled without a failure.
 
 use aws_lambda_events::event::sqs::SqsEvent;
 use lambda_runtime::LambdaEvent;
-use rules::{Deps, handle};
+use reactor::{Deps, handle};
 use shared::adapters::bus::{BusEvent, decode_sqs_body};
 use shared::adapters::dynamodb::DynamoStore;
 use shared::adapters::s3::S3Blobs;
@@ -15,7 +15,7 @@ use shared::usecases::reactor::{EventReactor, OutboundConfig};
 const SES_DOMAIN: &str = "email.amazonses.com";
 
 fn samples() -> Vec<(String, SqsEvent)> {
-    let dir = format!("{}/../../events/rules", env!("CARGO_MANIFEST_DIR"));
+    let dir = format!("{}/../../events/reactor", env!("CARGO_MANIFEST_DIR"));
     let mut found: Vec<(String, SqsEvent)> = std::fs::read_dir(&dir)
         .unwrap_or_else(|e| panic!("{dir}: {e}"))
         .map(|entry| entry.unwrap().path())
@@ -91,22 +91,22 @@ async fn every_sample_is_handled_without_a_failure() {
     }
 }
 
-/// `events/rules-sweep`: what the schedule sends the sweep (its time is the sweep's "now").
+/// `events/reactor-sweep`: what the schedule sends the sweep (its time is the sweep's "now").
 #[tokio::test]
 async fn the_schedule_s_sample_drives_the_sweep_at_its_time() {
-    let dir = format!("{}/../../events/rules-sweep", env!("CARGO_MANIFEST_DIR"));
+    let dir = format!("{}/../../events/reactor-sweep", env!("CARGO_MANIFEST_DIR"));
     let mut names = vec![];
     let deps = deps().await;
     for entry in std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("{dir}: {e}")) {
         let path = entry.unwrap().path();
         names.push(path.file_name().unwrap().to_string_lossy().into_owned());
         let event: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
-        let at: rules::ScheduledEvent = serde_json::from_value(event.clone()).unwrap();
+        let at: reactor::ScheduledEvent = serde_json::from_value(event.clone()).unwrap();
         assert_eq!(at.time.to_string(), "2026-11-23T09:05:00.000Z");
-        let report = rules::sweep(&deps, event).await.unwrap();
+        let report = reactor::sweep(&deps, event).await.unwrap();
         assert!(report.complete && report.failed == 0, "{report:?}");
     }
     assert_eq!(names, ["scheduled.json"]);
-    let unusable = rules::sweep(&deps, serde_json::json!({"time": "yesterday"})).await;
-    assert!(matches!(unusable, Err(rules::SweepError::Event(_))), "{unusable:?}");
+    let unusable = reactor::sweep(&deps, serde_json::json!({"time": "yesterday"})).await;
+    assert!(matches!(unusable, Err(reactor::SweepError::Event(_))), "{unusable:?}");
 }

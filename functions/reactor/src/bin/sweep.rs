@@ -2,7 +2,7 @@
 #![recursion_limit = "256"]
 
 use lambda_runtime::{Error, LambdaEvent, service_fn};
-use rules::{Config, Deps, sweep};
+use reactor::{Config, Deps, sweep};
 use shared::config::Env;
 
 #[tokio::main]

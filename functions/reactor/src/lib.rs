@@ -159,7 +159,7 @@ pub const SWEEP_LIMITS: SweepLimits = SweepLimits {
 /// What the schedule sends: EventBridge Scheduler's input from the template
 /// (`{"time": "<aws.scheduler.scheduled-time>"}`), or an EventBridge scheduled event, which
 /// has `time` too. The time is the sweep's "now": a run can be replayed for any moment
-/// (`cargo xtask invoke rules-sweep --at …`).
+/// (`cargo xtask invoke reactor-sweep --at …`).
 #[derive(Debug, Deserialize)]
 pub struct ScheduledEvent {
     pub time: Timestamp,

@@ -1,6 +1,6 @@
 //! The reactor's settings are read from an environment map shaped as `template.yaml` sets it.
 
-use rules::{Config, ConfigError};
+use reactor::{Config, ConfigError};
 use shared::config::Env;
 
 fn template_env() -> Env {

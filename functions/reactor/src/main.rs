@@ -2,7 +2,7 @@
 #![recursion_limit = "256"]
 
 use lambda_runtime::{Error, service_fn};
-use rules::{Config, Deps, handle};
+use reactor::{Config, Deps, handle};
 use shared::config::Env;
 
 #[tokio::main]
