@@ -502,7 +502,7 @@ fn the_schemas_match_the_domain_types() {
         (
             "RuleActor",
             Actor::Rule {
-                rule_id: "r".into(),
+                rule_id: shared::domain::RuleId::generate(now),
                 name: "Billing mail".into(),
                 depth: 1,
             },

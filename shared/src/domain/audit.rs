@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::ids::{ContactId, EventId, MessageId, TicketId, TicketNumber};
+use super::ids::{ContactId, EventId, MessageId, RuleId, TicketId, TicketNumber};
 use super::team::Role;
 use super::ticket::{FieldChange, TicketPointer};
 use super::time::Timestamp;
@@ -61,7 +61,7 @@ pub enum Actor {
     /// An automation rule. `depth` counts the rule changes that led here: a change a person
     /// or customer made is 0, a rule reacting to it makes 1, a rule reacting to that 2.
     Rule {
-        rule_id: String,
+        rule_id: RuleId,
         name: String,
         depth: u8,
     },

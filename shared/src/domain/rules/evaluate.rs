@@ -78,7 +78,7 @@ impl Evaluation {
 /// Where this event sits in a chain of rule changes: the rule that made it, and how deep.
 pub fn cause_of(actor: &Actor) -> (Option<RuleId>, u8) {
     match actor {
-        Actor::Rule { rule_id, depth, .. } => (RuleId::parse(rule_id).ok(), *depth),
+        Actor::Rule { rule_id, depth, .. } => (Some(*rule_id), *depth),
         _ => (None, 0),
     }
 }

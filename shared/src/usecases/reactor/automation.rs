@@ -228,7 +228,7 @@ where
         revision.take_rules_result(&evaluation.ticket);
         for outcome in evaluation.fired() {
             let actor = Actor::Rule {
-                rule_id: outcome.rule_id.to_string(),
+                rule_id: outcome.rule_id,
                 name: outcome.name.clone(),
                 depth: depth + 1,
             };

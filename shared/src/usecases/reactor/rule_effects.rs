@@ -142,7 +142,7 @@ where
             };
             // At the chain's end, so no rule reacts to the note.
             let actor = Actor::Rule {
-                rule_id: rule.rule_id.to_string(),
+                rule_id: rule.rule_id,
                 name: rule.name.clone(),
                 depth: MAX_CHAIN_DEPTH,
             };
