@@ -19,7 +19,7 @@ use crate::ports::{
     ActionLedger, BlobStore, ContactStore, MailSender, OnceKey, RuleStore, StoreError, TeamStore, TemplateStore,
     TicketStore, TicketWrite,
 };
-use crate::usecases::commit::WRITE_RETRY;
+use crate::usecases::commit::{Decision, commit_with_retry};
 
 pub use super::assigner::TableAssigner;
 pub use crate::domain::load::MAX_AGENT_LOAD;
@@ -104,7 +104,7 @@ where
         attempt: u32,
         rules: &[Rule],
     ) -> Result<(Reaction, Option<Ticket>), ReactorError> {
-        let skip = |why: &str| Ok((Reaction::Skipped(Action::Rules, why.to_owned()), None));
+        let skip = |why: &str| Ok(skipped(why));
         // The rules wrote for this event before (and the effects they decided may not all have
         // happened: a crash, a failed send): carry out what was recorded, not a fresh decision.
         if let Some(recorded) = self.recorded_effects(event, attempt).await? {
@@ -118,23 +118,23 @@ where
             None => None,
         };
         let (_, depth) = cause_of(&event.actor);
-        // The shared retry policy; this loop keeps its own shape because what follows a lost
-        // race (the rules' recorded effects, the assigner's failure) is its own.
-        for attempt_no in 1..=WRITE_RETRY.attempts {
-            if attempt_no > 1 {
-                tokio::time::sleep(WRITE_RETRY.wait_after(attempt_no - 1)).await;
-            }
+        let (happening, message) = (&happening, &message);
+        let decided = commit_with_retry(&self.store, |_| async move {
             let Some(ticket) = self.store.get_ticket(event.ticket_id).await? else {
-                return skip("the ticket is gone");
+                return Ok(Decision::Done(RulesDecision::Finished(skipped("the ticket is gone"))));
             };
             if ticket.merged_into.is_some() {
-                return skip("the ticket was merged");
+                return Ok(Decision::Done(RulesDecision::Finished(skipped(
+                    "the ticket was merged",
+                ))));
             }
             let Some(happening) = happening
                 .clone()
                 .or_else(|| Happening::of(event.event_type, ticket.channel, &event.changes))
             else {
-                return skip("rules do not react to this event");
+                return Ok(Decision::Done(RulesDecision::Finished(skipped(
+                    "rules do not react to this event",
+                ))));
             };
             let mut assigner = TableAssigner::new(&self.store, now, false).for_ticket(&ticket);
             let evaluation = evaluate_with(
@@ -155,14 +155,15 @@ where
             }
             let Some(write) = self.rules_write(event, &ticket, &evaluation, depth, now)? else {
                 if evaluation.fired().next().is_none() {
-                    return Ok((Reaction::Skipped(Action::Rules, "no rule matched".into()), Some(ticket)));
+                    let reaction = Reaction::Skipped(Action::Rules, "no rule matched".into());
+                    return Ok(Decision::Done(RulesDecision::Finished((reaction, Some(ticket)))));
                 }
                 // Rules that only mail or call out change nothing to write; their effects are
                 // claimed one by one, so a redelivery does not repeat them.
                 self.rule_effects(event, &ticket, &outbox::decided(&evaluation), attempt)
                     .await?;
-                let names: Vec<String> = evaluation.fired().map(|o| o.name.clone()).collect();
-                return Ok((Reaction::Applied(Action::Rules, names.join(", ")), Some(ticket)));
+                let reaction = Reaction::Applied(Action::Rules, fired_names(&evaluation));
+                return Ok(Decision::Done(RulesDecision::Finished((reaction, Some(ticket)))));
             };
             // The agent the ticket goes to was the least loaded when the rules looked; the
             // write holds only while they still are (another event may have given them one).
@@ -173,28 +174,34 @@ where
                 .filter_map(|change| assigner.loads_seen().iter().rev().find(|l| l.agent == change.agent))
                 .copied()
                 .collect();
-            match self.store.commit_at_loads(std::slice::from_ref(&write), &guards).await {
-                Ok(()) => {
-                    for _ in evaluation.fired() {
-                        self.store.bump(&fires_key(&ticket, now), hour_later(now)).await?;
-                    }
-                    self.rule_effects(event, &write.ticket, &outbox::decided(&evaluation), attempt)
-                        .await?;
-                    let names: Vec<String> = evaluation.fired().map(|o| o.name.clone()).collect();
-                    return Ok((Reaction::Applied(Action::Rules, names.join(", ")), Some(write.ticket)));
+            let written = write.ticket.clone();
+            Ok(Decision::CommitAtLoads(
+                vec![write],
+                guards,
+                RulesDecision::Written(written, Box::new(evaluation)),
+            ))
+        })
+        .await;
+        match decided {
+            Ok(RulesDecision::Finished(outcome)) => Ok(outcome),
+            Ok(RulesDecision::Written(written, evaluation)) => {
+                for _ in evaluation.fired() {
+                    self.store.bump(&fires_key(&written, now), hour_later(now)).await?;
                 }
-                // Another worker wrote for this event meanwhile: what it recorded is what to do.
-                Err(StoreError::AlreadyExists { .. }) => {
-                    let reaction = self.recorded_effects(event, attempt).await?;
-                    return Ok((reaction.unwrap_or(Reaction::AlreadyDone(Action::Rules)), None));
-                }
-                // The ticket or a picked agent's load changed meanwhile: look again at it as it
-                // is now.
-                Err(StoreError::VersionConflict) => continue,
-                Err(e) => return Err(e.into()),
+                self.rule_effects(event, &written, &outbox::decided(&evaluation), attempt)
+                    .await?;
+                let reaction = Reaction::Applied(Action::Rules, fired_names(&evaluation));
+                Ok((reaction, Some(written)))
             }
+            // Another worker wrote for this event meanwhile: what it recorded is what to do.
+            Err(ReactorError::Store(StoreError::AlreadyExists { .. })) => {
+                let reaction = self.recorded_effects(event, attempt).await?;
+                Ok((reaction.unwrap_or(Reaction::AlreadyDone(Action::Rules)), None))
+            }
+            // Still racing after the shared policy's attempts: the event comes again.
+            Err(ReactorError::Store(StoreError::VersionConflict)) => Err(ReactorError::Busy),
+            Err(e) => Err(e),
         }
-        Err(ReactorError::Busy)
     }
 
     /// Carries out the effects recorded with the rules' write for `event`, if they wrote.
@@ -254,6 +261,25 @@ where
         });
         Ok(revision.into_write())
     }
+}
+
+/// How the rules' run for one event ended inside its commit: finished without a write, or
+/// written (the ticket as written and what the rules decided, for the effects after).
+enum RulesDecision {
+    Finished((Reaction, Option<Ticket>)),
+    Written(Ticket, Box<Evaluation>),
+}
+
+fn skipped(why: &str) -> (Reaction, Option<Ticket>) {
+    (Reaction::Skipped(Action::Rules, why.to_owned()), None)
+}
+
+fn fired_names(evaluation: &Evaluation) -> String {
+    evaluation
+        .fired()
+        .map(|o| o.name.clone())
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// What the rules make of `happening` on `ticket`, without changing anything but the
