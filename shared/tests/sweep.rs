@@ -179,6 +179,12 @@ async fn a_saved_time_rule_is_applied_by_the_sweep_within_its_budget() {
     .unwrap();
     desk.create_rule(&admin(), draft).await.unwrap();
     assert!(store.reschedule_request().await.unwrap().is_some());
+    // The request set no next look itself (the old inline rescan made the waiting ticket due
+    // here, inside the API call): that is the sweep's work.
+    assert!(
+        store.due_tickets(later, None, 10).await.unwrap().is_empty(),
+        "saving the rule looked at tickets"
+    );
 
     let (mailer, _) = counting_ses(0);
     let reactor = EventReactor::new(
