@@ -144,7 +144,7 @@ async fn a_new_mail_becomes_a_ticket_in_the_addressed_department() {
     let messages = room.messages(&number).await;
     assert_eq!(messages.len(), 1);
     let m = &messages[0];
-    assert_eq!(m.author, Author::Customer);
+    assert_eq!(m.author(), Author::Customer);
     assert_eq!(m.body_text, "Hello,\nthe VAT is wrong.");
     assert!(m.quoted_text.as_deref().unwrap().starts_with("On Sun, Ann wrote:"));
     let email = m.email.as_ref().unwrap();
@@ -307,7 +307,7 @@ async fn a_stranger_who_names_a_ticket_gets_a_ticket_of_their_own() {
         assert_eq!(messages.len(), 2, "the mail and a note for agents");
         let note = &messages[1];
         assert_eq!(
-            (note.author, note.visibility),
+            (note.author(), note.visibility),
             (Author::System, shared::domain::Visibility::Internal)
         );
         assert!(note.body_text.contains(&number), "{}", note.body_text);

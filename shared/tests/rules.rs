@@ -1079,14 +1079,13 @@ async fn a_time_rule_saved_later_applies_to_tickets_already_waiting() {
 
 /// The customer writes on `ticket` (a machine, when `automated`): the message and its event.
 async fn customer_wrote(store: &DynamoStore, ticket: TicketId, automated: bool, now: Timestamp) -> AuditEvent {
-    use shared::domain::{Author, Delivery, EmailDetails, Message, MessageId, Visibility};
+    use shared::domain::{ContactId, Delivery, EmailDetails, Message, MessageId, Timestamp, Visibility, Writer};
     let current = store.get_ticket(ticket).await.unwrap().unwrap();
     let message = Message {
         id: MessageId::generate(now),
         ticket_id: ticket,
-        author: Author::Customer,
+        writer: Writer::Customer(ContactId::generate(Timestamp::parse("2026-01-01T00:00:00Z").unwrap())),
         visibility: Visibility::Public,
-        author_id: None,
         from: Some(EmailAddress::parse("human@example.cz").unwrap()),
         body_text: "Any news?".into(),
         delivery: Delivery::None,

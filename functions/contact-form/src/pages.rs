@@ -264,7 +264,7 @@ pub fn portal(
         .iter()
         .zip(files.iter().chain(std::iter::repeat(&Vec::new())))
     {
-        let (author, who) = match message.author {
+        let (author, who) = match message.author() {
             Author::Customer => ("customer", words.you),
             _ => ("agent", words.us),
         };

@@ -749,7 +749,7 @@ async fn the_portal_shows_the_public_conversation_and_takes_replies_and_closing(
         .find(|m| m.body_text.contains("bank reference"))
         .expect("the reply");
     assert_eq!(
-        (reply.visibility, reply.author),
+        (reply.visibility, reply.author()),
         (Visibility::Public, shared::domain::Author::Customer)
     );
     let events = events(&f, ticket.id).await;

@@ -10,9 +10,9 @@ use shared::adapters::dynamodb::DynamoStore;
 use shared::adapters::s3::S3Blobs;
 use shared::domain::template_library::TemplateName;
 use shared::domain::{
-    Attachment, Author, BlobRef, Channel, Delivery, DepartmentId, EmailAddress, EmailDetails, Language, Message,
+    AgentSubject, Attachment, BlobRef, Channel, Delivery, DepartmentId, EmailAddress, EmailDetails, Language, Message,
     MessageId, Principal, Priority, RequesterDetails, Role, Seniority, SupportLevel, SystemClock, Ticket, TicketRef,
-    Visibility,
+    Visibility, Writer,
 };
 use shared::ports::{ContactStore, TicketStore};
 use shared::usecases::desk::{NewAgent, NewTicket, TicketDesk};
@@ -371,8 +371,7 @@ async fn fixture(deps: &TestDeps, n: usize) -> Fixture {
         .unwrap();
     // A customer's mail as intake keeps it: the raw copy in the bucket, a pointer on the message.
     let mail = Message {
-        author: Author::Customer,
-        author_id: Some(ticket.requester.to_string()),
+        writer: Writer::Customer(ticket.requester),
         delivery: Delivery::None,
         email: Some(EmailDetails {
             raw: Some(BlobRef {
@@ -444,9 +443,8 @@ fn bare_message(ticket: &Ticket) -> Message {
     Message {
         id: MessageId::generate(now),
         ticket_id: ticket.id,
-        author: Author::Agent,
+        writer: Writer::Agent(AgentSubject::new("fixture-agent")),
         visibility: Visibility::Public,
-        author_id: None,
         from: None,
         body_text: "hello".into(),
         delivery: Delivery::None,

@@ -12,10 +12,10 @@ use serde::Serialize;
 use serde_yaml::Value;
 use shared::domain::template_library::{Template, TemplateName};
 use shared::domain::{
-    Actor, Agent, AgentId, Attachment, AuditEvent, Author, BlobRef, Channel, Contact, ContactId, CustomFields,
-    Delivery, Department, DepartmentId, EmailAddress, EmailDetails, EventId, EventType, FieldChange, Language, Level,
-    Message, MessageId, PhoneNumber, Priority, Role, Seniority, Status, SupportLevel, Ticket, TicketId, TicketNumber,
-    TicketPointer, TicketType, Timestamp, Version, Visibility,
+    Actor, Agent, AgentId, AgentSubject, Attachment, AuditEvent, Author, BlobRef, Channel, Contact, ContactId,
+    CustomFields, Delivery, Department, DepartmentId, EmailAddress, EmailDetails, EventId, EventType, FieldChange,
+    Language, Level, Message, MessageId, PhoneNumber, Priority, Role, Seniority, Status, SupportLevel, Ticket,
+    TicketId, TicketNumber, TicketPointer, TicketType, Timestamp, Version, Visibility, Writer,
 };
 
 /// The router's operations, in the order of `src/routes/mod.rs`.
@@ -401,9 +401,8 @@ fn the_schemas_match_the_domain_types() {
     let reply = Message {
         id: MessageId::generate(now),
         ticket_id,
-        author: Author::Agent,
+        writer: Writer::Agent(AgentSubject::new("sub")),
         visibility: Visibility::Public,
-        author_id: Some("sub".into()),
         from: None,
         body_text: "Hello".into(),
         delivery: Delivery::Queued,
@@ -447,8 +446,7 @@ fn the_schemas_match_the_domain_types() {
     };
     let from_mail = Message {
         id: message_id,
-        author: Author::Customer,
-        author_id: Some(ContactId::generate(now).to_string()),
+        writer: Writer::Customer(ContactId::generate(now)),
         from: Some(email.clone()),
         body_text: "Thank you! The new one works.".into(),
         delivery: Delivery::None,

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use super::contact::EmailAddress;
 use super::error::DomainError;
-use super::ids::{MessageId, TicketId};
+use super::ids::{ContactId, MessageId, RuleId, TicketId};
 use super::time::Timestamp;
 
 /// Who wrote a message.
@@ -15,6 +15,108 @@ pub enum Author {
     Customer,
     Agent,
     System,
+}
+
+/// An agent's identity as their sign-in token names it (the token's `sub`): not a ULID of ours,
+/// so it is its own type and never confused with a contact's id.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct AgentSubject(String);
+
+impl AgentSubject {
+    pub fn new(subject: impl Into<String>) -> Self {
+        Self(subject.into())
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// Who wrote a message, and which of them. Stored and served as two fields, `author` (the
+/// kind) and `author_id`; the kind decides how the id reads, since an agent's token subject can
+/// look just like a contact's ULID.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Writer {
+    /// A customer, by their contact.
+    Customer(ContactId),
+    /// An agent, by their token subject.
+    Agent(AgentSubject),
+    /// An automation rule's note.
+    Rule(RuleId),
+    /// The desk itself: threading notes, bounce reports, system notes.
+    System,
+}
+
+/// A rule's id on the wire: `rule:` and the id, with `author` `system`.
+const RULE_PREFIX: &str = "rule:";
+
+impl Writer {
+    /// The kind of writer.
+    pub fn author(&self) -> Author {
+        match self {
+            Self::Customer(_) => Author::Customer,
+            Self::Agent(_) => Author::Agent,
+            Self::Rule(_) | Self::System => Author::System,
+        }
+    }
+
+    /// The writer's id as the wire shows it.
+    pub fn id_text(&self) -> Option<String> {
+        match self {
+            Self::Customer(contact) => Some(contact.to_string()),
+            Self::Agent(subject) => Some(subject.0.clone()),
+            Self::Rule(rule) => Some(format!("{RULE_PREFIX}{rule}")),
+            Self::System => None,
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct WriterFields {
+    author: Author,
+    author_id: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct WriterRecord {
+    author: Author,
+    #[serde(default)]
+    author_id: Option<String>,
+}
+
+impl Serialize for Writer {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        WriterFields {
+            author: self.author(),
+            author_id: self.id_text(),
+        }
+        .serialize(serializer)
+    }
+}
+
+impl<'de> Deserialize<'de> for Writer {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        use serde::de::Error;
+        let WriterRecord { author, author_id } = WriterRecord::deserialize(deserializer)?;
+        match (author, author_id) {
+            (Author::Customer, Some(id)) => ContactId::parse(&id).map(Self::Customer).map_err(D::Error::custom),
+            (Author::Agent, Some(subject)) => Ok(Self::Agent(AgentSubject(subject))),
+            (Author::System, None) => Ok(Self::System),
+            (Author::System, Some(id)) => id
+                .strip_prefix(RULE_PREFIX)
+                .ok_or_else(|| {
+                    D::Error::custom(format!(
+                        "a system message's author_id names a rule ({RULE_PREFIX}<id>): {id}"
+                    ))
+                })
+                .and_then(|rule| RuleId::parse(rule).map_err(D::Error::custom))
+                .map(Self::Rule),
+            (Author::Customer | Author::Agent, None) => {
+                Err(D::Error::custom("a customer's or agent's message names its author_id"))
+            }
+        }
+    }
 }
 
 /// Who may see a message: the customer too, or only agents.
@@ -48,10 +150,10 @@ pub enum Delivery {
 pub struct Message {
     pub id: MessageId,
     pub ticket_id: TicketId,
-    pub author: Author,
+    /// Who wrote it (`author` and `author_id` on the wire).
+    #[serde(flatten)]
+    pub writer: Writer,
     pub visibility: Visibility,
-    /// The writing agent's token subject (`sub`) or the contact's id; `None` for system messages.
-    pub author_id: Option<String>,
     pub from: Option<EmailAddress>,
     pub body_text: String,
     pub delivery: Delivery,
@@ -120,6 +222,13 @@ pub struct EmailDetails {
     pub virus_flagged: bool,
 }
 
+impl Message {
+    /// The kind of writer.
+    pub fn author(&self) -> Author {
+        self.writer.author()
+    }
+}
+
 /// Longest body stored in the item; larger bodies go to S3 (email work).
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
@@ -140,6 +249,44 @@ pub fn parse_body(field: &'static str, text: &str) -> Result<String, DomainError
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn round_trip(writer: Writer) -> (serde_json::Value, Writer) {
+        let json = serde_json::to_value(&writer).unwrap();
+        let back = serde_json::from_value(json.clone()).unwrap();
+        (json, back)
+    }
+
+    #[test]
+    fn a_writer_is_two_fields_on_the_wire_and_the_kind_decides_how_the_id_reads() {
+        let at = Timestamp::parse("2026-12-07T10:00:00Z").unwrap();
+        let contact = ContactId::generate(at);
+        let rule = RuleId::generate(at);
+        // An agent whose token subject happens to be a ULID stays an agent.
+        let look_alike = Writer::Agent(AgentSubject::new(contact.to_string()));
+        for (writer, author, id) in [
+            (Writer::Customer(contact), "customer", Some(contact.to_string())),
+            (look_alike.clone(), "agent", Some(contact.to_string())),
+            (Writer::Rule(rule), "system", Some(format!("rule:{rule}"))),
+            (Writer::System, "system", None),
+        ] {
+            let (json, back) = round_trip(writer.clone());
+            assert_eq!(json, serde_json::json!({"author": author, "author_id": id}));
+            assert_eq!(back, writer);
+        }
+    }
+
+    #[test]
+    fn a_writer_that_does_not_name_who_it_is_is_refused() {
+        for bad in [
+            serde_json::json!({"author": "customer", "author_id": null}),
+            serde_json::json!({"author": "customer", "author_id": "agent-7"}),
+            serde_json::json!({"author": "agent"}),
+            serde_json::json!({"author": "system", "author_id": "someone"}),
+            serde_json::json!({"author": "system", "author_id": "rule:not-a-ulid"}),
+        ] {
+            assert!(serde_json::from_value::<Writer>(bad.clone()).is_err(), "{bad}");
+        }
+    }
 
     #[test]
     fn bodies() {

@@ -34,7 +34,7 @@ pub use events::{TICKET_EVENT_VERSION, TicketEvent};
 pub use feedback::{DeliveryFeedback, FeedbackKind};
 pub use ids::{AgentId, ContactId, EventId, MessageId, RuleId, TicketId, TicketNumber, TicketRef};
 pub use load::{AgentLoad, AsRead, LoadChange};
-pub use message::{Attachment, Author, BlobRef, Delivery, EmailDetails, Message, Visibility};
+pub use message::{AgentSubject, Attachment, Author, BlobRef, Delivery, EmailDetails, Message, Visibility, Writer};
 pub use team::{Agent, Department, DepartmentId, Role, Seniority};
 pub use ticket::{
     Channel, CustomFields, FieldChange, Level, Priority, Revision, Status, SupportLevel, Tag, Ticket, TicketField,

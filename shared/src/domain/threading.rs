@@ -7,7 +7,7 @@
 
 use super::contact::EmailAddress;
 use super::ids::ContactId;
-use super::message::{Author, Delivery, Message, Visibility};
+use super::message::{Delivery, Message, Visibility, Writer};
 use super::ticket::{Ticket, TicketPointer};
 use super::time::Timestamp;
 
@@ -135,9 +135,8 @@ pub fn system_note(ticket: &Ticket, body: String, after: Timestamp) -> Message {
     Message {
         id: super::ids::MessageId::generate(at),
         ticket_id: ticket.id,
-        author: Author::System,
+        writer: Writer::System,
         visibility: Visibility::Internal,
-        author_id: None,
         from: None,
         body_text: body,
         delivery: Delivery::None,
@@ -288,7 +287,10 @@ mod tests {
         assert!(intake_note(None, true).unwrap().contains("No automatic reply"));
         assert_eq!(intake_note(None, false), None);
         let m = system_note(&t, "x".into(), at());
-        assert_eq!((m.author, m.visibility), (Author::System, Visibility::Internal));
+        assert_eq!(
+            (m.author(), m.visibility),
+            (crate::domain::Author::System, Visibility::Internal)
+        );
         assert!(m.created_at > at());
     }
 

@@ -8,9 +8,10 @@ use std::collections::BTreeSet;
 use crate::domain::Clock;
 use crate::domain::rules::WebhookTargets;
 use crate::domain::{
-    Agent, AgentId, Attachment, AuditEvent, Author, Channel, Contact, ContactId, CustomFields, Delivery, Department,
-    DepartmentId, DomainError, EmailAddress, Message, MessageId, Precondition, Principal, Priority, RequesterDetails,
-    Revision, Status, SupportLevel, Tag, Ticket, TicketPatch, TicketRef, TicketType, Timestamp, Version, Visibility,
+    Agent, AgentId, AgentSubject, Attachment, AuditEvent, Channel, Contact, ContactId, CustomFields, Delivery,
+    Department, DepartmentId, DomainError, EmailAddress, Message, MessageId, Precondition, Principal, Priority,
+    RequesterDetails, Revision, Status, SupportLevel, Tag, Ticket, TicketPatch, TicketRef, TicketType, Timestamp,
+    Version, Visibility, Writer,
 };
 use crate::ports::{
     ActionLedger, ContactStore, Page, PageRequest, RuleStore, StoreError, TeamStore, TemplateStore, TicketQuery,
@@ -403,9 +404,8 @@ fn agent_message(
     Message {
         id: MessageId::generate(now),
         ticket_id: ticket.id,
-        author: Author::Agent,
+        writer: Writer::Agent(AgentSubject::new(who.subject.clone())),
         visibility,
-        author_id: Some(who.subject.clone()),
         from: None,
         body_text: body,
         delivery,

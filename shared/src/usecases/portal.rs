@@ -8,7 +8,7 @@ use crate::domain::Clock;
 use crate::domain::contact_form::ContactSubmission;
 use crate::domain::{
     Actor, Attachment, Author, Channel, Contact, ContactId, Delivery, Language, Message, MessageId, RequesterDetails,
-    Revision, Status, Ticket, TicketId, Timestamp, Visibility,
+    Revision, Status, Ticket, TicketId, Timestamp, Visibility, Writer,
 };
 use crate::ports::{ContactStore, PageRequest, StoreError, TeamStore, TicketStore};
 use crate::usecases::commit::{Decision, commit_with_retry};
@@ -121,7 +121,7 @@ where
         loop {
             let p = self.store.list_messages(ticket.id, &page).await?;
             for m in p.items {
-                if m.visibility != Visibility::Public || m.author == Author::System {
+                if m.visibility != Visibility::Public || m.author() == Author::System {
                     continue;
                 }
                 if let Some(source) = m.carried_from {
@@ -246,9 +246,8 @@ fn customer_message(
     Message {
         id: MessageId::generate(now),
         ticket_id: ticket.id,
-        author: Author::Customer,
+        writer: Writer::Customer(contact.id),
         visibility: Visibility::Public,
-        author_id: Some(contact.id.to_string()),
         from: contact.email.clone(),
         body_text: body,
         delivery: Delivery::None,

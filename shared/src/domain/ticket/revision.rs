@@ -344,9 +344,12 @@ mod tests {
         Message {
             id: MessageId::generate(now),
             ticket_id: crate::domain::TicketId::generate(now),
-            author,
+            writer: match author {
+                Author::Customer => crate::domain::Writer::Customer(crate::domain::ContactId::generate(now)),
+                Author::Agent => crate::domain::Writer::Agent(crate::domain::AgentSubject::new("agent-1")),
+                Author::System => crate::domain::Writer::System,
+            },
             visibility,
-            author_id: None,
             from: None,
             body_text: "words".into(),
             delivery: Delivery::None,

@@ -110,8 +110,8 @@ where
             };
             let messages = self.store.list_messages(ticket.id, &page).await?.items;
             message = match happening {
-                Happening::Created(_) => messages.into_iter().find(|m| m.author == author),
-                _ => messages.into_iter().rev().find(|m| m.author == author),
+                Happening::Created(_) => messages.into_iter().find(|m| m.author() == author),
+                _ => messages.into_iter().rev().find(|m| m.author() == author),
             };
         }
         let actor = who.actor();

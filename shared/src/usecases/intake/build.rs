@@ -91,9 +91,8 @@ where
         caps::fit_message(Message {
             id,
             ticket_id: TicketId::generate(now),
-            author: Author::Customer,
+            writer: Writer::Customer(contact.id),
             visibility: Visibility::Public,
-            author_id: Some(contact.id.to_string()),
             from: mail.from.as_ref().map(|m| m.email.clone()),
             body_text: visible,
             delivery: Delivery::None,

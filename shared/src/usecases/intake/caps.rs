@@ -190,7 +190,7 @@ mod tests {
     use super::*;
     use crate::domain::mail::{AttachmentPart, Mailbox};
     use crate::domain::{
-        Attachment, Author, BlobRef, Delivery, EmailDetails, MessageId, TicketId, Timestamp, Visibility,
+        Attachment, BlobRef, ContactId, Delivery, EmailDetails, MessageId, TicketId, Timestamp, Visibility, Writer,
     };
 
     fn address(i: usize) -> EmailAddress {
@@ -261,9 +261,8 @@ mod tests {
         let message = Message {
             id,
             ticket_id: TicketId::generate(now),
-            author: Author::Customer,
+            writer: Writer::Customer(ContactId::generate(now)),
             visibility: Visibility::Public,
-            author_id: Some("c".repeat(30)),
             from: Some(address(0)),
             body_text: "t".repeat(200_000),
             delivery: Delivery::None,

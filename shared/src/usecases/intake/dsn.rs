@@ -24,7 +24,7 @@ pub async fn sent_to<S: TicketStore + ContactStore>(
     ) else {
         return Ok(vec![]);
     };
-    match message.author {
+    match message.author() {
         Author::Agent if message.delivery != Delivery::None => Ok(message
             .email
             .map(|e| e.to.into_iter().chain(e.cc).collect())

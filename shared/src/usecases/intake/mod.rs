@@ -13,9 +13,9 @@ use crate::domain::signing::LinkSigner;
 use crate::domain::threading::{self, Sender, ThreadDecision};
 use crate::domain::{Actor, DomainError, Revision};
 use crate::domain::{
-    Attachment, Author, BlobRef, Channel, Clock, Contact, ContactId, Delivery, DepartmentId, EmailAddress,
-    EmailDetails, Message, MessageId, RequesterDetails, Status, Ticket, TicketId, TicketNumber, TicketPointer,
-    Timestamp, Visibility,
+    Attachment, BlobRef, Channel, Clock, Contact, ContactId, Delivery, DepartmentId, EmailAddress, EmailDetails,
+    Message, MessageId, RequesterDetails, Status, Ticket, TicketId, TicketNumber, TicketPointer, Timestamp, Visibility,
+    Writer,
 };
 use crate::ports::{BlobError, BlobStore, ContactStore, OnceKey, StoreError, TeamStore, TicketStore};
 use crate::usecases::commit::{Decision, commit_with_retry};

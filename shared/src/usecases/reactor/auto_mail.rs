@@ -54,7 +54,7 @@ where
         ticket: &Ticket,
         event_message: Option<Message>,
     ) -> Result<Option<Message>, StoreError> {
-        if event_message.as_ref().is_some_and(|m| m.author == Author::Customer) {
+        if event_message.as_ref().is_some_and(|m| m.author() == Author::Customer) {
             return Ok(event_message);
         }
         let page = PageRequest {
@@ -62,6 +62,6 @@ where
             cursor: None,
         };
         let messages = self.store.list_messages(ticket.id, &page).await?.items;
-        Ok(messages.into_iter().rev().find(|m| m.author == Author::Customer))
+        Ok(messages.into_iter().rev().find(|m| m.author() == Author::Customer))
     }
 }

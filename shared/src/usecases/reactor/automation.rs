@@ -12,8 +12,8 @@ use crate::domain::rules::{
     Trigger, cause_of, default_rules, next_look,
 };
 use crate::domain::{
-    Actor, AgentLoad, Author, Clock, Delivery, DepartmentId, EmailAddress, EventType, Message, MessageId, Revision,
-    Ticket, TicketEvent, Timestamp, Visibility,
+    Actor, AgentLoad, Clock, Delivery, DepartmentId, EmailAddress, EventType, Message, MessageId, Revision, RuleId,
+    Ticket, TicketEvent, Timestamp, Visibility, Writer,
 };
 use crate::ports::{
     ActionLedger, BlobStore, ContactStore, MailSender, OnceKey, RuleStore, StoreError, TeamStore, TemplateStore,
@@ -244,7 +244,7 @@ where
             }
             for effect in &outcome.effects {
                 if let Effect::Note { body } = effect {
-                    let note = rule_note(before, &outcome.rule_id.to_string(), body.clone(), now);
+                    let note = rule_note(before, outcome.rule_id, body.clone(), now);
                     revision.record_as(actor.clone(), EventType::NoteAdded, vec![], Some(note));
                 }
             }
@@ -384,13 +384,12 @@ fn hour_later(now: Timestamp) -> Timestamp {
     Timestamp::new(now.as_datetime() + Duration::hours(2))
 }
 
-pub(super) fn rule_note(ticket: &Ticket, rule: &str, body: String, now: Timestamp) -> Message {
+pub(super) fn rule_note(ticket: &Ticket, rule: RuleId, body: String, now: Timestamp) -> Message {
     Message {
         id: MessageId::generate(now),
         ticket_id: ticket.id,
-        author: Author::System,
+        writer: Writer::Rule(rule),
         visibility: Visibility::Internal,
-        author_id: Some(format!("rule:{rule}")),
         from: None,
         body_text: body,
         delivery: Delivery::None,

@@ -238,7 +238,7 @@ where
         let (Some(ticket), Some(message)) = (ticket, message) else {
             return skip("the ticket or message is gone");
         };
-        if !matches!(ticket.channel, Channel::Email | Channel::Form) || message.author != Author::Customer {
+        if !matches!(ticket.channel, Channel::Email | Channel::Form) || message.author() != Author::Customer {
             return skip("not written in by a customer");
         }
         if ticket.status == Status::Spam {
@@ -397,7 +397,7 @@ where
             // An acknowledgement's Message-ID points at the customer message it answered;
             // only our own outbound messages carry a delivery status.
             if let Some(found) = self.store.get_message(ticket, message).await?
-                && found.author == Author::Agent
+                && found.author() == Author::Agent
                 && found.delivery != Delivery::None
             {
                 let after = found.delivery.after(feedback.kind);

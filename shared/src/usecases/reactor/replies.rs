@@ -100,7 +100,7 @@ where
         let (Some(ticket), Some(message)) = (ticket, message) else {
             return skip("the ticket or message is gone");
         };
-        if message.author != Author::Agent || message.visibility != Visibility::Public {
+        if message.author() != Author::Agent || message.visibility != Visibility::Public {
             return skip("not a public reply");
         }
         let ccs = self.deliverable(&ticket.cc).await?;
@@ -194,7 +194,7 @@ where
         let parent = conversation
             .iter()
             .rev()
-            .filter(|m| m.author == Author::Customer)
+            .filter(|m| m.author() == Author::Customer)
             .find_map(|m| m.email.as_ref()?.message_id.clone())
             .or_else(|| known_ids.last().cloned());
         let references = known_ids.iter().rev().take(10).rev().cloned().collect();

@@ -148,7 +148,7 @@ where
             };
             let now = self.clock.now();
             let mut revision = Revision::of(&current, actor, now)?;
-            revision.note(rule_note(&current, &rule.rule_id.to_string(), body.clone(), now));
+            revision.note(rule_note(&current, rule.rule_id, body.clone(), now));
             Ok(Decision::commit_one(revision.into_write(), ()))
         })
         .await
