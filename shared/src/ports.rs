@@ -5,6 +5,7 @@ use std::collections::BTreeSet;
 use std::future::Future;
 
 use crate::domain::rules::Rule;
+use crate::domain::sla::{ClockState, SlaBook, SlaPolicy};
 use crate::domain::template_library::{Template, TemplateName};
 use crate::domain::{
     Agent, AgentId, AgentLoad, AuditEvent, BlobRef, Channel, Contact, ContactId, Department, DepartmentId,
@@ -58,6 +59,9 @@ pub enum TicketSort {
     Oldest,
     /// Urgent first, then oldest first; unsolved tickets only.
     MostUrgent,
+    /// The soonest SLA due time first (breached ones are due in the past), paused ones last;
+    /// unsolved tickets with an SLA only.
+    Sla,
 }
 
 /// A ticket list request after validation and access checks.
@@ -70,6 +74,8 @@ pub struct TicketQuery {
     pub tag: Option<Tag>,
     pub requester: Option<ContactId>,
     pub channel: Option<Channel>,
+    /// Only unsolved tickets whose SLA is in this state (warning or breached).
+    pub sla: Option<ClockState>,
     pub created_from: Option<Timestamp>,
     pub created_to: Option<Timestamp>,
     /// Only tickets of these departments (an agent's scope); `None` for all.
@@ -81,7 +87,8 @@ pub struct TicketQuery {
 
 pub use crate::domain::ticket::{OnceKey, TicketWrite};
 
-pub trait TicketStore: Send + Sync {
+/// A ticket change is settled by the SLA policies in force, so whoever writes tickets reads them.
+pub trait TicketStore: SlaStore + Send + Sync {
     fn next_ticket_number(&self, now: Timestamp) -> impl Future<Output = Result<TicketNumber, StoreError>> + Send;
 
     /// Writes a new ticket with its number, first messages and events, and a new contact if
@@ -262,6 +269,31 @@ pub trait RuleStore: Send + Sync {
     /// `after` (the last of the previous page) when given: one Query on the due index, so the
     /// cost follows the tickets due, not the table.
     fn due_tickets(
+        &self,
+        until: Timestamp,
+        after: Option<&DueTicket>,
+        limit: usize,
+    ) -> impl Future<Output = Result<Vec<DueTicket>, StoreError>> + Send;
+}
+
+/// SLA policies (one small partition, read whole) and the tickets whose SLA comes due.
+pub trait SlaStore: Send + Sync {
+    /// Every policy, in position order.
+    fn list_sla_policies(&self) -> impl Future<Output = Result<Vec<SlaPolicy>, StoreError>> + Send;
+    fn get_sla_policy(
+        &self,
+        id: crate::domain::SlaPolicyId,
+    ) -> impl Future<Output = Result<Option<SlaPolicy>, StoreError>> + Send;
+    /// Writes a new policy (`AlreadyExists` if the id is taken) or replaces one (`NotFound` if
+    /// there is none).
+    fn put_sla_policy(&self, policy: &SlaPolicy, new: bool) -> impl Future<Output = Result<(), StoreError>> + Send;
+    fn delete_sla_policy(&self, id: crate::domain::SlaPolicyId) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// The policies in force with the calendars they count business time by: what every
+    /// ticket change is settled by.
+    fn sla_book(&self) -> impl Future<Output = Result<SlaBook, StoreError>> + Send;
+    /// Tickets whose SLA warning or due time is at or before `until`, soonest first, at most
+    /// `limit`, after `after` when given: one Query on the due index.
+    fn sla_due_tickets(
         &self,
         until: Timestamp,
         after: Option<&DueTicket>,

@@ -155,7 +155,7 @@ async fn the_sweep_runs_time_rules_when_they_come_due_and_not_before() {
     hands.advance(Duration::hours(100));
     reactor.sweep(hands.now(), LIMITS).await.unwrap();
     // The reactor gave the new desk its default rules too (no address here has a department).
-    assert_eq!(store.list_rules().await.unwrap().len(), 4);
+    assert_eq!(store.list_rules().await.unwrap().len(), 5);
     assert_eq!(
         store.get_ticket(ticket.id).await.unwrap().unwrap().status,
         Status::Resolved
@@ -613,7 +613,7 @@ async fn a_write_on_a_load_that_moved_since_is_a_version_conflict() {
                 ..Default::default()
             })
             .unwrap();
-        revision.into_write().unwrap()
+        revision.into_write(&shared::domain::sla::SlaBook::empty()).unwrap()
     };
     // a was seen with 1 but has none: refused, whole.
     let stale = [AgentLoad { agent: a, count: 1 }];
@@ -1103,7 +1103,7 @@ async fn customer_wrote(store: &DynamoStore, ticket: TicketId, automated: bool, 
     let system = Actor::System { cause: "test".into() };
     let mut revision = shared::domain::Revision::of(&current, system, now).unwrap();
     revision.customer_message(message);
-    let write = revision.into_write().unwrap();
+    let write = revision.into_write(&shared::domain::sla::SlaBook::empty()).unwrap();
     let event = write.events[0].clone();
     store.commit(&[write]).await.unwrap();
     event

@@ -530,7 +530,7 @@ async fn a_failed_transaction_writes_nothing() {
         })
         .unwrap();
     stale.note(extra.clone());
-    let write = stale.into_write().unwrap();
+    let write = stale.into_write(&shared::domain::sla::SlaBook::empty()).unwrap();
     assert!(matches!(store.commit(&[write]).await, Err(StoreError::VersionConflict)));
     let messages = store
         .list_messages(

@@ -185,3 +185,29 @@ where
     tracing::info!(now = %scheduled.time, ?report, "time sweep done");
     Ok(report)
 }
+
+/// How much one SLA sweep takes on (scheduled every minute, timeout 60 s): pages of 100 due
+/// tickets, no new page after 45 s; what is left is still due at the next run.
+pub const SLA_SWEEP_LIMITS: SweepLimits = SweepLimits {
+    page: 100,
+    budget: std::time::Duration::from_secs(45),
+};
+
+#[derive(Debug, thiserror::Error)]
+pub enum SlaSweepRunError {
+    #[error("the schedule's event has no usable time: {0}")]
+    Event(#[from] serde_json::Error),
+    #[error(transparent)]
+    Sweep(#[from] shared::usecases::sla_sweep::SlaSweepError),
+}
+
+/// The scheduled SLA sweep: flags the warnings and breaches due at the event's time.
+pub async fn sla_sweep<S: TicketStore>(
+    store: &S,
+    event: serde_json::Value,
+) -> Result<shared::usecases::sla_sweep::SlaSweepReport, SlaSweepRunError> {
+    let scheduled: ScheduledEvent = serde_json::from_value(event)?;
+    let report = shared::usecases::sla_sweep::sweep_sla(store, scheduled.time, SLA_SWEEP_LIMITS).await?;
+    tracing::info!(now = %scheduled.time, ?report, "SLA sweep done");
+    Ok(report)
+}

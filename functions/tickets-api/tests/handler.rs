@@ -318,6 +318,7 @@ struct Fixture {
     /// A reply on `other` with one attachment.
     with_file: String,
     rule_id: String,
+    sla_policy_id: String,
 }
 
 async fn fixture(deps: &TestDeps, n: usize) -> Fixture {
@@ -426,6 +427,14 @@ async fn fixture(deps: &TestDeps, n: usize) -> Fixture {
         "triggers": [{"on": "agent_replied"}], "actions": [{"do": "add_tags", "tags": ["fx"]}]}))
     .unwrap();
     let rule = desk.create_rule(&admin, draft).await.unwrap();
+    let draft = serde_json::from_value(json!({"name": format!("fixture {n}"), "position": n,
+        "conditions": {"tags": ["never-on-a-fixture"]}, "targets": {"urgent": {"first_response": 60}}}))
+    .unwrap();
+    // One policy serves every fixture of a table (a desk has at most 50).
+    let policy = match desk.list_sla_policies().await.unwrap().into_iter().next() {
+        Some(policy) => policy,
+        None => desk.create_sla_policy(&admin, draft).await.unwrap(),
+    };
     Fixture {
         ticket,
         other,
@@ -434,6 +443,7 @@ async fn fixture(deps: &TestDeps, n: usize) -> Fixture {
         agent_id: agent.id.to_string(),
         with_file: with_file.id.to_string(),
         rule_id: rule.id.to_string(),
+        sla_policy_id: policy.id.to_string(),
     }
 }
 
@@ -651,6 +661,35 @@ fn routes() -> Vec<Case> {
                 "/v1/rules/dry-run".into(),
                 Some(json!({"ticket": f.ticket.id, "event": {"on": "agent_replied"}})),
             )
+        }),
+        ("list SLA policies", EVERYONE, |_, _| {
+            ("GET", "/v1/sla-policies".into(), None)
+        }),
+        ("get SLA policy", EVERYONE, |f, _| {
+            ("GET", format!("/v1/sla-policies/{}", f.sla_policy_id), None)
+        }),
+        ("create SLA policy", MANAGERS, |_, n| {
+            (
+                "POST",
+                "/v1/sla-policies".into(),
+                Some(
+                    json!({"name": format!("p{n}"), "position": 5, "conditions": {"tags": ["nope"]},
+                            "targets": {"high": {"resolution": 480}}}),
+                ),
+            )
+        }),
+        ("replace SLA policy", MANAGERS, |f, _| {
+            (
+                "PUT",
+                format!("/v1/sla-policies/{}", f.sla_policy_id),
+                Some(
+                    json!({"name": "renamed", "position": 6, "conditions": {"tags": ["nope"]},
+                            "targets": {"low": {"resolution": 4800}}}),
+                ),
+            )
+        }),
+        ("delete SLA policy", MANAGERS, |f, _| {
+            ("DELETE", format!("/v1/sla-policies/{}", f.sla_policy_id), None)
         }),
         ("list templates", EVERYONE, |_, _| ("GET", "/v1/templates".into(), None)),
         ("get template", EVERYONE, |_, _| {

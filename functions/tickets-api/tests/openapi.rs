@@ -52,6 +52,11 @@ const OPERATIONS: &[(&str, &str)] = &[
     ("GET", "/v1/rules/{rule}"),
     ("PUT", "/v1/rules/{rule}"),
     ("DELETE", "/v1/rules/{rule}"),
+    ("GET", "/v1/sla-policies"),
+    ("POST", "/v1/sla-policies"),
+    ("GET", "/v1/sla-policies/{policy}"),
+    ("PUT", "/v1/sla-policies/{policy}"),
+    ("DELETE", "/v1/sla-policies/{policy}"),
     ("GET", "/v1/templates"),
     ("GET", "/v1/templates/{name}/{language}"),
     ("PUT", "/v1/templates/{name}/{language}"),
@@ -382,6 +387,7 @@ fn the_schemas_match_the_domain_types() {
         closed_at: None,
         merged_into: Some(pointer),
         follow_up_of: Some(closed),
+        sla: None,
         version: Version::FIRST,
     };
     check_object(&spec, "Ticket", &ticket, &ticket, &mut failures);
@@ -472,6 +478,7 @@ fn the_schemas_match_the_domain_types() {
         message_id: None,
         related: None,
         carried_from: None,
+        reason: None,
     };
     let change = FieldChange::new(shared::domain::TicketField::Status, Status::New, Status::Open);
     let full = AuditEvent {
@@ -479,6 +486,7 @@ fn the_schemas_match_the_domain_types() {
         message_id: Some(MessageId::generate(now)),
         related: Some(pointer),
         carried_from: Some(ticket_id),
+        reason: Some("priority changed".into()),
         ..minimal.clone()
     };
     check_object(&spec, "AuditEvent", &minimal, &full, &mut failures);
@@ -641,6 +649,9 @@ fn the_schemas_match_the_domain_types() {
         NoteAdded,
         TicketMerged,
         TicketMergedInto,
+        SlaApplied,
+        SlaWarning,
+        SlaBreached,
     ];
     check_enum(&spec, "EventType", &events, &mut failures);
 

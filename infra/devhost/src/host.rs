@@ -138,6 +138,15 @@ impl DevHost {
         reactor::sweep(&self.reactor, event).await
     }
 
+    /// The SLA sweep, as its Lambda runs it (only the table).
+    pub async fn sla_sweep(
+        &self,
+        event: serde_json::Value,
+    ) -> Result<shared::usecases::sla_sweep::SlaSweepReport, reactor::SlaSweepRunError> {
+        let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(&self.sdk), &self.names.table);
+        reactor::sla_sweep(&store, event).await
+    }
+
     pub fn smtp(&self) -> Arc<SmtpReceiver> {
         Arc::new(SmtpReceiver {
             s3: s3_client(&self.sdk),

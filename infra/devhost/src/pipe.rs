@@ -311,6 +311,7 @@ mod tests {
             message_id: None,
             related: None,
             carried_from: None,
+            reason: None,
         };
         let record = json!({"eventName": "INSERT", "dynamodb": {"NewImage": {
             "entity": {"S": "audit"},

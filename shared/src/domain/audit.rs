@@ -26,6 +26,15 @@ pub enum EventType {
     /// On the source: this ticket was merged into another and closed.
     #[serde(rename = "ticket.merged_into")]
     TicketMergedInto,
+    /// The SLA policy that applies changed (or the targets it sets); `reason` says why.
+    #[serde(rename = "sla.applied")]
+    SlaApplied,
+    /// A clock passed its warning point.
+    #[serde(rename = "sla.warning")]
+    SlaWarning,
+    /// A clock passed its due time unmet.
+    #[serde(rename = "sla.breached")]
+    SlaBreached,
 }
 
 impl EventType {
@@ -38,6 +47,9 @@ impl EventType {
             EventType::NoteAdded => "message.note",
             EventType::TicketMerged => "ticket.merged",
             EventType::TicketMergedInto => "ticket.merged_into",
+            EventType::SlaApplied => "sla.applied",
+            EventType::SlaWarning => "sla.warning",
+            EventType::SlaBreached => "sla.breached",
         }
     }
 }
@@ -93,4 +105,7 @@ pub struct AuditEvent {
     /// Set on copies carried over by a merge: the ticket the event first belonged to.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub carried_from: Option<TicketId>,
+    /// Why, where the change itself does not say (what re-selected the SLA policy).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
 }

@@ -105,6 +105,7 @@ mod tests {
             message_id: None,
             related: None,
             carried_from: None,
+            reason: None,
         }
     }
 

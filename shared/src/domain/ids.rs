@@ -80,6 +80,8 @@ ulid_id!(/// An audit event's id; also the id of the event on the bus.
     EventId, "event_id");
 ulid_id!(/// An automation rule's id.
     RuleId, "rule_id");
+ulid_id!(/// An SLA policy's id.
+    SlaPolicyId, "sla_policy_id");
 
 /// The human ticket number, shown as `HD-1042`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]

@@ -17,6 +17,7 @@ pub mod mail;
 pub mod message;
 pub mod rules;
 pub mod signing;
+pub mod sla;
 pub mod team;
 pub mod template_library;
 pub mod templates;
@@ -32,7 +33,7 @@ pub use contact::{Contact, EmailAddress, Language, PhoneNumber, RequesterDetails
 pub use error::DomainError;
 pub use events::{TICKET_EVENT_VERSION, TicketEvent};
 pub use feedback::{DeliveryFeedback, FeedbackKind};
-pub use ids::{AgentId, ContactId, EventId, MessageId, RuleId, TicketId, TicketNumber, TicketRef};
+pub use ids::{AgentId, ContactId, EventId, MessageId, RuleId, SlaPolicyId, TicketId, TicketNumber, TicketRef};
 pub use load::{AgentLoad, AsRead, LoadChange};
 pub use message::{AgentSubject, Attachment, Author, BlobRef, Delivery, EmailDetails, Message, Visibility, Writer};
 pub use team::{Agent, Department, DepartmentId, Role, Seniority};

@@ -116,6 +116,8 @@ pub enum Priority {
 }
 
 impl Priority {
+    pub const ALL: [Priority; 4] = [Priority::Low, Priority::Normal, Priority::High, Priority::Urgent];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Priority::Low => "low",
@@ -169,7 +171,7 @@ pub enum Level {
     High,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum TicketType {
     Question,
@@ -186,7 +188,7 @@ pub enum SupportLevel {
 }
 
 /// How the ticket reached us.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Channel {
     Email,
@@ -344,6 +346,9 @@ pub struct Ticket {
     /// For a follow-up opened by a reply to a closed ticket: that ticket.
     #[serde(default)]
     pub follow_up_of: Option<TicketPointer>,
+    /// The SLA that applies and its clocks, kept by every change (see `domain::sla`).
+    #[serde(default)]
+    pub sla: Option<crate::domain::sla::TicketSla>,
     pub version: Version,
 }
 
@@ -363,6 +368,12 @@ pub enum TicketField {
     Cc,
     CustomFields,
     MergedInto,
+    /// The SLA policy that applies (by name).
+    SlaPolicy,
+    /// An SLA clock's state (`running` → `warning` → `breached`).
+    SlaFirstResponse,
+    SlaNextResponse,
+    SlaResolution,
 }
 
 impl TicketField {
@@ -379,6 +390,10 @@ impl TicketField {
             Self::Cc => "cc",
             Self::CustomFields => "custom_fields",
             Self::MergedInto => "merged_into",
+            Self::SlaPolicy => "sla_policy",
+            Self::SlaFirstResponse => "sla_first_response",
+            Self::SlaNextResponse => "sla_next_response",
+            Self::SlaResolution => "sla_resolution",
         }
     }
 }
@@ -441,6 +456,7 @@ impl Ticket {
             closed_at: None,
             merged_into: None,
             follow_up_of: None,
+            sla: None,
             version: Version::FIRST,
         }
     }

@@ -22,6 +22,7 @@ use crate::usecases::commit::{Decision, commit_with_retry};
 mod merge;
 mod people;
 mod rules;
+mod sla_policies;
 mod templates;
 
 pub use merge::MergeRequest;
@@ -114,6 +115,7 @@ where
         }
         let number = self.store.next_ticket_number(self.clock.now()).await?;
         let (new, department) = (&new, &department);
+        let sla = &self.store.sla_book().await?;
         commit_with_retry(&self.store, |_| async move {
             let now = self.clock.now();
             let (contact, is_new) = self.resolve_contact(&new.requester, now).await?;
@@ -131,11 +133,14 @@ where
             // The description an agent records (from a call, say) is shown to the customer
             // but was never mailed, so there is nothing to deliver.
             let message = agent_message(who, &ticket, new.body.clone(), Visibility::Public, Delivery::None, now);
-            let write = Revision::open(ticket.clone(), message, who.actor()).into_write();
+            let write = Revision::open(ticket, message, who.actor())
+                .into_write(sla)
+                .ok_or(DeskError::Busy)?;
+            let written = write.ticket.clone();
             Ok(Decision::Create(
-                Box::new(write.ok_or(DeskError::Busy)?),
+                Box::new(write),
                 is_new.then(|| contact.clone()),
-                (ticket, contact),
+                (written, contact),
             ))
         })
         .await
@@ -290,6 +295,7 @@ where
         F: Fn(&mut Revision) -> Result<T, DomainError>,
     {
         let change = &change;
+        let sla = &self.store.sla_book().await?;
         commit_with_retry(&self.store, |_| async move {
             let current = self.get_ticket(who, reference).await?;
             if let Some(p) = precondition
@@ -301,7 +307,7 @@ where
             }
             let mut revision = Revision::of(&current, who.actor(), self.clock.now())?;
             let result = change(&mut revision)?;
-            Ok(match revision.into_write() {
+            Ok(match revision.into_write(sla) {
                 Some(write) => {
                     let ticket = write.ticket.clone();
                     Decision::Commit(vec![write], (ticket, result))

@@ -60,6 +60,7 @@ where
         };
         let number = self.store.next_ticket_number(self.clock.now()).await?;
         let (attachments, department) = (&attachments, &department);
+        let sla = &self.store.sla_book().await?;
         commit_with_retry(&self.store, |_| async move {
             let now = self.clock.now();
             let (contact, is_new) = self.contact_for(form, language, now).await?;
@@ -71,12 +72,11 @@ where
                 .custom_fields
                 .insert("category".into(), serde_json::Value::String(form.category.id.clone()));
             let message = customer_message(&ticket, &contact, form.message.clone(), attachments.clone(), now);
-            let write = Revision::open(ticket.clone(), message, Actor::customer(contact.id)).into_write();
-            Ok(Decision::Create(
-                Box::new(write.ok_or(DeskError::Busy)?),
-                is_new.then_some(contact),
-                ticket,
-            ))
+            let write = Revision::open(ticket, message, Actor::customer(contact.id))
+                .into_write(sla)
+                .ok_or(DeskError::Busy)?;
+            let written = write.ticket.clone();
+            Ok(Decision::Create(Box::new(write), is_new.then_some(contact), written))
         })
         .await
     }
@@ -170,6 +170,7 @@ where
             .into());
         }
         let text = &text;
+        let sla = &self.store.sla_book().await?;
         commit_with_retry(&self.store, |_| async move {
             let ticket = self.follow(ticket).await?;
             if ticket.merged_into.is_some() {
@@ -190,7 +191,7 @@ where
             let now = self.clock.now();
             let mut revision = Revision::of(&ticket, Actor::customer(contact.id), now)?;
             revision.customer_message(customer_message(&ticket, &contact, text.clone(), vec![], now));
-            let write = revision.into_write();
+            let write = revision.into_write(sla);
             let written = write.as_ref().map_or(ticket, |w| w.ticket.clone());
             Ok(Decision::commit_one(write, written))
         })
@@ -199,6 +200,7 @@ where
 
     /// The customer needs nothing more. Closing a closed ticket again changes nothing.
     pub async fn close(&self, ticket: TicketId) -> Result<Ticket, DeskError> {
+        let sla = &self.store.sla_book().await?;
         commit_with_retry(&self.store, |_| async move {
             let ticket = self.follow(ticket).await?;
             // A merged ticket is closed already: nothing to do, and nothing it may do.
@@ -207,7 +209,7 @@ where
             }
             let mut revision = Revision::of(&ticket, Actor::customer(ticket.requester), self.clock.now())?;
             revision.customer_close();
-            let write = revision.into_write();
+            let write = revision.into_write(sla);
             let written = write.as_ref().map_or(ticket, |w| w.ticket.clone());
             Ok(Decision::commit_one(write, written))
         })

@@ -3,6 +3,7 @@
 
 mod people;
 mod rules;
+mod sla;
 mod templates;
 mod tickets;
 
@@ -127,6 +128,17 @@ where
             Method::GET => return rules::get(desk, who, id).await,
             Method::PUT => return rules::replace(desk, who, id, request).await,
             Method::DELETE => return rules::delete(desk, who, id).await,
+            _ => &[Method::GET, Method::PUT, Method::DELETE],
+        },
+        ["v1", "sla-policies"] => match method {
+            Method::GET => return sla::list(desk).await,
+            Method::POST => return sla::create(desk, who, request).await,
+            _ => &[Method::GET, Method::POST],
+        },
+        ["v1", "sla-policies", id] => match method {
+            Method::GET => return sla::get(desk, id).await,
+            Method::PUT => return sla::replace(desk, who, id, request).await,
+            Method::DELETE => return sla::delete(desk, who, id).await,
             _ => &[Method::GET, Method::PUT, Method::DELETE],
         },
         ["v1", "templates"] if method == Method::GET => return templates::list(desk).await,

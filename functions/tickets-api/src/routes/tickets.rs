@@ -2,6 +2,7 @@ use lambda_http::http::{HeaderValue, StatusCode, header};
 use lambda_http::{Request, Response};
 use serde_json::json;
 use shared::domain::files::UploadRequest;
+use shared::domain::sla::ClockState;
 use shared::domain::{
     AgentId, Channel, Clock, ContactId, DepartmentId, DomainError, MessageId, Principal, Priority, Status, Tag, Ticket,
     TicketRef, Timestamp,
@@ -65,6 +66,7 @@ pub const LIST_PARAMS: &[&str] = &[
     "channel",
     "created_from",
     "created_to",
+    "sla",
     "sort",
     "limit",
     "cursor",
@@ -87,7 +89,14 @@ pub fn ticket_query(params: &QueryParams<'_>) -> Result<TicketQuery, ApiError> {
         None | Some("newest") => TicketSort::Newest,
         Some("oldest") => TicketSort::Oldest,
         Some("urgent") => TicketSort::MostUrgent,
-        Some(_) => return Err(ApiError::bad_field("sort", "expected newest, oldest or urgent")),
+        Some("sla") => TicketSort::Sla,
+        Some(_) => return Err(ApiError::bad_field("sort", "expected newest, oldest, urgent or sla")),
+    };
+    let sla = match params.get("sla") {
+        None => None,
+        Some("warning") => Some(ClockState::Warning),
+        Some("breached") => Some(ClockState::Breached),
+        Some(_) => return Err(ApiError::bad_field("sla", "expected warning or breached")),
     };
     let query = TicketQuery {
         status: params.parse("status", Status::parse)?,
@@ -99,15 +108,17 @@ pub fn ticket_query(params: &QueryParams<'_>) -> Result<TicketQuery, ApiError> {
         channel: params.parse("channel", enum_value("channel"))?,
         created_from: params.parse("created_from", timestamp("created_from"))?,
         created_to: params.parse("created_to", timestamp("created_to"))?,
+        sla,
         scope: None,
         sort,
         limit: limit(params)?,
         cursor: params.get("cursor").map(str::to_owned),
     };
-    if query.sort == TicketSort::MostUrgent && query.status.is_some_and(|s| !s.is_unsolved()) {
+    let unsolved_only = matches!(query.sort, TicketSort::MostUrgent | TicketSort::Sla) || query.sla.is_some();
+    if unsolved_only && query.status.is_some_and(|s| !s.is_unsolved()) {
         return Err(ApiError::bad_field(
-            "sort",
-            "urgent lists unsolved tickets; pick an unsolved status or another sort",
+            if query.sla.is_some() { "sla" } else { "sort" },
+            "urgent, sla and the sla filter list unsolved tickets; pick an unsolved status",
         ));
     }
     if let (Some(from), Some(to)) = (query.created_from, query.created_to)

@@ -60,6 +60,26 @@ pub fn ticket_item(ticket: &Ticket) -> Result<Item, StoreError> {
         );
     }
     item.insert(BY_STATUS.sk.into(), s(created));
+    if let Some(sla) = &ticket.sla {
+        if let Some(next) = sla.next_flag_at() {
+            item.insert(BY_DUE.pk.into(), s(SLA_DUE));
+            item.insert(BY_DUE.sk.into(), s(format!("{next}#{}", ticket.id)));
+        }
+        if ticket.status.is_unsolved() {
+            // Running clocks by their soonest due time; a ticket whose clocks are all paused
+            // after every due time ("~" sorts after digits); one with none open, not at all.
+            let order = match (sla.soonest_due(), sla.is_paused()) {
+                (Some(due), _) => Some(due.to_string()),
+                (None, true) => Some("~paused".to_owned()),
+                (None, false) => None,
+            };
+            if let Some(order) = order {
+                item.insert(BY_SLA.pk.into(), s(UNSOLVED));
+                item.insert(BY_SLA.sk.into(), s(format!("{order}#{}", ticket.id)));
+            }
+            item.insert(SLA_STATE.into(), s(sla.state().as_str()));
+        }
+    }
     Ok(item)
 }
 

@@ -136,6 +136,19 @@ pub const BY_DUE: Index = Index {
     sk: "due_sk",
 };
 pub const DUE: &str = "DUE";
+/// The due index's partition of tickets by their next SLA warning or due time.
+pub const SLA_DUE: &str = "SLA";
+/// Unsolved tickets with an SLA, soonest due first and paused ones last.
+pub const BY_SLA: Index = Index {
+    name: "bySla",
+    pk: "sla_key",
+    sk: "sla_sk",
+};
+/// The ticket item's attribute with its SLA's worst open state (for the `sla` filter).
+pub const SLA_STATE: &str = "sla_state";
+/// SLA policies: one partition, a policy an item.
+pub const SLA_POLICIES_PK: &str = "SLA-POLICIES";
+pub const SLA_POLICY_PREFIX: &str = "POLICY#";
 /// A ticket's next look: its own item in the ticket's partition (carrying the `byDue` keys),
 /// so writes of the whole ticket item leave it alone.
 pub const NEXT_LOOK_SK: &str = "NEXT-LOOK";

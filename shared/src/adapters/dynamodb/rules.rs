@@ -237,6 +237,20 @@ impl RuleStore for DynamoStore {
         after: Option<&DueTicket>,
         limit: usize,
     ) -> Result<Vec<DueTicket>, StoreError> {
+        self.due_entries(DUE, until, after, limit).await
+    }
+}
+
+impl DynamoStore {
+    /// Entries of one partition of the due index (`DUE` for next looks, `SLA` for SLA
+    /// deadlines) at or before `until`, soonest first.
+    pub(super) async fn due_entries(
+        &self,
+        partition: &str,
+        until: Timestamp,
+        after: Option<&DueTicket>,
+        limit: usize,
+    ) -> Result<Vec<DueTicket>, StoreError> {
         // Each page starts just after the last entry of the one before, by the entry's own
         // sort key (`<due>#<ticket>`, unique per ticket, so nothing between the two is skipped).
         // A key condition rather than an ExclusiveStartKey: an entry may be a next-look item or,
@@ -248,7 +262,7 @@ impl RuleStore for DynamoStore {
             .index_name(BY_DUE.name)
             .expression_attribute_names("#key", BY_DUE.pk)
             .expression_attribute_names("#sk", BY_DUE.sk)
-            .expression_attribute_values(":due", s(DUE.to_owned()))
+            .expression_attribute_values(":due", s(partition.to_owned()))
             .expression_attribute_values(":until", s(format!("{until}#~")));
         let query = match after {
             None => query.key_condition_expression("#key = :due AND #sk <= :until"),

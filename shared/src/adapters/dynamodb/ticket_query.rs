@@ -49,7 +49,10 @@ impl DynamoStore {
             filters.push(format!("#{attr} = :{attr}"));
         };
 
-        let (index, partitions) = if q.sort == TicketSort::MostUrgent {
+        let (index, partitions) = if q.sort == TicketSort::Sla || q.sla.is_some() && q.sort != TicketSort::MostUrgent {
+            // The SLA filter reads the SLA index too: only unsolved tickets with an SLA are in it.
+            (BY_SLA, Some(vec![UNSOLVED.to_owned()]))
+        } else if q.sort == TicketSort::MostUrgent {
             (BY_URGENCY, Some(vec![UNSOLVED.to_owned()]))
         } else if let Some(r) = q.requester {
             (BY_REQUESTER, Some(vec![r.to_string()]))
@@ -80,6 +83,9 @@ impl DynamoStore {
         }
         if let Some(c) = q.channel {
             add("channel", c.as_str().to_owned(), &mut filters);
+        }
+        if let Some(state) = q.sla {
+            add(SLA_STATE, state.as_str().to_owned(), &mut filters);
         }
         if let Some(tag) = &q.tag {
             names.insert("#tags".into(), "tags".into());
@@ -120,7 +126,7 @@ impl DynamoStore {
             None
         };
 
-        let ascending = q.sort != TicketSort::Newest;
+        let ascending = q.sort != TicketSort::Newest || index == BY_SLA;
         let partitions = match partitions {
             _ if nothing_visible => vec![],
             Some(p) => p,

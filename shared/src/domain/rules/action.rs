@@ -72,8 +72,12 @@ pub enum RuleAction {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         address: Option<EmailAddress>,
     },
-    /// Up one support level, and the department lead is told.
-    Escalate,
+    /// Up one support level, and the department lead is told (with the `escalated` template
+    /// unless another is named, e.g. `sla_breached`).
+    Escalate {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        template: Option<TemplateName>,
+    },
     /// A JSON POST of the ticket, signed with HMAC-SHA256 under `secret` (see
     /// `adapters::webhook`).
     Webhook {

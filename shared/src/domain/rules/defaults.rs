@@ -63,6 +63,12 @@ pub fn default_rules(
         "conditions": {"all": [{"field": "priority", "op": "is", "value": "urgent"}]},
         "actions": [{"do": "send_email", "template": "urgent_ticket", "to": "department_lead"}]
     }));
+    drafts.push(json!({
+        "name": "Escalate a ticket that missed its SLA and tell the department lead",
+        "position": 50,
+        "triggers": [{"on": "sla_breach"}],
+        "actions": [{"do": "escalate", "template": "sla_breached"}]
+    }));
     drafts
         .into_iter()
         .enumerate()

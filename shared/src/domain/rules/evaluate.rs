@@ -224,14 +224,16 @@ impl RuleRun<'_> {
                 RuleAction::AddTags { tags } => patch.add_tags = tags.clone(),
                 RuleAction::RemoveTags { tags } => patch.remove_tags = tags.clone(),
                 RuleAction::MarkSpam => patch.status = Some(Status::Spam),
-                RuleAction::Escalate => {
+                RuleAction::Escalate { template } => {
                     let up = match ticket.support_level {
                         SupportLevel::L1 => SupportLevel::L2,
                         _ => SupportLevel::L3,
                     };
                     patch.support_level = Some(up);
                     outcome.effects.push(Effect::Email {
-                        template: TemplateName::from(TemplateKind::Escalated),
+                        template: template
+                            .clone()
+                            .unwrap_or_else(|| TemplateName::from(TemplateKind::Escalated)),
                         to: Recipient::DepartmentLead,
                         address: None,
                     });

@@ -162,6 +162,14 @@ impl RuleDraft {
                         other => other,
                     })?;
                 }
+                RuleAction::Escalate {
+                    template: Some(template),
+                } if !template_exists(template) => {
+                    return Err(DomainError::invalid(
+                        format!("{path}.template"),
+                        format!("there is no template {template}"),
+                    ));
+                }
                 RuleAction::SendEmail { template, to, address } => {
                     if !template_exists(template) {
                         return Err(DomainError::invalid(

@@ -329,6 +329,15 @@ fn events_become_happenings() {
         Some(Happening::Changed(vec![TicketField::Status]))
     );
     assert_eq!(Happening::of(EventType::TicketUpdated, Channel::Api, &[]), None);
+    assert_eq!(
+        Happening::of(EventType::SlaBreached, Channel::Api, &[]),
+        Some(Happening::SlaBreach)
+    );
+    assert_eq!(
+        Happening::of(EventType::SlaWarning, Channel::Api, &[]),
+        Some(Happening::SlaWarning)
+    );
+    assert_eq!(Happening::of(EventType::SlaApplied, Channel::Api, &[]), None);
     assert!(Happening::Created(Channel::Form).wakes(&Trigger::TicketCreated { channels: vec![] }));
     assert!(!Happening::Created(Channel::Form).wakes(&Trigger::TicketCreated {
         channels: vec![Channel::Email]
@@ -343,8 +352,9 @@ fn a_new_desk_starts_with_default_rules_that_pass_their_own_checks() {
         &[("invoices".into(), billing)],
         at("2026-11-23T09:00:00Z"),
     );
-    assert_eq!(rules.len(), 5);
+    assert_eq!(rules.len(), 6);
     assert!(rules[0].name.contains("Billing@help.example.com"), "{}", rules[0].name);
+    assert_eq!(rules[5].triggers, vec![Trigger::SlaBreach]);
     assert_eq!(rules[0].conditions.all[0].value, json!("billing@help.example.com"));
     assert_eq!(rules[1].conditions.all[0].field, "custom.category");
     assert_eq!(

@@ -74,6 +74,8 @@ impl Happening {
             EventType::CustomerReplied => Self::CustomerReplied,
             EventType::AgentReplied => Self::AgentReplied,
             EventType::TicketUpdated if !changes.is_empty() => Self::Changed(changes.iter().map(|c| c.field).collect()),
+            EventType::SlaWarning => Self::SlaWarning,
+            EventType::SlaBreached => Self::SlaBreach,
             _ => return None,
         })
     }

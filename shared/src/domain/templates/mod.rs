@@ -55,15 +55,18 @@ pub enum TemplateKind {
     Escalated,
     /// To the department lead when a ticket became urgent.
     UrgentTicket,
+    /// To the department lead when a ticket missed an SLA target.
+    SlaBreached,
 }
 
 impl TemplateKind {
-    pub const ALL: [TemplateKind; 5] = [
+    pub const ALL: [TemplateKind; 6] = [
         Self::Acknowledgement,
         Self::AgentReply,
         Self::CustomerReplied,
         Self::Escalated,
         Self::UrgentTicket,
+        Self::SlaBreached,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -73,6 +76,7 @@ impl TemplateKind {
             Self::CustomerReplied => "customer_replied",
             Self::Escalated => "escalated",
             Self::UrgentTicket => "urgent_ticket",
+            Self::SlaBreached => "sla_breached",
         }
     }
 }

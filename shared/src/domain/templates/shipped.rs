@@ -25,7 +25,7 @@ macro_rules! shipped {
 
 /// Every shipped file; a test holds it to every kind in every shipped language, and to the
 /// files in the folder.
-pub(super) const FILES: [(TemplateKind, &str, &str); 20] = [
+pub(super) const FILES: [(TemplateKind, &str, &str); 24] = [
     shipped!(Acknowledgement, "acknowledgement", "en"),
     shipped!(Acknowledgement, "acknowledgement", "cs"),
     shipped!(Acknowledgement, "acknowledgement", "hu"),
@@ -46,6 +46,10 @@ pub(super) const FILES: [(TemplateKind, &str, &str); 20] = [
     shipped!(UrgentTicket, "urgent_ticket", "cs"),
     shipped!(UrgentTicket, "urgent_ticket", "hu"),
     shipped!(UrgentTicket, "urgent_ticket", "ms"),
+    shipped!(SlaBreached, "sla_breached", "en"),
+    shipped!(SlaBreached, "sla_breached", "cs"),
+    shipped!(SlaBreached, "sla_breached", "hu"),
+    shipped!(SlaBreached, "sla_breached", "ms"),
 ];
 
 /// The shipped (subject template, text template) for a kind in a shipped language ("en", "cs",

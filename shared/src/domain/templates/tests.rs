@@ -336,7 +336,8 @@ fn kinds_have_stable_names() {
             "agent_reply",
             "customer_replied",
             "escalated",
-            "urgent_ticket"
+            "urgent_ticket",
+            "sla_breached"
         ]
     );
     for kind in TemplateKind::ALL {

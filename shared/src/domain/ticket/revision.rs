@@ -13,6 +13,7 @@ use crate::domain::audit::{Actor, AuditEvent, EventType};
 use crate::domain::ids::{EventId, MessageId};
 use crate::domain::load::{AsRead, LoadChange, load_changes, load_holder};
 use crate::domain::message::Message;
+use crate::domain::sla::{self, Answered, SlaBook, SlaNotice};
 
 /// One ticket's change, ready to commit: the ticket as it should be, the ticket as the change
 /// read it (`None` for a new ticket), the messages and audit events that go with it, and the
@@ -64,6 +65,8 @@ pub struct Revision {
     messages: Vec<Message>,
     events: Vec<AuditEvent>,
     once: Vec<OnceKey>,
+    /// What this change answered or asked, for the SLA clocks.
+    answered: Answered,
 }
 
 impl Revision {
@@ -80,6 +83,7 @@ impl Revision {
             messages: vec![],
             events: vec![],
             once: vec![],
+            answered: Answered::default(),
         };
         revision.record(EventType::TicketCreated, vec![], Some(first.id));
         revision.messages.push(first);
@@ -102,6 +106,7 @@ impl Revision {
             messages: vec![],
             events: vec![],
             once: vec![],
+            answered: Answered::default(),
         })
     }
 
@@ -147,6 +152,7 @@ impl Revision {
         let mut changes = Vec::new();
         self.ticket.set_status(to, self.at, &mut changes);
         self.ticket.first_response_at.get_or_insert(self.at);
+        self.answered.agent_replied = true;
         message.ticket_id = self.ticket.id;
         self.record(EventType::AgentReplied, changes, Some(message.id));
         self.messages.push(message);
@@ -164,6 +170,7 @@ impl Revision {
     /// again (callers decide beforehand whether a closed ticket takes messages at all).
     pub fn customer_message(&mut self, mut message: Message) {
         let changes: Vec<FieldChange> = self.ticket.reopen_for_customer().into_iter().collect();
+        self.answered.customer_wrote = true;
         message.ticket_id = self.ticket.id;
         self.record(EventType::CustomerReplied, changes, Some(message.id));
         self.messages.push(message);
@@ -272,9 +279,12 @@ impl Revision {
         self.once.push(key);
     }
 
-    /// The write for this change, `None` if nothing was recorded. A changed ticket moves to
-    /// its next version and its `updated_at` to the change's time; a new one stays at the first.
-    pub fn into_write(mut self) -> Option<TicketWrite> {
+    /// The write for this change, `None` if nothing was recorded. The SLA clocks move first,
+    /// by the policies in `sla` (a clock that came due is flagged by whatever change sees it
+    /// first, the sweep's empty one included). A changed ticket moves to its next version and
+    /// its `updated_at` to the change's time; a new one stays at the first.
+    pub fn into_write(mut self, sla: &SlaBook) -> Option<TicketWrite> {
+        self.settle_sla(sla);
         if self.is_empty() {
             return None;
         }
@@ -290,6 +300,58 @@ impl Revision {
             once: self.once,
             built_by_revision: (),
         })
+    }
+
+    /// Moves the SLA clocks for this change, recording what happened to them as the desk's
+    /// own events (`sla.applied` with why, `sla.warning`, `sla.breached`).
+    fn settle_sla(&mut self, book: &SlaBook) {
+        let reason = self.sla_reason();
+        for notice in sla::settle(&mut self.ticket, self.answered, self.at, book) {
+            let desk = Actor::System { cause: "sla".into() };
+            match notice {
+                SlaNotice::Applied { from, to } => {
+                    let change = FieldChange::new(TicketField::SlaPolicy, from, to);
+                    self.record_as(desk, EventType::SlaApplied, vec![change], None).reason = Some(reason.clone());
+                }
+                SlaNotice::Warning(target) => {
+                    let change = FieldChange::new(target.field(), "running", "warning");
+                    self.record_as(desk, EventType::SlaWarning, vec![change], None);
+                }
+                SlaNotice::Breached(target) => {
+                    let change = FieldChange::new(target.field(), "running", "breached");
+                    self.record_as(desk, EventType::SlaBreached, vec![change], None);
+                }
+            }
+        }
+    }
+
+    /// Why the SLA policy may have changed: a new ticket, the fields policies look at, or else
+    /// the policies themselves.
+    fn sla_reason(&self) -> String {
+        if self.read.is_none() {
+            return "new ticket".into();
+        }
+        let watched = [
+            TicketField::Priority,
+            TicketField::Department,
+            TicketField::Type,
+            TicketField::Tags,
+        ];
+        let mut changed: Vec<&str> = self
+            .events
+            .iter()
+            .flat_map(|e| &e.changes)
+            .map(|c| c.field)
+            .filter(|f| watched.contains(f))
+            .map(TicketField::as_str)
+            .collect();
+        changed.sort_unstable();
+        changed.dedup();
+        if changed.is_empty() {
+            "the SLA policies changed".into()
+        } else {
+            format!("{} changed", changed.join(", "))
+        }
     }
 
     fn record(
@@ -321,6 +383,7 @@ impl Revision {
             message_id,
             related: None,
             carried_from: None,
+            reason: None,
         }
     }
 }
@@ -371,7 +434,7 @@ mod tests {
             first,
             Actor::customer(ContactId::generate(ticket.created_at)),
         )
-        .into_write()
+        .into_write(&SlaBook::empty())
         .unwrap();
         assert_eq!(write.read, None);
         assert_eq!(write.ticket.version, Version::FIRST);
@@ -393,7 +456,7 @@ mod tests {
             })
             .unwrap();
         revision.note(message(Author::Agent, Visibility::Internal, now));
-        let write = revision.into_write().unwrap();
+        let write = revision.into_write(&SlaBook::empty()).unwrap();
         assert_eq!(write.ticket.version, read.version.next());
         assert_eq!(write.read.unwrap().version(), read.version);
         assert_eq!(write.ticket.updated_at, now);
@@ -414,12 +477,12 @@ mod tests {
             .unwrap();
         assert!(changes.is_empty());
         revision.customer_close();
-        let closed = revision.clone().into_write().unwrap();
+        let closed = revision.clone().into_write(&SlaBook::empty()).unwrap();
         assert_eq!(closed.ticket.status, Status::Closed);
 
         let mut closed_again = Revision::of(&closed.ticket, agent(), at("2026-11-25T10:00:00Z")).unwrap();
         closed_again.customer_close();
-        assert!(closed_again.into_write().is_none());
+        assert!(closed_again.into_write(&SlaBook::empty()).is_none());
     }
 
     #[test]
@@ -430,7 +493,7 @@ mod tests {
         revision
             .agent_reply(message(Author::Agent, Visibility::Public, first_at), None)
             .unwrap();
-        let write = revision.into_write().unwrap();
+        let write = revision.into_write(&SlaBook::empty()).unwrap();
         assert_eq!(write.ticket.status, Status::Open);
         assert_eq!(write.ticket.first_response_at, Some(first_at));
         assert_eq!(write.events[0].changes[0].field, TicketField::Status);
@@ -440,7 +503,7 @@ mod tests {
         again
             .agent_reply(message(Author::Agent, Visibility::Public, later), Some(Status::Pending))
             .unwrap();
-        let write = again.into_write().unwrap();
+        let write = again.into_write(&SlaBook::empty()).unwrap();
         assert_eq!(write.ticket.first_response_at, Some(first_at));
         assert_eq!(write.ticket.status, Status::Pending);
     }
@@ -455,7 +518,7 @@ mod tests {
             .agent_reply(message(Author::Agent, Visibility::Public, now), None)
             .unwrap_err();
         assert!(refused.to_string().contains("closed"), "{refused}");
-        assert!(revision.into_write().is_none());
+        assert!(revision.into_write(&SlaBook::empty()).is_none());
 
         let mut merged = sample_ticket();
         merged.merged_into = Some(sample_ticket().pointer());
@@ -470,7 +533,7 @@ mod tests {
         let now = at("2026-11-24T10:00:00Z");
         let mut revision = Revision::of(&resolved, Actor::customer(resolved.requester), now).unwrap();
         revision.customer_message(message(Author::Customer, Visibility::Public, now));
-        let write = revision.into_write().unwrap();
+        let write = revision.into_write(&SlaBook::empty()).unwrap();
         assert_eq!(write.ticket.status, Status::Open);
         assert_eq!(write.ticket.resolved_at, None);
         assert_eq!(write.events[0].event_type, EventType::CustomerReplied);
@@ -490,7 +553,10 @@ mod tests {
         target.absorb(&from, true).unwrap();
         let mut source = Revision::of(&from, agent(), now).unwrap();
         source.merge_into(into.pointer());
-        let (from_write, into_write) = (source.into_write().unwrap(), target.into_write().unwrap());
+        let (from_write, into_write) = (
+            source.into_write(&SlaBook::empty()).unwrap(),
+            target.into_write(&SlaBook::empty()).unwrap(),
+        );
 
         assert_eq!(from_write.ticket.status, Status::Closed);
         assert_eq!(from_write.ticket.merged_into, Some(into.pointer()));
@@ -501,6 +567,13 @@ mod tests {
 
         let mut other_requesters = Revision::of(&into, agent(), now).unwrap();
         other_requesters.absorb(&from, false).unwrap();
-        assert!(other_requesters.into_write().unwrap().ticket.cc.is_empty());
+        assert!(
+            other_requesters
+                .into_write(&SlaBook::empty())
+                .unwrap()
+                .ticket
+                .cc
+                .is_empty()
+        );
     }
 }

@@ -56,6 +56,7 @@ where
         // refused: removed again unless the merge is committed.
         let carried: Mutex<Option<(Vec<Message>, Vec<AuditEvent>)>> = Mutex::new(None);
         let carried_ref = &carried;
+        let sla = &self.store.sla_book().await?;
         let merged = commit_with_retry(&self.store, |_| async move {
             let from = self.get_ticket(who, source).await?;
             let into = self.get_ticket(who, request.into).await?;
@@ -73,7 +74,7 @@ where
             target.absorb(&from, same_requester)?;
             let mut source = Revision::of(&from, who.actor(), now)?;
             source.merge_into(into.pointer());
-            let (Some(from_write), Some(into_write)) = (source.into_write(), target.into_write()) else {
+            let (Some(from_write), Some(into_write)) = (source.into_write(sla), target.into_write(sla)) else {
                 return Err(DeskError::Busy);
             };
 

@@ -235,6 +235,7 @@ where
         let number = tokio::sync::OnceCell::new();
         let (number, sender, mail, attachments, resolver, hints) =
             (&number, &sender, &mail, &attachments, &resolver, &hints);
+        let sla = &self.store.sla_book().await?;
         let received = commit_with_retry(&self.store, |_| async move {
             let now = self.clock.now();
             let (contact, new_contact) = self.contact_for(sender, now).await?;
@@ -296,7 +297,7 @@ where
                 .into_iter()
                 .for_each(|key| revision.once(key));
             let is_new = !matches!(outcome, Outcome::Added(_));
-            let write = revision.into_write().ok_or(IntakeError::Busy)?;
+            let write = revision.into_write(sla).ok_or(IntakeError::Busy)?;
             Ok(match is_new {
                 true => Decision::Create(Box::new(write), new_contact, outcome),
                 false => Decision::Commit(vec![write], outcome),

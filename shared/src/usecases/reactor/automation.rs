@@ -11,6 +11,7 @@ use crate::domain::rules::{
     BusinessHours, Effect, Evaluation, Facts, Happening, MAX_FIRES_PER_TICKET_HOUR, MessageFacts, Rule, RuleRun,
     Trigger, cause_of, default_rules, next_look,
 };
+use crate::domain::sla::SlaBook;
 use crate::domain::{
     Actor, AgentLoad, Clock, Delivery, DepartmentId, EmailAddress, EventType, Message, MessageId, Revision, RuleId,
     Ticket, TicketEvent, Timestamp, Visibility, Writer,
@@ -119,6 +120,9 @@ where
         };
         let (_, depth) = cause_of(&event.actor);
         let (happening, message) = (&happening, &message);
+        // The SLA policies settle the rules' write; read only when some rule fired.
+        let sla_book = tokio::sync::OnceCell::new();
+        let sla_book = &sla_book;
         let decided = commit_with_retry(&self.store, |_| async move {
             let Some(ticket) = self.store.get_ticket(event.ticket_id).await? else {
                 return Ok(Decision::Done(RulesDecision::Finished(skipped("the ticket is gone"))));
@@ -153,7 +157,14 @@ where
             if let Some(e) = assigner.take_failure() {
                 return Err(e.into());
             }
-            let Some(write) = self.rules_write(event, &ticket, &evaluation, depth, now)? else {
+            let acted = evaluation.fired().next().is_some() || evaluation.cut.is_some();
+            let write = if acted {
+                let sla = sla_book.get_or_try_init(|| self.store.sla_book()).await?;
+                self.rules_write(event, &ticket, &evaluation, depth, now, sla)?
+            } else {
+                None
+            };
+            let Some(write) = write else {
                 if evaluation.fired().next().is_none() {
                     let reaction = Reaction::Skipped(Action::Rules, "no rule matched".into());
                     return Ok(Decision::Done(RulesDecision::Finished((reaction, Some(ticket)))));
@@ -229,6 +240,7 @@ where
         evaluation: &Evaluation,
         depth: u8,
         now: Timestamp,
+        sla: &SlaBook,
     ) -> Result<Option<TicketWrite>, ReactorError> {
         let system = Actor::System { cause: "rules".into() };
         let mut revision = Revision::of(before, system, now)?;
@@ -259,7 +271,7 @@ where
             event: event.id,
             effects: outbox::to_json(&outbox::decided(evaluation)),
         });
-        Ok(revision.into_write())
+        Ok(revision.into_write(sla))
     }
 }
 

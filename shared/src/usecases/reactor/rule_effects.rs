@@ -136,6 +136,7 @@ where
         body: String,
     ) -> Result<(), ReactorError> {
         let body = &body;
+        let sla = &self.store.sla_book().await?;
         commit_with_retry(&self.store, |_| async move {
             let Some(current) = self.store.get_ticket(ticket).await? else {
                 return Ok(Decision::Done(()));
@@ -149,7 +150,7 @@ where
             let now = self.clock.now();
             let mut revision = Revision::of(&current, actor, now)?;
             revision.note(rule_note(&current, rule.rule_id, body.clone(), now));
-            Ok(Decision::commit_one(revision.into_write(), ()))
+            Ok(Decision::commit_one(revision.into_write(sla), ()))
         })
         .await
     }

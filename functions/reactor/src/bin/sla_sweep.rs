@@ -1,0 +1,18 @@
+//! The SLA sweep's Lambda: only the table, so its cold start stays small.
+
+use lambda_runtime::{Error, LambdaEvent, service_fn};
+use shared::adapters::dynamodb::DynamoStore;
+use shared::config::Env;
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    lambda_runtime::tracing::init_default_subscriber();
+    let sdk = aws_config::load_from_env().await;
+    let table = Env::from_process().required("TABLE_NAME")?;
+    let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(&sdk), &table);
+    lambda_runtime::run(service_fn(|event: LambdaEvent<serde_json::Value>| async {
+        let report = reactor::sla_sweep(&store, event.payload).await?;
+        Ok::<_, Error>(serde_json::to_value(report)?)
+    }))
+    .await
+}

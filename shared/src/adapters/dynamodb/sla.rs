@@ -1,0 +1,96 @@
+//! SLA policies (one partition: every ticket change reads them all with one Query) and the
+//! tickets whose SLA comes due (the `SLA` partition of the due index, kept on the ticket item
+//! itself, so a ticket's SLA deadline moves in the same write as the change that moves it).
+
+use aws_sdk_dynamodb::error::SdkError;
+use aws_sdk_dynamodb::operation::delete_item::DeleteItemError;
+
+use super::items::{self, s};
+use super::keys::*;
+use super::{DynamoStore, sdk_error};
+use crate::domain::sla::{SlaBook, SlaCalendar, SlaPolicy};
+use crate::domain::{SlaPolicyId, Timestamp};
+use crate::ports::{DueTicket, SlaStore, StoreError};
+
+fn policy_sk(id: SlaPolicyId) -> String {
+    format!("{SLA_POLICY_PREFIX}{id}")
+}
+
+impl SlaStore for DynamoStore {
+    async fn list_sla_policies(&self) -> Result<Vec<SlaPolicy>, StoreError> {
+        let mut policies: Vec<SlaPolicy> = self
+            .query_all(SLA_POLICIES_PK, SLA_POLICY_PREFIX)
+            .await?
+            .into_iter()
+            .map(items::from_item)
+            .collect::<Result<_, _>>()?;
+        policies.sort_by_key(|p| (p.position, p.id));
+        Ok(policies)
+    }
+
+    async fn get_sla_policy(&self, id: SlaPolicyId) -> Result<Option<SlaPolicy>, StoreError> {
+        self.get(SLA_POLICIES_PK.into(), &policy_sk(id))
+            .await?
+            .map(items::from_item)
+            .transpose()
+    }
+
+    async fn put_sla_policy(&self, policy: &SlaPolicy, new: bool) -> Result<(), StoreError> {
+        let item = items::record_item(policy, SLA_POLICIES_PK.into(), policy_sk(policy.id), "sla_policy")?;
+        let (condition, error) = if new {
+            (
+                "attribute_not_exists(pk)",
+                StoreError::AlreadyExists {
+                    what: "SLA policy".into(),
+                },
+            )
+        } else {
+            (
+                "attribute_exists(pk)",
+                StoreError::NotFound {
+                    what: format!("SLA policy {}", policy.id),
+                },
+            )
+        };
+        self.put_checked(item, condition, error).await
+    }
+
+    async fn delete_sla_policy(&self, id: SlaPolicyId) -> Result<(), StoreError> {
+        let result = self
+            .client
+            .delete_item()
+            .table_name(&self.table)
+            .key(PK, s(SLA_POLICIES_PK.to_owned()))
+            .key(SK, s(policy_sk(id)))
+            .condition_expression("attribute_exists(pk)")
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(SdkError::ServiceError(e))
+                if matches!(e.err(), DeleteItemError::ConditionalCheckFailedException(_)) =>
+            {
+                Err(StoreError::NotFound {
+                    what: format!("SLA policy {id}"),
+                })
+            }
+            Err(e) => Err(sdk_error(e)),
+        }
+    }
+
+    async fn sla_book(&self) -> Result<SlaBook, StoreError> {
+        let policies = self.list_sla_policies().await?;
+        Ok(SlaBook::new(
+            policies.into_iter().map(|p| (p, SlaCalendar::default())).collect(),
+        ))
+    }
+
+    async fn sla_due_tickets(
+        &self,
+        until: Timestamp,
+        after: Option<&DueTicket>,
+        limit: usize,
+    ) -> Result<Vec<DueTicket>, StoreError> {
+        self.due_entries(SLA_DUE, until, after, limit).await
+    }
+}

@@ -1,0 +1,63 @@
+//! The agents' use cases for SLA policies: everyone on staff reads them, managers and admins
+//! write them. A saved policy applies to each ticket from its next change (the sweep's look at
+//! a due time included), which re-selects and re-targets its clocks.
+
+use super::{DeskError, TicketDesk};
+use crate::domain::sla::{SlaPolicy, SlaPolicyDraft};
+use crate::domain::{Clock, DomainError, Principal, Role, SlaPolicyId};
+use crate::ports::{ActionLedger, ContactStore, RuleStore, StoreError, TeamStore, TemplateStore, TicketStore};
+
+/// A desk's policies are read whole by every ticket change: keep the partition small.
+pub const MAX_SLA_POLICIES: usize = 50;
+
+impl<S, C> TicketDesk<S, C>
+where
+    S: TicketStore + ContactStore + TeamStore + TemplateStore + RuleStore + ActionLedger,
+    C: Clock,
+{
+    /// Every policy, in position order (the first that matches a ticket applies).
+    pub async fn list_sla_policies(&self) -> Result<Vec<SlaPolicy>, DeskError> {
+        Ok(self.store.list_sla_policies().await?)
+    }
+
+    pub async fn get_sla_policy(&self, id: SlaPolicyId) -> Result<SlaPolicy, DeskError> {
+        self.store
+            .get_sla_policy(id)
+            .await?
+            .ok_or_else(|| DeskError::NotFound(format!("SLA policy {id}")))
+    }
+
+    pub async fn create_sla_policy(&self, who: &Principal, draft: SlaPolicyDraft) -> Result<SlaPolicy, DeskError> {
+        who.require(Role::Manager)?;
+        draft.check()?;
+        if self.store.list_sla_policies().await?.len() >= MAX_SLA_POLICIES {
+            return Err(DomainError::conflict(format!("a desk has at most {MAX_SLA_POLICIES} SLA policies")).into());
+        }
+        let now = self.clock.now();
+        let policy = SlaPolicy::from_draft(SlaPolicyId::generate(now), draft, now, now);
+        self.store.put_sla_policy(&policy, true).await?;
+        Ok(policy)
+    }
+
+    pub async fn replace_sla_policy(
+        &self,
+        who: &Principal,
+        id: SlaPolicyId,
+        draft: SlaPolicyDraft,
+    ) -> Result<SlaPolicy, DeskError> {
+        who.require(Role::Manager)?;
+        draft.check()?;
+        let existing = self.get_sla_policy(id).await?;
+        let policy = SlaPolicy::from_draft(id, draft, existing.created_at, self.clock.now());
+        self.store.put_sla_policy(&policy, false).await?;
+        Ok(policy)
+    }
+
+    pub async fn delete_sla_policy(&self, who: &Principal, id: SlaPolicyId) -> Result<(), DeskError> {
+        who.require(Role::Manager)?;
+        match self.store.delete_sla_policy(id).await {
+            Err(StoreError::NotFound { what }) => Err(DeskError::NotFound(what)),
+            other => Ok(other?),
+        }
+    }
+}
