@@ -8,7 +8,7 @@ use chrono::Duration;
 
 use super::{Action, EventReactor, Reaction, ReactorError, outbox};
 use crate::domain::rules::{
-    BusinessHours, Effect, Evaluation, Facts, Happening, MAX_FIRES_PER_TICKET_HOUR, MessageFacts, Rule, RuleRun,
+    BusinessCalendar, Effect, Evaluation, Facts, Happening, MAX_FIRES_PER_TICKET_HOUR, MessageFacts, Rule, RuleRun,
     Trigger, cause_of, default_rules, next_look,
 };
 use crate::domain::{
@@ -348,7 +348,7 @@ where
         }),
         language,
         now,
-        hours: BusinessHours::default(),
+        calendar: BusinessCalendar::default(),
     };
     let (caused_by, depth) = cause_of(actor);
     let run = |fires_left| RuleRun {
