@@ -18,11 +18,13 @@ use crate::ports::{
 };
 use crate::usecases::commit::{Decision, commit_with_retry};
 
+mod calendars;
 mod merge;
 mod people;
 mod rules;
 mod templates;
 
+pub use calendars::{MAX_CALENDARS, calendar_for};
 pub use merge::MergeRequest;
 pub use people::{AgentPatch, DepartmentPatch, NewAgent};
 

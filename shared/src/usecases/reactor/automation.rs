@@ -20,6 +20,7 @@ use crate::ports::{
     TicketStore, TicketWrite,
 };
 use crate::usecases::commit::{Decision, commit_with_retry};
+use crate::usecases::desk::calendar_for;
 
 pub use super::assigner::TableAssigner;
 pub use crate::domain::load::MAX_AGENT_LOAD;
@@ -335,6 +336,16 @@ where
             .map(|l| l.as_str().to_owned()),
         false => None,
     };
+    // The ticket's business calendar is read only when a rule looks at it, too.
+    let uses_calendar = rules
+        .iter()
+        .filter(|r| r.enabled)
+        .flat_map(|r| r.conditions.all.iter().chain(&r.conditions.any))
+        .any(|c| c.field == "business_hours");
+    let calendar = match uses_calendar {
+        true => calendar_for(store, ticket.department.as_ref()).await?,
+        false => BusinessCalendar::default(),
+    };
     let facts = Facts {
         message: message.map(|m| MessageFacts {
             body: m.body_text.clone(),
@@ -348,7 +359,7 @@ where
         }),
         language,
         now,
-        calendar: BusinessCalendar::default(),
+        calendar,
     };
     let (caused_by, depth) = cause_of(actor);
     let run = |fires_left| RuleRun {
