@@ -21,7 +21,7 @@ use futures::executor::block_on;
 use serde_json::{Value, json};
 
 use shared::domain::rules::{
-    AssignStrategy, Assigner, BusinessHours, Facts, Happening, MAX_FIRES_PER_TICKET_HOUR, MessageFacts, Rule,
+    AssignStrategy, Assigner, BusinessCalendar, Facts, Happening, MAX_FIRES_PER_TICKET_HOUR, MessageFacts, Rule,
     RuleDraft, RuleRun,
 };
 use shared::domain::template_library::TemplateLibrary;
@@ -222,7 +222,7 @@ fn event() -> (Ticket, Facts) {
         }),
         language: Some("cs".into()),
         now: at("2026-11-23T09:41:02Z"),
-        hours: BusinessHours::default(),
+        calendar: BusinessCalendar::default(),
     };
     (ticket, facts)
 }

@@ -6,6 +6,7 @@ use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex};
 
 use shared::adapters::dynamodb::DynamoStore;
+use shared::domain::calendar::{CalendarDraft, CalendarId};
 use shared::domain::sla::{ClockState, SlaPolicyDraft, SlaTarget};
 use shared::domain::{
     AuditEvent, Channel, Clock, EmailAddress, EventType, Precondition, Principal, Priority, RequesterDetails, Role,
@@ -288,4 +289,73 @@ async fn every_due_ticket_is_flagged_across_pages_and_runs_without_loss() {
     for t in &tickets {
         assert_eq!(events(&d, t, EventType::SlaBreached).await.len(), 1, "{}", t.number);
     }
+}
+
+/// Prague office hours, Mon–Fri 09:00–17:00, with Monday 2026-12-07 off.
+async fn prague(d: &Desk) -> CalendarId {
+    let draft: CalendarDraft = serde_json::from_value(serde_json::json!({
+        "name": "Prague office",
+        "time_zone": "Europe/Prague",
+        "weekly_hours": {
+            "mon": [{"from": "09:00", "to": "17:00"}], "tue": [{"from": "09:00", "to": "17:00"}],
+            "wed": [{"from": "09:00", "to": "17:00"}], "thu": [{"from": "09:00", "to": "17:00"}],
+            "fri": [{"from": "09:00", "to": "17:00"}]
+        },
+        "holidays": [{"date": "2026-12-07", "name": "Office move"}]
+    }))
+    .unwrap();
+    let id = CalendarId::parse("prague").unwrap();
+    d.desk
+        .create_calendar(&staff(Role::Admin), id.clone(), draft.check().unwrap())
+        .await
+        .unwrap();
+    id
+}
+
+#[tokio::test]
+async fn a_policy_counts_business_time_by_its_calendar_across_a_holiday() {
+    // Friday 16:30 in Prague (CET, UTC+1).
+    let d = desk("2026-12-04T15:30:00Z").await;
+    let unknown = serde_json::json!({"name": "x", "position": 1, "calendar": "nowhere",
+        "targets": {"urgent": {"first_response": 60}}});
+    let refused = d
+        .desk
+        .create_sla_policy(&staff(Role::Manager), serde_json::from_value(unknown).unwrap())
+        .await
+        .unwrap_err();
+    assert!(refused.to_string().contains("calendar"), "{refused}");
+
+    let calendar = prague(&d).await;
+    let mut policy = urgent_policy();
+    policy.calendar = Some(calendar.clone());
+    d.desk.create_sla_policy(&staff(Role::Manager), policy).await.unwrap();
+    let ticket = open(&d, "Till is down", Priority::Urgent).await;
+    let first = ticket.sla.as_ref().unwrap().clock(SlaTarget::FirstResponse).unwrap();
+    // 30 minutes on Friday, Monday is a holiday, 30 more on Tuesday: 09:30 Prague.
+    assert_eq!(first.due_at, Some(at("2026-12-08T08:30:00Z")));
+
+    // The calendar cannot go while the policy counts by it.
+    let in_use = d
+        .desk
+        .delete_calendar(&staff(Role::Admin), &calendar)
+        .await
+        .unwrap_err();
+    assert!(in_use.to_string().contains("SLA policies"), "{in_use}");
+}
+
+#[tokio::test]
+async fn without_a_named_calendar_the_desks_default_counts() {
+    let d = desk("2026-12-04T15:30:00Z").await;
+    let calendar = prague(&d).await;
+    d.desk
+        .set_default_calendar(&staff(Role::Admin), Some(calendar))
+        .await
+        .unwrap();
+    d.desk
+        .create_sla_policy(&staff(Role::Manager), urgent_policy())
+        .await
+        .unwrap();
+    let ticket = open(&d, "Till is down", Priority::Urgent).await;
+    let first = ticket.sla.as_ref().unwrap().clock(SlaTarget::FirstResponse).unwrap();
+    assert_eq!(first.due_at, Some(at("2026-12-08T08:30:00Z")));
 }

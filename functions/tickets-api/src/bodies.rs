@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Deserializer};
 use serde_json::Value;
+use shared::domain::calendar::CalendarId;
 use shared::domain::contact::parse_name;
 use shared::domain::message::parse_body;
 use shared::domain::ticket::{check_cc_count, check_custom_fields, check_tag_count, parse_subject};
@@ -214,6 +215,7 @@ pub struct CreateDepartmentBody {
     pub id: DepartmentId,
     pub name: String,
     pub lead: Option<AgentId>,
+    pub calendar_id: Option<CalendarId>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -222,11 +224,13 @@ pub struct PatchDepartmentBody {
     name: Option<String>,
     #[serde(default, deserialize_with = "nullable")]
     lead: Option<Option<AgentId>>,
+    #[serde(default, deserialize_with = "nullable")]
+    calendar_id: Option<Option<CalendarId>>,
 }
 
 impl PatchDepartmentBody {
     pub fn into_patch(self) -> Result<DepartmentPatch, DomainError> {
-        if self.name.is_none() && self.lead.is_none() {
+        if self.name.is_none() && self.lead.is_none() && self.calendar_id.is_none() {
             return Err(DomainError::invalid(
                 "body",
                 "nothing to change: name at least one field",
@@ -235,6 +239,7 @@ impl PatchDepartmentBody {
         Ok(DepartmentPatch {
             name: self.name.as_deref().map(|n| parse_name("name", n)).transpose()?,
             lead: self.lead,
+            calendar: self.calendar_id,
         })
     }
 }

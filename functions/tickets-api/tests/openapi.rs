@@ -10,6 +10,7 @@ use std::collections::BTreeSet;
 
 use serde::Serialize;
 use serde_yaml::Value;
+use shared::domain::calendar::{Calendar, CalendarDraft, CalendarId};
 use shared::domain::template_library::{Template, TemplateName};
 use shared::domain::{
     Actor, Agent, AgentId, AgentSubject, Attachment, AuditEvent, Author, BlobRef, Channel, Contact, ContactId,
@@ -61,6 +62,13 @@ const OPERATIONS: &[(&str, &str)] = &[
     ("GET", "/v1/templates/{name}/{language}"),
     ("PUT", "/v1/templates/{name}/{language}"),
     ("DELETE", "/v1/templates/{name}/{language}"),
+    ("GET", "/v1/calendars"),
+    ("POST", "/v1/calendars"),
+    ("GET", "/v1/calendars/default"),
+    ("PUT", "/v1/calendars/default"),
+    ("GET", "/v1/calendars/{calendar}"),
+    ("PUT", "/v1/calendars/{calendar}"),
+    ("DELETE", "/v1/calendars/{calendar}"),
 ];
 
 const HTTP_METHODS: &[&str] = &["get", "put", "post", "delete", "options", "head", "patch", "trace"];
@@ -391,6 +399,35 @@ fn the_schemas_match_the_domain_types() {
         version: Version::FIRST,
     };
     check_object(&spec, "Ticket", &ticket, &ticket, &mut failures);
+    let draft = |calendar: Option<&str>| -> shared::domain::sla::SlaPolicyDraft {
+        serde_json::from_value(
+            serde_json::json!({"name": "Urgent", "position": 1, "calendar": calendar,
+            "targets": {"urgent": {"first_response": 60}}}),
+        )
+        .unwrap()
+    };
+    let policy = |calendar| {
+        shared::domain::sla::SlaPolicy::from_draft(
+            shared::domain::SlaPolicyId::generate(now),
+            draft(calendar),
+            now,
+            now,
+        )
+    };
+    check_object(
+        &spec,
+        "SlaPolicy",
+        &policy(None),
+        &policy(Some("prague")),
+        &mut failures,
+    );
+    let mut measured = ticket.clone();
+    let book = shared::domain::sla::SlaBook::new(vec![(policy(None), Default::default())]);
+    measured.priority = Priority::Urgent;
+    shared::domain::sla::settle(&mut measured, Default::default(), now, &book);
+    let sla = measured.sla.clone().expect("the policy applies");
+    check_object(&spec, "TicketSla", &sla, &sla, &mut failures);
+    check_object(&spec, "SlaClock", &sla.clocks[0], &sla.clocks[0], &mut failures);
     check_object(&spec, "TicketPointer", &pointer, &pointer, &mut failures);
 
     let contact = Contact {
@@ -531,10 +568,42 @@ fn the_schemas_match_the_domain_types() {
         id: support.clone(),
         name: "Support".into(),
         lead: None,
+        calendar_id: Some(CalendarId::parse("prague").unwrap()),
         created_at: now,
         updated_at: now,
     };
     check_object(&spec, "Department", &department, &department, &mut failures);
+
+    let draft: CalendarDraft = serde_json::from_value(serde_json::json!({
+        "name": "Prague", "time_zone": "Europe/Prague",
+        "weekly_hours": {"mon": [{"from": "09:00", "to": "17:00"}]},
+        "holidays": [{"date": "2026-12-24", "yearly": true, "name": "Christmas Eve"}],
+    }))
+    .unwrap();
+    // A draft may leave `holidays` out, so only its properties are compared.
+    let draft_keys = names(&schema(&spec, "CalendarDraft")["properties"]);
+    if draft_keys != keys(&draft) {
+        failures.push(format!(
+            "CalendarDraft: properties {draft_keys:?}, serialized {:?}",
+            keys(&draft)
+        ));
+    }
+    let calendar = Calendar::new(CalendarId::parse("prague").unwrap(), draft.check().unwrap(), now);
+    check_object(&spec, "Calendar", &calendar, &calendar, &mut failures);
+    let day_keys: BTreeSet<String> = names(&schema(&spec, "WeeklyHours")["properties"]);
+    if day_keys != keys(&calendar.weekly_hours) {
+        failures.push(format!(
+            "WeeklyHours: properties {day_keys:?}, serialized {:?}",
+            keys(&calendar.weekly_hours)
+        ));
+    }
+    let holiday_keys = names(&schema(&spec, "Holiday")["properties"]);
+    if holiday_keys != keys(&calendar.holidays[0]) {
+        failures.push(format!(
+            "Holiday: properties {holiday_keys:?}, serialized {:?}",
+            keys(&calendar.holidays[0])
+        ));
+    }
 
     let template = Template::stored(
         TemplateName::parse("acknowledgement").unwrap(),

@@ -1,9 +1,11 @@
-//! Demo data for `--seed`: two departments, three people, a handful of tickets. Written through
+//! Demo data for `--seed`: the desk's default business calendar (Prague, Monday to Friday
+//! 09:00–17:00), two departments, three people, a handful of tickets. Written through
 //! the same use cases as the API, so seeded tickets have their audit trail and events too.
 
 use std::collections::BTreeSet;
 
 use anyhow::Result;
+use shared::domain::calendar::{CalendarDraft, CalendarId, IntervalDraft};
 use shared::domain::{
     Channel, Clock, DepartmentId, EmailAddress, Principal, Priority, RequesterDetails, Role, Seniority, SupportLevel,
     Tag,
@@ -26,6 +28,24 @@ where
         role: Role::Admin,
         departments: BTreeSet::new(),
     };
+    // The desk's default calendar: Prague office hours (docs/calendars.md).
+    let prague = CalendarId::parse("prague-office")?;
+    let weekdays = ["mon", "tue", "wed", "thu", "fri"].map(|day| {
+        let hours = vec![IntervalDraft {
+            from: "09:00".into(),
+            to: "17:00".into(),
+        }];
+        (day.to_owned(), hours)
+    });
+    let office_hours = CalendarDraft {
+        name: "Prague office".into(),
+        time_zone: "Europe/Prague".into(),
+        weekly_hours: weekdays.into_iter().collect(),
+        holidays: Vec::new(),
+    };
+    desk.create_calendar(&admin, prague.clone(), office_hours.check()?)
+        .await?;
+    desk.set_default_calendar(&admin, Some(prague)).await?;
     let billing = DepartmentId::parse("billing")?;
     desk.create_department(&admin, support.clone(), "Customer Support".into(), None)
         .await?;

@@ -1,10 +1,10 @@
 //! The domain: the help desk's types and their rules (tickets, contacts, mail, automation
-//! rules, templates, business hours, signing), with no I/O. Everything here is tested with
+//! rules, templates, business calendars, signing), with no I/O. Everything here is tested with
 //! plain values; time comes in through [`Clock`] or as an argument.
 
 pub mod access;
 pub mod audit;
-pub mod business_hours;
+pub mod calendar;
 pub mod contact;
 pub mod contact_form;
 pub mod error;
@@ -28,7 +28,7 @@ pub mod version;
 
 pub use access::Principal;
 pub use audit::{Actor, AuditEvent, EventType};
-pub use business_hours::BusinessHours;
+pub use calendar::BusinessCalendar;
 pub use contact::{Contact, EmailAddress, Language, PhoneNumber, RequesterDetails};
 pub use error::DomainError;
 pub use events::{TICKET_EVENT_VERSION, TicketEvent};

@@ -5,6 +5,7 @@ use std::fmt;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+use super::calendar::CalendarId;
 use super::contact::EmailAddress;
 use super::error::DomainError;
 use super::ids::AgentId;
@@ -59,6 +60,10 @@ pub struct Department {
     pub id: DepartmentId,
     pub name: String,
     pub lead: Option<AgentId>,
+    /// The department's business calendar; `None`: the desk's default. (Departments stored
+    /// before calendars existed read as `None`.)
+    #[serde(default)]
+    pub calendar_id: Option<CalendarId>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
 }

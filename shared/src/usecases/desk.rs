@@ -19,12 +19,14 @@ use crate::ports::{
 };
 use crate::usecases::commit::{Decision, commit_with_retry};
 
+mod calendars;
 mod merge;
 mod people;
 mod rules;
 mod sla_policies;
 mod templates;
 
+pub use calendars::{MAX_CALENDARS, calendar_for};
 pub use merge::MergeRequest;
 pub use people::{AgentPatch, DepartmentPatch, NewAgent};
 

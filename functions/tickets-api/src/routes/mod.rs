@@ -1,6 +1,7 @@
 //! The route table: path → resource, then method → handler. Every route runs after the
 //! principal has been read, so none answers without a token.
 
+mod calendars;
 mod people;
 mod rules;
 mod sla;
@@ -147,6 +148,22 @@ where
             Method::GET => return templates::get(desk, name, language).await,
             Method::PUT => return templates::put(desk, who, name, language, request).await,
             Method::DELETE => return templates::delete(desk, who, name, language).await,
+            _ => &[Method::GET, Method::PUT, Method::DELETE],
+        },
+        ["v1", "calendars"] => match method {
+            Method::GET => return calendars::list(desk).await,
+            Method::POST => return calendars::create(desk, who, request).await,
+            _ => &[Method::GET, Method::POST],
+        },
+        ["v1", "calendars", "default"] => match method {
+            Method::GET => return calendars::get_default(desk).await,
+            Method::PUT => return calendars::set_default(desk, who, request).await,
+            _ => &[Method::GET, Method::PUT],
+        },
+        ["v1", "calendars", id] => match method {
+            Method::GET => return calendars::get(desk, id).await,
+            Method::PUT => return calendars::replace(desk, who, id, request).await,
+            Method::DELETE => return calendars::delete(desk, who, id).await,
             _ => &[Method::GET, Method::PUT, Method::DELETE],
         },
         _ => return Err(ApiError::NotFound(format!("no route {path}"))),

@@ -104,7 +104,9 @@ where
     who.require(Role::Admin)?;
     let body: CreateDepartmentBody = parse_json(request)?;
     let name = shared::domain::contact::parse_name("name", &body.name)?;
-    let department = desk.create_department(who, body.id, name, body.lead).await?;
+    let department = desk
+        .create_department_with_calendar(who, body.id, name, body.lead, body.calendar_id)
+        .await?;
     Ok(json_response(StatusCode::CREATED, &department))
 }
 

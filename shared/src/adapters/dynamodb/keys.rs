@@ -1,6 +1,7 @@
 //! Key layout of the single table (see docs/data-model.md). Nothing outside this adapter
 //! knows these strings.
 
+use crate::domain::calendar::CalendarId;
 use crate::domain::template_library::TemplateName;
 use crate::domain::{
     AgentId, ContactId, DepartmentId, EmailAddress, EventId, Language, PhoneNumber, RuleId, Ticket, TicketId,
@@ -89,6 +90,16 @@ pub const TEMPLATE_PREFIX: &str = "TEMPLATE#";
 pub fn template_sk(name: &TemplateName, language: &Language) -> String {
     format!("{TEMPLATE_PREFIX}{name}#{}", language.as_str())
 }
+
+pub const CALENDARS_PK: &str = "CALENDARS";
+pub const CALENDAR_PREFIX: &str = "CALENDAR#";
+pub fn calendar_sk(id: &CalendarId) -> String {
+    format!("{CALENDAR_PREFIX}{id}")
+}
+/// The desk's default calendar: a pointer item in the calendars' partition.
+pub const DEFAULT_CALENDAR_SK: &str = "DEFAULT";
+/// The attribute on the default pointer naming the calendar.
+pub const DEFAULT_CALENDAR_ID: &str = "calendar_id";
 
 /// A secondary index: its name and key attributes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

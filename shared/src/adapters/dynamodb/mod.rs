@@ -1,6 +1,7 @@
 //! The store on DynamoDB: one table, keys per docs/data-model.md.
 
 mod agent_loads;
+mod calendars;
 mod cursor;
 mod items;
 mod keys;

@@ -8,8 +8,10 @@ use aws_sdk_dynamodb::operation::delete_item::DeleteItemError;
 use super::items::{self, s};
 use super::keys::*;
 use super::{DynamoStore, sdk_error};
+use crate::domain::calendar::CalendarId;
 use crate::domain::sla::{SlaBook, SlaCalendar, SlaPolicy};
 use crate::domain::{SlaPolicyId, Timestamp};
+use crate::ports::CalendarStore;
 use crate::ports::{DueTicket, SlaStore, StoreError};
 
 fn policy_sk(id: SlaPolicyId) -> String {
@@ -78,10 +80,32 @@ impl SlaStore for DynamoStore {
         }
     }
 
+    /// The policies, the calendars and the desk's default: three reads at once (one round
+    /// trip), the calendars only when a policy counts business time.
     async fn sla_book(&self) -> Result<SlaBook, StoreError> {
         let policies = self.list_sla_policies().await?;
+        if !policies.iter().any(|p| p.business_time) {
+            return Ok(SlaBook::new(
+                policies.into_iter().map(|p| (p, SlaCalendar::always())).collect(),
+            ));
+        }
+        let (calendars, default) = tokio::try_join!(self.list_calendars(), self.default_calendar_id())?;
+        let find = |id: Option<&CalendarId>| id.and_then(|id| calendars.iter().find(|c| &c.id == id));
+        let fallback = find(default.as_ref())
+            .map(|c| c.business_calendar())
+            .unwrap_or_default();
         Ok(SlaBook::new(
-            policies.into_iter().map(|p| (p, SlaCalendar::default())).collect(),
+            policies
+                .into_iter()
+                .map(|p| {
+                    let calendar = match (p.business_time, find(p.calendar.as_ref())) {
+                        (false, _) => SlaCalendar::always(),
+                        (true, Some(named)) => named.business_calendar(),
+                        (true, None) => fallback.clone(),
+                    };
+                    (p, calendar)
+                })
+                .collect(),
         ))
     }
 

@@ -3,7 +3,7 @@
 
 use serde_json::{Value, json};
 
-use crate::domain::business_hours::BusinessHours;
+use crate::domain::calendar::BusinessCalendar;
 use crate::domain::ticket::Ticket;
 use crate::domain::time::Timestamp;
 
@@ -23,7 +23,8 @@ pub struct Facts {
     pub message: Option<MessageFacts>,
     pub language: Option<String>,
     pub now: Timestamp,
-    pub hours: BusinessHours,
+    /// The ticket's business calendar (its department's, else the desk's).
+    pub calendar: BusinessCalendar,
 }
 
 /// What a field holds for a ticket and its event, as JSON.
@@ -58,7 +59,7 @@ pub(super) fn actual(field: &str, ticket: &Ticket, facts: &Facts) -> Value {
         "hours_since_updated" => hours_since(ticket.updated_at),
         "hours_since_resolved" => ticket.resolved_at.map(hours_since).unwrap_or(Value::Null),
         "first_response" => json!(ticket.first_response_at),
-        "business_hours" => json!(facts.hours.contains(facts.now)),
+        "business_hours" => json!(facts.calendar.contains(facts.now)),
         custom => custom
             .strip_prefix("custom.")
             .and_then(|key| ticket.custom_fields.get(key))

@@ -29,7 +29,7 @@ mod next_look;
 mod trigger;
 mod webhook_target;
 
-pub use super::business_hours::BusinessHours;
+pub use super::calendar::BusinessCalendar;
 pub use action::{AssignStrategy, Effect, Recipient, RuleAction};
 pub use bounds::{MAX_ACTIONS, MAX_CONDITIONS, MAX_HOURS, MAX_LIST_VALUES, MAX_POSITION, MAX_TRIGGERS};
 pub use condition::{Condition, Conditions, Op};

@@ -234,7 +234,7 @@ proptest! {
             }),
             language: None,
             now,
-            hours: BusinessHours::default(),
+            calendar: BusinessCalendar::default(),
         };
         let run = RuleRun {
             rules: &rules,

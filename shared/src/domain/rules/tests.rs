@@ -39,7 +39,7 @@ fn facts(sender: &str, to: &str, body: &str, now: &str) -> Facts {
         }),
         language: Some("cs".into()),
         now: at(now),
-        hours: BusinessHours::default(),
+        calendar: BusinessCalendar::default(),
     }
 }
 

@@ -22,7 +22,7 @@ use crate::domain::ticket::{Status, Ticket};
 use crate::domain::time::Timestamp;
 
 /// The calendar business time is counted by.
-pub type SlaCalendar = crate::domain::business_hours::BusinessHours;
+pub type SlaCalendar = crate::domain::calendar::BusinessCalendar;
 
 /// The SLA that applies to a ticket: the policy and one clock per target it measures.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -5,6 +5,7 @@ use std::collections::BTreeSet;
 
 use serde::{Deserialize, Serialize};
 
+use crate::domain::calendar::CalendarId;
 use crate::domain::error::DomainError;
 use crate::domain::ids::SlaPolicyId;
 use crate::domain::team::DepartmentId;
@@ -166,6 +167,9 @@ pub struct SlaPolicyDraft {
     /// Targets count business minutes by the calendar (true, the default) or calendar minutes.
     #[serde(default = "yes")]
     pub business_time: bool,
+    /// The calendar business minutes are counted by; none: the desk's default calendar.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub calendar: Option<CalendarId>,
     #[serde(default)]
     pub warning: WarningPoint,
     /// Pending and on-hold tickets stop the clocks (the default).
@@ -230,6 +234,9 @@ pub struct SlaPolicy {
     pub conditions: SlaConditions,
     pub targets: PriorityTargets,
     pub business_time: bool,
+    /// The calendar business minutes are counted by; none: the desk's default calendar.
+    #[serde(default)]
+    pub calendar: Option<CalendarId>,
     pub warning: WarningPoint,
     pub pause_when_waiting: bool,
     pub created_at: Timestamp,
@@ -245,6 +252,7 @@ impl SlaPolicy {
             conditions: draft.conditions,
             targets: draft.targets,
             business_time: draft.business_time,
+            calendar: draft.calendar,
             warning: draft.warning,
             pause_when_waiting: draft.pause_when_waiting,
             created_at,

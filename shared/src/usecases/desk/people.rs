@@ -3,6 +3,7 @@
 use std::collections::BTreeSet;
 
 use super::{DeskError, TicketDesk, not_found_as};
+use crate::domain::calendar::CalendarId;
 use crate::domain::{
     Agent, AgentId, Clock, Contact, ContactId, Department, DepartmentId, DomainError, EmailAddress, PhoneNumber,
     Principal, RequesterDetails, Role, Seniority,
@@ -32,6 +33,8 @@ pub struct AgentPatch {
 pub struct DepartmentPatch {
     pub name: Option<String>,
     pub lead: Option<Option<AgentId>>,
+    /// `Some(None)`: back to the desk's default calendar.
+    pub calendar: Option<Option<CalendarId>>,
 }
 
 impl<S, C> TicketDesk<S, C>
@@ -104,15 +107,31 @@ where
         name: String,
         lead: Option<AgentId>,
     ) -> Result<Department, DeskError> {
+        self.create_department_with_calendar(who, id, name, lead, None).await
+    }
+
+    /// A new department that names its business calendar (`None`: the desk's default).
+    pub async fn create_department_with_calendar(
+        &self,
+        who: &Principal,
+        id: DepartmentId,
+        name: String,
+        lead: Option<AgentId>,
+        calendar: Option<CalendarId>,
+    ) -> Result<Department, DeskError> {
         who.require(Role::Admin)?;
         if let Some(lead) = lead {
             self.require_agent(lead, "lead").await?;
+        }
+        if let Some(calendar) = &calendar {
+            self.require_calendar(calendar, "calendar_id").await?;
         }
         let now = self.clock.now();
         let department = Department {
             id,
             name,
             lead,
+            calendar_id: calendar,
             created_at: now,
             updated_at: now,
         };
@@ -138,6 +157,12 @@ where
             .map_err(not_found_as("department", id))?;
         if let Some(Some(lead)) = patch.lead {
             self.require_agent(lead, "lead").await?;
+        }
+        if let Some(Some(calendar)) = &patch.calendar {
+            self.require_calendar(calendar, "calendar_id").await?;
+        }
+        if let Some(calendar) = patch.calendar {
+            department.calendar_id = calendar;
         }
         if let Some(name) = patch.name {
             department.name = name;

@@ -27,9 +27,18 @@ where
             .ok_or_else(|| DeskError::NotFound(format!("SLA policy {id}")))
     }
 
+    /// Checks what the draft alone cannot say: that the calendar it names exists.
+    async fn check_sla_policy(&self, draft: &SlaPolicyDraft) -> Result<(), DeskError> {
+        draft.check()?;
+        if let Some(calendar) = &draft.calendar {
+            self.require_calendar(calendar, "calendar").await?;
+        }
+        Ok(())
+    }
+
     pub async fn create_sla_policy(&self, who: &Principal, draft: SlaPolicyDraft) -> Result<SlaPolicy, DeskError> {
         who.require(Role::Manager)?;
-        draft.check()?;
+        self.check_sla_policy(&draft).await?;
         if self.store.list_sla_policies().await?.len() >= MAX_SLA_POLICIES {
             return Err(DomainError::conflict(format!("a desk has at most {MAX_SLA_POLICIES} SLA policies")).into());
         }
@@ -46,7 +55,7 @@ where
         draft: SlaPolicyDraft,
     ) -> Result<SlaPolicy, DeskError> {
         who.require(Role::Manager)?;
-        draft.check()?;
+        self.check_sla_policy(&draft).await?;
         let existing = self.get_sla_policy(id).await?;
         let policy = SlaPolicy::from_draft(id, draft, existing.created_at, self.clock.now());
         self.store.put_sla_policy(&policy, false).await?;

@@ -8,7 +8,7 @@ use chrono::Duration;
 
 use super::{Action, EventReactor, Reaction, ReactorError, outbox};
 use crate::domain::rules::{
-    BusinessHours, Effect, Evaluation, Facts, Happening, MAX_FIRES_PER_TICKET_HOUR, MessageFacts, Rule, RuleRun,
+    BusinessCalendar, Effect, Evaluation, Facts, Happening, MAX_FIRES_PER_TICKET_HOUR, MessageFacts, Rule, RuleRun,
     Trigger, cause_of, default_rules, next_look,
 };
 use crate::domain::sla::SlaBook;
@@ -21,6 +21,7 @@ use crate::ports::{
     TicketStore, TicketWrite,
 };
 use crate::usecases::commit::{Decision, commit_with_retry};
+use crate::usecases::desk::calendar_for;
 
 pub use super::assigner::TableAssigner;
 pub use crate::domain::load::MAX_AGENT_LOAD;
@@ -347,6 +348,16 @@ where
             .map(|l| l.as_str().to_owned()),
         false => None,
     };
+    // The ticket's business calendar is read only when a rule looks at it, too.
+    let uses_calendar = rules
+        .iter()
+        .filter(|r| r.enabled)
+        .flat_map(|r| r.conditions.all.iter().chain(&r.conditions.any))
+        .any(|c| c.field == "business_hours");
+    let calendar = match uses_calendar {
+        true => calendar_for(store, ticket.department.as_ref()).await?,
+        false => BusinessCalendar::default(),
+    };
     let facts = Facts {
         message: message.map(|m| MessageFacts {
             body: m.body_text.clone(),
@@ -360,7 +371,7 @@ where
         }),
         language,
         now,
-        hours: BusinessHours::default(),
+        calendar,
     };
     let (caused_by, depth) = cause_of(actor);
     let run = |fires_left| RuleRun {
