@@ -77,7 +77,7 @@ impl DayWalk {
     /// The current date, then on to the next.
     pub fn next_day(&mut self) -> Option<Day> {
         let next_date = self.date.succ_opt()?;
-        let end = day_start(self.zone, next_date)?;
+        let end = self.start_after(next_date)?;
         let day = Day {
             date: self.date,
             start: self.start.0,
@@ -87,6 +87,21 @@ impl DayWalk {
         self.date = next_date;
         self.start = end;
         Some(day)
+    }
+}
+
+impl DayWalk {
+    /// When `date` (the day after the current one) begins. Most days the clock does not
+    /// change: midnight is at the offset the current day began with, which one lookup of the
+    /// offset at that instant confirms (half the cost of resolving a local time). When the
+    /// offset there differs, the clock changed in between: resolve midnight by the rule.
+    fn start_after(&self, date: NaiveDate) -> Option<(DateTime<Utc>, FixedOffset)> {
+        let offset = self.start.1;
+        let guess = date.and_hms_opt(0, 0, 0)? - TimeDelta::seconds(i64::from(offset.local_minus_utc()));
+        if self.zone.offset_from_utc_datetime(&guess).fix() == offset {
+            return Some((guess.and_utc(), offset));
+        }
+        day_start(self.zone, date)
     }
 }
 

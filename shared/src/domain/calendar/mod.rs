@@ -125,8 +125,8 @@ impl BusinessCalendar {
     /// it runs out exactly there. `start` itself for no duration. `None` when the calendar has
     /// no working time at all, or the moment would lie past the year [`LAST_YEAR`].
     ///
-    /// Walks the local dates from `start`, one zone lookup each (about 60 ns a date here): a
-    /// target of a month costs microseconds, one of a year tens of them.
+    /// Walks the local dates from `start`, one offset lookup each: a target of a month costs a
+    /// few microseconds, one of a year some tens of them (docs/calendars.md).
     pub fn add_business_duration(&self, start: Timestamp, duration: TimeDelta) -> Option<Timestamp> {
         if duration <= TimeDelta::zero() {
             return Some(start);
