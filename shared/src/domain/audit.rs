@@ -26,6 +26,9 @@ pub enum EventType {
     /// On the source: this ticket was merged into another and closed.
     #[serde(rename = "ticket.merged_into")]
     TicketMergedInto,
+    /// The requester rated the ticket (`satisfaction` in the changes).
+    #[serde(rename = "csat.received")]
+    CsatReceived,
 }
 
 impl EventType {
@@ -38,6 +41,7 @@ impl EventType {
             EventType::NoteAdded => "message.note",
             EventType::TicketMerged => "ticket.merged",
             EventType::TicketMergedInto => "ticket.merged_into",
+            EventType::CsatReceived => "csat.received",
         }
     }
 }

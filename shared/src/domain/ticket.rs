@@ -9,6 +9,7 @@ use serde_json::Value;
 use super::contact::EmailAddress;
 use super::error::DomainError;
 use super::ids::{AgentId, ContactId, TicketId, TicketNumber};
+use super::satisfaction::Satisfaction;
 use super::team::DepartmentId;
 use super::time::Timestamp;
 use super::version::Version;
@@ -345,6 +346,9 @@ pub struct Ticket {
     #[serde(default)]
     pub follow_up_of: Option<TicketPointer>,
     pub version: Version,
+    /// The requester's rating, the last one given (see `domain::satisfaction`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub satisfaction: Option<Satisfaction>,
 }
 
 /// A ticket field a change can touch, as audit events and rule triggers name it.
@@ -363,6 +367,8 @@ pub enum TicketField {
     Cc,
     CustomFields,
     MergedInto,
+    /// The requester's rating (`csat.received`).
+    Satisfaction,
 }
 
 impl TicketField {
@@ -379,6 +385,7 @@ impl TicketField {
             Self::Cc => "cc",
             Self::CustomFields => "custom_fields",
             Self::MergedInto => "merged_into",
+            Self::Satisfaction => "satisfaction",
         }
     }
 }
@@ -442,6 +449,7 @@ impl Ticket {
             merged_into: None,
             follow_up_of: None,
             version: Version::FIRST,
+            satisfaction: None,
         }
     }
 

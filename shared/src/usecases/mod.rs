@@ -6,6 +6,7 @@
 //! - [`portal`]: the customer's side (the contact form's ticket, the signed portal link).
 //! - [`intake`]: mail in (threading, the ticket or message it becomes, bounces).
 //! - [`reactor`]: what happens after a change (acknowledgements, replies out, rules, time sweep).
+//! - [`satisfaction`]: surveys after resolution, the rating page, ratings for the report.
 //! - [`commit`]: the one way a use case commits ticket changes (read, decide, write, retry).
 //! - [`files`]: attachment uploads and downloads for agents.
 
@@ -15,3 +16,4 @@ pub mod files;
 pub mod intake;
 pub mod portal;
 pub mod reactor;
+pub mod satisfaction;

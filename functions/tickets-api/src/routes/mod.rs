@@ -3,6 +3,7 @@
 
 mod people;
 mod rules;
+mod satisfaction;
 mod templates;
 mod tickets;
 
@@ -13,7 +14,8 @@ use serde_json::json;
 use shared::domain::{Clock, Principal};
 use shared::http::{ApiError, QueryParams, json_response};
 use shared::ports::{
-    ActionLedger, ContactStore, FileLinks, Page, PageRequest, RuleStore, TeamStore, TemplateStore, TicketStore,
+    ActionLedger, ContactStore, FileLinks, Page, PageRequest, RuleStore, SurveyStore, TeamStore, TemplateStore,
+    TicketStore,
 };
 use shared::usecases::desk::TicketDesk;
 
@@ -35,7 +37,7 @@ pub fn redirect(url: &str) -> Reply {
 pub async fn route<S, C, F>(desk: &TicketDesk<S, C>, files: &Files<F>, who: &Principal, request: &Request) -> Reply
 where
     F: FileLinks,
-    S: TicketStore + ContactStore + TeamStore + TemplateStore + RuleStore + ActionLedger,
+    S: TicketStore + ContactStore + TeamStore + TemplateStore + RuleStore + ActionLedger + SurveyStore,
     C: Clock,
 {
     let path = request.uri().path().to_owned();
@@ -129,6 +131,10 @@ where
             Method::DELETE => return rules::delete(desk, who, id).await,
             _ => &[Method::GET, Method::PUT, Method::DELETE],
         },
+        ["v1", "satisfaction"] if method == Method::GET => {
+            return satisfaction::report(desk.store(), desk.clock(), who, request).await;
+        }
+        ["v1", "satisfaction"] => &[Method::GET],
         ["v1", "templates"] if method == Method::GET => return templates::list(desk).await,
         ["v1", "templates"] => &[Method::GET],
         ["v1", "templates", name, language] => match method {

@@ -8,6 +8,7 @@ mod ledger;
 mod mail_keys;
 mod people;
 mod rules;
+mod surveys;
 mod templates;
 mod ticket_query;
 mod tickets;

@@ -25,7 +25,7 @@ macro_rules! shipped {
 
 /// Every shipped file; a test holds it to every kind in every shipped language, and to the
 /// files in the folder.
-pub(super) const FILES: [(TemplateKind, &str, &str); 20] = [
+pub(super) const FILES: [(TemplateKind, &str, &str); 28] = [
     shipped!(Acknowledgement, "acknowledgement", "en"),
     shipped!(Acknowledgement, "acknowledgement", "cs"),
     shipped!(Acknowledgement, "acknowledgement", "hu"),
@@ -46,6 +46,14 @@ pub(super) const FILES: [(TemplateKind, &str, &str); 20] = [
     shipped!(UrgentTicket, "urgent_ticket", "cs"),
     shipped!(UrgentTicket, "urgent_ticket", "hu"),
     shipped!(UrgentTicket, "urgent_ticket", "ms"),
+    shipped!(SatisfactionSurvey, "satisfaction_survey", "en"),
+    shipped!(SatisfactionSurvey, "satisfaction_survey", "cs"),
+    shipped!(SatisfactionSurvey, "satisfaction_survey", "hu"),
+    shipped!(SatisfactionSurvey, "satisfaction_survey", "ms"),
+    shipped!(BadRating, "bad_rating", "en"),
+    shipped!(BadRating, "bad_rating", "cs"),
+    shipped!(BadRating, "bad_rating", "hu"),
+    shipped!(BadRating, "bad_rating", "ms"),
 ];
 
 /// The shipped (subject template, text template) for a kind in a shipped language ("en", "cs",
