@@ -133,8 +133,9 @@ async fn a_resolved_ticket_is_surveyed_and_only_the_posted_form_records_a_bad_ra
         .unwrap();
     assert_eq!(report["sent"], 1, "{report}");
     let mails = sent_mail(&requester).await;
-    assert_eq!(mails.len(), 2, "the acknowledgement and the survey");
-    let survey = mails.iter().find(|m| m.contains("/survey/")).expect("the survey mail");
+    let surveys: Vec<&String> = mails.iter().filter(|m| m.contains("/survey/")).collect();
+    assert_eq!(surveys.len(), 1, "one survey mail");
+    let survey = surveys[0];
     let bad = link_in(survey, &host, "bad");
 
     // A scanner fetches the link: a page with "bad" chosen, and nothing recorded.
