@@ -7,6 +7,7 @@
 //!   schedule's time (`cargo xtask invoke csat-sweep --at …` replays any moment).
 //! - `csat-page` ([`handle_page`]): the public survey page behind the signed links.
 
+mod copy;
 mod page;
 
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};

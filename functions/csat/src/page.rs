@@ -7,12 +7,14 @@
 use lambda_http::http::{HeaderValue, Method, StatusCode, header};
 use lambda_http::{Body, Request, RequestExt, Response};
 use shared::domain::Clock;
+use shared::domain::contact_form::negotiate_language;
 use shared::domain::satisfaction::{Comment, MAX_COMMENT_CHARS, Rating};
 use shared::ports::MailSender;
 use shared::usecases::satisfaction::{LinkProblem, RateOutcome, SurveyPage, SurveyPorts};
 use tracing::Instrument;
 
 use crate::Deps;
+use crate::copy::{Copy, copy};
 
 /// The largest form body taken: a comment of [`MAX_COMMENT_CHARS`] characters, each up to 4
 /// bytes and percent-encoded, and the rating.
@@ -35,14 +37,16 @@ where
     // The token is a credential: the route is logged without it.
     let span = tracing::info_span!("request", method = %request.method(), route = "/survey/{token}", status = tracing::field::Empty);
     async move {
-        let response = match route(deps, &request).await {
+        let words = copy(&language(&request));
+        let response = match route(deps, &request, words).await {
             Ok(response) => response,
             Err(e) => {
                 tracing::error!(error = %e, "survey page failed");
                 page(
+                    words,
                     StatusCode::SERVICE_UNAVAILABLE,
-                    "Please try again",
-                    "<p>We could not take your answer just now. Please try again in a minute.</p>",
+                    words.title,
+                    &paragraph(words.retry),
                 )
             }
         };
@@ -53,9 +57,27 @@ where
     .await
 }
 
+/// The page's language: `?lang=` when given, else the browser's `Accept-Language`.
+fn language(request: &Request) -> String {
+    let chosen = request
+        .query_string_parameters_ref()
+        .and_then(|q| q.first("lang").map(str::to_owned));
+    let accept = request
+        .headers()
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    negotiate_language(chosen.or(accept).as_deref()).to_owned()
+}
+
+fn paragraph(text: &str) -> String {
+    format!("<p>{}</p>", escape(text))
+}
+
 async fn route<S, M, C>(
     deps: &Deps<S, M, C>,
     request: &Request,
+    words: &'static Copy,
 ) -> Result<Response<Body>, shared::usecases::satisfaction::SurveyError>
 where
     S: SurveyPorts,
@@ -65,11 +87,7 @@ where
     let path = request.uri().path().to_owned();
     let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
     let ["survey", token] = segments.as_slice() else {
-        return Ok(page(
-            StatusCode::NOT_FOUND,
-            "Not found",
-            "<p>There is no such page.</p>",
-        ));
+        return Ok(refused(words, LinkProblem::Invalid));
     };
     let surveys = &deps.surveys;
     match *request.method() {
@@ -79,17 +97,18 @@ where
                 .and_then(|q| q.first("rating").map(str::to_owned))
                 .and_then(|r| Rating::parse(&r).ok());
             Ok(match surveys.open(token, chosen).await? {
-                Ok(survey) => form(token, &survey, None),
-                Err(problem) => refused(problem),
+                Ok(survey) => form(words, token, &survey, None),
+                Err(problem) => refused(words, problem),
             })
         }
         Method::POST => {
             let body = body_bytes(request);
             if body.len() > MAX_BODY_BYTES {
                 return Ok(page(
+                    words,
                     StatusCode::PAYLOAD_TOO_LARGE,
-                    "Too long",
-                    "<p>That answer is too long. Please shorten your comment.</p>",
+                    words.title,
+                    &paragraph(words.too_long),
                 ));
             }
             let fields: Vec<(String, String)> = serde_urlencoded::from_bytes(body).unwrap_or_default();
@@ -98,28 +117,27 @@ where
             let comment = Comment::parse(field("comment").unwrap_or_default());
             let checked = match (rating, comment) {
                 (Some(Ok(rating)), Ok(comment)) => Ok((rating, comment)),
-                (None | Some(Err(_)), _) => Err("Please choose good or bad.".to_owned()),
-                (_, Err(e)) => Err(format!(
-                    "Your comment: {}",
-                    e.to_string().trim_start_matches("comment: ")
-                )),
+                (None | Some(Err(_)), _) => Err(words.choose),
+                (_, Err(_)) => Err(words.comment_problem),
             };
             let (rating, comment) = match checked {
                 Ok(checked) => checked,
                 Err(why) => {
                     return Ok(match surveys.open(token, None).await? {
-                        Ok(survey) => with_status(form(token, &survey, Some(&why)), StatusCode::UNPROCESSABLE_ENTITY),
-                        Err(problem) => refused(problem),
+                        Ok(survey) => {
+                            with_status(form(words, token, &survey, Some(why)), StatusCode::UNPROCESSABLE_ENTITY)
+                        }
+                        Err(problem) => refused(words, problem),
                     });
                 }
             };
             Ok(match surveys.rate(token, rating, comment).await? {
-                RateOutcome::Recorded(survey) | RateOutcome::Unchanged(survey) => thanks(&survey),
-                RateOutcome::Refused(problem) => refused(problem),
+                RateOutcome::Recorded(survey) | RateOutcome::Unchanged(survey) => thanks(words, &survey),
+                RateOutcome::Refused(problem) => refused(words, problem),
             })
         }
         _ => {
-            let mut response = page(StatusCode::METHOD_NOT_ALLOWED, "Not allowed", "<p>Not allowed.</p>");
+            let mut response = page(words, StatusCode::METHOD_NOT_ALLOWED, words.title, "");
             response
                 .headers_mut()
                 .insert(header::ALLOW, HeaderValue::from_static("GET, POST"));
@@ -136,8 +154,9 @@ fn body_bytes(request: &Request) -> &[u8] {
     }
 }
 
-/// The survey form, `chosen` preselected; `error` says what to fix after a bad post.
-fn form(token: &str, survey: &SurveyPage, error: Option<&str>) -> Response<Body> {
+/// The survey form, `chosen` preselected; `error` says what to fix after a bad post. The form
+/// posts back with the page's language.
+fn form(words: &Copy, token: &str, survey: &SurveyPage, error: Option<&str>) -> Response<Body> {
     let checked = |r: Rating| if survey.chosen == Some(r) { " checked" } else { "" };
     let comment = survey
         .current
@@ -146,72 +165,51 @@ fn form(token: &str, survey: &SurveyPage, error: Option<&str>) -> Response<Body>
         .map(|c| escape(c.as_str()))
         .unwrap_or_default();
     let already = match &survey.current {
-        Some(s) => format!(
-            "<p class=\"note\">You rated this request {} on {}. You can change your answer.</p>",
-            s.rating,
-            s.at.as_datetime().format("%Y-%m-%d")
-        ),
+        Some(_) => format!("<p class=\"note\">{}</p>", escape(words.rated_before)),
         None => String::new(),
     };
     let error = error
         .map(|e| format!("<p class=\"error\" role=\"alert\">{}</p>", escape(e)))
         .unwrap_or_default();
     let body = format!(
-        "<p>Your request <strong>{number}</strong>: {subject}</p>{already}{error}\
-         <form method=\"post\" action=\"/survey/{token}\">\
-         <fieldset><legend>How did we do?</legend>\
-         <label><input type=\"radio\" name=\"rating\" value=\"good\" required{good}> Good, I'm satisfied</label>\
-         <label><input type=\"radio\" name=\"rating\" value=\"bad\"{bad}> Bad, I'm not satisfied</label>\
+        "<p>{request} <strong>{number}</strong>: {subject}</p>{already}{error}\
+         <form method=\"post\" action=\"/survey/{token}?lang={lang}\">\
+         <fieldset><legend>{title}</legend>\
+         <label><input type=\"radio\" name=\"rating\" value=\"good\" required{good}> {good_text}</label>\
+         <label><input type=\"radio\" name=\"rating\" value=\"bad\"{bad}> {bad_text}</label>\
          </fieldset>\
-         <label for=\"comment\">Anything you would like to add? (optional)</label>\
+         <label for=\"comment\">{comment_label}</label>\
          <textarea id=\"comment\" name=\"comment\" rows=\"5\" maxlength=\"{MAX_COMMENT_CHARS}\">{comment}</textarea>\
-         <button type=\"submit\">Send my answer</button></form>",
+         <button type=\"submit\">{send}</button></form>",
+        request = escape(words.request),
         number = survey.ticket_number,
         subject = escape(&survey.subject),
         token = escape(token),
+        lang = words.lang,
+        title = escape(words.title),
         good = checked(Rating::Good),
         bad = checked(Rating::Bad),
+        good_text = escape(words.good),
+        bad_text = escape(words.bad),
+        comment_label = escape(words.comment),
+        send = escape(words.send),
     );
-    page(StatusCode::OK, "How did we do?", &body)
+    page(words, StatusCode::OK, words.title, &body)
 }
 
-fn thanks(survey: &SurveyPage) -> Response<Body> {
-    let rating = survey.current.as_ref().map_or("", |s| s.rating.as_str());
-    page(
-        StatusCode::OK,
-        "Thank you",
-        &format!(
-            "<p>Thank you. We recorded your answer ({rating}) for request <strong>{}</strong>.</p>\
-             <p>You can change it with the link in our mail within 30 days.</p>",
-            survey.ticket_number
-        ),
-    )
+fn thanks(words: &Copy, survey: &SurveyPage) -> Response<Body> {
+    let text = words.thanks.replace("{number}", &survey.ticket_number.to_string());
+    page(words, StatusCode::OK, words.thanks_title, &paragraph(&text))
 }
 
-fn refused(problem: LinkProblem) -> Response<Body> {
+fn refused(words: &Copy, problem: LinkProblem) -> Response<Body> {
     let (status, title, text) = match problem {
-        LinkProblem::Invalid => (
-            StatusCode::NOT_FOUND,
-            "This link does not work",
-            "This survey link is not valid. Please use the link from our mail exactly as it was sent.",
-        ),
-        LinkProblem::Expired => (
-            StatusCode::GONE,
-            "This link has expired",
-            "Survey links work for 30 days. This one has expired, so we cannot take an answer with it.",
-        ),
-        LinkProblem::NotRateable => (
-            StatusCode::GONE,
-            "This request cannot be rated",
-            "This request can no longer be rated.",
-        ),
-        LinkProblem::TooManyRatings => (
-            StatusCode::TOO_MANY_REQUESTS,
-            "Answer not changed",
-            "This answer was changed too many times and cannot be changed again.",
-        ),
+        LinkProblem::Invalid => (StatusCode::NOT_FOUND, words.invalid_title, words.invalid),
+        LinkProblem::Expired => (StatusCode::GONE, words.expired_title, words.expired),
+        LinkProblem::NotRateable => (StatusCode::GONE, words.gone_title, words.gone),
+        LinkProblem::TooManyRatings => (StatusCode::TOO_MANY_REQUESTS, words.too_many_title, words.too_many),
     };
-    page(status, title, &format!("<p>{text}</p>"))
+    page(words, status, title, &paragraph(text))
 }
 
 fn with_status(mut response: Response<Body>, status: StatusCode) -> Response<Body> {
@@ -220,9 +218,9 @@ fn with_status(mut response: Response<Body>, status: StatusCode) -> Response<Bod
 }
 
 /// A whole page: small, readable on a phone, no script, never cached or indexed.
-fn page(status: StatusCode, title: &str, body: &str) -> Response<Body> {
+fn page(words: &Copy, status: StatusCode, title: &str, body: &str) -> Response<Body> {
     let html = format!(
-        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
+        "<!doctype html><html lang=\"{lang}\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
          <meta name=\"robots\" content=\"noindex\"><title>{title}</title>\
          <style>body{{font-family:system-ui,sans-serif;max-width:36rem;margin:2rem auto;padding:0 1rem;line-height:1.5}}\
@@ -230,6 +228,7 @@ fn page(status: StatusCode, title: &str, body: &str) -> Response<Body> {
          button{{font-size:1rem;padding:.5rem 1.5rem}}.error{{color:#a00}}.note{{color:#555}}</style></head>\
          <body><main><h1>{title}</h1>{body}</main></body></html>",
         title = escape(title),
+        lang = words.lang,
     );
     let mut response = Response::new(Body::Text(html));
     *response.status_mut() = status;

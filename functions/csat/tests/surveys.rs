@@ -49,6 +49,8 @@ impl Clock for TestClock {
 }
 
 struct Fixture {
+    /// The browser's `Accept-Language` for the survey page.
+    language: Mutex<&'static str>,
     deps: Deps<DynamoStore, SesMailer, TestClock>,
     desk: TicketDesk<DynamoStore, TestClock>,
     clock: TestClock,
@@ -88,6 +90,7 @@ async fn fixture() -> Fixture {
         },
     );
     Fixture {
+        language: Mutex::new("en"),
         deps: Deps {
             surveys,
             ses_domain: SES_DOMAIN.into(),
@@ -222,6 +225,10 @@ struct Answer {
     text: String,
 }
 
+fn language(f: &Fixture) -> &'static str {
+    *f.language.lock().unwrap()
+}
+
 async fn page(f: &Fixture, method: &str, token: &str, form: Option<&str>) -> Answer {
     let mut event = match method {
         "GET" => sample("csat-page/get-survey"),
@@ -231,6 +238,7 @@ async fn page(f: &Fixture, method: &str, token: &str, form: Option<&str>) -> Ans
         *event.pointer_mut(pointer).unwrap() = json!(format!("/survey/{token}"));
     }
     event["pathParameters"]["token"] = json!(token);
+    event["headers"]["accept-language"] = json!(language(f));
     if let Some(form) = form {
         event["body"] = json!(form);
         event["isBase64Encoded"] = json!(false);
@@ -283,6 +291,12 @@ async fn a_resolution_sends_one_survey_when_due_and_only_the_form_s_post_records
     assert!(opened.text.contains("Invoice &lt;missing&gt;"), "the subject, escaped");
     assert!(!opened.text.contains("Where is my invoice"), "never the conversation");
     assert!(!opened.text.contains("<script"));
+    // A Czech browser gets the page in Czech, its form posting back in Czech.
+    *f.language.lock().unwrap() = "cs-CZ,cs;q=0.9";
+    let czech = page(&f, "GET", &bad, None).await;
+    assert!(czech.text.contains(r#"<html lang="cs">"#) && czech.text.contains("Jak jsme si vedli?"));
+    assert!(czech.text.contains("?lang=cs"), "{}", czech.text);
+    *f.language.lock().unwrap() = "en";
     assert_eq!(ticket(&f, &solved).await.satisfaction, None);
     assert_eq!(count(&events(&f, &solved).await, EventType::CsatReceived), 0);
 
