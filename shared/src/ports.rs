@@ -14,6 +14,9 @@ use crate::domain::{
     TicketNumber, Timestamp, Version,
 };
 
+mod surveys;
+pub use surveys::{PendingSurvey, RatingRecord, SurveyStore};
+
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     /// The item changed since it was read (or a conditional write lost a race).

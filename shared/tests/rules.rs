@@ -154,8 +154,9 @@ async fn the_sweep_runs_time_rules_when_they_come_due_and_not_before() {
     // Resolved, the rule no longer applies: the sweep has nothing more to do.
     hands.advance(Duration::hours(100));
     reactor.sweep(hands.now(), LIMITS).await.unwrap();
-    // The reactor gave the new desk its default rules too (no address here has a department).
-    assert_eq!(store.list_rules().await.unwrap().len(), 5);
+    // The reactor gave the new desk its default rules too (no address here has a department):
+    // four (machines, auto-close, urgent, SLA), the bad-rating rule (disabled) and this test's own.
+    assert_eq!(store.list_rules().await.unwrap().len(), 6);
     assert_eq!(
         store.get_ticket(ticket.id).await.unwrap().unwrap().status,
         Status::Resolved

@@ -7,6 +7,7 @@
 //   node contact.mjs empty <base_url>                    -> {"errors":["name","email",…]}
 //   node contact.mjs portal <portal_url> <reply_text>    -> {"ok":true}
 //   node contact.mjs widget <base_url> <attachment_path> -> {"ticket_number":"HD-…","category":"…","errors":[…]}
+//   node contact.mjs survey <survey_url> <comment>       -> {"rating":"good"|"bad"}
 //
 // `widget` plays a site that embeds the contact widget: a page at WIDGET_ORIGIN (served by the
 // test itself, through Playwright's routing) with the snippet the docs give, where an empty
@@ -23,7 +24,8 @@ const USAGE = `usage:
   node contact.mjs form <base_url> <attachment_path>
   node contact.mjs empty <base_url>
   node contact.mjs portal <portal_url> <reply_text>
-  node contact.mjs widget <base_url> <attachment_path>`;
+  node contact.mjs widget <base_url> <attachment_path>
+  node contact.mjs survey <survey_url> <comment>`;
 const REQUIRED_FIELDS = ['name', 'email', 'subject', 'message'];
 const TIMEOUT_MS = 30_000;
 /// When the form does not say how long a human takes to fill it in.
@@ -218,6 +220,25 @@ async function portal(page, portalUrl, reply) {
   return { ok: true };
 }
 
+/// A satisfaction survey link from the mail, in a browser with JavaScript off (the page needs
+/// none): the link's answer is preselected, and a comment and the one button record it.
+async function survey(page, surveyUrl, comment) {
+  const context = await page.context().browser().newContext({ javaScriptEnabled: false, locale: 'en-US' });
+  try {
+    const noScript = await context.newPage();
+    await open(noScript, surveyUrl);
+    const wanted = new URL(surveyUrl).searchParams.get('rating');
+    const checked = await noScript.locator('input[name="rating"]:checked').getAttribute('value');
+    if (checked !== wanted) fail(`the page preselects ${JSON.stringify(checked)}, expected ${JSON.stringify(wanted)}`);
+    await noScript.fill('#comment', comment);
+    await Promise.all([noScript.waitForNavigation({ waitUntil: 'load' }), noScript.click('button[type="submit"]')]);
+    await expectVisible(noScript.locator('h1', { hasText: 'Thank you' }), 'the thank-you page');
+    return { rating: checked };
+  } finally {
+    await context.close();
+  }
+}
+
 /// A page of a site that embeds the widget, with the snippet as the docs give it.
 function widgetHostPage(baseUrl) {
   const script = new URL('/contact/widget.js', baseUrl).href;
@@ -323,6 +344,7 @@ async function main(argv) {
     empty: { arity: 1, run: (page, [baseUrl]) => empty(page, baseUrl) },
     portal: { arity: 2, run: (page, [portalUrl, reply]) => portal(page, portalUrl, reply) },
     widget: { arity: 2, run: (page, [baseUrl, attachment]) => widget(page, baseUrl, path.resolve(attachment)) },
+    survey: { arity: 2, run: (page, [surveyUrl, comment]) => survey(page, surveyUrl, comment) },
   };
   const chosen = commands[command];
   if (!chosen || args.length !== chosen.arity) {

@@ -4,7 +4,8 @@
 //! ticket; an empty form shows each field's error; the acknowledgement mail's portal link
 //! opens the ticket, and the customer's reply there lands on it. The widget, embedded in a
 //! page of another site the dev host allows, does the same through the JSON API, with the
-//! file sent straight to storage (moto's S3) from the browser.
+//! file sent straight to storage (moto's S3) from the browser. A satisfaction survey's link
+//! records the answer through its page's form with JavaScript off.
 //!
 //! `cargo xtask test` installs the browser and its driver and says where they are in
 //! `LAMBDESK_CHROMIUM` and `LAMBDESK_NODE_PATH` (`cargo xtask stack` prints them for a run by
@@ -259,3 +260,58 @@ async fn a_customer_writes_through_the_widget_on_another_site() {
 
 /// The category the browser chooses and the department the dev host routes it to.
 const FORM_CATEGORY: (&str, &str) = ("billing", "billing");
+
+/// The satisfaction survey in a browser with JavaScript off: an agent resolves a ticket, the
+/// survey sweep mails the requester, the mail's "good" link opens a page with "good" chosen,
+/// and a comment and the one button record the rating on the ticket (docs/csat.md).
+#[tokio::test]
+async fn a_survey_link_records_the_answer_in_a_browser_without_javascript() {
+    let tools = BrowserTools::from_env();
+    let host = TestHost::start().await;
+    let mut pipe = host.pipe().await;
+    let admin = host.token("admin", "admin@example.com", &[]);
+    let requester = format!("{}@customer.example", unique("rater"));
+    let created: Value = reqwest::Client::new()
+        .post(format!("{}/v1/tickets", host.url))
+        .bearer_auth(&admin)
+        .json(&serde_json::json!({"subject": "Printer jam", "body": "Stuck.", "requester": {"email": requester}}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let path = format!("/v1/tickets/{}", created["id"].as_str().unwrap());
+    let resolved = reqwest::Client::new()
+        .patch(format!("{}{path}", host.url))
+        .bearer_auth(&admin)
+        .header("if-match", "*")
+        .json(&serde_json::json!({"status": "resolved"}))
+        .send()
+        .await
+        .unwrap();
+    assert!(resolved.status().is_success());
+    host.drain_events(&mut pipe).await;
+    host.drain_csat().await;
+    let at = chrono::Utc::now() + chrono::Duration::minutes(1);
+    let swept = host
+        .host
+        .csat_sweep(serde_json::json!({"time": at.to_rfc3339()}))
+        .await
+        .unwrap();
+    assert_eq!(swept.sent, 1, "{swept:?}");
+    let text = sent_texts(&requester)
+        .await
+        .into_iter()
+        .find(|t| t.contains("/survey/"))
+        .expect("the survey mail");
+    let start = text.find(&format!("{}/survey/", host.url)).unwrap();
+    let link: String = text[start..].chars().take_while(|c| !c.is_whitespace()).collect();
+    assert!(link.ends_with("rating=good"), "{link}");
+
+    let answer = tools.run(&["survey", &link, "Quick and friendly."], &[]).await;
+    assert_eq!(answer["rating"], "good");
+    let ticket = get(&host, &admin, &path).await;
+    assert_eq!(ticket["satisfaction"]["rating"], "good", "{ticket}");
+    assert_eq!(ticket["satisfaction"]["comment"], "Quick and friendly.");
+}

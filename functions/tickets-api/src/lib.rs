@@ -65,7 +65,7 @@ impl Deps<DynamoStore, SystemClock> {
 /// a response.
 pub async fn handle<S, C>(deps: &Deps<S, C>, request: Request) -> Result<Response<Body>, std::convert::Infallible>
 where
-    S: TicketStore + ContactStore + TeamStore + TemplateStore + RuleStore + ActionLedger,
+    S: TicketStore + ContactStore + TeamStore + TemplateStore + RuleStore + ActionLedger + shared::ports::SurveyStore,
     C: Clock,
 {
     let span = tracing::info_span!(

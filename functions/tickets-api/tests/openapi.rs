@@ -58,6 +58,7 @@ const OPERATIONS: &[(&str, &str)] = &[
     ("GET", "/v1/sla-policies/{policy}"),
     ("PUT", "/v1/sla-policies/{policy}"),
     ("DELETE", "/v1/sla-policies/{policy}"),
+    ("GET", "/v1/satisfaction"),
     ("GET", "/v1/templates"),
     ("GET", "/v1/templates/{name}/{language}"),
     ("PUT", "/v1/templates/{name}/{language}"),
@@ -397,6 +398,7 @@ fn the_schemas_match_the_domain_types() {
         follow_up_of: Some(closed),
         sla: None,
         version: Version::FIRST,
+        satisfaction: None,
     };
     check_object(&spec, "Ticket", &ticket, &ticket, &mut failures);
     let draft = |calendar: Option<&str>| -> shared::domain::sla::SlaPolicyDraft {
@@ -428,6 +430,47 @@ fn the_schemas_match_the_domain_types() {
     let sla = measured.sla.clone().expect("the policy applies");
     check_object(&spec, "TicketSla", &sla, &sla, &mut failures);
     check_object(&spec, "SlaClock", &sla.clocks[0], &sla.clocks[0], &mut failures);
+    let rated = Ticket {
+        satisfaction: Some(shared::domain::satisfaction::Satisfaction {
+            rating: shared::domain::satisfaction::Rating::Bad,
+            comment: shared::domain::satisfaction::Comment::parse("Slow").unwrap(),
+            at: now,
+            ratings: 1,
+            agent: Some(shared::domain::AgentId::generate(now)),
+        }),
+        ..ticket.clone()
+    };
+    check_object(&spec, "Ticket", &ticket, &rated, &mut failures);
+    let satisfaction = rated.satisfaction.clone().unwrap();
+    let first = shared::domain::satisfaction::Satisfaction {
+        comment: None,
+        agent: None,
+        ..satisfaction.clone()
+    };
+    check_object(&spec, "Satisfaction", &first, &satisfaction, &mut failures);
+    let record = shared::ports::RatingRecord {
+        ticket_id,
+        ticket_number: number,
+        rating: satisfaction.rating,
+        comment: Some("Slow".into()),
+        at: now,
+        ratings: 1,
+        agent: satisfaction.agent,
+        department: Some(support.clone()),
+    };
+    let bare_record = shared::ports::RatingRecord {
+        comment: None,
+        agent: None,
+        department: None,
+        ..record.clone()
+    };
+    check_object(&spec, "RatingRecord", &bare_record, &record, &mut failures);
+    check_enum(
+        &spec,
+        "Rating",
+        &shared::domain::satisfaction::Rating::ALL,
+        &mut failures,
+    );
     check_object(&spec, "TicketPointer", &pointer, &pointer, &mut failures);
 
     let contact = Contact {
@@ -721,6 +764,7 @@ fn the_schemas_match_the_domain_types() {
         SlaApplied,
         SlaWarning,
         SlaBreached,
+        CsatReceived,
     ];
     check_enum(&spec, "EventType", &events, &mut failures);
 

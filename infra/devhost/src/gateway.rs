@@ -23,6 +23,8 @@ pub struct Gateway {
     pub tickets: tickets_api::Deps<DynamoStore, SystemClock>,
     /// The public routes (the template's `ContactApi`): no authorizer.
     pub contact: contact_form::Deps<DynamoStore, SystemClock>,
+    /// The survey page (`/survey/{token}` on the same public API).
+    pub csat: csat::Deps<DynamoStore, shared::adapters::sesv2::SesMailer, SystemClock>,
     pub key: SigningKey,
 }
 
@@ -46,6 +48,7 @@ fn is_public(path: &str) -> bool {
         || path == "/v1/contact"
         || path.starts_with("/v1/contact/")
         || path.starts_with("/portal/")
+        || path.starts_with("/survey/")
 }
 
 async fn dispatch(State(gateway): State<Arc<Gateway>>, request: Request) -> Response {
@@ -97,7 +100,11 @@ async fn public(gateway: &Gateway, request: Request, path: &str) -> Response {
             return gateway_error(StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error");
         }
     };
-    let Ok(response) = contact_form::handle(&gateway.contact, lambda_request).await;
+    let Ok(response) = if path.starts_with("/survey/") {
+        csat::handle_page(&gateway.csat, lambda_request).await
+    } else {
+        contact_form::handle(&gateway.contact, lambda_request).await
+    };
     into_axum(response)
 }
 

@@ -51,6 +51,8 @@ pub fn function_env(names: &LocalNames, public_url: &str) -> Env {
         ("CAPTCHA_PROVIDER", "none"),
         // Local webhook receivers listen on loopback over plain http.
         ("WEBHOOK_ALLOW_LOOPBACK_HTTP", "true"),
+        // A resolved ticket's survey goes at the next sweep, not a day later.
+        ("SURVEY_DELAY_SECONDS", "0"),
     ]
     .into_iter()
     .collect()
@@ -88,6 +90,7 @@ pub struct DevHost {
     pub gateway: Arc<Gateway>,
     inbound: Arc<inbound_email::Deps<DynamoStore, S3Blobs, SystemClock>>,
     reactor: Arc<reactor::Deps<DynamoStore, SesMailer, SystemClock>>,
+    csat: Arc<csat::Deps<DynamoStore, SesMailer, SystemClock>>,
     template: Template,
 }
 
@@ -106,6 +109,7 @@ impl DevHost {
         let gateway = Arc::new(Gateway {
             tickets: tickets_api::Deps::new(&tickets_api::Config::from_env(&env)?, &sdk),
             contact: contact_form::Deps::new(contact_form::Config::from_env(&env, secrets.clone())?, &sdk)?,
+            csat: csat::Deps::new(csat::Config::from_env(&env, &secrets)?, &sdk),
             key,
         });
         let inbound = Arc::new(inbound_email::Deps::new(
@@ -113,6 +117,7 @@ impl DevHost {
             &sdk,
         ));
         let reactor = Arc::new(reactor::Deps::new(reactor::Config::from_env(&env, &secrets)?, &sdk));
+        let csat = Arc::new(csat::Deps::new(csat::Config::from_env(&env, &secrets)?, &sdk));
         // In AWS the first ticket event does this; locally the rules show from the start.
         reactor.reactor.ensure_default_rules().await?;
         Ok(Self {
@@ -122,6 +127,7 @@ impl DevHost {
             gateway,
             inbound,
             reactor,
+            csat,
             template,
         })
     }
@@ -145,6 +151,46 @@ impl DevHost {
     ) -> Result<shared::usecases::sla_sweep::SlaSweepReport, reactor::SlaSweepRunError> {
         let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(&self.sdk), &self.names.table);
         reactor::sla_sweep(&store, event).await
+    }
+
+    /// Runs the survey sweep with the event its schedule sends (`{"time": …}`).
+    pub async fn csat_sweep(&self, event: serde_json::Value) -> Result<csat::SurveySweepReport, csat::SweepError> {
+        csat::sweep(&self.csat, event).await
+    }
+
+    /// Hands one batch of ticket events to the csat function; returns the batch size.
+    pub async fn deliver_csat(&self, poller: &QueuePoller, wait: Duration) -> Result<usize> {
+        let csat = self.csat.clone();
+        poller
+            .poll_once(wait, |event| async move {
+                csat::handle_events(&csat, LambdaEvent::new(event, Default::default())).await
+            })
+            .await
+    }
+
+    /// Runs the csat queue's event source and the survey sweep's schedule (every `every`)
+    /// until the process ends.
+    pub async fn run_csat(self: Arc<Self>, every: Duration) {
+        let poller = match QueuePoller::new(&self.sdk, &self.provisioned.csat_queue_url).await {
+            Ok(p) => p,
+            Err(e) => return tracing::error!(error = %format!("{e:#}"), "csat poller could not start"),
+        };
+        let schedule = self.clone();
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(every).await;
+                let event = serde_json::json!({ "time": shared::domain::Clock::now(&SystemClock) });
+                if let Err(e) = schedule.csat_sweep(event).await {
+                    tracing::warn!(error = %e, "survey sweep failed");
+                }
+            }
+        });
+        loop {
+            if let Err(e) = self.deliver_csat(&poller, Duration::from_secs(1)).await {
+                tracing::warn!(error = %format!("{e:#}"), "csat poll failed; retrying");
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
+        }
     }
 
     pub fn smtp(&self) -> Arc<SmtpReceiver> {
@@ -253,5 +299,8 @@ mod tests {
         );
         assert_eq!(reactor.form_categories.len(), 3);
         assert!(reactor.portal.is_some() && reactor.webhook_allow_loopback_http);
+        let csat = csat::Config::from_env(&env, &secrets).unwrap();
+        assert_eq!(csat.surveys.policy.delay_seconds, 0);
+        assert_eq!(csat.surveys.base_url, "http://127.0.0.1:3000");
     }
 }

@@ -65,9 +65,13 @@ async fn invoke(
             Ok(report) => answer(StatusCode::OK, json!(report)),
             Err(e) => answer(StatusCode::INTERNAL_SERVER_ERROR, json!({"message": e.to_string()})),
         },
+        "csat-sweep" => match host.csat_sweep(event).await {
+            Ok(report) => answer(StatusCode::OK, json!(report)),
+            Err(e) => answer(StatusCode::INTERNAL_SERVER_ERROR, json!({"message": e.to_string()})),
+        },
         other => answer(
             StatusCode::NOT_FOUND,
-            json!({"message": format!("no scheduled function {other:?}; try reactor-sweep or sla-sweep")}),
+            json!({"message": format!("no scheduled function {other:?}; try reactor-sweep, sla-sweep or csat-sweep")}),
         ),
     }
 }

@@ -24,6 +24,8 @@ pub const INBOUND_DLQ: &str = "InboundMailDLQ";
 pub const REACTOR_QUEUE: &str = "ReactorQueue";
 pub const REACTOR_RULE: &str = "TicketEventsToReactorRule";
 pub const SES_FEEDBACK_RULE: &str = "SesFeedbackToReactorRule";
+pub const CSAT_QUEUE: &str = "CsatQueue";
+pub const CSAT_RULE: &str = "TicketEventsToCsatRule";
 
 /// What the local resources are called (the template names them per stack).
 #[derive(Debug, Clone)]
@@ -37,6 +39,8 @@ pub struct LocalNames {
     pub inbound_dlq: String,
     pub reactor_queue: String,
     pub reactor_dlq: String,
+    pub csat_queue: String,
+    pub csat_dlq: String,
     /// The SES configuration set our mail is sent with (named by the stack, as in the template).
     pub configuration_set: String,
 }
@@ -52,6 +56,8 @@ impl LocalNames {
             inbound_dlq: format!("{prefix}-inbound-mail-dlq"),
             reactor_queue: format!("{prefix}-reactor"),
             reactor_dlq: format!("{prefix}-reactor-dlq"),
+            csat_queue: format!("{prefix}-csat"),
+            csat_dlq: format!("{prefix}-csat-dlq"),
             configuration_set: format!("{prefix}-outbound"),
         }
     }
@@ -62,6 +68,7 @@ impl LocalNames {
 pub struct Provisioned {
     pub inbound_queue_url: String,
     pub reactor_queue_url: String,
+    pub csat_queue_url: String,
     pub mail_prefix: String,
 }
 
@@ -111,6 +118,29 @@ pub async fn provision(sdk: &SdkConfig, template: &Template, names: &LocalNames)
             .await
             .with_context(|| format!("targeting the reactor queue from {logical_id}"))?;
     }
+
+    // The csat function's own queue, fed by its own rule on our bus (docs/csat.md).
+    let csat_queue_url = queue_with_dlq(&sqs, template, CSAT_QUEUE, &names.csat_queue, &names.csat_dlq).await?;
+    events
+        .put_rule()
+        .name(&names.csat_queue)
+        .event_bus_name(&names.bus)
+        .event_pattern(template.event_pattern(CSAT_RULE, &names.stack)?.to_string())
+        .send()
+        .await
+        .context("creating the rule TicketEventsToCsatRule")?;
+    let csat_target = aws_sdk_eventbridge::types::Target::builder()
+        .id("csat")
+        .arn(queue_arn(&sqs, &csat_queue_url).await?)
+        .build()?;
+    events
+        .put_targets()
+        .rule(&names.csat_queue)
+        .event_bus_name(&names.bus)
+        .targets(csat_target)
+        .send()
+        .await
+        .context("targeting the csat queue")?;
 
     // SES sends only from verified identities; moto verifies on creation.
     let ses = aws_sdk_sesv2::Client::new(sdk);
@@ -198,6 +228,7 @@ pub async fn provision(sdk: &SdkConfig, template: &Template, names: &LocalNames)
     Ok(Provisioned {
         inbound_queue_url: queue_url,
         reactor_queue_url,
+        csat_queue_url,
         mail_prefix: notification.prefix,
     })
 }

@@ -71,6 +71,7 @@ async fn main() -> Result<()> {
     tokio::spawn(host.clone().run_inbound());
     tokio::spawn(host.clone().run_reactor());
     tokio::spawn(host.clone().run_sweep(Duration::from_secs(60)));
+    tokio::spawn(host.clone().run_csat(Duration::from_secs(60)));
     let smtp = tokio::net::TcpListener::bind(("127.0.0.1", smtp_port))
         .await
         .with_context(|| format!("SMTP port {smtp_port} is taken; pass --smtp-port"))?;

@@ -10,7 +10,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 #[derive(Debug, Args)]
 pub struct InvokeArgs {
-    /// The scheduled function (`reactor-sweep`).
+    /// The scheduled function (`reactor-sweep`, `csat-sweep`).
     function: String,
 
     /// The moment the run stands for (RFC 3339), the schedule's `time`.

@@ -35,6 +35,9 @@ pub enum EventType {
     /// A clock passed its due time unmet.
     #[serde(rename = "sla.breached")]
     SlaBreached,
+    /// The requester rated the ticket (`satisfaction` in the changes).
+    #[serde(rename = "csat.received")]
+    CsatReceived,
 }
 
 impl EventType {
@@ -50,6 +53,7 @@ impl EventType {
             EventType::SlaApplied => "sla.applied",
             EventType::SlaWarning => "sla.warning",
             EventType::SlaBreached => "sla.breached",
+            EventType::CsatReceived => "csat.received",
         }
     }
 }

@@ -16,6 +16,7 @@ pub mod load;
 pub mod mail;
 pub mod message;
 pub mod rules;
+pub mod satisfaction;
 pub mod signing;
 pub mod sla;
 pub mod team;

@@ -201,6 +201,23 @@ impl LinkSigner {
         TicketId::parse(ticket).map_err(|_| TokenError::Forged)
     }
 
+    /// The token of a satisfaction survey's links for one ticket, good until `expires`. Its own
+    /// purpose: a portal link is never a survey link, nor the other way round.
+    pub fn survey_token(&self, ticket: TicketId, expires: Timestamp) -> String {
+        self.seal("survey", &format!("{ticket}.{}", expires.as_datetime().timestamp()))
+    }
+
+    /// The ticket a survey token rates, if it is ours, intact and not expired.
+    pub fn open_survey_token(&self, token: &str, now: Timestamp) -> Result<TicketId, TokenError> {
+        let payload = self.open("survey", token.trim())?;
+        let (ticket, expires) = payload.split_once('.').ok_or(TokenError::Forged)?;
+        let expires: i64 = expires.parse().map_err(|_| TokenError::Forged)?;
+        if now.as_datetime().timestamp() >= expires {
+            return Err(TokenError::Expired);
+        }
+        TicketId::parse(ticket).map_err(|_| TokenError::Forged)
+    }
+
     /// The tag our reply addresses carry for `ticket` (`support+hd1042-<tag>@…`): proof that
     /// whoever writes to that address read mail we sent about this ticket. Lower-case hex,
     /// because mail systems may fold the case of local parts. Signed with the current key.
@@ -276,6 +293,24 @@ mod tests {
         let id = |t: &str| s.check_form_token(Some(t), at(5), 3).unwrap();
         assert_eq!(id(&first), id(&first), "one token, one id");
         assert_ne!(id(&first).ledger_key(), id(&second).ledger_key());
+    }
+
+    #[test]
+    fn survey_tokens_rate_one_ticket_until_they_expire_and_are_no_portal_links() {
+        let s = signer();
+        let ticket = TicketId::generate(at(0));
+        let token = s.survey_token(ticket, at(100));
+        assert_eq!(s.open_survey_token(&token, at(99)), Ok(ticket));
+        assert_eq!(s.open_survey_token(&token, at(100)), Err(TokenError::Expired));
+        let other = TicketId::generate(at(1));
+        let swapped = token.replacen(&ticket.to_string(), &other.to_string(), 1);
+        assert_eq!(s.open_survey_token(&swapped, at(1)), Err(TokenError::Forged));
+        let later = token.replacen(&at(100).as_datetime().timestamp().to_string(), "9999999999", 1);
+        assert_eq!(s.open_survey_token(&later, at(1)), Err(TokenError::Forged));
+        assert_eq!(s.open_survey_token("garbage", at(1)), Err(TokenError::Forged));
+        let portal = s.portal_token(ticket, at(100));
+        assert_eq!(s.open_survey_token(&portal, at(1)), Err(TokenError::Forged));
+        assert!(s.open_portal_token(&token, at(1)).is_err());
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! Templates as data: the shipped defaults (`shared/templates/`), overlaid by what admins
 //! stored. An admin may rewrite a built-in template (`acknowledgement`, `agent_reply`,
-//! `customer_replied`, `escalated`, `urgent_ticket`) in any language, or add templates of their
-//! own (for rules that send mail); removing a stored built-in brings the shipped default back.
+//! `customer_replied`, `escalated`, `urgent_ticket`, `satisfaction_survey`, `bad_rating`) in
+//! any language, or add templates of their own (for rules that send mail); removing a stored
+//! built-in brings the shipped default back.
 //!
 //! Which one renders a mail for a contact: for each of the contact's language tag (`cs-cz`),
 //! its primary language (`cs`) and English, the stored template in that language, else the

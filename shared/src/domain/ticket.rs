@@ -9,6 +9,7 @@ use serde_json::Value;
 use super::contact::EmailAddress;
 use super::error::DomainError;
 use super::ids::{AgentId, ContactId, TicketId, TicketNumber};
+use super::satisfaction::Satisfaction;
 use super::team::DepartmentId;
 use super::time::Timestamp;
 use super::version::Version;
@@ -350,6 +351,9 @@ pub struct Ticket {
     #[serde(default)]
     pub sla: Option<crate::domain::sla::TicketSla>,
     pub version: Version,
+    /// The requester's rating, the last one given (see `domain::satisfaction`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub satisfaction: Option<Satisfaction>,
 }
 
 /// A ticket field a change can touch, as audit events and rule triggers name it.
@@ -374,6 +378,8 @@ pub enum TicketField {
     SlaFirstResponse,
     SlaNextResponse,
     SlaResolution,
+    /// The requester's rating (`csat.received`).
+    Satisfaction,
 }
 
 impl TicketField {
@@ -394,6 +400,7 @@ impl TicketField {
             Self::SlaFirstResponse => "sla_first_response",
             Self::SlaNextResponse => "sla_next_response",
             Self::SlaResolution => "sla_resolution",
+            Self::Satisfaction => "satisfaction",
         }
     }
 }
@@ -458,6 +465,7 @@ impl Ticket {
             follow_up_of: None,
             sla: None,
             version: Version::FIRST,
+            satisfaction: None,
         }
     }
 

@@ -105,6 +105,11 @@ where
         &self.store
     }
 
+    /// Where this desk's "now" comes from (for routes that default a period to it).
+    pub fn clock(&self) -> &C {
+        &self.clock
+    }
+
     // ---- tickets -------------------------------------------------------------------------
 
     pub async fn create_ticket(&self, who: &Principal, new: NewTicket) -> Result<(Ticket, Contact), DeskError> {

@@ -7,6 +7,7 @@
 //! - [`intake`]: mail in (threading, the ticket or message it becomes, bounces).
 //! - [`reactor`]: what happens after a change (acknowledgements, replies out, rules, time sweep).
 //! - [`sla_sweep`]: the scheduled look at tickets whose SLA warning or due time has come.
+//! - [`satisfaction`]: surveys after resolution, the rating page, ratings for the report.
 //! - [`commit`]: the one way a use case commits ticket changes (read, decide, write, retry).
 //! - [`files`]: attachment uploads and downloads for agents.
 
@@ -16,4 +17,5 @@ pub mod files;
 pub mod intake;
 pub mod portal;
 pub mod reactor;
+pub mod satisfaction;
 pub mod sla_sweep;

@@ -4,6 +4,7 @@
 mod calendars;
 mod people;
 mod rules;
+mod satisfaction;
 mod sla;
 mod templates;
 mod tickets;
@@ -15,7 +16,8 @@ use serde_json::json;
 use shared::domain::{Clock, Principal};
 use shared::http::{ApiError, QueryParams, json_response};
 use shared::ports::{
-    ActionLedger, ContactStore, FileLinks, Page, PageRequest, RuleStore, TeamStore, TemplateStore, TicketStore,
+    ActionLedger, ContactStore, FileLinks, Page, PageRequest, RuleStore, SurveyStore, TeamStore, TemplateStore,
+    TicketStore,
 };
 use shared::usecases::desk::TicketDesk;
 
@@ -37,7 +39,7 @@ pub fn redirect(url: &str) -> Reply {
 pub async fn route<S, C, F>(desk: &TicketDesk<S, C>, files: &Files<F>, who: &Principal, request: &Request) -> Reply
 where
     F: FileLinks,
-    S: TicketStore + ContactStore + TeamStore + TemplateStore + RuleStore + ActionLedger,
+    S: TicketStore + ContactStore + TeamStore + TemplateStore + RuleStore + ActionLedger + SurveyStore,
     C: Clock,
 {
     let path = request.uri().path().to_owned();
@@ -142,6 +144,10 @@ where
             Method::DELETE => return sla::delete(desk, who, id).await,
             _ => &[Method::GET, Method::PUT, Method::DELETE],
         },
+        ["v1", "satisfaction"] if method == Method::GET => {
+            return satisfaction::report(desk.store(), desk.clock(), who, request).await;
+        }
+        ["v1", "satisfaction"] => &[Method::GET],
         ["v1", "templates"] if method == Method::GET => return templates::list(desk).await,
         ["v1", "templates"] => &[Method::GET],
         ["v1", "templates", name, language] => match method {

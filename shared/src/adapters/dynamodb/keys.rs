@@ -169,3 +169,14 @@ pub const NEXT_LOOK_TICKET: &str = "ticket_id";
 pub fn created_sk(ticket: &Ticket) -> String {
     format!("{}#{}", ticket.created_at, ticket.id)
 }
+
+/// A ticket's pending survey: its own item in the ticket's partition, on the `byDue` index
+/// under its own partition key (the time sweep's `DUE` never sees it).
+pub const SURVEY_SK: &str = "SURVEY";
+pub const SURVEY_DUE: &str = "SURVEY-DUE";
+/// When a contact was last sent a survey.
+pub const SURVEYED_SK: &str = "SURVEYED";
+/// The ratings given in one month (`YYYY-MM`), one item per ticket.
+pub fn ratings_pk(month: &str) -> String {
+    format!("RATINGS#{month}")
+}

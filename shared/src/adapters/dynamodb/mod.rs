@@ -10,6 +10,7 @@ mod mail_keys;
 mod people;
 mod rules;
 mod sla;
+mod surveys;
 mod templates;
 mod ticket_query;
 mod tickets;

@@ -71,8 +71,10 @@ enum Kind {
 
 fn kind_of(field: &str) -> Option<Kind> {
     Some(match field {
-        "subject" | "body" | "sender_email" | "sender_domain" | "language" | "recipient" => Kind::Text,
-        "channel" | "department" | "priority" | "status" | "type" | "assignee" | "support_level" => Kind::Choice,
+        "subject" | "body" | "sender_email" | "sender_domain" | "language" | "recipient" | "csat_comment" => Kind::Text,
+        "channel" | "department" | "priority" | "status" | "type" | "assignee" | "support_level" | "csat_rating" => {
+            Kind::Choice
+        }
         "tags" => Kind::Tags,
         "hours_since_created" | "hours_since_updated" | "hours_since_resolved" => Kind::Hours,
         "business_hours" | "automated" => Kind::Flag,
@@ -220,6 +222,7 @@ impl Condition {
             "support_level" => serde_json::from_value::<SupportLevel>(json!(text)).is_ok(),
             "department" => DepartmentId::parse(text).is_ok(),
             "assignee" => AgentId::parse(text).is_ok(),
+            "csat_rating" => crate::domain::satisfaction::Rating::parse(text).is_ok(),
             _ => true,
         };
         if known {

@@ -9,7 +9,8 @@ use crate::domain::time::Timestamp;
 
 /// The rules a new desk starts with (all editable): mail to each support address goes to its
 /// department; mail from machines is tagged and made low priority; resolved tickets close
-/// after 7 days; the department lead hears of an urgent ticket.
+/// after 7 days; the department lead hears of an urgent ticket; and (disabled until a manager
+/// turns it on) a bad rating reopens the ticket and tells the department lead.
 ///
 /// `categories` are the contact form's (category id, department): the form routes by them as
 /// configured, and these rules let a manager change that routing without a deployment.
@@ -68,6 +69,21 @@ pub fn default_rules(
         "position": 50,
         "triggers": [{"on": "sla_breach"}],
         "actions": [{"do": "escalate", "template": "sla_breached"}]
+    }));
+    drafts.push(json!({
+        "name": "A bad rating reopens the ticket and tells the department lead",
+        "position": 60,
+        // Off until a manager turns it on: whether a bad rating reopens work is the team's call.
+        "enabled": false,
+        "triggers": [{"on": "csat_received"}],
+        "conditions": {"all": [
+            {"field": "csat_rating", "op": "is", "value": "bad"},
+            {"field": "status", "op": "is", "value": "resolved"}
+        ]},
+        "actions": [
+            {"do": "set_status", "status": "open"},
+            {"do": "send_email", "template": "bad_rating", "to": "department_lead"}
+        ]
     }));
     drafts
         .into_iter()

@@ -60,6 +60,14 @@ pub(super) fn actual(field: &str, ticket: &Ticket, facts: &Facts) -> Value {
         "hours_since_resolved" => ticket.resolved_at.map(hours_since).unwrap_or(Value::Null),
         "first_response" => json!(ticket.first_response_at),
         "business_hours" => json!(facts.calendar.contains(facts.now)),
+        "csat_rating" => json!(ticket.satisfaction.as_ref().map(|s| s.rating)),
+        "csat_comment" => json!(
+            ticket
+                .satisfaction
+                .as_ref()
+                .and_then(|s| s.comment.as_ref())
+                .map(|c| c.as_str())
+        ),
         custom => custom
             .strip_prefix("custom.")
             .and_then(|key| ticket.custom_fields.get(key))

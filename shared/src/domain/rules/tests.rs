@@ -352,9 +352,13 @@ fn a_new_desk_starts_with_default_rules_that_pass_their_own_checks() {
         &[("invoices".into(), billing)],
         at("2026-11-23T09:00:00Z"),
     );
-    assert_eq!(rules.len(), 6);
+    assert_eq!(rules.len(), 7);
     assert!(rules[0].name.contains("Billing@help.example.com"), "{}", rules[0].name);
     assert_eq!(rules[5].triggers, vec![Trigger::SlaBreach]);
+    // A bad rating reopens the ticket and tells the lead: set up, but off until turned on.
+    let bad_rating = rules.last().unwrap();
+    assert_eq!(bad_rating.triggers, vec![Trigger::CsatReceived]);
+    assert!(!bad_rating.enabled && rules[..6].iter().all(|r| r.enabled));
     assert_eq!(rules[0].conditions.all[0].value, json!("billing@help.example.com"));
     assert_eq!(rules[1].conditions.all[0].field, "custom.category");
     assert_eq!(

@@ -73,6 +73,7 @@ impl Happening {
             EventType::TicketCreated => Self::Created(channel),
             EventType::CustomerReplied => Self::CustomerReplied,
             EventType::AgentReplied => Self::AgentReplied,
+            EventType::CsatReceived => Self::CsatReceived,
             EventType::TicketUpdated if !changes.is_empty() => Self::Changed(changes.iter().map(|c| c.field).collect()),
             EventType::SlaWarning => Self::SlaWarning,
             EventType::SlaBreached => Self::SlaBreach,

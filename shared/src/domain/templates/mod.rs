@@ -57,16 +57,22 @@ pub enum TemplateKind {
     UrgentTicket,
     /// To the department lead when a ticket missed an SLA target.
     SlaBreached,
+    /// To the requester after a resolution: how did we do? (good and bad links).
+    SatisfactionSurvey,
+    /// To the department lead when a customer rated a ticket bad (a rule sends it).
+    BadRating,
 }
 
 impl TemplateKind {
-    pub const ALL: [TemplateKind; 6] = [
+    pub const ALL: [TemplateKind; 8] = [
         Self::Acknowledgement,
         Self::AgentReply,
         Self::CustomerReplied,
         Self::Escalated,
         Self::UrgentTicket,
         Self::SlaBreached,
+        Self::SatisfactionSurvey,
+        Self::BadRating,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -77,6 +83,8 @@ impl TemplateKind {
             Self::Escalated => "escalated",
             Self::UrgentTicket => "urgent_ticket",
             Self::SlaBreached => "sla_breached",
+            Self::SatisfactionSurvey => "satisfaction_survey",
+            Self::BadRating => "bad_rating",
         }
     }
 }
@@ -97,6 +105,9 @@ pub struct TemplateContext {
     pub body: Option<String>,
     /// A link where the customer follows the ticket.
     pub status_link: Option<String>,
+    /// SatisfactionSurvey: the links that open the rating page with good or bad chosen.
+    pub survey_good_link: Option<String>,
+    pub survey_bad_link: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -204,12 +215,16 @@ pub fn check_sources(subject: &str, text: &str) -> Result<(), DomainError> {
         team_name: "Customer Support".into(),
         body: Some("Hello,\nthank you.".into()),
         status_link: Some("https://help.example.com/portal/token".into()),
+        survey_good_link: Some("https://help.example.com/survey/token?rating=good".into()),
+        survey_bad_link: Some("https://help.example.com/survey/token?rating=bad".into()),
     };
     let bare = TemplateContext {
         contact_name: None,
         agent_name: None,
         body: None,
         status_link: None,
+        survey_good_link: None,
+        survey_bad_link: None,
         ..full.clone()
     };
     let env = environment();

@@ -25,7 +25,7 @@ macro_rules! shipped {
 
 /// Every shipped file; a test holds it to every kind in every shipped language, and to the
 /// files in the folder.
-pub(super) const FILES: [(TemplateKind, &str, &str); 24] = [
+pub(super) const FILES: [(TemplateKind, &str, &str); 32] = [
     shipped!(Acknowledgement, "acknowledgement", "en"),
     shipped!(Acknowledgement, "acknowledgement", "cs"),
     shipped!(Acknowledgement, "acknowledgement", "hu"),
@@ -50,6 +50,14 @@ pub(super) const FILES: [(TemplateKind, &str, &str); 24] = [
     shipped!(SlaBreached, "sla_breached", "cs"),
     shipped!(SlaBreached, "sla_breached", "hu"),
     shipped!(SlaBreached, "sla_breached", "ms"),
+    shipped!(SatisfactionSurvey, "satisfaction_survey", "en"),
+    shipped!(SatisfactionSurvey, "satisfaction_survey", "cs"),
+    shipped!(SatisfactionSurvey, "satisfaction_survey", "hu"),
+    shipped!(SatisfactionSurvey, "satisfaction_survey", "ms"),
+    shipped!(BadRating, "bad_rating", "en"),
+    shipped!(BadRating, "bad_rating", "cs"),
+    shipped!(BadRating, "bad_rating", "hu"),
+    shipped!(BadRating, "bad_rating", "ms"),
 ];
 
 /// The shipped (subject template, text template) for a kind in a shipped language ("en", "cs",

@@ -11,6 +11,8 @@ fn full() -> TemplateContext {
         team_name: "Customer Support".to_owned(),
         body: Some("First line\nsecond line\n\nNew paragraph".to_owned()),
         status_link: Some("https://help.example.com/t/abc".to_owned()),
+        survey_good_link: Some("https://help.example.com/survey/abc?rating=good".to_owned()),
+        survey_bad_link: Some("https://help.example.com/survey/abc?rating=bad".to_owned()),
     }
 }
 
@@ -337,7 +339,9 @@ fn kinds_have_stable_names() {
             "customer_replied",
             "escalated",
             "urgent_ticket",
-            "sla_breached"
+            "sla_breached",
+            "satisfaction_survey",
+            "bad_rating"
         ]
     );
     for kind in TemplateKind::ALL {

@@ -67,6 +67,8 @@ impl TemplateContext {
             team_name: self.team_name.clone(),
             body: present(&self.body),
             status_link: present(&self.status_link).map(|link| link.trim().to_owned()),
+            survey_good_link: present(&self.survey_good_link).map(|link| link.trim().to_owned()),
+            survey_bad_link: present(&self.survey_bad_link).map(|link| link.trim().to_owned()),
         }
     }
 }

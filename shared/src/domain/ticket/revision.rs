@@ -15,6 +15,10 @@ use crate::domain::load::{AsRead, LoadChange, load_changes, load_holder};
 use crate::domain::message::Message;
 use crate::domain::sla::{self, Answered, SlaBook, SlaNotice};
 
+// The customer's rating: its own file, a child module so it records like every change.
+#[path = "satisfaction.rs"]
+mod satisfaction;
+
 /// One ticket's change, ready to commit: the ticket as it should be, the ticket as the change
 /// read it (`None` for a new ticket), the messages and audit events that go with it, and the
 /// keys that make it happen at most once. Built only by [`Revision::into_write`].

@@ -69,7 +69,7 @@ impl Action {
             EventType::TicketCreated => &[Action::Rules, Action::Acknowledge],
             EventType::AgentReplied => &[Action::Rules, Action::SendReply, Action::CopyToCcs],
             EventType::CustomerReplied => &[Action::Rules, Action::NotifyAssignee],
-            EventType::TicketUpdated => &[Action::Rules],
+            EventType::TicketUpdated | EventType::CsatReceived => &[Action::Rules],
             _ => &[],
         }
     }
@@ -469,6 +469,7 @@ where
             team_name: self.team_name(ticket.department.as_ref()).await?,
             body,
             status_link: self.portal.as_ref().map(|p| p.link(ticket.id, self.clock.now())),
+            ..Default::default()
         })
     }
 

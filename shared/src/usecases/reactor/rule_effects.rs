@@ -206,7 +206,16 @@ where
             Recipient::Requester => contact.as_ref().and_then(|c| c.language.clone()),
             _ => None,
         };
-        let mut context = self.context(ticket, contact.and_then(|c| c.name), None, None).await?;
+        // A mail about a rating says what the customer wrote with it (`bad_rating`'s body).
+        let comment = ticket
+            .satisfaction
+            .as_ref()
+            .filter(|_| event.event_type == crate::domain::EventType::CsatReceived)
+            .and_then(|s| s.comment.as_ref())
+            .map(|c| c.as_str().to_owned());
+        let mut context = self
+            .context(ticket, contact.and_then(|c| c.name), None, comment)
+            .await?;
         if to != Recipient::Requester {
             // The customer's link acts as the customer: only the customer gets it.
             context.status_link = None;

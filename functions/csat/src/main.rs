@@ -1,0 +1,13 @@
+use csat::{Config, Deps, handle_events};
+use lambda_runtime::{Error, service_fn};
+use shared::config::Env;
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    lambda_runtime::tracing::init_default_subscriber();
+    let sdk = aws_config::load_from_env().await;
+    let env = Env::from_process();
+    let secrets = shared::adapters::secrets::load(&sdk, &env).await?;
+    let deps = Deps::new(Config::from_env(&env, &secrets)?, &sdk);
+    lambda_runtime::run(service_fn(|event| handle_events(&deps, event))).await
+}

@@ -1,0 +1,334 @@
+//! Customer satisfaction (CSAT): the customer's rating of a solved ticket, and which resolved
+//! tickets get a survey. Pure: the use cases in `usecases/satisfaction` read and write.
+//!
+//! The scale is two answers, good or bad (Zendesk's): one click in the mail, nothing to weigh,
+//! and a share of good ratings is the figure support teams report. A rating can be changed
+//! within the link's window (the last one counts; every one stays in the audit trail), up to
+//! [`MAX_RATINGS`] times, so a flood of posts cannot grow a ticket's history without bound.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use super::audit::Actor;
+use super::contact::Contact;
+use super::error::DomainError;
+use super::ids::AgentId;
+use super::ticket::{Status, Ticket};
+use super::time::Timestamp;
+
+/// How many times one ticket may be rated (the first rating and its changes).
+pub const MAX_RATINGS: u16 = 10;
+/// The longest comment kept, in characters.
+pub const MAX_COMMENT_CHARS: usize = 2_000;
+/// How long a survey's links work, in days.
+pub const SURVEY_LINK_DAYS: i64 = 30;
+
+/// The customer's answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Rating {
+    Good,
+    Bad,
+}
+
+impl Rating {
+    pub const ALL: [Rating; 2] = [Rating::Good, Rating::Bad];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Rating::Good => "good",
+            Rating::Bad => "bad",
+        }
+    }
+
+    pub fn parse(text: &str) -> Result<Self, DomainError> {
+        Self::ALL
+            .into_iter()
+            .find(|r| r.as_str() == text.trim())
+            .ok_or_else(|| DomainError::invalid("rating", "expected good or bad"))
+    }
+}
+
+impl fmt::Display for Rating {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A customer's comment with a rating: trimmed, at most [`MAX_COMMENT_CHARS`], line breaks
+/// kept and other control characters refused. Blank is no comment.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Comment(String);
+
+impl Comment {
+    /// `None` for a blank comment.
+    pub fn parse(text: &str) -> Result<Option<Self>, DomainError> {
+        let text = text.trim().replace("\r\n", "\n");
+        if text.is_empty() {
+            return Ok(None);
+        }
+        if text.chars().count() > MAX_COMMENT_CHARS {
+            return Err(DomainError::invalid(
+                "comment",
+                format!("at most {MAX_COMMENT_CHARS} characters"),
+            ));
+        }
+        if text.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
+            return Err(DomainError::invalid("comment", "must not contain control characters"));
+        }
+        Ok(Some(Self(text)))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for Comment {
+    type Error = DomainError;
+    fn try_from(text: String) -> Result<Self, DomainError> {
+        Self::parse(&text)?.ok_or_else(|| DomainError::invalid("comment", "must not be blank"))
+    }
+}
+
+impl From<Comment> for String {
+    fn from(comment: Comment) -> String {
+        comment.0
+    }
+}
+
+/// The ticket's rating: the last one given, when, how many were given, and the agent who had
+/// solved the ticket (so the rating counts for them even if the ticket moves on).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Satisfaction {
+    pub rating: Rating,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<Comment>,
+    pub at: Timestamp,
+    /// How many ratings this ticket got (1 for the first).
+    pub ratings: u16,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agent: Option<AgentId>,
+}
+
+/// Why a rating is not taken.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RatingRefused {
+    #[error("this ticket cannot be rated")]
+    NotRateable,
+    #[error("this ticket was rated too many times")]
+    TooManyRatings,
+}
+
+/// When surveys go out and to whom (the settings of the csat function).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SurveyPolicy {
+    /// How long after the resolution the survey goes (0: at the next sweep).
+    pub delay_seconds: i64,
+    /// At most one survey per contact in this many days.
+    pub contact_cap_days: i64,
+}
+
+impl Default for SurveyPolicy {
+    fn default() -> Self {
+        Self {
+            delay_seconds: 24 * 3600,
+            contact_cap_days: 7,
+        }
+    }
+}
+
+/// Why a resolved ticket gets no survey.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum NoSurvey {
+    #[error("the ticket is no longer resolved or closed")]
+    NotSolved,
+    #[error("the ticket is spam")]
+    Spam,
+    #[error("the ticket was merged into another")]
+    Merged,
+    #[error("the ticket was resolved again since")]
+    ResolvedAgain,
+    #[error("nobody worked the ticket: it was closed automatically")]
+    AutoClosed,
+    #[error("the ticket is already rated")]
+    AlreadyRated,
+    #[error("the requester has no deliverable address")]
+    Undeliverable,
+    #[error("the requester had a survey recently")]
+    SurveyedRecently,
+}
+
+impl SurveyPolicy {
+    /// When a ticket resolved at `resolved_at` is surveyed.
+    pub fn due(&self, resolved_at: Timestamp) -> Timestamp {
+        Timestamp::new(resolved_at.as_datetime() + chrono::Duration::seconds(self.delay_seconds.max(0)))
+    }
+
+    /// Whether the resolution an event reported at `resolved_at` by `resolver` deserves a
+    /// survey, looked at when it is due: the ticket as it is now, its requester, and when that
+    /// contact was last surveyed.
+    pub fn check(
+        &self,
+        ticket: &Ticket,
+        resolved_at: Timestamp,
+        resolver: &Actor,
+        contact: &Contact,
+        last_surveyed: Option<Timestamp>,
+        now: Timestamp,
+    ) -> Result<(), NoSurvey> {
+        if ticket.merged_into.is_some() {
+            return Err(NoSurvey::Merged);
+        }
+        match ticket.status {
+            Status::Spam => return Err(NoSurvey::Spam),
+            Status::Resolved | Status::Closed => {}
+            _ => return Err(NoSurvey::NotSolved),
+        }
+        // Reopened and resolved again: the newer resolution has its own survey.
+        if ticket.resolved_at.is_some_and(|at| at != resolved_at) {
+            return Err(NoSurvey::ResolvedAgain);
+        }
+        let by_person = matches!(resolver, Actor::Agent { .. });
+        if !by_person && ticket.assignee.is_none() {
+            return Err(NoSurvey::AutoClosed);
+        }
+        if ticket.satisfaction.is_some() {
+            return Err(NoSurvey::AlreadyRated);
+        }
+        if contact.undeliverable || contact.email.is_none() {
+            return Err(NoSurvey::Undeliverable);
+        }
+        let cap = chrono::Duration::days(self.contact_cap_days.max(0));
+        if last_surveyed.is_some_and(|last| now.as_datetime() - last.as_datetime() < cap) {
+            return Err(NoSurvey::SurveyedRecently);
+        }
+        Ok(())
+    }
+}
+
+/// When a survey's links stop working.
+pub fn links_expire(sent: Timestamp) -> Timestamp {
+    Timestamp::new(sent.as_datetime() + chrono::Duration::days(SURVEY_LINK_DAYS))
+}
+
+/// Whether a ticket changed by an event with these status changes was just resolved.
+pub fn resolves(changes: &[super::ticket::FieldChange]) -> bool {
+    changes
+        .iter()
+        .any(|c| c.field == super::ticket::TicketField::Status && c.to == serde_json::json!("resolved"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::ContactId;
+    use crate::domain::ticket::tests::{at, sample_ticket};
+
+    fn contact() -> Contact {
+        Contact {
+            id: ContactId::generate(at("2026-11-01T00:00:00Z")),
+            name: None,
+            email: Some(crate::domain::EmailAddress::parse("ann@example.com").unwrap()),
+            phone: None,
+            language: None,
+            created_at: at("2026-11-01T00:00:00Z"),
+            undeliverable: false,
+        }
+    }
+
+    fn agent() -> Actor {
+        Actor::Agent {
+            subject: "a".into(),
+            role: crate::domain::Role::Agent,
+        }
+    }
+
+    fn resolved() -> Ticket {
+        let mut t = sample_ticket();
+        t.status = Status::Resolved;
+        t.resolved_at = Some(at("2026-11-24T10:00:00Z"));
+        t
+    }
+
+    #[test]
+    fn ratings_and_comments_parse_at_the_edge() {
+        assert_eq!(Rating::parse("bad"), Ok(Rating::Bad));
+        assert!(Rating::parse("3").is_err());
+        assert_eq!(Comment::parse("  \n "), Ok(None));
+        assert_eq!(
+            Comment::parse(" slow\r\nreply ").unwrap().unwrap().as_str(),
+            "slow\nreply"
+        );
+        assert!(Comment::parse(&"x".repeat(MAX_COMMENT_CHARS + 1)).is_err());
+        assert!(Comment::parse("bell\u{7}").is_err());
+    }
+
+    #[test]
+    fn a_resolved_ticket_is_surveyed_unless_something_says_no() {
+        let policy = SurveyPolicy::default();
+        let resolved_at = at("2026-11-24T10:00:00Z");
+        let now = policy.due(resolved_at);
+        assert_eq!(now, at("2026-11-25T10:00:00Z"));
+        let check = |t: &Ticket, by: &Actor, c: &Contact, last| policy.check(t, resolved_at, by, c, last, now);
+        assert_eq!(check(&resolved(), &agent(), &contact(), None), Ok(()));
+
+        let reopened = Ticket {
+            status: Status::Open,
+            resolved_at: None,
+            ..resolved()
+        };
+        assert_eq!(check(&reopened, &agent(), &contact(), None), Err(NoSurvey::NotSolved));
+        let again = Ticket {
+            resolved_at: Some(at("2026-11-24T12:00:00Z")),
+            ..resolved()
+        };
+        assert_eq!(check(&again, &agent(), &contact(), None), Err(NoSurvey::ResolvedAgain));
+        let spam = Ticket {
+            status: Status::Spam,
+            ..resolved()
+        };
+        assert_eq!(check(&spam, &agent(), &contact(), None), Err(NoSurvey::Spam));
+        let merged = Ticket {
+            merged_into: Some(sample_ticket().pointer()),
+            ..resolved()
+        };
+        assert_eq!(check(&merged, &agent(), &contact(), None), Err(NoSurvey::Merged));
+        let system = Actor::System { cause: "rule".into() };
+        assert_eq!(check(&resolved(), &system, &contact(), None), Err(NoSurvey::AutoClosed));
+        let assigned = Ticket {
+            assignee: Some(AgentId::generate(now)),
+            ..resolved()
+        };
+        assert_eq!(check(&assigned, &system, &contact(), None), Ok(()));
+        let bouncing = Contact {
+            undeliverable: true,
+            ..contact()
+        };
+        assert_eq!(
+            check(&resolved(), &agent(), &bouncing, None),
+            Err(NoSurvey::Undeliverable)
+        );
+        let recently = Some(at("2026-11-20T10:00:00Z"));
+        assert_eq!(
+            check(&resolved(), &agent(), &contact(), recently),
+            Err(NoSurvey::SurveyedRecently)
+        );
+        let long_ago = Some(at("2026-11-10T10:00:00Z"));
+        assert_eq!(check(&resolved(), &agent(), &contact(), long_ago), Ok(()));
+    }
+
+    #[test]
+    fn a_status_change_to_resolved_is_a_resolution() {
+        use crate::domain::{FieldChange, TicketField};
+        assert!(resolves(&[FieldChange::new(TicketField::Status, "open", "resolved")]));
+        assert!(!resolves(&[FieldChange::new(
+            TicketField::Status,
+            "resolved",
+            "closed"
+        )]));
+        assert!(!resolves(&[]));
+    }
+}

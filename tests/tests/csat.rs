@@ -1,0 +1,175 @@
+//! Satisfaction surveys end to end through the dev host: an agent resolves a ticket, the pipe
+//! and the csat queue schedule its survey, the survey sweep (run as of a moment, as
+//! `cargo xtask invoke csat-sweep --at` does) mails it through SES, fetching the "bad" link as a
+//! mail scanner does records nothing, posting the page's form records "bad" with a comment on
+//! the ticket, and the default bad-rating rule, once enabled, reopens the ticket and mails the
+//! department's lead.
+
+use devhost::testing::{TestHost, unique};
+use e2e::sent_mail;
+use reqwest::{Client, Method, StatusCode};
+use serde_json::{Value, json};
+
+async fn call(host: &TestHost, method: Method, path: &str, token: &str, body: Option<Value>) -> (StatusCode, Value) {
+    let mut request = Client::new()
+        .request(method, format!("{}{path}", host.url))
+        .bearer_auth(token);
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status();
+    let text = response.text().await.unwrap();
+    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+}
+
+/// The survey link for `rating` in a raw survey mail (quoted-printable undone).
+fn link_in(raw: &str, host: &TestHost, rating: &str) -> String {
+    let text = raw.replace("=\r\n", "").replace("=3D", "=");
+    let start = text.find(&format!("{}/survey/", host.url)).expect("a survey link");
+    let link: String = text[start..]
+        .chars()
+        .take_while(|c| !c.is_whitespace() && *c != '<' && *c != '"')
+        .collect();
+    let token = link.split('?').next().unwrap();
+    format!("{token}?rating={rating}")
+}
+
+#[tokio::test]
+async fn a_resolved_ticket_is_surveyed_and_only_the_posted_form_records_a_bad_rating() {
+    let host = TestHost::start().await;
+    let mut pipe = host.pipe().await;
+    let admin = host.token("admin", "admin@example.com", &[]);
+    let (status, _) = call(
+        &host,
+        Method::POST,
+        "/v1/departments",
+        &admin,
+        Some(json!({"id": "billing", "name": "Billing"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let lead_email = format!("{}@help.example.com", unique("lead"));
+    let (status, lead) = call(
+        &host,
+        Method::POST,
+        "/v1/agents",
+        &admin,
+        Some(json!({"email": lead_email, "name": "Lea", "role": "manager", "departments": ["billing"]})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{lead}");
+    let (status, department) = call(
+        &host,
+        Method::PATCH,
+        "/v1/departments/billing",
+        &admin,
+        Some(json!({"lead": lead["id"]})),
+    )
+    .await;
+    assert!(status.is_success(), "{department}");
+
+    // The default bad-rating rule ships disabled; the manager turns it on.
+    let (_, rules) = call(&host, Method::GET, "/v1/rules", &admin, None).await;
+    let rule = rules["items"]
+        .as_array()
+        .or(rules.as_array())
+        .unwrap()
+        .iter()
+        .find(|r| r["triggers"][0]["on"] == "csat_received")
+        .expect("the default bad-rating rule")
+        .clone();
+    assert_eq!(rule["enabled"], false);
+    let draft = json!({
+        "name": rule["name"], "enabled": true, "position": rule["position"], "triggers": rule["triggers"],
+        "conditions": rule["conditions"], "actions": rule["actions"], "stop": rule["stop"]
+    });
+    let (status, enabled) = call(
+        &host,
+        Method::PUT,
+        &format!("/v1/rules/{}", rule["id"].as_str().unwrap()),
+        &admin,
+        Some(draft),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{enabled}");
+
+    let requester = format!("{}@customer.example", unique("rater"));
+    let (status, ticket) = call(
+        &host,
+        Method::POST,
+        "/v1/tickets",
+        &admin,
+        Some(
+            json!({"subject": "Invoice missing", "body": "Where is it?", "requester": {"email": requester},
+                    "department": "billing"}),
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{ticket}");
+    let path = format!("/v1/tickets/{}", ticket["id"].as_str().unwrap());
+    let resolved = Client::new()
+        .patch(format!("{}{path}", host.url))
+        .bearer_auth(&admin)
+        .header("if-match", "*")
+        .json(&json!({"status": "resolved"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resolved.status(), StatusCode::OK);
+    host.drain_events(&mut pipe).await;
+    assert!(host.drain_csat().await >= 1, "the resolution reached the csat queue");
+
+    // The schedule's run, as of now (the dev host surveys at the next sweep).
+    let later = chrono::Utc::now() + chrono::Duration::minutes(1);
+    let report = Client::new()
+        .post(format!("{}/_dev/invoke/csat-sweep", host.url))
+        .json(&json!({"time": later.to_rfc3339()}))
+        .send()
+        .await
+        .unwrap()
+        .json::<Value>()
+        .await
+        .unwrap();
+    assert_eq!(report["sent"], 1, "{report}");
+    let mails = sent_mail(&requester).await;
+    let surveys: Vec<&String> = mails.iter().filter(|m| m.contains("/survey/")).collect();
+    assert_eq!(surveys.len(), 1, "one survey mail");
+    let survey = surveys[0];
+    let bad = link_in(survey, &host, "bad");
+
+    // A scanner fetches the link: a page with "bad" chosen, and nothing recorded.
+    let scanned = Client::new().get(&bad).send().await.unwrap();
+    assert_eq!(scanned.status(), StatusCode::OK);
+    assert!(scanned.text().await.unwrap().contains(r#"value="bad" checked"#));
+    let (_, after_scan) = call(&host, Method::GET, &path, &admin, None).await;
+    assert!(after_scan.get("satisfaction").is_none(), "{after_scan}");
+
+    // The customer posts the page's form.
+    let posted = Client::new()
+        .post(bad.split('?').next().unwrap())
+        .form(&[("rating", "bad"), ("comment", "Three days for an answer.")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(posted.status(), StatusCode::OK);
+    let (_, rated) = call(&host, Method::GET, &path, &admin, None).await;
+    assert_eq!(rated["satisfaction"]["rating"], "bad", "{rated}");
+    assert_eq!(rated["satisfaction"]["comment"], "Three days for an answer.");
+
+    // The csat.received event runs the rule: reopened, and the lead hears of it.
+    host.drain_events(&mut pipe).await;
+    let (_, reopened) = call(&host, Method::GET, &path, &admin, None).await;
+    assert_eq!(reopened["status"], "open", "{reopened}");
+    let to_lead = sent_mail(&lead_email).await;
+    assert_eq!(to_lead.len(), 1);
+    assert!(to_lead[0].contains("Three days for an answer."));
+    let (_, trail) = call(&host, Method::GET, &format!("{path}/audit"), &admin, None).await;
+    let kinds: Vec<&str> = trail["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["type"].as_str())
+        .collect();
+    assert!(kinds.contains(&"csat.received"), "{kinds:?}");
+}
