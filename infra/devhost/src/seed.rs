@@ -1,5 +1,5 @@
 //! Demo data for `--seed`: the desk's default business calendar (Prague, Monday to Friday
-//! 09:00–17:00), two departments, three people, a handful of tickets. Written through
+//! 09:00–17:00), a default SLA policy, two departments, three people, a handful of tickets. Written through
 //! the same use cases as the API, so seeded tickets have their audit trail and events too.
 
 use std::collections::BTreeSet;
@@ -46,6 +46,19 @@ where
     desk.create_calendar(&admin, prague.clone(), office_hours.check()?)
         .await?;
     desk.set_default_calendar(&admin, Some(prague)).await?;
+    // The default SLA policy, counted by that calendar (docs/sla.md): before the tickets, so
+    // they carry their clocks.
+    let standard = serde_json::from_value(serde_json::json!({
+        "name": "Standard",
+        "position": 100,
+        "targets": {
+            "urgent": {"first_response": 60, "next_response": 60, "resolution": 480},
+            "high": {"first_response": 240, "next_response": 240, "resolution": 960},
+            "normal": {"first_response": 480, "next_response": 480, "resolution": 2400},
+            "low": {"first_response": 960, "resolution": 4800}
+        }
+    }))?;
+    desk.create_sla_policy(&admin, standard).await?;
     let billing = DepartmentId::parse("billing")?;
     desk.create_department(&admin, support.clone(), "Customer Support".into(), None)
         .await?;
