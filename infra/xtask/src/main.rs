@@ -15,7 +15,7 @@ mod workspace;
 use std::process::ExitCode;
 
 use anyhow::Result;
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
 use crate::process::ShutdownSignals;
 use crate::workspace::Workspace;
@@ -61,7 +61,7 @@ enum Task {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = parse();
     match run(cli) {
         Ok(Finished::Done) => ExitCode::SUCCESS,
         Ok(Finished::Interrupted) => {
@@ -75,6 +75,17 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// The command line, with `invoke`'s help listing the template's scheduled functions.
+fn parse() -> Cli {
+    let scheduled = Workspace::locate()
+        .map(|w| invoke::scheduled_help(&w.template()))
+        .unwrap_or_default();
+    let matches = Cli::command()
+        .mut_subcommand("invoke", |invoke| invoke.after_help(scheduled))
+        .get_matches();
+    Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit())
 }
 
 enum Finished {
@@ -113,6 +124,6 @@ async fn task(workspace: &Workspace, task: &Task) -> Result<()> {
         }
         Task::Token(args) => token::run(workspace, args),
         Task::Fuzz(args) => fuzz::run(workspace, args).await,
-        Task::Invoke(args) => invoke::run(args).await,
+        Task::Invoke(args) => invoke::run(workspace, args).await,
     }
 }
