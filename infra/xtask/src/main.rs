@@ -1,6 +1,7 @@
 //! `cargo xtask`: Lambdesk's developer tasks, written in Rust so they need nothing a
 //! contributor does not already have (see `.cargo/config.toml` for the alias).
 
+mod bench;
 mod dev;
 mod fuzz;
 mod invoke;
@@ -58,6 +59,11 @@ enum Task {
     Fuzz(fuzz::FuzzArgs),
     /// Run a scheduled function on the running dev host as its schedule would at `--at`.
     Invoke(invoke::InvokeArgs),
+    /// Measure speed and AWS requests against a local stack; writes docs/benchmarks.md.
+    ///
+    /// Builds the bench (with the dev host and the functions) in release. `--quick` is a smoke
+    /// check for CI in the dev profile. Not part of `test`.
+    Bench(bench::BenchArgs),
 }
 
 fn main() -> ExitCode {
@@ -125,5 +131,6 @@ async fn task(workspace: &Workspace, task: &Task) -> Result<()> {
         Task::Token(args) => token::run(workspace, args),
         Task::Fuzz(args) => fuzz::run(workspace, args).await,
         Task::Invoke(args) => invoke::run(workspace, args).await,
+        Task::Bench(args) => bench::run(workspace, args).await,
     }
 }
