@@ -130,7 +130,11 @@ async fn a_friday_evening_ticket_breaches_on_monday_once_and_is_escalated() {
     let first = &ticket["sla"]["clocks"][0];
     assert_eq!(first["target"], "first_response", "{ticket}");
     // Monday 09:30 in Prague.
-    assert_eq!(at(first["due_at"].as_str().unwrap()), at("2026-12-07T08:30:00Z"), "{ticket}");
+    assert_eq!(
+        at(first["due_at"].as_str().unwrap()),
+        at("2026-12-07T08:30:00Z"),
+        "{ticket}"
+    );
     host.drain_events(&mut pipe).await;
 
     // Just past it: breached once, escalated, the lead told.

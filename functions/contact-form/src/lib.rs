@@ -119,10 +119,17 @@ pub struct Deps<S, C> {
 
 impl Deps<DynamoStore, SystemClock> {
     pub fn new(config: Config, sdk: &aws_config::SdkConfig) -> Result<Self, ConfigError> {
+        Self::with_clock(config, sdk, SystemClock)
+    }
+}
+
+impl<C: Clock + Clone> Deps<DynamoStore, C> {
+    /// With "now" from `clock` (the dev host's, which can start at any instant).
+    pub fn with_clock(config: Config, sdk: &aws_config::SdkConfig, clock: C) -> Result<Self, ConfigError> {
         let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(sdk), &config.table_name);
         let blobs =
             S3Blobs::new(S3Blobs::client(sdk, config.s3_force_path_style)).with_credentials(sdk.credentials_provider());
-        Self::with(store, blobs, SystemClock, config)
+        Self::with(store, blobs, clock, config)
     }
 }
 

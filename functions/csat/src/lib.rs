@@ -68,11 +68,18 @@ pub struct Deps<S, M, C> {
 
 impl Deps<DynamoStore, SesMailer, SystemClock> {
     pub fn new(config: Config, sdk: &aws_config::SdkConfig) -> Self {
+        Self::with_clock(config, sdk, SystemClock)
+    }
+}
+
+impl<C: Clock> Deps<DynamoStore, SesMailer, C> {
+    /// With "now" from `clock` (the dev host's, which can start at any instant).
+    pub fn with_clock(config: Config, sdk: &aws_config::SdkConfig, clock: C) -> Self {
         let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(sdk), &config.table_name);
         let mailer = SesMailer::new(aws_sdk_sesv2::Client::new(sdk), config.configuration_set);
         let region = sdk.region().map(|r| r.to_string()).unwrap_or_default();
         Self {
-            surveys: Surveys::new(store, mailer, SystemClock, config.surveys),
+            surveys: Surveys::new(store, mailer, clock, config.surveys),
             ses_domain: ses_message_id_domain(&region),
         }
     }

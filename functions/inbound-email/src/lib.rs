@@ -51,10 +51,17 @@ pub struct Deps<S, B, C> {
 
 impl Deps<DynamoStore, S3Blobs, SystemClock> {
     pub fn new(config: Config, sdk: &aws_config::SdkConfig) -> Self {
+        Self::with_clock(config, sdk, SystemClock)
+    }
+}
+
+impl<C: Clock> Deps<DynamoStore, S3Blobs, C> {
+    /// With "now" from `clock` (the dev host's, which can start at any instant).
+    pub fn with_clock(config: Config, sdk: &aws_config::SdkConfig, clock: C) -> Self {
         let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(sdk), &config.table_name);
         let blobs = S3Blobs::new(S3Blobs::client(sdk, config.s3_force_path_style));
         Self {
-            intake: MailIntake::new(store, blobs, SystemClock, config.intake).with_reply_signer(config.reply_signer),
+            intake: MailIntake::new(store, blobs, clock, config.intake).with_reply_signer(config.reply_signer),
         }
     }
 }

@@ -50,10 +50,17 @@ pub struct Deps<S, C> {
 
 impl Deps<DynamoStore, SystemClock> {
     pub fn new(config: &Config, sdk: &aws_config::SdkConfig) -> Self {
+        Self::with_clock(config, sdk, SystemClock)
+    }
+}
+
+impl<C: Clock> Deps<DynamoStore, C> {
+    /// With "now" from `clock` (the dev host's, which can start at any instant).
+    pub fn with_clock(config: &Config, sdk: &aws_config::SdkConfig, clock: C) -> Self {
         let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(sdk), &config.table_name);
         let blobs = S3Blobs::new(S3Blobs::client(sdk, config.s3_force_path_style));
         Self {
-            desk: TicketDesk::new(store, SystemClock).with_webhook_targets(WebhookTargets {
+            desk: TicketDesk::new(store, clock).with_webhook_targets(WebhookTargets {
                 allow_loopback_http: config.webhook_allow_loopback_http,
             }),
             files: ReplyFiles::new(blobs, SystemClock, &config.mail_bucket),

@@ -14,17 +14,18 @@ use dev_auth::SigningKey;
 use lambda_http::Body;
 use serde_json::{Map, Value, json};
 use shared::adapters::dynamodb::DynamoStore;
-use shared::domain::SystemClock;
+
+use crate::clock::DevClock;
 
 /// API Gateway's own request size limit.
 const MAX_PAYLOAD: usize = 10 * 1024 * 1024;
 
 pub struct Gateway {
-    pub tickets: tickets_api::Deps<DynamoStore, SystemClock>,
+    pub tickets: tickets_api::Deps<DynamoStore, DevClock>,
     /// The public routes (the template's `ContactApi`): no authorizer.
-    pub contact: contact_form::Deps<DynamoStore, SystemClock>,
+    pub contact: contact_form::Deps<DynamoStore, DevClock>,
     /// The survey page (`/survey/{token}` on the same public API).
-    pub csat: csat::Deps<DynamoStore, shared::adapters::sesv2::SesMailer, SystemClock>,
+    pub csat: csat::Deps<DynamoStore, shared::adapters::sesv2::SesMailer, DevClock>,
     pub key: SigningKey,
 }
 

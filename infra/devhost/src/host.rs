@@ -14,10 +14,11 @@ use shared::adapters::s3::S3Blobs;
 use shared::adapters::secrets::{self, DeskSecrets};
 use shared::adapters::sesv2::SesMailer;
 use shared::config::Env;
-use shared::domain::SystemClock;
+use shared::domain::Clock;
 
 use test_support::s3_client;
 
+use crate::clock::DevClock;
 use crate::environment::{DEV_CONTACT_CATEGORIES, DEV_PORTAL_KEY, DEV_SUPPORT_ADDRESSES, DEV_WIDGET_ORIGIN};
 use crate::gateway::{Gateway, router};
 use crate::local::{self, LocalNames, PIPE, Provisioned};
@@ -69,17 +70,15 @@ fn link_key_secret(names: &LocalNames) -> String {
 async fn desk_secrets(sdk: &SdkConfig, names: &LocalNames, env: &Env) -> Result<DeskSecrets> {
     let client = aws_sdk_secretsmanager::Client::new(sdk);
     let name = link_key_secret(names);
-    match client
-        .create_secret()
-        .name(&name)
-        .secret_string(DEV_PORTAL_KEY)
-        .send()
-        .await
-    {
-        Ok(_) => {}
-        Err(e) if e.as_service_error().is_some_and(|s| s.is_resource_exists_exception()) => {}
-        Err(e) => return Err(anyhow::Error::new(e).context(format!("creating secret {name}"))),
-    }
+    local::created_or_there(
+        client
+            .create_secret()
+            .name(&name)
+            .secret_string(DEV_PORTAL_KEY)
+            .send()
+            .await,
+        &format!("creating secret {name}"),
+    )?;
     Ok(secrets::load(sdk, env).await?)
 }
 
@@ -88,9 +87,11 @@ pub struct DevHost {
     pub names: LocalNames,
     pub provisioned: Provisioned,
     pub gateway: Arc<Gateway>,
-    inbound: Arc<inbound_email::Deps<DynamoStore, S3Blobs, SystemClock>>,
-    reactor: Arc<reactor::Deps<DynamoStore, SesMailer, SystemClock>>,
-    csat: Arc<csat::Deps<DynamoStore, SesMailer, SystemClock>>,
+    /// Where every function on this host takes "now" from.
+    pub clock: DevClock,
+    inbound: Arc<inbound_email::Deps<DynamoStore, S3Blobs, DevClock>>,
+    reactor: Arc<reactor::Deps<DynamoStore, SesMailer, DevClock>>,
+    csat: Arc<csat::Deps<DynamoStore, SesMailer, DevClock>>,
     template: Template,
 }
 
@@ -103,21 +104,46 @@ impl DevHost {
         key: SigningKey,
         public_url: &str,
     ) -> Result<Self> {
+        Self::start_with_clock(sdk, template, names, key, public_url, DevClock::system()).await
+    }
+
+    /// As [`DevHost::start`], with every function's "now" from `clock`.
+    pub async fn start_with_clock(
+        sdk: SdkConfig,
+        template: Template,
+        names: LocalNames,
+        key: SigningKey,
+        public_url: &str,
+        clock: DevClock,
+    ) -> Result<Self> {
         let provisioned = local::provision(&sdk, &template, &names).await?;
         let env = function_env(&names, public_url);
         let secrets = desk_secrets(&sdk, &names, &env).await?;
         let gateway = Arc::new(Gateway {
-            tickets: tickets_api::Deps::new(&tickets_api::Config::from_env(&env)?, &sdk),
-            contact: contact_form::Deps::new(contact_form::Config::from_env(&env, secrets.clone())?, &sdk)?,
-            csat: csat::Deps::new(csat::Config::from_env(&env, &secrets)?, &sdk),
+            tickets: tickets_api::Deps::with_clock(&tickets_api::Config::from_env(&env)?, &sdk, clock),
+            contact: contact_form::Deps::with_clock(
+                contact_form::Config::from_env(&env, secrets.clone())?,
+                &sdk,
+                clock,
+            )?,
+            csat: csat::Deps::with_clock(csat::Config::from_env(&env, &secrets)?, &sdk, clock),
             key,
         });
-        let inbound = Arc::new(inbound_email::Deps::new(
+        let inbound = Arc::new(inbound_email::Deps::with_clock(
             inbound_email::Config::from_env(&env, &secrets)?,
             &sdk,
+            clock,
         ));
-        let reactor = Arc::new(reactor::Deps::new(reactor::Config::from_env(&env, &secrets)?, &sdk));
-        let csat = Arc::new(csat::Deps::new(csat::Config::from_env(&env, &secrets)?, &sdk));
+        let reactor = Arc::new(reactor::Deps::with_clock(
+            reactor::Config::from_env(&env, &secrets)?,
+            &sdk,
+            clock,
+        ));
+        let csat = Arc::new(csat::Deps::with_clock(
+            csat::Config::from_env(&env, &secrets)?,
+            &sdk,
+            clock,
+        ));
         // In AWS the first ticket event does this; locally the rules show from the start.
         reactor.reactor.ensure_default_rules().await?;
         Ok(Self {
@@ -125,6 +151,7 @@ impl DevHost {
             names,
             provisioned,
             gateway,
+            clock,
             inbound,
             reactor,
             csat,
@@ -168,23 +195,13 @@ impl DevHost {
             .await
     }
 
-    /// Runs the csat queue's event source and the survey sweep's schedule (every `every`)
-    /// until the process ends.
-    pub async fn run_csat(self: Arc<Self>, every: Duration) {
+    /// Runs the csat queue's event source until the process ends (the survey sweep runs on
+    /// its schedule, with the others: [`DevHost::run_schedules`]).
+    pub async fn run_csat(self: Arc<Self>) {
         let poller = match QueuePoller::new(&self.sdk, &self.provisioned.csat_queue_url).await {
             Ok(p) => p,
             Err(e) => return tracing::error!(error = %format!("{e:#}"), "csat poller could not start"),
         };
-        let schedule = self.clone();
-        tokio::spawn(async move {
-            loop {
-                tokio::time::sleep(every).await;
-                let event = serde_json::json!({ "time": shared::domain::Clock::now(&SystemClock) });
-                if let Err(e) = schedule.csat_sweep(event).await {
-                    tracing::warn!(error = %e, "survey sweep failed");
-                }
-            }
-        });
         loop {
             if let Err(e) = self.deliver_csat(&poller, Duration::from_secs(1)).await {
                 tracing::warn!(error = %format!("{e:#}"), "csat poll failed; retrying");
@@ -257,16 +274,36 @@ impl DevHost {
         }
     }
 
-    /// Plays the sweep's schedule: the time sweep every `every` until the process ends.
-    pub async fn run_sweep(self: Arc<Self>, every: Duration) {
-        loop {
-            tokio::time::sleep(every).await;
-            // The scheduler stamps each run with its time; the function takes "now" from it.
-            let event = serde_json::json!({ "time": shared::domain::Clock::now(&SystemClock) });
-            if let Err(e) = self.sweep(event).await {
-                tracing::warn!(error = %e, "time sweep failed");
-            }
+    /// The event a function's schedule sends at this host's "now".
+    pub fn scheduled_event(&self) -> serde_json::Value {
+        // The scheduler stamps each run with its time; the function takes "now" from it.
+        serde_json::json!({ "time": self.clock.now() })
+    }
+
+    /// Plays the template's schedules until the process ends: each scheduled function (as
+    /// registered in `crate::invoke::scheduled`) at its `rate(...)`. A `cron(...)` is left to
+    /// `cargo xtask invoke`.
+    pub async fn run_schedules(self: Arc<Self>) -> Result<()> {
+        for schedule in self.template.schedules()? {
+            let Some(run) = crate::invoke::find(&schedule.function) else {
+                tracing::warn!(function = %schedule.function, "scheduled function not registered on the dev host");
+                continue;
+            };
+            let Some(every) = schedule.every else {
+                tracing::info!(function = %schedule.function, expression = %schedule.expression, "not played on its own; run it with cargo xtask invoke");
+                continue;
+            };
+            let host = self.clone();
+            tokio::spawn(async move {
+                loop {
+                    tokio::time::sleep(every).await;
+                    if let Err(e) = run(host.clone(), host.scheduled_event()).await {
+                        tracing::warn!(function = %schedule.function, error = %e, "scheduled run failed");
+                    }
+                }
+            });
         }
+        Ok(())
     }
 
     pub async fn pipe(&self) -> Result<StreamPipe> {

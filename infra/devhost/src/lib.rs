@@ -2,6 +2,7 @@
 //! with its JWT authorizer, the stream-to-bus pipe) against DynamoDB Local and moto, so every
 //! handler runs its production code path locally.
 
+pub mod clock;
 pub mod environment;
 pub mod gateway;
 pub mod host;

@@ -7,6 +7,7 @@ use aws_sdk_s3::types::{
     Event, FilterRule, FilterRuleName, NotificationConfiguration, NotificationConfigurationFilter, QueueConfiguration,
     S3KeyFilter,
 };
+use aws_sdk_sesv2::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_sqs::types::QueueAttributeName;
 
 use test_support::s3_client;
@@ -80,13 +81,10 @@ pub async fn provision(sdk: &SdkConfig, template: &Template, names: &LocalNames)
         .create(&aws_sdk_dynamodb::Client::new(sdk), &names.table)
         .await?;
     let events = aws_sdk_eventbridge::Client::new(sdk);
-    match events.create_event_bus().name(&names.bus).send().await {
-        Ok(_) => {}
-        Err(e)
-            if e.as_service_error()
-                .is_some_and(|s| s.is_resource_already_exists_exception()) => {}
-        Err(e) => return Err(anyhow::Error::new(e).context(format!("creating bus {}", names.bus))),
-    }
+    created_or_there(
+        events.create_event_bus().name(&names.bus).send().await,
+        &format!("creating bus {}", names.bus),
+    )?;
 
     let sqs = aws_sdk_sqs::Client::new(sdk);
     let reactor_queue_url =
@@ -145,24 +143,20 @@ pub async fn provision(sdk: &SdkConfig, template: &Template, names: &LocalNames)
     // SES sends only from verified identities; moto verifies on creation.
     let ses = aws_sdk_sesv2::Client::new(sdk);
     for domain in sending_domains() {
-        match ses.create_email_identity().email_identity(&domain).send().await {
-            Ok(_) => {}
-            Err(e) if e.as_service_error().is_some_and(|s| s.is_already_exists_exception()) => {}
-            Err(e) => return Err(anyhow::Error::new(e).context(format!("creating SES identity {domain}"))),
-        }
+        created_or_there(
+            ses.create_email_identity().email_identity(&domain).send().await,
+            &format!("creating SES identity {domain}"),
+        )?;
     }
 
     // The set our mail names, so its tag is on SES's reports as in production.
-    match ses
-        .create_configuration_set()
-        .configuration_set_name(&names.configuration_set)
-        .send()
-        .await
-    {
-        Ok(_) => {}
-        Err(e) if e.as_service_error().is_some_and(|s| s.is_already_exists_exception()) => {}
-        Err(e) => return Err(anyhow::Error::new(e).context("creating the SES configuration set")),
-    }
+    created_or_there(
+        ses.create_configuration_set()
+            .configuration_set_name(&names.configuration_set)
+            .send()
+            .await,
+        "creating the SES configuration set",
+    )?;
 
     let dlq_url = sqs
         .create_queue()
@@ -191,13 +185,10 @@ pub async fn provision(sdk: &SdkConfig, template: &Template, names: &LocalNames)
     let inbound_arn = queue_arn(&sqs, &queue_url).await?;
 
     let s3 = s3_client(sdk);
-    match s3.create_bucket().bucket(&names.mail_bucket).send().await {
-        Ok(_) => {}
-        Err(e)
-            if e.as_service_error()
-                .is_some_and(|s| s.is_bucket_already_owned_by_you() || s.is_bucket_already_exists()) => {}
-        Err(e) => return Err(anyhow::Error::new(e).context(format!("creating bucket {}", names.mail_bucket))),
-    }
+    created_or_there(
+        s3.create_bucket().bucket(&names.mail_bucket).send().await,
+        &format!("creating bucket {}", names.mail_bucket),
+    )?;
     // No CorsConfiguration as in the template: moto's server answers every origin itself (the
     // widget's uploads from DEV_WIDGET_ORIGIN work as they are), and a bucket's CORS rules in
     // moto would enforce nothing, while its preflight wants the origin in every rule, so the
@@ -231,6 +222,36 @@ pub async fn provision(sdk: &SdkConfig, template: &Template, names: &LocalNames)
         csat_queue_url,
         mail_prefix: notification.prefix,
     })
+}
+
+/// Codes of a create call that failed only because the resource is already there (a host
+/// started again against the stack it provisioned). Matched on the code, not the SDK's typed
+/// variant: moto answers some with codes the SDK does not model
+/// (`ConfigurationSetAlreadyExistsException`), so the typed check missed it and a second start
+/// failed.
+const ALREADY_THERE: [&str; 4] = [
+    "AlreadyExists",
+    "ResourceExistsException",
+    "BucketAlreadyOwnedByYou",
+    "ResourceInUseException",
+];
+
+/// Whether an error code says the resource to create is already there.
+pub fn already_there(code: Option<&str>) -> bool {
+    code.is_some_and(|code| ALREADY_THERE.iter().any(|known| code.contains(known)))
+}
+
+/// A create call's result, with "already there" counted as done.
+pub fn created_or_there<T, E, R>(result: Result<T, SdkError<E, R>>, what: &str) -> Result<()>
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    R: std::fmt::Debug + Send + Sync + 'static,
+{
+    match result {
+        Ok(_) => Ok(()),
+        Err(e) if already_there(e.code()) => Ok(()),
+        Err(e) => Err(anyhow::Error::new(e).context(what.to_owned())),
+    }
 }
 
 /// The domains of the dev host's support addresses.

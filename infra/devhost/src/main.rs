@@ -3,8 +3,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context, Result};
+use chrono::{DateTime, Utc};
 use clap::{Parser, Subcommand};
 use dev_auth::SigningKey;
+use devhost::clock::DevClock;
 use devhost::environment::DEV_SUPPORT_ADDRESSES;
 use devhost::host::DevHost;
 use devhost::local::LocalNames;
@@ -33,7 +35,17 @@ enum Command {
         names: String,
         #[arg(long)]
         template: Option<PathBuf>,
+        /// Start the host's clock at this instant (RFC 3339); it runs forward from there, and
+        /// every function on the host takes "now" from it.
+        #[arg(long, value_name = "RFC3339", value_parser = parse_time)]
+        clock: Option<DateTime<Utc>>,
     },
+}
+
+fn parse_time(text: &str) -> Result<DateTime<Utc>, String> {
+    DateTime::parse_from_rfc3339(text)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|e| format!("not an RFC 3339 time ({e}), e.g. 2026-11-20T15:30:00+01:00"))
 }
 
 #[tokio::main]
@@ -47,6 +59,7 @@ async fn main() -> Result<()> {
         seed,
         names,
         template,
+        clock,
     } = Cli::parse().command;
     let template = Template::load(&template.unwrap_or_else(template::default_path))?;
     let sdk = test_support::sdk_config().await?;
@@ -54,7 +67,8 @@ async fn main() -> Result<()> {
     let key = SigningKey::load_or_create(&key_path)?;
     let names = LocalNames::with_prefix(&names);
     let public_url = format!("http://127.0.0.1:{port}");
-    let host = Arc::new(DevHost::start(sdk, template, names.clone(), key, &public_url).await?);
+    let clock = clock.map_or_else(DevClock::system, DevClock::starting_at);
+    let host = Arc::new(DevHost::start_with_clock(sdk, template, names.clone(), key, &public_url, clock).await?);
 
     if seed {
         let seeded = devhost::seed::seed(&host.gateway.tickets.desk).await?;
@@ -70,8 +84,8 @@ async fn main() -> Result<()> {
     tokio::spawn(host.pipe().await?.run(Duration::from_millis(500)));
     tokio::spawn(host.clone().run_inbound());
     tokio::spawn(host.clone().run_reactor());
-    tokio::spawn(host.clone().run_sweep(Duration::from_secs(60)));
-    tokio::spawn(host.clone().run_csat(Duration::from_secs(60)));
+    tokio::spawn(host.clone().run_csat());
+    host.clone().run_schedules().await?;
     let smtp = tokio::net::TcpListener::bind(("127.0.0.1", smtp_port))
         .await
         .with_context(|| format!("SMTP port {smtp_port} is taken; pass --smtp-port"))?;
@@ -87,6 +101,7 @@ async fn main() -> Result<()> {
         "resources: table {}, bus {}, bucket {}, queue {}",
         names.table, names.bus, names.mail_bucket, names.inbound_queue
     );
+    println!("clock: {} (runs forward)", shared::domain::Clock::now(&host.clock));
     println!("get a token: cargo xtask token --role admin --email you@example.com");
     axum::serve(http, host.router())
         .with_graceful_shutdown(async {

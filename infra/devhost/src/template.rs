@@ -128,6 +128,70 @@ impl Template {
     }
 }
 
+impl Template {
+    /// The functions the template runs on a schedule (`Schedule` / `ScheduleV2` events): the
+    /// binary each runs and how often. The dev host plays these and `cargo xtask invoke` runs
+    /// them by their binary's name.
+    pub fn schedules(&self) -> Result<Vec<ScheduleSpec>> {
+        let mut schedules = Vec::new();
+        for (logical_id, function) in self.resources.resources_of_type("AWS::Serverless::Function") {
+            let events = function
+                .get("Properties")
+                .and_then(|p| p.get("Events"))
+                .and_then(Value::as_mapping);
+            for event in events.into_iter().flatten().map(|(_, e)| e) {
+                let kind = event.get("Type").and_then(Value::as_str).unwrap_or_default();
+                if kind != "Schedule" && kind != "ScheduleV2" {
+                    continue;
+                }
+                let binary = function
+                    .get("Metadata")
+                    .and_then(|m| m.get("BuildProperties"))
+                    .map(|b| text(b, "Binary"))
+                    .transpose()?
+                    .ok_or_else(|| anyhow!("{logical_id}: a scheduled function names its Binary"))?;
+                let properties = event
+                    .get("Properties")
+                    .ok_or_else(|| anyhow!("{logical_id}: its schedule has no Properties"))?;
+                let expression = text(properties, "ScheduleExpression")?;
+                schedules.push(ScheduleSpec {
+                    function: binary,
+                    every: rate(&expression),
+                    expression,
+                });
+            }
+        }
+        schedules.sort_by(|a, b| a.function.cmp(&b.function));
+        Ok(schedules)
+    }
+}
+
+/// A function on a schedule.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScheduleSpec {
+    /// The binary's name (`reactor-sweep`), what `cargo xtask invoke` calls it.
+    pub function: String,
+    /// As the template writes it: `rate(5 minutes)`, `cron(0 7 * * ? *)`.
+    pub expression: String,
+    /// How often a `rate(...)` runs; `None` for a `cron(...)`, which the dev host does not
+    /// play on its own (invoke it with `cargo xtask invoke`).
+    pub every: Option<std::time::Duration>,
+}
+
+/// The interval of `rate(N unit)`.
+fn rate(expression: &str) -> Option<std::time::Duration> {
+    let inner = expression.strip_prefix("rate(")?.strip_suffix(')')?;
+    let (count, unit) = inner.trim().split_once(' ')?;
+    let count: u64 = count.parse().ok()?;
+    let seconds = match unit.trim() {
+        "minute" | "minutes" => 60,
+        "hour" | "hours" => 3600,
+        "day" | "days" => 86_400,
+        _ => return None,
+    };
+    Some(std::time::Duration::from_secs(count * seconds))
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct QueueNotification {
     pub event: String,
@@ -188,6 +252,22 @@ mod tests {
         assert_eq!(pipe.source, "lambdesk.tickets");
         assert_eq!(pipe.detail_type, "TicketEvent");
         assert_eq!(pipe.filter_patterns.len(), 1);
+    }
+
+    #[test]
+    fn the_template_s_schedules_name_their_binaries() {
+        let schedules = Template::load_default().unwrap().schedules().unwrap();
+        let sweep = schedules.iter().find(|s| s.function == "reactor-sweep").unwrap();
+        assert_eq!(sweep.every, Some(std::time::Duration::from_secs(300)));
+    }
+
+    #[test]
+    fn rates_are_read_and_crons_are_not_played() {
+        assert_eq!(rate("rate(1 minute)"), Some(std::time::Duration::from_secs(60)));
+        assert_eq!(rate("rate(2 hours)"), Some(std::time::Duration::from_secs(7200)));
+        assert_eq!(rate("rate(1 day)"), Some(std::time::Duration::from_secs(86_400)));
+        assert_eq!(rate("cron(0 7 * * ? *)"), None);
+        assert_eq!(rate("rate(x minutes)"), None);
     }
 
     #[test]

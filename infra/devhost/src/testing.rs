@@ -9,6 +9,7 @@ use tokio::io::{AsyncBufReadExt, AsyncWriteExt};
 use aws_config::SdkConfig;
 use dev_auth::{DevClaims, SigningKey};
 
+use crate::clock::DevClock;
 use crate::host::DevHost;
 use crate::local::LocalNames;
 use crate::pipe::StreamPipe;
@@ -30,6 +31,11 @@ pub struct TestHost {
 
 impl TestHost {
     pub async fn start() -> Self {
+        Self::start_with_clock(DevClock::system()).await
+    }
+
+    /// A host whose functions take "now" from `clock` (e.g. started on a Friday afternoon).
+    pub async fn start_with_clock(clock: DevClock) -> Self {
         let sdk = test_support::local_sdk().await;
         let names = LocalNames::with_prefix(&unique("t"));
         let key = test_key();
@@ -37,7 +43,7 @@ impl TestHost {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let url = format!("http://{}", listener.local_addr().expect("address"));
         let host = Arc::new(
-            DevHost::start(sdk, template, names, key.clone(), &url)
+            DevHost::start_with_clock(sdk, template, names, key.clone(), &url, clock)
                 .await
                 .expect("dev host"),
         );

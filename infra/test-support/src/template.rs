@@ -50,6 +50,18 @@ impl Template {
             .ok_or_else(|| anyhow!("{logical_id} has no Properties"))
     }
 
+    /// Every resource of type `kind`: its logical id and the whole resource (`Properties`,
+    /// `Metadata`, ...).
+    pub fn resources_of_type<'a>(&'a self, kind: &'a str) -> impl Iterator<Item = (&'a str, &'a Value)> + 'a {
+        self.root
+            .get("Resources")
+            .and_then(Value::as_mapping)
+            .into_iter()
+            .flatten()
+            .filter(move |(_, r)| r.get("Type").and_then(Value::as_str) == Some(kind))
+            .filter_map(|(id, r)| Some((id.as_str()?, r)))
+    }
+
     pub fn table(&self, logical_id: &str) -> Result<TableSpec> {
         let p = self.properties(logical_id, "AWS::DynamoDB::Table")?;
         let attributes = list(p, "AttributeDefinitions")?

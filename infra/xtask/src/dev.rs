@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 
 use anyhow::{Result, bail};
+use chrono::{DateTime, Utc};
 use clap::Args;
 use tokio::process::Command;
 
@@ -26,6 +27,12 @@ pub struct DevArgs {
     /// Keep DynamoDB tables in this directory between runs instead of in memory.
     #[arg(long, value_name = "DIR")]
     data_dir: Option<PathBuf>,
+
+    /// Start the dev host's clock at this instant (RFC 3339, e.g. a Friday afternoon:
+    /// 2026-11-20T15:30:00+01:00); it runs forward from there and every function on the host
+    /// takes "now" from it.
+    #[arg(long, value_name = "RFC3339", value_parser = crate::invoke::parse_time)]
+    clock: Option<DateTime<Utc>>,
 }
 
 pub async fn run(workspace: &Workspace, args: &DevArgs) -> Result<()> {
@@ -58,6 +65,9 @@ pub async fn run(workspace: &Workspace, args: &DevArgs) -> Result<()> {
         .env("PATH", workspace.path_with_venv()?);
     if args.seed {
         command.arg("--seed");
+    }
+    if let Some(clock) = args.clock {
+        command.arg("--clock").arg(clock.to_rfc3339());
     }
     let mut devhost = GroupChild::spawn("devhost", &mut command)?;
     tokio::select! {

@@ -1,6 +1,7 @@
 //! `cargo xtask`: Lambdesk's developer tasks, written in Rust so they need nothing a
 //! contributor does not already have (see `.cargo/config.toml` for the alias).
 
+mod bench;
 mod dev;
 mod fuzz;
 mod invoke;
@@ -15,7 +16,7 @@ mod workspace;
 use std::process::ExitCode;
 
 use anyhow::Result;
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
 use crate::process::ShutdownSignals;
 use crate::workspace::Workspace;
@@ -58,10 +59,15 @@ enum Task {
     Fuzz(fuzz::FuzzArgs),
     /// Run a scheduled function on the running dev host as its schedule would at `--at`.
     Invoke(invoke::InvokeArgs),
+    /// Measure speed and AWS requests against a local stack; writes docs/benchmarks.md.
+    ///
+    /// Builds the bench (with the dev host and the functions) in release. `--quick` is a smoke
+    /// check for CI in the dev profile. Not part of `test`.
+    Bench(bench::BenchArgs),
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = parse();
     match run(cli) {
         Ok(Finished::Done) => ExitCode::SUCCESS,
         Ok(Finished::Interrupted) => {
@@ -75,6 +81,17 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// The command line, with `invoke`'s help listing the template's scheduled functions.
+fn parse() -> Cli {
+    let scheduled = Workspace::locate()
+        .map(|w| invoke::scheduled_help(&w.template()))
+        .unwrap_or_default();
+    let matches = Cli::command()
+        .mut_subcommand("invoke", |invoke| invoke.after_help(scheduled))
+        .get_matches();
+    Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit())
 }
 
 enum Finished {
@@ -113,6 +130,7 @@ async fn task(workspace: &Workspace, task: &Task) -> Result<()> {
         }
         Task::Token(args) => token::run(workspace, args),
         Task::Fuzz(args) => fuzz::run(workspace, args).await,
-        Task::Invoke(args) => invoke::run(args).await,
+        Task::Invoke(args) => invoke::run(workspace, args).await,
+        Task::Bench(args) => bench::run(workspace, args).await,
     }
 }

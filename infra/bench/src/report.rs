@@ -1,0 +1,145 @@
+//! `docs/benchmarks.md`: the figures of one run, with the machine, the method and the
+//! reference figures of issue 16 beside them.
+
+use std::fmt::Write;
+
+use crate::desk::Operation;
+use crate::engines::EngineRates;
+use crate::stats::{Rate, ms};
+
+pub struct Figures<'a> {
+    pub quick: bool,
+    pub profile: &'a str,
+    pub alone: &'a EngineRates,
+    pub beside: &'a EngineRates,
+    pub operations: &'a [Operation],
+    pub throughput: &'a [(usize, Rate)],
+}
+
+fn command(program: &str, args: &[&str]) -> String {
+    std::process::Command::new(program)
+        .args(args)
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+        .unwrap_or_else(|| "?".into())
+}
+
+fn machine() -> String {
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|c| {
+            c.lines()
+                .find(|l| l.starts_with("model name"))
+                .and_then(|l| l.split_once(':'))
+                .map(|(_, m)| m.trim().to_owned())
+        })
+        .unwrap_or_else(|| "?".into());
+    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+    let load = std::fs::read_to_string("/proc/loadavg")
+        .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_default();
+    format!(
+        "{} {}, {cpu}, {cores} cores (load average at the end: {load})",
+        command("uname", &["-s"]),
+        command("uname", &["-m"])
+    )
+}
+
+/// Within 10%: the target of issue 16 for the engines' rates next to the dev host.
+fn within(alone: &Rate, beside: &Rate) -> String {
+    let ratio = beside.per_second() / alone.per_second().max(f64::EPSILON);
+    format!("{:.0}%", ratio * 100.0)
+}
+
+pub fn page(f: &Figures) -> String {
+    let mut p = String::new();
+    let _ = writeln!(p, "# Benchmarks\n");
+    let _ = writeln!(
+        p,
+        "Written by `cargo xtask bench{}` (`infra/bench`); do not edit by hand, run it again. \
+         The page is regenerated whole; what it does not measure yet is listed at the end.\n",
+        if f.quick { " --quick" } else { "" }
+    );
+    if f.quick {
+        let _ = writeln!(
+            p,
+            "**Quick run** (`--quick`): a few runs of each measure, a smoke check that every measure \
+             works; the figures are not for comparison.\n"
+        );
+    }
+    let _ = writeln!(p, "- machine: {}", machine());
+    let _ = writeln!(p, "- date: {}", chrono::Utc::now().format("%Y-%m-%d %H:%M UTC"));
+    let _ = writeln!(p, "- commit: {}", command("git", &["rev-parse", "--short", "HEAD"]));
+    let _ = writeln!(
+        p,
+        "- build: the dev host and the functions in the `{}` profile, in the bench's process, against the \
+         local stack `cargo xtask bench` starts (DynamoDB Local, moto)\n",
+        f.profile
+    );
+
+    let _ = writeln!(p, "## The local engines' own rates\n");
+    let _ = writeln!(
+        p,
+        "Sequential requests from the Rust SDK, one client, {} each: with no dev host, then next to a dev \
+         host whose inbound and reactor pollers hold their long polls (1 s) and whose pipe polls the stream \
+         every 500 ms. Target: within 10% of each other.\n",
+        f.alone.sqs_send.count
+    );
+    let _ = writeln!(p, "| request | no dev host | dev host running | ratio |");
+    let _ = writeln!(p, "| --- | --- | --- | --- |");
+    for (name, a, b) in [
+        ("moto: SQS SendMessage", &f.alone.sqs_send, &f.beside.sqs_send),
+        ("moto: S3 PutObject (2 KB)", &f.alone.s3_put, &f.beside.s3_put),
+        (
+            "DynamoDB Local: TransactWriteItems, 4 puts",
+            &f.alone.dynamodb_transaction,
+            &f.beside.dynamodb_transaction,
+        ),
+    ] {
+        let _ = writeln!(p, "| {name} | {} | {} | {} |", a.describe(), b.describe(), within(a, b));
+    }
+
+    let _ = writeln!(p, "\n## AWS requests and time per operation\n");
+    let _ = writeln!(
+        p,
+        "Counted by an HTTP client wrapping the SDKs' own (`infra/bench/src/counting.rs`); write units \
+         computed from the items in the requests (1 per KB, 2 in a transaction; an update counts 1), since \
+         DynamoDB Local under-reports transactions. Time: median of the runs, on the in-process host.\n"
+    );
+    let _ = writeln!(p, "| operation | time (p50) | AWS requests | DynamoDB write units |");
+    let _ = writeln!(p, "| --- | --- | --- | --- |");
+    for o in f.operations {
+        let _ = writeln!(
+            p,
+            "| {} | {} | {} | {:.0} |",
+            o.name,
+            ms(o.time),
+            o.counts.summary(),
+            o.counts.write_units
+        );
+    }
+
+    let _ = writeln!(p, "\n## API ticket create throughput\n");
+    let _ = writeln!(
+        p,
+        "`POST /v1/tickets` over HTTP to the in-process host, N clients each creating in a loop.\n"
+    );
+    let _ = writeln!(p, "| clients | creates/s | p50 | p95 |");
+    let _ = writeln!(p, "| --- | --- | --- | --- |");
+    for (clients, rate) in f.throughput {
+        let _ = writeln!(
+            p,
+            "| {clients} | {:.1} | {} | {} |",
+            rate.per_second(),
+            ms(rate.percentile(0.5)),
+            ms(rate.percentile(0.95))
+        );
+    }
+    p.push_str(STATIC_SECTIONS);
+    p
+}
+
+/// What does not change from run to run: the reference figures, findings, and what is left.
+const STATIC_SECTIONS: &str = include_str!("benchmarks-notes.md");

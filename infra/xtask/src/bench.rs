@@ -1,0 +1,55 @@
+//! `cargo xtask bench`: builds the bench (`infra/bench`, with the dev host and the functions
+//! inside it) in release, runs it against a local stack and writes `docs/benchmarks.md`.
+//! `--quick` runs every measure a few times in the dev profile, as a smoke check for CI; its
+//! figures are not for comparison. Not part of `cargo xtask test`.
+
+use anyhow::Result;
+use clap::Args;
+use tokio::process::Command;
+
+use crate::process;
+use crate::stack::{DynamoDbStorage, Ports, Stack, StackOptions};
+use crate::tools;
+use crate::workspace::{Workspace, cargo_program};
+
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    /// A few runs of each measure in the dev profile (a smoke check; writes the page to
+    /// .lambdesk/benchmarks-quick.md instead of docs/).
+    #[arg(long)]
+    quick: bool,
+}
+
+pub async fn run(workspace: &Workspace, args: &BenchArgs) -> Result<()> {
+    let tools = tools::ensure(workspace).await?;
+    eprintln!("==> starting a local stack for the bench");
+    let stack = Stack::start(
+        workspace,
+        &tools,
+        &StackOptions {
+            ports: Ports::AnyFree,
+            storage: DynamoDbStorage::InMemory,
+            label: "bench",
+        },
+    )
+    .await?;
+    let (profile, out) = if args.quick {
+        ("dev", workspace.state_dir().join("benchmarks-quick.md"))
+    } else {
+        ("release", workspace.root().join("docs/benchmarks.md"))
+    };
+    let mut command = Command::new(cargo_program());
+    command
+        .current_dir(workspace.root())
+        .args(["run", "--quiet", "--package", "bench", "--profile", profile, "--"])
+        .arg("--profile")
+        .arg(profile)
+        .arg("--out")
+        .arg(&out)
+        .envs(stack.env())
+        .env("PATH", workspace.path_with_venv()?);
+    if args.quick {
+        command.arg("--quick");
+    }
+    process::run("the bench", &mut command).await
+}
