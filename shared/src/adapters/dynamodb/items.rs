@@ -18,10 +18,27 @@ pub fn s(v: impl Into<String>) -> AttributeValue {
 
 fn record<T: serde::Serialize>(value: &T) -> Result<Item, StoreError> {
     let mut item: Item = serde_dynamo::to_item(value).map_err(StoreError::unknown)?;
-    // DynamoDB Local's stream writes an empty map without its type tag, which no SDK can
-    // read; records default empty maps when reading, so none is stored.
-    item.retain(|_, v| !matches!(v, AttributeValue::M(m) if m.is_empty()));
+    // DynamoDB Local's stream writes an empty map without its type tag, at any depth, which
+    // no SDK can read (the dev host's pipe would stop on it); records default empty maps when
+    // reading, so none is stored.
+    without_empty_maps(&mut item);
     Ok(item)
+}
+
+/// Drops every empty map from `map`, nested ones included (a map left empty by that goes too).
+fn without_empty_maps(map: &mut HashMap<String, AttributeValue>) {
+    for value in map.values_mut() {
+        match value {
+            AttributeValue::M(inner) => without_empty_maps(inner),
+            AttributeValue::L(list) => list.iter_mut().for_each(|v| {
+                if let AttributeValue::M(inner) = v {
+                    without_empty_maps(inner);
+                }
+            }),
+            _ => {}
+        }
+    }
+    map.retain(|_, v| !matches!(v, AttributeValue::M(m) if m.is_empty()));
 }
 
 pub fn from_item<T: serde::de::DeserializeOwned>(item: Item) -> Result<T, StoreError> {
@@ -133,4 +150,25 @@ pub fn pointer_item(pk: String, sk: &str, target_attr: &str, target: String) -> 
 
 pub fn string_attr(item: &Item, name: &str) -> Option<String> {
     item.get(name).and_then(|v| v.as_s().ok()).cloned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn no_empty_map_is_stored_at_any_depth() {
+        let value = serde_json::json!({
+            "kept": {"inner": {"deep": 1}, "gone": {}},
+            "emptied": {"only": {}},
+            "list": [{"x": {}, "y": 2}],
+            "top": {}
+        });
+        let item = record(&value).unwrap();
+        let back: serde_json::Value = serde_dynamo::from_item(item).unwrap();
+        assert_eq!(
+            back,
+            serde_json::json!({"kept": {"inner": {"deep": 1}}, "list": [{"y": 2}]})
+        );
+    }
 }

@@ -71,6 +71,8 @@ pub struct Calendar {
     pub name: String,
     #[serde(with = "zone::by_name")]
     pub time_zone: Tz,
+    // Empty maps are not stored (see the DynamoDB adapter): absent reads as no hours.
+    #[serde(default)]
     pub weekly_hours: WeeklyHours,
     pub holidays: Vec<Holiday>,
     /// Moves one step with every change; the API's ETag.

@@ -231,7 +231,10 @@ pub struct SlaPolicy {
     pub id: SlaPolicyId,
     pub name: String,
     pub position: u32,
+    // Empty maps are not stored (see the DynamoDB adapter): absent reads as empty.
+    #[serde(default)]
     pub conditions: SlaConditions,
+    #[serde(default)]
     pub targets: PriorityTargets,
     pub business_time: bool,
     /// The calendar business minutes are counted by; none: the desk's default calendar.

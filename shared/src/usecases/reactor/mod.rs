@@ -69,7 +69,9 @@ impl Action {
             EventType::TicketCreated => &[Action::Rules, Action::Acknowledge],
             EventType::AgentReplied => &[Action::Rules, Action::SendReply, Action::CopyToCcs],
             EventType::CustomerReplied => &[Action::Rules, Action::NotifyAssignee],
-            EventType::TicketUpdated | EventType::CsatReceived => &[Action::Rules],
+            EventType::TicketUpdated | EventType::CsatReceived | EventType::SlaWarning | EventType::SlaBreached => {
+                &[Action::Rules]
+            }
             _ => &[],
         }
     }
