@@ -4,17 +4,20 @@
 use std::collections::BTreeSet;
 use std::future::Future;
 
-use crate::domain::calendar::{Calendar, CalendarId};
 use crate::domain::rules::Rule;
-use crate::domain::sla::{ClockState, SlaBook, SlaPolicy};
+use crate::domain::sla::ClockState;
 use crate::domain::template_library::{Template, TemplateName};
 use crate::domain::{
     Agent, AgentId, AgentLoad, AuditEvent, BlobRef, Channel, Contact, ContactId, Department, DepartmentId,
     EmailAddress, EventId, Language, Message, MessageId, PhoneNumber, Priority, RuleId, Status, Tag, Ticket, TicketId,
-    TicketNumber, Timestamp, Version,
+    TicketNumber, Timestamp,
 };
 
+mod calendars;
+mod sla;
 mod surveys;
+pub use calendars::CalendarStore;
+pub use sla::SlaStore;
 pub use surveys::{PendingSurvey, RatingRecord, SurveyStore};
 
 #[derive(Debug, thiserror::Error)]
@@ -217,31 +220,6 @@ pub trait ContactStore: Send + Sync {
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 }
 
-/// Business calendars: one small partition; the desk's default is a pointer in it. Part of
-/// the team store (every `TeamStore` is one), as the architecture puts business hours with
-/// the teams, so every use case that reads departments can read their calendars.
-pub trait CalendarStore: Send + Sync {
-    /// Every calendar, by id.
-    fn list_calendars(&self) -> impl Future<Output = Result<Vec<Calendar>, StoreError>> + Send;
-    fn get_calendar(&self, id: &CalendarId) -> impl Future<Output = Result<Option<Calendar>, StoreError>> + Send;
-    /// Writes a new calendar; `AlreadyExists` if the id is taken.
-    fn create_calendar(&self, calendar: &Calendar) -> impl Future<Output = Result<(), StoreError>> + Send;
-    /// Replaces a calendar only if it is still at version `read`: `VersionConflict` if it
-    /// moved on, `NotFound` if it is gone.
-    fn update_calendar(
-        &self,
-        calendar: &Calendar,
-        read: Version,
-    ) -> impl Future<Output = Result<(), StoreError>> + Send;
-    /// Removes a calendar; `NotFound` if there was none. (Whether one may go is the use
-    /// case's question: no department or default may name it.)
-    fn delete_calendar(&self, id: &CalendarId) -> impl Future<Output = Result<(), StoreError>> + Send;
-    /// The desk's default calendar, if one was chosen.
-    fn default_calendar_id(&self) -> impl Future<Output = Result<Option<CalendarId>, StoreError>> + Send;
-    /// Chooses (or, with `None`, clears) the desk's default calendar.
-    fn set_default_calendar_id(&self, id: Option<&CalendarId>) -> impl Future<Output = Result<(), StoreError>> + Send;
-}
-
 pub trait TeamStore: CalendarStore + Send + Sync {
     fn create_department(&self, department: &Department) -> impl Future<Output = Result<(), StoreError>> + Send;
     /// Replaces an existing department; `NotFound` if there is none.
@@ -298,31 +276,6 @@ pub trait RuleStore: Send + Sync {
     /// `after` (the last of the previous page) when given: one Query on the due index, so the
     /// cost follows the tickets due, not the table.
     fn due_tickets(
-        &self,
-        until: Timestamp,
-        after: Option<&DueTicket>,
-        limit: usize,
-    ) -> impl Future<Output = Result<Vec<DueTicket>, StoreError>> + Send;
-}
-
-/// SLA policies (one small partition, read whole) and the tickets whose SLA comes due.
-pub trait SlaStore: Send + Sync {
-    /// Every policy, in position order.
-    fn list_sla_policies(&self) -> impl Future<Output = Result<Vec<SlaPolicy>, StoreError>> + Send;
-    fn get_sla_policy(
-        &self,
-        id: crate::domain::SlaPolicyId,
-    ) -> impl Future<Output = Result<Option<SlaPolicy>, StoreError>> + Send;
-    /// Writes a new policy (`AlreadyExists` if the id is taken) or replaces one (`NotFound` if
-    /// there is none).
-    fn put_sla_policy(&self, policy: &SlaPolicy, new: bool) -> impl Future<Output = Result<(), StoreError>> + Send;
-    fn delete_sla_policy(&self, id: crate::domain::SlaPolicyId) -> impl Future<Output = Result<(), StoreError>> + Send;
-    /// The policies in force with the calendars they count business time by: what every
-    /// ticket change is settled by.
-    fn sla_book(&self) -> impl Future<Output = Result<SlaBook, StoreError>> + Send;
-    /// Tickets whose SLA warning or due time is at or before `until`, soonest first, at most
-    /// `limit`, after `after` when given: one Query on the due index.
-    fn sla_due_tickets(
         &self,
         until: Timestamp,
         after: Option<&DueTicket>,

@@ -217,7 +217,8 @@ mod tests {
                 "byRequester",
                 "byMonth",
                 "byUrgency",
-                "byDue"
+                "byDue",
+                "bySla"
             ]
         );
         assert_eq!(table.stream_view.as_deref(), Some("NEW_IMAGE"));

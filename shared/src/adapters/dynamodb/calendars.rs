@@ -2,7 +2,6 @@
 //! key, a Query on the partition lists them; the desk's default is a pointer item in it.
 
 use aws_sdk_dynamodb::error::SdkError;
-use aws_sdk_dynamodb::operation::delete_item::DeleteItemError;
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::types::AttributeValue;
 
@@ -74,26 +73,8 @@ impl CalendarStore for DynamoStore {
     }
 
     async fn delete_calendar(&self, id: &CalendarId) -> Result<(), StoreError> {
-        let result = self
-            .client
-            .delete_item()
-            .table_name(&self.table)
-            .key(PK, s(CALENDARS_PK))
-            .key(SK, s(calendar_sk(id)))
-            .condition_expression("attribute_exists(pk)")
-            .send()
-            .await;
-        match result {
-            Ok(_) => Ok(()),
-            Err(SdkError::ServiceError(e))
-                if matches!(e.err(), DeleteItemError::ConditionalCheckFailedException(_)) =>
-            {
-                Err(StoreError::NotFound {
-                    what: format!("calendar {id}"),
-                })
-            }
-            Err(e) => Err(sdk_error(e)),
-        }
+        self.delete_existing(CALENDARS_PK, calendar_sk(id), format!("calendar {id}"))
+            .await
     }
 
     async fn default_calendar_id(&self) -> Result<Option<CalendarId>, StoreError> {

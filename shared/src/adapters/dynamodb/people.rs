@@ -1,6 +1,7 @@
 //! Contacts, departments and agents.
 
 use aws_sdk_dynamodb::error::SdkError;
+use aws_sdk_dynamodb::operation::delete_item::DeleteItemError;
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::types::{Delete, TransactWriteItem};
 
@@ -64,6 +65,33 @@ impl DynamoStore {
             Ok(_) => Ok(()),
             Err(SdkError::ServiceError(e)) if matches!(e.err(), PutItemError::ConditionalCheckFailedException(_)) => {
                 Err(on_condition)
+            }
+            Err(e) => Err(sdk_error(e)),
+        }
+    }
+
+    /// Deletes an item that must exist: `NotFound { what }` when it does not.
+    pub(super) async fn delete_existing(
+        &self,
+        pk: impl Into<String>,
+        sk: impl Into<String>,
+        what: String,
+    ) -> Result<(), StoreError> {
+        let result = self
+            .client
+            .delete_item()
+            .table_name(&self.table)
+            .key(PK, s(pk))
+            .key(SK, s(sk))
+            .condition_expression("attribute_exists(pk)")
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(SdkError::ServiceError(e))
+                if matches!(e.err(), DeleteItemError::ConditionalCheckFailedException(_)) =>
+            {
+                Err(StoreError::NotFound { what })
             }
             Err(e) => Err(sdk_error(e)),
         }

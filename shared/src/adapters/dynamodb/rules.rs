@@ -1,8 +1,6 @@
 //! Automation rules (one partition, so the reactor reads them all with one Query per event)
 //! and tickets' next looks for the time sweep.
 
-use aws_sdk_dynamodb::error::SdkError;
-use aws_sdk_dynamodb::operation::delete_item::DeleteItemError;
 use aws_sdk_dynamodb::types::{Delete, TransactWriteItem, Update};
 
 use super::items::{self, Item, s};
@@ -50,26 +48,8 @@ impl RuleStore for DynamoStore {
     }
 
     async fn delete_rule(&self, id: RuleId) -> Result<(), StoreError> {
-        let result = self
-            .client
-            .delete_item()
-            .table_name(&self.table)
-            .key(PK, s(RULES_PK.to_owned()))
-            .key(SK, s(rule_sk(id)))
-            .condition_expression("attribute_exists(pk)")
-            .send()
-            .await;
-        match result {
-            Ok(_) => Ok(()),
-            Err(SdkError::ServiceError(e))
-                if matches!(e.err(), DeleteItemError::ConditionalCheckFailedException(_)) =>
-            {
-                Err(StoreError::NotFound {
-                    what: format!("rule {id}"),
-                })
-            }
-            Err(e) => Err(sdk_error(e)),
-        }
+        self.delete_existing(RULES_PK.to_owned(), rule_sk(id), format!("rule {id}"))
+            .await
     }
 
     async fn seed_rules(&self, rules: &[Rule]) -> Result<bool, StoreError> {

@@ -2,12 +2,9 @@
 //! tickets whose SLA comes due (the `SLA` partition of the due index, kept on the ticket item
 //! itself, so a ticket's SLA deadline moves in the same write as the change that moves it).
 
-use aws_sdk_dynamodb::error::SdkError;
-use aws_sdk_dynamodb::operation::delete_item::DeleteItemError;
-
-use super::items::{self, s};
+use super::DynamoStore;
+use super::items;
 use super::keys::*;
-use super::{DynamoStore, sdk_error};
 use crate::domain::calendar::CalendarId;
 use crate::domain::sla::{SlaBook, SlaCalendar, SlaPolicy};
 use crate::domain::{SlaPolicyId, Timestamp};
@@ -58,26 +55,8 @@ impl SlaStore for DynamoStore {
     }
 
     async fn delete_sla_policy(&self, id: SlaPolicyId) -> Result<(), StoreError> {
-        let result = self
-            .client
-            .delete_item()
-            .table_name(&self.table)
-            .key(PK, s(SLA_POLICIES_PK.to_owned()))
-            .key(SK, s(policy_sk(id)))
-            .condition_expression("attribute_exists(pk)")
-            .send()
-            .await;
-        match result {
-            Ok(_) => Ok(()),
-            Err(SdkError::ServiceError(e))
-                if matches!(e.err(), DeleteItemError::ConditionalCheckFailedException(_)) =>
-            {
-                Err(StoreError::NotFound {
-                    what: format!("SLA policy {id}"),
-                })
-            }
-            Err(e) => Err(sdk_error(e)),
-        }
+        self.delete_existing(SLA_POLICIES_PK.to_owned(), policy_sk(id), format!("SLA policy {id}"))
+            .await
     }
 
     /// The policies, the calendars and the desk's default: three reads at once (one round

@@ -1,9 +1,6 @@
 //! The templates admins stored: one partition, a Query lists them all or one name's languages.
 
-use aws_sdk_dynamodb::error::SdkError;
-use aws_sdk_dynamodb::operation::delete_item::DeleteItemError;
-
-use super::items::{self, s};
+use super::items;
 use super::keys::*;
 use super::{DynamoStore, sdk_error};
 use crate::domain::Language;
@@ -41,25 +38,11 @@ impl TemplateStore for DynamoStore {
     }
 
     async fn delete_template(&self, name: &TemplateName, language: &Language) -> Result<(), StoreError> {
-        let result = self
-            .client
-            .delete_item()
-            .table_name(&self.table)
-            .key(PK, s(TEMPLATES_PK.to_owned()))
-            .key(SK, s(template_sk(name, language)))
-            .condition_expression("attribute_exists(pk)")
-            .send()
-            .await;
-        match result {
-            Ok(_) => Ok(()),
-            Err(SdkError::ServiceError(e))
-                if matches!(e.err(), DeleteItemError::ConditionalCheckFailedException(_)) =>
-            {
-                Err(StoreError::NotFound {
-                    what: format!("template {name}/{}", language.as_str()),
-                })
-            }
-            Err(e) => Err(sdk_error(e)),
-        }
+        self.delete_existing(
+            TEMPLATES_PK.to_owned(),
+            template_sk(name, language),
+            format!("template {name}/{}", language.as_str()),
+        )
+        .await
     }
 }
