@@ -136,6 +136,16 @@ async fn a_friday_evening_ticket_breaches_on_monday_once_and_is_escalated() {
         due >= at("2026-12-07T08:30:00Z") && due < at("2026-12-07T08:31:00Z"),
         "{ticket}"
     );
+    // The business hour it has left, as it stands (the host's clock has run a few seconds).
+    let (_, standing) = call(&host, Method::GET, "/v1/tickets/HD-1001/sla", &admin, None).await;
+    let left = &standing["clocks"][0];
+    assert_eq!(
+        (&left["target"], &left["state"]),
+        (&json!("first_response"), &json!("running")),
+        "{standing}"
+    );
+    let seconds = left["seconds_left"].as_i64().unwrap();
+    assert!((3500..=3600).contains(&seconds), "{standing}");
     host.drain_events(&mut pipe).await;
 
     // Just past it: breached once, escalated, the lead told.

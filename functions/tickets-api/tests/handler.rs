@@ -528,6 +528,9 @@ fn routes() -> Vec<Case> {
         ("messages", TICKET_WORKERS, |f, _| {
             ("GET", format!("/v1/tickets/{}/messages", f.ticket.id), None)
         }),
+        ("ticket sla", TICKET_WORKERS, |f, _| {
+            ("GET", format!("/v1/tickets/{}/sla", f.ticket.id), None)
+        }),
         ("audit", TICKET_WORKERS, |f, _| {
             ("GET", format!("/v1/tickets/{}/audit", f.ticket.id), None)
         }),

@@ -33,6 +33,7 @@ const OPERATIONS: &[(&str, &str)] = &[
     ("GET", "/v1/tickets/{ticket}/messages/{message}/raw"),
     ("POST", "/v1/uploads"),
     ("GET", "/v1/tickets/{ticket}/audit"),
+    ("GET", "/v1/tickets/{ticket}/sla"),
     ("GET", "/v1/contacts"),
     ("POST", "/v1/contacts"),
     ("GET", "/v1/contacts/{contact}"),
@@ -429,6 +430,21 @@ fn the_schemas_match_the_domain_types() {
     let sla = measured.sla.clone().expect("the policy applies");
     check_object(&spec, "TicketSla", &sla, &sla, &mut failures);
     check_object(&spec, "SlaClock", &sla.clocks[0], &sla.clocks[0], &mut failures);
+    let standing = sla.standing(now, &Default::default());
+    check_object(&spec, "ClockStanding", &standing[0], &standing[0], &mut failures);
+    let none = shared::usecases::desk::SlaStanding {
+        policy_id: None,
+        policy_name: None,
+        at: now,
+        clocks: vec![],
+    };
+    let some = shared::usecases::desk::SlaStanding {
+        policy_id: Some(sla.policy_id),
+        policy_name: Some(sla.policy_name.clone()),
+        at: now,
+        clocks: standing,
+    };
+    check_object(&spec, "SlaStanding", &none, &some, &mut failures);
     let rated = Ticket {
         satisfaction: Some(shared::domain::satisfaction::Satisfaction {
             rating: shared::domain::satisfaction::Rating::Bad,

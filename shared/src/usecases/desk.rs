@@ -29,6 +29,7 @@ mod templates;
 pub use calendars::{MAX_CALENDARS, calendar_for};
 pub use merge::MergeRequest;
 pub use people::{AgentPatch, DepartmentPatch, NewAgent};
+pub use sla_policies::SlaStanding;
 
 #[derive(Debug, thiserror::Error)]
 pub enum DeskError {

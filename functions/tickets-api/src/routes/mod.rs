@@ -82,8 +82,11 @@ where
         ["v1", "tickets", reference, "audit"] if method == Method::GET => {
             return tickets::audit(desk, who, reference, request).await;
         }
+        ["v1", "tickets", reference, "sla"] if method == Method::GET => {
+            return sla::standing(desk, who, reference).await;
+        }
         ["v1", "tickets", _, "replies" | "notes" | "merge"] => &[Method::POST],
-        ["v1", "tickets", _, "messages" | "audit"] => &[Method::GET],
+        ["v1", "tickets", _, "messages" | "audit" | "sla"] => &[Method::GET],
         ["v1", "contacts"] => match method {
             Method::GET => return people::find_contact(desk, request).await,
             Method::POST => return people::create_contact(desk, request).await,

@@ -16,6 +16,15 @@ fn policy_id(text: &str) -> Result<SlaPolicyId, ApiError> {
     path_id("policy", text, SlaPolicyId::parse)
 }
 
+/// A ticket's clocks as they stand now, with the business time each has left.
+pub async fn standing<S, C>(desk: &TicketDesk<S, C>, who: &Principal, reference: &str) -> Reply
+where
+    S: TicketStore + ContactStore + TeamStore + TemplateStore + RuleStore + ActionLedger,
+    C: Clock,
+{
+    ok(&desk.ticket_sla(who, super::tickets::reference(reference)?).await?)
+}
+
 pub async fn list<S, C>(desk: &TicketDesk<S, C>) -> Reply
 where
     S: TicketStore + ContactStore + TeamStore + TemplateStore + RuleStore + ActionLedger,

@@ -16,7 +16,7 @@ use shared::usecases::desk::{MergeRequest, TicketDesk};
 use super::{Files, Reply, limit, ok, page, page_request, redirect};
 use crate::bodies::{CreateTicketBody, MergeBody, NoteBody, PatchTicketBody, ReplyBody, UploadBody, message_body};
 
-fn reference(text: &str) -> Result<TicketRef, ApiError> {
+pub(super) fn reference(text: &str) -> Result<TicketRef, ApiError> {
     TicketRef::parse(text).map_err(|e| match e {
         DomainError::Invalid { reason, .. } => ApiError::bad_field("ticket", reason),
         other => other.into(),

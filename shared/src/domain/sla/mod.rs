@@ -79,6 +79,39 @@ impl TicketSla {
     }
 }
 
+/// How one clock stands at a moment, as an agent sees it: the state it is in by then (a due
+/// time passed since the last write already reads as breached) and the time it has left.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ClockStanding {
+    pub target: SlaTarget,
+    pub state: ClockState,
+    pub business_time: bool,
+    pub due_at: Option<Timestamp>,
+    /// Seconds of the clock's kind of time left (business seconds by the policy's calendar, or
+    /// calendar seconds), below zero once overdue; none once met.
+    pub seconds_left: Option<i64>,
+}
+
+impl TicketSla {
+    /// Each clock as it stands at `at`, counted by `calendar` (the policy's).
+    pub fn standing(&self, at: Timestamp, calendar: &SlaCalendar) -> Vec<ClockStanding> {
+        self.clocks
+            .iter()
+            .map(|clock| {
+                let mut now = clock.clone();
+                now.flag(at);
+                ClockStanding {
+                    target: clock.target,
+                    state: now.state,
+                    business_time: clock.business_time,
+                    due_at: now.due_at,
+                    seconds_left: (!now.is_met()).then(|| now.left_at(at, calendar)),
+                }
+            })
+            .collect()
+    }
+}
+
 /// The policies in force, in order, each with the calendar its business time is counted by.
 #[derive(Debug, Clone, Default)]
 pub struct SlaBook {

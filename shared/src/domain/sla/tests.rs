@@ -260,3 +260,36 @@ fn no_policy_no_sla() {
     );
     assert_eq!(t.sla, None);
 }
+
+#[test]
+fn a_clock_stands_with_the_business_time_it_has_left() {
+    let book = book();
+    // Urgent on Friday 16:30 UTC: first response due Monday 09:30, 60 business minutes.
+    let mut t = ticket(Priority::Urgent, "2026-12-04T16:30:00Z");
+    settle_at(&mut t, "2026-12-04T16:30:00Z", QUIET, &book);
+    let sla = t.sla.clone().unwrap();
+    let calendar = SlaCalendar::default();
+    let first = |at_text: &str| {
+        sla.standing(at(at_text), &calendar)
+            .into_iter()
+            .find(|s| s.target == SlaTarget::FirstResponse)
+            .unwrap()
+    };
+    // Over the weekend no business time passes: 30 minutes were used on Friday.
+    let saturday = first("2026-12-05T12:00:00Z");
+    assert_eq!(
+        (saturday.state, saturday.seconds_left),
+        (ClockState::Running, Some(30 * 60))
+    );
+    assert_eq!(saturday.due_at, Some(at("2026-12-07T09:30:00Z")));
+    // Past the 80% point (48 minutes) it reads as a warning before any sweep flagged it.
+    assert_eq!(first("2026-12-07T09:20:00Z").state, ClockState::Warning);
+    // Past the due time, breached, with the overrun below zero.
+    let late = first("2026-12-07T09:45:00Z");
+    assert_eq!((late.state, late.seconds_left), (ClockState::Breached, Some(-15 * 60)));
+    // Met: nothing left to count.
+    settle_at(&mut t, "2026-12-07T09:10:00Z", REPLY, &book);
+    let met = t.sla.unwrap().standing(at("2026-12-07T10:00:00Z"), &calendar);
+    let met = met.iter().find(|s| s.target == SlaTarget::FirstResponse).unwrap();
+    assert_eq!((met.state, met.seconds_left), (ClockState::Met, None));
+}

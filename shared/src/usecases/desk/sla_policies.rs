@@ -3,9 +3,21 @@
 //! a due time included), which re-selects and re-targets its clocks.
 
 use super::{DeskError, TicketDesk};
-use crate::domain::sla::{SlaPolicy, SlaPolicyDraft};
-use crate::domain::{Clock, DomainError, Principal, Role, SlaPolicyId};
+use serde::Serialize;
+
+use crate::domain::sla::{ClockStanding, SlaCalendar, SlaPolicy, SlaPolicyDraft};
+use crate::domain::{Clock, DomainError, Principal, Role, SlaPolicyId, TicketRef, Timestamp};
 use crate::ports::{ActionLedger, ContactStore, RuleStore, StoreError, TeamStore, TemplateStore, TicketStore};
+
+/// A ticket's SLA as it stands now: what `GET /v1/tickets/{ticket}/sla` answers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SlaStanding {
+    pub policy_id: Option<SlaPolicyId>,
+    pub policy_name: Option<String>,
+    /// The moment the figures are for.
+    pub at: Timestamp,
+    pub clocks: Vec<ClockStanding>,
+}
 
 /// A desk's policies are read whole by every ticket change: keep the partition small.
 pub const MAX_SLA_POLICIES: usize = 50;
@@ -25,6 +37,32 @@ where
             .get_sla_policy(id)
             .await?
             .ok_or_else(|| DeskError::NotFound(format!("SLA policy {id}")))
+    }
+
+    /// The ticket's clocks as they stand now, with the business time each has left by its
+    /// policy's calendar. Read on demand (not stored): time left changes every second.
+    pub async fn ticket_sla(&self, who: &Principal, reference: TicketRef) -> Result<SlaStanding, DeskError> {
+        let ticket = self.get_ticket(who, reference).await?;
+        let at = self.clock.now();
+        let Some(sla) = ticket.sla else {
+            return Ok(SlaStanding {
+                policy_id: None,
+                policy_name: None,
+                at,
+                clocks: vec![],
+            });
+        };
+        let book = self.store.sla_book().await?;
+        // A policy deleted since the last change has no calendar left: its clocks count
+        // calendar time until the ticket's next change drops them.
+        let always = SlaCalendar::always();
+        let calendar = book.policy(sla.policy_id).map_or(&always, |(_, calendar)| calendar);
+        Ok(SlaStanding {
+            policy_id: Some(sla.policy_id),
+            policy_name: Some(sla.policy_name.clone()),
+            at,
+            clocks: sla.standing(at, calendar),
+        })
     }
 
     /// Checks what the draft alone cannot say: that the calendar it names exists.
