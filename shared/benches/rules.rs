@@ -25,7 +25,10 @@ use shared::domain::rules::{
     RuleDraft, RuleRun,
 };
 use shared::domain::template_library::TemplateLibrary;
-use shared::domain::{AgentId, Channel, ContactId, DepartmentId, RuleId, Tag, Ticket, TicketNumber, Timestamp};
+use shared::domain::{
+    AgentId, Channel, ContactId, DepartmentId, EmailAddress, RequesterDetails, RuleId, Tag, Ticket, TicketNumber,
+    Timestamp,
+};
 
 const RULES: usize = 200;
 /// Rules are written in blocks of this many, one of each kind; in the "10% match" case one
@@ -202,7 +205,14 @@ fn event() -> (Ticket, Facts) {
         TicketNumber::new(1042),
         "Invoice 2026-131 charged twice".into(),
         Channel::Email,
-        ContactId::generate(created),
+        &RequesterDetails::new(
+            None,
+            Some(EmailAddress::parse("jana@example.com").expect("email")),
+            None,
+            None,
+        )
+        .expect("requester")
+        .into_contact(ContactId::generate(created), created),
         created,
     );
     ticket.department = Some(DepartmentId::parse("support").expect("department"));

@@ -8,9 +8,9 @@ use crate::domain::rules::Rule;
 use crate::domain::sla::ClockState;
 use crate::domain::template_library::{Template, TemplateName};
 use crate::domain::{
-    Agent, AgentId, AgentLoad, AuditEvent, BlobRef, Channel, Contact, ContactId, Department, DepartmentId,
-    EmailAddress, EventId, Language, Message, MessageId, PhoneNumber, Priority, RuleId, Status, Tag, Ticket, TicketId,
-    TicketNumber, Timestamp,
+    Agent, AgentId, AgentLoad, AuditEvent, BlobRef, Channel, Contact, ContactGroup, ContactId, Department,
+    DepartmentId, EmailAddress, EventId, Language, Message, MessageId, PhoneNumber, Priority, RuleId, Status, Tag,
+    Ticket, TicketId, TicketNumber, Timestamp,
 };
 
 mod calendars;
@@ -217,6 +217,12 @@ pub trait ContactStore: Send + Sync {
         &self,
         id: ContactId,
         undeliverable: bool,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// Replaces a contact's groups; `NotFound` if there is no such contact.
+    fn set_contact_groups(
+        &self,
+        id: ContactId,
+        groups: &BTreeSet<ContactGroup>,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 }
 

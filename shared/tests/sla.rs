@@ -9,11 +9,11 @@ use shared::adapters::dynamodb::DynamoStore;
 use shared::domain::calendar::{CalendarDraft, CalendarId};
 use shared::domain::sla::{ClockState, SlaPolicyDraft, SlaTarget};
 use shared::domain::{
-    AuditEvent, Channel, Clock, EmailAddress, EventType, Precondition, Principal, Priority, RequesterDetails, Role,
-    Status, SupportLevel, Ticket, TicketPatch, TicketRef, Timestamp,
+    AuditEvent, Channel, Clock, ContactGroup, DomainError, EmailAddress, EventType, Precondition, Principal, Priority,
+    RequesterDetails, Role, Status, SupportLevel, Ticket, TicketField, TicketPatch, TicketRef, Timestamp,
 };
 use shared::ports::{PageRequest, SlaStore, TicketQuery, TicketSort, TicketStore};
-use shared::usecases::desk::{DeskError, NewTicket, TicketDesk};
+use shared::usecases::desk::{ContactPatch, DeskError, NewTicket, TicketDesk};
 use shared::usecases::reactor::sweep::SweepLimits;
 use shared::usecases::sla_sweep::sweep_sla;
 
@@ -358,4 +358,96 @@ async fn without_a_named_calendar_the_desks_default_counts() {
     let ticket = open(&d, "Till is down", Priority::Urgent).await;
     let first = ticket.sla.as_ref().unwrap().clock(SlaTarget::FirstResponse).unwrap();
     assert_eq!(first.due_at, Some(at("2026-12-08T08:30:00Z")));
+}
+
+#[tokio::test]
+async fn a_vip_requesters_tickets_get_the_vip_policy_when_a_manager_groups_them() {
+    let d = desk("2026-12-07T10:00:00Z").await;
+    let manager = staff(Role::Manager);
+    let vip: SlaPolicyDraft = serde_json::from_value(serde_json::json!({
+        "name": "VIP",
+        "position": 1,
+        "conditions": {"requester_groups": ["vip"]},
+        "targets": {"normal": {"first_response": 30}}
+    }))
+    .unwrap();
+    let standard: SlaPolicyDraft = serde_json::from_value(serde_json::json!({
+        "name": "Standard",
+        "position": 10,
+        "targets": {"normal": {"first_response": 240}}
+    }))
+    .unwrap();
+    d.desk.create_sla_policy(&manager, vip).await.unwrap();
+    d.desk.create_sla_policy(&manager, standard).await.unwrap();
+    let open_one = open(&d, "Till is down", Priority::Normal).await;
+    assert_eq!(open_one.sla.as_ref().unwrap().policy_name, "Standard");
+    let solved = open(&d, "Old question", Priority::Normal).await;
+    let patch = TicketPatch {
+        status: Some(Status::Resolved),
+        ..Default::default()
+    };
+    d.desk
+        .update_ticket(&manager, TicketRef::Id(solved.id), Precondition::Any, patch)
+        .await
+        .unwrap();
+
+    // Agents cannot group contacts; a bad group names its field; a body must name something.
+    let groups =
+        |names: &[&str]| -> BTreeSet<ContactGroup> { names.iter().map(|n| ContactGroup::parse(n).unwrap()).collect() };
+    let patch = |g: &[&str]| ContactPatch {
+        groups: Some(groups(g)),
+        undeliverable: None,
+    };
+    let contact = open_one.requester;
+    let refused = d
+        .desk
+        .update_contact(&staff(Role::Agent), contact, patch(&["vip"]))
+        .await;
+    assert!(
+        matches!(refused, Err(DeskError::Domain(DomainError::Forbidden { .. }))),
+        "{refused:?}"
+    );
+    let empty = d.desk.update_contact(&manager, contact, ContactPatch::default()).await;
+    assert!(
+        matches!(empty, Err(DeskError::Domain(DomainError::Invalid { .. }))),
+        "{empty:?}"
+    );
+    let undeliverable = ContactPatch {
+        undeliverable: Some(true),
+        groups: None,
+    };
+    let admins_only = d.desk.update_contact(&manager, contact, undeliverable).await;
+    assert!(
+        matches!(admins_only, Err(DeskError::Domain(DomainError::Forbidden { .. }))),
+        "{admins_only:?}"
+    );
+
+    // A manager makes her a VIP: her open ticket gets the VIP policy, recorded; the solved one
+    // keeps what it was measured with.
+    let updated = d.desk.update_contact(&manager, contact, patch(&["VIP"])).await.unwrap();
+    assert_eq!(updated.groups, groups(&["vip"]));
+    let now_vip = d.store.get_ticket(open_one.id).await.unwrap().unwrap();
+    assert_eq!(now_vip.requester_groups, groups(&["vip"]));
+    let sla = now_vip.sla.unwrap();
+    assert_eq!(sla.policy_name, "VIP");
+    let first = sla.clock(SlaTarget::FirstResponse).unwrap();
+    assert_eq!(first.due_at, Some(at("2026-12-07T10:30:00Z")));
+    let changes: Vec<_> = events(&d, &open_one, EventType::TicketUpdated)
+        .await
+        .into_iter()
+        .flat_map(|e| e.changes)
+        .filter(|c| c.field == TicketField::RequesterGroups)
+        .collect();
+    assert_eq!(changes.len(), 1, "{changes:?}");
+    assert_eq!(changes[0].to, serde_json::json!(["vip"]));
+    let old = d.store.get_ticket(solved.id).await.unwrap().unwrap();
+    assert!(old.requester_groups.is_empty());
+
+    // Sent again: nothing more is recorded. Her next ticket carries the group from the start.
+    d.desk.update_contact(&manager, contact, patch(&["vip"])).await.unwrap();
+    let again = d.store.get_ticket(open_one.id).await.unwrap().unwrap();
+    assert_eq!(again.version, now_vip.version);
+    let next = open(&d, "Printer too", Priority::Normal).await;
+    assert_eq!(next.requester_groups, groups(&["vip"]));
+    assert_eq!(next.sla.unwrap().policy_name, "VIP");
 }

@@ -1,7 +1,7 @@
 //! Request bodies as clients send them, and their conversion into domain values. Unknown
 //! fields are refused so a typo never passes silently.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Deserializer};
 use serde_json::Value;
@@ -10,10 +10,10 @@ use shared::domain::contact::parse_name;
 use shared::domain::message::parse_body;
 use shared::domain::ticket::{check_cc_count, check_custom_fields, check_tag_count, parse_subject};
 use shared::domain::{
-    AgentId, Channel, CustomFields, DepartmentId, DomainError, EmailAddress, Language, Level, PhoneNumber, Priority,
-    RequesterDetails, Role, Seniority, Status, SupportLevel, Tag, TicketPatch, TicketType,
+    AgentId, Channel, ContactGroup, CustomFields, DepartmentId, DomainError, EmailAddress, Language, Level,
+    PhoneNumber, Priority, RequesterDetails, Role, Seniority, Status, SupportLevel, Tag, TicketPatch, TicketType,
 };
-use shared::usecases::desk::{AgentPatch, DepartmentPatch, NewAgent, NewTicket};
+use shared::usecases::desk::{AgentPatch, ContactPatch, DepartmentPatch, NewAgent, NewTicket};
 
 /// `Some(None)` for an explicit `null` (clear the field), `None` when absent (leave it).
 fn nullable<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<Option<T>>, D::Error> {
@@ -36,11 +36,24 @@ impl RequesterBody {
     }
 }
 
-/// What an admin may change on a contact through the API: whether mail to it is stopped.
+/// What staff may change on a contact through the API: their groups, and (admins) whether
+/// mail to it is stopped.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PatchContactBody {
-    pub undeliverable: bool,
+    #[serde(default)]
+    undeliverable: Option<bool>,
+    #[serde(default)]
+    groups: Option<BTreeSet<ContactGroup>>,
+}
+
+impl PatchContactBody {
+    pub fn into_patch(self) -> ContactPatch {
+        ContactPatch {
+            undeliverable: self.undeliverable,
+            groups: self.groups,
+        }
+    }
 }
 
 #[derive(Debug, Deserialize)]

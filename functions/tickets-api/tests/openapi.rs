@@ -389,6 +389,7 @@ fn the_schemas_match_the_domain_types() {
         tags: BTreeSet::new(),
         custom_fields: CustomFields::new(),
         requester: ContactId::generate(now),
+        requester_groups: BTreeSet::from([shared::domain::ContactGroup::parse("vip").unwrap()]),
         cc: vec![],
         created_at: now,
         updated_at: now,
@@ -496,6 +497,7 @@ fn the_schemas_match_the_domain_types() {
         language: Some(Language::parse("cs").unwrap()),
         created_at: now,
         undeliverable: true,
+        groups: BTreeSet::from([shared::domain::ContactGroup::parse("vip").unwrap()]),
     };
     check_object(&spec, "Contact", &contact, &contact, &mut failures);
 

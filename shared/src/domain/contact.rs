@@ -2,6 +2,7 @@
 //! each may have a name and a language tag (`cs`, `en-GB`) that picks the language of the
 //! mails they get.
 
+use std::collections::BTreeSet;
 use std::fmt;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -166,6 +167,59 @@ pub fn parse_name(field: &'static str, text: &str) -> Result<String, DomainError
     Ok(text.to_owned())
 }
 
+/// A group a contact belongs to, such as `vip` or a customer company: SLA policies can choose
+/// by it. Lowercase letters, digits and `-_:.`, 1 to 50 characters; input is lowercased.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ContactGroup(String);
+
+impl ContactGroup {
+    /// A contact's groups are copied onto each of their tickets: keep the list short.
+    pub const MAX_PER_CONTACT: usize = 20;
+
+    pub fn parse(text: &str) -> Result<Self, DomainError> {
+        let group = text.trim().to_lowercase();
+        let ok = (1..=50).contains(&group.len())
+            && group
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '-' | '_' | ':' | '.'));
+        if !ok {
+            return Err(DomainError::invalid(
+                "groups",
+                format!("{text:?} is not a group: use 1 to 50 of a-z 0-9 - _ : ."),
+            ));
+        }
+        Ok(Self(group))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// Checks a whole list of groups as a contact keeps it.
+    pub fn check_count(groups: &BTreeSet<ContactGroup>) -> Result<(), DomainError> {
+        if groups.len() > Self::MAX_PER_CONTACT {
+            return Err(DomainError::invalid(
+                "groups",
+                format!("at most {} groups per contact", Self::MAX_PER_CONTACT),
+            ));
+        }
+        Ok(())
+    }
+}
+
+impl Serialize for ContactGroup {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for ContactGroup {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        Self::parse(&text).map_err(serde::de::Error::custom)
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Contact {
     pub id: ContactId,
@@ -177,6 +231,9 @@ pub struct Contact {
     /// Mail to this contact bounced: do not send more until someone checks the address.
     #[serde(default)]
     pub undeliverable: bool,
+    /// Groups such as `vip`, set by staff; copied onto the contact's tickets for SLA policies.
+    #[serde(default)]
+    pub groups: BTreeSet<ContactGroup>,
 }
 
 /// Who a new ticket is for, as the request names them; at least one of email and phone.
@@ -215,6 +272,7 @@ impl RequesterDetails {
             language: self.language,
             created_at: now,
             undeliverable: false,
+            groups: BTreeSet::new(),
         }
     }
 }
@@ -265,6 +323,18 @@ mod tests {
     #[test]
     fn a_requester_needs_a_way_to_reach_them() {
         assert!(RequesterDetails::new(Some("A".into()), None, None, None).is_err());
+    }
+
+    #[test]
+    fn groups_are_lowercase_slugs() {
+        assert_eq!(ContactGroup::parse(" VIP ").unwrap().as_str(), "vip");
+        for bad in ["", "v i p", "vip!", &"x".repeat(51)] {
+            assert!(ContactGroup::parse(bad).is_err(), "{bad:?}");
+        }
+        let many: BTreeSet<ContactGroup> = (0..21)
+            .map(|i| ContactGroup::parse(&format!("g{i}")).unwrap())
+            .collect();
+        assert!(ContactGroup::check_count(&many).is_err());
     }
 
     #[test]

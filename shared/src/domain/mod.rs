@@ -30,7 +30,7 @@ pub mod version;
 pub use access::Principal;
 pub use audit::{Actor, AuditEvent, EventType};
 pub use calendar::BusinessCalendar;
-pub use contact::{Contact, EmailAddress, Language, PhoneNumber, RequesterDetails};
+pub use contact::{Contact, ContactGroup, EmailAddress, Language, PhoneNumber, RequesterDetails};
 pub use error::DomainError;
 pub use events::{TICKET_EVENT_VERSION, TicketEvent};
 pub use feedback::{DeliveryFeedback, FeedbackKind};

@@ -236,6 +236,7 @@ mod tests {
             language: None,
             created_at: at("2026-11-01T00:00:00Z"),
             undeliverable: false,
+            groups: Default::default(),
         }
     }
 

@@ -184,13 +184,16 @@ mod tests {
     }
 
     fn ticket(number: u64, requester: ContactId, cc: &[&str]) -> Ticket {
+        let contact = crate::domain::RequesterDetails::new(None, Some(email("requester@example.com")), None, None)
+            .unwrap()
+            .into_contact(requester, at());
         Ticket {
             cc: cc.iter().map(|c| email(c)).collect(),
             ..Ticket::new(
                 TicketNumber::new(number),
                 "Printer".into(),
                 Channel::Email,
-                requester,
+                &contact,
                 at(),
             )
         }

@@ -6,7 +6,7 @@ use std::fmt;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::Value;
 
-use super::contact::EmailAddress;
+use super::contact::{Contact, ContactGroup, EmailAddress};
 use super::error::DomainError;
 use super::ids::{AgentId, ContactId, TicketId, TicketNumber};
 use super::satisfaction::Satisfaction;
@@ -339,6 +339,11 @@ pub struct Ticket {
     #[serde(default)]
     pub custom_fields: CustomFields,
     pub requester: ContactId,
+    /// The requester's groups (such as `vip`): copied at creation and onto the contact's
+    /// unsolved tickets when staff change them, so SLA policies choose by them without reading
+    /// the contact on every change.
+    #[serde(default)]
+    pub requester_groups: BTreeSet<ContactGroup>,
     pub cc: Vec<EmailAddress>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
@@ -369,7 +374,7 @@ impl Ticket {
 
     /// A ticket as it is opened: new, normal priority, first level, nothing assigned, at
     /// version 1. Channels set what they know on top.
-    pub fn new(number: TicketNumber, subject: String, channel: Channel, requester: ContactId, now: Timestamp) -> Self {
+    pub fn new(number: TicketNumber, subject: String, channel: Channel, requester: &Contact, now: Timestamp) -> Self {
         Self {
             id: TicketId::generate(now),
             number,
@@ -383,7 +388,8 @@ impl Ticket {
             support_level: SupportLevel::L1,
             tags: BTreeSet::new(),
             custom_fields: CustomFields::new(),
-            requester,
+            requester: requester.id,
+            requester_groups: requester.groups.clone(),
             cc: vec![],
             created_at: now,
             updated_at: now,
@@ -432,6 +438,7 @@ impl Ticket {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
+    use crate::domain::RequesterDetails;
     use proptest::prelude::*;
 
     pub fn at(text: &str) -> Timestamp {
@@ -444,7 +451,9 @@ pub(crate) mod tests {
             TicketNumber::new(1001),
             "Printer on fire".into(),
             Channel::Phone,
-            ContactId::generate(now),
+            &RequesterDetails::new(None, Some(EmailAddress::parse("jana@example.com").unwrap()), None, None)
+                .unwrap()
+                .into_contact(ContactId::generate(now), now),
             now,
         )
     }

@@ -20,6 +20,7 @@ use crate::ports::{
 use crate::usecases::commit::{Decision, commit_with_retry};
 
 mod calendars;
+mod contact_groups;
 mod merge;
 mod people;
 mod rules;
@@ -27,6 +28,7 @@ mod sla_policies;
 mod templates;
 
 pub use calendars::{MAX_CALENDARS, calendar_for};
+pub use contact_groups::ContactPatch;
 pub use merge::MergeRequest;
 pub use people::{AgentPatch, DepartmentPatch, NewAgent};
 pub use sla_policies::SlaStanding;
@@ -136,7 +138,7 @@ where
                 tags: new.tags.clone(),
                 custom_fields: new.custom_fields.clone(),
                 cc: new.cc.clone(),
-                ..Ticket::new(number, new.subject.clone(), new.channel, contact.id, now)
+                ..Ticket::new(number, new.subject.clone(), new.channel, &contact, now)
             };
             // The description an agent records (from a call, say) is shown to the customer
             // but was never mailed, so there is nothing to deliver.

@@ -66,7 +66,7 @@ where
             let (contact, is_new) = self.contact_for(form, language, now).await?;
             let mut ticket = Ticket {
                 department: department.clone(),
-                ..Ticket::new(number, form.subject.clone(), Channel::Form, contact.id, now)
+                ..Ticket::new(number, form.subject.clone(), Channel::Form, &contact, now)
             };
             ticket
                 .custom_fields

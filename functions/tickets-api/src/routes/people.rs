@@ -62,16 +62,17 @@ where
     ok(&desk.get_contact(id).await?)
 }
 
-/// An admin clears (or sets) `undeliverable` on a contact, e.g. once a bounced address works again.
+/// Staff set a contact's groups (such as `vip`); an admin clears (or sets) `undeliverable`,
+/// e.g. once a bounced address works again.
 pub async fn update_contact<S, C>(desk: &TicketDesk<S, C>, who: &Principal, id: &str, request: &Request) -> Reply
 where
     S: TicketStore + ContactStore + TeamStore + TemplateStore + RuleStore + ActionLedger,
     C: Clock,
 {
-    who.require(Role::Admin)?;
+    who.require(Role::Manager)?;
     let id = path_id("contact", id, ContactId::parse)?;
     let body: PatchContactBody = parse_json(request)?;
-    ok(&desk.set_contact_undeliverable(who, id, body.undeliverable).await?)
+    ok(&desk.update_contact(who, id, body.into_patch()).await?)
 }
 
 pub async fn contact_tickets<S, C>(desk: &TicketDesk<S, C>, who: &Principal, id: &str, request: &Request) -> Reply

@@ -1,14 +1,18 @@
 //! Contacts, departments and agents.
 
+use std::collections::BTreeSet;
+
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::delete_item::DeleteItemError;
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
-use aws_sdk_dynamodb::types::{Delete, TransactWriteItem};
+use aws_sdk_dynamodb::types::{AttributeValue, Delete, TransactWriteItem};
 
 use super::items::{self, Item, s};
 use super::keys::*;
 use super::{DynamoStore, sdk_error};
-use crate::domain::{Agent, AgentId, Contact, ContactId, Department, DepartmentId, EmailAddress, PhoneNumber};
+use crate::domain::{
+    Agent, AgentId, Contact, ContactGroup, ContactId, Department, DepartmentId, EmailAddress, PhoneNumber,
+};
 use crate::ports::{ContactStore, StoreError, TeamStore};
 
 impl DynamoStore {
@@ -140,29 +144,14 @@ impl ContactStore for DynamoStore {
     }
 
     async fn set_undeliverable(&self, id: ContactId, undeliverable: bool) -> Result<(), StoreError> {
-        let result = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .key(PK, s(contact_pk(id)))
-            .key(SK, s(CONTACT_SK))
-            .update_expression("SET undeliverable = :v")
-            .condition_expression("attribute_exists(pk)")
-            .expression_attribute_values(":v", aws_sdk_dynamodb::types::AttributeValue::Bool(undeliverable))
-            .send()
-            .await;
-        match result {
-            Ok(_) => Ok(()),
-            Err(e)
-                if e.as_service_error()
-                    .is_some_and(|s| s.is_conditional_check_failed_exception()) =>
-            {
-                Err(StoreError::NotFound {
-                    what: format!("contact {id}"),
-                })
-            }
-            Err(e) => Err(sdk_error(e)),
-        }
+        self.set_contact_attribute(id, "undeliverable", AttributeValue::Bool(undeliverable))
+            .await
+    }
+
+    async fn set_contact_groups(&self, id: ContactId, groups: &BTreeSet<ContactGroup>) -> Result<(), StoreError> {
+        let groups = groups.iter().map(|g| s(g.as_str())).collect();
+        self.set_contact_attribute(id, "groups", AttributeValue::L(groups))
+            .await
     }
 
     async fn create_contact(&self, contact: &Contact) -> Result<(), StoreError> {
@@ -292,5 +281,35 @@ impl TeamStore for DynamoStore {
             .into_iter()
             .map(items::from_item)
             .collect()
+    }
+}
+
+impl DynamoStore {
+    /// Sets one attribute of an existing contact item.
+    async fn set_contact_attribute(&self, id: ContactId, name: &str, value: AttributeValue) -> Result<(), StoreError> {
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key(PK, s(contact_pk(id)))
+            .key(SK, s(CONTACT_SK))
+            .update_expression("SET #a = :v")
+            .condition_expression("attribute_exists(pk)")
+            .expression_attribute_names("#a", name)
+            .expression_attribute_values(":v", value)
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|s| s.is_conditional_check_failed_exception()) =>
+            {
+                Err(StoreError::NotFound {
+                    what: format!("contact {id}"),
+                })
+            }
+            Err(e) => Err(sdk_error(e)),
+        }
     }
 }

@@ -75,7 +75,7 @@ fn kind_of(field: &str) -> Option<Kind> {
         "channel" | "department" | "priority" | "status" | "type" | "assignee" | "support_level" | "csat_rating" => {
             Kind::Choice
         }
-        "tags" => Kind::Tags,
+        "tags" | "requester_groups" => Kind::Tags,
         "hours_since_created" | "hours_since_updated" | "hours_since_resolved" => Kind::Hours,
         "business_hours" | "automated" => Kind::Flag,
         "first_response" => Kind::Presence,
@@ -85,7 +85,7 @@ fn kind_of(field: &str) -> Option<Kind> {
 }
 
 const FIELDS: &str = "subject, body, sender_email, sender_domain, recipient, language, channel, department, \
-priority, status, type, assignee, support_level, tags, hours_since_created, hours_since_updated, \
+priority, status, type, assignee, support_level, tags, requester_groups, hours_since_created, hours_since_updated, \
 hours_since_resolved, first_response, business_hours, automated, custom.<key>";
 
 fn ops_for(kind: Kind) -> &'static [Op] {

@@ -55,6 +55,7 @@ pub(super) fn actual(field: &str, ticket: &Ticket, facts: &Facts) -> Value {
         "assignee" => json!(ticket.assignee),
         "support_level" => json!(ticket.support_level),
         "tags" => json!(ticket.tags),
+        "requester_groups" => json!(ticket.requester_groups),
         "hours_since_created" => hours_since(ticket.created_at),
         "hours_since_updated" => hours_since(ticket.updated_at),
         "hours_since_resolved" => ticket.resolved_at.map(hours_since).unwrap_or(Value::Null),

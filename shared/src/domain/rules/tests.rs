@@ -212,6 +212,9 @@ async fn conditions_over_time_tags_and_flags() {
     ticket.status = Status::Pending;
     ticket.updated_at = at("2026-11-20T09:00:00Z");
     ticket.tags.insert(Tag::parse("vip").unwrap());
+    ticket
+        .requester_groups
+        .insert(crate::domain::ContactGroup::parse("gold").unwrap());
     let stale = rule(
         1,
         json!({"name": "stale", "position": 0, "triggers": [{"on": "time"}],
@@ -219,6 +222,8 @@ async fn conditions_over_time_tags_and_flags() {
                    {"field": "status", "op": "in", "value": ["pending", "on_hold"]},
                    {"field": "hours_since_updated", "op": "greater_than", "value": 72},
                    {"field": "tags", "op": "includes", "value": "vip"},
+                   {"field": "requester_groups", "op": "includes", "value": "gold"},
+                   {"field": "requester_groups", "op": "excludes", "value": "vip"},
                    {"field": "business_hours", "op": "is_true"},
                    {"field": "first_response", "op": "is_not_set"}
                ]},

@@ -6,6 +6,7 @@ use std::collections::BTreeSet;
 use serde::{Deserialize, Serialize};
 
 use crate::domain::calendar::CalendarId;
+use crate::domain::contact::ContactGroup;
 use crate::domain::error::DomainError;
 use crate::domain::ids::SlaPolicyId;
 use crate::domain::team::DepartmentId;
@@ -139,6 +140,9 @@ pub struct SlaConditions {
     pub types: BTreeSet<TicketType>,
     #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
     pub tags: BTreeSet<Tag>,
+    /// The requester's groups, such as `vip`: a ticket whose requester is in any of them.
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    pub requester_groups: BTreeSet<ContactGroup>,
 }
 
 impl SlaConditions {
@@ -151,6 +155,11 @@ impl SlaConditions {
             && any(&self.channels, Some(&ticket.channel))
             && any(&self.types, ticket.ticket_type.as_ref())
             && (self.tags.is_empty() || self.tags.iter().any(|t| ticket.tags.contains(t)))
+            && (self.requester_groups.is_empty()
+                || self
+                    .requester_groups
+                    .iter()
+                    .any(|g| ticket.requester_groups.contains(g)))
     }
 }
 

@@ -2,6 +2,7 @@
 //! 2026-12-04 is a Friday, 2026-12-07 the Monday after.
 
 use super::*;
+use crate::domain::contact::{Contact, EmailAddress, RequesterDetails};
 use crate::domain::ids::{ContactId, TicketNumber};
 use crate::domain::ticket::{Channel, Priority};
 
@@ -34,11 +35,17 @@ fn ticket(priority: Priority, created: &str) -> Ticket {
         TicketNumber::new(1),
         "Till is down".into(),
         Channel::Email,
-        ContactId::generate(created),
+        &requester(created),
         created,
     );
     ticket.priority = priority;
     ticket
+}
+
+fn requester(at: Timestamp) -> Contact {
+    RequesterDetails::new(None, Some(EmailAddress::parse("jana@example.com").unwrap()), None, None)
+        .unwrap()
+        .into_contact(ContactId::generate(at), at)
 }
 
 fn settle_at(ticket: &mut Ticket, when: &str, answered: Answered, book: &SlaBook) -> Vec<SlaNotice> {

@@ -29,6 +29,8 @@ pub enum TicketField {
     SlaResolution,
     /// The requester's rating (`csat.received`).
     Satisfaction,
+    /// The requester's groups, copied from their contact.
+    RequesterGroups,
 }
 
 impl TicketField {
@@ -50,6 +52,7 @@ impl TicketField {
             Self::SlaNextResponse => "sla_next_response",
             Self::SlaResolution => "sla_resolution",
             Self::Satisfaction => "satisfaction",
+            Self::RequesterGroups => "requester_groups",
         }
     }
 }

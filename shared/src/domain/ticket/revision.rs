@@ -278,6 +278,16 @@ impl Revision {
         self.events.last_mut().expect("just pushed")
     }
 
+    /// Staff changed the requester's groups on their contact: copied here (recorded as an
+    /// update), so the SLA policy is chosen again by them.
+    pub fn set_requester_groups(&mut self, groups: &BTreeSet<ContactGroup>) {
+        if self.ticket.requester_groups != *groups {
+            let change = FieldChange::new(TicketField::RequesterGroups, &self.ticket.requester_groups, groups);
+            self.ticket.requester_groups = groups.clone();
+            self.record(EventType::TicketUpdated, vec![change], None);
+        }
+    }
+
     /// Makes the write hold at most once under `key`.
     pub fn once(&mut self, key: OnceKey) {
         self.once.push(key);

@@ -150,7 +150,7 @@ where
             department: fresh.department,
             cc,
             follow_up_of: fresh.follow_up_of,
-            ..Ticket::new(number, subject_line(&subject), Channel::Email, contact.id, now)
+            ..Ticket::new(number, subject_line(&subject), Channel::Email, contact, now)
         };
         let note = fresh
             .note
