@@ -2,7 +2,39 @@
 
 use std::time::Duration;
 
+use reqwest::{Client, Method, StatusCode};
 use serde_json::Value;
+
+/// An API request with a staff token: the status and the JSON body (null when there is none).
+pub async fn call(base: &str, method: Method, path: &str, token: &str, body: Option<Value>) -> (StatusCode, Value) {
+    send(Client::new().request(method, format!("{base}{path}")), token, body).await
+}
+
+/// [`call`] for a change conditional on the version the caller read (`If-Match`).
+pub async fn call_if_match(
+    base: &str,
+    method: Method,
+    path: &str,
+    token: &str,
+    if_match: &str,
+    body: Option<Value>,
+) -> (StatusCode, Value) {
+    let request = Client::new()
+        .request(method, format!("{base}{path}"))
+        .header("If-Match", if_match);
+    send(request, token, body).await
+}
+
+async fn send(request: reqwest::RequestBuilder, token: &str, body: Option<Value>) -> (StatusCode, Value) {
+    let mut request = request.bearer_auth(token);
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status();
+    let text = response.text().await.unwrap();
+    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+}
 
 /// The raw MIME of every mail moto's SES has sent to `to` (the local SES outbox), oldest first.
 pub async fn sent_mail(to: &str) -> Vec<String> {

@@ -8,24 +8,12 @@ use std::time::{Duration, Instant};
 use devhost::pipe::StreamPipe;
 use devhost::testing::{TestHost, send_mail, unique};
 use reqwest::{Client, Method, StatusCode};
+use e2e::call;
 use serde_json::{Value, json};
-
-async fn call(host: &TestHost, method: Method, path: &str, token: &str, body: Option<Value>) -> (StatusCode, Value) {
-    let mut request = Client::new()
-        .request(method, format!("{}{path}", host.url))
-        .bearer_auth(token);
-    if let Some(body) = body {
-        request = request.json(&body);
-    }
-    let response = request.send().await.unwrap();
-    let status = response.status();
-    let text = response.text().await.unwrap();
-    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
-}
 
 async fn agent_in_billing(host: &TestHost, admin: &str, name: &str) -> String {
     let (status, agent) = call(
-        host,
+        &host.url,
         Method::POST,
         "/v1/agents",
         admin,
@@ -55,7 +43,7 @@ async fn a_managers_rule_routes_assigns_and_tags_mail_and_the_dry_run_explains()
     let manager = host.token("manager", "manager@example.com", &[]);
     let agent = host.token("agent", "agent@example.com", &["billing"]);
     let (status, _) = call(
-        &host,
+        &host.url,
         Method::POST,
         "/v1/departments",
         &admin,
@@ -80,13 +68,13 @@ async fn a_managers_rule_routes_assigns_and_tags_mail_and_the_dry_run_explains()
             {"do": "add_tags", "tags": ["billing"]}
         ]
     });
-    let (status, refused) = call(&host, Method::POST, "/v1/rules", &agent, Some(rule.clone())).await;
+    let (status, refused) = call(&host.url, Method::POST, "/v1/rules", &agent, Some(rule.clone())).await;
     assert_eq!(
         status,
         StatusCode::FORBIDDEN,
         "agents read rules, they do not write them: {refused}"
     );
-    let (status, created) = call(&host, Method::POST, "/v1/rules", &manager, Some(rule)).await;
+    let (status, created) = call(&host.url, Method::POST, "/v1/rules", &manager, Some(rule)).await;
     assert_eq!(status, StatusCode::CREATED, "{created}");
     let vip = json!({
         "name": "VIP senders",
@@ -95,10 +83,10 @@ async fn a_managers_rule_routes_assigns_and_tags_mail_and_the_dry_run_explains()
         "conditions": {"all": [{"field": "sender_domain", "op": "is", "value": "vip.example"}]},
         "actions": [{"do": "set_priority", "priority": "high"}]
     });
-    let (status, vip) = call(&host, Method::POST, "/v1/rules", &manager, Some(vip)).await;
+    let (status, vip) = call(&host.url, Method::POST, "/v1/rules", &manager, Some(vip)).await;
     assert_eq!(status, StatusCode::CREATED, "{vip}");
     let (status, bad) = call(
-        &host,
+        &host.url,
         Method::POST,
         "/v1/rules",
         &manager,
@@ -119,14 +107,14 @@ async fn a_managers_rule_routes_assigns_and_tags_mail_and_the_dry_run_explains()
 
     let mut assigned = Vec::new();
     for number in ["HD-1001", "HD-1002"] {
-        let (_, ticket) = call(&host, Method::GET, &format!("/v1/tickets/{number}"), &admin, None).await;
+        let (_, ticket) = call(&host.url, Method::GET, &format!("/v1/tickets/{number}"), &admin, None).await;
         assert_eq!(ticket["department"], "billing", "{ticket}");
         assert!(
             ticket["tags"].as_array().unwrap().contains(&json!("billing")),
             "{ticket}"
         );
         assigned.push(ticket["assignee"].as_str().expect("assigned").to_owned());
-        let (_, audit) = call(&host, Method::GET, &format!("/v1/tickets/{number}/audit"), &admin, None).await;
+        let (_, audit) = call(&host.url, Method::GET, &format!("/v1/tickets/{number}/audit"), &admin, None).await;
         let by_rule: Vec<&Value> = audit["items"]
             .as_array()
             .unwrap()
@@ -145,7 +133,7 @@ async fn a_managers_rule_routes_assigns_and_tags_mail_and_the_dry_run_explains()
     }
     assigned.sort();
     assert_eq!(assigned, agents, "round-robin gave each agent one");
-    let (_, rules) = call(&host, Method::GET, "/v1/rules", &agent, None).await;
+    let (_, rules) = call(&host.url, Method::GET, "/v1/rules", &agent, None).await;
     let names: Vec<&str> = rules["items"]
         .as_array()
         .unwrap()
@@ -158,7 +146,7 @@ async fn a_managers_rule_routes_assigns_and_tags_mail_and_the_dry_run_explains()
     );
 
     let (status, dry) = call(
-        &host,
+        &host.url,
         Method::POST,
         "/v1/rules/dry-run",
         &agent,
@@ -188,11 +176,11 @@ async fn rules_reacting_to_each_other_stop_at_the_chain_limit() {
             "triggers": [{"on": "ticket_created"}, {"on": "field_changed", "field": "tags"}],
             "conditions": {"all": [{"field": "tags", "op": op, "value": "flip"}]},
             "actions": [{"do": "add_tags", "tags": [add]}, {"do": "remove_tags", "tags": [remove]}]});
-        let (status, body) = call(&host, Method::POST, "/v1/rules", &admin, Some(rule)).await;
+        let (status, body) = call(&host.url, Method::POST, "/v1/rules", &admin, Some(rule)).await;
         assert_eq!(status, StatusCode::CREATED, "{body}");
     }
     let (status, _) = call(
-        &host,
+        &host.url,
         Method::POST,
         "/v1/tickets",
         &admin,
@@ -201,7 +189,7 @@ async fn rules_reacting_to_each_other_stop_at_the_chain_limit() {
     .await;
     assert_eq!(status, StatusCode::CREATED);
     host.drain_events(&mut pipe).await;
-    let (_, audit) = call(&host, Method::GET, "/v1/tickets/HD-1001/audit?limit=100", &admin, None).await;
+    let (_, audit) = call(&host.url, Method::GET, "/v1/tickets/HD-1001/audit?limit=100", &admin, None).await;
     let items = audit["items"].as_array().unwrap();
     let depths: Vec<u64> = items.iter().filter_map(|e| e["actor"]["depth"].as_u64()).collect();
     assert!(!depths.is_empty() && depths.iter().all(|d| *d <= 3), "{depths:?}");
@@ -220,7 +208,7 @@ async fn until_ticket(host: &TestHost, pipe: &mut StreamPipe, token: &str, what:
     loop {
         host.drain_inbound().await;
         host.drain_events(pipe).await;
-        let (_, ticket) = call(host, Method::GET, "/v1/tickets/HD-1001", token, None).await;
+        let (_, ticket) = call(&host.url, Method::GET, "/v1/tickets/HD-1001", token, None).await;
         if done(&ticket) {
             return;
         }
@@ -231,7 +219,7 @@ async fn until_ticket(host: &TestHost, pipe: &mut StreamPipe, token: &str, what:
 
 /// The audit events on HD-1001 made by the rule named `name`.
 async fn events_by_rule(host: &TestHost, token: &str, name: &str) -> Vec<Value> {
-    let (status, audit) = call(host, Method::GET, "/v1/tickets/HD-1001/audit?limit=100", token, None).await;
+    let (status, audit) = call(&host.url, Method::GET, "/v1/tickets/HD-1001/audit?limit=100", token, None).await;
     assert_eq!(status, StatusCode::OK, "{audit}");
     audit["items"]
         .as_array()
@@ -274,7 +262,7 @@ async fn a_customer_replied_rule_wakes_on_the_customers_reply_not_on_the_new_tic
         "actions": [{"do": "add_tags", "tags": ["seen"]}]
     });
     for rule in [came_back, seen] {
-        let (status, body) = call(&host, Method::POST, "/v1/rules", &manager, Some(rule)).await;
+        let (status, body) = call(&host.url, Method::POST, "/v1/rules", &manager, Some(rule)).await;
         assert_eq!(status, StatusCode::CREATED, "{body}");
     }
 
@@ -287,7 +275,7 @@ async fn a_customer_replied_rule_wakes_on_the_customers_reply_not_on_the_new_tic
         has_tag(t, "seen")
     })
     .await;
-    let (_, ticket) = call(&host, Method::GET, "/v1/tickets/HD-1001", &manager, None).await;
+    let (_, ticket) = call(&host.url, Method::GET, "/v1/tickets/HD-1001", &manager, None).await;
     assert!(!has_tag(&ticket, "came-back"), "not on the new ticket: {ticket}");
     assert_eq!(ticket["priority"], "normal", "{ticket}");
     assert!(events_by_rule(&host, &manager, "Customer came back").await.is_empty());
@@ -300,9 +288,9 @@ async fn a_customer_replied_rule_wakes_on_the_customers_reply_not_on_the_new_tic
         has_tag(t, "came-back")
     })
     .await;
-    let (_, ticket) = call(&host, Method::GET, "/v1/tickets/HD-1001", &manager, None).await;
+    let (_, ticket) = call(&host.url, Method::GET, "/v1/tickets/HD-1001", &manager, None).await;
     assert_eq!(ticket["priority"], "high", "{ticket}");
-    let (_, messages) = call(&host, Method::GET, "/v1/tickets/HD-1001/messages", &manager, None).await;
+    let (_, messages) = call(&host.url, Method::GET, "/v1/tickets/HD-1001/messages", &manager, None).await;
     assert_eq!(
         messages["items"].as_array().unwrap().len(),
         2,
@@ -329,11 +317,11 @@ async fn an_agent_replied_rule_fires_once_on_the_reply_and_not_on_a_note() {
         "triggers": [{"on": "agent_replied"}],
         "actions": [{"do": "set_status", "status": "pending"}, {"do": "add_tags", "tags": ["answered"]}]
     });
-    let (status, body) = call(&host, Method::POST, "/v1/rules", &manager, Some(rule)).await;
+    let (status, body) = call(&host.url, Method::POST, "/v1/rules", &manager, Some(rule)).await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
     let requester = format!("{}@example.cz", unique("petr"));
     let (status, body) = call(
-        &host,
+        &host.url,
         Method::POST,
         "/v1/tickets",
         &admin,
@@ -345,7 +333,7 @@ async fn an_agent_replied_rule_fires_once_on_the_reply_and_not_on_a_note() {
     // The note comes first, so once the rule has fired on the reply, the note has been past
     // the reactor too: one firing means the note woke nothing.
     let (status, body) = call(
-        &host,
+        &host.url,
         Method::POST,
         "/v1/tickets/HD-1001/notes",
         &admin,
@@ -354,7 +342,7 @@ async fn an_agent_replied_rule_fires_once_on_the_reply_and_not_on_a_note() {
     .await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
     let (status, body) = call(
-        &host,
+        &host.url,
         Method::POST,
         "/v1/tickets/HD-1001/replies",
         &admin,
@@ -371,12 +359,12 @@ async fn an_agent_replied_rule_fires_once_on_the_reply_and_not_on_a_note() {
         has_tag(t, "answered")
     })
     .await;
-    let (_, ticket) = call(&host, Method::GET, "/v1/tickets/HD-1001", &manager, None).await;
+    let (_, ticket) = call(&host.url, Method::GET, "/v1/tickets/HD-1001", &manager, None).await;
     assert_eq!(ticket["status"], "pending", "{ticket}");
 
     // Another note, and everything left moved along: still one firing.
     let (status, body) = call(
-        &host,
+        &host.url,
         Method::POST,
         "/v1/tickets/HD-1001/notes",
         &admin,
@@ -390,7 +378,7 @@ async fn an_agent_replied_rule_fires_once_on_the_reply_and_not_on_a_note() {
     assert_eq!(fired[0]["actor"]["depth"], 1);
     let fields = changed_fields(&fired[0]);
     assert!(fields.contains(&"status") && fields.contains(&"tags"), "{fields:?}");
-    let (_, ticket) = call(&host, Method::GET, "/v1/tickets/HD-1001", &manager, None).await;
+    let (_, ticket) = call(&host.url, Method::GET, "/v1/tickets/HD-1001", &manager, None).await;
     assert_eq!(ticket["status"], "pending", "{ticket}");
 }
 
@@ -406,10 +394,10 @@ async fn a_field_changed_rule_wakes_on_that_field_only() {
         "conditions": {"all": [{"field": "priority", "op": "is", "value": "urgent"}]},
         "actions": [{"do": "set_support_level", "level": "L2"}, {"do": "add_tags", "tags": ["escalated"]}]
     });
-    let (status, body) = call(&host, Method::POST, "/v1/rules", &manager, Some(rule)).await;
+    let (status, body) = call(&host.url, Method::POST, "/v1/rules", &manager, Some(rule)).await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
     let (status, _) = call(
-        &host,
+        &host.url,
         Method::POST,
         "/v1/tickets",
         &manager,
@@ -446,7 +434,7 @@ async fn a_field_changed_rule_wakes_on_that_field_only() {
         has_tag(t, "escalated")
     })
     .await;
-    let (_, ticket) = call(&host, Method::GET, "/v1/tickets/HD-1001", &manager, None).await;
+    let (_, ticket) = call(&host.url, Method::GET, "/v1/tickets/HD-1001", &manager, None).await;
     assert_eq!(ticket["support_level"], "L2", "{ticket}");
     let fired = events_by_rule(&host, &manager, "Urgent goes to level 2").await;
     assert_eq!(fired.len(), 1, "{fired:?}");

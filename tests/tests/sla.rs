@@ -9,20 +9,8 @@ use devhost::clock::DevClock;
 use devhost::invoke::INVOKE_PATH;
 use devhost::testing::{TestHost, send_mail, unique};
 use reqwest::{Client, Method, StatusCode};
+use e2e::{call, call_if_match};
 use serde_json::{Value, json};
-
-async fn call(host: &TestHost, method: Method, path: &str, token: &str, body: Option<Value>) -> (StatusCode, Value) {
-    let mut request = Client::new()
-        .request(method, format!("{}{path}", host.url))
-        .bearer_auth(token);
-    if let Some(body) = body {
-        request = request.json(&body);
-    }
-    let response = request.send().await.unwrap();
-    let status = response.status();
-    let text = response.text().await.unwrap();
-    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
-}
 
 async fn sweep_at(host: &TestHost, time: &str) -> Value {
     let response = Client::new()
@@ -49,7 +37,7 @@ async fn a_friday_evening_ticket_breaches_on_monday_once_and_is_escalated() {
 
     // The support department, led by Lea.
     let (status, body) = call(
-        &host,
+        &host.url,
         Method::POST,
         "/v1/departments",
         &admin,
@@ -59,7 +47,7 @@ async fn a_friday_evening_ticket_breaches_on_monday_once_and_is_escalated() {
     assert_eq!(status, StatusCode::CREATED, "{body}");
     let lead_email = format!("{}@help.example.com", unique("lea"));
     let (status, lead) = call(
-        &host,
+        &host.url,
         Method::POST,
         "/v1/agents",
         &admin,
@@ -68,7 +56,7 @@ async fn a_friday_evening_ticket_breaches_on_monday_once_and_is_escalated() {
     .await;
     assert_eq!(status, StatusCode::CREATED, "{lead}");
     let (status, body) = call(
-        &host,
+        &host.url,
         Method::PATCH,
         "/v1/departments/support",
         &admin,
@@ -79,7 +67,7 @@ async fn a_friday_evening_ticket_breaches_on_monday_once_and_is_escalated() {
 
     // Prague office hours with a holiday, and the urgent policy counted by them.
     let (status, body) = call(
-        &host,
+        &host.url,
         Method::POST,
         "/v1/calendars",
         &admin,
@@ -96,7 +84,7 @@ async fn a_friday_evening_ticket_breaches_on_monday_once_and_is_escalated() {
     .await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
     let (status, body) = call(
-        &host,
+        &host.url,
         Method::POST,
         "/v1/sla-policies",
         &manager,
@@ -115,19 +103,19 @@ async fn a_friday_evening_ticket_breaches_on_monday_once_and_is_escalated() {
     send_mail(host.smtp, &from, "support@help.example.com", &mail).await;
     host.drain_inbound().await;
     host.drain_events(&mut pipe).await;
-    let (_, ticket) = call(&host, Method::GET, "/v1/tickets/HD-1001", &admin, None).await;
+    let (_, ticket) = call(&host.url, Method::GET, "/v1/tickets/HD-1001", &admin, None).await;
     assert_eq!(ticket["department"], "support", "{ticket}");
     assert!(ticket["sla"].is_null(), "a normal ticket has no policy: {ticket}");
-    let response = Client::new()
-        .patch(format!("{}/v1/tickets/HD-1001", host.url))
-        .bearer_auth(&admin)
-        .header("If-Match", "*")
-        .json(&json!({"priority": "urgent"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::OK);
-    let ticket: Value = response.json().await.unwrap();
+    let (status, ticket) = call_if_match(
+        &host.url,
+        Method::PATCH,
+        "/v1/tickets/HD-1001",
+        &admin,
+        "*",
+        Some(json!({"priority": "urgent"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{ticket}");
     let first = &ticket["sla"]["clocks"][0];
     assert_eq!(first["target"], "first_response", "{ticket}");
     // Monday 09:30 in Prague (the host's clock ran on a few seconds since 16:30).
@@ -137,7 +125,7 @@ async fn a_friday_evening_ticket_breaches_on_monday_once_and_is_escalated() {
         "{ticket}"
     );
     // The business hour it has left, as it stands (the host's clock has run a few seconds).
-    let (_, standing) = call(&host, Method::GET, "/v1/tickets/HD-1001/sla", &admin, None).await;
+    let (_, standing) = call(&host.url, Method::GET, "/v1/tickets/HD-1001/sla", &admin, None).await;
     let left = &standing["clocks"][0];
     assert_eq!(
         (&left["target"], &left["state"]),
@@ -152,7 +140,7 @@ async fn a_friday_evening_ticket_breaches_on_monday_once_and_is_escalated() {
     let report = sweep_at(&host, "2026-12-07T08:31:00Z").await;
     assert_eq!(report["flagged"], 1, "{report}");
     host.drain_events(&mut pipe).await;
-    let (_, ticket) = call(&host, Method::GET, "/v1/tickets/HD-1001", &admin, None).await;
+    let (_, ticket) = call(&host.url, Method::GET, "/v1/tickets/HD-1001", &admin, None).await;
     assert_eq!(ticket["support_level"], "L2", "{ticket}");
     assert_eq!(ticket["sla"]["clocks"][0]["state"], "breached", "{ticket}");
     // (The lead also heard of the ticket becoming urgent, from another default rule.)
@@ -160,9 +148,9 @@ async fn a_friday_evening_ticket_breaches_on_monday_once_and_is_escalated() {
     assert_eq!(missed(e2e::sent_mail(&lead_email).await), 1, "one SLA mail to the lead");
 
     // The queue by SLA shows it first; the breached filter finds it.
-    let (_, queue) = call(&host, Method::GET, "/v1/tickets?sort=sla", &admin, None).await;
+    let (_, queue) = call(&host.url, Method::GET, "/v1/tickets?sort=sla", &admin, None).await;
     assert_eq!(queue["items"][0]["number"], "HD-1001", "{queue}");
-    let (_, breached) = call(&host, Method::GET, "/v1/tickets?sla=breached", &admin, None).await;
+    let (_, breached) = call(&host.url, Method::GET, "/v1/tickets?sla=breached", &admin, None).await;
     assert_eq!(breached["items"].as_array().unwrap().len(), 1, "{breached}");
 
     // A second invoke changes nothing.
@@ -170,11 +158,11 @@ async fn a_friday_evening_ticket_breaches_on_monday_once_and_is_escalated() {
     let report = sweep_at(&host, "2026-12-07T08:32:00Z").await;
     assert_eq!(report["flagged"], 0, "{report}");
     host.drain_events(&mut pipe).await;
-    let (_, again) = call(&host, Method::GET, "/v1/tickets/HD-1001", &admin, None).await;
+    let (_, again) = call(&host.url, Method::GET, "/v1/tickets/HD-1001", &admin, None).await;
     assert_eq!(again["version"], version);
     assert_eq!(again["support_level"], "L2");
     assert_eq!(missed(e2e::sent_mail(&lead_email).await), 1);
-    let (_, audit) = call(&host, Method::GET, "/v1/tickets/HD-1001/audit", &admin, None).await;
+    let (_, audit) = call(&host.url, Method::GET, "/v1/tickets/HD-1001/audit", &admin, None).await;
     let breaches = audit["items"]
         .as_array()
         .unwrap()

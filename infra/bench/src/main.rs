@@ -7,6 +7,7 @@ mod desk;
 mod engines;
 mod report;
 mod stats;
+mod sweeps;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -26,6 +27,9 @@ struct Args {
     /// Where to write the page (default: print it only).
     #[arg(long)]
     out: Option<PathBuf>,
+    /// Only the SLA sweep measures (issue 12's figures), printed, not written to the page.
+    #[arg(long)]
+    sla_sweep_only: bool,
     /// The build profile this binary was built with, for the page.
     #[arg(long, default_value = "release")]
     profile: String,
@@ -36,6 +40,10 @@ struct Sizes {
     engine_requests: usize,
     operation_runs: usize,
     creates_per_client: usize,
+    /// (tickets in the table, past due) for the SLA sweep's scaling.
+    sweep_tables: [(usize, usize); 2],
+    /// Tickets due at once for the SLA sweep's backlog.
+    sweep_backlog: usize,
 }
 
 #[tokio::main]
@@ -46,24 +54,33 @@ async fn main() -> Result<()> {
             engine_requests: 20,
             operation_runs: 3,
             creates_per_client: 5,
+            sweep_tables: [(100, 10), (1_000, 10)],
+            sweep_backlog: 300,
         }
     } else {
         Sizes {
             engine_requests: 300,
             operation_runs: 15,
             creates_per_client: 100,
+            sweep_tables: [(1_000, 100), (100_000, 100)],
+            sweep_backlog: 6_000,
         }
     };
     let plain = test_support::sdk_config().await?;
     let counter = Counter::default();
     let counting = plain.clone().into_builder().http_client(counter.http_client()).build();
+    if args.sla_sweep_only {
+        let (scales, backlog) = sla_sweep(&plain, &counting, &counter, &sizes).await?;
+        print!("{}", report::sweep_sections(&scales, &backlog));
+        return Ok(());
+    }
 
     eprintln!("==> the engines' own rates, no dev host");
     let table = test_support::fresh_table(&plain).await;
     let alone = engines::measure(&plain, &table, sizes.engine_requests).await?;
 
     eprintln!("==> a dev host in this process");
-    let desk = Arc::new(Desk::start(counting, counter.clone()).await?);
+    let desk = Arc::new(Desk::start(counting.clone(), counter.clone()).await?);
     let pollers = [
         tokio::spawn(desk.host.clone().run_inbound()),
         tokio::spawn(desk.host.clone().run_reactor()),
@@ -87,6 +104,8 @@ async fn main() -> Result<()> {
         throughput.push((clients, rate));
     }
 
+    let (sweep_scales, backlog) = sla_sweep(&plain, &counting, &counter, &sizes).await?;
+
     let page = report::page(&report::Figures {
         quick: args.quick,
         profile: &args.profile,
@@ -94,6 +113,8 @@ async fn main() -> Result<()> {
         beside: &beside,
         operations: &operations,
         throughput: &throughput,
+        sweep_scales: &sweep_scales,
+        backlog: &backlog,
     });
     match &args.out {
         Some(path) => {
@@ -103,4 +124,24 @@ async fn main() -> Result<()> {
         None => print!("{page}"),
     }
     Ok(())
+}
+
+/// The SLA sweep over a small and a large table with the same due work, then a backlog.
+async fn sla_sweep(
+    plain: &aws_config::SdkConfig,
+    counting: &aws_config::SdkConfig,
+    counter: &Counter,
+    sizes: &Sizes,
+) -> Result<(Vec<sweeps::SweepScale>, sweeps::Backlog)> {
+    eprintln!("==> SLA sweep against the table's size");
+    let mut scales = Vec::new();
+    for (tickets, due) in sizes.sweep_tables {
+        let scale = sweeps::scale(plain, counting, counter, tickets, due).await?;
+        eprintln!("    {tickets} tickets, {due} due: {:?}, {}", scale.time, scale.counts.summary());
+        scales.push(scale);
+    }
+    eprintln!("==> SLA sweep over {} due at once", sizes.sweep_backlog);
+    let backlog = sweeps::backlog(plain, sizes.sweep_backlog).await?;
+    eprintln!("    {} runs", backlog.runs.len());
+    Ok((scales, backlog))
 }

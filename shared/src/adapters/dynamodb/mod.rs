@@ -20,7 +20,8 @@ use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{Put, TransactWriteItem};
 
-pub use items::Item;
+/// The item a ticket is stored as, with its index keys: the benchmarks load tables with it.
+pub use items::{Item, ticket_item};
 
 use crate::ports::StoreError;
 
