@@ -1338,3 +1338,72 @@ async fn a_hanging_webhook_fails_only_its_own_record_and_repeats_no_other_effect
         "{notes:?}"
     );
 }
+
+/// The default SLA rule: a breach (flagged by the SLA sweep) escalates the ticket one level and
+/// mails the department lead, once, however often the `sla.breached` event is delivered.
+#[tokio::test]
+async fn a_breach_escalates_once_and_tells_the_lead_once_under_redelivery() {
+    let store = store().await;
+    // Friday 16:30 UTC: an urgent first response of 60 business minutes is due Monday 09:30.
+    let hands = Hands::at("2026-12-04T16:30:00Z");
+    let desk = TicketDesk::new(store.clone(), hands.clone());
+    let (support, agents) = team(&desk, "support", 1).await;
+    let lead = shared::usecases::desk::DepartmentPatch {
+        lead: Some(Some(agents[0])),
+        ..Default::default()
+    };
+    desk.update_department(&admin(), &support, lead).await.unwrap();
+    let policy: shared::domain::sla::SlaPolicyDraft = serde_json::from_value(json!({
+        "name": "Urgent", "position": 1,
+        "targets": {"urgent": {"first_response": 60}}
+    }))
+    .unwrap();
+    desk.create_sla_policy(&admin(), policy).await.unwrap();
+    let new = NewTicket {
+        priority: Priority::Urgent,
+        ..ticket_for("Till is down", &support, None)
+    };
+    let (ticket, _) = desk.create_ticket(&admin(), new).await.unwrap();
+
+    let sdk = test_support::local_sdk().await;
+    let (mailer, sends) = ses_answering(vec![Ok(()), Ok(()), Ok(())]);
+    let reactor = EventReactor::new(
+        store.clone(),
+        mailer,
+        S3Blobs::new(test_support::s3_client(&sdk)),
+        hands.clone(),
+        OutboundConfig {
+            addresses: parse_support_addresses("support@help.example.com").unwrap(),
+            max_attempts: 5,
+            autoreplies_per_hour: 3,
+        },
+    );
+    reactor.ensure_default_rules().await.unwrap();
+
+    hands.advance(Duration::hours(65)); // Monday 09:30
+    let report = shared::usecases::sla_sweep::sweep_sla(&store, hands.now(), LIMITS)
+        .await
+        .unwrap();
+    assert_eq!(report.flagged, 1, "{report:?}");
+    let events = store
+        .list_events(
+            ticket.id,
+            &PageRequest {
+                limit: 50,
+                cursor: None,
+            },
+        )
+        .await
+        .unwrap()
+        .items;
+    let breached = events
+        .iter()
+        .find(|e| e.event_type == EventType::SlaBreached)
+        .expect("the sweep recorded the breach");
+    for attempt in 1..=3 {
+        reactor.react(breached, attempt).await.unwrap();
+    }
+    let after = store.get_ticket(ticket.id).await.unwrap().unwrap();
+    assert_eq!(after.support_level, SupportLevel::L2, "escalated one level, once");
+    assert_eq!(sends.num_calls(), 1, "the lead is told once");
+}

@@ -7,8 +7,8 @@ use std::time::{Duration, Instant};
 
 use devhost::pipe::StreamPipe;
 use devhost::testing::{TestHost, send_mail, unique};
-use reqwest::{Client, Method, StatusCode};
 use e2e::call;
+use reqwest::{Client, Method, StatusCode};
 use serde_json::{Value, json};
 
 async fn agent_in_billing(host: &TestHost, admin: &str, name: &str) -> String {
@@ -114,7 +114,14 @@ async fn a_managers_rule_routes_assigns_and_tags_mail_and_the_dry_run_explains()
             "{ticket}"
         );
         assigned.push(ticket["assignee"].as_str().expect("assigned").to_owned());
-        let (_, audit) = call(&host.url, Method::GET, &format!("/v1/tickets/{number}/audit"), &admin, None).await;
+        let (_, audit) = call(
+            &host.url,
+            Method::GET,
+            &format!("/v1/tickets/{number}/audit"),
+            &admin,
+            None,
+        )
+        .await;
         let by_rule: Vec<&Value> = audit["items"]
             .as_array()
             .unwrap()
@@ -189,7 +196,14 @@ async fn rules_reacting_to_each_other_stop_at_the_chain_limit() {
     .await;
     assert_eq!(status, StatusCode::CREATED);
     host.drain_events(&mut pipe).await;
-    let (_, audit) = call(&host.url, Method::GET, "/v1/tickets/HD-1001/audit?limit=100", &admin, None).await;
+    let (_, audit) = call(
+        &host.url,
+        Method::GET,
+        "/v1/tickets/HD-1001/audit?limit=100",
+        &admin,
+        None,
+    )
+    .await;
     let items = audit["items"].as_array().unwrap();
     let depths: Vec<u64> = items.iter().filter_map(|e| e["actor"]["depth"].as_u64()).collect();
     assert!(!depths.is_empty() && depths.iter().all(|d| *d <= 3), "{depths:?}");
@@ -219,7 +233,14 @@ async fn until_ticket(host: &TestHost, pipe: &mut StreamPipe, token: &str, what:
 
 /// The audit events on HD-1001 made by the rule named `name`.
 async fn events_by_rule(host: &TestHost, token: &str, name: &str) -> Vec<Value> {
-    let (status, audit) = call(&host.url, Method::GET, "/v1/tickets/HD-1001/audit?limit=100", token, None).await;
+    let (status, audit) = call(
+        &host.url,
+        Method::GET,
+        "/v1/tickets/HD-1001/audit?limit=100",
+        token,
+        None,
+    )
+    .await;
     assert_eq!(status, StatusCode::OK, "{audit}");
     audit["items"]
         .as_array()

@@ -8,8 +8,8 @@ use chrono::{DateTime, Utc};
 use devhost::clock::DevClock;
 use devhost::invoke::INVOKE_PATH;
 use devhost::testing::{TestHost, send_mail, unique};
-use reqwest::{Client, Method, StatusCode};
 use e2e::{call, call_if_match};
+use reqwest::{Client, Method, StatusCode};
 use serde_json::{Value, json};
 
 async fn sweep_at(host: &TestHost, time: &str) -> Value {

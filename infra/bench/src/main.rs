@@ -137,7 +137,11 @@ async fn sla_sweep(
     let mut scales = Vec::new();
     for (tickets, due) in sizes.sweep_tables {
         let scale = sweeps::scale(plain, counting, counter, tickets, due).await?;
-        eprintln!("    {tickets} tickets, {due} due: {:?}, {}", scale.time, scale.counts.summary());
+        eprintln!(
+            "    {tickets} tickets, {due} due: {:?}, {}",
+            scale.time,
+            scale.counts.summary()
+        );
         scales.push(scale);
     }
     eprintln!("==> SLA sweep over {} due at once", sizes.sweep_backlog);

@@ -192,7 +192,13 @@ pub fn sweep_sections(scales: &[SweepScale], b: &Backlog) -> String {
     let _ = writeln!(p, "| run | flagged | finished all due | time |");
     let _ = writeln!(p, "| --- | --- | --- | --- |");
     for (i, (flagged, complete, time)) in b.runs.iter().enumerate() {
-        let _ = writeln!(p, "| {} | {flagged} | {} | {} |", i + 1, if *complete { "yes" } else { "no" }, ms(*time));
+        let _ = writeln!(
+            p,
+            "| {} | {flagged} | {} | {} |",
+            i + 1,
+            if *complete { "yes" } else { "no" },
+            ms(*time)
+        );
     }
     let total: usize = b.runs.iter().map(|(n, _, _)| n).sum();
     let _ = writeln!(

@@ -61,40 +61,67 @@ async fn load(sdk: &SdkConfig, tickets: usize, due: usize) -> Result<(String, Sl
     let table = test_support::fresh_table(sdk).await;
     let client = Client::new(sdk);
     let policy = policy()?;
-    DynamoStore::new(client.clone(), table.clone()).put_sla_policy(&policy, true).await?;
+    DynamoStore::new(client.clone(), table.clone())
+        .put_sla_policy(&policy, true)
+        .await?;
     let book = SlaBook::new(vec![(policy.clone(), Default::default())]);
     let requester = RequesterDetails::new(None, Some(EmailAddress::parse("bench@example.cz")?), None, None)?
         .into_contact(shared::domain::ContactId::generate(at(NOW)), at(NOW));
     let (book, requester) = (&book, &requester);
-    futures::stream::iter((0..tickets).collect::<Vec<_>>().chunks(25).map(<[usize]>::to_vec).collect::<Vec<_>>())
-        .map(|chunk| {
-            let (client, table) = (client.clone(), table.clone());
-            async move {
-                let mut writes = Vec::with_capacity(chunk.len());
-                for n in chunk {
-                    let created = if n < due { at("2026-12-07T08:00:00Z") } else { at("2026-12-07T09:50:00Z") };
-                    let mut ticket =
-                        Ticket::new(TicketNumber::new(1001 + n as u64), format!("Till {n} is down"), Channel::Email, requester, created);
-                    settle(&mut ticket, Answered::default(), created, book);
-                    let item = ticket_item(&ticket)?;
-                    writes.push(WriteRequest::builder().put_request(PutRequest::builder().set_item(Some(item)).build()?).build());
-                }
-                let mut pending = Some(std::collections::HashMap::from([(table.clone(), writes)]));
-                while let Some(items) = pending.take().filter(|m| m.values().any(|v| !v.is_empty())) {
-                    let out = client.batch_write_item().set_request_items(Some(items)).send().await?;
-                    pending = out.unprocessed_items;
-                }
-                Ok::<_, anyhow::Error>(())
+    futures::stream::iter(
+        (0..tickets)
+            .collect::<Vec<_>>()
+            .chunks(25)
+            .map(<[usize]>::to_vec)
+            .collect::<Vec<_>>(),
+    )
+    .map(|chunk| {
+        let (client, table) = (client.clone(), table.clone());
+        async move {
+            let mut writes = Vec::with_capacity(chunk.len());
+            for n in chunk {
+                let created = if n < due {
+                    at("2026-12-07T08:00:00Z")
+                } else {
+                    at("2026-12-07T09:50:00Z")
+                };
+                let mut ticket = Ticket::new(
+                    TicketNumber::new(1001 + n as u64),
+                    format!("Till {n} is down"),
+                    Channel::Email,
+                    requester,
+                    created,
+                );
+                settle(&mut ticket, Answered::default(), created, book);
+                let item = ticket_item(&ticket)?;
+                writes.push(
+                    WriteRequest::builder()
+                        .put_request(PutRequest::builder().set_item(Some(item)).build()?)
+                        .build(),
+                );
             }
-        })
-        .buffer_unordered(8)
-        .try_collect::<Vec<_>>()
-        .await?;
+            let mut pending = Some(std::collections::HashMap::from([(table.clone(), writes)]));
+            while let Some(items) = pending.take().filter(|m| m.values().any(|v| !v.is_empty())) {
+                let out = client.batch_write_item().set_request_items(Some(items)).send().await?;
+                pending = out.unprocessed_items;
+            }
+            Ok::<_, anyhow::Error>(())
+        }
+    })
+    .buffer_unordered(8)
+    .try_collect::<Vec<_>>()
+    .await?;
     Ok((table, policy))
 }
 
 /// One sweep as of [`NOW`] over a table of `tickets` with `due` past due.
-pub async fn scale(plain: &SdkConfig, counting: &SdkConfig, counter: &Counter, tickets: usize, due: usize) -> Result<SweepScale> {
+pub async fn scale(
+    plain: &SdkConfig,
+    counting: &SdkConfig,
+    counter: &Counter,
+    tickets: usize,
+    due: usize,
+) -> Result<SweepScale> {
     let (table, _) = load(plain, tickets, due).await?;
     let store = DynamoStore::new(Client::new(counting), table);
     counter.take();
@@ -103,7 +130,10 @@ pub async fn scale(plain: &SdkConfig, counting: &SdkConfig, counter: &Counter, t
     let time = start.elapsed();
     let counts = counter.take();
     if report.flagged != due || !report.complete {
-        bail!("the sweep over {tickets} tickets flagged {} of {due}: {report:?}", report.flagged);
+        bail!(
+            "the sweep over {tickets} tickets flagged {} of {due}: {report:?}",
+            report.flagged
+        );
     }
     Ok(SweepScale {
         tickets,
