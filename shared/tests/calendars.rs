@@ -261,11 +261,23 @@ async fn a_replacement_needs_the_current_version_and_only_admins_write() {
         )
         .await
         .unwrap();
+    // Managers write calendars too (they set up the SLA policies); agents only read them.
     let manager = principal(Role::Manager);
+    desk.create_calendar(&manager, id("x"), draft("X", "UTC", "08:00", "17:00").check().unwrap())
+        .await
+        .unwrap();
     assert!(
-        desk.create_calendar(&manager, id("x"), draft("X", "UTC", "08:00", "17:00").check().unwrap())
-            .await
-            .is_err()
+        desk.create_calendar(
+            &principal(Role::Agent),
+            id("y"),
+            draft("Y", "UTC", "08:00", "17:00").check().unwrap()
+        )
+        .await
+        .is_err()
+    );
+    assert!(
+        desk.set_default_calendar(&manager, Some(id("x"))).await.is_err(),
+        "the desk's default is the admins'"
     );
     let next = desk
         .replace_calendar(

@@ -1,5 +1,5 @@
-//! SLA end to end through the dev host, started on a Friday afternoon: an admin makes a Prague
-//! calendar, a manager an urgent policy; a mail at 16:30 Prague time, made urgent, is due on
+//! SLA end to end through the dev host, started on a Friday afternoon: a manager makes a Prague
+//! calendar and an urgent policy; a mail at 16:30 Prague time, made urgent, is due on
 //! Monday at 09:30; the SLA sweep invoked just past it marks the breach once, the default rule
 //! escalates the ticket to L2 and mails the department lead, the SLA queue shows it first, and
 //! a second invoke changes nothing.
@@ -70,7 +70,7 @@ async fn a_friday_evening_ticket_breaches_on_monday_once_and_is_escalated() {
         &host.url,
         Method::POST,
         "/v1/calendars",
-        &admin,
+        &manager,
         Some(json!({
             "id": "prague", "name": "Prague office", "time_zone": "Europe/Prague",
             "weekly_hours": {

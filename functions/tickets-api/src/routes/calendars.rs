@@ -90,7 +90,7 @@ where
     S: TicketStore + ContactStore + TeamStore + TemplateStore + RuleStore + ActionLedger,
     C: Clock,
 {
-    who.require(Role::Admin)?;
+    who.require(Role::Manager)?;
     let (id, draft) = parse_json::<CreateCalendarBody>(request)?.into_parts();
     let calendar = desk.create_calendar(who, id, checked(draft)?).await?;
     let mut response = with_etag(StatusCode::CREATED, &calendar);
@@ -105,7 +105,7 @@ where
     S: TicketStore + ContactStore + TeamStore + TemplateStore + RuleStore + ActionLedger,
     C: Clock,
 {
-    who.require(Role::Admin)?;
+    who.require(Role::Manager)?;
     let id = calendar_id(id)?;
     let precondition = if_match(request)?;
     let spec = checked(parse_json::<CalendarDraft>(request)?)?;
@@ -120,7 +120,7 @@ where
     S: TicketStore + ContactStore + TeamStore + TemplateStore + RuleStore + ActionLedger,
     C: Clock,
 {
-    who.require(Role::Admin)?;
+    who.require(Role::Manager)?;
     desk.delete_calendar(who, &calendar_id(id)?).await?;
     Ok(Response::builder()
         .status(StatusCode::NO_CONTENT)

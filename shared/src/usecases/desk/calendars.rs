@@ -1,5 +1,6 @@
-//! The agents' use cases for business calendars: every staff member reads them, admins write
-//! them, pick the desk's default and name one on a department; and [`calendar_for`], the one
+//! The agents' use cases for business calendars: every staff member reads them, managers and
+//! admins write them (they set up the SLA policies that count by them), admins pick the desk's
+//! default and name one on a department; and [`calendar_for`], the one
 //! answer to "which calendar counts for this ticket" that the rules and the SLA clocks use.
 
 use super::{DeskError, TicketDesk};
@@ -59,7 +60,7 @@ where
         id: CalendarId,
         spec: CalendarSpec,
     ) -> Result<Calendar, DeskError> {
-        who.require(Role::Admin)?;
+        who.require(Role::Manager)?;
         if self.store.list_calendars().await?.len() >= MAX_CALENDARS {
             return Err(DomainError::conflict(format!("a desk has at most {MAX_CALENDARS} calendars")).into());
         }
@@ -81,7 +82,7 @@ where
         precondition: Precondition,
         spec: CalendarSpec,
     ) -> Result<Calendar, DeskError> {
-        who.require(Role::Admin)?;
+        who.require(Role::Manager)?;
         let current = self.get_calendar(id).await?;
         if let Precondition::Exactly(version) = precondition
             && version != current.version
@@ -105,7 +106,7 @@ where
 
     /// Deletes a calendar no department and not the desk's default names (409 otherwise).
     pub async fn delete_calendar(&self, who: &Principal, id: &CalendarId) -> Result<(), DeskError> {
-        who.require(Role::Admin)?;
+        who.require(Role::Manager)?;
         self.get_calendar(id).await?;
         let users: Vec<String> = self
             .store
