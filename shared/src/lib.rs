@@ -7,4 +7,5 @@ pub mod domain;
 pub mod http;
 pub mod ports;
 pub mod queue;
+pub mod schedule;
 pub mod usecases;

@@ -5,7 +5,6 @@
 
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
 use lambda_runtime::LambdaEvent;
-use serde::Deserialize;
 use shared::adapters::bus::{BusEvent, decode_sqs_body};
 use shared::adapters::dynamodb::DynamoStore;
 use shared::adapters::s3::S3Blobs;
@@ -17,9 +16,10 @@ use shared::config::Env;
 use shared::domain::DepartmentId;
 use shared::domain::contact_form::FormCategories;
 use shared::domain::rules::WebhookTargets;
-use shared::domain::{Clock, SystemClock, Timestamp};
+use shared::domain::{Clock, SystemClock};
 use shared::ports::{ActionLedger, ContactStore, MailSender, RuleStore, TeamStore, TemplateStore, TicketStore};
 use shared::queue::{MESSAGES_IN_FLIGHT, attempt, each_message_at_once};
+use shared::schedule::{ScheduledEvent, ScheduledEventError};
 use shared::usecases::intake::parse_support_addresses;
 use shared::usecases::reactor::sweep::{SweepLimits, SweepReport};
 use shared::usecases::reactor::{BatchRules, EventReactor, OutboundConfig, PortalLinks};
@@ -163,19 +163,10 @@ pub const SWEEP_LIMITS: SweepLimits = SweepLimits {
     budget: std::time::Duration::from_secs(90),
 };
 
-/// What the schedule sends: EventBridge Scheduler's input from the template
-/// (`{"time": "<aws.scheduler.scheduled-time>"}`), or an EventBridge scheduled event, which
-/// has `time` too. The time is the sweep's "now": a run can be replayed for any moment
-/// (`cargo xtask invoke reactor-sweep --at …`).
-#[derive(Debug, Deserialize)]
-pub struct ScheduledEvent {
-    pub time: Timestamp,
-}
-
 #[derive(Debug, thiserror::Error)]
 pub enum SweepError {
-    #[error("the schedule's event has no usable time: {0}")]
-    Event(#[from] serde_json::Error),
+    #[error(transparent)]
+    Event(#[from] ScheduledEventError),
     #[error(transparent)]
     Reactor(#[from] shared::usecases::reactor::ReactorError),
 }
@@ -187,7 +178,7 @@ where
     M: MailSender,
     C: Clock,
 {
-    let scheduled: ScheduledEvent = serde_json::from_value(event)?;
+    let scheduled = ScheduledEvent::decode(event)?;
     let report = deps.reactor.sweep(scheduled.time, SWEEP_LIMITS).await?;
     tracing::info!(now = %scheduled.time, ?report, "time sweep done");
     Ok(report)
@@ -202,8 +193,8 @@ pub const SLA_SWEEP_LIMITS: SweepLimits = SweepLimits {
 
 #[derive(Debug, thiserror::Error)]
 pub enum SlaSweepRunError {
-    #[error("the schedule's event has no usable time: {0}")]
-    Event(#[from] serde_json::Error),
+    #[error(transparent)]
+    Event(#[from] ScheduledEventError),
     #[error(transparent)]
     Sweep(#[from] shared::usecases::sla_sweep::SlaSweepError),
 }
@@ -213,7 +204,7 @@ pub async fn sla_sweep<S: TicketStore>(
     store: &S,
     event: serde_json::Value,
 ) -> Result<shared::usecases::sla_sweep::SlaSweepReport, SlaSweepRunError> {
-    let scheduled: ScheduledEvent = serde_json::from_value(event)?;
+    let scheduled = ScheduledEvent::decode(event)?;
     let report = shared::usecases::sla_sweep::sweep_sla(store, scheduled.time, SLA_SWEEP_LIMITS).await?;
     tracing::info!(now = %scheduled.time, ?report, "SLA sweep done");
     Ok(report)

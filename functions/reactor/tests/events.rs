@@ -101,7 +101,7 @@ async fn the_schedule_s_sample_drives_the_sweep_at_its_time() {
         let path = entry.unwrap().path();
         names.push(path.file_name().unwrap().to_string_lossy().into_owned());
         let event: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
-        let at: reactor::ScheduledEvent = serde_json::from_value(event.clone()).unwrap();
+        let at = shared::schedule::ScheduledEvent::decode(event.clone()).unwrap();
         assert_eq!(at.time.to_string(), "2026-11-23T09:05:00.000Z");
         let report = reactor::sweep(&deps, event).await.unwrap();
         assert!(report.complete && report.failed == 0, "{report:?}");
