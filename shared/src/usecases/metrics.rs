@@ -6,7 +6,7 @@ use chrono_tz::Tz;
 
 use crate::domain::metrics::figures::{DayFigures, by_day, hour_range};
 use crate::domain::metrics::{Dimension, contribution, needs_reply_count};
-use crate::domain::{Author, TicketEvent, Visibility};
+use crate::domain::{Author, Delivery, TicketEvent, Visibility};
 use crate::ports::{MetricsStore, PageRequest, StoreError, TicketStore};
 
 /// What recording an event did.
@@ -40,7 +40,8 @@ pub async fn record_event<S: MetricsStore + TicketStore>(
 }
 
 /// The ticket's public agent replies written up to the event (a solve), from its conversation:
-/// the same answer at every redelivery, whatever came after.
+/// the same answer at every redelivery, whatever came after. A description an agent recorded
+/// when opening the ticket is public but was never sent (`Delivery::None`): not a reply.
 async fn agent_replies_until<S: TicketStore>(store: &S, event: &TicketEvent) -> Result<u32, StoreError> {
     let mut count = 0;
     let mut page = PageRequest {
@@ -52,7 +53,12 @@ async fn agent_replies_until<S: TicketStore>(store: &S, event: &TicketEvent) -> 
         count += found
             .items
             .iter()
-            .filter(|m| m.author() == Author::Agent && m.visibility == Visibility::Public && m.created_at <= event.at)
+            .filter(|m| {
+                m.author() == Author::Agent
+                    && m.visibility == Visibility::Public
+                    && m.delivery != Delivery::None
+                    && m.created_at <= event.at
+            })
             .count() as u32;
         match found.cursor {
             Some(cursor) => page.cursor = Some(cursor),

@@ -315,20 +315,20 @@ pub fn contribution(event: &TicketEvent, agent_replies: Option<u32>) -> Option<C
         .count();
     tally.bump(Counter::Transfers, transfers as i64);
     let mut groups = Group::of(facts);
-    if event.event_type == EventType::CsatReceived {
-        if let Some(change) = event.changes.iter().find(|c| c.field == TicketField::Satisfaction) {
-            for (value, sign) in [(&change.to, 1), (&change.from, -1)] {
-                match rating(value) {
-                    Some(Rating::Good) => tally.bump(Counter::CsatGood, sign),
-                    Some(Rating::Bad) => tally.bump(Counter::CsatBad, sign),
-                    None => {}
-                }
+    if event.event_type == EventType::CsatReceived
+        && let Some(change) = event.changes.iter().find(|c| c.field == TicketField::Satisfaction)
+    {
+        for (value, sign) in [(&change.to, 1), (&change.from, -1)] {
+            match rating(value) {
+                Some(Rating::Good) => tally.bump(Counter::CsatGood, sign),
+                Some(Rating::Bad) => tally.bump(Counter::CsatBad, sign),
+                None => {}
             }
-            // A rating counts for the agent who solved the ticket, wherever it went since.
-            if let Some(agent) = change.to.get("agent").and_then(Value::as_str) {
-                groups.retain(|g| g.dimension != Dimension::Agent);
-                groups.push(Group::new(Dimension::Agent, agent));
-            }
+        }
+        // A rating counts for the agent who solved the ticket, wherever it went since.
+        if let Some(agent) = change.to.get("agent").and_then(Value::as_str) {
+            groups.retain(|g| g.dimension != Dimension::Agent);
+            groups.push(Group::new(Dimension::Agent, agent));
         }
     }
     (!tally.is_empty()).then(|| Contribution {
