@@ -20,6 +20,7 @@
 
 pub mod figures;
 pub mod histogram;
+pub mod schedule;
 #[cfg(test)]
 mod tests;
 
