@@ -14,9 +14,11 @@ use crate::domain::{
 };
 
 mod calendars;
+mod metrics;
 mod sla;
 mod surveys;
 pub use calendars::CalendarStore;
+pub use metrics::MetricsStore;
 pub use sla::SlaStore;
 pub use surveys::{PendingSurvey, RatingRecord, SurveyStore};
 

@@ -708,6 +708,11 @@ fn routes() -> Vec<Case> {
         ("delete template", ADMINS, |_, n| {
             ("DELETE", format!("/v1/templates/fixture{n}/en"), None)
         }),
+        // Agents see their own figures only (group_by=agent); any other grouping is theirs to ask
+        // for not.
+        ("metrics by department", MANAGERS, |_, _| {
+            ("GET", "/v1/metrics?group_by=department".into(), None)
+        }),
     ]
 }
 

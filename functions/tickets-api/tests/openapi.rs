@@ -71,6 +71,7 @@ const OPERATIONS: &[(&str, &str)] = &[
     ("GET", "/v1/calendars/{calendar}"),
     ("PUT", "/v1/calendars/{calendar}"),
     ("DELETE", "/v1/calendars/{calendar}"),
+    ("GET", "/v1/metrics"),
 ];
 
 const HTTP_METHODS: &[&str] = &["get", "put", "post", "delete", "options", "head", "patch", "trace"];

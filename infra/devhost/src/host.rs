@@ -92,6 +92,7 @@ pub struct DevHost {
     inbound: Arc<inbound_email::Deps<DynamoStore, S3Blobs, DevClock>>,
     reactor: Arc<reactor::Deps<DynamoStore, SesMailer, DevClock>>,
     csat: Arc<csat::Deps<DynamoStore, SesMailer, DevClock>>,
+    metrics: Arc<reports::Deps<DynamoStore>>,
     template: Template,
 }
 
@@ -144,6 +145,7 @@ impl DevHost {
             &sdk,
             clock,
         ));
+        let metrics = Arc::new(reports::Deps::new(&reports::Config::from_env(&env)?, &sdk));
         // In AWS the first ticket event does this; locally the rules show from the start.
         reactor.reactor.ensure_default_rules().await?;
         Ok(Self {
@@ -155,6 +157,7 @@ impl DevHost {
             inbound,
             reactor,
             csat,
+            metrics,
             template,
         })
     }
@@ -205,6 +208,30 @@ impl DevHost {
         loop {
             if let Err(e) = self.deliver_csat(&poller, Duration::from_secs(1)).await {
                 tracing::warn!(error = %format!("{e:#}"), "csat poll failed; retrying");
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
+        }
+    }
+
+    /// Hands one batch of ticket events to the metrics consumer; returns the batch size.
+    pub async fn deliver_metrics(&self, poller: &QueuePoller, wait: Duration) -> Result<usize> {
+        let metrics = self.metrics.clone();
+        poller
+            .poll_once(wait, |event| async move {
+                reports::handle_events(&metrics, LambdaEvent::new(event, Default::default())).await
+            })
+            .await
+    }
+
+    /// Runs the metrics queue's event source until the process ends.
+    pub async fn run_metrics(self: Arc<Self>) {
+        let poller = match QueuePoller::new(&self.sdk, &self.provisioned.metrics_queue_url).await {
+            Ok(p) => p,
+            Err(e) => return tracing::error!(error = %format!("{e:#}"), "metrics poller could not start"),
+        };
+        loop {
+            if let Err(e) = self.deliver_metrics(&poller, Duration::from_secs(1)).await {
+                tracing::warn!(error = %format!("{e:#}"), "metrics poll failed; retrying");
                 tokio::time::sleep(Duration::from_secs(1)).await;
             }
         }

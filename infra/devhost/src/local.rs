@@ -27,6 +27,8 @@ pub const REACTOR_RULE: &str = "TicketEventsToReactorRule";
 pub const SES_FEEDBACK_RULE: &str = "SesFeedbackToReactorRule";
 pub const CSAT_QUEUE: &str = "CsatQueue";
 pub const CSAT_RULE: &str = "TicketEventsToCsatRule";
+pub const METRICS_QUEUE: &str = "MetricsQueue";
+pub const METRICS_RULE: &str = "TicketEventsToMetricsRule";
 
 /// What the local resources are called (the template names them per stack).
 #[derive(Debug, Clone)]
@@ -42,6 +44,8 @@ pub struct LocalNames {
     pub reactor_dlq: String,
     pub csat_queue: String,
     pub csat_dlq: String,
+    pub metrics_queue: String,
+    pub metrics_dlq: String,
     /// The SES configuration set our mail is sent with (named by the stack, as in the template).
     pub configuration_set: String,
 }
@@ -59,6 +63,8 @@ impl LocalNames {
             reactor_dlq: format!("{prefix}-reactor-dlq"),
             csat_queue: format!("{prefix}-csat"),
             csat_dlq: format!("{prefix}-csat-dlq"),
+            metrics_queue: format!("{prefix}-metrics"),
+            metrics_dlq: format!("{prefix}-metrics-dlq"),
             configuration_set: format!("{prefix}-outbound"),
         }
     }
@@ -70,6 +76,7 @@ pub struct Provisioned {
     pub inbound_queue_url: String,
     pub reactor_queue_url: String,
     pub csat_queue_url: String,
+    pub metrics_queue_url: String,
     pub mail_prefix: String,
 }
 
@@ -139,6 +146,30 @@ pub async fn provision(sdk: &SdkConfig, template: &Template, names: &LocalNames)
         .send()
         .await
         .context("targeting the csat queue")?;
+
+    // The metrics consumer's own queue, fed by its own rule (docs/reports.md).
+    let metrics_queue_url =
+        queue_with_dlq(&sqs, template, METRICS_QUEUE, &names.metrics_queue, &names.metrics_dlq).await?;
+    events
+        .put_rule()
+        .name(&names.metrics_queue)
+        .event_bus_name(&names.bus)
+        .event_pattern(template.event_pattern(METRICS_RULE, &names.stack)?.to_string())
+        .send()
+        .await
+        .context("creating the rule TicketEventsToMetricsRule")?;
+    let metrics_target = aws_sdk_eventbridge::types::Target::builder()
+        .id("metrics")
+        .arn(queue_arn(&sqs, &metrics_queue_url).await?)
+        .build()?;
+    events
+        .put_targets()
+        .rule(&names.metrics_queue)
+        .event_bus_name(&names.bus)
+        .targets(metrics_target)
+        .send()
+        .await
+        .context("targeting the metrics queue")?;
 
     // SES sends only from verified identities; moto verifies on creation.
     let ses = aws_sdk_sesv2::Client::new(sdk);
@@ -220,6 +251,7 @@ pub async fn provision(sdk: &SdkConfig, template: &Template, names: &LocalNames)
         inbound_queue_url: queue_url,
         reactor_queue_url,
         csat_queue_url,
+        metrics_queue_url,
         mail_prefix: notification.prefix,
     })
 }

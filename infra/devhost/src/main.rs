@@ -85,6 +85,7 @@ async fn main() -> Result<()> {
     tokio::spawn(host.clone().run_inbound());
     tokio::spawn(host.clone().run_reactor());
     tokio::spawn(host.clone().run_csat());
+    tokio::spawn(host.clone().run_metrics());
     host.clone().run_schedules().await?;
     let smtp = tokio::net::TcpListener::bind(("127.0.0.1", smtp_port))
         .await

@@ -117,6 +117,26 @@ impl TestHost {
         }
     }
 
+    /// Hands the ticket events waiting in the metrics queue to the metrics consumer until none
+    /// is left; returns how many.
+    pub async fn drain_metrics(&self) -> usize {
+        let poller = crate::queue::QueuePoller::new(self.sdk(), &self.host.provisioned.metrics_queue_url)
+            .await
+            .expect("poller");
+        let mut handled = 0;
+        loop {
+            match self
+                .host
+                .deliver_metrics(&poller, Duration::from_millis(500))
+                .await
+                .expect("deliver")
+            {
+                0 => return handled,
+                n => handled += n,
+            }
+        }
+    }
+
     /// Hands queued inbound mail to the inbound-email function until the queue is empty;
     /// returns how many queue messages were handled.
     pub async fn drain_inbound(&self) -> usize {

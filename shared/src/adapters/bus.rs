@@ -151,6 +151,7 @@ mod tests {
             changes: vec![],
             message_id: None,
             related: None,
+            ticket: None,
         }
     }
 

@@ -8,8 +8,10 @@
 use serde::{Deserialize, Serialize};
 
 use super::audit::{Actor, AuditEvent, EventType};
-use super::ids::{EventId, MessageId, TicketId, TicketNumber};
-use super::ticket::{FieldChange, TicketPointer};
+use super::ids::{AgentId, EventId, MessageId, TicketId, TicketNumber};
+use super::sla::{ClockState, SlaTarget};
+use super::team::DepartmentId;
+use super::ticket::{Channel, FieldChange, Priority, Status, Ticket, TicketPointer};
 use super::time::Timestamp;
 
 /// The contract's version this code writes and reads.
@@ -38,6 +40,72 @@ pub struct TicketEvent {
     /// For merges: the other ticket.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub related: Option<TicketPointer>,
+    /// The ticket as the change left it (added within version 1 for the metrics consumer,
+    /// which groups and times each event by it); absent on events stored before it existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ticket: Option<TicketFacts>,
+}
+
+/// What a report needs to know of the ticket after a change: how to group the event
+/// (department, channel, priority, assignee) and how to time it (creation, first response,
+/// the SLA clocks' use in their own kind of time).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TicketFacts {
+    pub status: Status,
+    pub priority: Priority,
+    pub channel: Channel,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub department: Option<DepartmentId>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assignee: Option<AgentId>,
+    pub created_at: Timestamp,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_response_at: Option<Timestamp>,
+    /// The SLA clocks, one per target the ticket's policy measures.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sla: Vec<ClockFacts>,
+}
+
+/// One SLA clock as a report reads it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClockFacts {
+    pub target: SlaTarget,
+    /// Whether `used_seconds` are business seconds (by the policy's calendar).
+    pub business_time: bool,
+    /// Seconds used while not running (all of them once met).
+    pub used_seconds: i64,
+    pub state: ClockState,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub met_at: Option<Timestamp>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub breached_at: Option<Timestamp>,
+}
+
+impl From<&Ticket> for TicketFacts {
+    fn from(ticket: &Ticket) -> Self {
+        Self {
+            status: ticket.status,
+            priority: ticket.priority,
+            channel: ticket.channel,
+            department: ticket.department.clone(),
+            assignee: ticket.assignee,
+            created_at: ticket.created_at,
+            first_response_at: ticket.first_response_at,
+            sla: ticket
+                .sla
+                .iter()
+                .flat_map(|sla| sla.clocks.iter())
+                .map(|c| ClockFacts {
+                    target: c.target,
+                    business_time: c.business_time,
+                    used_seconds: c.used_seconds,
+                    state: c.state,
+                    met_at: c.met_at,
+                    breached_at: c.breached_at,
+                })
+                .collect(),
+        }
+    }
 }
 
 fn first_version() -> u32 {
@@ -57,6 +125,7 @@ impl From<&AuditEvent> for TicketEvent {
             changes: event.changes.clone(),
             message_id: event.message_id,
             related: event.related,
+            ticket: None,
         }
     }
 }
@@ -76,15 +145,23 @@ impl From<&TicketEvent> for TicketEvent {
 /// The JSON an audit item keeps (and the stream carries to the pipe): the audit event with the
 /// contract's `version`, so the text the bus delivers is a [`TicketEvent`] as it stands.
 pub fn stored_json(event: &AuditEvent) -> Result<String, serde_json::Error> {
+    stored_json_with(event, None)
+}
+
+/// [`stored_json`] with the ticket as the change left it (`ticket` in the contract).
+pub fn stored_json_with(event: &AuditEvent, ticket: Option<&TicketFacts>) -> Result<String, serde_json::Error> {
     #[derive(Serialize)]
     struct Stored<'a> {
         version: u32,
         #[serde(flatten)]
         event: &'a AuditEvent,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        ticket: Option<&'a TicketFacts>,
     }
     serde_json::to_string(&Stored {
         version: TICKET_EVENT_VERSION,
         event,
+        ticket,
     })
 }
 

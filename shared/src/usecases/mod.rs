@@ -15,6 +15,7 @@ pub mod commit;
 pub mod desk;
 pub mod files;
 pub mod intake;
+pub mod metrics;
 pub mod portal;
 pub mod reactor;
 pub mod satisfaction;

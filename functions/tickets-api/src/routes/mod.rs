@@ -2,6 +2,7 @@
 //! principal has been read, so none answers without a token.
 
 mod calendars;
+mod metrics;
 mod people;
 mod rules;
 mod satisfaction;
@@ -16,8 +17,8 @@ use serde_json::json;
 use shared::domain::{Clock, Principal};
 use shared::http::{ApiError, QueryParams, json_response};
 use shared::ports::{
-    ActionLedger, ContactStore, FileLinks, Page, PageRequest, RuleStore, SurveyStore, TeamStore, TemplateStore,
-    TicketStore,
+    ActionLedger, ContactStore, FileLinks, MetricsStore, Page, PageRequest, RuleStore, SurveyStore, TeamStore,
+    TemplateStore, TicketStore,
 };
 use shared::usecases::desk::TicketDesk;
 
@@ -39,7 +40,7 @@ pub fn redirect(url: &str) -> Reply {
 pub async fn route<S, C, F>(desk: &TicketDesk<S, C>, files: &Files<F>, who: &Principal, request: &Request) -> Reply
 where
     F: FileLinks,
-    S: TicketStore + ContactStore + TeamStore + TemplateStore + RuleStore + ActionLedger + SurveyStore,
+    S: TicketStore + ContactStore + TeamStore + TemplateStore + RuleStore + ActionLedger + SurveyStore + MetricsStore,
     C: Clock,
 {
     let path = request.uri().path().to_owned();
@@ -151,6 +152,10 @@ where
             return satisfaction::report(desk.store(), desk.clock(), who, request).await;
         }
         ["v1", "satisfaction"] => &[Method::GET],
+        ["v1", "metrics"] if method == Method::GET => {
+            return metrics::get(desk.store(), desk.clock(), who, request).await;
+        }
+        ["v1", "metrics"] => &[Method::GET],
         ["v1", "templates"] if method == Method::GET => return templates::list(desk).await,
         ["v1", "templates"] => &[Method::GET],
         ["v1", "templates", name, language] => match method {

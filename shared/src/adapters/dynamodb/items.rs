@@ -111,8 +111,11 @@ pub fn message_item(message: &Message) -> Result<Item, StoreError> {
 
 /// Audit events keep their JSON in `event` (what bus consumers read) and `type`/`ticket_id` at
 /// the top level for bus rules; copies carried by a merge are marked so the pipe skips them.
-pub fn event_item(event: &AuditEvent) -> Result<Item, StoreError> {
-    let json = crate::domain::events::stored_json(event).map_err(StoreError::unknown)?;
+/// `ticket` is the ticket as the change left it (the contract's `ticket`; `None` for copies a
+/// merge carries over, which never reach the bus).
+pub fn event_item(event: &AuditEvent, ticket: Option<&Ticket>) -> Result<Item, StoreError> {
+    let facts = ticket.map(crate::domain::events::TicketFacts::from);
+    let json = crate::domain::events::stored_json_with(event, facts.as_ref()).map_err(StoreError::unknown)?;
     let mut item = keyed(
         Item::new(),
         ticket_pk(event.ticket_id),

@@ -60,7 +60,7 @@ impl TicketStore for DynamoStore {
         };
         let contact_range = tx.len()..tx.len() + contact_items.len();
         tx.extend(contact_items);
-        tx.extend(self.timeline_puts(&write.messages, &write.events)?);
+        tx.extend(self.timeline_puts(&write.ticket, &write.messages, &write.events)?);
         let once_range = tx.len()..tx.len() + write.once.len();
         tx.extend(self.once_puts(write)?);
         let loads_start = tx.len();
@@ -99,7 +99,7 @@ impl TicketStore for DynamoStore {
                 }
                 None => self.put(item, Some("attribute_not_exists(pk)"))?,
             });
-            tx.extend(self.timeline_puts(&write.messages, &write.events)?);
+            tx.extend(self.timeline_puts(&write.ticket, &write.messages, &write.events)?);
             once_ranges.push(tx.len()..tx.len() + write.once.len());
             tx.extend(self.once_puts(write)?);
         }
@@ -129,7 +129,7 @@ impl TicketStore for DynamoStore {
             requests.push(put_request(items::message_item(m)?)?);
         }
         for e in events {
-            requests.push(put_request(items::event_item(e)?)?);
+            requests.push(put_request(items::event_item(e, None)?)?);
         }
         for chunk in requests.chunks(25) {
             self.batch_write(chunk.to_vec()).await?;
@@ -142,7 +142,7 @@ impl TicketStore for DynamoStore {
         for item in messages
             .iter()
             .map(items::message_item)
-            .chain(events.iter().map(items::event_item))
+            .chain(events.iter().map(|e| items::event_item(e, None)))
         {
             let mut item = item?;
             let key = [PK, SK].map(|k| (k.to_owned(), item.remove(k).unwrap_or_else(|| s(String::new()))));
@@ -278,6 +278,7 @@ impl DynamoStore {
 
     fn timeline_puts(
         &self,
+        ticket: &Ticket,
         messages: &[Message],
         events: &[AuditEvent],
     ) -> Result<Vec<aws_sdk_dynamodb::types::TransactWriteItem>, StoreError> {
@@ -286,7 +287,7 @@ impl DynamoStore {
             tx.push(self.put(items::message_item(m)?, Some("attribute_not_exists(pk)"))?);
         }
         for e in events {
-            tx.push(self.put(items::event_item(e)?, Some("attribute_not_exists(pk)"))?);
+            tx.push(self.put(items::event_item(e, Some(ticket))?, Some("attribute_not_exists(pk)"))?);
         }
         Ok(tx)
     }

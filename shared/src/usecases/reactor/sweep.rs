@@ -156,6 +156,7 @@ where
             changes: vec![],
             message_id: None,
             related: None,
+            ticket: None,
         };
         // The sweep's effects get one try each run (as at a queue's last delivery): a failing
         // webhook is noted at once rather than waiting for a redelivery that never comes.
