@@ -14,9 +14,13 @@ use crate::domain::{
 };
 
 mod calendars;
+mod canned;
+mod search;
 mod sla;
 mod surveys;
 pub use calendars::CalendarStore;
+pub use canned::CannedStore;
+pub use search::SearchIndex;
 pub use sla::SlaStore;
 pub use surveys::{PendingSurvey, RatingRecord, SurveyStore};
 

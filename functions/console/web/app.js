@@ -16,7 +16,7 @@ const ctx = { filters: { sort: 'urgent', fields: {} }, visible: [], keys: {}, st
 async function context() {
   const who = claims();
   ctx.who = who;
-  ctx.me = await get('/v1/agents/me').catch(() => null);
+  ctx.me = (await get('/v1/agents/me').catch(() => null))?.agent || null;
   ctx.allDepartments = (await get('/v1/departments')).items;
   ctx.departments = who.role === 'agent' ? ctx.allDepartments.filter((d) => who.departments.includes(d.id)) : ctx.allDepartments;
   ctx.agents = who.role === 'agent' ? (ctx.me ? [ctx.me] : []) : await get('/v1/agents').then((r) => r.items).catch(() => []);

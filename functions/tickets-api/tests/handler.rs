@@ -705,6 +705,17 @@ fn routes() -> Vec<Case> {
         ("delete template", ADMINS, |_, n| {
             ("DELETE", format!("/v1/templates/fixture{n}/en"), None)
         }),
+        ("search", EVERYONE, |_, _| ("GET", "/v1/search?q=printer".into(), None)),
+        ("list canned responses", EVERYONE, |_, _| {
+            ("GET", "/v1/canned-responses".into(), None)
+        }),
+        ("create shared canned response", MANAGERS, |_, _| {
+            (
+                "POST",
+                "/v1/canned-responses".into(),
+                Some(json!({"title": "Thanks", "body": "Hi {{requester.name}}", "department": "support"})),
+            )
+        }),
     ]
 }
 

@@ -17,6 +17,7 @@ pub mod mail;
 pub mod message;
 pub mod rules;
 pub mod satisfaction;
+pub mod search;
 pub mod signing;
 pub mod sla;
 pub mod team;

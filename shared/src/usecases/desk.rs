@@ -20,6 +20,7 @@ use crate::ports::{
 use crate::usecases::commit::{Decision, commit_with_retry};
 
 mod calendars;
+pub mod canned;
 mod merge;
 mod people;
 mod rules;

@@ -18,4 +18,5 @@ pub mod intake;
 pub mod portal;
 pub mod reactor;
 pub mod satisfaction;
+pub mod search;
 pub mod sla_sweep;

@@ -2,6 +2,7 @@
 
 mod agent_loads;
 mod calendars;
+mod canned;
 mod cursor;
 mod items;
 mod keys;
@@ -9,6 +10,7 @@ mod ledger;
 mod mail_keys;
 mod people;
 mod rules;
+mod search;
 mod sla;
 mod surveys;
 mod templates;
