@@ -19,6 +19,9 @@ pub enum SignIn {
     },
     /// The dev host's sign-in page, which mints dev tokens for seeded people at `url`.
     Dev { url: String },
+    /// Hosted sign-in is not switched on yet (the stack's `ConsoleUrl` parameter is empty):
+    /// the page says how to switch it on.
+    Unconfigured,
 }
 
 /// Settings read once at cold start.
@@ -41,7 +44,13 @@ impl Config {
             "dev" => SignIn::Dev {
                 url: env.required("DEV_SIGN_IN_URL")?,
             },
-            _ => return Err(ConfigError::invalid("CONSOLE_SIGN_IN", "expected cognito or dev")),
+            "unconfigured" => SignIn::Unconfigured,
+            _ => {
+                return Err(ConfigError::invalid(
+                    "CONSOLE_SIGN_IN",
+                    "expected cognito, dev or unconfigured",
+                ));
+            }
         };
         Ok(Self {
             sign_in,
@@ -60,6 +69,7 @@ impl Config {
                 "client_id": client_id,
             }),
             SignIn::Dev { url } => json!({ "kind": "dev", "url": url }),
+            SignIn::Unconfigured => json!({ "kind": "unconfigured" }),
         };
         json!({ "sign_in": sign_in, "api_base": self.api_base })
     }

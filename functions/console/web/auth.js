@@ -161,7 +161,9 @@ async function devSignIn(main) {
 export async function ensureSignedIn(main) {
   if (settings.kind === 'cognito' && (await finishCognito())) return true;
   if (signedIn()) return true;
-  if (settings.kind === 'cognito') {
+  if (settings.kind === 'unconfigured') {
+    show(main, h('section', { class: 'card narrow' }, h('h1', {}, t('sign_in')), h('p', {}, t('sign_in_unconfigured'))));
+  } else if (settings.kind === 'cognito') {
     show(main, h('section', { class: 'card narrow' }, h('h1', {}, t('sign_in')),
       h('button', { type: 'button', class: 'primary', onclick: startCognito }, t('sign_in'))));
   } else {

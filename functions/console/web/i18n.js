@@ -4,6 +4,7 @@
 export const LANGUAGES = [['en', 'English'], ['cs', 'Čeština'], ['hu', 'Magyar'], ['ms', 'Bahasa Melayu']];
 
 const en = {
+  sign_in_unconfigured: 'Sign-in is not switched on yet: deploy again with the ConsoleUrl parameter set to this page’s address (docs/console.md).',
   sign_in: 'Sign in', sign_out: 'Sign out', dev_sign_in_hint: 'Dev host: choose a seeded person to sign in as.',
   role_agent: 'agent', role_manager: 'manager', role_admin: 'admin',
   search: 'Search', search_placeholder: 'Search: HD-1001, email, name, words…', search_results: 'Results for “{q}”',
@@ -29,6 +30,7 @@ const en = {
 };
 
 const cs = {
+  sign_in_unconfigured: 'Přihlášení ještě není zapnuté: nasaďte znovu s parametrem ConsoleUrl nastaveným na adresu této stránky (docs/console.md).',
   sign_in: 'Přihlásit se', sign_out: 'Odhlásit se', dev_sign_in_hint: 'Vývojový hostitel: vyberte osobu, za kterou se přihlásíte.',
   role_agent: 'agent', role_manager: 'vedoucí', role_admin: 'správce',
   search: 'Hledat', search_placeholder: 'Hledat: HD-1001, e-mail, jméno, slova…', search_results: 'Výsledky pro „{q}“',
@@ -54,6 +56,7 @@ const cs = {
 };
 
 const hu = {
+  sign_in_unconfigured: 'A bejelentkezés még nincs bekapcsolva: telepítse újra úgy, hogy a ConsoleUrl paraméter ennek az oldalnak a címe (docs/console.md).',
   sign_in: 'Bejelentkezés', sign_out: 'Kijelentkezés', dev_sign_in_hint: 'Fejlesztői gép: válassza ki, kiként jelentkezik be.',
   role_agent: 'ügyintéző', role_manager: 'vezető', role_admin: 'adminisztrátor',
   search: 'Keresés', search_placeholder: 'Keresés: HD-1001, e-mail, név, szavak…', search_results: 'Találatok: „{q}”',
@@ -79,6 +82,7 @@ const hu = {
 };
 
 const ms = {
+  sign_in_unconfigured: 'Log masuk belum dihidupkan: lancarkan semula dengan parameter ConsoleUrl ditetapkan kepada alamat halaman ini (docs/console.md).',
   sign_in: 'Log masuk', sign_out: 'Log keluar', dev_sign_in_hint: 'Hos pembangunan: pilih orang untuk log masuk.',
   role_agent: 'ejen', role_manager: 'pengurus', role_admin: 'pentadbir',
   search: 'Cari', search_placeholder: 'Cari: HD-1001, e-mel, nama, perkataan…', search_results: 'Hasil untuk “{q}”',
