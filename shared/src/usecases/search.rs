@@ -46,7 +46,7 @@ where
         unique.insert(ticket.id, ticket);
     }
     let mut tickets: Vec<Ticket> = unique.into_values().collect();
-    tickets.sort_by(|a, b| b.updated_at.cmp(&a.updated_at));
+    tickets.sort_by_key(|t| std::cmp::Reverse(t.updated_at));
     tickets.truncate(MAX_RESULTS);
     Ok(tickets)
 }
