@@ -57,9 +57,20 @@ async function work(browser, [baseUrl, agent, other, word, cannedTitle]) {
   await page.locator('table.tickets tbody tr').first().waitFor();
   await screenshot(page, 'inbox.png');
 
-  // Search by a word of the subject, as typed (lower case, no diacritics).
-  await page.locator('#search').fill(word);
-  await page.locator('#search').press('Enter');
+  // Every language has every word English has.
+  const missing = await page.evaluate(async () => {
+    const { dictionaries } = await import('/console/i18n.js');
+    const english = Object.keys(dictionaries.en);
+    return Object.entries(dictionaries)
+      .flatMap(([language, words]) => english.filter((key) => !(key in words)).map((key) => `${language}.${key}`));
+  });
+  if (missing.length) fail(`words missing: ${missing.join(', ')}`);
+
+  // Search by a word of the subject, as typed (lower case, no diacritics), from the keyboard:
+  // "/" focuses the search box.
+  await page.keyboard.press('/');
+  await page.keyboard.type(word);
+  await page.keyboard.press('Enter');
   const hit = page.locator('.results li a').first();
   await hit.waitFor();
   await hit.click();
@@ -96,6 +107,9 @@ async function work(browser, [baseUrl, agent, other, word, cannedTitle]) {
   const conflict = second.locator('.conflict');
   await conflict.waitFor({ state: 'visible' });
   const changes = await conflict.locator('li').allTextContents();
+  // The console speaks Czech when asked.
+  await page.locator('.lang select').selectOption('cs');
+  await page.locator('#sign-out', { hasText: 'Odhlásit se' }).waitFor();
   const errors = [...page.errors, ...second.errors];
   if (errors.length) fail(`page errors: ${errors.join('; ')}`);
   return { number, reply: text, conflict: changes };

@@ -138,3 +138,42 @@ async fn an_agent_works_a_ticket_from_search_to_resolved_in_the_console() {
         "{messages}"
     );
 }
+
+/// What `cargo xtask dev --seed` gives the console: the seeded people on the dev sign-in page,
+/// a canned response in each department, and the seeded tickets findable by their words.
+#[tokio::test]
+async fn the_seeded_desk_is_ready_for_the_console() {
+    let host = TestHost::start().await;
+    assert!(devhost::seed::seed(&host.host.gateway.tickets.desk).await.unwrap());
+    let people: Value = reqwest::get(format!("{}/_dev/sign-in", host.url))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let emails: Vec<&str> = people["people"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["email"].as_str().unwrap())
+        .collect();
+    for email in [
+        "admin@example.com",
+        "ann@example.com",
+        "bob@example.com",
+        "mia@example.com",
+    ] {
+        assert!(emails.contains(&email), "{people}");
+    }
+    let ann = host.token("agent", "ann@example.com", &["support"]);
+    let canned = e2e::get_json(&host.url, &ann, "/v1/canned-responses").await;
+    assert_eq!(canned["items"][0]["title"], "We are on it", "{canned}");
+    let admin = host.token("admin", "admin@example.com", &[]);
+    let found = e2e::get_json(&host.url, &admin, "/v1/search?q=vat").await;
+    assert_eq!(
+        found["items"][0]["subject"], "Invoice shows the wrong VAT number",
+        "{found}"
+    );
+    let found = e2e::get_json(&host.url, &ann, "/v1/search?q=vat").await;
+    assert_eq!(found["items"], json!([]), "billing's ticket is not Ann's: {found}");
+}
