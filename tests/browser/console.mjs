@@ -56,6 +56,11 @@ async function work(browser, [baseUrl, agent, other, word, cannedTitle]) {
   await page.locator('.queues a[data-queue^="department-"]').first().click();
   await page.locator('table.tickets tbody tr').first().waitFor();
   await screenshot(page, 'inbox.png');
+  // A bulk action: tag the ticked tickets.
+  await page.locator('table.tickets tbody input[type=checkbox]').first().check();
+  await page.locator('.bulk input').fill('till');
+  await page.locator('#bulk-tag').click();
+  await page.locator('#status', { hasText: 'Tickets changed: 1.' }).waitFor();
 
   // Every language has every word English has.
   const missing = await page.evaluate(async () => {

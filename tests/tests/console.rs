@@ -1,5 +1,6 @@
 //! The agents' console in a real browser (`tests/browser/console.mjs`, Debian's Chromium driven
-//! by playwright-core, as `browser.rs`): an agent signs in on the dev sign-in page, finds a
+//! by playwright-core, as `browser.rs`): an agent signs in on the dev sign-in page, tags the
+//! ticket with a bulk action from the department's queue, finds a
 //! ticket by a word of its subject (typed without its diacritics), replies with a canned
 //! response, adds a note, assigns it to themselves and resolves it; a second agent who opened
 //! the ticket before saves a stale change and is told someone else changed it. The API then
@@ -118,6 +119,7 @@ async fn an_agent_works_a_ticket_from_search_to_resolved_in_the_console() {
     assert_eq!(ticket["status"], "resolved", "{ticket}");
     assert_eq!(ticket["assignee"], agents[0].as_str(), "{ticket}");
     assert_eq!(ticket["priority"], "normal", "the stale save changed nothing: {ticket}");
+    assert_eq!(ticket["tags"], json!(["till"]), "the bulk action tagged it: {ticket}");
     let messages = e2e::get_json(&host.url, &admin, &format!("/v1/tickets/{number}/messages")).await;
     let items = messages["items"].as_array().unwrap();
     let reply = items.iter().find(|m| {

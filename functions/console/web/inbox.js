@@ -1,8 +1,8 @@
 // The inbox: queues on the left (with counts), the chosen queue's tickets on the right, refreshed
 // every REFRESH_MS while the page is open. Every queue is one list call of the public API.
 
-import { get, query } from './api.js';
-import { h, show, select, when } from './dom.js';
+import { call, get, query } from './api.js';
+import { announce, h, show, select, when } from './dom.js';
 import { t, locale } from './i18n.js';
 
 const REFRESH_MS = 30_000;
@@ -18,7 +18,7 @@ export function queues(ctx) {
   const list = [];
   if (ctx.me) list.push(['mine', t('queue_mine'), { assignee: ctx.me.id }, (x) => !['resolved', 'closed', 'spam'].includes(x.status)]);
   for (const d of ctx.departments) {
-    list.push([`unassigned-${d.id}`, t('queue_unassigned', { department: d.name }), { department: d.id }, (x) => !x.assignee]);
+    list.push([`unassigned-${d.id}`, t('queue_unassigned', { department: d.name }), { department: d.id }, (x) => !x.assignee && !['resolved', 'closed', 'spam'].includes(x.status)]);
   }
   for (const d of ctx.departments) list.push([`department-${d.id}`, d.name, { department: d.id }, null]);
   list.push(['pending', t('queue_pending'), { status: 'pending' }, null]);
@@ -66,7 +66,32 @@ export async function renderInbox(main, ctx, queueId) {
     h('label', {}, t('priority'), ' ', select({ name: 'priority' }, [['', t('any')], ...PRIORITIES.map((s) => [s, t(`priority_${s}`)])], filters.fields.priority || '')),
     h('label', {}, t('channel'), ' ', select({ name: 'channel' }, [['', t('any')], ...CHANNELS.map((s) => [s, s])], filters.fields.channel || '')),
     h('label', {}, t('tag'), ' ', h('input', { name: 'tag', size: 10, value: filters.fields.tag || '' })));
-  show(main, h('div', { class: 'inbox' }, h('nav', { 'aria-label': t('queues') }, counts), h('div', {}, filterBar, body)));
+  const bulkStatus = select({ 'aria-label': t('status') }, STATUSES.map((x) => [x, t(`status_${x}`)]), 'open');
+  const bulkTag = h('input', { size: 10, 'aria-label': t('tag') });
+  const bulk = h('div', { class: 'row bulk', role: 'group', 'aria-label': t('bulk') },
+    h('span', { class: 'muted' }, t('bulk')),
+    ctx.me ? h('button', { type: 'button', id: 'bulk-assign', onclick: () => apply({ assignee: ctx.me.id }) }, t('assign_to_me')) : null,
+    bulkStatus, h('button', { type: 'button', id: 'bulk-status', onclick: () => apply({ status: bulkStatus.value }) }, t('set_status')),
+    bulkTag, h('button', { type: 'button', id: 'bulk-tag', onclick: () => bulkTag.value.trim() && apply({ add_tags: [bulkTag.value.trim()] }) }, t('add_tag')));
+
+  /// Applies `changes` to every ticket ticked, each with the ETag read just before.
+  async function apply(changes) {
+    const chosen = [...body.querySelectorAll('input[type=checkbox][data-id]:checked')].map((c) => c.dataset.id);
+    if (!chosen.length) return announce(t('bulk_none'), 'error');
+    const failed = [];
+    for (const id of chosen) {
+      try {
+        const { etag } = await call('GET', `/v1/tickets/${id}`);
+        await call('PATCH', `/v1/tickets/${id}`, { body: changes, ifMatch: etag });
+      } catch (e) {
+        failed.push(`${id}: ${e.message}`);
+      }
+    }
+    announce(failed.length ? failed.join('; ') : t('bulk_done', { count: chosen.length }), failed.length ? 'error' : 'info');
+    await refresh();
+  }
+
+  show(main, h('div', { class: 'inbox' }, h('nav', { 'aria-label': t('queues') }, counts), h('div', {}, filterBar, bulk, body)));
 
   async function refresh() {
     const results = await Promise.all(all.map((q) => load(q, filters).catch((e) => ({ error: e, items: [], more: false }))));
@@ -80,8 +105,10 @@ export async function renderInbox(main, ctx, queueId) {
       result.error ? h('p', { class: 'error' }, result.error.message) : null,
       result.items.length === 0 ? h('p', { class: 'muted' }, t('queue_empty')) :
       h('table', { class: 'tickets' },
-        h('thead', {}, h('tr', {}, ['number', 'subject', 'status', 'priority', 'department', 'sla', 'updated'].map((c) => h('th', { scope: 'col' }, t(c))))),
+        h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, h('span', { class: 'sr' }, t('select'))),
+          ['number', 'subject', 'status', 'priority', 'department', 'sla', 'updated'].map((c) => h('th', { scope: 'col' }, t(c))))),
         h('tbody', {}, result.items.map((x) => h('tr', { 'data-number': x.number },
+          h('td', {}, h('input', { type: 'checkbox', 'data-id': x.id, 'aria-label': t('select_ticket', { number: x.number }) })),
           h('td', {}, h('a', { href: `#/ticket/${x.number}` }, x.number)),
           h('td', {}, h('a', { href: `#/ticket/${x.number}` }, x.subject)),
           h('td', {}, h('span', { class: `badge status-${x.status}` }, t(`status_${x.status}`))),
