@@ -9,6 +9,10 @@
 // with the canned response, adds a note, assigns it to themselves, and resolves it; a second
 // agent, who opened the ticket before that, saves a stale change and gets the conflict message.
 // SCREENSHOT_DIR, when set, receives inbox.png and ticket.png.
+//
+//   node console.mjs rules <base_url> <manager_email>  -> {"rule":"<name>"}
+//
+// A manager switches the first automation rule off on the rules page.
 
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -120,10 +124,25 @@ async function work(browser, [baseUrl, agent, other, word, cannedTitle]) {
   return { number, reply: text, conflict: changes };
 }
 
+/// A manager switches the first rule off on the rules page.
+async function rules(browser, [baseUrl, manager]) {
+  const page = await signIn(browser, baseUrl, manager);
+  await page.locator('#rules-link').click();
+  const row = page.locator('tr[data-rule]').first();
+  const name = await row.getAttribute('data-rule');
+  await row.locator('input[type=checkbox]').uncheck();
+  await page.locator('#status', { hasText: 'switched off' }).waitFor();
+  if (page.errors.length) fail(`page errors: ${page.errors.join('; ')}`);
+  return { rule: name };
+}
+
+const COMMANDS = { work: [work, 5], rules: [rules, 2] };
+
 async function main(argv) {
   const [command, ...args] = argv;
-  if (command !== 'work' || args.length !== 5) {
-    console.error('usage: node console.mjs work <base_url> <agent_email> <other_agent_email> <search_word> <canned_title>');
+  if (!COMMANDS[command] || args.length !== COMMANDS[command][1]) {
+    console.error('usage: node console.mjs work <base_url> <agent_email> <other_agent_email> <search_word> <canned_title>\n' +
+      '       node console.mjs rules <base_url> <manager_email>');
     return 2;
   }
   const { chromium } = loadPlaywright();
@@ -133,7 +152,7 @@ async function main(argv) {
     timeout: TIMEOUT_MS,
   });
   try {
-    console.log(JSON.stringify(await work(browser, args)));
+    console.log(JSON.stringify(await COMMANDS[command][0](browser, args)));
     return 0;
   } catch (error) {
     for (const [i, page] of pages.entries()) {

@@ -35,9 +35,33 @@ async fn post(host: &TestHost, token: &str, path: &str, body: Value) -> Value {
     serde_json::from_str(&text).unwrap_or(Value::Null)
 }
 
+/// Runs one sub-command of `console.mjs`; the JSON line it printed.
+async fn run_script(args: &[&str]) -> Value {
+    let (chromium, node_path) = (tool("LAMBDESK_CHROMIUM"), tool("LAMBDESK_NODE_PATH"));
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("browser/console.mjs");
+    let mut command = tokio::process::Command::new("node");
+    command
+        .arg(&script)
+        .args(args)
+        .env("LAMBDESK_CHROMIUM", chromium)
+        .env("LAMBDESK_NODE_PATH", node_path)
+        .stdin(std::process::Stdio::null())
+        .kill_on_drop(true);
+    let output = tokio::time::timeout(SCRIPT_TIMEOUT, command.output())
+        .await
+        .expect("console.mjs took too long")
+        .expect("run node");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "console.mjs {args:?} failed:\n{}{stdout}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_str(stdout.lines().last().unwrap_or_default()).unwrap()
+}
+
 #[tokio::test]
 async fn an_agent_works_a_ticket_from_search_to_resolved_in_the_console() {
-    let (chromium, node_path) = (tool("LAMBDESK_CHROMIUM"), tool("LAMBDESK_NODE_PATH"));
     let host = TestHost::start().await;
     let admin = host.token("admin", "admin@example.com", &[]);
     let department = unique("desk");
@@ -88,26 +112,7 @@ async fn an_agent_works_a_ticket_from_search_to_resolved_in_the_console() {
     )
     .await;
 
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("browser/console.mjs");
-    let mut command = tokio::process::Command::new("node");
-    command
-        .arg(&script)
-        .args(["work", &host.url, &ann, &bob, &word, &canned_title])
-        .env("LAMBDESK_CHROMIUM", chromium)
-        .env("LAMBDESK_NODE_PATH", node_path)
-        .stdin(std::process::Stdio::null())
-        .kill_on_drop(true);
-    let output = tokio::time::timeout(SCRIPT_TIMEOUT, command.output())
-        .await
-        .expect("console.mjs took too long")
-        .expect("run node");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(
-        output.status.success(),
-        "console.mjs failed:\n{}{stdout}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let result: Value = serde_json::from_str(stdout.lines().last().unwrap_or_default()).unwrap();
+    let result = run_script(&["work", &host.url, &ann, &bob, &word, &canned_title]).await;
     assert_eq!(result["number"], number.as_str(), "{result}");
     let conflict = result["conflict"].as_array().unwrap();
     assert!(
@@ -178,4 +183,17 @@ async fn the_seeded_desk_is_ready_for_the_console() {
     );
     let found = e2e::get_json(&host.url, &ann, "/v1/search?q=vat").await;
     assert_eq!(found["items"], json!([]), "billing's ticket is not Ann's: {found}");
+
+    // Mia, the seeded manager, switches a rule off on the rules page.
+    let switched = run_script(&["rules", &host.url, "mia@example.com"]).await;
+    let rules = e2e::get_json(&host.url, &admin, "/v1/rules").await;
+    let rule = rules["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["name"] == switched["rule"]);
+    assert_eq!(
+        rule.unwrap_or_else(|| panic!("{switched} in {rules}"))["enabled"],
+        false
+    );
 }

@@ -104,6 +104,7 @@ pub const ASSETS: &[Asset] = &[
     asset!("i18n.js", "text/javascript; charset=utf-8"),
     asset!("ticket.js", "text/javascript; charset=utf-8"),
     asset!("inbox.js", "text/javascript; charset=utf-8"),
+    asset!("rules.js", "text/javascript; charset=utf-8"),
 ];
 
 /// The app's own files only; the API and the sign-in provider are the only other places the

@@ -7,6 +7,7 @@ import { claims, configure, ensureSignedIn, signOut } from './auth.js';
 import { h, show } from './dom.js';
 import { LANGUAGES, language, setLanguage, t } from './i18n.js';
 import { renderInbox, renderSearch } from './inbox.js';
+import { renderRules } from './rules.js';
 import { renderTicket } from './ticket.js';
 
 const main = document.getElementById('main');
@@ -30,6 +31,7 @@ function header() {
     h('label', { class: 'lang' }, h('span', { class: 'sr' }, t('language')),
       h('select', { onchange: (e) => { setLanguage(e.target.value); start(); } },
         LANGUAGES.map(([code, name]) => h('option', { value: code, selected: code === language() }, name)))),
+    ctx.who.role !== 'agent' ? h('a', { href: '#/rules', id: 'rules-link' }, t('rules')) : null,
     h('span', { class: 'who' }, ctx.me?.name || ctx.who.email, ' · ', t(`role_${ctx.who.role}`)),
     h('button', { type: 'button', id: 'sign-out', onclick: signOut }, t('sign_out')));
 }
@@ -43,6 +45,7 @@ async function route() {
   try {
     if (page === 'ticket' && value) await renderTicket(main, ctx, value);
     else if (page === 'search' && value) await renderSearch(main, value);
+    else if (page === 'rules') await renderRules(main);
     else ctx.stop = await renderInbox(main, ctx, value);
   } catch (e) {
     show(main, h('p', { class: 'error', role: 'alert' }, e.message));

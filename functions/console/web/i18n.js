@@ -4,6 +4,7 @@
 export const LANGUAGES = [['en', 'English'], ['cs', 'Čeština'], ['hu', 'Magyar'], ['ms', 'Bahasa Melayu']];
 
 const en = {
+  rules: 'Rules', position: 'Order', name: 'Name', triggers: 'Triggers', enabled: 'On', enabled_rule: '{name} is on', rule_on: '{name} switched on.', rule_off: '{name} switched off.',
   bulk: 'With the ticked:', bulk_none: 'Tick tickets first.', bulk_done: 'Tickets changed: {count}.', set_status: 'Set status', add_tag: 'Add tag', select: 'Select', select_ticket: 'Select {number}',
   sign_in_unconfigured: 'Sign-in is not switched on yet: deploy again with the ConsoleUrl parameter set to this page’s address (docs/console.md).',
   sign_in: 'Sign in', sign_out: 'Sign out', dev_sign_in_hint: 'Dev host: choose a seeded person to sign in as.',
@@ -31,6 +32,7 @@ const en = {
 };
 
 const cs = {
+  rules: 'Pravidla', position: 'Pořadí', name: 'Název', triggers: 'Spouštěče', enabled: 'Zapnuto', enabled_rule: '{name} je zapnuté', rule_on: '{name} zapnuto.', rule_off: '{name} vypnuto.',
   bulk: 'Zaškrtnuté:', bulk_none: 'Nejdřív zaškrtněte tikety.', bulk_done: 'Změněno tiketů: {count}.', set_status: 'Nastavit stav', add_tag: 'Přidat štítek', select: 'Vybrat', select_ticket: 'Vybrat {number}',
   sign_in_unconfigured: 'Přihlášení ještě není zapnuté: nasaďte znovu s parametrem ConsoleUrl nastaveným na adresu této stránky (docs/console.md).',
   sign_in: 'Přihlásit se', sign_out: 'Odhlásit se', dev_sign_in_hint: 'Vývojový hostitel: vyberte osobu, za kterou se přihlásíte.',
@@ -58,6 +60,7 @@ const cs = {
 };
 
 const hu = {
+  rules: 'Szabályok', position: 'Sorrend', name: 'Név', triggers: 'Indítók', enabled: 'Be', enabled_rule: '{name} bekapcsolva', rule_on: '{name} bekapcsolva.', rule_off: '{name} kikapcsolva.',
   bulk: 'A kijelöltekkel:', bulk_none: 'Előbb jelöljön ki jegyeket.', bulk_done: '{count} jegy módosítva.', set_status: 'Állapot beállítása', add_tag: 'Címke hozzáadása', select: 'Kijelölés', select_ticket: '{number} kijelölése',
   sign_in_unconfigured: 'A bejelentkezés még nincs bekapcsolva: telepítse újra úgy, hogy a ConsoleUrl paraméter ennek az oldalnak a címe (docs/console.md).',
   sign_in: 'Bejelentkezés', sign_out: 'Kijelentkezés', dev_sign_in_hint: 'Fejlesztői gép: válassza ki, kiként jelentkezik be.',
@@ -85,6 +88,7 @@ const hu = {
 };
 
 const ms = {
+  rules: 'Peraturan', position: 'Susunan', name: 'Nama', triggers: 'Pencetus', enabled: 'Hidup', enabled_rule: '{name} dihidupkan', rule_on: '{name} dihidupkan.', rule_off: '{name} dimatikan.',
   bulk: 'Yang ditanda:', bulk_none: 'Tandakan tiket dahulu.', bulk_done: '{count} tiket diubah.', set_status: 'Tetapkan status', add_tag: 'Tambah tag', select: 'Pilih', select_ticket: 'Pilih {number}',
   sign_in_unconfigured: 'Log masuk belum dihidupkan: lancarkan semula dengan parameter ConsoleUrl ditetapkan kepada alamat halaman ini (docs/console.md).',
   sign_in: 'Log masuk', sign_out: 'Log keluar', dev_sign_in_hint: 'Hos pembangunan: pilih orang untuk log masuk.',
