@@ -14,11 +14,15 @@ use crate::domain::{
 };
 
 mod calendars;
+mod canned;
 mod metrics;
+mod search;
 mod sla;
 mod surveys;
 pub use calendars::CalendarStore;
+pub use canned::CannedStore;
 pub use metrics::MetricsStore;
+pub use search::SearchIndex;
 pub use sla::SlaStore;
 pub use surveys::{PendingSurvey, RatingRecord, SurveyStore};
 

@@ -79,7 +79,9 @@ where
         + RuleStore
         + ActionLedger
         + shared::ports::SurveyStore
-        + shared::ports::MetricsStore,
+        + shared::ports::MetricsStore
+        + shared::ports::SearchIndex
+        + shared::ports::CannedStore,
     C: Clock,
 {
     let span = tracing::info_span!(

@@ -713,6 +713,17 @@ fn routes() -> Vec<Case> {
         ("metrics by department", MANAGERS, |_, _| {
             ("GET", "/v1/metrics?group_by=department".into(), None)
         }),
+        ("search", EVERYONE, |_, _| ("GET", "/v1/search?q=printer".into(), None)),
+        ("list canned responses", EVERYONE, |_, _| {
+            ("GET", "/v1/canned-responses".into(), None)
+        }),
+        ("create shared canned response", MANAGERS, |_, _| {
+            (
+                "POST",
+                "/v1/canned-responses".into(),
+                Some(json!({"title": "Thanks", "body": "Hi {{requester.name}}", "department": "support"})),
+            )
+        }),
     ]
 }
 

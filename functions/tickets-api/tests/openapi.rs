@@ -72,6 +72,10 @@ const OPERATIONS: &[(&str, &str)] = &[
     ("PUT", "/v1/calendars/{calendar}"),
     ("DELETE", "/v1/calendars/{calendar}"),
     ("GET", "/v1/metrics"),
+    ("GET", "/v1/search"),
+    ("GET", "/v1/canned-responses"),
+    ("POST", "/v1/canned-responses"),
+    ("DELETE", "/v1/canned-responses/{canned}"),
 ];
 
 const HTTP_METHODS: &[&str] = &["get", "put", "post", "delete", "options", "head", "patch", "trace"];

@@ -26,6 +26,8 @@ pub struct Gateway {
     pub contact: contact_form::Deps<DynamoStore, DevClock>,
     /// The survey page (`/survey/{token}` on the same public API).
     pub csat: csat::Deps<DynamoStore, shared::adapters::sesv2::SesMailer, DevClock>,
+    /// The agents' console (`GET /console` and `/console/{proxy+}`, no authorizer).
+    pub console: console::Config,
     pub key: SigningKey,
 }
 
@@ -50,6 +52,11 @@ fn is_public(path: &str) -> bool {
         || path.starts_with("/v1/contact/")
         || path.starts_with("/portal/")
         || path.starts_with("/survey/")
+        || is_console(path)
+}
+
+fn is_console(path: &str) -> bool {
+    path == "/console" || path.starts_with("/console/")
 }
 
 async fn dispatch(State(gateway): State<Arc<Gateway>>, request: Request) -> Response {
@@ -101,7 +108,9 @@ async fn public(gateway: &Gateway, request: Request, path: &str) -> Response {
             return gateway_error(StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error");
         }
     };
-    let Ok(response) = if path.starts_with("/survey/") {
+    let Ok(response) = if is_console(path) {
+        console::handle(&gateway.console, lambda_request).await
+    } else if path.starts_with("/survey/") {
         csat::handle_page(&gateway.csat, lambda_request).await
     } else {
         contact_form::handle(&gateway.contact, lambda_request).await

@@ -54,6 +54,9 @@ pub fn function_env(names: &LocalNames, public_url: &str) -> Env {
         ("WEBHOOK_ALLOW_LOOPBACK_HTTP", "true"),
         // A resolved ticket's survey goes at the next sweep, not a day later.
         ("SURVEY_DELAY_SECONDS", "0"),
+        // The console signs in through the host's own sign-in page, not Cognito.
+        ("CONSOLE_SIGN_IN", "dev"),
+        ("DEV_SIGN_IN_URL", crate::sign_in::SIGN_IN_PATH),
     ]
     .into_iter()
     .collect()
@@ -128,6 +131,7 @@ impl DevHost {
                 clock,
             )?,
             csat: csat::Deps::with_clock(csat::Config::from_env(&env, &secrets)?, &sdk, clock),
+            console: console::Config::from_env(&env)?,
             key,
         });
         let inbound = Arc::new(inbound_email::Deps::with_clock(
@@ -163,7 +167,9 @@ impl DevHost {
     }
 
     pub fn router(self: &Arc<Self>) -> axum::Router {
-        crate::invoke::routes(self.clone()).merge(router(self.gateway.clone()))
+        crate::invoke::routes(self.clone())
+            .merge(crate::sign_in::routes(self.clone()))
+            .merge(router(self.gateway.clone()))
     }
 
     /// Runs the time sweep with the event its schedule sends (`{"time": …}`).

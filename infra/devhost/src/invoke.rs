@@ -66,7 +66,7 @@ pub fn routes(host: Arc<DevHost>) -> Router {
 }
 
 /// Whether the request names this machine (`Host: 127.0.0.1:…`, `localhost:…`, `[::1]:…`).
-fn from_loopback(headers: &HeaderMap) -> bool {
+pub(crate) fn from_loopback(headers: &HeaderMap) -> bool {
     let Some(host) = headers.get(header::HOST).and_then(|h| h.to_str().ok()) else {
         return false;
     };

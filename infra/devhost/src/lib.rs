@@ -12,6 +12,7 @@ pub mod pattern;
 pub mod pipe;
 pub mod queue;
 pub mod seed;
+pub mod sign_in;
 pub mod smtp;
 pub mod template;
 pub mod testing;

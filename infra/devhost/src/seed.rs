@@ -10,12 +10,12 @@ use shared::domain::{
     Channel, Clock, DepartmentId, EmailAddress, Principal, Priority, RequesterDetails, Role, Seniority, SupportLevel,
     Tag,
 };
-use shared::ports::{ActionLedger, ContactStore, RuleStore, TeamStore, TemplateStore, TicketStore};
+use shared::ports::{ActionLedger, CannedStore, ContactStore, RuleStore, TeamStore, TemplateStore, TicketStore};
 use shared::usecases::desk::{NewAgent, NewTicket, TicketDesk};
 
 pub async fn seed<S, C>(desk: &TicketDesk<S, C>) -> Result<bool>
 where
-    S: TicketStore + ContactStore + TeamStore + TemplateStore + RuleStore + ActionLedger,
+    S: TicketStore + ContactStore + TeamStore + TemplateStore + RuleStore + ActionLedger + CannedStore,
     C: Clock,
 {
     let support = DepartmentId::parse("support")?;
@@ -115,6 +115,17 @@ where
             "how-to",
         ),
     ];
+    // A canned response per department for the console's reply box (docs/console.md).
+    for department in [&support, &billing] {
+        let draft = serde_json::from_value(serde_json::json!({
+            "title": "We are on it",
+            "body": "Hello {{requester.name}},\n\nthank you for writing. We are looking into {{ticket.number}} and will \
+                     get back to you shortly.\n\n{{agent.name}}",
+            "department": department,
+            "actions": {"status": "pending"},
+        }))?;
+        shared::usecases::desk::canned::create(desk.store(), desk.clock(), &admin, draft).await?;
+    }
     for (subject, email, department, priority, tag) in tickets {
         desk.create_ticket(
             &admin,

@@ -18,6 +18,7 @@ pub mod message;
 pub mod metrics;
 pub mod rules;
 pub mod satisfaction;
+pub mod search;
 pub mod signing;
 pub mod sla;
 pub mod team;

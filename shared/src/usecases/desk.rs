@@ -21,6 +21,7 @@ use crate::usecases::commit::{Decision, commit_with_retry};
 
 mod calendars;
 mod contact_groups;
+pub mod canned;
 mod merge;
 mod people;
 mod rules;

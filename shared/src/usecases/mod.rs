@@ -19,4 +19,5 @@ pub mod metrics;
 pub mod portal;
 pub mod reactor;
 pub mod satisfaction;
+pub mod search;
 pub mod sla_sweep;

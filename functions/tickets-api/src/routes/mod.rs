@@ -3,9 +3,11 @@
 
 mod calendars;
 mod metrics;
+mod canned;
 mod people;
 mod rules;
 mod satisfaction;
+mod search;
 mod sla;
 mod templates;
 mod tickets;
@@ -17,8 +19,8 @@ use serde_json::json;
 use shared::domain::{Clock, Principal};
 use shared::http::{ApiError, QueryParams, json_response};
 use shared::ports::{
-    ActionLedger, ContactStore, FileLinks, MetricsStore, Page, PageRequest, RuleStore, SurveyStore, TeamStore,
-    TemplateStore, TicketStore,
+    ActionLedger, CannedStore, ContactStore, FileLinks, MetricsStore, Page, PageRequest, RuleStore, SearchIndex,
+    SurveyStore, TeamStore, TemplateStore, TicketStore,
 };
 use shared::usecases::desk::TicketDesk;
 
@@ -40,7 +42,16 @@ pub fn redirect(url: &str) -> Reply {
 pub async fn route<S, C, F>(desk: &TicketDesk<S, C>, files: &Files<F>, who: &Principal, request: &Request) -> Reply
 where
     F: FileLinks,
-    S: TicketStore + ContactStore + TeamStore + TemplateStore + RuleStore + ActionLedger + SurveyStore + MetricsStore,
+    S: TicketStore
+        + ContactStore
+        + TeamStore
+        + TemplateStore
+        + RuleStore
+        + ActionLedger
+        + SurveyStore
+        + SearchIndex
+        + CannedStore
+        + MetricsStore,
     C: Clock,
 {
     let path = request.uri().path().to_owned();
@@ -180,6 +191,17 @@ where
             Method::DELETE => return calendars::delete(desk, who, id).await,
             _ => &[Method::GET, Method::PUT, Method::DELETE],
         },
+        ["v1", "search"] if method == Method::GET => return search::search(desk.store(), who, request).await,
+        ["v1", "search"] => &[Method::GET],
+        ["v1", "canned-responses"] => match method {
+            Method::GET => return canned::list(desk.store(), who, request).await,
+            Method::POST => return canned::create(desk.store(), desk.clock(), who, request).await,
+            _ => &[Method::GET, Method::POST],
+        },
+        ["v1", "canned-responses", id] if method == Method::DELETE => {
+            return canned::delete(desk.store(), who, id).await;
+        }
+        ["v1", "canned-responses", _] => &[Method::DELETE],
         _ => return Err(ApiError::NotFound(format!("no route {path}"))),
     };
     let mut response = ApiError::MethodNotAllowed {

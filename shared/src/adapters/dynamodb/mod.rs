@@ -2,6 +2,7 @@
 
 mod agent_loads;
 mod calendars;
+mod canned;
 mod cursor;
 mod items;
 mod keys;
@@ -10,6 +11,7 @@ mod mail_keys;
 mod metrics;
 mod people;
 mod rules;
+mod search;
 mod sla;
 mod surveys;
 mod templates;

@@ -37,6 +37,7 @@ impl DynamoStore {
             );
             tx.push(self.put(pointer, Some("attribute_not_exists(pk)"))?);
         }
+        tx.extend(self.contact_name_puts(contact)?);
         Ok(tx)
     }
 

@@ -61,6 +61,7 @@ impl TicketStore for DynamoStore {
         let contact_range = tx.len()..tx.len() + contact_items.len();
         tx.extend(contact_items);
         tx.extend(self.timeline_puts(&write.ticket, &write.messages, &write.events)?);
+        tx.extend(self.search_puts(write)?);
         let once_range = tx.len()..tx.len() + write.once.len();
         tx.extend(self.once_puts(write)?);
         let loads_start = tx.len();
@@ -100,6 +101,7 @@ impl TicketStore for DynamoStore {
                 None => self.put(item, Some("attribute_not_exists(pk)"))?,
             });
             tx.extend(self.timeline_puts(&write.ticket, &write.messages, &write.events)?);
+            tx.extend(self.search_puts(write)?);
             once_ranges.push(tx.len()..tx.len() + write.once.len());
             tx.extend(self.once_puts(write)?);
         }

@@ -1,0 +1,99 @@
+// The console's start: read the settings, sign in, then route by the URL's fragment:
+// #/inbox/<queue>, #/ticket/<number>, #/search/<words>. Keyboard: "/" search, "g" inbox,
+// "j"/"k" next/previous ticket, "r" reply, "n" note, "a" assign to me, "e" resolve, "?" help.
+
+import { get, setApiBase } from './api.js';
+import { claims, configure, ensureSignedIn, signOut } from './auth.js';
+import { h, show } from './dom.js';
+import { LANGUAGES, language, setLanguage, t } from './i18n.js';
+import { renderInbox, renderSearch } from './inbox.js';
+import { renderRules } from './rules.js';
+import { renderTicket } from './ticket.js';
+
+const main = document.getElementById('main');
+const top = document.getElementById('top');
+const ctx = { filters: { sort: 'urgent', fields: {} }, visible: [], keys: {}, stop: null };
+
+async function context() {
+  const who = claims();
+  ctx.who = who;
+  ctx.me = (await get('/v1/agents/me').catch(() => null))?.agent || null;
+  ctx.allDepartments = (await get('/v1/departments')).items;
+  ctx.departments = who.role === 'agent' ? ctx.allDepartments.filter((d) => who.departments.includes(d.id)) : ctx.allDepartments;
+  ctx.agents = who.role === 'agent' ? (ctx.me ? [ctx.me] : []) : await get('/v1/agents').then((r) => r.items).catch(() => []);
+}
+
+function header() {
+  const search = h('input', { type: 'search', id: 'search', name: 'q', placeholder: t('search_placeholder'), 'aria-label': t('search') });
+  show(top,
+    h('a', { class: 'brand', href: '#/inbox' }, 'Lambdesk'),
+    h('form', { role: 'search', onsubmit: (e) => { e.preventDefault(); if (search.value.trim()) location.hash = `#/search/${encodeURIComponent(search.value.trim())}`; } }, search),
+    h('label', { class: 'lang' }, h('span', { class: 'sr' }, t('language')),
+      h('select', { onchange: (e) => { setLanguage(e.target.value); start(); } },
+        LANGUAGES.map(([code, name]) => h('option', { value: code, selected: code === language() }, name)))),
+    ctx.who.role !== 'agent' ? h('a', { href: '#/rules', id: 'rules-link' }, t('rules')) : null,
+    h('span', { class: 'who' }, ctx.me?.name || ctx.who.email, ' · ', t(`role_${ctx.who.role}`)),
+    h('button', { type: 'button', id: 'sign-out', onclick: signOut }, t('sign_out')));
+}
+
+async function route() {
+  if (ctx.stop) ctx.stop();
+  ctx.stop = null;
+  ctx.keys = {};
+  const [, page, arg] = location.hash.split('/');
+  const value = arg ? decodeURIComponent(arg) : '';
+  try {
+    if (page === 'ticket' && value) await renderTicket(main, ctx, value);
+    else if (page === 'search' && value) await renderSearch(main, value);
+    else if (page === 'rules') await renderRules(main);
+    else ctx.stop = await renderInbox(main, ctx, value);
+  } catch (e) {
+    show(main, h('p', { class: 'error', role: 'alert' }, e.message));
+  }
+  main.focus();
+}
+
+function move(step) {
+  const [, page, arg] = location.hash.split('/');
+  if (page !== 'ticket' || !ctx.visible.length) {
+    if (ctx.visible.length) location.hash = `#/ticket/${ctx.visible[0]}`;
+    return;
+  }
+  const i = ctx.visible.indexOf(decodeURIComponent(arg));
+  const next = ctx.visible[i + step];
+  if (next) location.hash = `#/ticket/${next}`;
+}
+
+function onKey(e) {
+  if (e.ctrlKey || e.metaKey || e.altKey || e.target.closest('input, textarea, select')) return;
+  const actions = {
+    '/': () => document.getElementById('search')?.focus(),
+    g: () => { location.hash = '#/inbox'; },
+    j: () => move(1),
+    k: () => move(-1),
+    r: () => ctx.keys.reply?.(),
+    n: () => ctx.keys.note?.(),
+    a: () => ctx.keys.assign?.(),
+    e: () => ctx.keys.resolve?.(),
+  };
+  const action = actions[e.key];
+  if (action) {
+    e.preventDefault();
+    action();
+  }
+}
+
+async function start() {
+  document.documentElement.lang = language();
+  if (!(await ensureSignedIn(main))) return;
+  await context();
+  header();
+  await route();
+}
+
+const settings = await (await fetch('/console/config.json')).json();
+setApiBase(settings.api_base);
+configure(settings.sign_in);
+window.addEventListener('hashchange', route);
+document.addEventListener('keydown', onKey);
+start().catch((e) => show(main, h('p', { class: 'error', role: 'alert' }, e.message)));

@@ -1,0 +1,142 @@
+// The console's words in en, cs, hu and ms (the contact form's languages). The language is the
+// one chosen in the header, else the browser's first supported one, else English.
+
+export const LANGUAGES = [['en', 'English'], ['cs', 'Čeština'], ['hu', 'Magyar'], ['ms', 'Bahasa Melayu']];
+
+const en = {
+  rules: 'Rules', position: 'Order', name: 'Name', triggers: 'Triggers', enabled: 'On', enabled_rule: '{name} is on', rule_on: '{name} switched on.', rule_off: '{name} switched off.',
+  bulk: 'With the ticked:', bulk_none: 'Tick tickets first.', bulk_done: 'Tickets changed: {count}.', set_status: 'Set status', add_tag: 'Add tag', select: 'Select', select_ticket: 'Select {number}',
+  sign_in_unconfigured: 'Sign-in is not switched on yet: deploy again with the ConsoleUrl parameter set to this page’s address (docs/console.md).',
+  sign_in: 'Sign in', sign_out: 'Sign out', dev_sign_in_hint: 'Dev host: choose a seeded person to sign in as.',
+  role_agent: 'agent', role_manager: 'manager', role_admin: 'admin',
+  search: 'Search', search_placeholder: 'Search: HD-1001, email, name, words…', search_results: 'Results for “{q}”',
+  no_results: 'No tickets found.', loading: 'Loading…', language: 'Language',
+  queues: 'Queues', queue_mine: 'Mine', queue_unassigned: 'Unassigned in {department}', queue_pending: 'Pending',
+  queue_at_risk: 'At risk', queue_breached: 'Breached', queue_empty: 'Nothing here.',
+  sort: 'Sort', sort_urgent: 'Most urgent', sort_sla: 'SLA time left', sort_oldest: 'Oldest first', sort_newest: 'Newest first',
+  any: 'any', status: 'Status', priority: 'Priority', channel: 'Channel', tag: 'Tag', tags: 'Tags', cc: 'CC',
+  number: 'Number', subject: 'Subject', department: 'Department', sla: 'SLA', updated: 'Updated',
+  assignee: 'Assignee', support_level: 'Level', nobody: 'nobody',
+  status_new: 'New', status_open: 'Open', status_pending: 'Pending', 'status_on-hold': 'On hold',
+  status_resolved: 'Resolved', status_closed: 'Closed', status_spam: 'Spam',
+  priority_low: 'Low', priority_normal: 'Normal', priority_high: 'High', priority_urgent: 'Urgent',
+  sla_breached: 'breached', sla_warning: 'at risk', sla_due: 'due {when}',
+  properties: 'Properties', save: 'Save', saved: 'Saved.', nothing_changed: 'Nothing to save.',
+  assign_to_me: 'Assign to me', resolve: 'Resolve', reload: 'Show the current ticket',
+  conflict: 'Someone else changed this ticket after you opened it. Nothing was saved. What changed:',
+  timeline: 'Conversation and history', customer: 'Customer', agent_reply: 'Reply', internal_note: 'Internal note', system: 'System',
+  reply: 'Reply', message: 'Message', canned_responses: 'Canned responses', canned_pick: 'Insert a canned response…',
+  status_on_send: 'Status on send', keep_status: 'keep as is', send_reply: 'Send reply', add_note: 'Add internal note',
+  message_empty: 'Write a message first.', reply_sent: 'Reply sent.', note_added: 'Note added.',
+  requester_tickets: "The requester's other tickets",
+};
+
+const cs = {
+  rules: 'Pravidla', position: 'Pořadí', name: 'Název', triggers: 'Spouštěče', enabled: 'Zapnuto', enabled_rule: '{name} je zapnuté', rule_on: '{name} zapnuto.', rule_off: '{name} vypnuto.',
+  bulk: 'Zaškrtnuté:', bulk_none: 'Nejdřív zaškrtněte tikety.', bulk_done: 'Změněno tiketů: {count}.', set_status: 'Nastavit stav', add_tag: 'Přidat štítek', select: 'Vybrat', select_ticket: 'Vybrat {number}',
+  sign_in_unconfigured: 'Přihlášení ještě není zapnuté: nasaďte znovu s parametrem ConsoleUrl nastaveným na adresu této stránky (docs/console.md).',
+  sign_in: 'Přihlásit se', sign_out: 'Odhlásit se', dev_sign_in_hint: 'Vývojový hostitel: vyberte osobu, za kterou se přihlásíte.',
+  role_agent: 'agent', role_manager: 'vedoucí', role_admin: 'správce',
+  search: 'Hledat', search_placeholder: 'Hledat: HD-1001, e-mail, jméno, slova…', search_results: 'Výsledky pro „{q}“',
+  no_results: 'Žádné tikety.', loading: 'Načítám…', language: 'Jazyk',
+  queues: 'Fronty', queue_mine: 'Moje', queue_unassigned: 'Nepřidělené v {department}', queue_pending: 'Čekající',
+  queue_at_risk: 'Ohrožené', queue_breached: 'Po termínu', queue_empty: 'Nic tu není.',
+  sort: 'Řazení', sort_urgent: 'Nejnaléhavější', sort_sla: 'Zbývající čas SLA', sort_oldest: 'Nejstarší', sort_newest: 'Nejnovější',
+  any: 'vše', status: 'Stav', priority: 'Priorita', channel: 'Kanál', tag: 'Štítek', tags: 'Štítky', cc: 'Kopie',
+  number: 'Číslo', subject: 'Předmět', department: 'Oddělení', sla: 'SLA', updated: 'Změněno',
+  assignee: 'Řešitel', support_level: 'Úroveň', nobody: 'nikdo',
+  status_new: 'Nový', status_open: 'Otevřený', status_pending: 'Čeká', 'status_on-hold': 'Pozastavený',
+  status_resolved: 'Vyřešený', status_closed: 'Uzavřený', status_spam: 'Spam',
+  priority_low: 'Nízká', priority_normal: 'Běžná', priority_high: 'Vysoká', priority_urgent: 'Naléhavá',
+  sla_breached: 'po termínu', sla_warning: 'ohrožený', sla_due: 'termín {when}',
+  properties: 'Vlastnosti', save: 'Uložit', saved: 'Uloženo.', nothing_changed: 'Není co uložit.',
+  assign_to_me: 'Přidělit mně', resolve: 'Vyřešit', reload: 'Zobrazit aktuální tiket',
+  conflict: 'Tiket mezitím změnil někdo jiný. Nic nebylo uloženo. Co se změnilo:',
+  timeline: 'Konverzace a historie', customer: 'Zákazník', agent_reply: 'Odpověď', internal_note: 'Interní poznámka', system: 'Systém',
+  reply: 'Odpověď', message: 'Zpráva', canned_responses: 'Šablony odpovědí', canned_pick: 'Vložit šablonu odpovědi…',
+  status_on_send: 'Stav po odeslání', keep_status: 'ponechat', send_reply: 'Odeslat odpověď', add_note: 'Přidat interní poznámku',
+  message_empty: 'Nejdřív napište zprávu.', reply_sent: 'Odpověď odeslána.', note_added: 'Poznámka přidána.',
+  requester_tickets: 'Další tikety žadatele',
+};
+
+const hu = {
+  rules: 'Szabályok', position: 'Sorrend', name: 'Név', triggers: 'Indítók', enabled: 'Be', enabled_rule: '{name} bekapcsolva', rule_on: '{name} bekapcsolva.', rule_off: '{name} kikapcsolva.',
+  bulk: 'A kijelöltekkel:', bulk_none: 'Előbb jelöljön ki jegyeket.', bulk_done: '{count} jegy módosítva.', set_status: 'Állapot beállítása', add_tag: 'Címke hozzáadása', select: 'Kijelölés', select_ticket: '{number} kijelölése',
+  sign_in_unconfigured: 'A bejelentkezés még nincs bekapcsolva: telepítse újra úgy, hogy a ConsoleUrl paraméter ennek az oldalnak a címe (docs/console.md).',
+  sign_in: 'Bejelentkezés', sign_out: 'Kijelentkezés', dev_sign_in_hint: 'Fejlesztői gép: válassza ki, kiként jelentkezik be.',
+  role_agent: 'ügyintéző', role_manager: 'vezető', role_admin: 'adminisztrátor',
+  search: 'Keresés', search_placeholder: 'Keresés: HD-1001, e-mail, név, szavak…', search_results: 'Találatok: „{q}”',
+  no_results: 'Nincs találat.', loading: 'Betöltés…', language: 'Nyelv',
+  queues: 'Sorok', queue_mine: 'Sajátjaim', queue_unassigned: 'Kiosztatlan: {department}', queue_pending: 'Várakozó',
+  queue_at_risk: 'Veszélyben', queue_breached: 'Határidőn túl', queue_empty: 'Nincs itt semmi.',
+  sort: 'Rendezés', sort_urgent: 'Legsürgősebb', sort_sla: 'Hátralévő SLA-idő', sort_oldest: 'Legrégebbi', sort_newest: 'Legújabb',
+  any: 'bármely', status: 'Állapot', priority: 'Prioritás', channel: 'Csatorna', tag: 'Címke', tags: 'Címkék', cc: 'Másolat',
+  number: 'Szám', subject: 'Tárgy', department: 'Részleg', sla: 'SLA', updated: 'Módosítva',
+  assignee: 'Felelős', support_level: 'Szint', nobody: 'senki',
+  status_new: 'Új', status_open: 'Nyitott', status_pending: 'Várakozik', 'status_on-hold': 'Felfüggesztve',
+  status_resolved: 'Megoldva', status_closed: 'Lezárva', status_spam: 'Kéretlen',
+  priority_low: 'Alacsony', priority_normal: 'Normál', priority_high: 'Magas', priority_urgent: 'Sürgős',
+  sla_breached: 'lejárt', sla_warning: 'veszélyben', sla_due: 'határidő: {when}',
+  properties: 'Tulajdonságok', save: 'Mentés', saved: 'Mentve.', nothing_changed: 'Nincs mit menteni.',
+  assign_to_me: 'Magamhoz rendelem', resolve: 'Megoldva', reload: 'A jelenlegi jegy megjelenítése',
+  conflict: 'Valaki más módosította ezt a jegyet, mióta megnyitotta. Semmi sem lett mentve. A változások:',
+  timeline: 'Beszélgetés és előzmények', customer: 'Ügyfél', agent_reply: 'Válasz', internal_note: 'Belső jegyzet', system: 'Rendszer',
+  reply: 'Válasz', message: 'Üzenet', canned_responses: 'Sablonválaszok', canned_pick: 'Sablonválasz beszúrása…',
+  status_on_send: 'Állapot küldéskor', keep_status: 'marad', send_reply: 'Válasz küldése', add_note: 'Belső jegyzet hozzáadása',
+  message_empty: 'Előbb írjon üzenetet.', reply_sent: 'Válasz elküldve.', note_added: 'Jegyzet hozzáadva.',
+  requester_tickets: 'Az ügyfél további jegyei',
+};
+
+const ms = {
+  rules: 'Peraturan', position: 'Susunan', name: 'Nama', triggers: 'Pencetus', enabled: 'Hidup', enabled_rule: '{name} dihidupkan', rule_on: '{name} dihidupkan.', rule_off: '{name} dimatikan.',
+  bulk: 'Yang ditanda:', bulk_none: 'Tandakan tiket dahulu.', bulk_done: '{count} tiket diubah.', set_status: 'Tetapkan status', add_tag: 'Tambah tag', select: 'Pilih', select_ticket: 'Pilih {number}',
+  sign_in_unconfigured: 'Log masuk belum dihidupkan: lancarkan semula dengan parameter ConsoleUrl ditetapkan kepada alamat halaman ini (docs/console.md).',
+  sign_in: 'Log masuk', sign_out: 'Log keluar', dev_sign_in_hint: 'Hos pembangunan: pilih orang untuk log masuk.',
+  role_agent: 'ejen', role_manager: 'pengurus', role_admin: 'pentadbir',
+  search: 'Cari', search_placeholder: 'Cari: HD-1001, e-mel, nama, perkataan…', search_results: 'Hasil untuk “{q}”',
+  no_results: 'Tiada tiket ditemui.', loading: 'Memuatkan…', language: 'Bahasa',
+  queues: 'Baris gilir', queue_mine: 'Milik saya', queue_unassigned: 'Belum ditugaskan di {department}', queue_pending: 'Menunggu',
+  queue_at_risk: 'Berisiko', queue_breached: 'Dilanggar', queue_empty: 'Tiada apa-apa di sini.',
+  sort: 'Susun', sort_urgent: 'Paling segera', sort_sla: 'Baki masa SLA', sort_oldest: 'Paling lama', sort_newest: 'Paling baru',
+  any: 'semua', status: 'Status', priority: 'Keutamaan', channel: 'Saluran', tag: 'Tag', tags: 'Tag', cc: 'SK',
+  number: 'Nombor', subject: 'Subjek', department: 'Jabatan', sla: 'SLA', updated: 'Dikemas kini',
+  assignee: 'Ditugaskan kepada', support_level: 'Tahap', nobody: 'tiada',
+  status_new: 'Baru', status_open: 'Dibuka', status_pending: 'Menunggu', 'status_on-hold': 'Ditangguhkan',
+  status_resolved: 'Diselesaikan', status_closed: 'Ditutup', status_spam: 'Spam',
+  priority_low: 'Rendah', priority_normal: 'Biasa', priority_high: 'Tinggi', priority_urgent: 'Segera',
+  sla_breached: 'dilanggar', sla_warning: 'berisiko', sla_due: 'tamat {when}',
+  properties: 'Butiran', save: 'Simpan', saved: 'Disimpan.', nothing_changed: 'Tiada apa untuk disimpan.',
+  assign_to_me: 'Tugaskan kepada saya', resolve: 'Selesaikan', reload: 'Tunjukkan tiket semasa',
+  conflict: 'Orang lain telah mengubah tiket ini selepas anda membukanya. Tiada apa disimpan. Perubahan:',
+  timeline: 'Perbualan dan sejarah', customer: 'Pelanggan', agent_reply: 'Balasan', internal_note: 'Nota dalaman', system: 'Sistem',
+  reply: 'Balas', message: 'Mesej', canned_responses: 'Jawapan sedia', canned_pick: 'Masukkan jawapan sedia…',
+  status_on_send: 'Status semasa hantar', keep_status: 'kekalkan', send_reply: 'Hantar balasan', add_note: 'Tambah nota dalaman',
+  message_empty: 'Tulis mesej dahulu.', reply_sent: 'Balasan dihantar.', note_added: 'Nota ditambah.',
+  requester_tickets: 'Tiket lain peminta',
+};
+
+const WORDS = { en, cs, hu, ms };
+const KEY = 'lambdesk.language';
+
+export function language() {
+  const chosen = localStorage.getItem(KEY);
+  if (chosen && WORDS[chosen]) return chosen;
+  const browser = (navigator.languages || [navigator.language]).map((l) => l.slice(0, 2)).find((l) => WORDS[l]);
+  return browser || 'en';
+}
+
+export function setLanguage(code) {
+  if (WORDS[code]) localStorage.setItem(KEY, code);
+}
+
+export function locale() {
+  return { en: 'en-GB', cs: 'cs-CZ', hu: 'hu-HU', ms: 'ms-MY' }[language()];
+}
+
+/// The words for `key`, with `{name}` filled from `values`; English when a language lacks it.
+export function t(key, values = {}) {
+  const text = WORDS[language()][key] ?? en[key] ?? key;
+  return text.replace(/\{(\w+)\}/g, (_, name) => values[name] ?? '');
+}
+
+export const dictionaries = WORDS;

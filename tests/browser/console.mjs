@@ -1,0 +1,170 @@
+// The agents' console in a real browser: Debian's Chromium driven by playwright-core, run by
+// `tests/tests/console.rs` (through `cargo xtask test`, which sets LAMBDESK_CHROMIUM and
+// LAMBDESK_NODE_PATH). Prints one JSON line on success; exits non-zero with the reason.
+//
+//   node console.mjs work <base_url> <agent_email> <other_agent_email> <search_word> <canned_title>
+//     -> {"number":"HD-…","conflict":["…"]}
+//
+// The agent signs in on the dev sign-in page, finds the ticket by a word of its subject, replies
+// with the canned response, adds a note, assigns it to themselves, and resolves it; a second
+// agent, who opened the ticket before that, saves a stale change and gets the conflict message.
+// SCREENSHOT_DIR, when set, receives inbox.png and ticket.png.
+//
+//   node console.mjs rules <base_url> <manager_email>  -> {"rule":"<name>"}
+//
+// A manager switches the first automation rule off on the rules page.
+
+import { createRequire } from 'node:module';
+import path from 'node:path';
+
+const TIMEOUT_MS = 30_000;
+
+class Failure extends Error {}
+/// The pages open, for a screenshot and their status line when a step fails.
+const pages = [];
+const fail = (message) => { throw new Failure(message); };
+
+function loadPlaywright() {
+  const require = createRequire(import.meta.url);
+  const nodePath = process.env.LAMBDESK_NODE_PATH;
+  const resolved = nodePath ? require.resolve('playwright-core', { paths: [nodePath] }) : require.resolve('playwright-core');
+  return require(resolved);
+}
+
+async function signIn(browser, baseUrl, email) {
+  const context = await browser.newContext({ locale: 'en-US', viewport: { width: 1280, height: 860 } });
+  context.setDefaultTimeout(TIMEOUT_MS);
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  page.errors = errors;
+  pages.push(page);
+  await page.goto(`${baseUrl}/console`);
+  await page.locator(`button.person[data-email="${email}"]`).click();
+  await page.locator('#sign-out').waitFor();
+  await page.locator('.queues [data-count]').first().waitFor();
+  return page;
+}
+
+async function screenshot(page, name) {
+  if (process.env.SCREENSHOT_DIR) await page.screenshot({ path: path.join(process.env.SCREENSHOT_DIR, name), fullPage: false });
+}
+
+async function ticketLoaded(page) {
+  await page.locator('#ticket-title').waitFor();
+}
+
+async function work(browser, [baseUrl, agent, other, word, cannedTitle]) {
+  const page = await signIn(browser, baseUrl, agent);
+  // The department's queue holds the new ticket, with its count.
+  await page.locator('.queues a[data-queue^="department-"]').first().click();
+  await page.locator('table.tickets tbody tr').first().waitFor();
+  await screenshot(page, 'inbox.png');
+  // A bulk action: tag the ticked tickets.
+  await page.locator('table.tickets tbody input[type=checkbox]').first().check();
+  await page.locator('.bulk input').fill('till');
+  await page.locator('#bulk-tag').click();
+  await page.locator('#status', { hasText: 'Tickets changed: 1.' }).waitFor();
+
+  // Every language has every word English has.
+  const missing = await page.evaluate(async () => {
+    const { dictionaries } = await import('/console/i18n.js');
+    const english = Object.keys(dictionaries.en);
+    return Object.entries(dictionaries)
+      .flatMap(([language, words]) => english.filter((key) => !(key in words)).map((key) => `${language}.${key}`));
+  });
+  if (missing.length) fail(`words missing: ${missing.join(', ')}`);
+
+  // Search by a word of the subject, as typed (lower case, no diacritics), from the keyboard:
+  // "/" focuses the search box.
+  await page.keyboard.press('/');
+  await page.keyboard.type(word);
+  await page.keyboard.press('Enter');
+  const hit = page.locator('.results li a').first();
+  await hit.waitFor();
+  await hit.click();
+  await ticketLoaded(page);
+  const number = (await page.locator('#ticket-title').textContent()).split(' · ')[0];
+
+  // The second agent opens the same ticket now: the ETag their page holds goes stale below.
+  const second = await signIn(browser, baseUrl, other);
+  await second.goto(`${baseUrl}/console#/ticket/${number}`);
+  await ticketLoaded(second);
+
+  // Reply with the canned response, keeping the ticket open while waiting on the customer.
+  const cannedValue = await page.locator('#canned option', { hasText: cannedTitle }).getAttribute('value');
+  await page.locator('#canned').selectOption(cannedValue);
+  const text = await page.locator('#reply-text').inputValue();
+  if (text.includes('{{')) fail(`placeholders left in the reply: ${text}`);
+  await page.locator('#send-status').selectOption('pending');
+  await page.locator('#send-reply').click();
+  await page.locator('.entry.agent').first().waitFor();
+
+  await page.locator('#reply-text').fill('Checked the till logs; the printer driver is the cause.');
+  await page.locator('#add-note').click();
+  await page.locator('.entry.note').first().waitFor();
+
+  await page.locator('#assign-me').click();
+  await page.locator('.entry.audit', { hasText: 'assignee' }).first().waitFor();
+  await page.locator('#resolve').click();
+  await page.locator('#ticket-status', { hasText: 'Resolved' }).waitFor();
+  await screenshot(page, 'ticket.png');
+
+  // The second agent's page still holds the first version: their save is refused.
+  await second.locator('select[name=priority]').selectOption('urgent');
+  await second.locator('#save').click();
+  const conflict = second.locator('.conflict');
+  await conflict.waitFor({ state: 'visible' });
+  const changes = await conflict.locator('li').allTextContents();
+  // The console speaks Czech when asked.
+  await page.locator('.lang select').selectOption('cs');
+  await page.locator('#sign-out', { hasText: 'Odhlásit se' }).waitFor();
+  const errors = [...page.errors, ...second.errors];
+  if (errors.length) fail(`page errors: ${errors.join('; ')}`);
+  return { number, reply: text, conflict: changes };
+}
+
+/// A manager switches the first rule off on the rules page.
+async function rules(browser, [baseUrl, manager]) {
+  const page = await signIn(browser, baseUrl, manager);
+  await page.locator('#rules-link').click();
+  const row = page.locator('tr[data-rule]').first();
+  const name = await row.getAttribute('data-rule');
+  await row.locator('input[type=checkbox]').uncheck();
+  await page.locator('#status', { hasText: 'switched off' }).waitFor();
+  if (page.errors.length) fail(`page errors: ${page.errors.join('; ')}`);
+  return { rule: name };
+}
+
+const COMMANDS = { work: [work, 5], rules: [rules, 2] };
+
+async function main(argv) {
+  const [command, ...args] = argv;
+  if (!COMMANDS[command] || args.length !== COMMANDS[command][1]) {
+    console.error('usage: node console.mjs work <base_url> <agent_email> <other_agent_email> <search_word> <canned_title>\n' +
+      '       node console.mjs rules <base_url> <manager_email>');
+    return 2;
+  }
+  const { chromium } = loadPlaywright();
+  const browser = await chromium.launch({
+    executablePath: process.env.LAMBDESK_CHROMIUM || '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu'],
+    timeout: TIMEOUT_MS,
+  });
+  try {
+    console.log(JSON.stringify(await COMMANDS[command][0](browser, args)));
+    return 0;
+  } catch (error) {
+    for (const [i, page] of pages.entries()) {
+      const status = await page.locator('#status').textContent().catch(() => '');
+      console.error(`page ${i}: ${page.url()} status: ${status} errors: ${page.errors.join('; ')}`);
+      if (process.env.SCREENSHOT_DIR) await page.screenshot({ path: path.join(process.env.SCREENSHOT_DIR, `failure-${i}.png`) }).catch(() => {});
+    }
+    console.error(`console.mjs ${command}: ${error instanceof Failure ? error.message : (error.stack ?? String(error))}`);
+    return 1;
+  } finally {
+    await browser.close();
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2));

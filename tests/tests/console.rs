@@ -1,0 +1,199 @@
+//! The agents' console in a real browser (`tests/browser/console.mjs`, Debian's Chromium driven
+//! by playwright-core, as `browser.rs`): an agent signs in on the dev sign-in page, tags the
+//! ticket with a bulk action from the department's queue, finds a
+//! ticket by a word of its subject (typed without its diacritics), replies with a canned
+//! response, adds a note, assigns it to themselves and resolves it; a second agent who opened
+//! the ticket before saves a stale change and is told someone else changed it. The API then
+//! shows each step on the ticket. `SCREENSHOT_DIR` keeps the inbox and ticket screenshots.
+
+use std::path::Path;
+use std::time::Duration;
+
+use devhost::testing::{TestHost, unique};
+use serde_json::{Value, json};
+
+const SCRIPT_TIMEOUT: Duration = Duration::from_secs(180);
+
+fn tool(name: &str) -> String {
+    match std::env::var(name) {
+        Ok(v) if !v.trim().is_empty() => v,
+        _ => panic!("{name} is not set (run through `cargo xtask test`; `cargo xtask stack` prints it)"),
+    }
+}
+
+async fn post(host: &TestHost, token: &str, path: &str, body: Value) -> Value {
+    let response = reqwest::Client::new()
+        .post(format!("{}{path}", host.url))
+        .bearer_auth(token)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status();
+    let text = response.text().await.unwrap();
+    assert!(status.is_success() || status == 409, "{path}: {status} {text}");
+    serde_json::from_str(&text).unwrap_or(Value::Null)
+}
+
+/// Runs one sub-command of `console.mjs`; the JSON line it printed.
+async fn run_script(args: &[&str]) -> Value {
+    let (chromium, node_path) = (tool("LAMBDESK_CHROMIUM"), tool("LAMBDESK_NODE_PATH"));
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("browser/console.mjs");
+    let mut command = tokio::process::Command::new("node");
+    command
+        .arg(&script)
+        .args(args)
+        .env("LAMBDESK_CHROMIUM", chromium)
+        .env("LAMBDESK_NODE_PATH", node_path)
+        .stdin(std::process::Stdio::null())
+        .kill_on_drop(true);
+    let output = tokio::time::timeout(SCRIPT_TIMEOUT, command.output())
+        .await
+        .expect("console.mjs took too long")
+        .expect("run node");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "console.mjs {args:?} failed:\n{}{stdout}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_str(stdout.lines().last().unwrap_or_default()).unwrap()
+}
+
+#[tokio::test]
+async fn an_agent_works_a_ticket_from_search_to_resolved_in_the_console() {
+    let host = TestHost::start().await;
+    let admin = host.token("admin", "admin@example.com", &[]);
+    let department = unique("desk");
+    post(
+        &host,
+        &admin,
+        "/v1/departments",
+        json!({"id": department, "name": "Front desk"}),
+    )
+    .await;
+    let (ann, bob) = (
+        format!("{}@example.com", unique("ann")),
+        format!("{}@example.com", unique("bob")),
+    );
+    let mut agents = Vec::new();
+    for (email, name) in [(&ann, "Ann Agent"), (&bob, "Bob Agent")] {
+        let agent = post(
+            &host,
+            &admin,
+            "/v1/agents",
+            json!({"email": email, "name": name, "role": "agent", "departments": [department]}),
+        )
+        .await;
+        agents.push(agent["id"].as_str().unwrap().to_owned());
+    }
+    // A word of this run only ("pokladna" plus a unique tail), spelt in the subject with a
+    // capital and an accent: the agent types it plain.
+    let tail = unique("x").replace('-', "");
+    let word = format!("pokladna{tail}");
+    let subject = format!("Pokládna{tail} v Brně nefunguje");
+    let ticket = post(
+        &host,
+        &admin,
+        "/v1/tickets",
+        json!({"subject": subject, "body": "The till prints nothing.", "department": department,
+               "requester": {"email": format!("{}@example.cz", unique("jana")), "name": "Jana Nováková"}}),
+    )
+    .await;
+    let number = ticket["number"].as_str().unwrap().to_owned();
+    let manager = host.token("manager", "mia@example.com", &[]);
+    let canned_title = format!("Looking into it {}", unique("c"));
+    post(
+        &host,
+        &manager,
+        "/v1/canned-responses",
+        json!({"title": canned_title, "department": department,
+               "body": "Hello {{requester.name}}, we are looking into {{ticket.number}}. {{agent.name}}"}),
+    )
+    .await;
+
+    let result = run_script(&["work", &host.url, &ann, &bob, &word, &canned_title]).await;
+    assert_eq!(result["number"], number.as_str(), "{result}");
+    let conflict = result["conflict"].as_array().unwrap();
+    assert!(
+        conflict.iter().any(|c| c.as_str().unwrap().starts_with("status")),
+        "{result}"
+    );
+
+    let ticket = e2e::get_json(&host.url, &admin, &format!("/v1/tickets/{number}")).await;
+    assert_eq!(ticket["status"], "resolved", "{ticket}");
+    assert_eq!(ticket["assignee"], agents[0].as_str(), "{ticket}");
+    assert_eq!(ticket["priority"], "normal", "the stale save changed nothing: {ticket}");
+    assert_eq!(ticket["tags"], json!(["till"]), "the bulk action tagged it: {ticket}");
+    let messages = e2e::get_json(&host.url, &admin, &format!("/v1/tickets/{number}/messages")).await;
+    let items = messages["items"].as_array().unwrap();
+    let reply = items.iter().find(|m| {
+        m["author"] == "agent"
+            && m["visibility"] == "public"
+            && m["body_text"].as_str().is_some_and(|b| b.starts_with("Hello"))
+    });
+    let reply = reply.unwrap_or_else(|| panic!("no reply: {messages}"));
+    assert_eq!(
+        reply["body_text"],
+        format!("Hello Jana Nováková, we are looking into {number}. Ann Agent"),
+        "{reply}"
+    );
+    assert!(
+        items
+            .iter()
+            .any(|m| m["visibility"] == "internal" && m["body_text"].as_str().unwrap().contains("till logs")),
+        "{messages}"
+    );
+}
+
+/// What `cargo xtask dev --seed` gives the console: the seeded people on the dev sign-in page,
+/// a canned response in each department, and the seeded tickets findable by their words.
+#[tokio::test]
+async fn the_seeded_desk_is_ready_for_the_console() {
+    let host = TestHost::start().await;
+    assert!(devhost::seed::seed(&host.host.gateway.tickets.desk).await.unwrap());
+    let people: Value = reqwest::get(format!("{}/_dev/sign-in", host.url))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let emails: Vec<&str> = people["people"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["email"].as_str().unwrap())
+        .collect();
+    for email in [
+        "admin@example.com",
+        "ann@example.com",
+        "bob@example.com",
+        "mia@example.com",
+    ] {
+        assert!(emails.contains(&email), "{people}");
+    }
+    let ann = host.token("agent", "ann@example.com", &["support"]);
+    let canned = e2e::get_json(&host.url, &ann, "/v1/canned-responses").await;
+    assert_eq!(canned["items"][0]["title"], "We are on it", "{canned}");
+    let admin = host.token("admin", "admin@example.com", &[]);
+    let found = e2e::get_json(&host.url, &admin, "/v1/search?q=vat").await;
+    assert_eq!(
+        found["items"][0]["subject"], "Invoice shows the wrong VAT number",
+        "{found}"
+    );
+    let found = e2e::get_json(&host.url, &ann, "/v1/search?q=vat").await;
+    assert_eq!(found["items"], json!([]), "billing's ticket is not Ann's: {found}");
+
+    // Mia, the seeded manager, switches a rule off on the rules page.
+    let switched = run_script(&["rules", &host.url, "mia@example.com"]).await;
+    let rules = e2e::get_json(&host.url, &admin, "/v1/rules").await;
+    let rule = rules["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["name"] == switched["rule"]);
+    assert_eq!(
+        rule.unwrap_or_else(|| panic!("{switched} in {rules}"))["enabled"],
+        false
+    );
+}
