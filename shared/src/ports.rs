@@ -18,7 +18,7 @@ mod sla;
 mod surveys;
 pub use calendars::CalendarStore;
 pub use sla::SlaStore;
-pub use surveys::{PendingSurvey, RatingRecord, SurveyStore};
+pub use surveys::{NpsCandidate, NpsResponse, NpsStore, PendingSurvey, RatingRecord, SurveySettingsStore, SurveyStore};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {

@@ -5,6 +5,7 @@ mod calendars;
 mod people;
 mod rules;
 mod satisfaction;
+mod settings;
 mod sla;
 mod templates;
 mod tickets;
@@ -39,7 +40,15 @@ pub fn redirect(url: &str) -> Reply {
 pub async fn route<S, C, F>(desk: &TicketDesk<S, C>, files: &Files<F>, who: &Principal, request: &Request) -> Reply
 where
     F: FileLinks,
-    S: TicketStore + ContactStore + TeamStore + TemplateStore + RuleStore + ActionLedger + SurveyStore,
+    S: TicketStore
+        + ContactStore
+        + TeamStore
+        + TemplateStore
+        + RuleStore
+        + ActionLedger
+        + SurveyStore
+        + shared::ports::NpsStore
+        + shared::ports::SurveySettingsStore,
     C: Clock,
 {
     let path = request.uri().path().to_owned();
@@ -151,6 +160,11 @@ where
             return satisfaction::report(desk.store(), desk.clock(), who, request).await;
         }
         ["v1", "satisfaction"] => &[Method::GET],
+        ["v1", "settings", "surveys"] => match method {
+            Method::GET => return settings::get(desk.store(), who).await,
+            Method::PUT => return settings::put(desk.store(), who, request).await,
+            _ => &[Method::GET, Method::PUT],
+        },
         ["v1", "templates"] if method == Method::GET => return templates::list(desk).await,
         ["v1", "templates"] => &[Method::GET],
         ["v1", "templates", name, language] => match method {

@@ -7,6 +7,7 @@ mod items;
 mod keys;
 mod ledger;
 mod mail_keys;
+mod nps;
 mod people;
 mod rules;
 mod sla;
