@@ -24,7 +24,7 @@ pub use canned::CannedStore;
 pub use metrics::MetricsStore;
 pub use search::SearchIndex;
 pub use sla::SlaStore;
-pub use surveys::{PendingSurvey, RatingRecord, SurveyStore};
+pub use surveys::{NpsCandidate, NpsResponse, NpsStore, PendingSurvey, RatingRecord, SurveySettingsStore, SurveyStore};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {

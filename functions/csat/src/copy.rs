@@ -25,6 +25,12 @@ pub struct Copy {
     pub too_many: &'static str,
     pub too_long: &'static str,
     pub retry: &'static str,
+    /// The NPS page: its question, the ends of the scale, what to fix, the thanks.
+    pub nps_title: &'static str,
+    pub nps_low: &'static str,
+    pub nps_high: &'static str,
+    pub nps_choose: &'static str,
+    pub nps_thanks: &'static str,
 }
 
 const EN: Copy = Copy {
@@ -50,6 +56,11 @@ const EN: Copy = Copy {
     too_many: "This answer was changed too many times and cannot be changed again.",
     too_long: "That answer is too long. Please shorten your comment.",
     retry: "We could not take your answer just now. Please try again in a minute.",
+    nps_title: "How likely are you to recommend us to a friend or colleague?",
+    nps_low: "0 = not at all likely",
+    nps_high: "10 = extremely likely",
+    nps_choose: "Please choose a number from 0 to 10.",
+    nps_thanks: "Thank you. We recorded your answer. You can change it with the link in our mail within 30 days.",
 };
 
 const CS: Copy = Copy {
@@ -75,6 +86,11 @@ const CS: Copy = Copy {
     too_many: "Tato odpověď byla změněna příliš mnohokrát a už ji nelze změnit.",
     too_long: "Odpověď je příliš dlouhá. Zkraťte prosím komentář.",
     retry: "Vaši odpověď teď nemůžeme přijmout. Zkuste to prosím za minutu znovu.",
+    nps_title: "Jak pravděpodobné je, že byste nás doporučili příteli nebo kolegovi?",
+    nps_low: "0 = vůbec ne",
+    nps_high: "10 = určitě",
+    nps_choose: "Zvolte prosím číslo od 0 do 10.",
+    nps_thanks: "Děkujeme. Vaši odpověď jsme zaznamenali. Do 30 dnů ji můžete změnit odkazem z našeho e-mailu.",
 };
 
 const HU: Copy = Copy {
@@ -100,6 +116,11 @@ const HU: Copy = Copy {
     too_many: "Ezt a választ túl sokszor módosították, ezért már nem módosítható.",
     too_long: "A válasz túl hosszú. Kérjük, rövidítse a megjegyzést.",
     retry: "A válaszát most nem tudjuk fogadni. Kérjük, próbálja újra egy perc múlva.",
+    nps_title: "Mennyire valószínű, hogy ajánlana minket egy barátjának vagy kollégájának?",
+    nps_low: "0 = egyáltalán nem valószínű",
+    nps_high: "10 = nagyon valószínű",
+    nps_choose: "Kérjük, válasszon egy számot 0 és 10 között.",
+    nps_thanks: "Köszönjük. Rögzítettük a válaszát. 30 napon belül módosíthatja a levelünkben lévő hivatkozással.",
 };
 
 const MS: Copy = Copy {
@@ -125,6 +146,11 @@ const MS: Copy = Copy {
     too_many: "Jawapan ini telah diubah terlalu banyak kali dan tidak boleh diubah lagi.",
     too_long: "Jawapan itu terlalu panjang. Sila pendekkan ulasan anda.",
     retry: "Kami tidak dapat menerima jawapan anda sekarang. Sila cuba lagi dalam seminit.",
+    nps_title: "Sejauh manakah anda mungkin mengesyorkan kami kepada rakan atau rakan sekerja?",
+    nps_low: "0 = sama sekali tidak mungkin",
+    nps_high: "10 = sangat mungkin",
+    nps_choose: "Sila pilih nombor dari 0 hingga 10.",
+    nps_thanks: "Terima kasih. Kami telah merekodkan jawapan anda. Anda boleh mengubahnya melalui pautan dalam e-mel kami dalam masa 30 hari.",
 };
 
 /// The texts for a shipped language code (`en` for any other).

@@ -4,10 +4,13 @@
 //!   ticket event), read by the one decoder; a resolution schedules a survey, a rating is kept
 //!   for the report. Partial batch failures: one failing event is retried alone.
 //! - `csat-sweep` ([`sweep`]): on a schedule, sends the surveys that are due, "now" being the
-//!   schedule's time (`cargo xtask invoke csat-sweep --at …` replays any moment).
-//! - `csat-page` ([`handle_page`]): the public survey page behind the signed links.
+//!   schedule's time (`cargo xtask invoke csat-sweep --at …` replays any moment), then the NPS
+//!   surveys that are due when NPS is on.
+//! - `csat-page` ([`handle_page`]): the public survey page behind the signed links (CSAT's
+//!   and NPS's, told apart by the token's purpose).
 
 mod copy;
+mod nps_page;
 mod page;
 
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
@@ -18,6 +21,7 @@ use shared::adapters::dynamodb::DynamoStore;
 use shared::adapters::secrets::DeskSecrets;
 use shared::adapters::sesv2::{SesMailer, ses_message_id_domain};
 use shared::config::Env;
+use shared::domain::nps::NpsPolicy;
 use shared::domain::satisfaction::SurveyPolicy;
 use shared::domain::{Clock, SystemClock, Timestamp};
 use shared::ports::MailSender;
@@ -40,16 +44,27 @@ pub struct Config {
 impl Config {
     /// `env`'s settings with the secrets [`shared::adapters::secrets::load`] read (the link
     /// key signs the survey links). `SURVEY_DELAY_SECONDS` (default 86400) and
-    /// `SURVEY_CONTACT_CAP_DAYS` (default 7) set when surveys go and how often to one contact.
+    /// `SURVEY_CONTACT_CAP_DAYS` (default 7) set when surveys go and how often to one contact;
+    /// `NPS_ENABLED` (`true`/`false`, default off) and `NPS_INTERVAL_DAYS` (default 90) the NPS
+    /// survey. These are the defaults: settings an admin stores (`/v1/settings/surveys`) win.
     pub fn from_env(env: &Env, secrets: &DeskSecrets) -> Result<Self, ConfigError> {
         let defaults = SurveyPolicy::default();
+        let nps = NpsPolicy::default();
         Ok(Self {
             table_name: env.required("TABLE_NAME")?,
             configuration_set: env.optional("SES_CONFIGURATION_SET"),
             surveys: SurveyConfig {
                 policy: SurveyPolicy {
+                    enabled: defaults.enabled,
                     delay_seconds: env.number_or("SURVEY_DELAY_SECONDS", defaults.delay_seconds)?,
                     contact_cap_days: env.number_or("SURVEY_CONTACT_CAP_DAYS", defaults.contact_cap_days)?,
+                },
+                nps: NpsPolicy {
+                    enabled: match env.optional("NPS_ENABLED") {
+                        Some(_) => env.flag("NPS_ENABLED")?,
+                        None => nps.enabled,
+                    },
+                    interval_days: env.number_or("NPS_INTERVAL_DAYS", nps.interval_days)?,
                 },
                 signer: secrets.signer.clone(),
                 base_url: env.required("PUBLIC_BASE_URL")?.trim_end_matches('/').to_owned(),
@@ -139,15 +154,30 @@ pub enum SweepError {
     Surveys(#[from] SurveyError),
 }
 
-/// The scheduled survey sweep: sends the surveys due at the event's time.
+/// The scheduled survey sweep: sends the CSAT surveys due at the event's time (its report is
+/// the answer), then the NPS surveys due then (logged; [`sweep_nps`] alone answers them).
 pub async fn sweep<S, M, C>(deps: &Deps<S, M, C>, event: serde_json::Value) -> Result<SurveySweepReport, SweepError>
 where
     S: SurveyPorts,
     M: MailSender,
     C: Clock,
 {
-    let scheduled: ScheduledEvent = serde_json::from_value(event)?;
+    let scheduled: ScheduledEvent = serde_json::from_value(event.clone())?;
     let report = deps.surveys.sweep(scheduled.time, SWEEP_LIMITS).await?;
     tracing::info!(now = %scheduled.time, ?report, "survey sweep done");
+    sweep_nps(deps, event).await?;
+    Ok(report)
+}
+
+/// The NPS part of the scheduled sweep: asks the contacts due at the event's time.
+pub async fn sweep_nps<S, M, C>(deps: &Deps<S, M, C>, event: serde_json::Value) -> Result<SurveySweepReport, SweepError>
+where
+    S: SurveyPorts,
+    M: MailSender,
+    C: Clock,
+{
+    let scheduled: ScheduledEvent = serde_json::from_value(event)?;
+    let report = deps.surveys.sweep_nps(scheduled.time, SWEEP_LIMITS).await?;
+    tracing::info!(now = %scheduled.time, ?report, "NPS sweep done");
     Ok(report)
 }

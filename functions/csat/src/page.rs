@@ -18,7 +18,7 @@ use crate::copy::{Copy, copy};
 
 /// The largest form body taken: a comment of [`MAX_COMMENT_CHARS`] characters, each up to 4
 /// bytes and percent-encoded, and the rating.
-const MAX_BODY_BYTES: usize = MAX_COMMENT_CHARS * 12 + 256;
+pub(crate) const MAX_BODY_BYTES: usize = MAX_COMMENT_CHARS * 12 + 256;
 
 /// No script, no frames, forms only to ourselves.
 const PAGE_POLICY: &str = "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; \
@@ -70,7 +70,7 @@ fn language(request: &Request) -> String {
     negotiate_language(chosen.or(accept).as_deref()).to_owned()
 }
 
-fn paragraph(text: &str) -> String {
+pub(crate) fn paragraph(text: &str) -> String {
     format!("<p>{}</p>", escape(text))
 }
 
@@ -90,6 +90,9 @@ where
         return Ok(refused(words, LinkProblem::Invalid));
     };
     let surveys = &deps.surveys;
+    if surveys.is_nps_token(token) {
+        return crate::nps_page::route(surveys, request, token, words).await;
+    }
     match *request.method() {
         Method::GET | Method::HEAD => {
             let chosen = request
@@ -146,7 +149,7 @@ where
     }
 }
 
-fn body_bytes(request: &Request) -> &[u8] {
+pub(crate) fn body_bytes(request: &Request) -> &[u8] {
     match request.body() {
         Body::Text(t) => t.as_bytes(),
         Body::Binary(b) => b,
@@ -202,7 +205,7 @@ fn thanks(words: &Copy, survey: &SurveyPage) -> Response<Body> {
     page(words, StatusCode::OK, words.thanks_title, &paragraph(&text))
 }
 
-fn refused(words: &Copy, problem: LinkProblem) -> Response<Body> {
+pub(crate) fn refused(words: &Copy, problem: LinkProblem) -> Response<Body> {
     let (status, title, text) = match problem {
         LinkProblem::Invalid => (StatusCode::NOT_FOUND, words.invalid_title, words.invalid),
         LinkProblem::Expired => (StatusCode::GONE, words.expired_title, words.expired),
@@ -212,20 +215,20 @@ fn refused(words: &Copy, problem: LinkProblem) -> Response<Body> {
     page(words, status, title, &paragraph(text))
 }
 
-fn with_status(mut response: Response<Body>, status: StatusCode) -> Response<Body> {
+pub(crate) fn with_status(mut response: Response<Body>, status: StatusCode) -> Response<Body> {
     *response.status_mut() = status;
     response
 }
 
 /// A whole page: small, readable on a phone, no script, never cached or indexed.
-fn page(words: &Copy, status: StatusCode, title: &str, body: &str) -> Response<Body> {
+pub(crate) fn page(words: &Copy, status: StatusCode, title: &str, body: &str) -> Response<Body> {
     let html = format!(
         "<!doctype html><html lang=\"{lang}\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
          <meta name=\"robots\" content=\"noindex\"><title>{title}</title>\
          <style>body{{font-family:system-ui,sans-serif;max-width:36rem;margin:2rem auto;padding:0 1rem;line-height:1.5}}\
          fieldset{{border:0;padding:0}}label{{display:block;margin:.5rem 0}}textarea{{width:100%}}\
-         button{{font-size:1rem;padding:.5rem 1.5rem}}.error{{color:#a00}}.note{{color:#555}}</style></head>\
+         button{{font-size:1rem;padding:.5rem 1.5rem}}label.score{{display:inline-block;margin:.25rem .75rem .25rem 0}}.error{{color:#a00}}.note{{color:#555}}</style></head>\
          <body><main><h1>{title}</h1>{body}</main></body></html>",
         title = escape(title),
         lang = words.lang,
@@ -245,7 +248,7 @@ fn page(words: &Copy, status: StatusCode, title: &str, body: &str) -> Response<B
     response
 }
 
-fn escape(text: &str) -> String {
+pub(crate) fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {

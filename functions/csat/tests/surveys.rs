@@ -15,13 +15,14 @@ use lambda_runtime::LambdaEvent;
 use serde_json::{Value, json};
 use shared::adapters::dynamodb::DynamoStore;
 use shared::adapters::sesv2::SesMailer;
+use shared::domain::nps::NpsPolicy;
 use shared::domain::satisfaction::{Rating, SurveyPolicy};
 use shared::domain::signing::LinkSigner;
 use shared::domain::{
     AuditEvent, Channel, Clock, EmailAddress, EventType, Precondition, Principal, Priority, RequesterDetails, Role,
     Status, SupportLevel, Ticket, TicketEvent, TicketPatch, TicketRef, Timestamp,
 };
-use shared::ports::{PageRequest, SurveyStore, TicketStore};
+use shared::ports::{NpsStore, PageRequest, SurveyStore, TicketStore};
 use shared::usecases::desk::{NewTicket, TicketDesk};
 use shared::usecases::intake::parse_support_addresses;
 use shared::usecases::satisfaction::{SatisfactionFilter, SurveyConfig, Surveys};
@@ -67,6 +68,10 @@ fn agent() -> Principal {
 }
 
 async fn fixture() -> Fixture {
+    fixture_with(NpsPolicy::default()).await
+}
+
+async fn fixture_with(nps: NpsPolicy) -> Fixture {
     let sdk = test_support::local_sdk().await;
     let table = test_support::fresh_table(&sdk).await;
     let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(&sdk), &table);
@@ -84,6 +89,7 @@ async fn fixture() -> Fixture {
         clock.clone(),
         SurveyConfig {
             policy: SurveyPolicy::default(),
+            nps,
             signer: LinkSigner::new(&[7; 32]).unwrap(),
             base_url: "https://forms.example.com".into(),
             addresses: parse_support_addresses("support@help.example.com").unwrap(),
@@ -230,10 +236,19 @@ fn language(f: &Fixture) -> &'static str {
 }
 
 async fn page(f: &Fixture, method: &str, token: &str, form: Option<&str>) -> Answer {
+    page_query(f, method, token, None, form).await
+}
+
+/// A request to the page with `query` (`score=9`) instead of the sample's.
+async fn page_query(f: &Fixture, method: &str, token: &str, query: Option<(&str, &str)>, form: Option<&str>) -> Answer {
     let mut event = match method {
         "GET" => sample("csat-page/get-survey"),
         _ => sample("csat-page/post-survey"),
     };
+    if let Some((name, value)) = query {
+        event["rawQueryString"] = json!(format!("{name}={value}"));
+        event["queryStringParameters"] = json!({ name: value });
+    }
     for pointer in ["/rawPath", "/requestContext/http/path"] {
         *event.pointer_mut(pointer).unwrap() = json!(format!("/survey/{token}"));
     }
@@ -460,4 +475,174 @@ async fn the_schedule_s_sample_drives_the_sweep_and_a_bad_event_is_an_error() {
         .await
         .unwrap();
     assert!(response.batch_item_failures.is_empty());
+}
+
+fn days_after(at: Timestamp, days: i64) -> Timestamp {
+    Timestamp::new(at.as_datetime() + chrono::Duration::days(days))
+}
+
+async fn nps_sweep_at(f: &Fixture, at: Timestamp) -> csat::SurveySweepReport {
+    csat::sweep_nps(&f.deps, json!({ "time": at })).await.unwrap()
+}
+
+/// The token of the NPS link for `score` in an NPS mail (one token, a score each).
+fn nps_token_in(mail: &str, score: u8) -> String {
+    const BASE: &str = "https://forms.example.com/survey/";
+    let start = mail.find(BASE).expect("an NPS link") + BASE.len();
+    let token = mail[start..].split('?').next().unwrap().to_owned();
+    assert!(mail.contains(&format!("{BASE}{token}?score={score}")), "{mail}");
+    token
+}
+
+async fn nps_of(f: &Fixture, from: Timestamp, to: Timestamp) -> shared::domain::nps::NpsTally {
+    let filter = SatisfactionFilter {
+        from,
+        to,
+        department: None,
+        agent: None,
+    };
+    shared::usecases::satisfaction::satisfaction_report(&f.store, &agent(), filter)
+        .await
+        .unwrap()
+        .nps
+}
+
+#[tokio::test]
+async fn nps_asks_a_recently_solved_contact_once_per_interval_and_only_the_form_s_post_records_the_score() {
+    let f = fixture_with(NpsPolicy {
+        enabled: true,
+        interval_days: 90,
+    })
+    .await;
+    let address = format!("{}@customer.example", test_support::unique("nps"));
+    let (_, resolution) = resolved_ticket(&f, &address).await;
+    // Delivered three times, swept twice: one NPS survey.
+    for _ in 0..3 {
+        deliver(&f, &resolution).await;
+    }
+    let first = hours_after(resolution.at, 1);
+    let report = nps_sweep_at(&f, first).await;
+    assert_eq!((report.sent, report.failed, report.complete), (1, 0, true));
+    assert_eq!(
+        nps_sweep_at(&f, hours_after(resolution.at, 2)).await.sent,
+        0,
+        "sent once"
+    );
+    let mails: Vec<String> = mail_to(&address)
+        .await
+        .into_iter()
+        .filter(|m| m.contains("recommend"))
+        .collect();
+    assert_eq!(mails.len(), 1, "one NPS mail");
+    for score in 0..=10 {
+        nps_token_in(&mails[0], score);
+    }
+    let token = nps_token_in(&mails[0], 9);
+
+    // A scanner opens the link: the form with 9 chosen, nothing recorded.
+    let opened = page_query(&f, "GET", &token, Some(("score", "9")), None).await;
+    assert!(opened.text.contains(r#"value="9" checked"#), "{}", opened.text);
+    assert_eq!(opened.status, 200, "{}", opened.text);
+    assert!(
+        opened.text.contains("How likely are you to recommend us"),
+        "{}",
+        opened.text
+    );
+    assert!(!opened.text.contains("<script"));
+    let period = (resolution.at, days_after(resolution.at, 1));
+    assert_eq!(
+        nps_of(&f, period.0, period.1).await.responses,
+        0,
+        "a GET records nothing"
+    );
+    // An altered link: the clear page, not an error.
+    let altered = format!("{}x", token);
+    assert_eq!(page(&f, "GET", &altered, None).await.status, 404);
+    assert_eq!(page(&f, "POST", &altered, Some("score=9")).await.status, 404);
+
+    // The form's POST records the answer; no score is a 422 with the form again.
+    let missing = page(&f, "POST", &token, Some("comment=hi")).await;
+    assert_eq!(missing.status, 422, "{}", missing.text);
+    let posted = page(&f, "POST", &token, Some("score=9&comment=Quick+and+kind")).await;
+    assert_eq!(posted.status, 200, "{}", posted.text);
+    let tally = nps_of(&f, period.0, period.1).await;
+    assert_eq!((tally.responses, tally.promoters, tally.score), (1, 1, Some(100.0)));
+    // Posted again: the same. Changed to a 3: one answer, now a detractor.
+    assert_eq!(
+        page(&f, "POST", &token, Some("score=9&comment=Quick+and+kind"))
+            .await
+            .status,
+        200
+    );
+    assert_eq!(page(&f, "POST", &token, Some("score=3")).await.status, 200);
+    let tally = nps_of(&f, period.0, period.1).await;
+    assert_eq!((tally.responses, tally.detractors, tally.score), (1, 1, Some(-100.0)));
+
+    // Another resolution a month later: not asked again before 90 days since the survey.
+    f.clock.advance_hours(24 * 30);
+    let (_, later) = resolved_ticket(&f, &address).await;
+    deliver(&f, &later).await;
+    assert_eq!(
+        nps_sweep_at(&f, hours_after(later.at, 1)).await.sent,
+        0,
+        "the cap holds"
+    );
+    assert_eq!(nps_sweep_at(&f, days_after(first, 89)).await.sent, 0, "the cap holds");
+    let again = nps_sweep_at(&f, days_after(first, 90)).await;
+    assert_eq!(again.sent, 1, "90 days on, with a resolution within them");
+    assert_eq!(nps_sweep_at(&f, days_after(first, 91)).await.sent, 0);
+    // 90 days after that, the last resolution is too old: not asked, and off the index.
+    let stale = nps_sweep_at(&f, days_after(first, 180)).await;
+    assert_eq!((stale.sent, stale.skipped), (0, 1));
+    assert_eq!(
+        nps_sweep_at(&f, days_after(first, 400)).await,
+        csat::SurveySweepReport {
+            complete: true,
+            ..Default::default()
+        }
+    );
+    let sent = mail_to(&address)
+        .await
+        .into_iter()
+        .filter(|m| m.contains("recommend"))
+        .count();
+    assert_eq!(sent, 2);
+}
+
+#[tokio::test]
+async fn nps_off_sends_nothing_and_the_contacts_wait() {
+    let f = fixture().await;
+    let address = format!("{}@customer.example", test_support::unique("nps-off"));
+    let (_, resolution) = resolved_ticket(&f, &address).await;
+    deliver(&f, &resolution).await;
+    let report = nps_sweep_at(&f, hours_after(resolution.at, 1)).await;
+    assert_eq!((report.sent, report.skipped, report.complete), (0, 0, true));
+    let due = f.store.due_nps(hours_after(resolution.at, 1), None, 10).await.unwrap();
+    assert_eq!(due.len(), 1, "still due when NPS is turned on");
+}
+
+#[tokio::test]
+async fn the_stored_survey_settings_win_over_the_configured_defaults() {
+    use shared::domain::satisfaction::SurveySettings;
+    use shared::ports::SurveySettingsStore;
+    // Configured: CSAT on, NPS off. Stored: the other way round.
+    let f = fixture().await;
+    let settings = SurveySettings {
+        csat_enabled: false,
+        csat_delay_seconds: 0,
+        csat_contact_cap_days: 7,
+        nps_enabled: true,
+        nps_interval_days: 30,
+    };
+    f.store.put_survey_settings(&settings).await.unwrap();
+    assert_eq!(f.store.survey_settings().await.unwrap(), Some(settings));
+    let address = format!("{}@customer.example", test_support::unique("settings"));
+    let (_, resolution) = resolved_ticket(&f, &address).await;
+    deliver(&f, &resolution).await;
+    assert_eq!(nps_sweep_at(&f, hours_after(resolution.at, 1)).await.sent, 1, "NPS on");
+    let report = sweep_at(&f, hours_after(resolution.at, 25)).await;
+    assert_eq!((report.sent, report.skipped), (0, 0), "CSAT off: nothing pending");
+    let mails = mail_to(&address).await;
+    assert_eq!(mails.len(), 1);
+    assert!(mails[0].contains("recommend"));
 }

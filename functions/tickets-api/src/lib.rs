@@ -81,7 +81,9 @@ where
         + shared::ports::SurveyStore
         + shared::ports::MetricsStore
         + shared::ports::SearchIndex
-        + shared::ports::CannedStore,
+        + shared::ports::CannedStore
+        + shared::ports::NpsStore
+        + shared::ports::SurveySettingsStore,
     C: Clock,
 {
     let span = tracing::info_span!(

@@ -724,6 +724,19 @@ fn routes() -> Vec<Case> {
                 Some(json!({"title": "Thanks", "body": "Hi {{requester.name}}", "department": "support"})),
             )
         }),
+        ("get survey settings", ADMINS, |_, _| {
+            ("GET", "/v1/settings/surveys".into(), None)
+        }),
+        ("put survey settings", ADMINS, |_, _| {
+            (
+                "PUT",
+                "/v1/settings/surveys".into(),
+                Some(
+                    json!({"csat_enabled": true, "csat_delay_seconds": 3600, "csat_contact_cap_days": 7,
+                            "nps_enabled": true, "nps_interval_days": 90}),
+                ),
+            )
+        }),
     ]
 }
 

@@ -60,6 +60,8 @@ const OPERATIONS: &[(&str, &str)] = &[
     ("PUT", "/v1/sla-policies/{policy}"),
     ("DELETE", "/v1/sla-policies/{policy}"),
     ("GET", "/v1/satisfaction"),
+    ("GET", "/v1/settings/surveys"),
+    ("PUT", "/v1/settings/surveys"),
     ("GET", "/v1/templates"),
     ("GET", "/v1/templates/{name}/{language}"),
     ("PUT", "/v1/templates/{name}/{language}"),
@@ -486,6 +488,10 @@ fn the_schemas_match_the_domain_types() {
         ..record.clone()
     };
     check_object(&spec, "RatingRecord", &bare_record, &record, &mut failures);
+    let tally = shared::domain::nps::NpsTally::of([]);
+    check_object(&spec, "NpsTally", &tally, &tally, &mut failures);
+    let settings = shared::domain::satisfaction::SurveySettings::of(Default::default(), Default::default());
+    check_object(&spec, "SurveySettings", &settings, &settings, &mut failures);
     check_enum(
         &spec,
         "Rating",

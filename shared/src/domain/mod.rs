@@ -16,6 +16,7 @@ pub mod load;
 pub mod mail;
 pub mod message;
 pub mod metrics;
+pub mod nps;
 pub mod rules;
 pub mod satisfaction;
 pub mod search;

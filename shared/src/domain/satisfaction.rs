@@ -125,6 +125,8 @@ pub enum RatingRefused {
 /// When surveys go out and to whom (the settings of the csat function).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SurveyPolicy {
+    /// Whether resolutions get a survey at all.
+    pub enabled: bool,
     /// How long after the resolution the survey goes (0: at the next sweep).
     pub delay_seconds: i64,
     /// At most one survey per contact in this many days.
@@ -134,6 +136,7 @@ pub struct SurveyPolicy {
 impl Default for SurveyPolicy {
     fn default() -> Self {
         Self {
+            enabled: true,
             delay_seconds: 24 * 3600,
             contact_cap_days: 7,
         }
@@ -143,6 +146,8 @@ impl Default for SurveyPolicy {
 /// Why a resolved ticket gets no survey.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum NoSurvey {
+    #[error("satisfaction surveys are off")]
+    Disabled,
     #[error("the ticket is no longer resolved or closed")]
     NotSolved,
     #[error("the ticket is spam")]
@@ -179,6 +184,9 @@ impl SurveyPolicy {
         last_surveyed: Option<Timestamp>,
         now: Timestamp,
     ) -> Result<(), NoSurvey> {
+        if !self.enabled {
+            return Err(NoSurvey::Disabled);
+        }
         if ticket.merged_into.is_some() {
             return Err(NoSurvey::Merged);
         }
@@ -206,6 +214,63 @@ impl SurveyPolicy {
             return Err(NoSurvey::SurveyedRecently);
         }
         Ok(())
+    }
+}
+
+/// The survey settings an admin keeps (`/v1/settings/surveys`): CSAT on or off, its delay and
+/// contact cap, NPS on or off and its interval. Stored, they replace the csat functions'
+/// template parameters, which are the defaults until then.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SurveySettings {
+    pub csat_enabled: bool,
+    /// 0 to 30 days.
+    pub csat_delay_seconds: i64,
+    /// 0 to 365 days.
+    pub csat_contact_cap_days: i64,
+    pub nps_enabled: bool,
+    /// 1 to 365 days.
+    pub nps_interval_days: i64,
+}
+
+impl SurveySettings {
+    /// The settings `policy` and `nps` say (the defaults before an admin stores any).
+    pub fn of(policy: SurveyPolicy, nps: super::nps::NpsPolicy) -> Self {
+        Self {
+            csat_enabled: policy.enabled,
+            csat_delay_seconds: policy.delay_seconds,
+            csat_contact_cap_days: policy.contact_cap_days,
+            nps_enabled: nps.enabled,
+            nps_interval_days: nps.interval_days,
+        }
+    }
+
+    pub fn check(&self) -> Result<(), DomainError> {
+        if !(0..=30 * 86_400).contains(&self.csat_delay_seconds) {
+            return Err(DomainError::invalid("csat_delay_seconds", "0 to 2592000 (30 days)"));
+        }
+        if !(0..=365).contains(&self.csat_contact_cap_days) {
+            return Err(DomainError::invalid("csat_contact_cap_days", "0 to 365"));
+        }
+        if !(1..=365).contains(&self.nps_interval_days) {
+            return Err(DomainError::invalid("nps_interval_days", "1 to 365"));
+        }
+        Ok(())
+    }
+
+    pub fn csat(&self) -> SurveyPolicy {
+        SurveyPolicy {
+            enabled: self.csat_enabled,
+            delay_seconds: self.csat_delay_seconds,
+            contact_cap_days: self.csat_contact_cap_days,
+        }
+    }
+
+    pub fn nps(&self) -> super::nps::NpsPolicy {
+        super::nps::NpsPolicy {
+            enabled: self.nps_enabled,
+            interval_days: self.nps_interval_days,
+        }
     }
 }
 
@@ -319,6 +384,39 @@ mod tests {
         );
         let long_ago = Some(at("2026-11-10T10:00:00Z"));
         assert_eq!(check(&resolved(), &agent(), &contact(), long_ago), Ok(()));
+        let off = SurveyPolicy {
+            enabled: false,
+            ..policy
+        };
+        assert_eq!(
+            off.check(&resolved(), resolved_at, &agent(), &contact(), None, now),
+            Err(NoSurvey::Disabled)
+        );
+    }
+
+    #[test]
+    fn survey_settings_are_checked_and_become_the_policies() {
+        let settings = SurveySettings::of(SurveyPolicy::default(), crate::domain::nps::NpsPolicy::default());
+        assert_eq!(settings.check(), Ok(()));
+        assert_eq!(settings.csat(), SurveyPolicy::default());
+        assert_eq!(settings.nps(), crate::domain::nps::NpsPolicy::default());
+        for bad in [
+            SurveySettings {
+                csat_delay_seconds: -1,
+                ..settings
+            },
+            SurveySettings {
+                csat_contact_cap_days: 366,
+                ..settings
+            },
+            SurveySettings {
+                nps_interval_days: 0,
+                ..settings
+            },
+        ] {
+            assert!(bad.check().is_err(), "{bad:?}");
+        }
+        assert!(serde_json::from_str::<SurveySettings>(r#"{"csat_enabled":true}"#).is_err());
     }
 
     #[test]

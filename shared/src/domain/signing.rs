@@ -13,7 +13,7 @@ use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
 
 use super::contact_form::FORM_TOKEN_MAX_AGE_SECONDS;
-use super::{DomainError, TicketId, Timestamp};
+use super::{ContactId, DomainError, TicketId, Timestamp};
 
 /// Hex characters of a reply-address tag: 48 bits, far beyond guessing one mail at a time,
 /// short enough for a local part (RFC 5321 allows 64 characters).
@@ -218,6 +218,41 @@ impl LinkSigner {
         TicketId::parse(ticket).map_err(|_| TokenError::Forged)
     }
 
+    /// The token of an NPS survey's links for one contact, sent at `sent` and good until
+    /// `expires`. Its own purpose: never a CSAT survey link or a portal link, nor the other way
+    /// round. It names the contact's id and nothing else about them.
+    pub fn nps_token(&self, contact: ContactId, sent: Timestamp, expires: Timestamp) -> String {
+        self.seal(
+            "nps",
+            &format!(
+                "{contact}.{}.{}",
+                sent.timestamp_millis(),
+                expires.as_datetime().timestamp()
+            ),
+        )
+    }
+
+    /// The contact and the survey (when it was sent) an NPS token answers, if it is ours,
+    /// intact and not expired.
+    pub fn open_nps_token(&self, token: &str, now: Timestamp) -> Result<(ContactId, Timestamp), TokenError> {
+        let payload = self.open("nps", token.trim())?;
+        let mut parts = payload.split('.');
+        let (Some(contact), Some(sent), Some(expires), None) = (parts.next(), parts.next(), parts.next(), parts.next())
+        else {
+            return Err(TokenError::Forged);
+        };
+        let expires: i64 = expires.parse().map_err(|_| TokenError::Forged)?;
+        if now.as_datetime().timestamp() >= expires {
+            return Err(TokenError::Expired);
+        }
+        let sent: i64 = sent.parse().map_err(|_| TokenError::Forged)?;
+        let sent = chrono::DateTime::from_timestamp_millis(sent).ok_or(TokenError::Forged)?;
+        Ok((
+            ContactId::parse(contact).map_err(|_| TokenError::Forged)?,
+            Timestamp::new(sent),
+        ))
+    }
+
     /// The tag our reply addresses carry for `ticket` (`support+hd1042-<tag>@…`): proof that
     /// whoever writes to that address read mail we sent about this ticket. Lower-case hex,
     /// because mail systems may fold the case of local parts. Signed with the current key.
@@ -311,6 +346,22 @@ mod tests {
         let portal = s.portal_token(ticket, at(100));
         assert_eq!(s.open_survey_token(&portal, at(1)), Err(TokenError::Forged));
         assert!(s.open_portal_token(&token, at(1)).is_err());
+    }
+
+    #[test]
+    fn nps_tokens_answer_one_contact_s_survey_and_are_no_survey_or_portal_links() {
+        let s = signer();
+        let contact = ContactId::generate(at(0));
+        let sent = Timestamp::parse("2026-06-01T10:00:00.123Z").unwrap();
+        let token = s.nps_token(contact, sent, at(100));
+        assert_eq!(s.open_nps_token(&token, at(99)), Ok((contact, sent)));
+        assert_eq!(s.open_nps_token(&token, at(100)), Err(TokenError::Expired));
+        assert!(s.open_survey_token(&token, at(1)).is_err());
+        assert!(s.open_portal_token(&token, at(1)).is_err());
+        let ticket = TicketId::generate(at(0));
+        assert!(s.open_nps_token(&s.survey_token(ticket, at(100)), at(1)).is_err());
+        assert!(s.open_nps_token(&s.portal_token(ticket, at(100)), at(1)).is_err());
+        assert_eq!(s.open_nps_token("garbage", at(1)), Err(TokenError::Forged));
     }
 
     #[test]

@@ -68,3 +68,91 @@ pub trait SurveyStore: Send + Sync {
         to: Timestamp,
     ) -> impl Future<Output = Result<Vec<RatingRecord>, StoreError>> + Send;
 }
+
+/// A contact who had a ticket resolved and so may be asked the NPS question: their latest
+/// resolution, their last NPS survey, and when they are next due (docs/csat.md, "NPS").
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NpsCandidate {
+    pub contact: ContactId,
+    pub last_resolved: Timestamp,
+    pub last_sent: Option<Timestamp>,
+    /// When the sweep looks at them next.
+    pub due: Timestamp,
+}
+
+/// One answer to an NPS survey (the survey is the contact and when it was sent); the report
+/// keeps each survey's latest answer under the month it was given.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct NpsResponse {
+    pub contact: ContactId,
+    /// When the survey was sent (its links name it).
+    pub sent: Timestamp,
+    pub score: crate::domain::nps::NpsScore,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+    pub at: Timestamp,
+    /// How many answers this survey got (1 for the first).
+    pub answers: u16,
+}
+
+/// NPS surveys on the table: candidates on the due-time index (one Query finds who is due),
+/// the send recorded with a conditional write, and the answers by month for the report.
+pub trait NpsStore: Send + Sync {
+    /// Notes a resolution of one of `contact`'s tickets at `resolved_at`. A contact not due
+    /// already becomes due at `resolved_at`; one who is due keeps their due time (which is
+    /// the end of the interval after their last survey, or sooner). An older resolution
+    /// delivered late changes nothing.
+    fn note_nps_resolution(
+        &self,
+        contact: ContactId,
+        resolved_at: Timestamp,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// Candidates due at or before `until`, soonest first, at most `limit`, after `after`.
+    fn due_nps(
+        &self,
+        until: Timestamp,
+        after: Option<&NpsCandidate>,
+        limit: usize,
+    ) -> impl Future<Output = Result<Vec<NpsCandidate>, StoreError>> + Send;
+    /// Records that `candidate` was sent a survey at `sent` and is next due at `next_due`, if
+    /// it is still due as read (a conditional write): whether this call recorded it.
+    fn record_nps_sent(
+        &self,
+        candidate: &NpsCandidate,
+        sent: Timestamp,
+        next_due: Timestamp,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+    /// Takes `candidate` off the due index (not asked: no recent resolution, undeliverable),
+    /// unless it changed since it was read. A later resolution puts it back.
+    fn drop_nps_due(&self, candidate: &NpsCandidate) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// The latest answer to the survey sent to `contact` at `sent`.
+    fn nps_response(
+        &self,
+        contact: ContactId,
+        sent: Timestamp,
+    ) -> impl Future<Output = Result<Option<NpsResponse>, StoreError>> + Send;
+    /// Keeps `response` as the survey's latest answer, replacing `previous` (read before):
+    /// a `VersionConflict` when another answer came in between.
+    fn record_nps_response(
+        &self,
+        response: &NpsResponse,
+        previous: Option<&NpsResponse>,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// The answers given from `from` until before `to`: one Query per month in between.
+    fn nps_responses(
+        &self,
+        from: Timestamp,
+        to: Timestamp,
+    ) -> impl Future<Output = Result<Vec<NpsResponse>, StoreError>> + Send;
+}
+
+/// The survey settings admins keep (one item); none stored means the functions' defaults.
+pub trait SurveySettingsStore: Send + Sync {
+    fn survey_settings(
+        &self,
+    ) -> impl Future<Output = Result<Option<crate::domain::satisfaction::SurveySettings>, StoreError>> + Send;
+    fn put_survey_settings(
+        &self,
+        settings: &crate::domain::satisfaction::SurveySettings,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+}

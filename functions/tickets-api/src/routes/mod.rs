@@ -8,6 +8,7 @@ mod people;
 mod rules;
 mod satisfaction;
 mod search;
+mod settings;
 mod sla;
 mod templates;
 mod tickets;
@@ -51,7 +52,9 @@ where
         + SurveyStore
         + SearchIndex
         + CannedStore
-        + MetricsStore,
+        + MetricsStore
+        + shared::ports::NpsStore
+        + shared::ports::SurveySettingsStore,
     C: Clock,
 {
     let path = request.uri().path().to_owned();
@@ -167,6 +170,11 @@ where
             return metrics::get(desk.store(), desk.clock(), who, request).await;
         }
         ["v1", "metrics"] => &[Method::GET],
+        ["v1", "settings", "surveys"] => match method {
+            Method::GET => return settings::get(desk.store(), who).await,
+            Method::PUT => return settings::put(desk.store(), who, request).await,
+            _ => &[Method::GET, Method::PUT],
+        },
         ["v1", "templates"] if method == Method::GET => return templates::list(desk).await,
         ["v1", "templates"] => &[Method::GET],
         ["v1", "templates", name, language] => match method {

@@ -4,7 +4,7 @@
 use lambda_http::Request;
 use shared::domain::{AgentId, Clock, DepartmentId, Principal, Timestamp};
 use shared::http::{ApiError, QueryParams};
-use shared::ports::{SurveyStore, TeamStore};
+use shared::ports::{NpsStore, SurveyStore, TeamStore};
 use shared::usecases::satisfaction::{SatisfactionFilter, satisfaction_report};
 
 use super::{Reply, ok};
@@ -17,7 +17,7 @@ fn time(params: &QueryParams<'_>, name: &'static str) -> Result<Option<Timestamp
 }
 
 /// `from` (default: 30 days before `to`), `to` (default: now), `department`, `agent`.
-pub async fn report<S: SurveyStore + TeamStore>(
+pub async fn report<S: SurveyStore + NpsStore + TeamStore>(
     store: &S,
     clock: &impl Clock,
     who: &Principal,

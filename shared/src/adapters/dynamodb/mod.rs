@@ -9,6 +9,7 @@ mod keys;
 mod ledger;
 mod mail_keys;
 mod metrics;
+mod nps;
 mod people;
 mod rules;
 mod search;

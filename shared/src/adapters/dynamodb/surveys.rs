@@ -6,8 +6,9 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use super::items::{self, from_item, record_item, s};
 use super::keys::{BY_DUE, PK, SK, SURVEY_DUE, SURVEY_SK, SURVEYED_SK, contact_pk, ratings_pk, ticket_pk};
 use super::{DynamoStore, sdk_error};
+use crate::domain::satisfaction::SurveySettings;
 use crate::domain::{Actor, ContactId, TicketId, Timestamp};
-use crate::ports::{PendingSurvey, RatingRecord, StoreError, SurveyStore};
+use crate::ports::{PendingSurvey, RatingRecord, StoreError, SurveySettingsStore, SurveyStore};
 
 fn due_sk(survey: &PendingSurvey) -> String {
     format!("{}#{}", survey.due, survey.ticket)
@@ -188,6 +189,41 @@ impl SurveyStore for DynamoStore {
     }
 }
 
+/// The survey settings' item.
+const SETTINGS_PK: &str = "SETTINGS";
+const SURVEY_SETTINGS_SK: &str = "SURVEYS";
+
+impl SurveySettingsStore for DynamoStore {
+    async fn survey_settings(&self) -> Result<Option<SurveySettings>, StoreError> {
+        self.get(SETTINGS_PK.to_owned(), SURVEY_SETTINGS_SK)
+            .await?
+            .map(|mut item| {
+                for key in [PK, SK, "entity"] {
+                    item.remove(key);
+                }
+                from_item(item)
+            })
+            .transpose()
+    }
+
+    async fn put_survey_settings(&self, settings: &SurveySettings) -> Result<(), StoreError> {
+        let item = record_item(
+            settings,
+            SETTINGS_PK.to_owned(),
+            SURVEY_SETTINGS_SK.to_owned(),
+            "survey_settings",
+        )?;
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .send()
+            .await
+            .map_err(sdk_error)?;
+        Ok(())
+    }
+}
+
 fn pending(item: &items::Item) -> Result<PendingSurvey, StoreError> {
     let text = |name: &str| {
         items::string_attr(item, name).ok_or_else(|| StoreError::Unknown(format!("a survey without {name}").into()))
@@ -206,7 +242,7 @@ fn pending(item: &items::Item) -> Result<PendingSurvey, StoreError> {
 }
 
 /// The months (`YYYY-MM`) from `from`'s to the one holding the instant before `to`.
-fn months(from: Timestamp, to: Timestamp) -> Vec<String> {
+pub(super) fn months(from: Timestamp, to: Timestamp) -> Vec<String> {
     use chrono::Datelike;
     let last = to.as_datetime() - chrono::Duration::milliseconds(1);
     let (mut year, mut month) = (from.as_datetime().year(), from.as_datetime().month());

@@ -61,10 +61,13 @@ pub enum TemplateKind {
     SatisfactionSurvey,
     /// To the department lead when a customer rated a ticket bad (a rule sends it).
     BadRating,
+    /// To a contact with a ticket resolved lately: how likely are you to recommend us (0–10
+    /// links, NPS).
+    NpsSurvey,
 }
 
 impl TemplateKind {
-    pub const ALL: [TemplateKind; 8] = [
+    pub const ALL: [TemplateKind; 9] = [
         Self::Acknowledgement,
         Self::AgentReply,
         Self::CustomerReplied,
@@ -73,6 +76,7 @@ impl TemplateKind {
         Self::SlaBreached,
         Self::SatisfactionSurvey,
         Self::BadRating,
+        Self::NpsSurvey,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -85,6 +89,7 @@ impl TemplateKind {
             Self::SlaBreached => "sla_breached",
             Self::SatisfactionSurvey => "satisfaction_survey",
             Self::BadRating => "bad_rating",
+            Self::NpsSurvey => "nps_survey",
         }
     }
 }
@@ -108,6 +113,8 @@ pub struct TemplateContext {
     /// SatisfactionSurvey: the links that open the rating page with good or bad chosen.
     pub survey_good_link: Option<String>,
     pub survey_bad_link: Option<String>,
+    /// NpsSurvey: the links that open the NPS page with 0, 1, … 10 chosen (index = score).
+    pub nps_links: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -217,6 +224,9 @@ pub fn check_sources(subject: &str, text: &str) -> Result<(), DomainError> {
         status_link: Some("https://help.example.com/portal/token".into()),
         survey_good_link: Some("https://help.example.com/survey/token?rating=good".into()),
         survey_bad_link: Some("https://help.example.com/survey/token?rating=bad".into()),
+        nps_links: (0..=10)
+            .map(|score| format!("https://help.example.com/survey/token?score={score}"))
+            .collect(),
     };
     let bare = TemplateContext {
         contact_name: None,
@@ -225,6 +235,7 @@ pub fn check_sources(subject: &str, text: &str) -> Result<(), DomainError> {
         status_link: None,
         survey_good_link: None,
         survey_bad_link: None,
+        nps_links: vec![],
         ..full.clone()
     };
     let env = environment();

@@ -25,7 +25,7 @@ macro_rules! shipped {
 
 /// Every shipped file; a test holds it to every kind in every shipped language, and to the
 /// files in the folder.
-pub(super) const FILES: [(TemplateKind, &str, &str); 32] = [
+pub(super) const FILES: [(TemplateKind, &str, &str); 36] = [
     shipped!(Acknowledgement, "acknowledgement", "en"),
     shipped!(Acknowledgement, "acknowledgement", "cs"),
     shipped!(Acknowledgement, "acknowledgement", "hu"),
@@ -58,6 +58,10 @@ pub(super) const FILES: [(TemplateKind, &str, &str); 32] = [
     shipped!(BadRating, "bad_rating", "cs"),
     shipped!(BadRating, "bad_rating", "hu"),
     shipped!(BadRating, "bad_rating", "ms"),
+    shipped!(NpsSurvey, "nps_survey", "en"),
+    shipped!(NpsSurvey, "nps_survey", "cs"),
+    shipped!(NpsSurvey, "nps_survey", "hu"),
+    shipped!(NpsSurvey, "nps_survey", "ms"),
 ];
 
 /// The shipped (subject template, text template) for a kind in a shipped language ("en", "cs",

@@ -9,21 +9,27 @@
 //!   records nothing) and the rating its form posts, recorded through the one `Revision`.
 //! - [`Surveys::project`]: a `csat.received` event keeps the rating for the report
 //!   ([`Surveys::report`], `GET /v1/satisfaction`).
+//! - NPS (`nps.rs`): a resolution makes its requester an NPS candidate; [`Surveys::sweep_nps`]
+//!   asks the due ones (at most once per interval); [`Surveys::open_nps`] and
+//!   [`Surveys::answer_nps`] are its page; the report counts its answers.
 
+mod nps;
 mod rate;
 mod report;
 mod sweep;
 
+pub use nps::{NpsOutcome, NpsPage};
 pub use rate::{LinkProblem, RateOutcome, SurveyPage};
 pub use report::{SatisfactionFilter, SatisfactionReport, satisfaction_report};
 pub use sweep::{SurveySweepLimits, SurveySweepReport};
 
+use crate::domain::nps::NpsPolicy;
 use crate::domain::satisfaction::{SurveyPolicy, resolves};
 use crate::domain::signing::LinkSigner;
 use crate::domain::{Clock, EventType, TicketEvent};
 use crate::ports::{
-    ActionLedger, ContactStore, MailSender, PendingSurvey, SendError, StoreError, SurveyStore, TeamStore,
-    TemplateStore, TicketStore,
+    ActionLedger, ContactStore, MailSender, NpsStore, PendingSurvey, SendError, StoreError, SurveySettingsStore,
+    SurveyStore, TeamStore, TemplateStore, TicketStore,
 };
 use crate::usecases::intake::SupportAddress;
 
@@ -31,6 +37,8 @@ use crate::usecases::intake::SupportAddress;
 #[derive(Debug, Clone)]
 pub struct SurveyConfig {
     pub policy: SurveyPolicy,
+    /// Who is asked the NPS question, how often.
+    pub nps: NpsPolicy,
     /// Signs the survey links (the desk's link key).
     pub signer: LinkSigner,
     /// The public base URL the survey page is under (`<base>/survey/<token>`), no trailing `/`.
@@ -83,8 +91,21 @@ impl<S, M, C> Surveys<S, M, C> {
 }
 
 /// Every port the survey use cases read or write.
-pub trait SurveyPorts: SurveyStore + TicketStore + ContactStore + TeamStore + TemplateStore + ActionLedger {}
-impl<T: SurveyStore + TicketStore + ContactStore + TeamStore + TemplateStore + ActionLedger> SurveyPorts for T {}
+pub trait SurveyPorts:
+    SurveyStore + NpsStore + SurveySettingsStore + TicketStore + ContactStore + TeamStore + TemplateStore + ActionLedger
+{
+}
+impl<T> SurveyPorts for T where
+    T: SurveyStore
+        + NpsStore
+        + SurveySettingsStore
+        + TicketStore
+        + ContactStore
+        + TeamStore
+        + TemplateStore
+        + ActionLedger
+{
+}
 
 impl<S, M, C> Surveys<S, M, C>
 where
@@ -92,6 +113,15 @@ where
     M: MailSender,
     C: Clock,
 {
+    /// The policies in force: the settings an admin stored (`/v1/settings/surveys`), else the
+    /// configured defaults. Read at every use, so a change applies at once.
+    pub async fn policies(&self) -> Result<(SurveyPolicy, NpsPolicy), SurveyError> {
+        Ok(match self.store.survey_settings().await? {
+            Some(settings) => (settings.csat(), settings.nps()),
+            None => (self.config.policy, self.config.nps),
+        })
+    }
+
     /// What a ticket event means for surveys: a resolution leaves a pending survey (the same
     /// one however often the event is delivered); a rating is kept for the report. Returns the
     /// survey scheduled, if any.
@@ -103,11 +133,17 @@ where
         if !resolves(&event.changes) {
             return Ok(None);
         }
+        // The requester may be asked the NPS question too (the sweep decides when).
+        self.note_for_nps(event.ticket_id, event.at).await?;
+        let (policy, _) = self.policies().await?;
+        if !policy.enabled {
+            return Ok(None);
+        }
         let survey = PendingSurvey {
             ticket: event.ticket_id,
             resolved_at: event.at,
             resolver: event.actor.clone(),
-            due: self.config.policy.due(event.at),
+            due: policy.due(event.at),
         };
         self.store.schedule_survey(&survey).await?;
         tracing::info!(ticket_id = %survey.ticket, due = %survey.due, "survey scheduled");

@@ -5,9 +5,10 @@
 use serde::Serialize;
 
 use super::{SurveyError, SurveyPorts, Surveys};
+use crate::domain::nps::NpsTally;
 use crate::domain::satisfaction::{Rating, Satisfaction};
 use crate::domain::{AgentId, Clock, DepartmentId, TicketEvent, TicketField, Timestamp};
-use crate::ports::{MailSender, RatingRecord};
+use crate::ports::{MailSender, NpsResponse, RatingRecord};
 
 /// Which ratings a report counts (access is settled by the caller: an agent's own only).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -29,10 +30,13 @@ pub struct SatisfactionReport {
     pub score: Option<f64>,
     /// The ratings, oldest first.
     pub ratings: Vec<RatingRecord>,
+    /// The NPS answers given in the period (desk-wide: the department and agent filters do
+    /// not apply, an NPS survey is about the desk, not one ticket).
+    pub nps: NpsTally,
 }
 
 impl SatisfactionReport {
-    pub fn of(filter: &SatisfactionFilter, ratings: Vec<RatingRecord>) -> Self {
+    pub fn of(filter: &SatisfactionFilter, ratings: Vec<RatingRecord>, nps: &[NpsResponse]) -> Self {
         let ratings: Vec<RatingRecord> = ratings
             .into_iter()
             .filter(|r| filter.department.is_none() || r.department == filter.department)
@@ -48,6 +52,7 @@ impl SatisfactionReport {
             bad,
             score,
             ratings,
+            nps: NpsTally::of(nps.iter().map(|r| r.score)),
         }
     }
 }
@@ -89,7 +94,8 @@ where
     /// The ratings of a period, filtered.
     pub async fn report(&self, filter: &SatisfactionFilter) -> Result<SatisfactionReport, SurveyError> {
         let ratings = self.store.ratings(filter.from, filter.to).await?;
-        Ok(SatisfactionReport::of(filter, ratings))
+        let nps = self.store.nps_responses(filter.from, filter.to).await?;
+        Ok(SatisfactionReport::of(filter, ratings, &nps))
     }
 }
 
@@ -102,7 +108,7 @@ pub async fn satisfaction_report<S>(
     mut filter: SatisfactionFilter,
 ) -> Result<SatisfactionReport, crate::usecases::desk::DeskError>
 where
-    S: crate::ports::SurveyStore + crate::ports::TeamStore,
+    S: crate::ports::SurveyStore + crate::ports::NpsStore + crate::ports::TeamStore,
 {
     use crate::domain::{DomainError, EmailAddress, Role};
     if filter.to <= filter.from {
@@ -123,7 +129,8 @@ where
         filter.agent = Some(me.id);
     }
     let ratings = store.ratings(filter.from, filter.to).await?;
-    Ok(SatisfactionReport::of(&filter, ratings))
+    let nps = store.nps_responses(filter.from, filter.to).await?;
+    Ok(SatisfactionReport::of(&filter, ratings, &nps))
 }
 
 #[cfg(test)]
@@ -156,11 +163,11 @@ mod tests {
             department: None,
             agent: None,
         };
-        let report = SatisfactionReport::of(&filter, all.clone());
+        let report = SatisfactionReport::of(&filter, all.clone(), &[]);
         assert_eq!((report.good, report.bad, report.score), (2, 1, Some(66.7)));
         filter.agent = Some(agent);
-        let mine = SatisfactionReport::of(&filter, all);
+        let mine = SatisfactionReport::of(&filter, all, &[]);
         assert_eq!((mine.good, mine.bad, mine.score), (1, 1, Some(50.0)));
-        assert_eq!(SatisfactionReport::of(&filter, vec![]).score, None);
+        assert_eq!(SatisfactionReport::of(&filter, vec![], &[]).score, None);
     }
 }

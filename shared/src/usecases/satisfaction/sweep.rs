@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use super::{SurveyError, SurveyPorts, Surveys};
 use crate::adapters::mime::compose::{Outgoing, compose, with_token};
-use crate::domain::satisfaction::links_expire;
+use crate::domain::satisfaction::{SurveyPolicy, links_expire};
 use crate::domain::template_library::{TemplateLibrary, TemplateName};
 use crate::domain::templates::{TemplateContext, TemplateKind};
 use crate::domain::{Clock, Contact, EmailAddress, Ticket, Timestamp};
@@ -48,6 +48,7 @@ where
         let deadline = Instant::now() + limits.budget;
         let mut report = SurveySweepReport::default();
         let mut after: Option<PendingSurvey> = None;
+        let (policy, _) = self.policies().await?;
         loop {
             if Instant::now() >= deadline {
                 tracing::warn!(?report, "survey sweep ran out of time; the rest is due next run");
@@ -55,7 +56,7 @@ where
             }
             let page = self.store.due_surveys(now, after.as_ref(), limits.page).await?;
             for survey in &page {
-                match self.survey_one(survey, now).await {
+                match self.survey_one(survey, now, &policy).await {
                     Ok(true) => report.sent += 1,
                     Ok(false) => report.skipped += 1,
                     Err(e) => {
@@ -73,7 +74,12 @@ where
     }
 
     /// Sends one due survey if it still should go; whether it was sent.
-    async fn survey_one(&self, survey: &PendingSurvey, now: Timestamp) -> Result<bool, SurveyError> {
+    async fn survey_one(
+        &self,
+        survey: &PendingSurvey,
+        now: Timestamp,
+        policy: &SurveyPolicy,
+    ) -> Result<bool, SurveyError> {
         let Some(ticket) = self.store.get_ticket(survey.ticket).await? else {
             self.store.finish_survey(survey).await?;
             return Ok(false);
@@ -83,11 +89,7 @@ where
             return Ok(false);
         };
         let last = self.store.last_surveyed(contact.id).await?;
-        if let Err(why) = self
-            .config
-            .policy
-            .check(&ticket, survey.resolved_at, &survey.resolver, &contact, last, now)
-        {
+        if let Err(why) = policy.check(&ticket, survey.resolved_at, &survey.resolver, &contact, last, now) {
             tracing::info!(ticket_id = %ticket.id, %why, "no survey");
             self.store.finish_survey(survey).await?;
             return Ok(false);
