@@ -14,9 +14,11 @@ use crate::domain::{
 };
 
 mod calendars;
+mod privacy;
 mod sla;
 mod surveys;
 pub use calendars::CalendarStore;
+pub use privacy::{BlobEraser, PrivacyStore};
 pub use sla::SlaStore;
 pub use surveys::{PendingSurvey, RatingRecord, SurveyStore};
 

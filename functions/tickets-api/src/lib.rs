@@ -72,7 +72,14 @@ impl<C: Clock> Deps<DynamoStore, C> {
 /// a response.
 pub async fn handle<S, C>(deps: &Deps<S, C>, request: Request) -> Result<Response<Body>, std::convert::Infallible>
 where
-    S: TicketStore + ContactStore + TeamStore + TemplateStore + RuleStore + ActionLedger + shared::ports::SurveyStore,
+    S: TicketStore
+        + ContactStore
+        + TeamStore
+        + TemplateStore
+        + RuleStore
+        + ActionLedger
+        + shared::ports::SurveyStore
+        + shared::ports::PrivacyStore,
     C: Clock,
 {
     let span = tracing::info_span!(

@@ -15,6 +15,7 @@ pub mod ids;
 pub mod load;
 pub mod mail;
 pub mod message;
+pub mod privacy;
 pub mod rules;
 pub mod satisfaction;
 pub mod signing;

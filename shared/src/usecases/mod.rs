@@ -10,12 +10,14 @@
 //! - [`satisfaction`]: surveys after resolution, the rating page, ratings for the report.
 //! - [`commit`]: the one way a use case commits ticket changes (read, decide, write, retry).
 //! - [`files`]: attachment uploads and downloads for agents.
+//! - [`privacy`]: a person's data exported or erased on request (docs/privacy.md).
 
 pub mod commit;
 pub mod desk;
 pub mod files;
 pub mod intake;
 pub mod portal;
+pub mod privacy;
 pub mod reactor;
 pub mod satisfaction;
 pub mod sla_sweep;

@@ -3,6 +3,7 @@
 
 mod calendars;
 mod people;
+mod privacy;
 mod rules;
 mod satisfaction;
 mod sla;
@@ -16,8 +17,8 @@ use serde_json::json;
 use shared::domain::{Clock, Principal};
 use shared::http::{ApiError, QueryParams, json_response};
 use shared::ports::{
-    ActionLedger, ContactStore, FileLinks, Page, PageRequest, RuleStore, SurveyStore, TeamStore, TemplateStore,
-    TicketStore,
+    ActionLedger, BlobEraser, BlobStore, ContactStore, FileLinks, Page, PageRequest, PrivacyStore, RuleStore,
+    SurveyStore, TeamStore, TemplateStore, TicketStore,
 };
 use shared::usecases::desk::TicketDesk;
 
@@ -38,8 +39,8 @@ pub fn redirect(url: &str) -> Reply {
 
 pub async fn route<S, C, F>(desk: &TicketDesk<S, C>, files: &Files<F>, who: &Principal, request: &Request) -> Reply
 where
-    F: FileLinks,
-    S: TicketStore + ContactStore + TeamStore + TemplateStore + RuleStore + ActionLedger + SurveyStore,
+    F: FileLinks + BlobStore + BlobEraser,
+    S: TicketStore + ContactStore + TeamStore + TemplateStore + RuleStore + ActionLedger + SurveyStore + PrivacyStore,
     C: Clock,
 {
     let path = request.uri().path().to_owned();
@@ -98,6 +99,17 @@ where
             return people::contact_tickets(desk, who, id, request).await;
         }
         ["v1", "contacts", _, "tickets"] => &[Method::GET],
+        ["v1", "contacts", id, "export"] if method == Method::POST => {
+            return privacy::export(desk.store(), desk.clock(), files, who, id).await;
+        }
+        ["v1", "contacts", id, "erase"] if method == Method::POST => {
+            return privacy::erase(desk.store(), desk.clock(), files, who, id, request).await;
+        }
+        ["v1", "contacts", _, "export" | "erase"] => &[Method::POST],
+        ["v1", "privacy-requests"] if method == Method::GET => {
+            return privacy::list(desk.store(), desk.clock(), files, who, request).await;
+        }
+        ["v1", "privacy-requests"] => &[Method::GET],
         ["v1", "departments"] => match method {
             Method::GET => return people::list_departments(desk).await,
             Method::POST => return people::create_department(desk, who, request).await,

@@ -8,6 +8,7 @@ mod keys;
 mod ledger;
 mod mail_keys;
 mod people;
+mod privacy;
 mod rules;
 mod sla;
 mod surveys;
