@@ -136,7 +136,13 @@ impl Redactor {
             email.cc.retain(|a| !self.is_their_address(a.as_str()));
             changed |= email.to.len() + email.cc.len() != before;
             changed |= self.scrub_in_place(&mut email.subject);
-            for text in email.notes.iter_mut() {
+            // A reply quotes the Message-IDs of their mail, which may hold their address.
+            for text in email
+                .notes
+                .iter_mut()
+                .chain(&mut email.in_reply_to)
+                .chain(&mut email.references)
+            {
                 changed |= self.scrub_in_place(text);
             }
             // The raw copy names them where the parsed one did; it cannot be edited, so it goes.

@@ -5,7 +5,7 @@ use lambda_http::Request;
 use lambda_http::http::StatusCode;
 use serde::Deserialize;
 use shared::domain::privacy::parse_reason;
-use shared::domain::{Clock, ContactId, Principal, Role};
+use shared::domain::{Clock, ContactId, DomainError, Principal, Role};
 use shared::http::{QueryParams, json_response, parse_json};
 use shared::ports::{BlobEraser, BlobStore, ContactStore, FileLinks, PrivacyStore, TicketStore};
 use shared::usecases::privacy::PrivacyDesk;
@@ -17,7 +17,9 @@ use super::{Files, Reply, ok, page, page_request};
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct EraseBody {
-    reason: String,
+    /// Optional to serde only, so that a missing reason is named as the field it is.
+    #[serde(default)]
+    reason: Option<String>,
 }
 
 fn privacy_desk<'a, S, C, F>(store: &'a S, clock: &'a C, files: &'a Files<F>) -> PrivacyDesk<'a, S, F, C>
@@ -45,7 +47,10 @@ where
     who.require(Role::Admin)?;
     let contact = path_id("contact", id, ContactId::parse)?;
     let body: EraseBody = parse_json(request)?;
-    let reason = parse_reason(&body.reason)?;
+    let reason = body
+        .reason
+        .ok_or_else(|| DomainError::invalid("reason", "required: why the data is erased"))
+        .and_then(|r| parse_reason(&r))?;
     let done = privacy_desk(store, clock, files).erase(who, contact, reason).await?;
     ok(&done)
 }
