@@ -70,6 +70,9 @@ const OPERATIONS: &[(&str, &str)] = &[
     ("GET", "/v1/calendars/{calendar}"),
     ("PUT", "/v1/calendars/{calendar}"),
     ("DELETE", "/v1/calendars/{calendar}"),
+    ("POST", "/v1/contacts/{contact}/export"),
+    ("POST", "/v1/contacts/{contact}/erase"),
+    ("GET", "/v1/privacy-requests"),
 ];
 
 const HTTP_METHODS: &[&str] = &["get", "put", "post", "delete", "options", "head", "patch", "trace"];

@@ -238,6 +238,16 @@ impl FileLinks for S3Blobs {
 
 impl crate::ports::BlobEraser for S3Blobs {
     async fn erase(&self, blob: &BlobRef) -> Result<(), BlobError> {
+        match self.erase_versions(blob).await {
+            // Nothing there (not even the bucket): nothing to erase.
+            Err(BlobError::NotFound(_)) => Ok(()),
+            other => other,
+        }
+    }
+}
+
+impl S3Blobs {
+    async fn erase_versions(&self, blob: &BlobRef) -> Result<(), BlobError> {
         // The mail bucket is versioned: a plain delete would leave the data in an old version.
         let out = self
             .client

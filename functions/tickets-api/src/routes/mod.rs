@@ -100,7 +100,7 @@ where
         }
         ["v1", "contacts", _, "tickets"] => &[Method::GET],
         ["v1", "contacts", id, "export"] if method == Method::POST => {
-            return privacy::export(desk.store(), desk.clock(), files, who, id).await;
+            return privacy::export(desk.store(), desk.clock(), files, who, id, request).await;
         }
         ["v1", "contacts", id, "erase"] if method == Method::POST => {
             return privacy::erase(desk.store(), desk.clock(), files, who, id, request).await;

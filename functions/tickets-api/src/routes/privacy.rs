@@ -22,6 +22,24 @@ struct EraseBody {
     reason: Option<String>,
 }
 
+/// Why an export was made: optional, kept with the request.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ExportBody {
+    #[serde(default)]
+    reason: Option<String>,
+}
+
+/// Whether the request came with a body at all (an export may have none).
+fn has_body(request: &Request) -> bool {
+    match request.body() {
+        lambda_http::Body::Empty => false,
+        lambda_http::Body::Text(t) => !t.trim().is_empty(),
+        lambda_http::Body::Binary(b) => !b.iter().all(u8::is_ascii_whitespace),
+        _ => false,
+    }
+}
+
 fn privacy_desk<'a, S, C, F>(store: &'a S, clock: &'a C, files: &'a Files<F>) -> PrivacyDesk<'a, S, F, C>
 where
     S: TicketStore + ContactStore + PrivacyStore,
@@ -55,7 +73,14 @@ where
     ok(&done)
 }
 
-pub async fn export<S, C, F>(store: &S, clock: &C, files: &Files<F>, who: &Principal, id: &str) -> Reply
+pub async fn export<S, C, F>(
+    store: &S,
+    clock: &C,
+    files: &Files<F>,
+    who: &Principal,
+    id: &str,
+    request: &Request,
+) -> Reply
 where
     S: TicketStore + ContactStore + PrivacyStore,
     F: BlobStore + BlobEraser + FileLinks,
@@ -63,7 +88,14 @@ where
 {
     who.require(Role::Admin)?;
     let contact = path_id("contact", id, ContactId::parse)?;
-    let export = privacy_desk(store, clock, files).export(who, contact).await?;
+    let reason = match has_body(request) {
+        true => parse_json::<ExportBody>(request)?
+            .reason
+            .map(|r| parse_reason(&r))
+            .transpose()?,
+        false => None,
+    };
+    let export = privacy_desk(store, clock, files).export(who, contact, reason).await?;
     Ok(json_response(StatusCode::CREATED, &export))
 }
 

@@ -95,8 +95,13 @@ where
 {
     /// Everything the desk holds about `contact` as a ZIP (admins): the contact, the tickets
     /// they requested or were copied on, the messages they could see, their files and raw
-    /// mail, their ratings, and a manifest.
-    pub async fn export(&self, who: &Principal, contact: ContactId) -> Result<Export, DeskError> {
+    /// mail, their ratings, and a manifest; `reason` is kept with the request.
+    pub async fn export(
+        &self,
+        who: &Principal,
+        contact: ContactId,
+        reason: Option<String>,
+    ) -> Result<Export, DeskError> {
         who.require(Role::Admin)?;
         let person = self.contact(contact).await?;
         if is_erased(&person) {
@@ -148,7 +153,7 @@ where
             contact,
             requested_by: who.subject.clone(),
             requested_at: now,
-            reason: None,
+            reason,
             state: RequestState::Done,
             finished_at: Some(self.clock.now()),
             tickets: tickets.iter().map(|t| t.number).collect(),
