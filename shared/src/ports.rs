@@ -16,12 +16,14 @@ use crate::domain::{
 mod calendars;
 mod canned;
 mod metrics;
+mod privacy;
 mod search;
 mod sla;
 mod surveys;
 pub use calendars::CalendarStore;
 pub use canned::CannedStore;
 pub use metrics::MetricsStore;
+pub use privacy::{BlobEraser, PrivacyStore};
 pub use search::SearchIndex;
 pub use sla::SlaStore;
 pub use surveys::{NpsCandidate, NpsResponse, NpsStore, PendingSurvey, RatingRecord, SurveySettingsStore, SurveyStore};

@@ -83,7 +83,8 @@ where
         + shared::ports::SearchIndex
         + shared::ports::CannedStore
         + shared::ports::NpsStore
-        + shared::ports::SurveySettingsStore,
+        + shared::ports::SurveySettingsStore
+        + shared::ports::PrivacyStore,
     C: Clock,
 {
     let span = tracing::info_span!(

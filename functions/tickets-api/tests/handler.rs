@@ -575,6 +575,19 @@ fn routes() -> Vec<Case> {
         ("get contact", EVERYONE, |f, _| {
             ("GET", format!("/v1/contacts/{}", f.ticket.requester), None)
         }),
+        ("export contact", ADMINS, |f, _| {
+            ("POST", format!("/v1/contacts/{}/export", f.ticket.requester), None)
+        }),
+        ("erase contact", ADMINS, |f, _| {
+            (
+                "POST",
+                format!("/v1/contacts/{}/erase", f.ticket.requester),
+                Some(json!({"reason": "asked by mail"})),
+            )
+        }),
+        ("list privacy requests", MANAGERS, |_, _| {
+            ("GET", "/v1/privacy-requests".into(), None)
+        }),
         ("contact tickets", EVERYONE, |f, _| {
             ("GET", format!("/v1/contacts/{}/tickets", f.ticket.requester), None)
         }),

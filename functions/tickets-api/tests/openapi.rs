@@ -78,6 +78,9 @@ const OPERATIONS: &[(&str, &str)] = &[
     ("GET", "/v1/canned-responses"),
     ("POST", "/v1/canned-responses"),
     ("DELETE", "/v1/canned-responses/{canned}"),
+    ("POST", "/v1/contacts/{contact}/export"),
+    ("POST", "/v1/contacts/{contact}/erase"),
+    ("GET", "/v1/privacy-requests"),
 ];
 
 const HTTP_METHODS: &[&str] = &["get", "put", "post", "delete", "options", "head", "patch", "trace"];

@@ -236,6 +236,58 @@ impl FileLinks for S3Blobs {
     }
 }
 
+impl crate::ports::BlobEraser for S3Blobs {
+    async fn erase(&self, blob: &BlobRef) -> Result<(), BlobError> {
+        match self.erase_versions(blob).await {
+            // Nothing there (not even the bucket): nothing to erase.
+            Err(BlobError::NotFound(_)) => Ok(()),
+            other => other,
+        }
+    }
+}
+
+impl S3Blobs {
+    async fn erase_versions(&self, blob: &BlobRef) -> Result<(), BlobError> {
+        // The mail bucket is versioned: a plain delete would leave the data in an old version.
+        let out = self
+            .client
+            .list_object_versions()
+            .bucket(&blob.bucket)
+            .prefix(&blob.key)
+            .send()
+            .await
+            .map_err(|e| blob_error(blob, e))?;
+        let versions = out.versions().iter().map(|v| (v.key(), v.version_id()));
+        let markers = out.delete_markers().iter().map(|m| (m.key(), m.version_id()));
+        let mut deleted_any = false;
+        for (_, version) in versions
+            .chain(markers)
+            .filter(|(key, _)| *key == Some(blob.key.as_str()))
+        {
+            self.client
+                .delete_object()
+                .bucket(&blob.bucket)
+                .key(&blob.key)
+                .set_version_id(version.map(str::to_owned))
+                .send()
+                .await
+                .map_err(|e| blob_error(blob, e))?;
+            deleted_any = true;
+        }
+        if !deleted_any {
+            // An unversioned bucket lists no versions: delete the object itself (none is fine).
+            self.client
+                .delete_object()
+                .bucket(&blob.bucket)
+                .key(&blob.key)
+                .send()
+                .await
+                .map_err(|e| blob_error(blob, e))?;
+        }
+        Ok(())
+    }
+}
+
 /// `CopySource` is URL-encoded except for the path's slashes.
 const COPY_SOURCE: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
     .remove(b'/')

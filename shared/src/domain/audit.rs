@@ -38,6 +38,9 @@ pub enum EventType {
     /// The requester rated the ticket (`satisfaction` in the changes).
     #[serde(rename = "csat.received")]
     CsatReceived,
+    /// A person's data was erased from the ticket (docs/privacy.md); `reason` says why.
+    #[serde(rename = "privacy.erased")]
+    PrivacyErased,
 }
 
 impl EventType {
@@ -54,6 +57,7 @@ impl EventType {
             EventType::SlaWarning => "sla.warning",
             EventType::SlaBreached => "sla.breached",
             EventType::CsatReceived => "csat.received",
+            EventType::PrivacyErased => "privacy.erased",
         }
     }
 }

@@ -17,6 +17,7 @@ pub mod mail;
 pub mod message;
 pub mod metrics;
 pub mod nps;
+pub mod privacy;
 pub mod rules;
 pub mod satisfaction;
 pub mod search;

@@ -20,8 +20,8 @@ use crate::ports::{
 use crate::usecases::commit::{Decision, commit_with_retry};
 
 mod calendars;
-mod contact_groups;
 pub mod canned;
+mod contact_groups;
 mod merge;
 mod people;
 mod rules;

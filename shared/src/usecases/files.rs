@@ -57,6 +57,16 @@ impl<F: FileLinks, C: Clock> ReplyFiles<F, C> {
         }
     }
 
+    /// The file store behind the links (privacy exports and erasures work on it too).
+    pub fn files(&self) -> &F {
+        &self.files
+    }
+
+    /// The mail bucket.
+    pub fn bucket(&self) -> &str {
+        &self.bucket
+    }
+
     /// The same files in another upload area (the contact form's).
     pub fn in_area(mut self, area: UploadArea) -> Self {
         self.area = area;

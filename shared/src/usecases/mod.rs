@@ -10,6 +10,7 @@
 //! - [`satisfaction`]: surveys after resolution, the rating page, ratings for the report.
 //! - [`commit`]: the one way a use case commits ticket changes (read, decide, write, retry).
 //! - [`files`]: attachment uploads and downloads for agents.
+//! - [`privacy`]: a person's data exported or erased on request (docs/privacy.md).
 
 pub mod commit;
 pub mod desk;
@@ -17,6 +18,7 @@ pub mod files;
 pub mod intake;
 pub mod metrics;
 pub mod portal;
+pub mod privacy;
 pub mod reactor;
 pub mod satisfaction;
 pub mod search;

@@ -2,9 +2,10 @@
 //! principal has been read, so none answers without a token.
 
 mod calendars;
-mod metrics;
 mod canned;
+mod metrics;
 mod people;
+mod privacy;
 mod rules;
 mod satisfaction;
 mod search;
@@ -20,8 +21,8 @@ use serde_json::json;
 use shared::domain::{Clock, Principal};
 use shared::http::{ApiError, QueryParams, json_response};
 use shared::ports::{
-    ActionLedger, CannedStore, ContactStore, FileLinks, MetricsStore, Page, PageRequest, RuleStore, SearchIndex,
-    SurveyStore, TeamStore, TemplateStore, TicketStore,
+    ActionLedger, BlobEraser, BlobStore, CannedStore, ContactStore, FileLinks, MetricsStore, Page, PageRequest,
+    PrivacyStore, RuleStore, SearchIndex, SurveyStore, TeamStore, TemplateStore, TicketStore,
 };
 use shared::usecases::desk::TicketDesk;
 
@@ -42,7 +43,7 @@ pub fn redirect(url: &str) -> Reply {
 
 pub async fn route<S, C, F>(desk: &TicketDesk<S, C>, files: &Files<F>, who: &Principal, request: &Request) -> Reply
 where
-    F: FileLinks,
+    F: FileLinks + BlobStore + BlobEraser,
     S: TicketStore
         + ContactStore
         + TeamStore
@@ -54,7 +55,8 @@ where
         + CannedStore
         + MetricsStore
         + shared::ports::NpsStore
-        + shared::ports::SurveySettingsStore,
+        + shared::ports::SurveySettingsStore
+        + PrivacyStore,
     C: Clock,
 {
     let path = request.uri().path().to_owned();
@@ -116,6 +118,17 @@ where
             return people::contact_tickets(desk, who, id, request).await;
         }
         ["v1", "contacts", _, "tickets"] => &[Method::GET],
+        ["v1", "contacts", id, "export"] if method == Method::POST => {
+            return privacy::export(desk.store(), desk.clock(), files, who, id, request).await;
+        }
+        ["v1", "contacts", id, "erase"] if method == Method::POST => {
+            return privacy::erase(desk.store(), desk.clock(), files, who, id, request).await;
+        }
+        ["v1", "contacts", _, "export" | "erase"] => &[Method::POST],
+        ["v1", "privacy-requests"] if method == Method::GET => {
+            return privacy::list(desk.store(), desk.clock(), files, who, request).await;
+        }
+        ["v1", "privacy-requests"] => &[Method::GET],
         ["v1", "departments"] => match method {
             Method::GET => return people::list_departments(desk).await,
             Method::POST => return people::create_department(desk, who, request).await,

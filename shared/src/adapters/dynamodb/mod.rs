@@ -11,6 +11,7 @@ mod mail_keys;
 mod metrics;
 mod nps;
 mod people;
+mod privacy;
 mod rules;
 mod search;
 mod sla;

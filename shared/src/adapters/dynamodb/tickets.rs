@@ -64,6 +64,7 @@ impl TicketStore for DynamoStore {
         tx.extend(self.search_puts(write)?);
         let once_range = tx.len()..tx.len() + write.once.len();
         tx.extend(self.once_puts(write)?);
+        tx.extend(self.cc_pointer_puts(write)?);
         let loads_start = tx.len();
         tx.extend(self.load_updates(&net_load_changes(write.load_changes()), &[])?);
         self.transact(tx, |i| match i {
@@ -104,6 +105,7 @@ impl TicketStore for DynamoStore {
             tx.extend(self.search_puts(write)?);
             once_ranges.push(tx.len()..tx.len() + write.once.len());
             tx.extend(self.once_puts(write)?);
+            tx.extend(self.cc_pointer_puts(write)?);
         }
         // After the once keys: when a redelivery finds its key taken, that is the answer
         // (the first failed condition names the error), not a load that moved since.

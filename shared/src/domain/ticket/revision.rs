@@ -18,6 +18,9 @@ use crate::domain::sla::{self, Answered, SlaBook, SlaNotice};
 // The customer's rating: its own file, a child module so it records like every change.
 #[path = "satisfaction.rs"]
 mod satisfaction;
+// Erasing a person's data (docs/privacy.md): a child module for the same reason.
+#[path = "../privacy_revision.rs"]
+mod privacy_revision;
 
 /// One ticket's change, ready to commit: the ticket as it should be, the ticket as the change
 /// read it (`None` for a new ticket), the messages and audit events that go with it, and the
