@@ -6,22 +6,10 @@
 //! department's lead.
 
 use devhost::testing::{TestHost, unique};
+use e2e::call;
 use e2e::sent_mail;
 use reqwest::{Client, Method, StatusCode};
 use serde_json::{Value, json};
-
-async fn call(host: &TestHost, method: Method, path: &str, token: &str, body: Option<Value>) -> (StatusCode, Value) {
-    let mut request = Client::new()
-        .request(method, format!("{}{path}", host.url))
-        .bearer_auth(token);
-    if let Some(body) = body {
-        request = request.json(&body);
-    }
-    let response = request.send().await.unwrap();
-    let status = response.status();
-    let text = response.text().await.unwrap();
-    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
-}
 
 /// The survey link for `rating` in a raw survey mail (quoted-printable undone).
 fn link_in(raw: &str, host: &TestHost, rating: &str) -> String {
@@ -41,7 +29,7 @@ async fn a_resolved_ticket_is_surveyed_and_only_the_posted_form_records_a_bad_ra
     let mut pipe = host.pipe().await;
     let admin = host.token("admin", "admin@example.com", &[]);
     let (status, _) = call(
-        &host,
+        &host.url,
         Method::POST,
         "/v1/departments",
         &admin,
@@ -51,7 +39,7 @@ async fn a_resolved_ticket_is_surveyed_and_only_the_posted_form_records_a_bad_ra
     assert_eq!(status, StatusCode::CREATED);
     let lead_email = format!("{}@help.example.com", unique("lead"));
     let (status, lead) = call(
-        &host,
+        &host.url,
         Method::POST,
         "/v1/agents",
         &admin,
@@ -60,7 +48,7 @@ async fn a_resolved_ticket_is_surveyed_and_only_the_posted_form_records_a_bad_ra
     .await;
     assert_eq!(status, StatusCode::CREATED, "{lead}");
     let (status, department) = call(
-        &host,
+        &host.url,
         Method::PATCH,
         "/v1/departments/billing",
         &admin,
@@ -70,7 +58,7 @@ async fn a_resolved_ticket_is_surveyed_and_only_the_posted_form_records_a_bad_ra
     assert!(status.is_success(), "{department}");
 
     // The default bad-rating rule ships disabled; the manager turns it on.
-    let (_, rules) = call(&host, Method::GET, "/v1/rules", &admin, None).await;
+    let (_, rules) = call(&host.url, Method::GET, "/v1/rules", &admin, None).await;
     let rule = rules["items"]
         .as_array()
         .or(rules.as_array())
@@ -85,7 +73,7 @@ async fn a_resolved_ticket_is_surveyed_and_only_the_posted_form_records_a_bad_ra
         "conditions": rule["conditions"], "actions": rule["actions"], "stop": rule["stop"]
     });
     let (status, enabled) = call(
-        &host,
+        &host.url,
         Method::PUT,
         &format!("/v1/rules/{}", rule["id"].as_str().unwrap()),
         &admin,
@@ -96,7 +84,7 @@ async fn a_resolved_ticket_is_surveyed_and_only_the_posted_form_records_a_bad_ra
 
     let requester = format!("{}@customer.example", unique("rater"));
     let (status, ticket) = call(
-        &host,
+        &host.url,
         Method::POST,
         "/v1/tickets",
         &admin,
@@ -142,7 +130,7 @@ async fn a_resolved_ticket_is_surveyed_and_only_the_posted_form_records_a_bad_ra
     let scanned = Client::new().get(&bad).send().await.unwrap();
     assert_eq!(scanned.status(), StatusCode::OK);
     assert!(scanned.text().await.unwrap().contains(r#"value="bad" checked"#));
-    let (_, after_scan) = call(&host, Method::GET, &path, &admin, None).await;
+    let (_, after_scan) = call(&host.url, Method::GET, &path, &admin, None).await;
     assert!(after_scan.get("satisfaction").is_none(), "{after_scan}");
 
     // The customer posts the page's form.
@@ -153,18 +141,18 @@ async fn a_resolved_ticket_is_surveyed_and_only_the_posted_form_records_a_bad_ra
         .await
         .unwrap();
     assert_eq!(posted.status(), StatusCode::OK);
-    let (_, rated) = call(&host, Method::GET, &path, &admin, None).await;
+    let (_, rated) = call(&host.url, Method::GET, &path, &admin, None).await;
     assert_eq!(rated["satisfaction"]["rating"], "bad", "{rated}");
     assert_eq!(rated["satisfaction"]["comment"], "Three days for an answer.");
 
     // The csat.received event runs the rule: reopened, and the lead hears of it.
     host.drain_events(&mut pipe).await;
-    let (_, reopened) = call(&host, Method::GET, &path, &admin, None).await;
+    let (_, reopened) = call(&host.url, Method::GET, &path, &admin, None).await;
     assert_eq!(reopened["status"], "open", "{reopened}");
     let to_lead = sent_mail(&lead_email).await;
     assert_eq!(to_lead.len(), 1);
     assert!(to_lead[0].contains("Three days for an answer."));
-    let (_, trail) = call(&host, Method::GET, &format!("{path}/audit"), &admin, None).await;
+    let (_, trail) = call(&host.url, Method::GET, &format!("{path}/audit"), &admin, None).await;
     let kinds: Vec<&str> = trail["items"]
         .as_array()
         .unwrap()

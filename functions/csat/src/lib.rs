@@ -15,7 +15,6 @@ mod page;
 
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
 use lambda_runtime::LambdaEvent;
-use serde::Deserialize;
 use shared::adapters::bus::{BusEvent, decode_sqs_body};
 use shared::adapters::dynamodb::DynamoStore;
 use shared::adapters::secrets::DeskSecrets;
@@ -23,9 +22,10 @@ use shared::adapters::sesv2::{SesMailer, ses_message_id_domain};
 use shared::config::Env;
 use shared::domain::nps::NpsPolicy;
 use shared::domain::satisfaction::SurveyPolicy;
-use shared::domain::{Clock, SystemClock, Timestamp};
+use shared::domain::{Clock, SystemClock};
 use shared::ports::MailSender;
 use shared::queue::{MESSAGES_IN_FLIGHT, each_message_at_once};
+use shared::schedule::{ScheduledEvent, ScheduledEventError};
 use shared::usecases::intake::parse_support_addresses;
 use shared::usecases::satisfaction::{SurveyConfig, SurveyError, SurveyPorts, SurveySweepLimits, Surveys};
 
@@ -139,17 +139,10 @@ pub const SWEEP_LIMITS: SurveySweepLimits = SurveySweepLimits {
     budget: std::time::Duration::from_secs(90),
 };
 
-/// What the schedule sends: EventBridge Scheduler's input from the template
-/// (`{"time": "<aws.scheduler.scheduled-time>"}`), or a scheduled event, which has `time` too.
-#[derive(Debug, Deserialize)]
-pub struct ScheduledEvent {
-    pub time: Timestamp,
-}
-
 #[derive(Debug, thiserror::Error)]
 pub enum SweepError {
-    #[error("the schedule's event has no usable time: {0}")]
-    Event(#[from] serde_json::Error),
+    #[error(transparent)]
+    Event(#[from] ScheduledEventError),
     #[error(transparent)]
     Surveys(#[from] SurveyError),
 }
@@ -162,7 +155,7 @@ where
     M: MailSender,
     C: Clock,
 {
-    let scheduled: ScheduledEvent = serde_json::from_value(event.clone())?;
+    let scheduled = ScheduledEvent::decode(event.clone())?;
     let report = deps.surveys.sweep(scheduled.time, SWEEP_LIMITS).await?;
     tracing::info!(now = %scheduled.time, ?report, "survey sweep done");
     sweep_nps(deps, event).await?;
@@ -176,7 +169,7 @@ where
     M: MailSender,
     C: Clock,
 {
-    let scheduled: ScheduledEvent = serde_json::from_value(event)?;
+    let scheduled = ScheduledEvent::decode(event)?;
     let report = deps.surveys.sweep_nps(scheduled.time, SWEEP_LIMITS).await?;
     tracing::info!(now = %scheduled.time, ?report, "NPS sweep done");
     Ok(report)
