@@ -5,7 +5,9 @@ use std::future::Future;
 
 use super::{BlobError, Page, PageRequest, StoreError};
 use crate::domain::privacy::PrivacyRequest;
-use crate::domain::{AuditEvent, BlobRef, Contact, ContactId, EmailAddress, Message, Ticket, TicketId, Timestamp};
+use crate::domain::{
+    AuditEvent, BlobRef, Contact, ContactId, DepartmentId, EmailAddress, Message, Ticket, TicketId, Timestamp,
+};
 
 /// The items only privacy work reads or writes.
 pub trait PrivacyStore: Send + Sync {
@@ -32,10 +34,18 @@ pub trait PrivacyStore: Send + Sync {
     fn replace_events(&self, events: &[AuditEvent]) -> impl Future<Output = Result<(), StoreError>> + Send;
     /// Forgets the threading pointers of these Message-IDs; idempotent.
     fn forget_message_ids(&self, message_ids: &[String]) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// Forgets a ticket's search index items for `words` under each of `departments`; idempotent.
+    fn forget_search_words(
+        &self,
+        ticket: TicketId,
+        departments: &[Option<DepartmentId>],
+        words: &[String],
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
     /// Forgets a ticket's pending survey and the comment of its rating (the rating stays).
     fn forget_survey(&self, ticket: &Ticket) -> impl Future<Output = Result<(), StoreError>> + Send;
     /// Forgets the person last: the contact becomes `erased`, its email and phone pointers,
-    /// CC pointers, survey mark and automatic-reply counters around `now` go. Idempotent.
+    /// CC pointers, name search items, survey mark and automatic-reply counters around `now`
+    /// go. Idempotent.
     fn forget_person(
         &self,
         person: &Contact,

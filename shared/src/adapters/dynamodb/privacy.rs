@@ -16,7 +16,9 @@ use super::items::{self, Item, s};
 use super::keys::*;
 use super::{DynamoStore, sdk_error};
 use crate::domain::privacy::{PrivacyRequest, RequestKind};
-use crate::domain::{AuditEvent, Contact, ContactId, EmailAddress, Message, Ticket, TicketField, TicketId, Timestamp};
+use crate::domain::{
+    AuditEvent, Contact, ContactId, DepartmentId, EmailAddress, Message, Ticket, TicketField, TicketId, Timestamp,
+};
 use crate::ports::{Page, PageRequest, PrivacyStore, StoreError, TicketWrite};
 
 const REQUESTS_PK: &str = "PRIVACY-REQUESTS";
@@ -243,6 +245,16 @@ impl PrivacyStore for DynamoStore {
         self.delete_all(keys).await
     }
 
+    async fn forget_search_words(
+        &self,
+        ticket: TicketId,
+        departments: &[Option<DepartmentId>],
+        words: &[String],
+    ) -> Result<(), StoreError> {
+        self.delete_all(super::search::ticket_word_keys(ticket, departments, words))
+            .await
+    }
+
     async fn forget_survey(&self, ticket: &Ticket) -> Result<(), StoreError> {
         self.delete_all([(ticket_pk(ticket.id), SURVEY_SK.to_owned())]).await?;
         let Some(satisfaction) = &ticket.satisfaction else {
@@ -293,6 +305,7 @@ impl PrivacyStore for DynamoStore {
         if let Some(phone) = &person.phone {
             keys.push((contact_phone_pk(phone), CONTACT_PHONE_SK.to_owned()));
         }
+        keys.extend(super::search::name_word_keys(person));
         self.delete_all(keys).await?;
         // The contact last: until it is rewritten, a retry still knows whom to look for.
         self.put_all(vec![items::contact_item(erased)?]).await

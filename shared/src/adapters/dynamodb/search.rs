@@ -1,8 +1,8 @@
 //! The word index (docs/console.md, "Search"): one small item per (department, word, ticket)
 //! and per (word, contact), written in the same transaction as the ticket or contact it
 //! describes, so the index never misses a committed ticket and costs no extra call. Items are
-//! only added: a subject or department that changes leaves the old keys behind, and the search
-//! use case drops such hits by checking the ticket as it is now.
+//! only added (erasing a person deletes theirs): a subject or department that changes leaves the
+//! old keys behind, and the search use case drops such hits by checking the ticket as it is now.
 
 use aws_sdk_dynamodb::types::TransactWriteItem;
 
@@ -31,6 +31,35 @@ fn name_word_pk(word: &str) -> String {
 
 fn name_word_sk(contact: ContactId) -> String {
     format!("CONTACT#{contact}")
+}
+
+/// The keys of a ticket's index items for `words` under each of `departments` (what erasing
+/// a person's data deletes: the index keeps words of subjects and departments it had).
+pub(super) fn ticket_word_keys(
+    ticket: TicketId,
+    departments: &[Option<DepartmentId>],
+    words: &[String],
+) -> Vec<(String, String)> {
+    departments
+        .iter()
+        .flat_map(|d| {
+            words
+                .iter()
+                .map(move |w| (ticket_word_pk(d.as_ref(), w), ticket_word_sk(ticket)))
+        })
+        .collect()
+}
+
+/// The keys of a contact's name index items.
+pub(super) fn name_word_keys(contact: &Contact) -> Vec<(String, String)> {
+    contact
+        .name
+        .as_deref()
+        .map(words)
+        .unwrap_or_default()
+        .iter()
+        .map(|w| (name_word_pk(w), name_word_sk(contact.id)))
+        .collect()
 }
 
 /// Whether this write gives the ticket words or a department it was not indexed under.

@@ -2,9 +2,15 @@
 //! step idempotent, so asking again after a crash or a timeout carries it on; tickets change
 //! through the one write path; the contact goes last.
 
+use std::collections::BTreeSet;
+
 use super::{PrivacyDesk, request_id};
 use crate::domain::privacy::{PrivacyRequest, Redactor, RequestKind, RequestState, is_erased};
-use crate::domain::{Clock, ContactId, EventType, Principal, Revision, Role, TicketId, TicketNumber};
+use crate::domain::search;
+use crate::domain::{
+    AuditEvent, Clock, ContactId, DepartmentId, EventType, Principal, Revision, Role, Ticket, TicketField, TicketId,
+    TicketNumber,
+};
 use crate::ports::{BlobEraser, BlobStore, ContactStore, FileLinks, PrivacyStore, TicketStore};
 use crate::usecases::commit::{Decision, commit_with_retry};
 use crate::usecases::desk::DeskError;
@@ -113,6 +119,10 @@ where
         self.store.forget_message_ids(&message_ids).await?;
         self.store.replace_messages(&messages).await?;
         let events = self.all_events(id).await?;
+        // The word index keeps the words of every subject the ticket had, under every
+        // department it was in: they go (the erased subject is indexed afresh by the commit).
+        let (departments, subject_words) = indexed_under(&ticket, &events);
+        self.store.forget_search_words(id, &departments, &subject_words).await?;
         let erased_events: Vec<_> = events.iter().filter_map(|e| redactor.event(e, requested)).collect();
         self.store.replace_events(&erased_events).await?;
         if requested {
@@ -134,4 +144,27 @@ where
         .await?;
         Ok(Some(ticket.number))
     }
+}
+
+/// The departments a ticket was filed under and the words of the subjects it had, from the
+/// ticket and its audit trail: where the word index may hold it.
+fn indexed_under(ticket: &Ticket, events: &[AuditEvent]) -> (Vec<Option<DepartmentId>>, Vec<String>) {
+    let mut departments = BTreeSet::from([ticket.department.clone()]);
+    let mut subjects = vec![ticket.subject.clone()];
+    for change in events.iter().flat_map(|e| &e.changes) {
+        for value in [&change.from, &change.to] {
+            match (change.field, value.as_str()) {
+                (TicketField::Department, Some(d)) => {
+                    departments.insert(DepartmentId::parse(d).ok());
+                }
+                (TicketField::Department, None) => {
+                    departments.insert(None);
+                }
+                (TicketField::Subject, Some(text)) => subjects.push(text.to_owned()),
+                _ => {}
+            }
+        }
+    }
+    let words: BTreeSet<String> = subjects.iter().flat_map(|s| search::words(s)).collect();
+    (departments.into_iter().collect(), words.into_iter().collect())
 }
