@@ -6,7 +6,6 @@
 //! ticket an address was ever copied on, written with the ticket change that added it.
 
 use std::collections::BTreeSet;
-use std::time::Duration;
 
 use aws_sdk_dynamodb::types::{DeleteRequest, PutRequest, TransactWriteItem, WriteRequest};
 use serde_json::Value;
@@ -80,31 +79,10 @@ impl DynamoStore {
             .collect()
     }
 
+    /// In chunks of 25 (BatchWriteItem's limit), under the adapter's one batch retry.
     async fn write_batch(&self, requests: Vec<WriteRequest>) -> Result<(), StoreError> {
         for chunk in requests.chunks(25) {
-            let mut pending = chunk.to_vec();
-            let mut delay = Duration::from_millis(50);
-            for _ in 0..8 {
-                let out = self
-                    .client
-                    .batch_write_item()
-                    .request_items(&self.table, pending)
-                    .send()
-                    .await
-                    .map_err(sdk_error)?;
-                pending = out
-                    .unprocessed_items
-                    .and_then(|mut u| u.remove(&self.table))
-                    .unwrap_or_default();
-                if pending.is_empty() {
-                    break;
-                }
-                tokio::time::sleep(delay).await;
-                delay *= 2;
-            }
-            if !pending.is_empty() {
-                return Err(StoreError::Unknown("batch write left unprocessed items".into()));
-            }
+            self.batch_write(chunk.to_vec()).await?;
         }
         Ok(())
     }

@@ -296,7 +296,7 @@ impl DynamoStore {
         Ok(tx)
     }
 
-    async fn batch_write(&self, mut requests: Vec<WriteRequest>) -> Result<(), StoreError> {
+    pub(super) async fn batch_write(&self, mut requests: Vec<WriteRequest>) -> Result<(), StoreError> {
         let mut delay = Duration::from_millis(50);
         for _ in 0..8 {
             let out = self
