@@ -56,6 +56,7 @@ impl Config {
             surveys: SurveyConfig {
                 policy: SurveyPolicy {
                     enabled: defaults.enabled,
+                    scale: defaults.scale,
                     delay_seconds: env.number_or("SURVEY_DELAY_SECONDS", defaults.delay_seconds)?,
                     contact_cap_days: env.number_or("SURVEY_CONTACT_CAP_DAYS", defaults.contact_cap_days)?,
                 },

@@ -8,7 +8,7 @@ use lambda_http::http::{HeaderValue, Method, StatusCode, header};
 use lambda_http::{Body, Request, RequestExt, Response};
 use shared::domain::Clock;
 use shared::domain::contact_form::negotiate_language;
-use shared::domain::satisfaction::{Comment, MAX_COMMENT_CHARS, Rating};
+use shared::domain::satisfaction::{Answer, Comment, CsatScale, MAX_COMMENT_CHARS, Rating, Score};
 use shared::ports::MailSender;
 use shared::usecases::satisfaction::{LinkProblem, RateOutcome, SurveyPage, SurveyPorts};
 use tracing::Instrument;
@@ -95,10 +95,9 @@ where
     }
     match *request.method() {
         Method::GET | Method::HEAD => {
-            let chosen = request
-                .query_string_parameters_ref()
-                .and_then(|q| q.first("rating").map(str::to_owned))
-                .and_then(|r| Rating::parse(&r).ok());
+            let query = request.query_string_parameters_ref();
+            let param = |name: &str| query.and_then(|q| q.first(name).map(str::to_owned));
+            let chosen = answer(param("score").as_deref(), param("rating").as_deref()).and_then(Result::ok);
             Ok(match surveys.open(token, chosen).await? {
                 Ok(survey) => form(words, token, &survey, None),
                 Err(problem) => refused(words, problem),
@@ -116,25 +115,29 @@ where
             }
             let fields: Vec<(String, String)> = serde_urlencoded::from_bytes(body).unwrap_or_default();
             let field = |name: &str| fields.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
-            let rating = field("rating").map(Rating::parse);
+            let answer = answer(field("score"), field("rating"));
             let comment = Comment::parse(field("comment").unwrap_or_default());
-            let checked = match (rating, comment) {
-                (Some(Ok(rating)), Ok(comment)) => Ok((rating, comment)),
-                (None | Some(Err(_)), _) => Err(words.choose),
-                (_, Err(_)) => Err(words.comment_problem),
+            let checked = match (answer, comment) {
+                (Some(Ok(answer)), Ok(comment)) => Ok((answer, comment)),
+                (None | Some(Err(_)), _) => Err(None),
+                (_, Err(_)) => Err(Some(words.comment_problem)),
             };
-            let (rating, comment) = match checked {
+            let (answer, comment) = match checked {
                 Ok(checked) => checked,
                 Err(why) => {
                     return Ok(match surveys.open(token, None).await? {
                         Ok(survey) => {
+                            let why = why.unwrap_or(match survey.scale {
+                                CsatScale::GoodBad => words.choose,
+                                CsatScale::FivePoint => words.score_choose,
+                            });
                             with_status(form(words, token, &survey, Some(why)), StatusCode::UNPROCESSABLE_ENTITY)
                         }
                         Err(problem) => refused(words, problem),
                     });
                 }
             };
-            Ok(match surveys.rate(token, rating, comment).await? {
+            Ok(match surveys.rate(token, answer, comment).await? {
                 RateOutcome::Recorded(survey) | RateOutcome::Unchanged(survey) => thanks(words, &survey),
                 RateOutcome::Refused(problem) => refused(words, problem),
             })
@@ -149,6 +152,15 @@ where
     }
 }
 
+/// The answer a link or form gives: a `score` (five-point) before a `rating` (good/bad).
+fn answer(score: Option<&str>, rating: Option<&str>) -> Option<Result<Answer, shared::domain::DomainError>> {
+    match (score, rating) {
+        (Some(score), _) => Some(Score::parse(score).map(Answer::from)),
+        (None, Some(rating)) => Some(Rating::parse(rating).map(Answer::from)),
+        (None, None) => None,
+    }
+}
+
 pub(crate) fn body_bytes(request: &Request) -> &[u8] {
     match request.body() {
         Body::Text(t) => t.as_bytes(),
@@ -157,10 +169,41 @@ pub(crate) fn body_bytes(request: &Request) -> &[u8] {
     }
 }
 
-/// The survey form, `chosen` preselected; `error` says what to fix after a bad post. The form
-/// posts back with the page's language.
+/// The survey form on the page's scale, `chosen` preselected; `error` says what to fix after a
+/// bad post. The form posts back with the page's language.
 fn form(words: &Copy, token: &str, survey: &SurveyPage, error: Option<&str>) -> Response<Body> {
-    let checked = |r: Rating| if survey.chosen == Some(r) { " checked" } else { "" };
+    let checked = |yes: bool| if yes { " checked" } else { "" };
+    let choices = match survey.scale {
+        CsatScale::GoodBad => {
+            let chosen = |r: Rating| checked(survey.chosen.is_some_and(|a| a.score.is_none() && a.rating == r));
+            format!(
+                "<label><input type=\"radio\" name=\"rating\" value=\"good\" required{good}> {good_text}</label>\
+                 <label><input type=\"radio\" name=\"rating\" value=\"bad\"{bad}> {bad_text}</label>",
+                good = chosen(Rating::Good),
+                bad = chosen(Rating::Bad),
+                good_text = escape(words.good),
+                bad_text = escape(words.bad),
+            )
+        }
+        CsatScale::FivePoint => {
+            let scores: String = Score::ALL
+                .iter()
+                .map(|score| {
+                    format!(
+                        "<label class=\"score\"><input type=\"radio\" name=\"score\" value=\"{n}\"{required}{chosen}> {n}</label>",
+                        n = score.value(),
+                        required = if score.value() == 1 { " required" } else { "" },
+                        chosen = checked(survey.chosen.is_some_and(|a| a.score == Some(*score))),
+                    )
+                })
+                .collect();
+            format!(
+                "<p class=\"note\">{low} · {high}</p>{scores}",
+                low = escape(words.score_low),
+                high = escape(words.score_high),
+            )
+        }
+    };
     let comment = survey
         .current
         .as_ref()
@@ -177,10 +220,7 @@ fn form(words: &Copy, token: &str, survey: &SurveyPage, error: Option<&str>) -> 
     let body = format!(
         "<p>{request} <strong>{number}</strong>: {subject}</p>{already}{error}\
          <form method=\"post\" action=\"/survey/{token}?lang={lang}\">\
-         <fieldset><legend>{title}</legend>\
-         <label><input type=\"radio\" name=\"rating\" value=\"good\" required{good}> {good_text}</label>\
-         <label><input type=\"radio\" name=\"rating\" value=\"bad\"{bad}> {bad_text}</label>\
-         </fieldset>\
+         <fieldset><legend>{title}</legend>{choices}</fieldset>\
          <label for=\"comment\">{comment_label}</label>\
          <textarea id=\"comment\" name=\"comment\" rows=\"5\" maxlength=\"{MAX_COMMENT_CHARS}\">{comment}</textarea>\
          <button type=\"submit\">{send}</button></form>",
@@ -190,10 +230,6 @@ fn form(words: &Copy, token: &str, survey: &SurveyPage, error: Option<&str>) -> 
         token = escape(token),
         lang = words.lang,
         title = escape(words.title),
-        good = checked(Rating::Good),
-        bad = checked(Rating::Bad),
-        good_text = escape(words.good),
-        bad_text = escape(words.bad),
         comment_label = escape(words.comment),
         send = escape(words.send),
     );

@@ -629,6 +629,7 @@ async fn the_stored_survey_settings_win_over_the_configured_defaults() {
     let f = fixture().await;
     let settings = SurveySettings {
         csat_enabled: false,
+        csat_scale: Default::default(),
         csat_delay_seconds: 0,
         csat_contact_cap_days: 7,
         nps_enabled: true,
@@ -645,4 +646,55 @@ async fn the_stored_survey_settings_win_over_the_configured_defaults() {
     let mails = mail_to(&address).await;
     assert_eq!(mails.len(), 1);
     assert!(mails[0].contains("recommend"));
+}
+
+#[tokio::test]
+async fn a_five_point_desk_asks_one_to_five_and_four_or_five_counts_as_good() {
+    use shared::domain::satisfaction::{CsatScale, Score, SurveySettings};
+    use shared::ports::SurveySettingsStore;
+    let f = fixture().await;
+    let settings = SurveySettings {
+        csat_scale: CsatScale::FivePoint,
+        csat_delay_seconds: 0,
+        ..SurveySettings::of(Default::default(), NpsPolicy::default())
+    };
+    f.store.put_survey_settings(&settings).await.unwrap();
+    let address = format!("{}@customer.example", test_support::unique("five"));
+    let (solved, resolution) = resolved_ticket(&f, &address).await;
+    deliver(&f, &resolution).await;
+    assert_eq!(sweep_at(&f, hours_after(resolution.at, 1)).await.sent, 1);
+    let mails = mail_to(&address).await;
+    assert_eq!(mails.len(), 1);
+    let token = nps_token_in(&mails[0], 1);
+    for score in 1..=5 {
+        assert!(mails[0].contains(&format!(
+            "{score}: https://forms.example.com/survey/{token}?score={score}"
+        )));
+    }
+    assert!(!mails[0].contains("rating=good"), "one scale per mail");
+
+    // The link opens the five-point form with its score chosen, and records nothing.
+    let opened = page_query(&f, "GET", &token, Some(("score", "2")), None).await;
+    assert_eq!(opened.status, 200);
+    assert!(opened.text.contains(r#"value="2" checked"#), "{}", opened.text);
+    assert!(opened.text.contains("5 = very satisfied") && !opened.text.contains(r#"value="good""#));
+    assert_eq!(ticket(&f, &solved).await.satisfaction, None);
+
+    // 2 is kept as bad, 4 as good; a score off the scale is refused with the form again.
+    let posted = page(&f, "POST", &token, Some("score=2&comment=slow")).await;
+    assert_eq!(posted.status, 200, "{}", posted.text);
+    let rated = ticket(&f, &solved).await.satisfaction.unwrap();
+    assert_eq!((rated.rating, rated.score), (Rating::Bad, Score::try_from(2).ok()));
+    let wrong = page(&f, "POST", &token, Some("score=6")).await;
+    assert_eq!(wrong.status, 422);
+    assert!(wrong.text.contains("from 1 to 5"), "{}", wrong.text);
+    page(&f, "POST", &token, Some("score=4")).await;
+    let rated = ticket(&f, &solved).await.satisfaction.unwrap();
+    assert_eq!(
+        (rated.rating, rated.score, rated.ratings),
+        (Rating::Good, Score::try_from(4).ok(), 2)
+    );
+    // The page reopened without a chosen answer shows the last score.
+    let again = page_query(&f, "GET", &token, Some(("lang", "en")), None).await;
+    assert!(again.text.contains(r#"value="4" checked"#), "{}", again.text);
 }

@@ -745,7 +745,7 @@ fn routes() -> Vec<Case> {
                 "PUT",
                 "/v1/settings/surveys".into(),
                 Some(
-                    json!({"csat_enabled": true, "csat_delay_seconds": 3600, "csat_contact_cap_days": 7,
+                    json!({"csat_enabled": true, "csat_scale": "five_point", "csat_delay_seconds": 3600, "csat_contact_cap_days": 7,
                             "nps_enabled": true, "nps_interval_days": 90}),
                 ),
             )

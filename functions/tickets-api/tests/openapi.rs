@@ -459,6 +459,7 @@ fn the_schemas_match_the_domain_types() {
     let rated = Ticket {
         satisfaction: Some(shared::domain::satisfaction::Satisfaction {
             rating: shared::domain::satisfaction::Rating::Bad,
+            score: Some(shared::domain::satisfaction::Score::try_from(2).unwrap()),
             comment: shared::domain::satisfaction::Comment::parse("Slow").unwrap(),
             at: now,
             ratings: 1,
@@ -471,6 +472,7 @@ fn the_schemas_match_the_domain_types() {
     let first = shared::domain::satisfaction::Satisfaction {
         comment: None,
         agent: None,
+        score: None,
         ..satisfaction.clone()
     };
     check_object(&spec, "Satisfaction", &first, &satisfaction, &mut failures);

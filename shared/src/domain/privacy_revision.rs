@@ -89,6 +89,7 @@ mod tests {
             .insert("caller".into(), serde_json::json!("Jana Nováková"));
         read.satisfaction = Some(Satisfaction {
             rating: Rating::Good,
+            score: None,
             comment: Some(Comment::try_from("thanks, Jana".to_owned()).unwrap()),
             at: at("2026-11-24T00:00:00Z"),
             ratings: 1,

@@ -1,8 +1,12 @@
 //! Customer satisfaction (CSAT): the customer's rating of a solved ticket, and which resolved
 //! tickets get a survey. Pure: the use cases in `usecases/satisfaction` read and write.
 //!
-//! The scale is two answers, good or bad (Zendesk's): one click in the mail, nothing to weigh,
-//! and a share of good ratings is the figure support teams report. A rating can be changed
+//! The scale is two answers, good or bad (Zendesk's), by default: one click in the mail,
+//! nothing to weigh, and a share of good ratings is the figure support teams report. A desk may
+//! ask on five points instead ([`CsatScale::FivePoint`], 1 to 5, Freshdesk's and most CSAT
+//! surveys'): the score is kept, and 4 or 5 counts as good, 1 to 3 as bad (the usual "top two
+//! boxes" CSAT), so the report, the metrics and the rules read one rating whichever scale
+//! asked. A rating can be changed
 //! within the link's window (the last one counts; every one stays in the audit trail), up to
 //! [`MAX_RATINGS`] times, so a flood of posts cannot grow a ticket's history without bound.
 
@@ -56,6 +60,92 @@ impl fmt::Display for Rating {
     }
 }
 
+/// How a desk's surveys ask.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CsatScale {
+    /// Good or bad.
+    #[default]
+    GoodBad,
+    /// 1 (very dissatisfied) to 5 (very satisfied).
+    FivePoint,
+}
+
+/// An answer on the five-point scale, 1 to 5.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "u8", into = "u8")]
+pub struct Score(u8);
+
+impl Score {
+    pub const ALL: [Score; 5] = [Score(1), Score(2), Score(3), Score(4), Score(5)];
+
+    pub fn parse(text: &str) -> Result<Self, DomainError> {
+        text.trim()
+            .parse::<u8>()
+            .ok()
+            .and_then(|n| Self::try_from(n).ok())
+            .ok_or_else(|| DomainError::invalid("score", "expected 1 to 5"))
+    }
+
+    pub fn value(self) -> u8 {
+        self.0
+    }
+
+    /// The rating the score counts as: 4 and 5 are satisfied.
+    pub fn rating(self) -> Rating {
+        if self.0 >= 4 { Rating::Good } else { Rating::Bad }
+    }
+}
+
+impl TryFrom<u8> for Score {
+    type Error = DomainError;
+    fn try_from(n: u8) -> Result<Self, DomainError> {
+        if (1..=5).contains(&n) {
+            Ok(Self(n))
+        } else {
+            Err(DomainError::invalid("score", "expected 1 to 5"))
+        }
+    }
+}
+
+impl From<Score> for u8 {
+    fn from(score: Score) -> u8 {
+        score.0
+    }
+}
+
+/// What the customer answered: a rating, and the score it came from on the five-point scale.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Answer {
+    pub rating: Rating,
+    pub score: Option<Score>,
+}
+
+impl Answer {
+    /// The scale the answer was given on.
+    pub fn scale(self) -> CsatScale {
+        match self.score {
+            Some(_) => CsatScale::FivePoint,
+            None => CsatScale::GoodBad,
+        }
+    }
+}
+
+impl From<Rating> for Answer {
+    fn from(rating: Rating) -> Self {
+        Self { rating, score: None }
+    }
+}
+
+impl From<Score> for Answer {
+    fn from(score: Score) -> Self {
+        Self {
+            rating: score.rating(),
+            score: Some(score),
+        }
+    }
+}
+
 /// A customer's comment with a rating: trimmed, at most [`MAX_COMMENT_CHARS`], line breaks
 /// kept and other control characters refused. Blank is no comment.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -104,6 +194,9 @@ impl From<Comment> for String {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Satisfaction {
     pub rating: Rating,
+    /// The five-point score the rating came from, on a desk that asks that way.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub score: Option<Score>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<Comment>,
     pub at: Timestamp,
@@ -127,6 +220,8 @@ pub enum RatingRefused {
 pub struct SurveyPolicy {
     /// Whether resolutions get a survey at all.
     pub enabled: bool,
+    /// How the survey asks.
+    pub scale: CsatScale,
     /// How long after the resolution the survey goes (0: at the next sweep).
     pub delay_seconds: i64,
     /// At most one survey per contact in this many days.
@@ -137,6 +232,7 @@ impl Default for SurveyPolicy {
     fn default() -> Self {
         Self {
             enabled: true,
+            scale: CsatScale::GoodBad,
             delay_seconds: 24 * 3600,
             contact_cap_days: 7,
         }
@@ -217,13 +313,26 @@ impl SurveyPolicy {
     }
 }
 
-/// The survey settings an admin keeps (`/v1/settings/surveys`): CSAT on or off, its delay and
-/// contact cap, NPS on or off and its interval. Stored, they replace the csat functions'
+impl Satisfaction {
+    /// The answer this rating records.
+    pub fn answer(&self) -> Answer {
+        Answer {
+            rating: self.rating,
+            score: self.score,
+        }
+    }
+}
+
+/// The survey settings an admin keeps (`/v1/settings/surveys`): CSAT on or off, its scale,
+/// delay and contact cap, NPS on or off and its interval. Stored, they replace the csat functions'
 /// template parameters, which are the defaults until then.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SurveySettings {
     pub csat_enabled: bool,
+    /// Good/bad unless set: settings stored before the scale existed read as good/bad.
+    #[serde(default)]
+    pub csat_scale: CsatScale,
     /// 0 to 30 days.
     pub csat_delay_seconds: i64,
     /// 0 to 365 days.
@@ -238,6 +347,7 @@ impl SurveySettings {
     pub fn of(policy: SurveyPolicy, nps: super::nps::NpsPolicy) -> Self {
         Self {
             csat_enabled: policy.enabled,
+            csat_scale: policy.scale,
             csat_delay_seconds: policy.delay_seconds,
             csat_contact_cap_days: policy.contact_cap_days,
             nps_enabled: nps.enabled,
@@ -261,6 +371,7 @@ impl SurveySettings {
     pub fn csat(&self) -> SurveyPolicy {
         SurveyPolicy {
             enabled: self.csat_enabled,
+            scale: self.csat_scale,
             delay_seconds: self.csat_delay_seconds,
             contact_cap_days: self.csat_contact_cap_days,
         }
@@ -317,6 +428,24 @@ mod tests {
         t.status = Status::Resolved;
         t.resolved_at = Some(at("2026-11-24T10:00:00Z"));
         t
+    }
+
+    #[test]
+    fn a_five_point_score_counts_four_and_five_as_good() {
+        assert_eq!(Score::parse(" 4 ").map(Score::rating), Ok(Rating::Good));
+        assert_eq!(Score::parse("3").map(Score::rating), Ok(Rating::Bad));
+        for wrong in ["0", "6", "good", "", "-1", "300"] {
+            assert!(Score::parse(wrong).is_err(), "{wrong}");
+        }
+        let answer = Answer::from(Score::parse("5").unwrap());
+        assert_eq!((answer.rating, answer.scale()), (Rating::Good, CsatScale::FivePoint));
+        assert_eq!(Answer::from(Rating::Bad).scale(), CsatScale::GoodBad);
+        assert!(serde_json::from_str::<Score>("9").is_err());
+        let old: SurveySettings = serde_json::from_str(
+            r#"{"csat_enabled":true,"csat_delay_seconds":0,"csat_contact_cap_days":7,"nps_enabled":false,"nps_interval_days":90}"#,
+        )
+        .unwrap();
+        assert_eq!(old.csat_scale, CsatScale::GoodBad);
     }
 
     #[test]

@@ -113,6 +113,9 @@ pub struct TemplateContext {
     /// SatisfactionSurvey: the links that open the rating page with good or bad chosen.
     pub survey_good_link: Option<String>,
     pub survey_bad_link: Option<String>,
+    /// SatisfactionSurvey on the five-point scale: the links that open the page with 1, … 5
+    /// chosen (index + 1 = score), instead of the good and bad links.
+    pub survey_score_links: Vec<String>,
     /// NpsSurvey: the links that open the NPS page with 0, 1, … 10 chosen (index = score).
     pub nps_links: Vec<String>,
 }
@@ -224,6 +227,9 @@ pub fn check_sources(subject: &str, text: &str) -> Result<(), DomainError> {
         status_link: Some("https://help.example.com/portal/token".into()),
         survey_good_link: Some("https://help.example.com/survey/token?rating=good".into()),
         survey_bad_link: Some("https://help.example.com/survey/token?rating=bad".into()),
+        survey_score_links: (1..=5)
+            .map(|score| format!("https://help.example.com/survey/token?score={score}"))
+            .collect(),
         nps_links: (0..=10)
             .map(|score| format!("https://help.example.com/survey/token?score={score}"))
             .collect(),
@@ -235,6 +241,7 @@ pub fn check_sources(subject: &str, text: &str) -> Result<(), DomainError> {
         status_link: None,
         survey_good_link: None,
         survey_bad_link: None,
+        survey_score_links: vec![],
         nps_links: vec![],
         ..full.clone()
     };

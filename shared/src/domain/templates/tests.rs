@@ -13,6 +13,7 @@ fn full() -> TemplateContext {
         status_link: Some("https://help.example.com/t/abc".to_owned()),
         survey_good_link: Some("https://help.example.com/survey/abc?rating=good".to_owned()),
         survey_bad_link: Some("https://help.example.com/survey/abc?rating=bad".to_owned()),
+        survey_score_links: vec![],
         nps_links: (0..=10)
             .map(|score| format!("https://help.example.com/survey/abc?score={score}"))
             .collect(),
@@ -337,6 +338,33 @@ fn sources_are_checked_before_they_are_stored() {
             let (subject, text) = default_source(kind, language).unwrap();
             check_sources(subject, text).unwrap();
         }
+    }
+}
+
+#[test]
+fn a_five_point_survey_lists_its_five_links_in_every_language() {
+    let links: Vec<String> = (1..=5)
+        .map(|score| format!("https://help.example.com/survey/abc?score={score}"))
+        .collect();
+    let context = TemplateContext {
+        survey_score_links: links.clone(),
+        ..full()
+    };
+    for language in ["en", "cs", "hu", "ms"] {
+        let mail = render_in(TemplateKind::SatisfactionSurvey, language, &context);
+        for (i, link) in links.iter().enumerate() {
+            assert!(
+                mail.text.contains(&format!("{}: {link}", i + 1)),
+                "{language}:\n{}",
+                mail.text
+            );
+        }
+        assert!(!mail.text.contains("rating=good"), "{language}: one scale per mail");
+        let plain = render_in(TemplateKind::SatisfactionSurvey, language, &full());
+        assert!(
+            plain.text.contains("rating=good") && !plain.text.contains("?score="),
+            "{language}"
+        );
     }
 }
 

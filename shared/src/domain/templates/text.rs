@@ -69,6 +69,11 @@ impl TemplateContext {
             status_link: present(&self.status_link).map(|link| link.trim().to_owned()),
             survey_good_link: present(&self.survey_good_link).map(|link| link.trim().to_owned()),
             survey_bad_link: present(&self.survey_bad_link).map(|link| link.trim().to_owned()),
+            survey_score_links: self
+                .survey_score_links
+                .iter()
+                .map(|link| link.trim().to_owned())
+                .collect(),
             nps_links: self.nps_links.iter().map(|link| link.trim().to_owned()).collect(),
         }
     }

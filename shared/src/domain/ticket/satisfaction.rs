@@ -3,20 +3,25 @@
 //! the audit trail. A child of `revision` (declared there), so it records like every change.
 
 use super::*;
-use crate::domain::satisfaction::{Comment, MAX_RATINGS, Rating, RatingRefused, Satisfaction};
+use crate::domain::satisfaction::{Answer, Comment, MAX_RATINGS, RatingRefused, Satisfaction};
 
 impl Revision {
-    /// The requester rates the ticket. The same rating and comment again (a form posted
+    /// The requester rates the ticket. The same answer and comment again (a form posted
     /// twice) changes nothing; a different one replaces it, at most
     /// [`MAX_RATINGS`](crate::domain::satisfaction::MAX_RATINGS) times. Spam and merged
     /// tickets take no rating. Returns whether anything changed.
-    pub fn record_satisfaction(&mut self, rating: Rating, comment: Option<Comment>) -> Result<bool, RatingRefused> {
+    pub fn record_satisfaction(
+        &mut self,
+        answer: impl Into<Answer>,
+        comment: Option<Comment>,
+    ) -> Result<bool, RatingRefused> {
         if self.ticket.status == Status::Spam || self.ticket.merged_into.is_some() {
             return Err(RatingRefused::NotRateable);
         }
+        let answer = answer.into();
         let previous = self.ticket.satisfaction.clone();
         if let Some(p) = &previous
-            && p.rating == rating
+            && p.answer() == answer
             && p.comment == comment
         {
             return Ok(false);
@@ -26,7 +31,8 @@ impl Revision {
             return Err(RatingRefused::TooManyRatings);
         }
         let now = Satisfaction {
-            rating,
+            rating: answer.rating,
+            score: answer.score,
             comment,
             at: self.at,
             ratings: ratings + 1,
@@ -45,7 +51,14 @@ mod tests {
     use super::*;
     use crate::domain::ticket::tests::{at, sample_ticket};
 
-    fn rate(ticket: &Ticket, rating: Rating, comment: &str, now: &str) -> Result<Option<TicketWrite>, RatingRefused> {
+    use crate::domain::satisfaction::{Rating, Score};
+
+    fn rate(
+        ticket: &Ticket,
+        rating: impl Into<Answer>,
+        comment: &str,
+        now: &str,
+    ) -> Result<Option<TicketWrite>, RatingRefused> {
         let mut revision = Revision::of(ticket, Actor::customer(ticket.requester), at(now)).unwrap();
         revision.record_satisfaction(rating, Comment::parse(comment).unwrap())?;
         Ok(revision.into_write(&crate::domain::sla::SlaBook::empty()))
@@ -77,9 +90,22 @@ mod tests {
         let changed = rate(&first.ticket, Rating::Good, "", "2026-11-25T10:02:00Z")
             .unwrap()
             .unwrap();
-        let rated = changed.ticket.satisfaction.unwrap();
+        let rated = changed.ticket.satisfaction.clone().unwrap();
         assert_eq!((rated.rating, rated.comment, rated.ratings), (Rating::Good, None, 2));
         assert_eq!(changed.events[0].changes[0].from["rating"], "bad");
+
+        // On five points: the score is kept and counts as its rating; another score with the
+        // same rating is still a change.
+        let two = Score::try_from(2).unwrap();
+        let scored = rate(&changed.ticket, two, "", "2026-11-25T10:03:00Z").unwrap().unwrap();
+        let rated = scored.ticket.satisfaction.clone().unwrap();
+        assert_eq!((rated.rating, rated.score, rated.ratings), (Rating::Bad, Some(two), 3));
+        assert_eq!(scored.events[0].changes[0].to["score"], 2);
+        assert!(rate(&scored.ticket, two, "", "2026-11-25T10:04:00Z").unwrap().is_none());
+        let three = rate(&scored.ticket, Score::try_from(3).unwrap(), "", "2026-11-25T10:05:00Z")
+            .unwrap()
+            .unwrap();
+        assert_eq!(three.ticket.satisfaction.unwrap().rating, Rating::Bad);
     }
 
     #[test]

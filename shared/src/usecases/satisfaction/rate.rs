@@ -4,20 +4,22 @@
 //! the form.
 
 use super::{SurveyError, SurveyPorts, Surveys};
-use crate::domain::satisfaction::{Comment, Rating, RatingRefused, Satisfaction};
+use crate::domain::satisfaction::{Answer, Comment, CsatScale, RatingRefused, Satisfaction};
 use crate::domain::signing::TokenError;
 use crate::domain::{Actor, Clock, Revision, Status, TicketNumber};
 use crate::ports::MailSender;
 use crate::usecases::commit::{Decision, commit_with_retry};
 
 /// What the survey page shows: the ticket's number and subject (never its conversation), the
-/// answer the link chose, and the rating already given.
+/// answer the link chose, the rating already given, and the scale to ask on.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SurveyPage {
     pub ticket_number: TicketNumber,
     pub subject: String,
-    pub chosen: Option<Rating>,
+    pub chosen: Option<Answer>,
     pub current: Option<Satisfaction>,
+    /// The chosen answer's scale, else the rating's, else the desk's.
+    pub scale: CsatScale,
 }
 
 /// Why a link shows no form, said plainly on the page.
@@ -70,7 +72,7 @@ where
     pub async fn open(
         &self,
         token: &str,
-        chosen: Option<Rating>,
+        chosen: Option<Answer>,
     ) -> Result<Result<SurveyPage, LinkProblem>, SurveyError> {
         let ticket_id = match self.config.signer.open_survey_token(token, self.clock.now()) {
             Ok(id) => id,
@@ -82,11 +84,17 @@ where
         if ticket.status == Status::Spam || ticket.merged_into.is_some() {
             return Ok(Err(LinkProblem::NotRateable));
         }
+        let chosen = chosen.or(ticket.satisfaction.as_ref().map(Satisfaction::answer));
+        let scale = match chosen {
+            Some(answer) => answer.scale(),
+            None => self.policies().await?.0.scale,
+        };
         Ok(Ok(SurveyPage {
             ticket_number: ticket.number,
             subject: ticket.subject,
-            chosen: chosen.or(ticket.satisfaction.as_ref().map(|s| s.rating)),
+            chosen,
             current: ticket.satisfaction,
+            scale,
         }))
     }
 
@@ -94,7 +102,7 @@ where
     pub async fn rate(
         &self,
         token: &str,
-        rating: Rating,
+        answer: Answer,
         comment: Option<Comment>,
     ) -> Result<RateOutcome, SurveyError> {
         let ticket_id = match self.config.signer.open_survey_token(token, self.clock.now()) {
@@ -111,7 +119,7 @@ where
             let Ok(mut revision) = Revision::of(&ticket, Actor::customer(ticket.requester), now) else {
                 return Ok(Decision::Done(RateOutcome::Refused(LinkProblem::NotRateable)));
             };
-            let changed = match revision.record_satisfaction(rating, comment.clone()) {
+            let changed = match revision.record_satisfaction(answer, comment.clone()) {
                 Ok(changed) => changed,
                 Err(refused) => return Ok(Decision::Done(RateOutcome::Refused(refused.into()))),
             };
@@ -119,13 +127,14 @@ where
             let page = SurveyPage {
                 ticket_number: rated.number,
                 subject: rated.subject.clone(),
-                chosen: Some(rating),
+                chosen: Some(answer),
                 current: rated.satisfaction.clone(),
+                scale: answer.scale(),
             };
             if !changed {
                 return Ok(Decision::Done(RateOutcome::Unchanged(page)));
             }
-            tracing::info!(ticket_id = %ticket_id, rating = %rating, "rating recorded");
+            tracing::info!(ticket_id = %ticket_id, rating = %answer.rating, score = ?answer.score.map(|s| s.value()), "rating recorded");
             Ok(Decision::commit_one(
                 revision.into_write(sla),
                 RateOutcome::Recorded(page),

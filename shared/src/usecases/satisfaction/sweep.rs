@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use super::{SurveyError, SurveyPorts, Surveys};
 use crate::adapters::mime::compose::{Outgoing, compose, with_token};
-use crate::domain::satisfaction::{SurveyPolicy, links_expire};
+use crate::domain::satisfaction::{CsatScale, Rating, Score, SurveyPolicy, links_expire};
 use crate::domain::template_library::{TemplateLibrary, TemplateName};
 use crate::domain::templates::{TemplateContext, TemplateKind};
 use crate::domain::{Clock, Contact, EmailAddress, Ticket, Timestamp};
@@ -103,7 +103,7 @@ where
             }
             Claim::Busy => return Err(SurveyError::Busy),
         }
-        self.send_survey(&ticket, &contact, survey, now).await?;
+        self.send_survey(&ticket, &contact, survey, policy.scale, now).await?;
         self.store.complete(&key).await?;
         self.store.mark_surveyed(contact.id, now).await?;
         self.store.finish_survey(survey).await?;
@@ -116,6 +116,7 @@ where
         ticket: &Ticket,
         contact: &Contact,
         survey: &PendingSurvey,
+        scale: CsatScale,
         now: Timestamp,
     ) -> Result<(), SurveyError> {
         let to = contact.email.clone().ok_or(SurveyError::NoSupportAddress)?;
@@ -132,14 +133,32 @@ where
         }
         .unwrap_or_else(|| "Customer Support".into());
         let token = self.config.signer.survey_token(ticket.id, links_expire(now));
-        let link = |rating: &str| format!("{}/survey/{token}?rating={rating}", self.config.base_url);
+        // The answer rides in the query: the page preselects it, and it decides which scale the
+        // page shows, so links already sent keep theirs when an admin changes the scale.
+        let link = |answer: String| format!("{}/survey/{token}?{answer}", self.config.base_url);
+        let (good, bad, scores) = match scale {
+            CsatScale::GoodBad => (
+                Some(link(format!("rating={}", Rating::Good))),
+                Some(link(format!("rating={}", Rating::Bad))),
+                vec![],
+            ),
+            CsatScale::FivePoint => (
+                None,
+                None,
+                Score::ALL
+                    .iter()
+                    .map(|s| link(format!("score={}", s.value())))
+                    .collect(),
+            ),
+        };
         let context = TemplateContext {
             contact_name: contact.name.clone(),
             ticket_number: ticket.number.to_string(),
             ticket_subject: ticket.subject.clone(),
             team_name: team_name.clone(),
-            survey_good_link: Some(link("good")),
-            survey_bad_link: Some(link("bad")),
+            survey_good_link: good,
+            survey_bad_link: bad,
+            survey_score_links: scores,
             ..Default::default()
         };
         let name = TemplateName::from(TemplateKind::SatisfactionSurvey);
