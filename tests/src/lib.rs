@@ -36,6 +36,19 @@ async fn send(request: reqwest::RequestBuilder, token: &str, body: Option<Value>
     (status, serde_json::from_str(&text).unwrap_or(Value::Null))
 }
 
+/// Runs scheduled function `function` on the dev host as of `time` (the route `cargo xtask
+/// invoke <function> --at <time>` drives) and answers its report.
+pub async fn invoke_at(base: &str, function: &str, time: &str) -> Value {
+    let response = Client::new()
+        .post(format!("{base}{}/{function}", devhost::invoke::INVOKE_PATH))
+        .json(&serde_json::json!({ "time": time }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK, "{function} at {time}");
+    response.json().await.unwrap()
+}
+
 /// The raw MIME of every mail moto's SES has sent to `to` (the local SES outbox), oldest first.
 pub async fn sent_mail(to: &str) -> Vec<String> {
     let endpoint = std::env::var("AWS_ENDPOINT_URL_SESV2").expect("AWS_ENDPOINT_URL_SESV2");

@@ -346,3 +346,145 @@ async fn an_admin_exports_then_erases_a_customer_and_nothing_of_them_is_left() {
     let fresh = found["items"][0]["id"].as_str().expect("a contact for the address");
     assert_ne!(fresh, contact_id);
 }
+
+async fn retention_at(host: &TestHost, time: &str) -> Value {
+    e2e::invoke_at(&host.url, "retention", time).await
+}
+
+/// Retention: an admin keeps solved tickets' personal data six months; the daily job, invoked
+/// as of a moment, takes the requester's data out of a ticket solved longer ago (its messages,
+/// its raw mail in the bucket, its subject) and leaves the open ticket and the contact alone;
+/// a second run does nothing. Only admins read or change the setting.
+#[tokio::test]
+async fn tickets_solved_longer_ago_than_the_retention_setting_lose_their_requesters_data() {
+    let host = TestHost::start_with_clock(devhost::clock::DevClock::starting_at(
+        "2026-01-10T09:00:00Z".parse().unwrap(),
+    ))
+    .await;
+    let mut pipe = host.pipe().await;
+    let admin = host.token("admin", "dpo@example.com", &[]);
+    let manager = host.token("manager", "lead@example.com", &[]);
+
+    let (status, off) = call(&host, Method::GET, "/v1/settings/retention", &admin, None).await;
+    assert_eq!(status, StatusCode::OK, "{off}");
+    assert_eq!(off, json!({"solved_ticket_months": null, "stored": false}));
+    let body = Some(json!({"solved_ticket_months": 6}));
+    let (status, _) = call(&host, Method::PUT, "/v1/settings/retention", &manager, body.clone()).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "managers do not set retention");
+    let (status, refused) = call(
+        &host,
+        Method::PUT,
+        "/v1/settings/retention",
+        &admin,
+        Some(json!({"solved_ticket_months": 0})),
+    )
+    .await;
+    assert_eq!(
+        (status, refused["error"]["field"].clone()),
+        (StatusCode::UNPROCESSABLE_ENTITY, json!("solved_ticket_months"))
+    );
+    let (status, stored) = call(&host, Method::PUT, "/v1/settings/retention", &admin, body).await;
+    assert_eq!(status, StatusCode::OK, "{stored}");
+    assert_eq!(stored, json!({"solved_ticket_months": 6, "stored": true}));
+
+    // One customer, two tickets by mail: the first solved now, the second still open.
+    let email = format!("{}@example.hu", unique("kata"));
+    let mut numbers = Vec::new();
+    for (subject, words) in [
+        ("Old question", "old-secret-words"),
+        ("New question", "new-secret-words"),
+    ] {
+        let mail = format!(
+            "From: Kata Kovács <{email}>\nTo: support@help.example.com\nSubject: {subject}\n\
+             Message-ID: <{words}.{email}>\n\nThis is Kata, {words}.\n"
+        );
+        send_mail(host.smtp, &email, "support@help.example.com", &mail).await;
+        host.drain_inbound().await;
+        let (_, listed) = call(&host, Method::GET, "/v1/tickets?limit=100", &admin, None).await;
+        let number = listed["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["subject"] == subject)
+            .unwrap_or_else(|| panic!("a ticket for {subject}: {listed}"))["number"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        numbers.push(number);
+    }
+    let (old, new) = (&numbers[0], &numbers[1]);
+    let (status, reply) = call(
+        &host,
+        Method::POST,
+        &format!("/v1/tickets/{old}/replies"),
+        &admin,
+        Some(json!({"body": "Answered, Kata Kovács.", "status": "resolved"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{reply}");
+    host.drain_events(&mut pipe).await;
+    let held = |objects: &[(String, String)], words: &str| objects.iter().any(|(_, body)| body.contains(words));
+    assert!(
+        held(&whole_bucket(&host).await, "old-secret-words"),
+        "the raw mail is kept"
+    );
+
+    // Five months on: not yet.
+    let early = retention_at(&host, "2026-06-10T03:00:00Z").await;
+    assert_eq!(
+        (early["anonymised"].clone(), early["complete"].clone()),
+        (json!(0), json!(true)),
+        "{early}"
+    );
+
+    // Past six months: the solved ticket loses the requester's data, once.
+    let run = retention_at(&host, "2026-07-11T03:00:00Z").await;
+    assert_eq!(run["anonymised"], 1, "{run}");
+    assert_eq!(run["cutoff"], "2026-01-11T03:00:00.000Z");
+    host.drain_events(&mut pipe).await;
+    let again = retention_at(&host, "2026-07-12T03:00:00Z").await;
+    assert_eq!(again["anonymised"], 0, "{again}");
+
+    let (_, ticket) = call(&host, Method::GET, &format!("/v1/tickets/{old}"), &admin, None).await;
+    assert_eq!(
+        (ticket["subject"].clone(), ticket["status"].clone()),
+        (json!("[erased]"), json!("resolved")),
+        "{ticket}"
+    );
+    assert!(ticket["anonymised_at"].is_string(), "{ticket}");
+    let (_, conversation) = call(&host, Method::GET, &format!("/v1/tickets/{old}/messages"), &admin, None).await;
+    let bodies: Vec<&str> = conversation["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["body_text"].as_str().unwrap())
+        .collect();
+    assert_eq!(bodies, ["[erased]", "Answered, [erased]."]);
+    let (_, audit) = call(&host, Method::GET, &format!("/v1/tickets/{old}/audit"), &admin, None).await;
+    let erased: Vec<&Value> = audit["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["type"] == "privacy.erased")
+        .collect();
+    assert_eq!(erased.len(), 1, "{audit}");
+    assert!(erased[0]["reason"].as_str().unwrap().contains("6 months"), "{audit}");
+    let objects = whole_bucket(&host).await;
+    assert!(!held(&objects, "old-secret-words"), "the old raw mail is gone");
+    assert!(held(&objects, "new-secret-words"), "the open ticket's mail stays");
+    let (_, open) = call(&host, Method::GET, &format!("/v1/tickets/{new}"), &admin, None).await;
+    assert_eq!(open["subject"], "New question", "{open}");
+    let (_, contact) = call(
+        &host,
+        Method::GET,
+        &format!("/v1/contacts/{}", open["requester"].as_str().unwrap()),
+        &admin,
+        None,
+    )
+    .await;
+    assert_eq!(
+        contact["email"],
+        email.as_str(),
+        "the contact stays: it has an open ticket"
+    );
+}

@@ -6,21 +6,13 @@
 
 use chrono::{DateTime, Utc};
 use devhost::clock::DevClock;
-use devhost::invoke::INVOKE_PATH;
 use devhost::testing::{TestHost, send_mail, unique};
 use e2e::{call, call_if_match};
-use reqwest::{Client, Method, StatusCode};
+use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 async fn sweep_at(host: &TestHost, time: &str) -> Value {
-    let response = Client::new()
-        .post(format!("{}{INVOKE_PATH}/sla-sweep", host.url))
-        .json(&json!({ "time": time }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::OK);
-    response.json().await.unwrap()
+    e2e::invoke_at(&host.url, "sla-sweep", time).await
 }
 
 fn at(text: &str) -> DateTime<Utc> {

@@ -12,8 +12,11 @@ use shared::domain::rules::WebhookTargets;
 use shared::domain::{Clock, SystemClock};
 use shared::http::{ApiError, principal};
 use shared::ports::{ActionLedger, ContactStore, RuleStore, TeamStore, TemplateStore, TicketStore};
+use shared::schedule::{ScheduledEvent, ScheduledEventError};
 use shared::usecases::desk::TicketDesk;
 use shared::usecases::files::ReplyFiles;
+use shared::usecases::privacy::{PrivacyDesk, RetentionReport};
+use shared::usecases::reactor::sweep::SweepLimits;
 use tracing::Instrument;
 
 /// Settings read once at cold start.
@@ -84,6 +87,7 @@ where
         + shared::ports::CannedStore
         + shared::ports::NpsStore
         + shared::ports::SurveySettingsStore
+        + shared::ports::RetentionStore
         + shared::ports::PrivacyStore,
     C: Clock,
 {
@@ -107,4 +111,35 @@ where
     }
     .instrument(span)
     .await
+}
+
+/// How much one retention run takes on (daily, timeout 300 s): pages of 50 tickets, no new
+/// page after 240 s; what is left stays in the index for the next day's run.
+pub const RETENTION_LIMITS: SweepLimits = SweepLimits {
+    page: 50,
+    budget: std::time::Duration::from_secs(240),
+};
+
+#[derive(Debug, thiserror::Error)]
+pub enum RetentionRunError {
+    #[error(transparent)]
+    Event(#[from] ScheduledEventError),
+    #[error(transparent)]
+    Desk(#[from] shared::usecases::desk::DeskError),
+}
+
+/// The scheduled retention job (docs/privacy.md, "Retention"): as of the event's time, takes
+/// the requester's personal data out of the tickets solved before the admin's cutoff.
+pub async fn retention<C: Clock>(
+    deps: &Deps<DynamoStore, C>,
+    event: serde_json::Value,
+) -> Result<RetentionReport, RetentionRunError> {
+    let scheduled = ScheduledEvent::decode(event)?;
+    let desk = PrivacyDesk::new(
+        deps.desk.store(),
+        deps.files.files(),
+        deps.desk.clock(),
+        deps.files.bucket(),
+    );
+    Ok(desk.apply_retention(scheduled.time, RETENTION_LIMITS).await?)
 }

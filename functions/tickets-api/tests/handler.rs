@@ -750,6 +750,16 @@ fn routes() -> Vec<Case> {
                 ),
             )
         }),
+        ("get retention settings", ADMINS, |_, _| {
+            ("GET", "/v1/settings/retention".into(), None)
+        }),
+        ("put retention settings", ADMINS, |_, _| {
+            (
+                "PUT",
+                "/v1/settings/retention".into(),
+                Some(json!({"solved_ticket_months": 24})),
+            )
+        }),
     ]
 }
 

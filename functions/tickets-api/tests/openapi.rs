@@ -62,6 +62,8 @@ const OPERATIONS: &[(&str, &str)] = &[
     ("GET", "/v1/satisfaction"),
     ("GET", "/v1/settings/surveys"),
     ("PUT", "/v1/settings/surveys"),
+    ("GET", "/v1/settings/retention"),
+    ("PUT", "/v1/settings/retention"),
     ("GET", "/v1/templates"),
     ("GET", "/v1/templates/{name}/{language}"),
     ("PUT", "/v1/templates/{name}/{language}"),
@@ -411,6 +413,7 @@ fn the_schemas_match_the_domain_types() {
         sla: None,
         version: Version::FIRST,
         satisfaction: None,
+        anonymised_at: None,
     };
     let draft = |calendar: Option<&str>| -> shared::domain::sla::SlaPolicyDraft {
         serde_json::from_value(
@@ -465,6 +468,7 @@ fn the_schemas_match_the_domain_types() {
             ratings: 1,
             agent: Some(shared::domain::AgentId::generate(now)),
         }),
+        anonymised_at: Some(now),
         ..ticket.clone()
     };
     check_object(&spec, "Ticket", &ticket, &rated, &mut failures);
@@ -497,6 +501,10 @@ fn the_schemas_match_the_domain_types() {
     check_object(&spec, "NpsTally", &tally, &tally, &mut failures);
     let settings = shared::domain::satisfaction::SurveySettings::of(Default::default(), Default::default());
     check_object(&spec, "SurveySettings", &settings, &settings, &mut failures);
+    let retention = shared::domain::retention::RetentionSettings {
+        solved_ticket_months: Some(24),
+    };
+    check_object(&spec, "RetentionSettings", &retention, &retention, &mut failures);
     check_enum(
         &spec,
         "Rating",

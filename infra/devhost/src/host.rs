@@ -189,6 +189,14 @@ impl DevHost {
         reactor::sla_sweep(&store, event).await
     }
 
+    /// Runs the retention job with the event its schedule sends (`{"time": …}`).
+    pub async fn retention(
+        &self,
+        event: serde_json::Value,
+    ) -> Result<shared::usecases::privacy::RetentionReport, tickets_api::RetentionRunError> {
+        tickets_api::retention(&self.gateway.tickets, event).await
+    }
+
     /// Runs the survey sweep with the event its schedule sends (`{"time": …}`).
     pub async fn csat_sweep(&self, event: serde_json::Value) -> Result<csat::SurveySweepReport, csat::SweepError> {
         csat::sweep(&self.csat, event).await

@@ -18,6 +18,7 @@ pub mod message;
 pub mod metrics;
 pub mod nps;
 pub mod privacy;
+pub mod retention;
 pub mod rules;
 pub mod satisfaction;
 pub mod search;

@@ -37,6 +37,11 @@ impl Revision {
             if let Some(satisfaction) = &mut ticket.satisfaction {
                 satisfaction.comment = None;
             }
+            // Marked once per solving, so erasing again changes nothing and the retention
+            // job no longer finds the ticket.
+            if ticket.anonymised_at.is_none() || ticket.retained_since().is_some() {
+                ticket.anonymised_at = Some(self.at);
+            }
         } else if let Some(subject) = redactor.scrub(&ticket.subject) {
             ticket.subject = subject;
         }
@@ -84,6 +89,7 @@ mod tests {
     fn their_ticket_keeps_its_number_status_and_times_and_loses_their_words() {
         let mut read = sample_ticket();
         read.status = Status::Closed;
+        read.resolved_at = Some(at("2026-11-24T00:00:00Z"));
         read.cc = vec![EmailAddress::parse("boss@example.cz").unwrap()];
         read.custom_fields
             .insert("caller".into(), serde_json::json!("Jana Nováková"));
@@ -102,6 +108,12 @@ mod tests {
         let write = revision.into_write(&SlaBook::empty()).unwrap();
         let ticket = &write.ticket;
         assert_eq!(ticket.subject, ERASED);
+        assert_eq!(read.retained_since(), Some(at("2026-11-24T00:00:00Z")));
+        assert_eq!(
+            (ticket.anonymised_at, ticket.retained_since()),
+            (Some(now), None),
+            "the retention job has nothing left to do"
+        );
         assert_eq!(
             (ticket.number, ticket.status, ticket.created_at),
             (read.number, read.status, read.created_at)

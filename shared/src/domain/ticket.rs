@@ -361,6 +361,10 @@ pub struct Ticket {
     /// The requester's rating, the last one given (see `domain::satisfaction`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub satisfaction: Option<Satisfaction>,
+    /// When the requester's personal data was last taken out of the ticket (their erasure,
+    /// or the retention job: docs/privacy.md). Solved again after that, it holds some again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub anonymised_at: Option<Timestamp>,
 }
 
 impl Ticket {
@@ -396,11 +400,26 @@ impl Ticket {
             first_response_at: None,
             resolved_at: None,
             closed_at: None,
+            anonymised_at: None,
             merged_into: None,
             follow_up_of: None,
             sla: None,
             version: Version::FIRST,
             satisfaction: None,
+        }
+    }
+
+    /// Since when the ticket has been solved (resolved or closed) while still holding its
+    /// requester's personal data: where the retention period counts from. `None` while it
+    /// is being worked on, or once the data was taken out after it was solved.
+    pub fn retained_since(&self) -> Option<Timestamp> {
+        if !matches!(self.status, Status::Resolved | Status::Closed) {
+            return None;
+        }
+        let solved = self.resolved_at.or(self.closed_at)?;
+        match self.anonymised_at {
+            Some(at) if at >= solved => None,
+            _ => Some(solved),
         }
     }
 
@@ -443,6 +462,30 @@ pub(crate) mod tests {
 
     pub fn at(text: &str) -> Timestamp {
         Timestamp::parse(text).unwrap()
+    }
+
+    #[test]
+    fn a_ticket_is_retained_from_its_solving_until_its_personal_data_is_taken_out() {
+        let solved = at("2026-01-10T12:00:00Z");
+        let mut t = sample_ticket();
+        assert_eq!(t.retained_since(), None, "being worked on");
+        t.status = Status::Resolved;
+        t.resolved_at = Some(solved);
+        assert_eq!(t.retained_since(), Some(solved));
+        t.status = Status::Closed;
+        t.closed_at = Some(at("2026-01-20T00:00:00Z"));
+        assert_eq!(t.retained_since(), Some(solved), "counted from its solving");
+        t.anonymised_at = Some(at("2026-07-10T12:00:00Z"));
+        assert_eq!(t.retained_since(), None);
+        t.reopen_for_customer();
+        assert_eq!(t.retained_since(), None, "open again");
+        t.status = Status::Resolved;
+        t.resolved_at = Some(at("2026-08-01T00:00:00Z"));
+        assert_eq!(
+            t.retained_since(),
+            Some(at("2026-08-01T00:00:00Z")),
+            "solved again after the anonymising: the new mail is held"
+        );
     }
 
     pub fn sample_ticket() -> Ticket {

@@ -3,7 +3,7 @@
 
 use std::future::Future;
 
-use super::{BlobError, Page, PageRequest, StoreError};
+use super::{BlobError, NpsResponse, Page, PageRequest, StoreError};
 use crate::domain::privacy::PrivacyRequest;
 use crate::domain::{
     AuditEvent, BlobRef, Contact, ContactId, DepartmentId, EmailAddress, Message, Ticket, TicketId, Timestamp,
@@ -41,10 +41,13 @@ pub trait PrivacyStore: Send + Sync {
         departments: &[Option<DepartmentId>],
         words: &[String],
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// The NPS answers `contact` gave, as their own survey items hold them.
+    fn nps_answers_of(&self, contact: ContactId) -> impl Future<Output = Result<Vec<NpsResponse>, StoreError>> + Send;
     /// Forgets a ticket's pending survey and the comment of its rating (the rating stays).
     fn forget_survey(&self, ticket: &Ticket) -> impl Future<Output = Result<(), StoreError>> + Send;
     /// Forgets the person last: the contact becomes `erased`, its email and phone pointers,
-    /// CC pointers, name search items, survey mark and automatic-reply counters around `now`
+    /// CC pointers, name search items, survey mark, NPS candidacy and answers (the score stays
+    /// in the month's figures without its comment) and automatic-reply counters around `now`
     /// go. Idempotent.
     fn forget_person(
         &self,

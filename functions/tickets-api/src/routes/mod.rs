@@ -56,6 +56,7 @@ where
         + MetricsStore
         + shared::ports::NpsStore
         + shared::ports::SurveySettingsStore
+        + shared::ports::RetentionStore
         + PrivacyStore,
     C: Clock,
 {
@@ -186,6 +187,11 @@ where
         ["v1", "settings", "surveys"] => match method {
             Method::GET => return settings::get(desk.store(), who).await,
             Method::PUT => return settings::put(desk.store(), who, request).await,
+            _ => &[Method::GET, Method::PUT],
+        },
+        ["v1", "settings", "retention"] => match method {
+            Method::GET => return settings::get_retention(desk.store(), who).await,
+            Method::PUT => return settings::put_retention(desk.store(), who, request).await,
             _ => &[Method::GET, Method::PUT],
         },
         ["v1", "templates"] if method == Method::GET => return templates::list(desk).await,

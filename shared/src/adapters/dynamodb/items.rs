@@ -76,6 +76,10 @@ pub fn ticket_item(ticket: &Ticket) -> Result<Item, StoreError> {
             s(format!("{}#{created}", ticket.priority.urgency_rank())),
         );
     }
+    if let Some(since) = ticket.retained_since() {
+        item.insert(BY_RETENTION.pk.into(), s(HELD));
+        item.insert(BY_RETENTION.sk.into(), s(format!("{since}#{}", ticket.id)));
+    }
     item.insert(BY_STATUS.sk.into(), s(created));
     if let Some(sla) = &ticket.sla {
         if let Some(next) = sla.next_flag_at() {

@@ -155,6 +155,15 @@ pub const BY_SLA: Index = Index {
     pk: "sla_key",
     sk: "sla_sk",
 };
+/// Solved tickets that still hold their requester's personal data, by when they were solved
+/// (`<solved at>#<ulid>`): the retention job's cutoff is a key condition.
+pub const BY_RETENTION: Index = Index {
+    name: "byRetention",
+    pk: "retention_key",
+    sk: "retention_sk",
+};
+/// The one partition of `byRetention`.
+pub const HELD: &str = "HELD";
 /// The ticket item's attribute with its SLA's worst open state (for the `sla` filter).
 pub const SLA_STATE: &str = "sla_state";
 /// SLA policies: one partition, a policy an item.

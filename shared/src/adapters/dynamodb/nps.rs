@@ -21,21 +21,26 @@ use crate::ports::{NpsCandidate, NpsResponse, NpsStore, StoreError};
 /// The due index's partition of contacts who may be asked the NPS question.
 const NPS_DUE: &str = "NPS-DUE";
 /// The contact's candidate item.
-const NPS_SK: &str = "NPS";
+pub(super) const NPS_SK: &str = "NPS";
 
 fn due_sk(contact: ContactId, due: Timestamp) -> String {
     format!("{due}#{contact}")
 }
 
-fn survey_sk(sent: Timestamp) -> String {
-    format!("NPS#{sent}")
+/// The sort keys of a contact's NPS surveys begin with this.
+pub(super) fn survey_sk_prefix() -> String {
+    format!("{NPS_SK}#")
 }
 
-fn month_pk(month: &str) -> String {
+pub(super) fn survey_sk(sent: Timestamp) -> String {
+    format!("{}{sent}", survey_sk_prefix())
+}
+
+pub(super) fn month_pk(month: &str) -> String {
     format!("NPS#{month}")
 }
 
-fn month_sk(response: &NpsResponse) -> String {
+pub(super) fn month_sk(response: &NpsResponse) -> String {
     format!("{}#{}", response.contact, response.sent)
 }
 

@@ -13,12 +13,12 @@ use serde_json::Value;
 use super::cursor::Cursor;
 use super::items::{self, Item, s};
 use super::keys::*;
-use super::{DynamoStore, sdk_error};
+use super::{DynamoStore, nps, sdk_error};
 use crate::domain::privacy::{PrivacyRequest, RequestKind};
 use crate::domain::{
     AuditEvent, Contact, ContactId, DepartmentId, EmailAddress, Message, Ticket, TicketField, TicketId, Timestamp,
 };
-use crate::ports::{Page, PageRequest, PrivacyStore, StoreError, TicketWrite};
+use crate::ports::{NpsResponse, Page, PageRequest, PrivacyStore, StoreError, TicketWrite};
 
 const REQUESTS_PK: &str = "PRIVACY-REQUESTS";
 const CC_PREFIX: &str = "CC#";
@@ -262,8 +262,32 @@ impl PrivacyStore for DynamoStore {
         }
     }
 
+    async fn nps_answers_of(&self, contact: ContactId) -> Result<Vec<NpsResponse>, StoreError> {
+        let prefix = nps::survey_sk_prefix();
+        let items = self.query_all(&contact_pk(contact), &prefix).await?;
+        items.into_iter().map(items::from_item).collect()
+    }
+
     async fn forget_person(&self, person: &Contact, erased: &Contact, now: Timestamp) -> Result<(), StoreError> {
-        let mut keys = vec![(contact_pk(person.id), SURVEYED_SK.to_owned())];
+        let mut keys = vec![
+            (contact_pk(person.id), SURVEYED_SK.to_owned()),
+            (contact_pk(person.id), nps::NPS_SK.to_owned()),
+        ];
+        // NPS answers: the score stays in its month for the report, the comment goes, and
+        // the contact's own survey items (which the answer page reads) go.
+        let mut kept_scores = Vec::new();
+        for mut answer in self.nps_answers_of(person.id).await? {
+            keys.push((contact_pk(person.id), nps::survey_sk(answer.sent)));
+            answer.comment = None;
+            let month = nps::month_pk(&answer.at.month());
+            kept_scores.push(items::record_item(
+                &answer,
+                month,
+                nps::month_sk(&answer),
+                "nps_response",
+            )?);
+        }
+        self.put_all(kept_scores).await?;
         if let Some(email) = &person.email {
             keys.push((contact_email_pk(email), CONTACT_EMAIL_SK.to_owned()));
             let pointers = self.query_all(&cc_pk(email.as_str()), "TICKET#").await?;

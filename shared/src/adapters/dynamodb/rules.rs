@@ -217,15 +217,18 @@ impl RuleStore for DynamoStore {
         after: Option<&DueTicket>,
         limit: usize,
     ) -> Result<Vec<DueTicket>, StoreError> {
-        self.due_entries(DUE, until, after, limit).await
+        self.due_entries(BY_DUE, DUE, until, after, limit).await
     }
 }
 
 impl DynamoStore {
     /// Entries of one partition of the due index (`DUE` for next looks, `SLA` for SLA
     /// deadlines) at or before `until`, soonest first.
+    /// The entries of `partition` of a time-ordered index (`<moment>#<ticket>` sort keys: the
+    /// due index's, the retention index's) at or before `until`, after `after`.
     pub(super) async fn due_entries(
         &self,
+        index: Index,
         partition: &str,
         until: Timestamp,
         after: Option<&DueTicket>,
@@ -239,9 +242,9 @@ impl DynamoStore {
             .client
             .query()
             .table_name(&self.table)
-            .index_name(BY_DUE.name)
-            .expression_attribute_names("#key", BY_DUE.pk)
-            .expression_attribute_names("#sk", BY_DUE.sk)
+            .index_name(index.name)
+            .expression_attribute_names("#key", index.pk)
+            .expression_attribute_names("#sk", index.sk)
             .expression_attribute_values(":due", s(partition.to_owned()))
             .expression_attribute_values(":until", s(format!("{until}#~")));
         let query = match after {
@@ -258,7 +261,7 @@ impl DynamoStore {
         out.items()
             .iter()
             .map(|item| {
-                let at = items::string_attr(item, BY_DUE.sk).unwrap_or_default();
+                let at = items::string_attr(item, index.sk).unwrap_or_default();
                 let (due, ticket) = at
                     .rsplit_once('#')
                     .ok_or_else(|| StoreError::Unknown(format!("a due entry without a ticket: {at}").into()))?;

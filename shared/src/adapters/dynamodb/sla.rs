@@ -94,6 +94,6 @@ impl SlaStore for DynamoStore {
         after: Option<&DueTicket>,
         limit: usize,
     ) -> Result<Vec<DueTicket>, StoreError> {
-        self.due_entries(SLA_DUE, until, after, limit).await
+        self.due_entries(BY_DUE, SLA_DUE, until, after, limit).await
     }
 }

@@ -189,38 +189,16 @@ impl SurveyStore for DynamoStore {
     }
 }
 
-/// The survey settings' item.
-const SETTINGS_PK: &str = "SETTINGS";
+/// The survey settings' item (`SETTINGS` / `SURVEYS`).
 const SURVEY_SETTINGS_SK: &str = "SURVEYS";
 
 impl SurveySettingsStore for DynamoStore {
     async fn survey_settings(&self) -> Result<Option<SurveySettings>, StoreError> {
-        self.get(SETTINGS_PK.to_owned(), SURVEY_SETTINGS_SK)
-            .await?
-            .map(|mut item| {
-                for key in [PK, SK, "entity"] {
-                    item.remove(key);
-                }
-                from_item(item)
-            })
-            .transpose()
+        self.settings(SURVEY_SETTINGS_SK).await
     }
 
     async fn put_survey_settings(&self, settings: &SurveySettings) -> Result<(), StoreError> {
-        let item = record_item(
-            settings,
-            SETTINGS_PK.to_owned(),
-            SURVEY_SETTINGS_SK.to_owned(),
-            "survey_settings",
-        )?;
-        self.client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(item))
-            .send()
-            .await
-            .map_err(sdk_error)?;
-        Ok(())
+        self.put_settings(SURVEY_SETTINGS_SK, settings, "survey_settings").await
     }
 }
 

@@ -8,8 +8,8 @@ use super::{PrivacyDesk, request_id};
 use crate::domain::privacy::{PrivacyRequest, Redactor, RequestKind, RequestState, is_erased};
 use crate::domain::search;
 use crate::domain::{
-    AuditEvent, Clock, ContactId, DepartmentId, EventType, Principal, Revision, Role, Ticket, TicketField, TicketId,
-    TicketNumber,
+    Actor, AuditEvent, Clock, ContactId, DepartmentId, EventType, Principal, Revision, Role, Ticket, TicketField,
+    TicketId, TicketNumber,
 };
 use crate::ports::{BlobEraser, BlobStore, ContactStore, FileLinks, PrivacyStore, TicketStore};
 use crate::usecases::commit::{Decision, commit_with_retry};
@@ -61,13 +61,13 @@ where
         let tickets = self.tickets_of(&person).await?;
         let mut merged_into = Vec::new();
         for ticket in &tickets {
-            numbers.extend(self.erase_ticket(who, ticket.id, &redactor, &reason).await?);
+            numbers.extend(self.erase_ticket(&who.actor(), ticket.id, &redactor, &reason).await?);
             // Their messages were carried into the ticket theirs was merged into.
             merged_into.extend(ticket.merged_into.map(|p| p.id));
         }
         for id in merged_into {
             if !tickets.iter().any(|t| t.id == id) {
-                numbers.extend(self.erase_ticket(who, id, &redactor, &reason).await?);
+                numbers.extend(self.erase_ticket(&who.actor(), id, &redactor, &reason).await?);
             }
         }
         for export in self.store.exports_of(contact).await? {
@@ -91,9 +91,9 @@ where
     /// One ticket: the person's files and Message-ID pointers go, the messages and events
     /// that named them are written back erased, then the ticket itself changes through the one
     /// write path with a `privacy.erased` event. Each step finds its own work done on a retry.
-    async fn erase_ticket(
+    pub(super) async fn erase_ticket(
         &self,
-        who: &Principal,
+        actor: &Actor,
         id: TicketId,
         redactor: &Redactor,
         reason: &str,
@@ -137,7 +137,7 @@ where
                 .await?
                 .ok_or_else(|| DeskError::NotFound("ticket".into()))?;
             let sla = self.store.sla_book().await?;
-            let mut revision = Revision::for_erasure(&ticket, who.actor(), now);
+            let mut revision = Revision::for_erasure(&ticket, actor.clone(), now);
             revision.erase_person(redactor, recorded_before, reason);
             Ok::<_, DeskError>(Decision::commit_one(revision.into_write(&sla), ()))
         })

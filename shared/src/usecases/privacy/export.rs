@@ -130,6 +130,8 @@ where
             }
         }
         archive.add_json("surveys.json".into(), &surveys)?;
+        let nps = self.store.nps_answers_of(contact).await?;
+        archive.add_json("nps.json".into(), &nps)?;
         let manifest = json!({
             "format": FORMAT,
             "generated_at": now,

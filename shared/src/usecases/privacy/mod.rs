@@ -2,13 +2,18 @@
 //! about one contact ([`export`]) or erases it ([`erase`]); admins and managers see that the
 //! requests were carried out.
 //!
-//! Both find the person's tickets by Query only: those they requested on `byRequester`, those
+//! The retention job ([`retention`]) takes the requester's data out of tickets solved long
+//! enough ago, ticket by ticket, with the erasure's steps.
+//!
+//! Export and erasure find the person's tickets by Query only: those they requested on `byRequester`, those
 //! they were copied on by the CC pointers the ticket writes keep.
 
 mod erase;
 mod export;
+mod retention;
 
 pub use export::{EXPORT_LINK_SECONDS, Export};
+pub use retention::RetentionReport;
 
 use crate::domain::privacy::PrivacyRequest;
 use crate::domain::{AuditEvent, Clock, Contact, ContactId, Message, Principal, Role, Ticket, TicketId};
