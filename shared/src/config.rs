@@ -47,6 +47,11 @@ impl Env {
         std::env::vars().collect()
     }
 
+    /// Every variable, by name (to hand this environment to a process).
+    pub fn vars(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.vars.iter().map(|(k, v)| (k.as_str(), v.as_str()))
+    }
+
     /// This environment with `name` set to `value`.
     pub fn with(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
         self.vars.insert(name.into(), value.into());

@@ -2,6 +2,7 @@
 //! environment `cargo xtask bench` sets) and writes `docs/benchmarks.md`. See that page for the
 //! method and issue 16 for what is still to be measured.
 
+mod coldstart;
 mod counting;
 mod desk;
 mod engines;
@@ -30,6 +31,13 @@ struct Args {
     /// Only the SLA sweep measures (issue 12's figures), printed, not written to the page.
     #[arg(long)]
     sla_sweep_only: bool,
+    /// Where the functions' binaries (and `hello-lambda`) are, built in this bench's profile:
+    /// measures their cold starts (`cargo xtask bench` builds them and passes this).
+    #[arg(long)]
+    binaries: Option<PathBuf>,
+    /// Only the cold starts (with `--binaries`), printed, not written to the page.
+    #[arg(long)]
+    cold_start_only: bool,
     /// The build profile this binary was built with, for the page.
     #[arg(long, default_value = "release")]
     profile: String,
@@ -44,6 +52,8 @@ struct Sizes {
     sweep_tables: [(usize, usize); 2],
     /// Tickets due at once for the SLA sweep's backlog.
     sweep_backlog: usize,
+    /// Cold starts of each function.
+    cold_start_runs: usize,
 }
 
 #[tokio::main]
@@ -56,6 +66,7 @@ async fn main() -> Result<()> {
             creates_per_client: 5,
             sweep_tables: [(100, 10), (1_000, 10)],
             sweep_backlog: 300,
+            cold_start_runs: 2,
         }
     } else {
         Sizes {
@@ -64,6 +75,7 @@ async fn main() -> Result<()> {
             creates_per_client: 100,
             sweep_tables: [(1_000, 100), (100_000, 100)],
             sweep_backlog: 6_000,
+            cold_start_runs: 7,
         }
     };
     let plain = test_support::sdk_config().await?;
@@ -79,8 +91,16 @@ async fn main() -> Result<()> {
     let table = test_support::fresh_table(&plain).await;
     let alone = engines::measure(&plain, &table, sizes.engine_requests).await?;
 
+    if args.cold_start_only {
+        let desk = Desk::start(counting.clone(), counter.clone()).await?;
+        let cold = cold_starts(&args, &desk, &sizes).await?.unwrap_or_default();
+        print!("{}", report::cold_start_section(&cold, &args.profile));
+        return Ok(());
+    }
+
     eprintln!("==> a dev host in this process");
     let desk = Arc::new(Desk::start(counting.clone(), counter.clone()).await?);
+    let cold = cold_starts(&args, &desk, &sizes).await?;
     let pollers = [
         tokio::spawn(desk.host.clone().run_inbound()),
         tokio::spawn(desk.host.clone().run_reactor()),
@@ -115,6 +135,7 @@ async fn main() -> Result<()> {
         throughput: &throughput,
         sweep_scales: &sweep_scales,
         backlog: &backlog,
+        cold_starts: cold.as_deref(),
     });
     match &args.out {
         Some(path) => {
@@ -124,6 +145,24 @@ async fn main() -> Result<()> {
         None => print!("{page}"),
     }
     Ok(())
+}
+
+/// Cold starts of the binaries in `--binaries`, with the dev host's environment (its table,
+/// bucket and link key) and the stack's endpoints.
+async fn cold_starts(args: &Args, desk: &Desk, sizes: &Sizes) -> Result<Option<Vec<coldstart::ColdStart>>> {
+    let Some(binaries) = &args.binaries else {
+        return Ok(None);
+    };
+    eprintln!("==> cold start per function");
+    let mut env: std::collections::BTreeMap<String, String> = std::env::vars()
+        .filter(|(name, _)| name.starts_with("AWS_") || name == "PATH")
+        .collect();
+    let functions = devhost::host::function_env(&desk.host.names, &desk.url);
+    env.extend(functions.vars().map(|(k, v)| (k.to_owned(), v.to_owned())));
+    let events = std::env::current_dir()?.join("events");
+    Ok(Some(
+        coldstart::measure(binaries, &events, &env, sizes.cold_start_runs).await?,
+    ))
 }
 
 /// The SLA sweep over a small and a large table with the same due work, then a backlog.

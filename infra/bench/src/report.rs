@@ -3,6 +3,7 @@
 
 use std::fmt::Write;
 
+use crate::coldstart::{ColdStart, HELLO};
 use crate::desk::Operation;
 use crate::engines::EngineRates;
 use crate::stats::{Rate, ms};
@@ -17,6 +18,8 @@ pub struct Figures<'a> {
     pub throughput: &'a [(usize, Rate)],
     pub sweep_scales: &'a [SweepScale],
     pub backlog: &'a Backlog,
+    /// Absent when the bench was not given the functions' binaries.
+    pub cold_starts: Option<&'a [ColdStart]>,
 }
 
 fn command(program: &str, args: &[&str]) -> String {
@@ -141,6 +144,9 @@ pub fn page(f: &Figures) -> String {
         );
     }
     p.push_str(&sweep_sections(f.sweep_scales, f.backlog));
+    if let Some(cold) = f.cold_starts {
+        p.push_str(&cold_start_section(cold, f.profile));
+    }
     p.push_str(STATIC_SECTIONS);
     p
 }
@@ -208,5 +214,61 @@ pub fn sweep_sections(scales: &[SweepScale], b: &Backlog) -> String {
         b.runs.len(),
         b.after
     );
+    page
+}
+
+/// Cold start per function beside the hello-world, with issue 16's targets.
+pub fn cold_start_section(cold: &[ColdStart], profile: &str) -> String {
+    let mut page = String::new();
+    let p = &mut page;
+    let _ = writeln!(p, "\n## Cold start per function\n");
+    let _ = writeln!(
+        p,
+        "Each function's binary (`{profile}` profile, this machine's target) started under a stand-in for \
+         the Lambda Runtime API (`infra/bench/src/coldstart.rs`) with the template's environment against the \
+         local stack, handed one sample event from `events/`, median of the runs. Init: exec until it asks \
+         for its first event; first event: asked until answered; peak RSS: `VmHWM` after the answer. \
+         Targets (issue 16): init at most 1.5× and peak RSS at most 2.5× the hello-world's.\n"
+    );
+    let Some(hello) = cold.iter().find(|c| c.name == HELLO) else {
+        return page;
+    };
+    let _ = writeln!(
+        p,
+        "| function | init | × hello | first event | peak RSS | × hello | binary | gzipped |"
+    );
+    let _ = writeln!(p, "| --- | --- | --- | --- | --- | --- | --- | --- |");
+    let mb = |bytes: u64| format!("{:.1} MB", bytes as f64 / 1_048_576.0);
+    for c in cold {
+        let _ = writeln!(
+            p,
+            "| {}{} | {} | {:.1}× | {} | {} | {:.1}× | {} | {} |",
+            c.name,
+            if c.error.is_some() { " ¹" } else { "" },
+            ms(c.init),
+            c.init.as_secs_f64() / hello.init.as_secs_f64().max(f64::EPSILON),
+            ms(c.first_event),
+            mb(c.peak_rss_kb * 1024),
+            c.peak_rss_kb as f64 / hello.peak_rss_kb.max(1) as f64,
+            mb(c.binary_bytes),
+            mb(c.gzipped_bytes),
+        );
+    }
+    let errors: Vec<String> = cold
+        .iter()
+        .filter_map(|c| {
+            c.error
+                .as_ref()
+                .map(|e| format!("{}: `{}`", c.name, e.replace('`', "'")))
+        })
+        .collect();
+    if !errors.is_empty() {
+        let _ = writeln!(
+            p,
+            "\n¹ The sample event answered with an error (it names things this fresh table does not \
+             have); the process did the same work up to it: {}.",
+            errors.join("; ")
+        );
+    }
     page
 }

@@ -12,6 +12,18 @@ use crate::stack::{DynamoDbStorage, Ports, Stack, StackOptions};
 use crate::tools;
 use crate::workspace::{Workspace, cargo_program};
 
+/// The packages whose binaries the bench starts cold (`bench` holds the hello-world).
+const FUNCTION_PACKAGES: &[&str] = &[
+    "tickets-api",
+    "contact-form",
+    "console",
+    "inbound-email",
+    "reactor",
+    "csat",
+    "reports",
+    "bench",
+];
+
 #[derive(Debug, Args)]
 pub struct BenchArgs {
     /// A few runs of each measure in the dev profile (a smoke check; writes the page to
@@ -38,12 +50,37 @@ pub async fn run(workspace: &Workspace, args: &BenchArgs) -> Result<()> {
     } else {
         ("release", workspace.root().join("docs/benchmarks.md"))
     };
+    // The functions as they ship, for the cold starts: the template's binaries and the
+    // hello-world they are compared with, in the same profile.
+    eprintln!("==> building the functions ({profile})");
+    let mut build = Command::new(cargo_program());
+    build
+        .current_dir(workspace.root())
+        .args(["build", "--quiet", "--bins", "--profile", profile])
+        .args(FUNCTION_PACKAGES.iter().flat_map(|p| ["--package", p]));
+    process::run("building the functions", &mut build).await?;
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| workspace.root().join("target"));
+    let binaries = target.join(if profile == "dev" { "debug" } else { profile });
     let mut command = Command::new(cargo_program());
     command
         .current_dir(workspace.root())
-        .args(["run", "--quiet", "--package", "bench", "--profile", profile, "--"])
+        .args([
+            "run",
+            "--quiet",
+            "--package",
+            "bench",
+            "--bin",
+            "bench",
+            "--profile",
+            profile,
+            "--",
+        ])
         .arg("--profile")
         .arg(profile)
+        .arg("--binaries")
+        .arg(&binaries)
         .arg("--out")
         .arg(&out)
         .envs(stack.env())
