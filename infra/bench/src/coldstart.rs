@@ -3,7 +3,7 @@
 //! process), handed one sample event from `events/`, and stopped once it answers. Measured per
 //! run: init (exec until the runtime asks for its first event), the first event (asked until
 //! answered, against the local stack) and the peak resident memory (`VmHWM`) after it. Beside
-//! them a hello-world `lambda_http` function (`src/bin/hello_lambda.rs`) built the same way,
+//! them a hello-world `lambda_http` function (the `infra/hello-lambda` package) built the same way,
 //! which is what the targets compare with.
 
 use std::collections::BTreeMap;

@@ -87,16 +87,16 @@ async fn main() -> Result<()> {
         return Ok(());
     }
 
-    eprintln!("==> the engines' own rates, no dev host");
-    let table = test_support::fresh_table(&plain).await;
-    let alone = engines::measure(&plain, &table, sizes.engine_requests).await?;
-
     if args.cold_start_only {
         let desk = Desk::start(counting.clone(), counter.clone()).await?;
         let cold = cold_starts(&args, &desk, &sizes).await?.unwrap_or_default();
         print!("{}", report::cold_start_section(&cold, &args.profile));
         return Ok(());
     }
+
+    eprintln!("==> the engines' own rates, no dev host");
+    let table = test_support::fresh_table(&plain).await;
+    let alone = engines::measure(&plain, &table, sizes.engine_requests).await?;
 
     eprintln!("==> a dev host in this process");
     let desk = Arc::new(Desk::start(counting.clone(), counter.clone()).await?);

@@ -12,7 +12,7 @@ use crate::stack::{DynamoDbStorage, Ports, Stack, StackOptions};
 use crate::tools;
 use crate::workspace::{Workspace, cargo_program};
 
-/// The packages whose binaries the bench starts cold (`bench` holds the hello-world).
+/// The packages whose binaries the bench starts cold, and the hello-world they are compared with.
 const FUNCTION_PACKAGES: &[&str] = &[
     "tickets-api",
     "contact-form",
@@ -21,7 +21,7 @@ const FUNCTION_PACKAGES: &[&str] = &[
     "reactor",
     "csat",
     "reports",
-    "bench",
+    "hello-lambda",
 ];
 
 #[derive(Debug, Args)]
