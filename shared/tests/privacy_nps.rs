@@ -38,7 +38,10 @@ async fn erasing_a_person_keeps_their_nps_score_and_forgets_the_rest() {
         answers: 1,
     };
     store.record_nps_response(&answer, None).await.unwrap();
-    assert_eq!(store.nps_answers_of(person.id).await.unwrap(), std::slice::from_ref(&answer));
+    assert_eq!(
+        store.nps_answers_of(person.id).await.unwrap(),
+        std::slice::from_ref(&answer)
+    );
     let month = (at("2026-12-01T00:00:00Z"), at("2027-01-01T00:00:00Z"));
     assert!(
         store
