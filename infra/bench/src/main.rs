@@ -31,6 +31,9 @@ struct Args {
     /// Only the SLA sweep measures (issue 12's figures), printed, not written to the page.
     #[arg(long)]
     sla_sweep_only: bool,
+    /// With `--sla-sweep-only`: only the backlog (the table-size runs take the longest to load).
+    #[arg(long)]
+    backlog_only: bool,
     /// Where the functions' binaries (and `hello-lambda`) are, built in this bench's profile:
     /// measures their cold starts (`cargo xtask bench` builds them and passes this).
     #[arg(long)]
@@ -82,6 +85,14 @@ async fn main() -> Result<()> {
     let counter = Counter::default();
     let counting = plain.clone().into_builder().http_client(counter.http_client()).build();
     if args.sla_sweep_only {
+        let sizes = Sizes {
+            sweep_tables: if args.backlog_only {
+                [(0, 0); 2]
+            } else {
+                sizes.sweep_tables
+            },
+            ..sizes
+        };
         let (scales, backlog) = sla_sweep(&plain, &counting, &counter, &sizes).await?;
         print!("{}", report::sweep_sections(&scales, &backlog));
         return Ok(());
@@ -174,7 +185,7 @@ async fn sla_sweep(
 ) -> Result<(Vec<sweeps::SweepScale>, sweeps::Backlog)> {
     eprintln!("==> SLA sweep against the table's size");
     let mut scales = Vec::new();
-    for (tickets, due) in sizes.sweep_tables {
+    for (tickets, due) in sizes.sweep_tables.into_iter().filter(|&(tickets, _)| tickets > 0) {
         let scale = sweeps::scale(plain, counting, counter, tickets, due).await?;
         eprintln!(
             "    {tickets} tickets, {due} due: {:?}, {}",
