@@ -84,7 +84,8 @@ where
         + shared::ports::CannedStore
         + shared::ports::NpsStore
         + shared::ports::SurveySettingsStore
-        + shared::ports::PrivacyStore,
+        + shared::ports::PrivacyStore
+        + shared::ports::ReportSubscriptionStore,
     C: Clock,
 {
     let span = tracing::info_span!(
