@@ -4,16 +4,31 @@
 //!   ticket event), read by the one decoder, each added to the hourly aggregates once
 //!   (`shared::usecases::metrics::record_event`). Partial batch failures: one failing event is
 //!   retried alone.
+//! - `reports` ([`handle_schedule`]): hourly, the report mails that are due ([`send`]), "now"
+//!   being the schedule's time (`cargo xtask invoke reports --at …` replays any hour). The
+//!   figures are shaped in [`period`], drawn in [`charts`], worded in [`copy`] and put into a
+//!   mail in [`mail`].
+
+pub mod charts;
+pub mod copy;
+pub mod mail;
+pub mod period;
+pub mod send;
 
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
 use lambda_runtime::LambdaEvent;
 use shared::adapters::bus::{BusEvent, decode_sqs_body};
 use shared::adapters::dynamodb::DynamoStore;
-use shared::adapters::sesv2::ses_message_id_domain;
+use shared::adapters::sesv2::{SesMailer, ses_message_id_domain};
 use shared::config::Env;
-use shared::ports::{MetricsStore, TicketStore};
+use shared::domain::EmailAddress;
+use shared::ports::{ActionLedger, MailSender, MetricsStore, ReportSubscriptionStore, TicketStore};
 use shared::queue::{MESSAGES_IN_FLIGHT, each_message_at_once};
+use shared::schedule::{ScheduledEvent, ScheduledEventError};
+use shared::usecases::intake::parse_support_addresses;
 use shared::usecases::metrics::record_event;
+
+pub use send::{ReportError, ReportMailer, ReportRun};
 
 pub use shared::config::ConfigError;
 
@@ -76,4 +91,60 @@ pub async fn handle_events<S: MetricsStore + TicketStore>(
         })
         .await,
     )
+}
+
+/// The `reports` function's settings: the table, the address reports come from (the first of
+/// `SUPPORT_ADDRESSES`) and the SES configuration set, if any.
+#[derive(Debug, Clone)]
+pub struct ReportsConfig {
+    pub table_name: String,
+    pub from: EmailAddress,
+    pub configuration_set: Option<String>,
+}
+
+impl ReportsConfig {
+    pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
+        let addresses = parse_support_addresses(&env.required("SUPPORT_ADDRESSES")?)?;
+        let from = addresses
+            .into_iter()
+            .next()
+            .map(|a| a.address)
+            .ok_or_else(|| ConfigError::invalid("SUPPORT_ADDRESSES", "names no address to send reports from"))?;
+        Ok(Self {
+            table_name: env.required("TABLE_NAME")?,
+            from,
+            configuration_set: env.optional("SES_CONFIGURATION_SET"),
+        })
+    }
+}
+
+impl ReportMailer<DynamoStore, SesMailer> {
+    pub fn new(config: ReportsConfig, sdk: &aws_config::SdkConfig) -> Self {
+        Self {
+            store: DynamoStore::new(aws_sdk_dynamodb::Client::new(sdk), &config.table_name),
+            mailer: SesMailer::new(aws_sdk_sesv2::Client::new(sdk), config.configuration_set),
+            from: config.from,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ScheduleError {
+    #[error(transparent)]
+    Event(#[from] ScheduledEventError),
+    #[error(transparent)]
+    Report(#[from] ReportError),
+}
+
+/// The hourly schedule's event: the reports due at its time.
+pub async fn handle_schedule<S, M>(
+    deps: &ReportMailer<S, M>,
+    event: serde_json::Value,
+) -> Result<ReportRun, ScheduleError>
+where
+    S: ReportSubscriptionStore + MetricsStore + ActionLedger,
+    M: MailSender,
+{
+    let now = ScheduledEvent::decode(event)?.time;
+    Ok(deps.run(now).await?)
 }
