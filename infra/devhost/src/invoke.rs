@@ -43,6 +43,9 @@ pub fn scheduled() -> Vec<(&'static str, Run)> {
         ("csat-sweep", |host, event| {
             Box::pin(async move { report(host.csat_sweep(event).await) })
         }),
+        ("reports", |host, event| {
+            Box::pin(async move { report(host.reports(event).await) })
+        }),
     ]
 }
 
