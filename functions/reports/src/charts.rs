@@ -100,7 +100,8 @@ fn draw(
         .x_label_formatter(&label_of)
         .y_labels(6)
         .label_style((FONT, 12))
-        .light_line_style(RGBColor(235, 235, 235))
+        .max_light_lines(1)
+        .light_line_style(RGBColor(243, 244, 246))
         .draw()?;
     let width = 0.8 / series.len().max(1) as f64;
     for (k, s) in series.iter().enumerate() {
