@@ -26,7 +26,7 @@ use shared::ports::{ActionLedger, MailSender, MetricsStore, ReportSubscriptionSt
 use shared::queue::{MESSAGES_IN_FLIGHT, each_message_at_once};
 use shared::schedule::{ScheduledEvent, ScheduledEventError};
 use shared::usecases::intake::parse_support_addresses;
-use shared::usecases::metrics::record_event;
+use shared::usecases::metrics::{Rebuild, Rebuilt, rebuild as rebuild_aggregates, record_event};
 
 pub use send::{ReportError, ReportMailer, ReportRun};
 
@@ -132,19 +132,58 @@ impl ReportMailer<DynamoStore, SesMailer> {
 pub enum ScheduleError {
     #[error(transparent)]
     Event(#[from] ScheduledEventError),
+    #[error("a rebuild's event: {0}")]
+    Rebuild(serde_json::Error),
     #[error(transparent)]
     Report(#[from] ReportError),
+    #[error(transparent)]
+    Store(#[from] shared::ports::StoreError),
 }
 
-/// The hourly schedule's event: the reports due at its time.
-pub async fn handle_schedule<S, M>(
-    deps: &ReportMailer<S, M>,
-    event: serde_json::Value,
-) -> Result<ReportRun, ScheduleError>
+/// `{"rebuild": {"from": "YYYY-MM-DD", "to": "YYYY-MM-DD", "since": "YYYY-MM-DD"}}`: the one-off
+/// rebuild of the aggregates of UTC days `from..=to` from the tickets created since `since`
+/// (default 90 days before `from`).
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RebuildEvent {
+    rebuild: RebuildDays,
+}
+
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RebuildDays {
+    from: chrono::NaiveDate,
+    to: chrono::NaiveDate,
+    since: Option<chrono::NaiveDate>,
+}
+
+/// What an invocation did: the report run, or a rebuild.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(untagged)]
+pub enum Ran {
+    Reports(ReportRun),
+    Rebuilt(Rebuilt),
+}
+
+/// The hourly schedule's event (`{"time": …}`): the reports due at its time. A one-off
+/// `{"rebuild": …}` (invoked by hand) recomputes a period's aggregates from the tickets.
+pub async fn handle_schedule<S, M>(deps: &ReportMailer<S, M>, event: serde_json::Value) -> Result<Ran, ScheduleError>
 where
-    S: ReportSubscriptionStore + MetricsStore + ActionLedger,
+    S: ReportSubscriptionStore + MetricsStore + ActionLedger + TicketStore,
     M: MailSender,
 {
+    if event.get("rebuild").is_some() {
+        let RebuildEvent { rebuild } = serde_json::from_value(event).map_err(ScheduleError::Rebuild)?;
+        let request = Rebuild {
+            from: rebuild.from,
+            to: rebuild.to,
+            since: rebuild.since.unwrap_or(rebuild.from - chrono::Duration::days(90)),
+        };
+        tracing::info!(?request, "rebuilding the metrics aggregates");
+        // Boxed: its future (every ticket's pages) is deep enough to overflow the compiler's
+        // layout depth inside the runtime's.
+        return Ok(Ran::Rebuilt(Box::pin(rebuild_aggregates(&deps.store, &request)).await?));
+    }
     let now = ScheduledEvent::decode(event)?.time;
-    Ok(deps.run(now).await?)
+    Ok(Ran::Reports(Box::pin(deps.run(now)).await?))
 }

@@ -200,8 +200,9 @@ impl DevHost {
         csat::sweep(&self.csat, event).await
     }
 
-    /// Runs the report mails that are due with the event their schedule sends (`{"time": …}`).
-    pub async fn reports(&self, event: serde_json::Value) -> Result<reports::ReportRun, reports::ScheduleError> {
+    /// Runs the report mails that are due with the event their schedule sends (`{"time": …}`),
+    /// or a metrics rebuild (`{"rebuild": …}`, `cargo xtask metrics rebuild`).
+    pub async fn reports(&self, event: serde_json::Value) -> Result<reports::Ran, reports::ScheduleError> {
         reports::handle_schedule(&self.reports, event).await
     }
 
