@@ -329,7 +329,57 @@ pub enum ReportMailError {
 
 #[cfg(test)]
 mod tests {
+    use shared::domain::ReportSubscriptionId;
+    use shared::domain::metrics::subscription::SubscriptionDraft;
+    use shared::domain::metrics::{Counter, Tally};
+
     use super::*;
+    use crate::period::ReportPeriod;
+
+    #[test]
+    fn a_report_is_text_html_with_its_charts_related_and_the_csv_attached() {
+        let draft: SubscriptionDraft = serde_json::from_value(serde_json::json!({
+            "recipients": ["lead@example.com", "boss@example.com"], "frequency": "daily", "hour": 7,
+            "time_zone": "Asia/Kuala_Lumpur", "language": "ms"
+        }))
+        .unwrap();
+        let now = Timestamp::parse("2026-12-01T12:00:00Z").unwrap();
+        let sub = ReportSubscription::new(
+            ReportSubscriptionId::generate(now),
+            draft.check().unwrap(),
+            "x".into(),
+            now,
+        );
+        let period = ReportPeriod::of(&sub);
+        let mut tally = Tally::default();
+        tally.bump(Counter::Created, 3);
+        let days = vec![DayFigures {
+            day: Some(period.first),
+            group: "all".into(),
+            tally,
+            backlog: 3,
+        }];
+        let figures = ReportFigures::new(&sub, period, days);
+        let from = EmailAddress::parse("support@help.example.com").unwrap();
+        let raw = String::from_utf8(compose_report(&sub, &figures, &from, sub.next_send_at).unwrap()).unwrap();
+        let headers = raw.split("\r\n\r\n").next().unwrap();
+        assert!(headers.contains("Auto-Submitted: auto-generated"), "{headers}");
+        assert!(headers.contains(&format!("lambdesk.report-{}-{}@help.example.com", sub.id, period.first)));
+        assert!(headers.contains("boss@example.com"));
+        let position = |needle: &str| raw.find(needle).unwrap_or_else(|| panic!("no {needle}"));
+        // mixed → alternative → (text, related → (html, images)), then the CSV.
+        assert!(position("multipart/mixed") < position("multipart/alternative"));
+        assert!(position("text/plain") < position("multipart/related"));
+        assert!(position("multipart/related") < position("text/html"));
+        assert_eq!(raw.matches("Content-Type: image/png").count(), 4);
+        for cid in ["volume", "times", "sla", "csat"] {
+            assert!(raw.contains(&format!("<{cid}@lambdesk>")), "{cid}");
+        }
+        // Made at 20:00 in Kuala Lumpur on 1 December: the first mail covers that day.
+        assert_eq!(period.first.to_string(), "2026-12-01");
+        assert!(position("Content-Type: image/png") < position("report-2026-12-01-2026-12-01.csv"));
+        assert_eq!(subject(&sub, &figures), "Laporan harian: 2026-12-01");
+    }
 
     #[test]
     fn figures_read_as_people_say_them() {
