@@ -487,7 +487,7 @@ async fn the_dev_host_runs_the_sweep_at_the_time_it_is_given() {
         .unwrap();
     assert_eq!(elsewhere.status(), StatusCode::FORBIDDEN);
     let unknown = client
-        .post(format!("{}{}/reports", host.url, devhost::invoke::INVOKE_PATH))
+        .post(format!("{}{}/no-such-function", host.url, devhost::invoke::INVOKE_PATH))
         .body("{}")
         .send()
         .await

@@ -4,16 +4,31 @@
 //!   ticket event), read by the one decoder, each added to the hourly aggregates once
 //!   (`shared::usecases::metrics::record_event`). Partial batch failures: one failing event is
 //!   retried alone.
+//! - `reports` ([`handle_schedule`]): hourly, the report mails that are due ([`send`]), "now"
+//!   being the schedule's time (`cargo xtask invoke reports --at …` replays any hour). The
+//!   figures are shaped in [`period`], drawn in [`charts`], worded in [`copy`] and put into a
+//!   mail in [`mail`].
+
+pub mod charts;
+pub mod copy;
+pub mod mail;
+pub mod period;
+pub mod send;
 
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
 use lambda_runtime::LambdaEvent;
 use shared::adapters::bus::{BusEvent, decode_sqs_body};
 use shared::adapters::dynamodb::DynamoStore;
-use shared::adapters::sesv2::ses_message_id_domain;
+use shared::adapters::sesv2::{SesMailer, ses_message_id_domain};
 use shared::config::Env;
-use shared::ports::{MetricsStore, TicketStore};
+use shared::domain::EmailAddress;
+use shared::ports::{ActionLedger, MailSender, MetricsStore, ReportSubscriptionStore, TicketStore};
 use shared::queue::{MESSAGES_IN_FLIGHT, each_message_at_once};
-use shared::usecases::metrics::record_event;
+use shared::schedule::{ScheduledEvent, ScheduledEventError};
+use shared::usecases::intake::parse_support_addresses;
+use shared::usecases::metrics::{Rebuild, Rebuilt, rebuild as rebuild_aggregates, record_event};
+
+pub use send::{ReportError, ReportMailer, ReportRun};
 
 pub use shared::config::ConfigError;
 
@@ -76,4 +91,99 @@ pub async fn handle_events<S: MetricsStore + TicketStore>(
         })
         .await,
     )
+}
+
+/// The `reports` function's settings: the table, the address reports come from (the first of
+/// `SUPPORT_ADDRESSES`) and the SES configuration set, if any.
+#[derive(Debug, Clone)]
+pub struct ReportsConfig {
+    pub table_name: String,
+    pub from: EmailAddress,
+    pub configuration_set: Option<String>,
+}
+
+impl ReportsConfig {
+    pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
+        let addresses = parse_support_addresses(&env.required("SUPPORT_ADDRESSES")?)?;
+        let from = addresses
+            .into_iter()
+            .next()
+            .map(|a| a.address)
+            .ok_or_else(|| ConfigError::invalid("SUPPORT_ADDRESSES", "names no address to send reports from"))?;
+        Ok(Self {
+            table_name: env.required("TABLE_NAME")?,
+            from,
+            configuration_set: env.optional("SES_CONFIGURATION_SET"),
+        })
+    }
+}
+
+impl ReportMailer<DynamoStore, SesMailer> {
+    pub fn new(config: ReportsConfig, sdk: &aws_config::SdkConfig) -> Self {
+        Self {
+            store: DynamoStore::new(aws_sdk_dynamodb::Client::new(sdk), &config.table_name),
+            mailer: SesMailer::new(aws_sdk_sesv2::Client::new(sdk), config.configuration_set),
+            from: config.from,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ScheduleError {
+    #[error(transparent)]
+    Event(#[from] ScheduledEventError),
+    #[error("a rebuild's event: {0}")]
+    Rebuild(serde_json::Error),
+    #[error(transparent)]
+    Report(#[from] ReportError),
+    #[error(transparent)]
+    Store(#[from] shared::ports::StoreError),
+}
+
+/// `{"rebuild": {"from": "YYYY-MM-DD", "to": "YYYY-MM-DD", "since": "YYYY-MM-DD"}}`: the one-off
+/// rebuild of the aggregates of UTC days `from..=to` from the tickets created since `since`
+/// (default 90 days before `from`).
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RebuildEvent {
+    rebuild: RebuildDays,
+}
+
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RebuildDays {
+    from: chrono::NaiveDate,
+    to: chrono::NaiveDate,
+    since: Option<chrono::NaiveDate>,
+}
+
+/// What an invocation did: the report run, or a rebuild.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(untagged)]
+pub enum Ran {
+    Reports(ReportRun),
+    Rebuilt(Rebuilt),
+}
+
+/// The hourly schedule's event (`{"time": …}`): the reports due at its time. A one-off
+/// `{"rebuild": …}` (invoked by hand) recomputes a period's aggregates from the tickets.
+pub async fn handle_schedule<S, M>(deps: &ReportMailer<S, M>, event: serde_json::Value) -> Result<Ran, ScheduleError>
+where
+    S: ReportSubscriptionStore + MetricsStore + ActionLedger + TicketStore,
+    M: MailSender,
+{
+    if event.get("rebuild").is_some() {
+        let RebuildEvent { rebuild } = serde_json::from_value(event).map_err(ScheduleError::Rebuild)?;
+        let request = Rebuild {
+            from: rebuild.from,
+            to: rebuild.to,
+            since: rebuild.since.unwrap_or(rebuild.from - chrono::Duration::days(90)),
+        };
+        tracing::info!(?request, "rebuilding the metrics aggregates");
+        // Boxed: its future (every ticket's pages) is deep enough to overflow the compiler's
+        // layout depth inside the runtime's.
+        return Ok(Ran::Rebuilt(Box::pin(rebuild_aggregates(&deps.store, &request)).await?));
+    }
+    let now = ScheduledEvent::decode(event)?.time;
+    Ok(Ran::Reports(Box::pin(deps.run(now)).await?))
 }

@@ -88,7 +88,8 @@ where
         + shared::ports::NpsStore
         + shared::ports::SurveySettingsStore
         + shared::ports::RetentionStore
-        + shared::ports::PrivacyStore,
+        + shared::ports::PrivacyStore
+        + shared::ports::ReportSubscriptionStore,
     C: Clock,
 {
     let span = tracing::info_span!(

@@ -319,6 +319,7 @@ struct Fixture {
     with_file: String,
     rule_id: String,
     sla_policy_id: String,
+    report_subscription_id: String,
 }
 
 async fn fixture(deps: &TestDeps, n: usize) -> Fixture {
@@ -435,6 +436,18 @@ async fn fixture(deps: &TestDeps, n: usize) -> Fixture {
         Some(policy) => policy,
         None => desk.create_sla_policy(&admin, draft).await.unwrap(),
     };
+    let subscription = shared::usecases::report_subscriptions::create(
+        desk.store(),
+        &SystemClock,
+        &admin,
+        serde_json::from_value(
+            json!({"recipients": ["lead@example.com"], "frequency": "daily", "hour": 7,
+            "time_zone": "Europe/Prague", "departments": ["support"]}),
+        )
+        .unwrap(),
+    )
+    .await
+    .unwrap();
     Fixture {
         ticket,
         other,
@@ -444,6 +457,7 @@ async fn fixture(deps: &TestDeps, n: usize) -> Fixture {
         with_file: with_file.id.to_string(),
         rule_id: rule.id.to_string(),
         sla_policy_id: policy.id.to_string(),
+        report_subscription_id: subscription.id.to_string(),
     }
 }
 
@@ -725,6 +739,43 @@ fn routes() -> Vec<Case> {
         // for not.
         ("metrics by department", MANAGERS, |_, _| {
             ("GET", "/v1/metrics?group_by=department".into(), None)
+        }),
+        ("list report subscriptions", MANAGERS, |_, _| {
+            ("GET", "/v1/report-subscriptions".into(), None)
+        }),
+        ("create report subscription", MANAGERS, |_, _| {
+            (
+                "POST",
+                "/v1/report-subscriptions".into(),
+                Some(
+                    json!({"recipients": ["boss@example.com"], "frequency": "weekly", "hour": 8,
+                    "time_zone": "Europe/Budapest", "language": "hu"}),
+                ),
+            )
+        }),
+        ("get report subscription", MANAGERS, |f, _| {
+            (
+                "GET",
+                format!("/v1/report-subscriptions/{}", f.report_subscription_id),
+                None,
+            )
+        }),
+        ("replace report subscription", MANAGERS, |f, _| {
+            (
+                "PUT",
+                format!("/v1/report-subscriptions/{}", f.report_subscription_id),
+                Some(
+                    json!({"recipients": ["boss@example.com"], "frequency": "monthly", "hour": 6,
+                    "time_zone": "Asia/Kuala_Lumpur", "language": "ms"}),
+                ),
+            )
+        }),
+        ("delete report subscription", MANAGERS, |f, _| {
+            (
+                "DELETE",
+                format!("/v1/report-subscriptions/{}", f.report_subscription_id),
+                None,
+            )
         }),
         ("search", EVERYONE, |_, _| ("GET", "/v1/search?q=printer".into(), None)),
         ("list canned responses", EVERYONE, |_, _| {
@@ -1036,4 +1087,38 @@ async fn an_admin_clears_undeliverable_on_a_contact() {
     assert_eq!(cleared.status, 200, "{}", cleared.body);
     assert_eq!(cleared.body["undeliverable"], false);
     assert!(!deps.desk.get_contact(id).await.unwrap().undeliverable);
+}
+
+#[tokio::test]
+async fn report_subscriptions_name_the_field_of_each_mistake() {
+    let deps = deps().await;
+    let admin = || Some(claims("admin", ""));
+    let good =
+        json!({"recipients": ["lead@example.com"], "frequency": "daily", "hour": 7, "time_zone": "Europe/Prague"});
+    let cases = [
+        ("recipients", json!({"recipients": ["not mail"]})),
+        ("frequency", json!({"frequency": "hourly"})),
+        ("hour", json!({"hour": 24})),
+        ("time_zone", json!({"time_zone": "Europe/Atlantis"})),
+        ("language", json!({"language": "de"})),
+        ("departments", json!({"departments": ["nowhere"]})),
+    ];
+    for (field, change) in cases {
+        let mut body = good.clone();
+        for (k, v) in change.as_object().unwrap() {
+            body[k] = v.clone();
+        }
+        let answer = send(&deps, &request("POST", "/v1/report-subscriptions", Some(body), admin())).await;
+        assert_eq!(answer.status, 422, "{field}: {}", answer.body);
+        assert_eq!(answer.body["error"]["field"], field, "{}", answer.body);
+    }
+    let created = send(&deps, &request("POST", "/v1/report-subscriptions", Some(good), admin())).await;
+    assert_eq!(created.status, 201, "{}", created.body);
+    assert_eq!(created.body["language"], "en");
+    assert_eq!(created.body["time_zone"], "Europe/Prague");
+    assert!(created.body["next_send_at"].as_str().unwrap().ends_with(":00:00.000Z"));
+    let path = format!("/v1/report-subscriptions/{}", created.body["id"].as_str().unwrap());
+    let deleted = send(&deps, &request("DELETE", &path, None, admin())).await;
+    assert_eq!(deleted.status, 204);
+    assert_eq!(send(&deps, &request("GET", &path, None, admin())).await.status, 404);
 }

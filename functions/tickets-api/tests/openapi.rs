@@ -76,6 +76,11 @@ const OPERATIONS: &[(&str, &str)] = &[
     ("PUT", "/v1/calendars/{calendar}"),
     ("DELETE", "/v1/calendars/{calendar}"),
     ("GET", "/v1/metrics"),
+    ("GET", "/v1/report-subscriptions"),
+    ("POST", "/v1/report-subscriptions"),
+    ("GET", "/v1/report-subscriptions/{subscription}"),
+    ("PUT", "/v1/report-subscriptions/{subscription}"),
+    ("DELETE", "/v1/report-subscriptions/{subscription}"),
     ("GET", "/v1/search"),
     ("GET", "/v1/canned-responses"),
     ("POST", "/v1/canned-responses"),
@@ -499,6 +504,18 @@ fn the_schemas_match_the_domain_types() {
     check_object(&spec, "RatingRecord", &bare_record, &record, &mut failures);
     let tally = shared::domain::nps::NpsTally::of([]);
     check_object(&spec, "NpsTally", &tally, &tally, &mut failures);
+
+    let draft: shared::domain::metrics::subscription::SubscriptionDraft = serde_json::from_value(
+        serde_json::json!({"recipients": ["lead@example.com"], "frequency": "daily", "hour": 7, "time_zone": "UTC"}),
+    )
+    .unwrap();
+    let subscription = shared::domain::metrics::subscription::ReportSubscription::new(
+        shared::domain::ReportSubscriptionId::generate(now),
+        draft.check().unwrap(),
+        "lea".into(),
+        now,
+    );
+    check_object(&spec, "ReportSubscription", &subscription, &subscription, &mut failures);
     let settings = shared::domain::satisfaction::SurveySettings::of(Default::default(), Default::default());
     check_object(&spec, "SurveySettings", &settings, &settings, &mut failures);
     let retention = shared::domain::retention::RetentionSettings {

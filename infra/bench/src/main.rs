@@ -7,6 +7,7 @@ mod counting;
 mod desk;
 mod engines;
 mod report;
+mod report_mail;
 mod stats;
 mod sweeps;
 
@@ -41,6 +42,9 @@ struct Args {
     /// Only the cold starts (with `--binaries`), printed, not written to the page.
     #[arg(long)]
     cold_start_only: bool,
+    /// Only a month's report against the desk's size (issue 14's figures), printed.
+    #[arg(long)]
+    report_only: bool,
     /// The build profile this binary was built with, for the page.
     #[arg(long, default_value = "release")]
     profile: String,
@@ -84,6 +88,16 @@ async fn main() -> Result<()> {
     let plain = test_support::sdk_config().await?;
     let counter = Counter::default();
     let counting = plain.clone().into_builder().http_client(counter.http_client()).build();
+    if args.report_only {
+        let sizes: &[usize] = if args.quick { &[100, 1_000] } else { &[10_000, 100_000] };
+        let mut scales = Vec::new();
+        for tickets in sizes {
+            eprintln!("==> a month's report over {tickets} tickets");
+            scales.extend(report_mail::scale(&plain, &counting, &counter, *tickets).await?);
+        }
+        print!("{}", report_mail::section(&scales));
+        return Ok(());
+    }
     if args.sla_sweep_only {
         let sizes = Sizes {
             sweep_tables: if args.backlog_only {

@@ -96,6 +96,7 @@ pub struct DevHost {
     reactor: Arc<reactor::Deps<DynamoStore, SesMailer, DevClock>>,
     csat: Arc<csat::Deps<DynamoStore, SesMailer, DevClock>>,
     metrics: Arc<reports::Deps<DynamoStore>>,
+    reports: Arc<reports::ReportMailer<DynamoStore, SesMailer>>,
     template: Template,
 }
 
@@ -150,6 +151,10 @@ impl DevHost {
             clock,
         ));
         let metrics = Arc::new(reports::Deps::new(&reports::Config::from_env(&env)?, &sdk));
+        let reports = Arc::new(reports::ReportMailer::new(
+            reports::ReportsConfig::from_env(&env)?,
+            &sdk,
+        ));
         // In AWS the first ticket event does this; locally the rules show from the start.
         reactor.reactor.ensure_default_rules().await?;
         Ok(Self {
@@ -162,6 +167,7 @@ impl DevHost {
             reactor,
             csat,
             metrics,
+            reports,
             template,
         })
     }
@@ -200,6 +206,12 @@ impl DevHost {
     /// Runs the survey sweep with the event its schedule sends (`{"time": …}`).
     pub async fn csat_sweep(&self, event: serde_json::Value) -> Result<csat::SurveySweepReport, csat::SweepError> {
         csat::sweep(&self.csat, event).await
+    }
+
+    /// Runs the report mails that are due with the event their schedule sends (`{"time": …}`),
+    /// or a metrics rebuild (`{"rebuild": …}`, `cargo xtask metrics rebuild`).
+    pub async fn reports(&self, event: serde_json::Value) -> Result<reports::Ran, reports::ScheduleError> {
+        reports::handle_schedule(&self.reports, event).await
     }
 
     /// Hands one batch of ticket events to the csat function; returns the batch size.

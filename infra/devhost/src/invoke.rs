@@ -46,6 +46,9 @@ pub fn scheduled() -> Vec<(&'static str, Run)> {
         ("retention", |host, event| {
             Box::pin(async move { report(host.retention(event).await) })
         }),
+        ("reports", |host, event| {
+            Box::pin(async move { report(host.reports(event).await) })
+        }),
     ]
 }
 

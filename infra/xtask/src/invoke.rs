@@ -95,22 +95,21 @@ pub async fn run(workspace: &Workspace, args: &InvokeArgs) -> Result<()> {
             names.join(", ")
         );
     }
-    let body = serde_json::json!({ "time": args.at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true) }).to_string();
+    let body = serde_json::json!({ "time": args.at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true) });
+    post_event(args.port, &args.function, &body).await
+}
+
+/// Posts `event` to the running dev host's invoke route for `function`; prints the answer.
+pub async fn post_event(port: u16, function: &str, event: &serde_json::Value) -> Result<()> {
+    let body = event.to_string();
     let request = format!(
-        "POST /_dev/invoke/{} HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nContent-Type: application/json\r\n\
+        "POST /_dev/invoke/{function} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: application/json\r\n\
          Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        args.function,
-        args.port,
         body.len()
     );
-    let mut stream = tokio::net::TcpStream::connect(("127.0.0.1", args.port))
+    let mut stream = tokio::net::TcpStream::connect(("127.0.0.1", port))
         .await
-        .with_context(|| {
-            format!(
-                "no dev host on 127.0.0.1:{}; start it with `cargo xtask dev`",
-                args.port
-            )
-        })?;
+        .with_context(|| format!("no dev host on 127.0.0.1:{port}; start it with `cargo xtask dev`"))?;
     stream.write_all(request.as_bytes()).await?;
     let mut response = String::new();
     stream.read_to_string(&mut response).await?;
@@ -118,7 +117,7 @@ pub async fn run(workspace: &Workspace, args: &InvokeArgs) -> Result<()> {
     let status = head.split_whitespace().nth(1).unwrap_or("?");
     println!("{answer}");
     if status != "200" {
-        bail!("{} answered {status}", args.function);
+        bail!("{function} answered {status}");
     }
     Ok(())
 }

@@ -5,6 +5,7 @@ mod bench;
 mod dev;
 mod fuzz;
 mod invoke;
+mod metrics;
 mod process;
 mod stack;
 mod stack_command;
@@ -59,6 +60,8 @@ enum Task {
     Fuzz(fuzz::FuzzArgs),
     /// Run a scheduled function on the running dev host as its schedule would at `--at`.
     Invoke(invoke::InvokeArgs),
+    /// Metrics maintenance on the running dev host: `metrics rebuild --from --to`.
+    Metrics(metrics::MetricsArgs),
     /// Measure speed and AWS requests against a local stack; writes docs/benchmarks.md.
     ///
     /// Builds the bench (with the dev host and the functions) in release. `--quick` is a smoke
@@ -131,6 +134,7 @@ async fn task(workspace: &Workspace, task: &Task) -> Result<()> {
         Task::Token(args) => token::run(workspace, args),
         Task::Fuzz(args) => fuzz::run(workspace, args).await,
         Task::Invoke(args) => invoke::run(workspace, args).await,
+        Task::Metrics(args) => metrics::run(args).await,
         Task::Bench(args) => bench::run(workspace, args).await,
     }
 }

@@ -82,6 +82,8 @@ ulid_id!(/// An automation rule's id.
     RuleId, "rule_id");
 ulid_id!(/// An SLA policy's id.
     SlaPolicyId, "sla_policy_id");
+ulid_id!(/// A report subscription's id.
+    ReportSubscriptionId, "subscription_id");
 
 /// The human ticket number, shown as `HD-1042`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]

@@ -39,7 +39,10 @@ pub use contact::{Contact, ContactGroup, EmailAddress, Language, PhoneNumber, Re
 pub use error::DomainError;
 pub use events::{TICKET_EVENT_VERSION, TicketEvent};
 pub use feedback::{DeliveryFeedback, FeedbackKind};
-pub use ids::{AgentId, ContactId, EventId, MessageId, RuleId, SlaPolicyId, TicketId, TicketNumber, TicketRef};
+pub use ids::{
+    AgentId, ContactId, EventId, MessageId, ReportSubscriptionId, RuleId, SlaPolicyId, TicketId, TicketNumber,
+    TicketRef,
+};
 pub use load::{AgentLoad, AsRead, LoadChange};
 pub use message::{AgentSubject, Attachment, Author, BlobRef, Delivery, EmailDetails, Message, Visibility, Writer};
 pub use team::{Agent, Department, DepartmentId, Role, Seniority};

@@ -4,9 +4,9 @@ use std::collections::BTreeMap;
 use std::future::Future;
 
 use super::StoreError;
-use crate::domain::EventId;
 use crate::domain::metrics::figures::HourRow;
 use crate::domain::metrics::{Contribution, Dimension};
+use crate::domain::{EventId, TicketEvent, TicketId};
 
 pub trait MetricsStore: Send + Sync {
     /// Adds an event's contribution once: `false` (and nothing changed) when this event was
@@ -29,4 +29,19 @@ pub trait MetricsStore: Send + Sync {
         &self,
         dimension: Dimension,
     ) -> impl Future<Output = Result<BTreeMap<String, i64>, StoreError>> + Send;
+
+    /// A ticket's events as the bus carried them (with the ticket as each change left it),
+    /// oldest first; copies a merge carried over are not among them. For a rebuild.
+    fn ticket_events(&self, ticket: TicketId) -> impl Future<Output = Result<Vec<TicketEvent>, StoreError>> + Send;
+
+    /// Replaces the stored hours `first_hour..=last_hour` of `dimension` with `rows` (a rebuild
+    /// from the tickets), and moves each group's backlog now by the change in its hours' backlog
+    /// deltas. Returns how many hour items were written.
+    fn replace_hours(
+        &self,
+        dimension: Dimension,
+        first_hour: &str,
+        last_hour: &str,
+        rows: &[HourRow],
+    ) -> impl Future<Output = Result<usize, StoreError>> + Send;
 }

@@ -11,6 +11,7 @@
 //! - [`commit`]: the one way a use case commits ticket changes (read, decide, write, retry).
 //! - [`files`]: attachment uploads and downloads for agents.
 //! - [`privacy`]: a person's data exported or erased on request (docs/privacy.md).
+//! - [`report_subscriptions`]: who gets the scheduled report mails (docs/reports.md).
 
 pub mod commit;
 pub mod desk;
@@ -20,6 +21,7 @@ pub mod metrics;
 pub mod portal;
 pub mod privacy;
 pub mod reactor;
+pub mod report_subscriptions;
 pub mod satisfaction;
 pub mod search;
 pub mod sla_sweep;

@@ -6,6 +6,7 @@ mod canned;
 mod metrics;
 mod people;
 mod privacy;
+mod report_subscriptions;
 mod rules;
 mod satisfaction;
 mod search;
@@ -22,7 +23,7 @@ use shared::domain::{Clock, Principal};
 use shared::http::{ApiError, QueryParams, json_response};
 use shared::ports::{
     ActionLedger, BlobEraser, BlobStore, CannedStore, ContactStore, FileLinks, MetricsStore, Page, PageRequest,
-    PrivacyStore, RuleStore, SearchIndex, SurveyStore, TeamStore, TemplateStore, TicketStore,
+    PrivacyStore, ReportSubscriptionStore, RuleStore, SearchIndex, SurveyStore, TeamStore, TemplateStore, TicketStore,
 };
 use shared::usecases::desk::TicketDesk;
 
@@ -57,7 +58,8 @@ where
         + shared::ports::NpsStore
         + shared::ports::SurveySettingsStore
         + shared::ports::RetentionStore
-        + PrivacyStore,
+        + PrivacyStore
+        + ReportSubscriptionStore,
     C: Clock,
 {
     let path = request.uri().path().to_owned();
@@ -184,6 +186,19 @@ where
             return metrics::get(desk.store(), desk.clock(), who, request).await;
         }
         ["v1", "metrics"] => &[Method::GET],
+        ["v1", "report-subscriptions"] => match method {
+            Method::GET => return report_subscriptions::list(desk.store(), who).await,
+            Method::POST => return report_subscriptions::create(desk.store(), desk.clock(), who, request).await,
+            _ => &[Method::GET, Method::POST],
+        },
+        ["v1", "report-subscriptions", id] => match method {
+            Method::GET => return report_subscriptions::get(desk.store(), who, id).await,
+            Method::PUT => {
+                return report_subscriptions::replace(desk.store(), desk.clock(), who, id, request).await;
+            }
+            Method::DELETE => return report_subscriptions::delete(desk.store(), who, id).await,
+            _ => &[Method::GET, Method::PUT, Method::DELETE],
+        },
         ["v1", "settings", "surveys"] => match method {
             Method::GET => return settings::get(desk.store(), who).await,
             Method::PUT => return settings::put(desk.store(), who, request).await,

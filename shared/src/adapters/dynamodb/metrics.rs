@@ -7,15 +7,15 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{AttributeValue, DeleteRequest, PutRequest, TransactWriteItem, Update, WriteRequest};
 
 use super::items::s;
-use super::keys::{PK, SK};
+use super::keys::{EVENT_PREFIX, PK, SK, ticket_pk};
 use super::{DynamoStore, sdk_error};
-use crate::domain::EventId;
 use crate::domain::metrics::figures::HourRow;
 use crate::domain::metrics::histogram::BUCKETS;
 use crate::domain::metrics::{Contribution, Counter, Dimension, Group, Latency, Tally};
+use crate::domain::{EventId, TicketEvent, TicketId};
 use crate::ports::{MetricsStore, StoreError};
 
 /// How long the once-only marker of a recorded event is kept: longer than any redelivery
@@ -193,5 +193,87 @@ impl MetricsStore for DynamoStore {
                 Some((group, n))
             })
             .collect())
+    }
+
+    async fn ticket_events(&self, ticket: TicketId) -> Result<Vec<TicketEvent>, StoreError> {
+        let items = self.query_all(&ticket_pk(ticket), EVENT_PREFIX).await?;
+        items
+            .iter()
+            // Copies a merge carried over never reached the bus.
+            .filter(|item| !item.contains_key("carried_from"))
+            .filter_map(|item| item.get("event").and_then(|v| v.as_s().ok()))
+            .map(|json| serde_json::from_str(json).map_err(StoreError::unknown))
+            .collect()
+    }
+
+    async fn replace_hours(
+        &self,
+        dimension: Dimension,
+        first_hour: &str,
+        last_hour: &str,
+        rows: &[HourRow],
+    ) -> Result<usize, StoreError> {
+        let pk = metrics_pk(dimension);
+        let old = self
+            .query_metrics(dimension, &format!("H#{first_hour}"), &format!("H#{last_hour}#~"))
+            .await?;
+        // What the period's hours added to each group's backlog, before and after.
+        let mut backlog_change: BTreeMap<String, i64> = BTreeMap::new();
+        let mut requests = Vec::new();
+        for item in &old {
+            let Some(sk) = item.get(SK).and_then(|v| v.as_s().ok()) else {
+                continue;
+            };
+            if let Some((_, group)) = sk.strip_prefix("H#").and_then(|rest| rest.split_once('#')) {
+                *backlog_change.entry(group.to_owned()).or_default() -= tally_of(item).get(Counter::BacklogDelta);
+            }
+            let delete = DeleteRequest::builder()
+                .key(PK, s(pk.clone()))
+                .key(SK, s(sk))
+                .build()
+                .map_err(StoreError::unknown)?;
+            requests.push(WriteRequest::builder().delete_request(delete).build());
+        }
+        for chunk in requests.chunks(25) {
+            self.batch_write(chunk.to_vec()).await?;
+        }
+        let mut puts = Vec::new();
+        for row in rows {
+            *backlog_change.entry(row.group.clone()).or_default() += row.tally.get(Counter::BacklogDelta);
+            let mut item = HashMap::from([
+                (PK.to_owned(), s(pk.clone())),
+                (SK.to_owned(), s(format!("H#{}#{}", row.hour, row.group))),
+                ("entity".to_owned(), s("metrics")),
+            ]);
+            for (attr, n) in additions(&row.tally) {
+                item.insert(attr, number(n));
+            }
+            let put = PutRequest::builder()
+                .set_item(Some(item))
+                .build()
+                .map_err(StoreError::unknown)?;
+            puts.push(WriteRequest::builder().put_request(put).build());
+        }
+        for chunk in puts.chunks(25) {
+            self.batch_write(chunk.to_vec()).await?;
+        }
+        for (group, change) in backlog_change.into_iter().filter(|(_, n)| *n != 0) {
+            let total = vec![("backlog".to_owned(), change)];
+            let update = add_update(&self.table, pk.clone(), format!("TOTAL#{group}"), total)?;
+            let update = update
+                .update
+                .ok_or_else(|| StoreError::Unknown("an update without its update".into()))?;
+            self.client
+                .update_item()
+                .table_name(&self.table)
+                .set_key(Some(update.key))
+                .update_expression(update.update_expression)
+                .set_expression_attribute_names(update.expression_attribute_names)
+                .set_expression_attribute_values(update.expression_attribute_values)
+                .send()
+                .await
+                .map_err(sdk_error)?;
+        }
+        Ok(rows.len())
     }
 }

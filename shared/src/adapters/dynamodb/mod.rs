@@ -12,6 +12,7 @@ mod metrics;
 mod nps;
 mod people;
 mod privacy;
+mod report_subscriptions;
 mod retention;
 mod rules;
 mod search;

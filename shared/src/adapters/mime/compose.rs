@@ -6,6 +6,7 @@ use mail_builder::MessageBuilder;
 use mail_builder::headers::HeaderType;
 use mail_builder::headers::address::Address;
 use mail_builder::headers::raw::Raw;
+use mail_builder::mime::MimePart;
 
 use crate::domain::{EmailAddress, TicketNumber, Timestamp};
 
@@ -48,12 +49,59 @@ impl Outgoing {
     }
 }
 
+/// An image the HTML shows by `cid:` (a chart in a report mail).
+#[derive(Debug, Clone)]
+pub struct InlineImage {
+    /// Without `cid:` and angle brackets.
+    pub content_id: String,
+    pub content_type: String,
+    pub bytes: Vec<u8>,
+}
+
+fn one_line(s: &str) -> String {
+    s.chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect::<String>()
+}
+
 pub fn compose(mail: &Outgoing) -> std::io::Result<Vec<u8>> {
-    let one_line = |s: &str| {
-        s.chars()
-            .map(|c| if c.is_control() { ' ' } else { c })
-            .collect::<String>()
-    };
+    let mut builder = headers(mail).text_body(mail.text.clone()).html_body(mail.html.clone());
+    for file in &mail.attachments {
+        builder = builder.attachment(file.content_type.clone(), one_line(&file.name), file.bytes.clone());
+    }
+    builder.write_to_vec()
+}
+
+/// [`compose`] with images the HTML shows inline: `multipart/mixed` of
+/// `multipart/alternative` (the text, then `multipart/related` of the HTML and its images) and
+/// the attachments, the layout mail clients show images in place from.
+pub fn compose_with_inline(mail: &Outgoing, images: &[InlineImage]) -> std::io::Result<Vec<u8>> {
+    let mut related = vec![MimePart::new("text/html", mail.html.clone())];
+    related.extend(images.iter().map(|image| {
+        MimePart::new(image.content_type.clone(), image.bytes.clone())
+            .inline()
+            .cid(one_line(&image.content_id))
+    }));
+    let alternative = MimePart::new(
+        "multipart/alternative",
+        vec![
+            MimePart::new("text/plain", mail.text.clone()),
+            MimePart::new("multipart/related", related),
+        ],
+    );
+    let mut parts = vec![alternative];
+    parts.extend(
+        mail.attachments
+            .iter()
+            .map(|file| MimePart::new(file.content_type.clone(), file.bytes.clone()).attachment(one_line(&file.name))),
+    );
+    headers(mail)
+        .body(MimePart::new("multipart/mixed", parts))
+        .write_to_vec()
+}
+
+/// The headers every outgoing mail carries.
+fn headers(mail: &Outgoing) -> MessageBuilder<'_> {
     let to: Vec<Address<'_>> = mail
         .to
         .iter()
@@ -64,9 +112,7 @@ pub fn compose(mail: &Outgoing) -> std::io::Result<Vec<u8>> {
         .to(to)
         .subject(one_line(&mail.subject))
         .message_id(mail.message_id.clone())
-        .date(mail.date.timestamp_millis() / 1000)
-        .text_body(mail.text.clone())
-        .html_body(mail.html.clone());
+        .date(mail.date.timestamp_millis() / 1000);
     if !mail.cc.is_empty() {
         builder = builder.cc(mail
             .cc
@@ -89,10 +135,7 @@ pub fn compose(mail: &Outgoing) -> std::io::Result<Vec<u8>> {
             // Exchange's way of asking not to be auto-answered.
             .header("X-Auto-Response-Suppress", HeaderType::Raw(Raw::new("All")));
     }
-    for file in &mail.attachments {
-        builder = builder.attachment(file.content_type.clone(), one_line(&file.name), file.bytes.clone());
-    }
-    builder.write_to_vec()
+    builder
 }
 
 /// The subject with the ticket's token, `[#HD-1042]`, unless it carries it already.

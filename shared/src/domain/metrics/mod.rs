@@ -21,6 +21,7 @@
 pub mod figures;
 pub mod histogram;
 pub mod schedule;
+pub mod subscription;
 #[cfg(test)]
 mod tests;
 
