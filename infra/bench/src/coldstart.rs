@@ -32,6 +32,7 @@ const FUNCTIONS: &[(&str, &str)] = &[
     ("csat-page", "csat-page/get-survey.json"),
     ("csat-sweep", "csat-sweep/scheduled.json"),
     ("metrics", "reports/ticket-event-via-sqs.json"),
+    ("reports", "reports/scheduled.json"),
     ("retention", "retention/scheduled.json"),
 ];
 
