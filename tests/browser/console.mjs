@@ -2,10 +2,11 @@
 // `tests/tests/console.rs` (through `cargo xtask test`, which sets LAMBDESK_CHROMIUM and
 // LAMBDESK_NODE_PATH). Prints one JSON line on success; exits non-zero with the reason.
 //
-//   node console.mjs work <base_url> <agent_email> <other_agent_email> <search_word> <canned_title>
+//   node console.mjs work <base_url> <agent_email> <other_agent_email> <other_agent_name> <search_word> <canned_title>
 //     -> {"number":"HD-…","conflict":["…"]}
 //
-// The agent signs in on the dev sign-in page, finds the ticket by a word of its subject, replies
+// The agent signs in on the dev sign-in page, hands the ticket to the colleague with a bulk
+// action, finds the ticket by a word of its subject, replies
 // with the canned response, adds a note, assigns it to themselves, and resolves it; a second
 // agent, who opened the ticket before that, saves a stale change and gets the conflict message.
 // SCREENSHOT_DIR, when set, receives inbox.png and ticket.png.
@@ -13,6 +14,12 @@
 //   node console.mjs rules <base_url> <manager_email>  -> {"rule":"<name>"}
 //
 // A manager switches the first automation rule off on the rules page.
+//
+//   node console.mjs mail <base_url> <agent_email> <ticket_number>
+//     -> {"sandbox":"…","scripts":0,"remote_before":0,"remote_after":1,"download":"invoice.pdf"}
+//
+// An agent reads a customer's HTML mail in its sandboxed frame, loads its remote image only by
+// asking, and downloads its attachment.
 
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -54,7 +61,7 @@ async function ticketLoaded(page) {
   await page.locator('#ticket-title').waitFor();
 }
 
-async function work(browser, [baseUrl, agent, other, word, cannedTitle]) {
+async function work(browser, [baseUrl, agent, other, otherName, word, cannedTitle]) {
   const page = await signIn(browser, baseUrl, agent);
   // The department's queue holds the new ticket, with its count.
   await page.locator('.queues a[data-queue^="department-"]').first().click();
@@ -64,6 +71,12 @@ async function work(browser, [baseUrl, agent, other, word, cannedTitle]) {
   await page.locator('table.tickets tbody input[type=checkbox]').first().check();
   await page.locator('.bulk input').fill('till');
   await page.locator('#bulk-tag').click();
+  await page.locator('#status', { hasText: 'Tickets changed: 1.' }).waitFor();
+  // Hand it to the colleague (the picker lists the department's agents to an agent too).
+  await page.locator('table.tickets tbody input[type=checkbox]').first().check();
+  const colleague = await page.locator('#bulk-assignee option', { hasText: otherName }).getAttribute('value');
+  await page.locator('#bulk-assignee').selectOption(colleague);
+  await page.locator('#bulk-assign').click();
   await page.locator('#status', { hasText: 'Tickets changed: 1.' }).waitFor();
 
   // Every language has every word English has.
@@ -85,6 +98,8 @@ async function work(browser, [baseUrl, agent, other, word, cannedTitle]) {
   await hit.click();
   await ticketLoaded(page);
   const number = (await page.locator('#ticket-title').textContent()).split(' · ')[0];
+  const assigned = await page.locator('select[name=assignee] option:checked').textContent();
+  if (assigned !== otherName) fail(`the ticket shows assignee ${assigned}, not ${otherName}`);
 
   // The second agent opens the same ticket now: the ETag their page holds goes stale below.
   const second = await signIn(browser, baseUrl, other);
@@ -97,6 +112,8 @@ async function work(browser, [baseUrl, agent, other, word, cannedTitle]) {
   const text = await page.locator('#reply-text').inputValue();
   if (text.includes('{{')) fail(`placeholders left in the reply: ${text}`);
   await page.locator('#send-status').selectOption('pending');
+  // A file goes with the reply: uploaded straight to the bucket through a signed link.
+  await page.locator('#reply-files').setInputFiles({ name: 'till-log.txt', mimeType: 'text/plain', buffer: Buffer.from('printer driver 2.1 crashed\n') });
   await page.locator('#send-reply').click();
   await page.locator('.entry.agent').first().waitFor();
 
@@ -104,8 +121,9 @@ async function work(browser, [baseUrl, agent, other, word, cannedTitle]) {
   await page.locator('#add-note').click();
   await page.locator('.entry.note').first().waitFor();
 
+  // The bulk action above assigned it already: wait for a second assignee change.
   await page.locator('#assign-me').click();
-  await page.locator('.entry.audit', { hasText: 'assignee' }).first().waitFor();
+  await page.locator('.entry.audit', { hasText: 'assignee' }).nth(1).waitFor();
   await page.locator('#resolve').click();
   await page.locator('#ticket-status', { hasText: 'Resolved' }).waitFor();
   await screenshot(page, 'ticket.png');
@@ -124,6 +142,39 @@ async function work(browser, [baseUrl, agent, other, word, cannedTitle]) {
   return { number, reply: text, conflict: changes };
 }
 
+/// A 1×1 PNG, answered for the remote image of the customer's mail.
+const PIXEL = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg==', 'base64');
+
+/// The customer's HTML mail in its sandboxed frame: remote images only when asked; the
+/// attachment downloads through a signed link.
+async function mail(browser, [baseUrl, agent, number]) {
+  const page = await signIn(browser, baseUrl, agent);
+  const remote = [];
+  await page.context().route('https://images.example/**', (route) => {
+    remote.push(route.request().url());
+    return route.fulfill({ status: 200, contentType: 'image/png', body: PIXEL });
+  });
+  await page.goto(`${baseUrl}/console#/ticket/${number}`);
+  await ticketLoaded(page);
+  const frame = page.locator('iframe.mail').first();
+  await frame.waitFor();
+  const sandbox = await frame.getAttribute('sandbox');
+  const inside = page.frameLocator('iframe.mail').first();
+  await inside.locator('b', { hasText: 'printer' }).waitFor();
+  const scripts = await inside.locator('script').count();
+  await screenshot(page, 'mail.png');
+  const before = remote.length;
+  await page.locator('button.show-images').click();
+  await inside.locator('img[src^="https://images.example/"]').waitFor();
+  for (let i = 0; i < 50 && remote.length === before; i += 1) await page.waitForTimeout(100);
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    page.locator('button[data-attachment="invoice.pdf"]').click(),
+  ]);
+  if (page.errors.length) fail(`page errors: ${page.errors.join('; ')}`);
+  return { sandbox, scripts, remote_before: before, remote_after: remote.length, download: download.suggestedFilename() };
+}
+
 /// A manager switches the first rule off on the rules page.
 async function rules(browser, [baseUrl, manager]) {
   const page = await signIn(browser, baseUrl, manager);
@@ -136,13 +187,14 @@ async function rules(browser, [baseUrl, manager]) {
   return { rule: name };
 }
 
-const COMMANDS = { work: [work, 5], rules: [rules, 2] };
+const COMMANDS = { work: [work, 6], rules: [rules, 2], mail: [mail, 3] };
 
 async function main(argv) {
   const [command, ...args] = argv;
   if (!COMMANDS[command] || args.length !== COMMANDS[command][1]) {
-    console.error('usage: node console.mjs work <base_url> <agent_email> <other_agent_email> <search_word> <canned_title>\n' +
-      '       node console.mjs rules <base_url> <manager_email>');
+    console.error('usage: node console.mjs work <base_url> <agent_email> <other_agent_email> <other_agent_name> <search_word> <canned_title>\n' +
+      '       node console.mjs rules <base_url> <manager_email>\n' +
+      '       node console.mjs mail <base_url> <agent_email> <ticket_number>');
     return 2;
   }
   const { chromium } = loadPlaywright();

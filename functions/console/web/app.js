@@ -20,7 +20,8 @@ async function context() {
   ctx.me = (await get('/v1/agents/me').catch(() => null))?.agent || null;
   ctx.allDepartments = (await get('/v1/departments')).items;
   ctx.departments = who.role === 'agent' ? ctx.allDepartments.filter((d) => who.departments.includes(d.id)) : ctx.allDepartments;
-  ctx.agents = who.role === 'agent' ? (ctx.me ? [ctx.me] : []) : await get('/v1/agents').then((r) => r.items).catch(() => []);
+  // Whom tickets can be handed to (id, name, departments), for every role.
+  ctx.agents = (await get('/v1/assignees').catch(() => ({ items: [] }))).items;
 }
 
 function header() {
@@ -93,6 +94,7 @@ async function start() {
 
 const settings = await (await fetch('/console/config.json')).json();
 setApiBase(settings.api_base);
+ctx.uploads = Boolean(settings.uploads);
 configure(settings.sign_in);
 window.addEventListener('hashchange', route);
 document.addEventListener('keydown', onKey);

@@ -29,6 +29,9 @@ const en = {
   status_on_send: 'Status on send', keep_status: 'keep as is', send_reply: 'Send reply', add_note: 'Add internal note',
   message_empty: 'Write a message first.', reply_sent: 'Reply sent.', note_added: 'Note added.',
   requester_tickets: "The requester's other tickets",
+  assign: 'Assign',
+  mail_frame: 'Mail from {from}', images_blocked: 'Remote images are not shown.', show_images: 'Show images ({count})', attachments: 'Attachments', quarantined: 'flagged by the virus scan',
+  attach_files: 'Attach files', upload_failed: '{name} could not be uploaded.',
 };
 
 const cs = {
@@ -57,6 +60,9 @@ const cs = {
   status_on_send: 'Stav po odeslání', keep_status: 'ponechat', send_reply: 'Odeslat odpověď', add_note: 'Přidat interní poznámku',
   message_empty: 'Nejdřív napište zprávu.', reply_sent: 'Odpověď odeslána.', note_added: 'Poznámka přidána.',
   requester_tickets: 'Další tikety žadatele',
+  assign: 'Přidělit',
+  mail_frame: 'E-mail od {from}', images_blocked: 'Vzdálené obrázky nejsou zobrazeny.', show_images: 'Zobrazit obrázky ({count})', attachments: 'Přílohy', quarantined: 'zachyceno antivirem',
+  attach_files: 'Přiložit soubory', upload_failed: '{name} se nepodařilo nahrát.',
 };
 
 const hu = {
@@ -85,6 +91,9 @@ const hu = {
   status_on_send: 'Állapot küldéskor', keep_status: 'marad', send_reply: 'Válasz küldése', add_note: 'Belső jegyzet hozzáadása',
   message_empty: 'Előbb írjon üzenetet.', reply_sent: 'Válasz elküldve.', note_added: 'Jegyzet hozzáadva.',
   requester_tickets: 'Az ügyfél további jegyei',
+  assign: 'Hozzárendelés',
+  mail_frame: 'Levél tőle: {from}', images_blocked: 'A távoli képek nem jelennek meg.', show_images: 'Képek megjelenítése ({count})', attachments: 'Mellékletek', quarantined: 'a víruskereső megjelölte',
+  attach_files: 'Fájlok csatolása', upload_failed: '{name} feltöltése nem sikerült.',
 };
 
 const ms = {
@@ -113,6 +122,9 @@ const ms = {
   status_on_send: 'Status semasa hantar', keep_status: 'kekalkan', send_reply: 'Hantar balasan', add_note: 'Tambah nota dalaman',
   message_empty: 'Tulis mesej dahulu.', reply_sent: 'Balasan dihantar.', note_added: 'Nota ditambah.',
   requester_tickets: 'Tiket lain peminta',
+  assign: 'Tugaskan',
+  mail_frame: 'Mel daripada {from}', images_blocked: 'Imej jauh tidak dipaparkan.', show_images: 'Tunjukkan imej ({count})', attachments: 'Lampiran', quarantined: 'ditanda oleh imbasan virus',
+  attach_files: 'Lampirkan fail', upload_failed: '{name} tidak dapat dimuat naik.',
 };
 
 const WORDS = { en, cs, hu, ms };

@@ -5,6 +5,7 @@
 import { ApiError, call, get, query } from './api.js';
 import { announce, h, select, show, when } from './dom.js';
 import { locale, t } from './i18n.js';
+import { attachmentList, mailFrame, uploadAll } from './mail.js';
 
 const STATUSES = ['new', 'open', 'pending', 'on-hold', 'resolved', 'closed', 'spam'];
 const PRIORITIES = ['low', 'normal', 'high', 'urgent'];
@@ -16,16 +17,13 @@ function entry(kind, at, ...content) {
   return { kind, at, node: h('li', { class: `entry ${kind}`, 'data-kind': kind }, ...content) };
 }
 
-function messageEntry(m) {
+function messageEntry(ticket, m) {
   const kind = m.visibility === 'internal' ? 'note' : m.author;
   const label = { note: t('internal_note'), customer: t('customer'), agent: t('agent_reply'), system: t('system') }[kind] || kind;
   return entry(kind, m.created_at,
     h('div', { class: 'meta' }, h('strong', {}, label), ' ', m.from || '', ' · ', h('time', { datetime: m.created_at }, when(m.created_at, locale()))),
-    h('div', { class: 'body' }, m.body_text),
-    // Names only: a download is a redirect to a signed link, which a page cannot follow with
-    // the agent's token (docs/console.md, "Not done").
-    m.attachments?.length ? h('ul', { class: 'attachments' }, m.attachments.map((a) =>
-      h('li', {}, `${a.name} (${Math.ceil(a.size / 1024)} KB)`))) : null);
+    m.body_html ? mailFrame(m) : h('div', { class: 'body' }, m.body_text),
+    attachmentList(ticket, m));
 }
 
 function changeText(c) {
@@ -57,12 +55,16 @@ export async function renderTicket(main, ctx, number) {
     get(`/v1/canned-responses${query({ department: ticket.department })}`).catch(() => ({ items: [] })),
   ]);
   const others = await get(`/v1/contacts/${ticket.requester}/tickets${query({ limit: 10 })}`).catch(() => ({ items: [] }));
-  const timeline = [...messages.items.map(messageEntry), ...audit.items.map(auditEntry).filter(Boolean)]
+  // The colleagues of the ticket's department (anyone's for a ticket of none).
+  const assignees = ticket.department
+    ? (await get(`/v1/assignees${query({ department: ticket.department })}`).catch(() => ({ items: ctx.agents }))).items
+    : ctx.agents;
+  const timeline = [...messages.items.map((m) => messageEntry(ticket, m)), ...audit.items.map(auditEntry).filter(Boolean)]
     .sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
 
   const conflict = h('div', { class: 'conflict', role: 'alert', hidden: true });
-  const agentOptions = [['', t('nobody')], ...ctx.agents.map((a) => [a.id, a.name])];
-  if (ticket.assignee && !ctx.agents.some((a) => a.id === ticket.assignee)) agentOptions.push([ticket.assignee, ticket.assignee]);
+  const agentOptions = [['', t('nobody')], ...assignees.map((a) => [a.id, a.name])];
+  if (ticket.assignee && !assignees.some((a) => a.id === ticket.assignee)) agentOptions.push([ticket.assignee, ctx.agents.find((a) => a.id === ticket.assignee)?.name || ticket.assignee]);
   const props = h('form', { class: 'props', 'aria-label': t('properties'), onsubmit: (e) => { e.preventDefault(); save(); } },
     h('label', {}, t('status'), select({ name: 'status' }, STATUSES.map((s) => [s, t(`status_${s}`)]), ticket.status)),
     h('label', {}, t('priority'), select({ name: 'priority' }, PRIORITIES.map((s) => [s, t(`priority_${s}`)]), ticket.priority)),
@@ -138,9 +140,11 @@ export async function renderTicket(main, ctx, number) {
   });
   const sendStatus = select({ id: 'send-status', 'aria-label': t('status_on_send') },
     [['', t('keep_status')], ...['open', 'pending', 'on-hold', 'resolved'].map((s) => [s, t(`status_${s}`)])], 'pending');
+  const files = ctx.uploads ? h('input', { type: 'file', id: 'reply-files', multiple: true }) : null;
   const replyBox = h('form', { class: 'reply', 'aria-label': t('reply'), onsubmit: (e) => { e.preventDefault(); send('reply'); } },
     h('div', { class: 'row' }, cannedChoice),
     text,
+    files ? h('div', { class: 'row' }, h('label', { for: 'reply-files' }, t('attach_files')), files) : null,
     h('div', { class: 'row' },
       h('label', {}, t('status_on_send'), ' ', sendStatus),
       h('button', { type: 'submit', class: 'primary', id: 'send-reply' }, t('send_reply')),
@@ -151,7 +155,10 @@ export async function renderTicket(main, ctx, number) {
     if (!body) return announce(t('message_empty'), 'error');
     try {
       if (kind === 'reply') {
-        await call('POST', `/v1/tickets/${ticket.id}/replies`, { body: { body, ...(sendStatus.value ? { status: sendStatus.value } : {}) } });
+        const attachments = files?.files.length ? await uploadAll(files.files) : [];
+        await call('POST', `/v1/tickets/${ticket.id}/replies`, {
+          body: { body, ...(sendStatus.value ? { status: sendStatus.value } : {}), ...(attachments.length ? { attachments } : {}) },
+        });
       } else {
         await call('POST', `/v1/tickets/${ticket.id}/notes`, { body: { body } });
       }

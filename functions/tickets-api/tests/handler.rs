@@ -629,11 +629,22 @@ fn routes() -> Vec<Case> {
                 Some(json!({"seniority": "senior"})),
             )
         }),
+        ("list assignees", EVERYONE, |_, _| ("GET", "/v1/assignees".into(), None)),
+        ("list a department's assignees", TICKET_WORKERS, |_, _| {
+            ("GET", "/v1/assignees?department=support".into(), None)
+        }),
         ("my profile", EVERYONE, |_, _| ("GET", "/v1/agents/me".into(), None)),
         ("download attachment", TICKET_WORKERS, |f, _| {
             (
                 "GET",
                 format!("/v1/tickets/{}/messages/{}/attachments/1", f.other.id, f.with_file),
+                None,
+            )
+        }),
+        ("attachment link", TICKET_WORKERS, |f, _| {
+            (
+                "GET",
+                format!("/v1/tickets/{}/messages/{}/attachments/1/link", f.other.id, f.with_file),
                 None,
             )
         }),
