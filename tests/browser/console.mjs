@@ -15,11 +15,12 @@
 //
 // A manager switches the first automation rule off on the rules page.
 //
-//   node console.mjs mail <base_url> <agent_email> <ticket_number>
+//   node console.mjs mail <base_url> <agent_email> <ticket_number> <other_ticket_number>
 //     -> {"sandbox":"…","scripts":0,"remote_before":0,"remote_after":1,"download":"invoice.pdf"}
 //
 // An agent reads a customer's HTML mail in its sandboxed frame, loads its remote image only by
-// asking, and downloads its attachment.
+// asking, downloads its attachment, sets a custom field and merges the ticket into another
+// requester's (confirming that the requesters differ).
 
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -147,7 +148,7 @@ const PIXEL = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQ
 
 /// The customer's HTML mail in its sandboxed frame: remote images only when asked; the
 /// attachment downloads through a signed link.
-async function mail(browser, [baseUrl, agent, number]) {
+async function mail(browser, [baseUrl, agent, number, into]) {
   const page = await signIn(browser, baseUrl, agent);
   const remote = [];
   await page.context().route('https://images.example/**', (route) => {
@@ -171,6 +172,17 @@ async function mail(browser, [baseUrl, agent, number]) {
     page.waitForEvent('download'),
     page.locator('button[data-attachment="invoice.pdf"]').click(),
   ]);
+  // A custom field, saved with the properties.
+  await page.locator('input[name=cf-new-key]').fill('order_id');
+  await page.locator('input[name=cf-new-value]').fill('A-17');
+  await page.locator('#save').click();
+  await page.locator('input[name="cf:order_id"]').waitFor();
+  // Merge into the other requester's ticket: the console asks for the explicit yes first.
+  await page.locator('#merge-into').fill(into);
+  await page.locator('#merge').click();
+  await page.locator('#merge-different').check();
+  await page.locator('#merge').click();
+  await page.locator('#ticket-title', { hasText: into }).waitFor();
   if (page.errors.length) fail(`page errors: ${page.errors.join('; ')}`);
   return { sandbox, scripts, remote_before: before, remote_after: remote.length, download: download.suggestedFilename() };
 }
@@ -187,14 +199,14 @@ async function rules(browser, [baseUrl, manager]) {
   return { rule: name };
 }
 
-const COMMANDS = { work: [work, 6], rules: [rules, 2], mail: [mail, 3] };
+const COMMANDS = { work: [work, 6], rules: [rules, 2], mail: [mail, 4] };
 
 async function main(argv) {
   const [command, ...args] = argv;
   if (!COMMANDS[command] || args.length !== COMMANDS[command][1]) {
     console.error('usage: node console.mjs work <base_url> <agent_email> <other_agent_email> <other_agent_name> <search_word> <canned_title>\n' +
       '       node console.mjs rules <base_url> <manager_email>\n' +
-      '       node console.mjs mail <base_url> <agent_email> <ticket_number>');
+      '       node console.mjs mail <base_url> <agent_email> <ticket_number> <other_ticket_number>');
     return 2;
   }
   const { chromium } = loadPlaywright();

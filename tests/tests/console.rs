@@ -204,9 +204,9 @@ async fn the_seeded_desk_is_ready_for_the_console() {
 
 /// A customer's HTML mail: the sanitised HTML in a sandboxed frame (no scripts, no same
 /// origin), its remote image loaded only when the agent asks, its attachment downloaded through
-/// the JSON signed link.
+/// the JSON signed link; then a custom field and a merge into another requester's ticket.
 #[tokio::test]
-async fn customer_mail_shows_in_a_sandboxed_frame_and_its_file_downloads() {
+async fn customer_mail_shows_in_a_sandboxed_frame_then_the_ticket_is_merged() {
     let host = TestHost::start().await;
     let admin = host.token("admin", "admin@example.com", &[]);
     post(
@@ -247,7 +247,17 @@ async fn customer_mail_shows_in_a_sandboxed_frame_and_its_file_downloads() {
         .as_str()
         .unwrap_or_else(|| panic!("{found}"));
 
-    let result = run_script(&["mail", &host.url, &ann, number]).await;
+    let other = post(
+        &host,
+        &admin,
+        "/v1/tickets",
+        json!({"subject": "Printer again", "body": "Same here.", "department": "support",
+               "requester": {"email": format!("{}@example.cz", unique("petr"))}}),
+    )
+    .await;
+    let into = other["number"].as_str().unwrap();
+
+    let result = run_script(&["mail", &host.url, &ann, number, into]).await;
     let sandbox = result["sandbox"].as_str().unwrap();
     assert!(
         !sandbox.contains("allow-scripts") && !sandbox.contains("allow-same-origin"),
@@ -257,4 +267,7 @@ async fn customer_mail_shows_in_a_sandboxed_frame_and_its_file_downloads() {
     assert_eq!(result["remote_before"], 0, "no remote image before asking: {result}");
     assert!(result["remote_after"].as_u64().unwrap() >= 1, "{result}");
     assert_eq!(result["download"], "invoice.pdf", "{result}");
+    let merged = e2e::get_json(&host.url, &admin, &format!("/v1/tickets/{number}")).await;
+    assert_eq!(merged["custom_fields"], json!({"order_id": "A-17"}), "{merged}");
+    assert_eq!(merged["merged_into"]["id"], other["id"], "{merged}");
 }

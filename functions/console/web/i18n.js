@@ -32,6 +32,7 @@ const en = {
   assign: 'Assign',
   mail_frame: 'Mail from {from}', images_blocked: 'Remote images are not shown.', show_images: 'Show images ({count})', attachments: 'Attachments', quarantined: 'flagged by the virus scan',
   attach_files: 'Attach files', upload_failed: '{name} could not be uploaded.',
+  custom_fields: 'Custom fields', field_name: 'New field name', field_value: 'Value', custom_fields_hint: 'Empty a value to remove its field.', field_name_rule: 'A field name is 1 to 40 of a-z, 0-9 and _, starting with a letter.', merge: 'Merge', merge_into: 'Merge this ticket into', merge_target_missing: 'Say which ticket to merge into.', merge_different_requesters: 'Yes, merge tickets of two different requesters', merge_confirm: 'The tickets have different requesters: tick the box to merge them anyway.', merged: '{number} was merged into {into}.',
 };
 
 const cs = {
@@ -63,6 +64,7 @@ const cs = {
   assign: 'Přidělit',
   mail_frame: 'E-mail od {from}', images_blocked: 'Vzdálené obrázky nejsou zobrazeny.', show_images: 'Zobrazit obrázky ({count})', attachments: 'Přílohy', quarantined: 'zachyceno antivirem',
   attach_files: 'Přiložit soubory', upload_failed: '{name} se nepodařilo nahrát.',
+  custom_fields: 'Vlastní pole', field_name: 'Název nového pole', field_value: 'Hodnota', custom_fields_hint: 'Vymazáním hodnoty pole odeberete.', field_name_rule: 'Název pole má 1 až 40 znaků a-z, 0-9 a _ a začíná písmenem.', merge: 'Sloučit', merge_into: 'Sloučit tento tiket do', merge_target_missing: 'Uveďte, do kterého tiketu sloučit.', merge_different_requesters: 'Ano, sloučit tikety dvou různých žadatelů', merge_confirm: 'Tikety mají různé žadatele: zaškrtněte políčko, chcete-li je přesto sloučit.', merged: '{number} byl sloučen do {into}.',
 };
 
 const hu = {
@@ -94,6 +96,7 @@ const hu = {
   assign: 'Hozzárendelés',
   mail_frame: 'Levél tőle: {from}', images_blocked: 'A távoli képek nem jelennek meg.', show_images: 'Képek megjelenítése ({count})', attachments: 'Mellékletek', quarantined: 'a víruskereső megjelölte',
   attach_files: 'Fájlok csatolása', upload_failed: '{name} feltöltése nem sikerült.',
+  custom_fields: 'Egyéni mezők', field_name: 'Új mező neve', field_value: 'Érték', custom_fields_hint: 'Az érték törlésével a mező is törlődik.', field_name_rule: 'A mezőnév 1–40 karakter (a-z, 0-9, _), betűvel kezdődik.', merge: 'Összevonás', merge_into: 'A jegy összevonása ezzel', merge_target_missing: 'Adja meg, melyik jeggyel vonja össze.', merge_different_requesters: 'Igen, két különböző igénylő jegyeit vonom össze', merge_confirm: 'A jegyek igénylője eltér: jelölje be a négyzetet az összevonáshoz.', merged: '{number} összevonva ezzel: {into}.',
 };
 
 const ms = {
@@ -125,6 +128,7 @@ const ms = {
   assign: 'Tugaskan',
   mail_frame: 'Mel daripada {from}', images_blocked: 'Imej jauh tidak dipaparkan.', show_images: 'Tunjukkan imej ({count})', attachments: 'Lampiran', quarantined: 'ditanda oleh imbasan virus',
   attach_files: 'Lampirkan fail', upload_failed: '{name} tidak dapat dimuat naik.',
+  custom_fields: 'Medan tersuai', field_name: 'Nama medan baharu', field_value: 'Nilai', custom_fields_hint: 'Kosongkan nilai untuk membuang medannya.', field_name_rule: 'Nama medan ialah 1 hingga 40 a-z, 0-9 dan _, bermula dengan huruf.', merge: 'Gabung', merge_into: 'Gabungkan tiket ini ke dalam', merge_target_missing: 'Nyatakan tiket yang hendak digabungkan.', merge_different_requesters: 'Ya, gabungkan tiket dua peminta berbeza', merge_confirm: 'Tiket mempunyai peminta berbeza: tandakan kotak untuk menggabungkannya juga.', merged: '{number} telah digabungkan ke dalam {into}.',
 };
 
 const WORDS = { en, cs, hu, ms };

@@ -5,13 +5,14 @@
 import { ApiError, call, get, query } from './api.js';
 import { announce, h, select, show, when } from './dom.js';
 import { locale, t } from './i18n.js';
+import { customFieldInputs, customFieldsPatch, mergeForm } from './extras.js';
 import { attachmentList, mailFrame, uploadAll } from './mail.js';
 
 const STATUSES = ['new', 'open', 'pending', 'on-hold', 'resolved', 'closed', 'spam'];
 const PRIORITIES = ['low', 'normal', 'high', 'urgent'];
 const LEVELS = ['L1', 'L2', 'L3'];
 /// Fields compared when a save meets a newer version.
-const COMPARED = ['subject', 'status', 'priority', 'department', 'assignee', 'support_level', 'tags', 'type'];
+const COMPARED = ['subject', 'status', 'priority', 'department', 'assignee', 'support_level', 'tags', 'type', 'cc', 'custom_fields'];
 
 function entry(kind, at, ...content) {
   return { kind, at, node: h('li', { class: `entry ${kind}`, 'data-kind': kind }, ...content) };
@@ -73,6 +74,7 @@ export async function renderTicket(main, ctx, number) {
     h('label', {}, t('support_level'), select({ name: 'support_level' }, LEVELS.map((s) => [s, s]), ticket.support_level)),
     h('label', {}, t('tags'), h('input', { name: 'tags', value: ticket.tags.join(', ') })),
     h('label', {}, t('cc'), h('input', { name: 'cc', value: ticket.cc.join(', ') })),
+    customFieldInputs(ticket),
     h('div', { class: 'row' },
       h('button', { type: 'submit', class: 'primary', id: 'save' }, t('save')),
       ctx.me ? h('button', { type: 'button', id: 'assign-me', onclick: () => quick({ assignee: ctx.me.id }) }, t('assign_to_me')) : null,
@@ -96,6 +98,8 @@ export async function renderTicket(main, ctx, number) {
     const removeCc = ticket.cc.filter((x) => !cc.includes(x));
     if (addCc.length) patch.add_cc = addCc;
     if (removeCc.length) patch.remove_cc = removeCc;
+    const fields = customFieldsPatch(f, ticket);
+    if (fields) patch.custom_fields = fields;
     return patch;
   }
 
@@ -111,7 +115,13 @@ export async function renderTicket(main, ctx, number) {
     }
   }
 
-  const save = () => patch(patchFromForm());
+  const save = () => {
+    try {
+      return patch(patchFromForm());
+    } catch (e) {
+      return announce(e.message, 'error');
+    }
+  };
   const quick = (changes) => patch(changes);
 
   async function showConflict() {
@@ -182,6 +192,7 @@ export async function renderTicket(main, ctx, number) {
       replyBox),
     h('aside', { class: 'side' },
       h('h2', {}, t('properties')), props,
+      mergeForm(ticket, (into) => { location.hash = `#/ticket/${encodeURIComponent(into)}`; }),
       h('h2', {}, t('requester_tickets')),
       h('ul', { class: 'results' }, others.items.filter((x) => x.id !== ticket.id).map((x) =>
         h('li', {}, h('a', { href: `#/ticket/${x.number}` }, `${x.number} · ${x.subject}`)))))));
