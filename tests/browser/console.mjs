@@ -11,9 +11,12 @@
 // agent, who opened the ticket before that, saves a stale change and gets the conflict message.
 // SCREENSHOT_DIR, when set, receives inbox.png and ticket.png.
 //
-//   node console.mjs rules <base_url> <manager_email>  -> {"rule":"<name>"}
+//   node console.mjs rules <base_url> <manager_email> <canned_title>
+//     -> {"rule":"<name>","first":"<name>","field_error":"…"}
 //
-// A manager switches the first automation rule off on the rules page.
+// A manager switches the first automation rule off on the rules page, moves the second up, saves
+// a broken edit and gets the field error beside the actions, makes a shared canned response and
+// edits it, and opens the metrics, satisfaction, SLA and team pages.
 //
 //   node console.mjs mail <base_url> <agent_email> <ticket_number> <other_ticket_number>
 //     -> {"sandbox":"…","scripts":0,"remote_before":0,"remote_after":1,"download":"invoice.pdf"}
@@ -187,25 +190,57 @@ async function mail(browser, [baseUrl, agent, number, into]) {
   return { sandbox, scripts, remote_before: before, remote_after: remote.length, download: download.suggestedFilename() };
 }
 
-/// A manager switches the first rule off on the rules page.
-async function rules(browser, [baseUrl, manager]) {
+/// A manager's pages: rules (on/off, reorder, edit), canned responses, the read-only pages.
+async function rules(browser, [baseUrl, manager, cannedTitle]) {
   const page = await signIn(browser, baseUrl, manager);
   await page.locator('#rules-link').click();
   const row = page.locator('tr[data-rule]').first();
   const name = await row.getAttribute('data-rule');
   await row.locator('input[type=checkbox]').uncheck();
   await page.locator('#status', { hasText: 'switched off' }).waitFor();
+  // Reorder: the second rule moves up.
+  const second = await page.locator('tr[data-rule]').nth(1).getAttribute('data-rule');
+  await page.locator('tr[data-rule]').nth(1).locator('button.up').click();
+  await page.locator('#status', { hasText: 'moved' }).waitFor();
+  const first = await page.locator('tr[data-rule]').first().getAttribute('data-rule');
+  if (first !== second) fail(`${second} did not move up (first is ${first})`);
+  // Edit with a mistake: the API's field error shows beside the actions.
+  await page.locator('tr[data-rule]').first().locator('button.edit').click();
+  await page.locator('#rule-form textarea[name=actions]').fill('[{"do": "set_department", "department": "Not A Slug"}]');
+  await page.locator('#rule-save').click();
+  const actionsError = page.locator('#rule-error-actions');
+  await actionsError.filter({ hasText: /./ }).waitFor();
+  const fieldError = await actionsError.textContent();
+
+  // A shared canned response made and then edited on the canned responses page.
+  await page.locator('#canned-link').click();
+  await page.locator('#canned-form input[name=title]').fill(cannedTitle);
+  await page.locator('#canned-form textarea[name=body]').fill('Hello {{requester.name}}');
+  await page.locator('#canned-form select[name=department]').selectOption('support');
+  await page.locator('#canned-save').click();
+  await page.locator(`button[data-edit="${cannedTitle}"]`).click();
+  await page.locator('#canned-form-title', { hasText: cannedTitle }).waitFor();
+  await page.locator('#canned-form textarea[name=body]').fill('Hello {{requester.name}}, edited');
+  await page.locator('#canned-save').click();
+  await page.locator('#canned-list td', { hasText: 'edited' }).waitFor();
+
+  // The read-only pages answer with their tables.
+  for (const [link, table] of [['#metrics-link', '#metrics-table'], ['#satisfaction-link', 'h1'], ['#sla-link', '#sla-policies'], ['#team-link', '#agents']]) {
+    await page.locator(link).click();
+    await page.locator(table).first().waitFor();
+  }
+  await screenshot(page, 'team.png');
   if (page.errors.length) fail(`page errors: ${page.errors.join('; ')}`);
-  return { rule: name };
+  return { rule: name, first, field_error: fieldError };
 }
 
-const COMMANDS = { work: [work, 6], rules: [rules, 2], mail: [mail, 4] };
+const COMMANDS = { work: [work, 6], rules: [rules, 3], mail: [mail, 4] };
 
 async function main(argv) {
   const [command, ...args] = argv;
   if (!COMMANDS[command] || args.length !== COMMANDS[command][1]) {
     console.error('usage: node console.mjs work <base_url> <agent_email> <other_agent_email> <other_agent_name> <search_word> <canned_title>\n' +
-      '       node console.mjs rules <base_url> <manager_email>\n' +
+      '       node console.mjs rules <base_url> <manager_email> <canned_title>\n' +
       '       node console.mjs mail <base_url> <agent_email> <ticket_number> <other_ticket_number>');
     return 2;
   }

@@ -188,8 +188,14 @@ async fn the_seeded_desk_is_ready_for_the_console() {
     let found = e2e::get_json(&host.url, &ann, "/v1/search?q=vat").await;
     assert_eq!(found["items"], json!([]), "billing's ticket is not Ann's: {found}");
 
-    // Mia, the seeded manager, switches a rule off on the rules page.
-    let switched = run_script(&["rules", &host.url, "mia@example.com"]).await;
+    // Mia, the seeded manager, switches a rule off on the rules page, reorders, edits, and
+    // makes a canned response.
+    let canned_title = unique("Refund steps");
+    let switched = run_script(&["rules", &host.url, "mia@example.com", &canned_title]).await;
+    assert!(
+        switched["field_error"].as_str().unwrap().starts_with("actions"),
+        "{switched}"
+    );
     let rules = e2e::get_json(&host.url, &admin, "/v1/rules").await;
     let rule = rules["items"]
         .as_array()
@@ -199,6 +205,22 @@ async fn the_seeded_desk_is_ready_for_the_console() {
     assert_eq!(
         rule.unwrap_or_else(|| panic!("{switched} in {rules}"))["enabled"],
         false
+    );
+    let mut ordered: Vec<&Value> = rules["items"].as_array().unwrap().iter().collect();
+    ordered.sort_by_key(|r| r["position"].as_i64());
+    assert_eq!(ordered[0]["name"], switched["first"], "{rules}");
+    let canned = e2e::get_json(&host.url, &admin, "/v1/canned-responses").await;
+    let made = canned["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["title"] == canned_title.as_str());
+    let made = made.unwrap_or_else(|| panic!("{canned}"));
+    assert_eq!(made["body"], "Hello {{requester.name}}, edited", "{made}");
+    assert_eq!(
+        made["scope"],
+        json!({"kind": "department", "department": "support"}),
+        "{made}"
     );
 }
 

@@ -115,6 +115,7 @@ pub const ASSETS: &[Asset] = &[
     asset!("rules.js", "text/javascript; charset=utf-8"),
     asset!("mail.js", "text/javascript; charset=utf-8"),
     asset!("extras.js", "text/javascript; charset=utf-8"),
+    asset!("manage.js", "text/javascript; charset=utf-8"),
 ];
 
 /// The app's own files only; the API and the sign-in provider are the only other places the

@@ -7,6 +7,7 @@ import { claims, configure, ensureSignedIn, signOut } from './auth.js';
 import { h, show } from './dom.js';
 import { LANGUAGES, language, setLanguage, t } from './i18n.js';
 import { renderInbox, renderSearch } from './inbox.js';
+import { renderCanned, renderMetrics, renderSatisfaction, renderSla, renderTeam } from './manage.js';
 import { renderRules } from './rules.js';
 import { renderTicket } from './ticket.js';
 
@@ -32,7 +33,15 @@ function header() {
     h('label', { class: 'lang' }, h('span', { class: 'sr' }, t('language')),
       h('select', { onchange: (e) => { setLanguage(e.target.value); start(); } },
         LANGUAGES.map(([code, name]) => h('option', { value: code, selected: code === language() }, name)))),
-    ctx.who.role !== 'agent' ? h('a', { href: '#/rules', id: 'rules-link' }, t('rules')) : null,
+    h('nav', { class: 'pages', 'aria-label': t('pages') },
+      h('a', { href: '#/canned', id: 'canned-link' }, t('canned_responses')),
+      ctx.who.role !== 'agent' ? [
+        h('a', { href: '#/rules', id: 'rules-link' }, t('rules')),
+        h('a', { href: '#/metrics', id: 'metrics-link' }, t('metrics')),
+        h('a', { href: '#/satisfaction', id: 'satisfaction-link' }, t('satisfaction')),
+        h('a', { href: '#/sla', id: 'sla-link' }, t('sla')),
+        h('a', { href: '#/team', id: 'team-link' }, t('team')),
+      ] : null),
     h('span', { class: 'who' }, ctx.me?.name || ctx.who.email, ' · ', t(`role_${ctx.who.role}`)),
     h('button', { type: 'button', id: 'sign-out', onclick: signOut }, t('sign_out')));
 }
@@ -47,6 +56,11 @@ async function route() {
     if (page === 'ticket' && value) await renderTicket(main, ctx, value);
     else if (page === 'search' && value) await renderSearch(main, value);
     else if (page === 'rules') await renderRules(main);
+    else if (page === 'canned') await renderCanned(main, ctx);
+    else if (page === 'metrics') await renderMetrics(main, ctx);
+    else if (page === 'satisfaction') await renderSatisfaction(main);
+    else if (page === 'sla') await renderSla(main);
+    else if (page === 'team') await renderTeam(main, ctx);
     else ctx.stop = await renderInbox(main, ctx, value);
   } catch (e) {
     show(main, h('p', { class: 'error', role: 'alert' }, e.message));

@@ -319,6 +319,8 @@ struct Fixture {
     with_file: String,
     rule_id: String,
     sla_policy_id: String,
+    /// A canned response shared with `support`.
+    canned_id: String,
 }
 
 async fn fixture(deps: &TestDeps, n: usize) -> Fixture {
@@ -435,7 +437,17 @@ async fn fixture(deps: &TestDeps, n: usize) -> Fixture {
         Some(policy) => policy,
         None => desk.create_sla_policy(&admin, draft).await.unwrap(),
     };
+    let canned = shared::usecases::desk::canned::create(
+        desk.store(),
+        &SystemClock,
+        &admin,
+        serde_json::from_value(json!({"title": format!("fixture {n}"), "body": "Hi", "department": "support"}))
+            .unwrap(),
+    )
+    .await
+    .unwrap();
     Fixture {
+        canned_id: canned.id,
         ticket,
         other,
         elsewhere,
@@ -747,6 +759,16 @@ fn routes() -> Vec<Case> {
                 "/v1/canned-responses".into(),
                 Some(json!({"title": "Thanks", "body": "Hi {{requester.name}}", "department": "support"})),
             )
+        }),
+        ("replace shared canned response", MANAGERS, |f, _| {
+            (
+                "PUT",
+                format!("/v1/canned-responses/{}", f.canned_id),
+                Some(json!({"title": "Thanks", "body": "Hi {{agent.name}}", "department": "support"})),
+            )
+        }),
+        ("delete shared canned response", MANAGERS, |f, _| {
+            ("DELETE", format!("/v1/canned-responses/{}", f.canned_id), None)
         }),
         ("get survey settings", ADMINS, |_, _| {
             ("GET", "/v1/settings/surveys".into(), None)

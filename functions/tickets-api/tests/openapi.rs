@@ -82,6 +82,7 @@ const OPERATIONS: &[(&str, &str)] = &[
     ("GET", "/v1/search"),
     ("GET", "/v1/canned-responses"),
     ("POST", "/v1/canned-responses"),
+    ("PUT", "/v1/canned-responses/{canned}"),
     ("DELETE", "/v1/canned-responses/{canned}"),
     ("POST", "/v1/contacts/{contact}/export"),
     ("POST", "/v1/contacts/{contact}/erase"),

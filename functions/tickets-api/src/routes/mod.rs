@@ -234,10 +234,11 @@ where
             Method::POST => return canned::create(desk.store(), desk.clock(), who, request).await,
             _ => &[Method::GET, Method::POST],
         },
-        ["v1", "canned-responses", id] if method == Method::DELETE => {
-            return canned::delete(desk.store(), who, id).await;
-        }
-        ["v1", "canned-responses", _] => &[Method::DELETE],
+        ["v1", "canned-responses", id] => match method {
+            Method::PUT => return canned::replace(desk.store(), who, id, request).await,
+            Method::DELETE => return canned::delete(desk.store(), who, id).await,
+            _ => &[Method::PUT, Method::DELETE],
+        },
         _ => return Err(ApiError::NotFound(format!("no route {path}"))),
     };
     let mut response = ApiError::MethodNotAllowed {
