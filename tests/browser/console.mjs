@@ -27,6 +27,7 @@
 
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { readFileSync } from 'node:fs';
 
 const TIMEOUT_MS = 30_000;
 
@@ -40,6 +41,29 @@ function loadPlaywright() {
   const nodePath = process.env.LAMBDESK_NODE_PATH;
   const resolved = nodePath ? require.resolve('playwright-core', { paths: [nodePath] }) : require.resolve('playwright-core');
   return require(resolved);
+}
+
+/// axe-core's source, installed next to playwright-core (`cargo xtask test` installs both).
+function axeSource() {
+  const require = createRequire(import.meta.url);
+  const nodePath = process.env.LAMBDESK_NODE_PATH;
+  const file = require.resolve('axe-core/axe.min.js', nodePath ? { paths: [nodePath] } : undefined);
+  return readFileSync(file, 'utf8');
+}
+
+/// Runs axe-core on the page as it is; fails on any serious or critical violation. The source
+/// goes in through the driver (the page's policy refuses inline scripts, rightly), and the
+/// mail frames are left out: they run no script, so axe cannot enter them.
+async function accessible(page, name) {
+  await page.evaluate(axeSource());
+  const found = await page.evaluate(async () => {
+    const result = await window.axe.run(document, { iframes: false, resultTypes: ['violations'] });
+    if (result.passes.length === 0) return ['axe-core checked nothing'];
+    return result.violations
+      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+      .map((v) => `${v.id} (${v.impact}): ${v.nodes.slice(0, 5).map((n) => n.target.join(' ')).join(', ')}`);
+  });
+  if (found.length) fail(`accessibility of the ${name}: ${found.join('; ')}`);
 }
 
 async function signIn(browser, baseUrl, email) {
@@ -71,6 +95,7 @@ async function work(browser, [baseUrl, agent, other, otherName, word, cannedTitl
   await page.locator('.queues a[data-queue^="department-"]').first().click();
   await page.locator('table.tickets tbody tr').first().waitFor();
   await screenshot(page, 'inbox.png');
+  await accessible(page, 'inbox');
   // A bulk action: tag the ticked tickets.
   await page.locator('table.tickets tbody input[type=checkbox]').first().check();
   await page.locator('.bulk input').fill('till');
@@ -131,6 +156,7 @@ async function work(browser, [baseUrl, agent, other, otherName, word, cannedTitl
   await page.locator('#resolve').click();
   await page.locator('#ticket-status', { hasText: 'Resolved' }).waitFor();
   await screenshot(page, 'ticket.png');
+  await accessible(page, 'ticket page');
 
   // The second agent's page still holds the first version: their save is refused.
   await second.locator('select[name=priority]').selectOption('urgent');
@@ -167,6 +193,7 @@ async function mail(browser, [baseUrl, agent, number, into]) {
   await inside.locator('b', { hasText: 'printer' }).waitFor();
   const scripts = await inside.locator('script').count();
   await screenshot(page, 'mail.png');
+  await accessible(page, 'ticket page with mail');
   const before = remote.length;
   await page.locator('button.show-images').click();
   await inside.locator('img[src^="https://images.example/"]').waitFor();
@@ -211,6 +238,7 @@ async function rules(browser, [baseUrl, manager, cannedTitle]) {
   const actionsError = page.locator('#rule-error-actions');
   await actionsError.filter({ hasText: /./ }).waitFor();
   const fieldError = await actionsError.textContent();
+  await accessible(page, 'rules page');
 
   // A shared canned response made and then edited on the canned responses page.
   await page.locator('#canned-link').click();
@@ -223,11 +251,13 @@ async function rules(browser, [baseUrl, manager, cannedTitle]) {
   await page.locator('#canned-form textarea[name=body]').fill('Hello {{requester.name}}, edited');
   await page.locator('#canned-save').click();
   await page.locator('#canned-list td', { hasText: 'edited' }).waitFor();
+  await accessible(page, 'canned responses page');
 
   // The read-only pages answer with their tables.
   for (const [link, table] of [['#metrics-link', '#metrics-table'], ['#satisfaction-link', 'h1'], ['#sla-link', '#sla-policies'], ['#team-link', '#agents']]) {
     await page.locator(link).click();
     await page.locator(table).first().waitFor();
+    await accessible(page, `${link.slice(1, -5)} page`);
   }
   await screenshot(page, 'team.png');
   if (page.errors.length) fail(`page errors: ${page.errors.join('; ')}`);
