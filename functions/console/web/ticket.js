@@ -27,8 +27,12 @@ function messageEntry(ticket, m) {
     attachmentList(ticket, m));
 }
 
+/// Names of the agents the page knows, for audit lines that carry ids.
+let agentNames = new Map();
+
 function changeText(c) {
-  const v = (x) => (x === null || x === undefined || x === '' ? '—' : Array.isArray(x) ? x.join(', ') : String(x));
+  const v = (x) => (x === null || x === undefined || x === '' ? '—' : Array.isArray(x) ? x.join(', ')
+    : typeof x === 'object' ? JSON.stringify(x) : (c.field === 'assignee' && agentNames.get(x)) || String(x));
   return `${c.field}: ${v(c.from)} → ${v(c.to)}`;
 }
 
@@ -60,6 +64,7 @@ export async function renderTicket(main, ctx, number) {
   const assignees = ticket.department
     ? (await get(`/v1/assignees${query({ department: ticket.department })}`).catch(() => ({ items: ctx.agents }))).items
     : ctx.agents;
+  agentNames = new Map([...ctx.agents, ...assignees].map((a) => [a.id, a.name]));
   const timeline = [...messages.items.map((m) => messageEntry(ticket, m)), ...audit.items.map(auditEntry).filter(Boolean)]
     .sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
 
