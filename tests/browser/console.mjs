@@ -12,10 +12,10 @@
 // SCREENSHOT_DIR, when set, receives inbox.png and ticket.png.
 //
 //   node console.mjs rules <base_url> <manager_email> <canned_title>
-//     -> {"rule":"<name>","first":"<name>","field_error":"…"}
+//     -> {"rule":"<name>","first":"<name>","field_error":"…","dry_run":"It would …"}
 //
 // A manager switches the first automation rule off on the rules page, moves the second up, saves
-// a broken edit and gets the field error beside the actions, makes a shared canned response and
+// a broken edit and gets the field error beside the actions, tries the rule on a ticket, makes a shared canned response and
 // edits it, and opens the metrics, satisfaction, SLA and team pages.
 //
 //   node console.mjs mail <base_url> <agent_email> <ticket_number> <other_ticket_number>
@@ -238,6 +238,10 @@ async function rules(browser, [baseUrl, manager, cannedTitle]) {
   const actionsError = page.locator('#rule-error-actions');
   await actionsError.filter({ hasText: /./ }).waitFor();
   const fieldError = await actionsError.textContent();
+  // The rule's dry run on a seeded ticket.
+  await page.locator('#dry-run-ticket').fill('HD-1001');
+  await page.locator('#dry-run-go').click();
+  const dryRun = await page.locator('#dry-run-result p').first().textContent();
   await accessible(page, 'rules page');
 
   // A shared canned response made and then edited on the canned responses page.
@@ -261,7 +265,7 @@ async function rules(browser, [baseUrl, manager, cannedTitle]) {
   }
   await screenshot(page, 'team.png');
   if (page.errors.length) fail(`page errors: ${page.errors.join('; ')}`);
-  return { rule: name, first, field_error: fieldError };
+  return { rule: name, first, field_error: fieldError, dry_run: dryRun };
 }
 
 const COMMANDS = { work: [work, 6], rules: [rules, 3], mail: [mail, 4] };

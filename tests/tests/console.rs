@@ -196,6 +196,10 @@ async fn the_seeded_desk_is_ready_for_the_console() {
         switched["field_error"].as_str().unwrap().starts_with("actions"),
         "{switched}"
     );
+    assert!(
+        switched["dry_run"].as_str().unwrap().starts_with("It would"),
+        "{switched}"
+    );
     let rules = e2e::get_json(&host.url, &admin, "/v1/rules").await;
     let rule = rules["items"]
         .as_array()

@@ -2,7 +2,7 @@
 // up or down (two `PUT`s swapping positions), and edited: name and position as fields, triggers,
 // conditions and actions as JSON (docs/rules.md has their shape). `PUT /v1/rules/{id}` takes the
 // rule as read with the changes; a 422 names the field (`actions[0].department`), and the error
-// is shown beside the field it belongs to.
+// is shown beside the field it belongs to. Below the editor, a dry run of the rule on a ticket.
 
 import { ApiError, call, get } from './api.js';
 import { announce, h, show } from './dom.js';
@@ -62,7 +62,42 @@ function editor(main, rule) {
       announce(e.message, 'error');
     }
   }
-  return form;
+  return [form, dryRun(rule)];
+}
+
+/// "Try on a ticket": what this rule would do on a ticket for one of its triggers, changing
+/// nothing (`POST /v1/rules/dry-run` with `rule`).
+function dryRun(rule) {
+  const ticket = h('input', { id: 'dry-run-ticket', size: 10, placeholder: 'HD-1042' });
+  const event = h('select', { id: 'dry-run-event', 'aria-label': t('triggers') },
+    rule.triggers.map((x, i) => h('option', { value: String(i) }, x.on || JSON.stringify(x))));
+  const result = h('div', { id: 'dry-run-result', 'aria-live': 'polite' });
+  async function run(e) {
+    e.preventDefault();
+    if (!ticket.value.trim()) return announce(t('merge_target_missing'), 'error');
+    try {
+      const body = { ticket: ticket.value.trim(), event: rule.triggers[Number(event.value)], rule: rule.id };
+      const { body: evaluation } = await call('POST', '/v1/rules/dry-run', { body });
+      const outcome = evaluation.outcomes[0];
+      const line = (x) => h('li', {}, typeof x === 'string' ? x : JSON.stringify(x));
+      show(result, !outcome ? h('p', {}, evaluation.cut || t('dry_run_nothing')) : [
+        h('p', {}, h('strong', {}, outcome.fired ? t('dry_run_fired') : t('dry_run_skipped')), outcome.skipped ? ` ${outcome.skipped}` : ''),
+        outcome.conditions?.length ? [h('h3', {}, t('rule_conditions')), h('ul', {}, outcome.conditions.map(line))] : null,
+        outcome.changes?.length ? [h('h3', {}, t('dry_run_changes')), h('ul', {}, outcome.changes.map(line))] : null,
+        outcome.effects?.length ? [h('h3', {}, t('dry_run_effects')), h('ul', {}, outcome.effects.map(line))] : null,
+        outcome.problems?.length ? h('ul', { class: 'error' }, outcome.problems.map(line)) : null,
+      ]);
+    } catch (error) {
+      show(result, h('p', { class: 'error' }, error.message));
+    }
+  }
+  return h('form', { class: 'card', id: 'dry-run', 'aria-labelledby': 'dry-run-title', onsubmit: run },
+    h('h2', { id: 'dry-run-title' }, t('dry_run')),
+    h('div', { class: 'row' },
+      h('label', { for: 'dry-run-ticket' }, t('number')), ticket,
+      h('label', { for: 'dry-run-event' }, t('triggers')), event,
+      h('button', { type: 'submit', id: 'dry-run-go' }, t('dry_run_go'))),
+    result);
 }
 
 export async function renderRules(main, editing = null) {
