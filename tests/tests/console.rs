@@ -259,7 +259,8 @@ async fn customer_mail_shows_in_a_sandboxed_frame_then_the_ticket_is_merged() {
          --alt\nContent-Type: text/plain; charset=utf-8\n\nThe printer jams again.\n\
          --alt\nContent-Type: text/html; charset=utf-8\n\n\
          <p>The <b>printer</b> jams again.</p><img src=\"https://images.example/pixel.png\" alt=\"logo\">\
-         <script>parent.document.title = 'owned'</script>\n\
+         <script>parent.document.title = 'owned'</script>\
+         <meta http-equiv=\"refresh\" content=\"0; url=https://images.example/away\">\n\
          --alt--\n\
          --outer\nContent-Type: application/pdf; name=\"invoice.pdf\"\n\
          Content-Disposition: attachment; filename=\"invoice.pdf\"\nContent-Transfer-Encoding: base64\n\n\

@@ -28,6 +28,9 @@ function signedOrigins(doc) {
 /// The frame's whole document: a policy (no scripts, no fetches, images as allowed), then the mail.
 export function frameDocument(html, showRemote) {
   const doc = new DOMParser().parseFromString(html, 'text/html');
+  // Belt and braces over the API's sanitiser: nothing that could navigate the frame (a meta
+  // refresh), change its base or policy, or embed or submit anything.
+  for (const el of doc.querySelectorAll('meta, base, link, script, iframe, frame, object, embed, form')) el.remove();
   const images = showRemote ? '* data:' : ['data:', ...signedOrigins(doc)].join(' ');
   let remote = 0;
   for (const img of doc.querySelectorAll('img[data-remote-src]')) {
