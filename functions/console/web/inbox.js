@@ -116,7 +116,7 @@ export async function renderInbox(main, ctx, queueId) {
           h('td', {}, h('a', { href: `#/ticket/${x.number}` }, x.subject)),
           h('td', {}, h('span', { class: `badge status-${x.status}` }, t(`status_${x.status}`))),
           h('td', {}, t(`priority_${x.priority}`)),
-          h('td', {}, x.department || '—'),
+          h('td', {}, ctx.allDepartments.find((d) => d.id === x.department)?.name || x.department || '—'),
           h('td', {}, slaText(x)),
           h('td', {}, when(x.updated_at, locale())))))));
   }
