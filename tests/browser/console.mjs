@@ -2,20 +2,32 @@
 // `tests/tests/console.rs` (through `cargo xtask test`, which sets LAMBDESK_CHROMIUM and
 // LAMBDESK_NODE_PATH). Prints one JSON line on success; exits non-zero with the reason.
 //
-//   node console.mjs work <base_url> <agent_email> <other_agent_email> <search_word> <canned_title>
+//   node console.mjs work <base_url> <agent_email> <other_agent_email> <other_agent_name> <search_word> <canned_title>
 //     -> {"number":"HD-…","conflict":["…"]}
 //
-// The agent signs in on the dev sign-in page, finds the ticket by a word of its subject, replies
+// The agent signs in on the dev sign-in page, hands the ticket to the colleague with a bulk
+// action, finds the ticket by a word of its subject, replies
 // with the canned response, adds a note, assigns it to themselves, and resolves it; a second
 // agent, who opened the ticket before that, saves a stale change and gets the conflict message.
 // SCREENSHOT_DIR, when set, receives inbox.png and ticket.png.
 //
-//   node console.mjs rules <base_url> <manager_email>  -> {"rule":"<name>"}
+//   node console.mjs rules <base_url> <manager_email> <canned_title>
+//     -> {"rule":"<name>","first":"<name>","field_error":"…","dry_run":"It would …"}
 //
-// A manager switches the first automation rule off on the rules page.
+// A manager switches the first automation rule off on the rules page, moves the second up, saves
+// a broken edit and gets the field error beside the actions, tries the rule on a ticket, makes a shared canned response and
+// edits it, and opens the metrics, satisfaction, SLA and team pages.
+//
+//   node console.mjs mail <base_url> <agent_email> <ticket_number> <other_ticket_number>
+//     -> {"sandbox":"…","scripts":0,"remote_before":0,"remote_after":1,"download":"invoice.pdf"}
+//
+// An agent reads a customer's HTML mail in its sandboxed frame, loads its remote image only by
+// asking, downloads its attachment, sets a custom field and merges the ticket into another
+// requester's (confirming that the requesters differ).
 
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { readFileSync } from 'node:fs';
 
 const TIMEOUT_MS = 30_000;
 
@@ -29,6 +41,29 @@ function loadPlaywright() {
   const nodePath = process.env.LAMBDESK_NODE_PATH;
   const resolved = nodePath ? require.resolve('playwright-core', { paths: [nodePath] }) : require.resolve('playwright-core');
   return require(resolved);
+}
+
+/// axe-core's source, installed next to playwright-core (`cargo xtask test` installs both).
+function axeSource() {
+  const require = createRequire(import.meta.url);
+  const nodePath = process.env.LAMBDESK_NODE_PATH;
+  const file = require.resolve('axe-core/axe.min.js', nodePath ? { paths: [nodePath] } : undefined);
+  return readFileSync(file, 'utf8');
+}
+
+/// Runs axe-core on the page as it is; fails on any serious or critical violation. The source
+/// goes in through the driver (the page's policy refuses inline scripts, rightly), and the
+/// mail frames are left out: they run no script, so axe cannot enter them.
+async function accessible(page, name) {
+  await page.evaluate(axeSource());
+  const found = await page.evaluate(async () => {
+    const result = await window.axe.run(document, { iframes: false, resultTypes: ['violations'] });
+    if (result.passes.length === 0) return ['axe-core checked nothing'];
+    return result.violations
+      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+      .map((v) => `${v.id} (${v.impact}): ${v.nodes.slice(0, 5).map((n) => n.target.join(' ')).join(', ')}`);
+  });
+  if (found.length) fail(`accessibility of the ${name}: ${found.join('; ')}`);
 }
 
 async function signIn(browser, baseUrl, email) {
@@ -54,16 +89,23 @@ async function ticketLoaded(page) {
   await page.locator('#ticket-title').waitFor();
 }
 
-async function work(browser, [baseUrl, agent, other, word, cannedTitle]) {
+async function work(browser, [baseUrl, agent, other, otherName, word, cannedTitle]) {
   const page = await signIn(browser, baseUrl, agent);
   // The department's queue holds the new ticket, with its count.
   await page.locator('.queues a[data-queue^="department-"]').first().click();
   await page.locator('table.tickets tbody tr').first().waitFor();
   await screenshot(page, 'inbox.png');
+  await accessible(page, 'inbox');
   // A bulk action: tag the ticked tickets.
   await page.locator('table.tickets tbody input[type=checkbox]').first().check();
   await page.locator('.bulk input').fill('till');
   await page.locator('#bulk-tag').click();
+  await page.locator('#status', { hasText: 'Tickets changed: 1.' }).waitFor();
+  // Hand it to the colleague (the picker lists the department's agents to an agent too).
+  await page.locator('table.tickets tbody input[type=checkbox]').first().check();
+  const colleague = await page.locator('#bulk-assignee option', { hasText: otherName }).getAttribute('value');
+  await page.locator('#bulk-assignee').selectOption(colleague);
+  await page.locator('#bulk-assign').click();
   await page.locator('#status', { hasText: 'Tickets changed: 1.' }).waitFor();
 
   // Every language has every word English has.
@@ -85,6 +127,8 @@ async function work(browser, [baseUrl, agent, other, word, cannedTitle]) {
   await hit.click();
   await ticketLoaded(page);
   const number = (await page.locator('#ticket-title').textContent()).split(' · ')[0];
+  const assigned = await page.locator('select[name=assignee] option:checked').textContent();
+  if (assigned !== otherName) fail(`the ticket shows assignee ${assigned}, not ${otherName}`);
 
   // The second agent opens the same ticket now: the ETag their page holds goes stale below.
   const second = await signIn(browser, baseUrl, other);
@@ -97,6 +141,8 @@ async function work(browser, [baseUrl, agent, other, word, cannedTitle]) {
   const text = await page.locator('#reply-text').inputValue();
   if (text.includes('{{')) fail(`placeholders left in the reply: ${text}`);
   await page.locator('#send-status').selectOption('pending');
+  // A file goes with the reply: uploaded straight to the bucket through a signed link.
+  await page.locator('#reply-files').setInputFiles({ name: 'till-log.txt', mimeType: 'text/plain', buffer: Buffer.from('printer driver 2.1 crashed\n') });
   await page.locator('#send-reply').click();
   await page.locator('.entry.agent').first().waitFor();
 
@@ -104,11 +150,13 @@ async function work(browser, [baseUrl, agent, other, word, cannedTitle]) {
   await page.locator('#add-note').click();
   await page.locator('.entry.note').first().waitFor();
 
+  // The bulk action above assigned it already: wait for a second assignee change.
   await page.locator('#assign-me').click();
-  await page.locator('.entry.audit', { hasText: 'assignee' }).first().waitFor();
+  await page.locator('.entry.audit', { hasText: 'assignee' }).nth(1).waitFor();
   await page.locator('#resolve').click();
   await page.locator('#ticket-status', { hasText: 'Resolved' }).waitFor();
   await screenshot(page, 'ticket.png');
+  await accessible(page, 'ticket page');
 
   // The second agent's page still holds the first version: their save is refused.
   await second.locator('select[name=priority]').selectOption('urgent');
@@ -124,25 +172,110 @@ async function work(browser, [baseUrl, agent, other, word, cannedTitle]) {
   return { number, reply: text, conflict: changes };
 }
 
-/// A manager switches the first rule off on the rules page.
-async function rules(browser, [baseUrl, manager]) {
+/// A 1×1 PNG, answered for the remote image of the customer's mail.
+const PIXEL = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg==', 'base64');
+
+/// The customer's HTML mail in its sandboxed frame: remote images only when asked; the
+/// attachment downloads through a signed link.
+async function mail(browser, [baseUrl, agent, number, into]) {
+  const page = await signIn(browser, baseUrl, agent);
+  const remote = [];
+  await page.context().route('https://images.example/**', (route) => {
+    remote.push(route.request().url());
+    return route.fulfill({ status: 200, contentType: 'image/png', body: PIXEL });
+  });
+  await page.goto(`${baseUrl}/console#/ticket/${number}`);
+  await ticketLoaded(page);
+  const frame = page.locator('iframe.mail').first();
+  await frame.waitFor();
+  const sandbox = await frame.getAttribute('sandbox');
+  const inside = page.frameLocator('iframe.mail').first();
+  await inside.locator('b', { hasText: 'printer' }).waitFor();
+  const scripts = await inside.locator('script').count();
+  await screenshot(page, 'mail.png');
+  await accessible(page, 'ticket page with mail');
+  const before = remote.length;
+  await page.locator('button.show-images').click();
+  await inside.locator('img[src^="https://images.example/"]').waitFor();
+  for (let i = 0; i < 50 && remote.length === before; i += 1) await page.waitForTimeout(100);
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    page.locator('button[data-attachment="invoice.pdf"]').click(),
+  ]);
+  // A custom field, saved with the properties.
+  await page.locator('input[name=cf-new-key]').fill('order_id');
+  await page.locator('input[name=cf-new-value]').fill('A-17');
+  await page.locator('#save').click();
+  await page.locator('input[name="cf:order_id"]').waitFor();
+  // Merge into the other requester's ticket: the console asks for the explicit yes first.
+  await page.locator('#merge-into').fill(into);
+  await page.locator('#merge').click();
+  await page.locator('#merge-different').check();
+  await page.locator('#merge').click();
+  await page.locator('#ticket-title', { hasText: into }).waitFor();
+  if (page.errors.length) fail(`page errors: ${page.errors.join('; ')}`);
+  return { sandbox, scripts, remote_before: before, remote_after: remote.length, download: download.suggestedFilename() };
+}
+
+/// A manager's pages: rules (on/off, reorder, edit), canned responses, the read-only pages.
+async function rules(browser, [baseUrl, manager, cannedTitle]) {
   const page = await signIn(browser, baseUrl, manager);
   await page.locator('#rules-link').click();
   const row = page.locator('tr[data-rule]').first();
   const name = await row.getAttribute('data-rule');
   await row.locator('input[type=checkbox]').uncheck();
   await page.locator('#status', { hasText: 'switched off' }).waitFor();
+  // Reorder: the second rule moves up.
+  const second = await page.locator('tr[data-rule]').nth(1).getAttribute('data-rule');
+  await page.locator('tr[data-rule]').nth(1).locator('button.up').click();
+  await page.locator('#status', { hasText: 'moved' }).waitFor();
+  const first = await page.locator('tr[data-rule]').first().getAttribute('data-rule');
+  if (first !== second) fail(`${second} did not move up (first is ${first})`);
+  // Edit with a mistake: the API's field error shows beside the actions.
+  await page.locator('tr[data-rule]').first().locator('button.edit').click();
+  await page.locator('#rule-form textarea[name=actions]').fill('[{"do": "set_department", "department": "Not A Slug"}]');
+  await page.locator('#rule-save').click();
+  const actionsError = page.locator('#rule-error-actions');
+  await actionsError.filter({ hasText: /./ }).waitFor();
+  const fieldError = await actionsError.textContent();
+  // The rule's dry run on a seeded ticket.
+  await page.locator('#dry-run-ticket').fill('HD-1001');
+  await page.locator('#dry-run-go').click();
+  const dryRun = await page.locator('#dry-run-result p').first().textContent();
+  await accessible(page, 'rules page');
+
+  // A shared canned response made and then edited on the canned responses page.
+  await page.locator('#canned-link').click();
+  await page.locator('#canned-form input[name=title]').fill(cannedTitle);
+  await page.locator('#canned-form textarea[name=body]').fill('Hello {{requester.name}}');
+  await page.locator('#canned-form select[name=department]').selectOption('support');
+  await page.locator('#canned-save').click();
+  await page.locator(`button[data-edit="${cannedTitle}"]`).click();
+  await page.locator('#canned-form-title', { hasText: cannedTitle }).waitFor();
+  await page.locator('#canned-form textarea[name=body]').fill('Hello {{requester.name}}, edited');
+  await page.locator('#canned-save').click();
+  await page.locator('#canned-list td', { hasText: 'edited' }).waitFor();
+  await accessible(page, 'canned responses page');
+
+  // The read-only pages answer with their tables.
+  for (const [link, table] of [['#metrics-link', '#metrics-table'], ['#satisfaction-link', 'h1'], ['#sla-link', '#sla-policies'], ['#team-link', '#agents']]) {
+    await page.locator(link).click();
+    await page.locator(table).first().waitFor();
+    await accessible(page, `${link.slice(1, -5)} page`);
+  }
+  await screenshot(page, 'team.png');
   if (page.errors.length) fail(`page errors: ${page.errors.join('; ')}`);
-  return { rule: name };
+  return { rule: name, first, field_error: fieldError, dry_run: dryRun };
 }
 
-const COMMANDS = { work: [work, 5], rules: [rules, 2] };
+const COMMANDS = { work: [work, 6], rules: [rules, 3], mail: [mail, 4] };
 
 async function main(argv) {
   const [command, ...args] = argv;
   if (!COMMANDS[command] || args.length !== COMMANDS[command][1]) {
-    console.error('usage: node console.mjs work <base_url> <agent_email> <other_agent_email> <search_word> <canned_title>\n' +
-      '       node console.mjs rules <base_url> <manager_email>');
+    console.error('usage: node console.mjs work <base_url> <agent_email> <other_agent_email> <other_agent_name> <search_word> <canned_title>\n' +
+      '       node console.mjs rules <base_url> <manager_email> <canned_title>\n' +
+      '       node console.mjs mail <base_url> <agent_email> <ticket_number> <other_ticket_number>');
     return 2;
   }
   const { chromium } = loadPlaywright();

@@ -1,15 +1,15 @@
 //! The agents' console in a real browser (`tests/browser/console.mjs`, Debian's Chromium driven
 //! by playwright-core, as `browser.rs`): an agent signs in on the dev sign-in page, tags the
-//! ticket with a bulk action from the department's queue, finds a
+//! ticket and hands it to a colleague with bulk actions from the department's queue, finds a
 //! ticket by a word of its subject (typed without its diacritics), replies with a canned
-//! response, adds a note, assigns it to themselves and resolves it; a second agent who opened
+//! response and a file, adds a note, assigns it to themselves and resolves it; a second agent who opened
 //! the ticket before saves a stale change and is told someone else changed it. The API then
 //! shows each step on the ticket. `SCREENSHOT_DIR` keeps the inbox and ticket screenshots.
 
 use std::path::Path;
 use std::time::Duration;
 
-use devhost::testing::{TestHost, unique};
+use devhost::testing::{TestHost, send_mail, unique};
 use serde_json::{Value, json};
 
 const SCRIPT_TIMEOUT: Duration = Duration::from_secs(180);
@@ -112,7 +112,7 @@ async fn an_agent_works_a_ticket_from_search_to_resolved_in_the_console() {
     )
     .await;
 
-    let result = run_script(&["work", &host.url, &ann, &bob, &word, &canned_title]).await;
+    let result = run_script(&["work", &host.url, &ann, &bob, "Bob Agent", &word, &canned_title]).await;
     assert_eq!(result["number"], number.as_str(), "{result}");
     let conflict = result["conflict"].as_array().unwrap();
     assert!(
@@ -133,6 +133,10 @@ async fn an_agent_works_a_ticket_from_search_to_resolved_in_the_console() {
             && m["body_text"].as_str().is_some_and(|b| b.starts_with("Hello"))
     });
     let reply = reply.unwrap_or_else(|| panic!("no reply: {messages}"));
+    assert_eq!(
+        reply["attachments"][0]["name"], "till-log.txt",
+        "the file went with the reply: {reply}"
+    );
     assert_eq!(
         reply["body_text"],
         format!("Hello Jana Nováková, we are looking into {number}. Ann Agent"),
@@ -184,8 +188,18 @@ async fn the_seeded_desk_is_ready_for_the_console() {
     let found = e2e::get_json(&host.url, &ann, "/v1/search?q=vat").await;
     assert_eq!(found["items"], json!([]), "billing's ticket is not Ann's: {found}");
 
-    // Mia, the seeded manager, switches a rule off on the rules page.
-    let switched = run_script(&["rules", &host.url, "mia@example.com"]).await;
+    // Mia, the seeded manager, switches a rule off on the rules page, reorders, edits, and
+    // makes a canned response.
+    let canned_title = unique("Refund steps");
+    let switched = run_script(&["rules", &host.url, "mia@example.com", &canned_title]).await;
+    assert!(
+        switched["field_error"].as_str().unwrap().starts_with("actions"),
+        "{switched}"
+    );
+    assert!(
+        switched["dry_run"].as_str().unwrap().starts_with("It would"),
+        "{switched}"
+    );
     let rules = e2e::get_json(&host.url, &admin, "/v1/rules").await;
     let rule = rules["items"]
         .as_array()
@@ -196,4 +210,91 @@ async fn the_seeded_desk_is_ready_for_the_console() {
         rule.unwrap_or_else(|| panic!("{switched} in {rules}"))["enabled"],
         false
     );
+    let mut ordered: Vec<&Value> = rules["items"].as_array().unwrap().iter().collect();
+    ordered.sort_by_key(|r| r["position"].as_i64());
+    assert_eq!(ordered[0]["name"], switched["first"], "{rules}");
+    let canned = e2e::get_json(&host.url, &admin, "/v1/canned-responses").await;
+    let made = canned["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["title"] == canned_title.as_str());
+    let made = made.unwrap_or_else(|| panic!("{canned}"));
+    assert_eq!(made["body"], "Hello {{requester.name}}, edited", "{made}");
+    assert_eq!(
+        made["scope"],
+        json!({"kind": "department", "department": "support"}),
+        "{made}"
+    );
+}
+
+/// A customer's HTML mail: the sanitised HTML in a sandboxed frame (no scripts, no same
+/// origin), its remote image loaded only when the agent asks, its attachment downloaded through
+/// the JSON signed link; then a custom field and a merge into another requester's ticket.
+#[tokio::test]
+async fn customer_mail_shows_in_a_sandboxed_frame_then_the_ticket_is_merged() {
+    let host = TestHost::start().await;
+    let admin = host.token("admin", "admin@example.com", &[]);
+    post(
+        &host,
+        &admin,
+        "/v1/departments",
+        json!({"id": "support", "name": "Support"}),
+    )
+    .await;
+    let ann = format!("{}@example.com", unique("ann"));
+    post(
+        &host,
+        &admin,
+        "/v1/agents",
+        json!({"email": ann, "name": "Ann Agent", "role": "agent", "departments": ["support"]}),
+    )
+    .await;
+    let customer = format!("{}@example.cz", unique("eva"));
+    let mail = format!(
+        "From: Eva <{customer}>\nTo: support@help.example.com\nSubject: Printer jam\n\
+         Message-ID: <{}@example.cz>\nMIME-Version: 1.0\n\
+         Content-Type: multipart/mixed; boundary=\"outer\"\n\n\
+         --outer\nContent-Type: multipart/alternative; boundary=\"alt\"\n\n\
+         --alt\nContent-Type: text/plain; charset=utf-8\n\nThe printer jams again.\n\
+         --alt\nContent-Type: text/html; charset=utf-8\n\n\
+         <p>The <b>printer</b> jams again.</p><img src=\"https://images.example/pixel.png\" alt=\"logo\">\
+         <script>parent.document.title = 'owned'</script>\
+         <meta http-equiv=\"refresh\" content=\"0; url=https://images.example/away\">\n\
+         --alt--\n\
+         --outer\nContent-Type: application/pdf; name=\"invoice.pdf\"\n\
+         Content-Disposition: attachment; filename=\"invoice.pdf\"\nContent-Transfer-Encoding: base64\n\n\
+         JVBERi0xLjQKJcOkw7zDtsOfCg==\n--outer--\n",
+        unique("m")
+    );
+    send_mail(host.smtp, &customer, "support@help.example.com", &mail).await;
+    host.drain_inbound().await;
+    let found = e2e::get_json(&host.url, &admin, &format!("/v1/search?q={customer}")).await;
+    let number = found["items"][0]["number"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{found}"));
+
+    let other = post(
+        &host,
+        &admin,
+        "/v1/tickets",
+        json!({"subject": "Printer again", "body": "Same here.", "department": "support",
+               "requester": {"email": format!("{}@example.cz", unique("petr"))}}),
+    )
+    .await;
+    let into = other["number"].as_str().unwrap();
+
+    let result = run_script(&["mail", &host.url, &ann, number, into]).await;
+    let sandbox = result["sandbox"].as_str().unwrap();
+    assert!(
+        !sandbox.contains("allow-scripts") && !sandbox.contains("allow-same-origin"),
+        "{result}"
+    );
+    assert_eq!(result["scripts"], 0, "{result}");
+    assert_eq!(result["remote_before"], 0, "no remote image before asking: {result}");
+    assert!(result["remote_after"].as_u64().unwrap() >= 1, "{result}");
+    assert_eq!(result["download"], "invoice.pdf", "{result}");
+    let merged = e2e::get_json(&host.url, &admin, &format!("/v1/tickets/{number}")).await;
+    assert_eq!(merged["custom_fields"], json!({"order_id": "A-17"}), "{merged}");
+    assert_eq!(merged["merged_into"]["id"], other["id"], "{merged}");
 }

@@ -30,11 +30,14 @@ pub struct Config {
     pub sign_in: SignIn,
     /// Where the API is, when not on the console's own origin (empty: the same origin).
     pub api_base: String,
+    /// The mail bucket's origin, where the reply box `PUT`s files through signed links
+    /// (empty: no uploads from the console).
+    pub files_origin: String,
 }
 
 impl Config {
     /// `CONSOLE_SIGN_IN` is `cognito` (then `COGNITO_DOMAIN` and `COGNITO_CLIENT_ID`) or `dev`
-    /// (then `DEV_SIGN_IN_URL`); `CONSOLE_API_BASE` is optional.
+    /// (then `DEV_SIGN_IN_URL`); `CONSOLE_API_BASE` and `CONSOLE_FILES_ORIGIN` are optional.
     pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
         let sign_in = match env.required("CONSOLE_SIGN_IN")?.as_str() {
             "cognito" => SignIn::Cognito {
@@ -55,6 +58,11 @@ impl Config {
         Ok(Self {
             sign_in,
             api_base: env.optional("CONSOLE_API_BASE").unwrap_or_default(),
+            files_origin: env
+                .optional("CONSOLE_FILES_ORIGIN")
+                .unwrap_or_default()
+                .trim_end_matches('/')
+                .to_owned(),
         })
     }
 
@@ -71,7 +79,7 @@ impl Config {
             SignIn::Dev { url } => json!({ "kind": "dev", "url": url }),
             SignIn::Unconfigured => json!({ "kind": "unconfigured" }),
         };
-        json!({ "sign_in": sign_in, "api_base": self.api_base })
+        json!({ "sign_in": sign_in, "api_base": self.api_base, "uploads": !self.files_origin.is_empty() })
     }
 }
 
@@ -105,10 +113,16 @@ pub const ASSETS: &[Asset] = &[
     asset!("ticket.js", "text/javascript; charset=utf-8"),
     asset!("inbox.js", "text/javascript; charset=utf-8"),
     asset!("rules.js", "text/javascript; charset=utf-8"),
+    asset!("mail.js", "text/javascript; charset=utf-8"),
+    asset!("extras.js", "text/javascript; charset=utf-8"),
+    asset!("manage.js", "text/javascript; charset=utf-8"),
 ];
 
 /// The app's own files only; the API and the sign-in provider are the only other places the
-/// page may talk to, and no frame may hold it.
+/// page may talk to, and no frame may hold it. Customer mail is shown in sandboxed `srcdoc`
+/// frames, which inherit this policy and add their own, stricter one (`web/mail.js`): so
+/// images may come from anywhere and inline styles apply (the console itself never inserts
+/// markup, only text), while what a mail's frame loads is decided by the frame's policy.
 fn security_policy(config: &Config) -> String {
     let mut connect = vec!["'self'".to_owned()];
     if !config.api_base.is_empty() {
@@ -117,9 +131,12 @@ fn security_policy(config: &Config) -> String {
     if let SignIn::Cognito { domain, .. } = &config.sign_in {
         connect.push(domain.clone());
     }
+    if !config.files_origin.is_empty() {
+        connect.push(config.files_origin.clone());
+    }
     format!(
-        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src {}; \
-         form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+        "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src * data:; \
+         frame-src 'self'; connect-src {}; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
         connect.join(" ")
     )
 }
@@ -256,6 +273,21 @@ mod tests {
             csp.contains("connect-src 'self' https://desk.auth.eu-west-1.amazoncognito.com;"),
             "{csp}"
         );
+        let uploads = Config::from_env(
+            &Env::default()
+                .with("CONSOLE_SIGN_IN", "dev")
+                .with("DEV_SIGN_IN_URL", "/dev/sign-in")
+                .with("CONSOLE_FILES_ORIGIN", "https://mail.s3.eu-west-1.amazonaws.com/"),
+        )
+        .unwrap();
+        assert_eq!(uploads.client_settings()["uploads"], true);
+        let response = answer(&uploads, "GET", "/console/");
+        let csp = response.headers()[header::CONTENT_SECURITY_POLICY].to_str().unwrap();
+        assert!(
+            csp.contains("connect-src 'self' https://mail.s3.eu-west-1.amazonaws.com;"),
+            "{csp}"
+        );
+        assert_eq!(dev().client_settings()["uploads"], false);
         assert!(Config::from_env(&Env::default().with("CONSOLE_SIGN_IN", "cognito")).is_err());
         assert!(Config::from_env(&Env::default()).is_err());
     }

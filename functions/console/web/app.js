@@ -7,6 +7,7 @@ import { claims, configure, ensureSignedIn, signOut } from './auth.js';
 import { h, show } from './dom.js';
 import { LANGUAGES, language, setLanguage, t } from './i18n.js';
 import { renderInbox, renderSearch } from './inbox.js';
+import { renderCanned, renderMetrics, renderSatisfaction, renderSla, renderTeam } from './manage.js';
 import { renderRules } from './rules.js';
 import { renderTicket } from './ticket.js';
 
@@ -20,7 +21,8 @@ async function context() {
   ctx.me = (await get('/v1/agents/me').catch(() => null))?.agent || null;
   ctx.allDepartments = (await get('/v1/departments')).items;
   ctx.departments = who.role === 'agent' ? ctx.allDepartments.filter((d) => who.departments.includes(d.id)) : ctx.allDepartments;
-  ctx.agents = who.role === 'agent' ? (ctx.me ? [ctx.me] : []) : await get('/v1/agents').then((r) => r.items).catch(() => []);
+  // Whom tickets can be handed to (id, name, departments), for every role.
+  ctx.agents = (await get('/v1/assignees').catch(() => ({ items: [] }))).items;
 }
 
 function header() {
@@ -31,7 +33,15 @@ function header() {
     h('label', { class: 'lang' }, h('span', { class: 'sr' }, t('language')),
       h('select', { onchange: (e) => { setLanguage(e.target.value); start(); } },
         LANGUAGES.map(([code, name]) => h('option', { value: code, selected: code === language() }, name)))),
-    ctx.who.role !== 'agent' ? h('a', { href: '#/rules', id: 'rules-link' }, t('rules')) : null,
+    h('nav', { class: 'pages', 'aria-label': t('pages') },
+      h('a', { href: '#/canned', id: 'canned-link' }, t('canned_responses')),
+      ctx.who.role !== 'agent' ? [
+        h('a', { href: '#/rules', id: 'rules-link' }, t('rules')),
+        h('a', { href: '#/metrics', id: 'metrics-link' }, t('metrics')),
+        h('a', { href: '#/satisfaction', id: 'satisfaction-link' }, t('satisfaction')),
+        h('a', { href: '#/sla', id: 'sla-link' }, t('sla')),
+        h('a', { href: '#/team', id: 'team-link' }, t('team')),
+      ] : null),
     h('span', { class: 'who' }, ctx.me?.name || ctx.who.email, ' · ', t(`role_${ctx.who.role}`)),
     h('button', { type: 'button', id: 'sign-out', onclick: signOut }, t('sign_out')));
 }
@@ -46,6 +56,11 @@ async function route() {
     if (page === 'ticket' && value) await renderTicket(main, ctx, value);
     else if (page === 'search' && value) await renderSearch(main, value);
     else if (page === 'rules') await renderRules(main);
+    else if (page === 'canned') await renderCanned(main, ctx);
+    else if (page === 'metrics') await renderMetrics(main, ctx);
+    else if (page === 'satisfaction') await renderSatisfaction(main);
+    else if (page === 'sla') await renderSla(main);
+    else if (page === 'team') await renderTeam(main, ctx);
     else ctx.stop = await renderInbox(main, ctx, value);
   } catch (e) {
     show(main, h('p', { class: 'error', role: 'alert' }, e.message));
@@ -93,6 +108,7 @@ async function start() {
 
 const settings = await (await fetch('/console/config.json')).json();
 setApiBase(settings.api_base);
+ctx.uploads = Boolean(settings.uploads);
 configure(settings.sign_in);
 window.addEventListener('hashchange', route);
 document.addEventListener('keydown', onKey);

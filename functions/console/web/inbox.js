@@ -58,19 +58,22 @@ export async function renderInbox(main, ctx, queueId) {
   const filterBar = h('form', { class: 'filters', onchange: (e) => {
     const f = new FormData(e.currentTarget);
     filters.sort = f.get('sort');
-    filters.fields = Object.fromEntries(['status', 'priority', 'channel', 'tag'].map((k) => [k, f.get(k)]).filter(([, v]) => v));
+    filters.fields = Object.fromEntries(['status', 'priority', 'channel', 'assignee', 'tag'].map((k) => [k, f.get(k)]).filter(([, v]) => v));
     refresh();
   }, onsubmit: (e) => e.preventDefault() },
     h('label', {}, t('sort'), ' ', select({ name: 'sort' }, SORTS.map((s) => [s, t(`sort_${s}`)]), filters.sort)),
     h('label', {}, t('status'), ' ', select({ name: 'status' }, [['', t('any')], ...STATUSES.map((s) => [s, t(`status_${s}`)])], filters.fields.status || '')),
     h('label', {}, t('priority'), ' ', select({ name: 'priority' }, [['', t('any')], ...PRIORITIES.map((s) => [s, t(`priority_${s}`)])], filters.fields.priority || '')),
     h('label', {}, t('channel'), ' ', select({ name: 'channel' }, [['', t('any')], ...CHANNELS.map((s) => [s, s])], filters.fields.channel || '')),
+    h('label', {}, t('assignee'), ' ', select({ name: 'assignee' }, [['', t('any')], ...ctx.agents.map((a) => [a.id, a.name])], filters.fields.assignee || '')),
     h('label', {}, t('tag'), ' ', h('input', { name: 'tag', size: 10, value: filters.fields.tag || '' })));
+  const bulkAssignee = select({ id: 'bulk-assignee', 'aria-label': t('assignee') }, ctx.agents.map((a) => [a.id, a.name]), ctx.me?.id || '');
   const bulkStatus = select({ 'aria-label': t('status') }, STATUSES.map((x) => [x, t(`status_${x}`)]), 'open');
   const bulkTag = h('input', { size: 10, 'aria-label': t('tag') });
   const bulk = h('div', { class: 'row bulk', role: 'group', 'aria-label': t('bulk') },
     h('span', { class: 'muted' }, t('bulk')),
-    ctx.me ? h('button', { type: 'button', id: 'bulk-assign', onclick: () => apply({ assignee: ctx.me.id }) }, t('assign_to_me')) : null,
+    ctx.me ? h('button', { type: 'button', id: 'bulk-assign-me', onclick: () => apply({ assignee: ctx.me.id }) }, t('assign_to_me')) : null,
+    ctx.agents.length ? [bulkAssignee, h('button', { type: 'button', id: 'bulk-assign', onclick: () => apply({ assignee: bulkAssignee.value }) }, t('assign'))] : null,
     bulkStatus, h('button', { type: 'button', id: 'bulk-status', onclick: () => apply({ status: bulkStatus.value }) }, t('set_status')),
     bulkTag, h('button', { type: 'button', id: 'bulk-tag', onclick: () => bulkTag.value.trim() && apply({ add_tags: [bulkTag.value.trim()] }) }, t('add_tag')));
 
@@ -113,7 +116,7 @@ export async function renderInbox(main, ctx, queueId) {
           h('td', {}, h('a', { href: `#/ticket/${x.number}` }, x.subject)),
           h('td', {}, h('span', { class: `badge status-${x.status}` }, t(`status_${x.status}`))),
           h('td', {}, t(`priority_${x.priority}`)),
-          h('td', {}, x.department || '—'),
+          h('td', {}, ctx.allDepartments.find((d) => d.id === x.department)?.name || x.department || '—'),
           h('td', {}, slaText(x)),
           h('td', {}, when(x.updated_at, locale())))))));
   }

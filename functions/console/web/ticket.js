@@ -5,31 +5,34 @@
 import { ApiError, call, get, query } from './api.js';
 import { announce, h, select, show, when } from './dom.js';
 import { locale, t } from './i18n.js';
+import { customFieldInputs, customFieldsPatch, mergeForm } from './extras.js';
+import { attachmentList, mailFrame, uploadAll } from './mail.js';
 
 const STATUSES = ['new', 'open', 'pending', 'on-hold', 'resolved', 'closed', 'spam'];
 const PRIORITIES = ['low', 'normal', 'high', 'urgent'];
 const LEVELS = ['L1', 'L2', 'L3'];
 /// Fields compared when a save meets a newer version.
-const COMPARED = ['subject', 'status', 'priority', 'department', 'assignee', 'support_level', 'tags', 'type'];
+const COMPARED = ['subject', 'status', 'priority', 'department', 'assignee', 'support_level', 'tags', 'type', 'cc', 'custom_fields'];
 
 function entry(kind, at, ...content) {
   return { kind, at, node: h('li', { class: `entry ${kind}`, 'data-kind': kind }, ...content) };
 }
 
-function messageEntry(m) {
+function messageEntry(ticket, m) {
   const kind = m.visibility === 'internal' ? 'note' : m.author;
   const label = { note: t('internal_note'), customer: t('customer'), agent: t('agent_reply'), system: t('system') }[kind] || kind;
   return entry(kind, m.created_at,
     h('div', { class: 'meta' }, h('strong', {}, label), ' ', m.from || '', ' · ', h('time', { datetime: m.created_at }, when(m.created_at, locale()))),
-    h('div', { class: 'body' }, m.body_text),
-    // Names only: a download is a redirect to a signed link, which a page cannot follow with
-    // the agent's token (docs/console.md, "Not done").
-    m.attachments?.length ? h('ul', { class: 'attachments' }, m.attachments.map((a) =>
-      h('li', {}, `${a.name} (${Math.ceil(a.size / 1024)} KB)`))) : null);
+    m.body_html ? mailFrame(m) : h('div', { class: 'body' }, m.body_text),
+    attachmentList(ticket, m));
 }
 
+/// Names of the agents the page knows, for audit lines that carry ids.
+let agentNames = new Map();
+
 function changeText(c) {
-  const v = (x) => (x === null || x === undefined || x === '' ? '—' : Array.isArray(x) ? x.join(', ') : String(x));
+  const v = (x) => (x === null || x === undefined || x === '' ? '—' : Array.isArray(x) ? x.join(', ')
+    : typeof x === 'object' ? JSON.stringify(x) : (c.field === 'assignee' && agentNames.get(x)) || String(x));
   return `${c.field}: ${v(c.from)} → ${v(c.to)}`;
 }
 
@@ -57,12 +60,17 @@ export async function renderTicket(main, ctx, number) {
     get(`/v1/canned-responses${query({ department: ticket.department })}`).catch(() => ({ items: [] })),
   ]);
   const others = await get(`/v1/contacts/${ticket.requester}/tickets${query({ limit: 10 })}`).catch(() => ({ items: [] }));
-  const timeline = [...messages.items.map(messageEntry), ...audit.items.map(auditEntry).filter(Boolean)]
+  // The colleagues of the ticket's department (anyone's for a ticket of none).
+  const assignees = ticket.department
+    ? (await get(`/v1/assignees${query({ department: ticket.department })}`).catch(() => ({ items: ctx.agents }))).items
+    : ctx.agents;
+  agentNames = new Map([...ctx.agents, ...assignees].map((a) => [a.id, a.name]));
+  const timeline = [...messages.items.map((m) => messageEntry(ticket, m)), ...audit.items.map(auditEntry).filter(Boolean)]
     .sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
 
   const conflict = h('div', { class: 'conflict', role: 'alert', hidden: true });
-  const agentOptions = [['', t('nobody')], ...ctx.agents.map((a) => [a.id, a.name])];
-  if (ticket.assignee && !ctx.agents.some((a) => a.id === ticket.assignee)) agentOptions.push([ticket.assignee, ticket.assignee]);
+  const agentOptions = [['', t('nobody')], ...assignees.map((a) => [a.id, a.name])];
+  if (ticket.assignee && !assignees.some((a) => a.id === ticket.assignee)) agentOptions.push([ticket.assignee, ctx.agents.find((a) => a.id === ticket.assignee)?.name || ticket.assignee]);
   const props = h('form', { class: 'props', 'aria-label': t('properties'), onsubmit: (e) => { e.preventDefault(); save(); } },
     h('label', {}, t('status'), select({ name: 'status' }, STATUSES.map((s) => [s, t(`status_${s}`)]), ticket.status)),
     h('label', {}, t('priority'), select({ name: 'priority' }, PRIORITIES.map((s) => [s, t(`priority_${s}`)]), ticket.priority)),
@@ -71,6 +79,7 @@ export async function renderTicket(main, ctx, number) {
     h('label', {}, t('support_level'), select({ name: 'support_level' }, LEVELS.map((s) => [s, s]), ticket.support_level)),
     h('label', {}, t('tags'), h('input', { name: 'tags', value: ticket.tags.join(', ') })),
     h('label', {}, t('cc'), h('input', { name: 'cc', value: ticket.cc.join(', ') })),
+    customFieldInputs(ticket),
     h('div', { class: 'row' },
       h('button', { type: 'submit', class: 'primary', id: 'save' }, t('save')),
       ctx.me ? h('button', { type: 'button', id: 'assign-me', onclick: () => quick({ assignee: ctx.me.id }) }, t('assign_to_me')) : null,
@@ -94,6 +103,8 @@ export async function renderTicket(main, ctx, number) {
     const removeCc = ticket.cc.filter((x) => !cc.includes(x));
     if (addCc.length) patch.add_cc = addCc;
     if (removeCc.length) patch.remove_cc = removeCc;
+    const fields = customFieldsPatch(f, ticket);
+    if (fields) patch.custom_fields = fields;
     return patch;
   }
 
@@ -109,7 +120,13 @@ export async function renderTicket(main, ctx, number) {
     }
   }
 
-  const save = () => patch(patchFromForm());
+  const save = () => {
+    try {
+      return patch(patchFromForm());
+    } catch (e) {
+      return announce(e.message, 'error');
+    }
+  };
   const quick = (changes) => patch(changes);
 
   async function showConflict() {
@@ -138,9 +155,11 @@ export async function renderTicket(main, ctx, number) {
   });
   const sendStatus = select({ id: 'send-status', 'aria-label': t('status_on_send') },
     [['', t('keep_status')], ...['open', 'pending', 'on-hold', 'resolved'].map((s) => [s, t(`status_${s}`)])], 'pending');
+  const files = ctx.uploads ? h('input', { type: 'file', id: 'reply-files', multiple: true }) : null;
   const replyBox = h('form', { class: 'reply', 'aria-label': t('reply'), onsubmit: (e) => { e.preventDefault(); send('reply'); } },
     h('div', { class: 'row' }, cannedChoice),
     text,
+    files ? h('div', { class: 'row' }, h('label', { for: 'reply-files' }, t('attach_files')), files) : null,
     h('div', { class: 'row' },
       h('label', {}, t('status_on_send'), ' ', sendStatus),
       h('button', { type: 'submit', class: 'primary', id: 'send-reply' }, t('send_reply')),
@@ -151,7 +170,10 @@ export async function renderTicket(main, ctx, number) {
     if (!body) return announce(t('message_empty'), 'error');
     try {
       if (kind === 'reply') {
-        await call('POST', `/v1/tickets/${ticket.id}/replies`, { body: { body, ...(sendStatus.value ? { status: sendStatus.value } : {}) } });
+        const attachments = files?.files.length ? await uploadAll(files.files) : [];
+        await call('POST', `/v1/tickets/${ticket.id}/replies`, {
+          body: { body, ...(sendStatus.value ? { status: sendStatus.value } : {}), ...(attachments.length ? { attachments } : {}) },
+        });
       } else {
         await call('POST', `/v1/tickets/${ticket.id}/notes`, { body: { body } });
       }
@@ -175,6 +197,7 @@ export async function renderTicket(main, ctx, number) {
       replyBox),
     h('aside', { class: 'side' },
       h('h2', {}, t('properties')), props,
+      mergeForm(ticket, (into) => { location.hash = `#/ticket/${encodeURIComponent(into)}`; }),
       h('h2', {}, t('requester_tickets')),
       h('ul', { class: 'results' }, others.items.filter((x) => x.id !== ticket.id).map((x) =>
         h('li', {}, h('a', { href: `#/ticket/${x.number}` }, `${x.number} · ${x.subject}`)))))));

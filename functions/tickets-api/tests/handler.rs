@@ -320,6 +320,8 @@ struct Fixture {
     rule_id: String,
     sla_policy_id: String,
     report_subscription_id: String,
+    /// A canned response shared with `support`.
+    canned_id: String,
 }
 
 async fn fixture(deps: &TestDeps, n: usize) -> Fixture {
@@ -448,7 +450,17 @@ async fn fixture(deps: &TestDeps, n: usize) -> Fixture {
     )
     .await
     .unwrap();
+    let canned = shared::usecases::desk::canned::create(
+        desk.store(),
+        &SystemClock,
+        &admin,
+        serde_json::from_value(json!({"title": format!("fixture {n}"), "body": "Hi", "department": "support"}))
+            .unwrap(),
+    )
+    .await
+    .unwrap();
     Fixture {
+        canned_id: canned.id,
         ticket,
         other,
         elsewhere,
@@ -643,11 +655,22 @@ fn routes() -> Vec<Case> {
                 Some(json!({"seniority": "senior"})),
             )
         }),
+        ("list assignees", EVERYONE, |_, _| ("GET", "/v1/assignees".into(), None)),
+        ("list a department's assignees", TICKET_WORKERS, |_, _| {
+            ("GET", "/v1/assignees?department=support".into(), None)
+        }),
         ("my profile", EVERYONE, |_, _| ("GET", "/v1/agents/me".into(), None)),
         ("download attachment", TICKET_WORKERS, |f, _| {
             (
                 "GET",
                 format!("/v1/tickets/{}/messages/{}/attachments/1", f.other.id, f.with_file),
+                None,
+            )
+        }),
+        ("attachment link", TICKET_WORKERS, |f, _| {
+            (
+                "GET",
+                format!("/v1/tickets/{}/messages/{}/attachments/1/link", f.other.id, f.with_file),
                 None,
             )
         }),
@@ -787,6 +810,16 @@ fn routes() -> Vec<Case> {
                 "/v1/canned-responses".into(),
                 Some(json!({"title": "Thanks", "body": "Hi {{requester.name}}", "department": "support"})),
             )
+        }),
+        ("replace shared canned response", MANAGERS, |f, _| {
+            (
+                "PUT",
+                format!("/v1/canned-responses/{}", f.canned_id),
+                Some(json!({"title": "Thanks", "body": "Hi {{agent.name}}", "department": "support"})),
+            )
+        }),
+        ("delete shared canned response", MANAGERS, |f, _| {
+            ("DELETE", format!("/v1/canned-responses/{}", f.canned_id), None)
         }),
         ("get survey settings", ADMINS, |_, _| {
             ("GET", "/v1/settings/surveys".into(), None)
@@ -1121,4 +1154,119 @@ async fn report_subscriptions_name_the_field_of_each_mistake() {
     let deleted = send(&deps, &request("DELETE", &path, None, admin())).await;
     assert_eq!(deleted.status, 204);
     assert_eq!(send(&deps, &request("GET", &path, None, admin())).await.status, 404);
+}
+
+/// Every role may ask whom a ticket can go to, and gets names and departments, never emails; an
+/// agent only for their own departments.
+#[tokio::test]
+async fn assignees_are_listed_by_department_without_emails() {
+    let deps = deps().await;
+    let f = fixture(&deps, 1).await;
+    let agent = || Some(claims("agent", "support"));
+    let mine = send(
+        &deps,
+        &event_for("GET", "/v1/assignees?department=support", None, agent()),
+    )
+    .await;
+    assert_eq!(mine.status, 200, "{}", mine.body);
+    let items = mine.body["items"].as_array().unwrap();
+    assert!(items.iter().any(|a| a["id"] == f.agent_id.as_str()), "{}", mine.body);
+    assert!(
+        items
+            .iter()
+            .all(|a| a.as_object().unwrap().keys().collect::<BTreeSet<_>>()
+                == BTreeSet::from([&"departments".to_owned(), &"id".to_owned(), &"name".to_owned()])),
+        "{}",
+        mine.body
+    );
+    let elsewhere = send(
+        &deps,
+        &event_for("GET", "/v1/assignees?department=billing", None, agent()),
+    )
+    .await;
+    assert_eq!(elsewhere.status, 403, "{}", elsewhere.body);
+    let billing = send(
+        &deps,
+        &event_for("GET", "/v1/assignees", None, Some(claims("agent", "billing"))),
+    )
+    .await;
+    assert_eq!(billing.body["items"], json!([]), "no colleague shares billing");
+    let manager = send(
+        &deps,
+        &event_for("GET", "/v1/assignees", None, Some(claims("manager", ""))),
+    )
+    .await;
+    assert!(
+        !manager.body["items"].as_array().unwrap().is_empty(),
+        "{}",
+        manager.body
+    );
+}
+
+/// A canned response is edited in place (same id): a shared one by managers only, a personal
+/// one by its owner; someone else's personal one does not exist for them.
+#[tokio::test]
+async fn a_canned_response_is_edited_in_place_by_whom_may() {
+    let deps = deps().await;
+    let manager = || Some(claims("manager", ""));
+    let made = send(
+        &deps,
+        &request(
+            "POST",
+            "/v1/canned-responses",
+            Some(json!({"title": "Hi", "body": "Hello", "department": "support"})),
+            manager(),
+        ),
+    )
+    .await;
+    assert_eq!(made.status, 201, "{}", made.body);
+    let path = format!("/v1/canned-responses/{}", made.body["id"].as_str().unwrap());
+    let edit = json!({"title": "Hi again", "body": "Hello {{requester.name}}", "department": "support"});
+    for who in [claims("agent", "support"), claims("agent", "billing")] {
+        let refused = send(&deps, &request("PUT", &path, Some(edit.clone()), Some(who))).await;
+        assert_eq!(refused.status, 403, "{}", refused.body);
+    }
+    let edited = send(&deps, &request("PUT", &path, Some(edit), manager())).await;
+    assert_eq!(edited.status, 200, "{}", edited.body);
+    assert_eq!(edited.body["id"], made.body["id"]);
+    assert_eq!(edited.body["created_at"], made.body["created_at"]);
+    assert_eq!(edited.body["title"], "Hi again");
+    let bad = send(
+        &deps,
+        &request(
+            "PUT",
+            &path,
+            Some(json!({"title": "Hi", "body": "{{nope}}", "department": "support"})),
+            manager(),
+        ),
+    )
+    .await;
+    assert_eq!(bad.status, 422, "{}", bad.body);
+    assert_eq!(bad.body["error"]["field"], "body");
+
+    let own = send(
+        &deps,
+        &request(
+            "POST",
+            "/v1/canned-responses",
+            Some(json!({"title": "Mine", "body": "Hi"})),
+            Some(claims("agent", "support")),
+        ),
+    )
+    .await;
+    let path = format!("/v1/canned-responses/{}", own.body["id"].as_str().unwrap());
+    let mine = json!({"title": "Still mine", "body": "Hi there"});
+    let by_owner = send(
+        &deps,
+        &request("PUT", &path, Some(mine.clone()), Some(claims("agent", "support"))),
+    )
+    .await;
+    assert_eq!(by_owner.status, 200, "{}", by_owner.body);
+    assert_eq!(by_owner.body["scope"]["kind"], "personal");
+    let by_other = send(
+        &deps,
+        &request("PUT", &path, Some(mine), Some(claims("agent", "billing"))),
+    )
+    .await;
+    assert_eq!(by_other.status, 404, "{}", by_other.body);
 }

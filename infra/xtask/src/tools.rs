@@ -24,6 +24,10 @@ const DYNAMODB_LOCAL_VERSION: &str = "11.1.0";
 const PLAYWRIGHT_CORE_PACKAGE: &str = "playwright-core";
 const PLAYWRIGHT_CORE_VERSION: &str = "1.65.1";
 
+/// Deque's accessibility engine, injected into the console's pages by its browser test.
+const AXE_CORE_PACKAGE: &str = "axe-core";
+const AXE_CORE_VERSION: &str = "4.14.1";
+
 /// Debian's Chromium, where its package puts it.
 const CHROMIUM: &str = "/usr/bin/chromium";
 const CHROMIUM_INSTALL: &str = "apt-get update && apt-get install -y --no-install-recommends chromium";
@@ -159,17 +163,21 @@ async fn npm_install(workspace: &Workspace, package: &str, version: &str, what: 
     Ok(())
 }
 
-/// Installs what the browser tests need: `playwright-core` from npm and Debian's Chromium.
+/// Installs what the browser tests need: `playwright-core` and `axe-core` from npm and Debian's
+/// Chromium.
 pub async fn ensure_browser(workspace: &Workspace) -> Result<Browser> {
     let node_path = workspace.node_prefix().join("node_modules");
-    if installed_npm_version(&node_path.join(PLAYWRIGHT_CORE_PACKAGE)).as_deref() != Some(PLAYWRIGHT_CORE_VERSION) {
-        npm_install(
-            workspace,
+    for (package, version, why) in [
+        (
             PLAYWRIGHT_CORE_PACKAGE,
             PLAYWRIGHT_CORE_VERSION,
             "the browser tests' driver",
-        )
-        .await?;
+        ),
+        (AXE_CORE_PACKAGE, AXE_CORE_VERSION, "the console's accessibility check"),
+    ] {
+        if installed_npm_version(&node_path.join(package)).as_deref() != Some(version) {
+            npm_install(workspace, package, version, why).await?;
+        }
     }
     let chromium = ensure_chromium().await?;
     Ok(Browser { chromium, node_path })

@@ -45,7 +45,7 @@ pub use ids::{
 };
 pub use load::{AgentLoad, AsRead, LoadChange};
 pub use message::{AgentSubject, Attachment, Author, BlobRef, Delivery, EmailDetails, Message, Visibility, Writer};
-pub use team::{Agent, Department, DepartmentId, Role, Seniority};
+pub use team::{Agent, Assignee, Department, DepartmentId, Role, Seniority};
 pub use ticket::{
     Channel, CustomFields, FieldChange, Level, Priority, Revision, Status, SupportLevel, Tag, Ticket, TicketField,
     TicketPatch, TicketPointer, TicketType,

@@ -127,6 +127,24 @@ impl Agent {
     }
 }
 
+/// What any agent may know of a colleague to hand them a ticket: no email, role or seniority.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Assignee {
+    pub id: AgentId,
+    pub name: String,
+    pub departments: BTreeSet<DepartmentId>,
+}
+
+impl From<&Agent> for Assignee {
+    fn from(agent: &Agent) -> Self {
+        Self {
+            id: agent.id,
+            name: agent.name.clone(),
+            departments: agent.departments.clone(),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,4 +1,4 @@
-//! `/v1/canned-responses`: list the ones the caller may use, make one, delete one
+//! `/v1/canned-responses`: list the ones the caller may use, make one, replace one, delete one
 //! (`shared::usecases::desk::canned`).
 
 use lambda_http::Request;
@@ -29,6 +29,11 @@ pub async fn create<S: CannedStore, C: Clock>(store: &S, clock: &C, who: &Princi
     let draft = parse_json::<CannedDraft>(request)?;
     let created = canned::create(store, clock, who, draft).await.map_err(api_error)?;
     Ok(json_response(StatusCode::CREATED, &created))
+}
+
+pub async fn replace<S: CannedStore>(store: &S, who: &Principal, id: &str, request: &Request) -> Reply {
+    let draft = parse_json::<CannedDraft>(request)?;
+    ok(&canned::replace(store, who, id, draft).await.map_err(api_error)?)
 }
 
 pub async fn delete<S: CannedStore>(store: &S, who: &Principal, id: &str) -> Reply {

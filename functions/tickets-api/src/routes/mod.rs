@@ -91,6 +91,19 @@ where
         ["v1", "tickets", reference, "messages", message, "attachments", index] if method == Method::GET => {
             return tickets::attachment(desk, files, who, reference, message, index).await;
         }
+        [
+            "v1",
+            "tickets",
+            reference,
+            "messages",
+            message,
+            "attachments",
+            index,
+            "link",
+        ] if method == Method::GET => {
+            return tickets::attachment_link(desk, files, who, reference, message, index).await;
+        }
+        ["v1", "tickets", _, "messages", _, "attachments", _, "link"] => &[Method::GET],
         ["v1", "tickets", reference, "messages", message, "raw"] if method == Method::GET => {
             return tickets::raw(desk, files, who, reference, message).await;
         }
@@ -147,6 +160,8 @@ where
             Method::POST => return people::create_agent(desk, who, request).await,
             _ => &[Method::GET, Method::POST],
         },
+        ["v1", "assignees"] if method == Method::GET => return people::list_assignees(desk, who, request).await,
+        ["v1", "assignees"] => &[Method::GET],
         ["v1", "agents", "me"] if method == Method::GET => return people::me(desk, who).await,
         ["v1", "agents", "me"] => &[Method::GET],
         ["v1", "agents", id] => match method {
@@ -240,10 +255,11 @@ where
             Method::POST => return canned::create(desk.store(), desk.clock(), who, request).await,
             _ => &[Method::GET, Method::POST],
         },
-        ["v1", "canned-responses", id] if method == Method::DELETE => {
-            return canned::delete(desk.store(), who, id).await;
-        }
-        ["v1", "canned-responses", _] => &[Method::DELETE],
+        ["v1", "canned-responses", id] => match method {
+            Method::PUT => return canned::replace(desk.store(), who, id, request).await,
+            Method::DELETE => return canned::delete(desk.store(), who, id).await,
+            _ => &[Method::PUT, Method::DELETE],
+        },
         _ => return Err(ApiError::NotFound(format!("no route {path}"))),
     };
     let mut response = ApiError::MethodNotAllowed {

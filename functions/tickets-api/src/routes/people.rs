@@ -139,6 +139,18 @@ where
     ok(&json!({ "items": desk.list_agents(who).await?, "next_cursor": null }))
 }
 
+/// `GET /v1/assignees?department=`: whom a ticket can be handed to (any role may ask).
+pub async fn list_assignees<S, C>(desk: &TicketDesk<S, C>, who: &Principal, request: &Request) -> Reply
+where
+    S: TicketStore + ContactStore + TeamStore + TemplateStore + RuleStore + ActionLedger,
+    C: Clock,
+{
+    let params = QueryParams::new(request, &["department"])?;
+    let department = params.parse("department", DepartmentId::parse)?;
+    let found = desk.list_assignees(who, department.as_ref()).await?;
+    ok(&json!({ "items": found, "next_cursor": null }))
+}
+
 pub async fn create_agent<S, C>(desk: &TicketDesk<S, C>, who: &Principal, request: &Request) -> Reply
 where
     S: TicketStore + ContactStore + TeamStore + TemplateStore + RuleStore + ActionLedger,

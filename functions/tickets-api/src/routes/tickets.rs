@@ -246,6 +246,28 @@ fn message_id(text: &str) -> Result<MessageId, ApiError> {
     })
 }
 
+/// A signed link to the `index`-th attachment of a message the caller may read.
+async fn attachment_url<S, C, F>(
+    desk: &TicketDesk<S, C>,
+    files: &Files<F>,
+    who: &Principal,
+    ticket: &str,
+    message: &str,
+    index: &str,
+) -> Result<String, ApiError>
+where
+    S: TicketStore + ContactStore + TeamStore + TemplateStore + RuleStore + ActionLedger,
+    C: Clock,
+    F: FileLinks,
+{
+    let (reference, message) = (reference(ticket)?, message_id(message)?);
+    let index = index
+        .parse::<usize>()
+        .map_err(|_| ApiError::bad_field("index", "expected the attachment's position, from 1"))?;
+    let message = desk.get_message(who, reference, message).await?;
+    Ok(files.attachment_link(&message, index).await?)
+}
+
 pub async fn attachment<S, C, F>(
     desk: &TicketDesk<S, C>,
     files: &Files<F>,
@@ -259,12 +281,28 @@ where
     C: Clock,
     F: FileLinks,
 {
-    let (reference, message) = (reference(ticket)?, message_id(message)?);
-    let index = index
-        .parse::<usize>()
-        .map_err(|_| ApiError::bad_field("index", "expected the attachment's position, from 1"))?;
-    let message = desk.get_message(who, reference, message).await?;
-    redirect(&files.attachment_link(&message, index).await?)
+    redirect(&attachment_url(desk, files, who, ticket, message, index).await?)
+}
+
+/// The same signed link as JSON, for a browser app: a page cannot follow the redirect with the
+/// agent's token, but it can read the link and open it.
+pub async fn attachment_link<S, C, F>(
+    desk: &TicketDesk<S, C>,
+    files: &Files<F>,
+    who: &Principal,
+    ticket: &str,
+    message: &str,
+    index: &str,
+) -> Reply
+where
+    S: TicketStore + ContactStore + TeamStore + TemplateStore + RuleStore + ActionLedger,
+    C: Clock,
+    F: FileLinks,
+{
+    let url = attachment_url(desk, files, who, ticket, message, index).await?;
+    let seconds = shared::usecases::files::DOWNLOAD_LINK_SECONDS as i64;
+    let expires_at = Timestamp::new(desk.clock().now().as_datetime() + chrono::Duration::seconds(seconds));
+    ok(&json!({ "url": url, "expires_at": expires_at }))
 }
 
 pub async fn raw<S, C, F>(

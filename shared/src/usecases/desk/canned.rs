@@ -158,17 +158,59 @@ pub async fn create<S: CannedStore, C: Clock>(
     Ok(canned)
 }
 
+/// The canned response `id` for `who` to change: someone else's personal one is not found (as
+/// if it did not exist); one shared with a department not theirs is forbidden.
+async fn find_for<S: CannedStore>(store: &S, who: &Principal, id: &str) -> Result<CannedResponse, CannedError> {
+    let found = store.list_canned().await?.into_iter().find(|c| c.id == id);
+    match found {
+        Some(c) if visible_to(who, &c) => Ok(c),
+        Some(CannedResponse {
+            scope: CannedScope::Department { department },
+            ..
+        }) => Err(DomainError::forbidden(format!("{department} is not one of your departments")).into()),
+        _ => Err(StoreError::NotFound {
+            what: format!("canned response {id}"),
+        }
+        .into()),
+    }
+}
+
+/// Replaces a canned response's title, body, department and actions, keeping its id: its
+/// owner, or for one shared with a department (before or after) a manager. Without a
+/// department it is (or becomes) personal: the owner's, or a shared one's editor's.
+pub async fn replace<S: CannedStore>(
+    store: &S,
+    who: &Principal,
+    id: &str,
+    draft: CannedDraft,
+) -> Result<CannedResponse, CannedError> {
+    check(&draft)?;
+    let existing = find_for(store, who, id).await?;
+    if matches!(existing.scope, CannedScope::Department { .. }) || draft.department.is_some() {
+        who.require(Role::Manager)?;
+    }
+    let scope = match (draft.department, existing.scope) {
+        (Some(department), _) => CannedScope::Department { department },
+        (None, CannedScope::Personal { owner }) => CannedScope::Personal { owner },
+        (None, CannedScope::Department { .. }) => CannedScope::Personal {
+            owner: who.subject.clone(),
+        },
+    };
+    let canned = CannedResponse {
+        id: existing.id,
+        title: draft.title.trim().to_owned(),
+        body: draft.body,
+        scope,
+        actions: draft.actions,
+        created_at: existing.created_at,
+    };
+    store.put_canned(&canned).await?;
+    Ok(canned)
+}
+
 /// Deletes a canned response: its owner, or for a shared one a manager.
 pub async fn delete<S: CannedStore>(store: &S, who: &Principal, id: &str) -> Result<(), CannedError> {
-    let not_found = || StoreError::NotFound {
-        what: format!("canned response {id}"),
-    };
-    let canned = store
-        .list_canned()
-        .await?
-        .into_iter()
-        .find(|c| c.id == id && visible_to(who, c))
-        .ok_or_else(not_found)?;
+    let canned = find_for(store, who, id).await?;
     if matches!(canned.scope, CannedScope::Department { .. }) {
         who.require(Role::Manager)?;
     }

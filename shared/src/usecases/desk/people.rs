@@ -5,8 +5,8 @@ use std::collections::BTreeSet;
 use super::{DeskError, TicketDesk, not_found_as};
 use crate::domain::calendar::CalendarId;
 use crate::domain::{
-    Agent, AgentId, Clock, Contact, ContactId, Department, DepartmentId, DomainError, EmailAddress, PhoneNumber,
-    Principal, RequesterDetails, Role, Seniority,
+    Agent, AgentId, Assignee, Clock, Contact, ContactId, Department, DepartmentId, DomainError, EmailAddress,
+    PhoneNumber, Principal, RequesterDetails, Role, Seniority,
 };
 use crate::ports::{ActionLedger, ContactStore, RuleStore, StoreError, TeamStore, TemplateStore, TicketStore};
 
@@ -259,6 +259,37 @@ where
     pub async fn list_agents(&self, who: &Principal) -> Result<Vec<Agent>, DeskError> {
         who.require(Role::Manager)?;
         Ok(self.store.list_agents().await?)
+    }
+
+    /// The active colleagues a ticket of `department` can be handed to, by name; without a
+    /// department, those of the caller's departments (everyone's for managers and admins). An
+    /// agent may ask only about their own departments.
+    pub async fn list_assignees(
+        &self,
+        who: &Principal,
+        department: Option<&DepartmentId>,
+    ) -> Result<Vec<Assignee>, DeskError> {
+        if let Some(d) = department
+            && !who.may_work_in(Some(d))
+        {
+            return Err(DomainError::forbidden(format!("{d} is not one of your departments")).into());
+        }
+        let scope = who.department_scope();
+        let mut found: Vec<Assignee> = self
+            .store
+            .list_agents()
+            .await?
+            .iter()
+            .filter(|a| a.active)
+            .filter(|a| match (department, scope) {
+                (Some(d), _) => a.departments.contains(d),
+                (None, Some(mine)) => !a.departments.is_disjoint(mine),
+                (None, None) => true,
+            })
+            .map(Assignee::from)
+            .collect();
+        found.sort_by(|a, b| a.name.to_lowercase().cmp(&b.name.to_lowercase()).then(a.id.cmp(&b.id)));
+        Ok(found)
     }
 
     /// The signed-in person's agent profile, found by the email in their token.
