@@ -218,7 +218,8 @@ mod tests {
                 "byMonth",
                 "byUrgency",
                 "byDue",
-                "bySla"
+                "bySla",
+                "byRetention"
             ]
         );
         assert_eq!(table.stream_view.as_deref(), Some("NEW_IMAGE"));
