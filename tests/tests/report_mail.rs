@@ -7,7 +7,7 @@
 //! a retried run that finds the period already mailed) sends nothing new.
 
 use std::collections::BTreeSet;
-use std::sync::{Arc, Mutex};
+use test_support::HandClock;
 
 use devhost::clock::DevClock;
 use devhost::invoke::INVOKE_PATH;
@@ -18,26 +18,10 @@ use reqwest::{Client, Method, StatusCode};
 use serde_json::{Value, json};
 use shared::adapters::dynamodb::DynamoStore;
 use shared::domain::{
-    Channel, Clock, EmailAddress, Principal, Priority, RequesterDetails, Role, Status, SupportLevel, TicketRef,
-    Timestamp,
+    Channel, EmailAddress, Principal, Priority, RequesterDetails, Role, Status, SupportLevel, TicketRef, Timestamp,
 };
 use shared::ports::ReportSubscriptionStore;
 use shared::usecases::desk::{NewTicket, TicketDesk};
-
-#[derive(Clone)]
-struct HandClock(Arc<Mutex<Timestamp>>);
-
-impl HandClock {
-    fn set(&self, text: &str) {
-        *self.0.lock().unwrap() = Timestamp::parse(text).unwrap();
-    }
-}
-
-impl Clock for HandClock {
-    fn now(&self) -> Timestamp {
-        *self.0.lock().unwrap()
-    }
-}
 
 fn ticket(n: usize) -> NewTicket {
     NewTicket {
@@ -100,7 +84,7 @@ async fn a_due_weekly_subscription_mails_one_report_with_charts_and_the_metrics_
     let mut pipe = host.pipe().await;
 
     // Seed: the week of 23–29 November (Prague) and one ticket the week before.
-    let clock = HandClock(Arc::new(Mutex::new(Timestamp::parse("2026-11-17T09:00:00Z").unwrap())));
+    let clock = HandClock::at("2026-11-17T09:00:00Z");
     let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(host.sdk()), &host.host.names.table);
     let desk = TicketDesk::new(store.clone(), clock.clone());
     let who = Principal {

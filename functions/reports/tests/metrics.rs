@@ -3,7 +3,7 @@
 //! and the figures read back match a hand count and exact durations.
 
 use std::collections::BTreeSet;
-use std::sync::{Arc, Mutex};
+use test_support::HandClock;
 
 use aws_lambda_events::event::sqs::SqsEvent;
 use aws_sdk_dynamodb::types::AttributeValue;
@@ -14,26 +14,11 @@ use serde_json::{Value, json};
 use shared::adapters::dynamodb::DynamoStore;
 use shared::domain::metrics::Dimension;
 use shared::domain::{
-    Channel, Clock, EmailAddress, Precondition, Principal, Priority, RequesterDetails, Role, Status, SupportLevel,
-    Ticket, TicketEvent, TicketPatch, TicketRef, Timestamp,
+    Channel, EmailAddress, Precondition, Principal, Priority, RequesterDetails, Role, Status, SupportLevel, Ticket,
+    TicketEvent, TicketPatch, TicketRef,
 };
 use shared::usecases::desk::{NewTicket, TicketDesk};
 use shared::usecases::metrics::{MetricsQuery, figures};
-
-#[derive(Clone)]
-struct TestClock(Arc<Mutex<Timestamp>>);
-
-impl TestClock {
-    fn set(&self, text: &str) {
-        *self.0.lock().unwrap() = Timestamp::parse(text).unwrap();
-    }
-}
-
-impl Clock for TestClock {
-    fn now(&self) -> Timestamp {
-        *self.0.lock().unwrap()
-    }
-}
 
 fn admin() -> Principal {
     Principal {
@@ -99,7 +84,7 @@ async fn redelivered_events_count_once_and_the_figures_match_a_hand_count() {
     let table = test_support::fresh_table(&sdk).await;
     let client = aws_sdk_dynamodb::Client::new(&sdk);
     let store = DynamoStore::new(client.clone(), &table);
-    let clock = TestClock(Arc::new(Mutex::new(Timestamp::parse("2026-12-01T08:00:00Z").unwrap())));
+    let clock = HandClock::at("2026-12-01T08:00:00Z");
     let desk = TicketDesk::new(store.clone(), clock.clone());
     let who = admin();
 

@@ -4,7 +4,7 @@
 //! stays true.
 
 use std::collections::BTreeSet;
-use std::sync::{Arc, Mutex};
+use test_support::HandClock;
 
 use chrono::NaiveDate;
 use reports::{Ran, ReportMailer, handle_schedule};
@@ -14,27 +14,11 @@ use shared::adapters::sesv2::SesMailer;
 use shared::domain::metrics::Dimension;
 use shared::domain::metrics::figures::totals;
 use shared::domain::{
-    Channel, Clock, EmailAddress, Principal, Priority, RequesterDetails, Role, Status, SupportLevel, TicketRef,
-    Timestamp,
+    Channel, EmailAddress, Principal, Priority, RequesterDetails, Role, Status, SupportLevel, TicketRef,
 };
 use shared::ports::MetricsStore;
 use shared::usecases::desk::{NewTicket, TicketDesk};
 use shared::usecases::metrics::{MetricsQuery, figures, record_event};
-
-#[derive(Clone)]
-struct TestClock(Arc<Mutex<Timestamp>>);
-
-impl TestClock {
-    fn set(&self, text: &str) {
-        *self.0.lock().unwrap() = Timestamp::parse(text).unwrap();
-    }
-}
-
-impl Clock for TestClock {
-    fn now(&self) -> Timestamp {
-        *self.0.lock().unwrap()
-    }
-}
 
 fn new_ticket(channel: Channel) -> NewTicket {
     NewTicket {
@@ -63,7 +47,7 @@ async fn a_rebuild_recounts_a_period_from_the_tickets_once_however_often_it_runs
     let sdk = test_support::local_sdk().await;
     let table = test_support::fresh_table(&sdk).await;
     let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(&sdk), &table);
-    let clock = TestClock(Arc::new(Mutex::new(Timestamp::parse("2026-12-01T08:00:00Z").unwrap())));
+    let clock = HandClock::at("2026-12-01T08:00:00Z");
     let desk = TicketDesk::new(store.clone(), clock.clone());
     let who = Principal {
         subject: "agent-1".into(),

@@ -82,3 +82,26 @@ pub fn desk_secrets() -> shared::adapters::secrets::DeskSecrets {
         edge: None,
     }
 }
+
+/// A clock a test sets by hand: "now" is whatever the test last set, shared by its clones.
+#[derive(Debug, Clone)]
+pub struct HandClock(std::sync::Arc<std::sync::Mutex<shared::domain::Timestamp>>);
+
+impl HandClock {
+    /// Starts at `text` (RFC 3339).
+    pub fn at(text: &str) -> Self {
+        Self(std::sync::Arc::new(std::sync::Mutex::new(
+            shared::domain::Timestamp::parse(text).expect("an RFC 3339 time"),
+        )))
+    }
+
+    pub fn set(&self, text: &str) {
+        *self.0.lock().unwrap() = shared::domain::Timestamp::parse(text).expect("an RFC 3339 time");
+    }
+}
+
+impl shared::domain::Clock for HandClock {
+    fn now(&self) -> shared::domain::Timestamp {
+        *self.0.lock().unwrap()
+    }
+}
