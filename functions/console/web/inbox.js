@@ -77,9 +77,13 @@ export async function renderInbox(main, ctx, queueId) {
     bulkStatus, h('button', { type: 'button', id: 'bulk-status', onclick: () => apply({ status: bulkStatus.value }) }, t('set_status')),
     bulkTag, h('button', { type: 'button', id: 'bulk-tag', onclick: () => bulkTag.value.trim() && apply({ add_tags: [bulkTag.value.trim()] }) }, t('add_tag')));
 
+  // The ticks live here, not in the table: the list is redrawn every REFRESH_MS, and a redraw
+  // must not drop what the agent ticked.
+  const ticked = new Set();
+
   /// Applies `changes` to every ticket ticked, each with the ETag read just before.
   async function apply(changes) {
-    const chosen = [...body.querySelectorAll('input[type=checkbox][data-id]:checked')].map((c) => c.dataset.id);
+    const chosen = [...ticked];
     if (!chosen.length) return announce(t('bulk_none'), 'error');
     const failed = [];
     for (const id of chosen) {
@@ -90,8 +94,9 @@ export async function renderInbox(main, ctx, queueId) {
         failed.push(`${id}: ${e.message}`);
       }
     }
-    announce(failed.length ? failed.join('; ') : t('bulk_done', { count: chosen.length }), failed.length ? 'error' : 'info');
+    ticked.clear();
     await refresh();
+    announce(failed.length ? failed.join('; ') : t('bulk_done', { count: chosen.length }), failed.length ? 'error' : 'info');
   }
 
   show(main, h('div', { class: 'inbox' }, h('nav', { 'aria-label': t('queues') }, counts), h('div', {}, filterBar, bulk, body)));
@@ -103,6 +108,8 @@ export async function renderInbox(main, ctx, queueId) {
         h('span', {}, q[1]), h('span', { class: 'count', 'data-count': q[0] }, countText(results[i]))))));
     const result = results[all.indexOf(current)];
     ctx.visible = result.items.map((x) => x.number);
+    const shown = new Set(result.items.map((x) => x.id));
+    for (const id of [...ticked]) if (!shown.has(id)) ticked.delete(id);
     show(body,
       h('h1', { id: 'queue-title' }, current[1]),
       result.error ? h('p', { class: 'error' }, result.error.message) : null,
@@ -111,7 +118,10 @@ export async function renderInbox(main, ctx, queueId) {
         h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, h('span', { class: 'sr' }, t('select'))),
           ['number', 'subject', 'status', 'priority', 'department', 'sla', 'updated'].map((c) => h('th', { scope: 'col' }, t(c))))),
         h('tbody', {}, result.items.map((x) => h('tr', { 'data-number': x.number },
-          h('td', {}, h('input', { type: 'checkbox', 'data-id': x.id, 'aria-label': t('select_ticket', { number: x.number }) })),
+          h('td', {}, h('input', {
+            type: 'checkbox', 'data-id': x.id, checked: ticked.has(x.id),
+            onchange: (e) => (e.target.checked ? ticked.add(x.id) : ticked.delete(x.id)),
+            'aria-label': t('select_ticket', { number: x.number }) })),
           h('td', {}, h('a', { href: `#/ticket/${x.number}` }, x.number)),
           h('td', {}, h('a', { href: `#/ticket/${x.number}` }, x.subject)),
           h('td', {}, h('span', { class: `badge status-${x.status}` }, t(`status_${x.status}`))),
