@@ -155,7 +155,11 @@ async fn an_agent_works_a_ticket_from_search_to_resolved_in_the_console() {
 #[tokio::test]
 async fn the_seeded_desk_is_ready_for_the_console() {
     let host = TestHost::start().await;
-    assert!(devhost::seed::seed(&host.host.gateway.tickets.desk).await.unwrap());
+    assert!(
+        devhost::seed::seed(&host.host.gateway.tickets.desk, &host.host.gateway.tickets.directory)
+            .await
+            .unwrap()
+    );
     let people: Value = reqwest::get(format!("{}/_dev/sign-in", host.url))
         .await
         .unwrap()
