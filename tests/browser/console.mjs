@@ -16,14 +16,18 @@
 //
 // A manager switches the first automation rule off on the rules page, moves the second up, saves
 // a broken edit and gets the field error beside the actions, tries the rule on a ticket, makes a shared canned response and
-// edits it, and opens the metrics, satisfaction, SLA and team pages.
+// edits it, opens the metrics, satisfaction and team pages, and on the SLA page gives the
+// calendar prague-office Saturday hours (a bad time first: its error shows beside Saturday)
+// and the policy Standard an urgent first response of 30 minutes.
 //
-//   node console.mjs mail <base_url> <agent_email> <ticket_number> <other_ticket_number>
-//     -> {"sandbox":"…","scripts":0,"remote_before":0,"remote_after":1,"download":"invoice.pdf"}
+//   node console.mjs admin <base_url> <invite_email> <department_id>
+//     -> {"email_error":"…","department":"…","template_error":"…"}
 //
-// An agent reads a customer's HTML mail in its sandboxed frame, loads its remote image only by
-// asking, downloads its attachment, sets a custom field and merges the ticket into another
-// requester's (confirming that the requesters differ).
+// The admin invites an agent on the team page (a bad address first: the error shows beside the
+// email field), then edits them (a second department), renames the department, and rewrites
+// the English acknowledgement's subject on the templates page (a broken one first: the
+// template's error shows beside the subject).
+
 
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -257,25 +261,98 @@ async function rules(browser, [baseUrl, manager, cannedTitle]) {
   await page.locator('#canned-list td', { hasText: 'edited' }).waitFor();
   await accessible(page, 'canned responses page');
 
-  // The read-only pages answer with their tables.
-  for (const [link, table] of [['#metrics-link', '#metrics-table'], ['#satisfaction-link', 'h1'], ['#sla-link', '#sla-policies'], ['#team-link', '#agents']]) {
+  // The read-only pages answer with their tables (the team page is read-only to managers).
+  for (const [link, table] of [['#metrics-link', '#metrics-table'], ['#satisfaction-link', 'h1'], ['#team-link', '#agents']]) {
     await page.locator(link).click();
     await page.locator(table).first().waitFor();
     await accessible(page, `${link.slice(1, -5)} page`);
   }
-  await screenshot(page, 'team.png');
+  if (await page.locator('#agent-invite, button[data-edit]').count()) fail('a manager is offered to invite or edit agents');
+
+  // SLA: the calendar gets Saturday hours, from the keyboard after a mistake.
+  await page.locator('#sla-link').click();
+  await page.locator('button[data-edit="calendar:prague-office"]').click();
+  const saturday = page.getByLabel('Saturday');
+  await saturday.fill('25:00-26:00');
+  await page.locator('#calendar-save').click();
+  const saturdayError = page.locator('[data-error-for="weekly_hours.sat"]');
+  await saturdayError.filter({ hasText: /./ }).waitFor();
+  const saturdayText = await saturdayError.textContent();
+  await accessible(page, 'SLA page with the calendar form');
+  await saturday.fill('10:00-12:00');
+  await saturday.press('Enter');
+  await page.locator('#calendars td', { hasText: '10:00-12:00' }).waitFor();
+  // The policy's urgent first response.
+  await page.locator('#sla-policies button[data-edit^="policy:"]').first().click();
+  await page.getByLabel('Urgent: first response').fill('30');
+  await page.locator('#policy-save').click();
+  await page.locator('#sla-policies td', { hasText: 'first response 30 min' }).waitFor();
+  await accessible(page, 'SLA page');
+  await screenshot(page, 'sla.png');
   if (page.errors.length) fail(`page errors: ${page.errors.join('; ')}`);
-  return { rule: name, first, field_error: fieldError, dry_run: dryRun };
+  return { rule: name, first, field_error: fieldError, dry_run: dryRun, saturday_error: saturdayText };
 }
 
-const COMMANDS = { work: [work, 6], rules: [rules, 3], mail: [mail, 4] };
+async function admin(browser, [baseUrl, inviteEmail, department]) {
+  const page = await signIn(browser, baseUrl, 'admin@example.com');
+  await page.locator('#team-link').click();
+  const invite = page.locator('#agent-invite');
+  await invite.getByLabel('Email', { exact: true }).fill('not an address');
+  await invite.getByLabel('Name', { exact: true }).fill('Nina Newcomer');
+  await invite.getByLabel('Role', { exact: true }).selectOption('agent');
+  await invite.locator(`input[name=departments][value="${department}"]`).check();
+  await page.locator('#agent-save').click();
+  const emailError = invite.locator('[data-error-for="email"]');
+  await emailError.filter({ hasText: /./ }).waitFor();
+  const emailText = await emailError.textContent();
+  await accessible(page, 'team page with an invitation error');
+  await invite.getByLabel('Email', { exact: true }).fill(inviteEmail);
+  await page.locator('#agent-save').click();
+  await page.locator('#status', { hasText: 'was invited' }).waitFor();
+  const row = page.locator('#agents tr', { hasText: inviteEmail });
+  await row.waitFor();
+  // Edit: a second department.
+  await row.locator('button[data-edit^="agent:"]').click();
+  const edit = page.locator('#agent-edit');
+  await edit.locator('input[name=departments][value="support"]').check();
+  await page.locator('#agent-save').click();
+  await page.locator('#agents tr', { hasText: inviteEmail }).filter({ hasText: 'support' }).waitFor();
+  // Rename the department.
+  const renamed = `Front desk ${department.slice(-4)}`;
+  await page.locator(`button[data-edit="department:${department}"]`).click();
+  await page.locator('#department-edit').getByLabel('Name', { exact: true }).fill(renamed);
+  await page.locator('#department-save').click();
+  await page.locator('#departments td', { hasText: renamed }).waitFor();
+  await accessible(page, 'team page');
+  await screenshot(page, 'team.png');
+
+  // Templates: the acknowledgement's subject, broken first.
+  await page.locator('#templates-link').click();
+  await page.locator('button[data-edit="acknowledgement (en)"]').click();
+  const subject = page.locator('#template-form').getByLabel('Subject', { exact: true });
+  await subject.fill('We got it {{ ticket_number');
+  await page.locator('#template-save').click();
+  const templateError = page.locator('#template-form [data-error-for="subject"]');
+  await templateError.filter({ hasText: /./ }).waitFor();
+  const templateText = await templateError.textContent();
+  await accessible(page, 'templates page with an error');
+  await subject.fill('We got it: {{ ticket_subject }}');
+  await page.locator('#template-save').click();
+  await page.locator('#templates tr', { hasText: 'We got it:' }).waitFor();
+  await accessible(page, 'templates page');
+  if (page.errors.length) fail(`page errors: ${page.errors.join('; ')}`);
+  return { email_error: emailText, department: renamed, template_error: templateText };
+}
+
+const COMMANDS = { work: [work, 6], rules: [rules, 3], mail: [mail, 4], admin: [admin, 3] };
 
 async function main(argv) {
   const [command, ...args] = argv;
   if (!COMMANDS[command] || args.length !== COMMANDS[command][1]) {
     console.error('usage: node console.mjs work <base_url> <agent_email> <other_agent_email> <other_agent_name> <search_word> <canned_title>\n' +
       '       node console.mjs rules <base_url> <manager_email> <canned_title>\n' +
-      '       node console.mjs mail <base_url> <agent_email> <ticket_number> <other_ticket_number>');
+      '       node console.mjs mail <base_url> <agent_email> <ticket_number> <other_ticket_number>\n' +
+      '       node console.mjs admin <base_url> <invite_email> <department_id>');
     return 2;
   }
   const { chromium } = loadPlaywright();
