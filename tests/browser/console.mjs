@@ -27,8 +27,26 @@
 // email field), then edits them (a second department), renames the department, and rewrites
 // the English acknowledgement's subject on the templates page (a broken one first: the
 // template's error shows beside the subject).
+//
+//   node console.mjs pkce <base_url> <id_token>
+//     -> {"challenge_ok":true,"state_ok":true,"refreshed":1,"signed_in":true,"logout_uri":"…","cleared":true}
+//
+// The Cognito sign-in path of the real auth.js: the page gets a config.json naming hosted
+// sign-in at a stand-in (`<base_url>/_cognito/oauth2/authorize`, `/token`, `/logout`) that this
+// script answers in the browser's network layer. The stand-in checks what Cognito checks
+// (response_type, client_id, redirect_uri, S256 challenge = SHA-256 of the verifier sent to
+// the token endpoint, the state handed back) and answers with <id_token> (a dev token the
+// dev host accepts) expiring in 30 s, so the app refreshes it with the refresh token before
+// its first API call; then sign-out goes through /logout back to the console.
+//
+//   node console.mjs mail <base_url> <agent_email> <ticket_number> <other_ticket_number>
+//     -> {"sandbox":"…","scripts":0,"remote_before":0,"remote_after":1,"download":"invoice.pdf"}
+//
+// An agent reads a customer's HTML mail in its sandboxed frame, loads its remote image only by
+// asking, downloads its attachment, sets a custom field and merges the ticket into another
+// requester's (confirming that the requesters differ).
 
-
+import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { readFileSync } from 'node:fs';
@@ -344,7 +362,78 @@ async function admin(browser, [baseUrl, inviteEmail, department]) {
   return { email_error: emailText, department: renamed, template_error: templateText };
 }
 
-const COMMANDS = { work: [work, 6], rules: [rules, 3], mail: [mail, 4], admin: [admin, 3] };
+async function pkce(browser, [baseUrl, idToken]) {
+  const context = await browser.newContext({ locale: 'en-US' });
+  context.setDefaultTimeout(TIMEOUT_MS);
+  const page = await context.newPage();
+  page.errors = [];
+  page.on('pageerror', (e) => page.errors.push(String(e)));
+  pages.push(page);
+  const cognito = `${baseUrl}/_cognito`;
+  const console_ = `${baseUrl}/console/`;
+  const seen = { refreshed: 0 };
+  // What the console function answers with CONSOLE_SIGN_IN=cognito and COGNITO_DOMAIN=<cognito>
+  // (the shape functions/console's unit test pins), instead of the dev host's dev sign-in.
+  await page.route(`${baseUrl}/console/config.json`, (route) => route.fulfill({
+    contentType: 'application/json',
+    body: JSON.stringify({
+      sign_in: { kind: 'cognito', authorize_url: `${cognito}/oauth2/authorize`, token_url: `${cognito}/oauth2/token`, logout_url: `${cognito}/logout`, client_id: 'console-client' },
+      api_base: '', uploads: false,
+    }),
+  }));
+  const at = (path) => (url) => url.href.startsWith(`${cognito}${path}`);
+  await page.route(at('/oauth2/authorize?'), (route) => {
+    const q = new URL(route.request().url()).searchParams;
+    Object.assign(seen, { authorize: Object.fromEntries(q) });
+    const back = new URL(q.get('redirect_uri'));
+    back.search = new URLSearchParams({ code: 'code-1', state: q.get('state') }).toString();
+    // The hosted page sends the browser back with the code (a 302 in Cognito).
+    const target = back.href.replace(/&/g, '&amp;').replace(/"/g, '&quot;');
+    return route.fulfill({ contentType: 'text/html', body: `<!doctype html><meta http-equiv="refresh" content="0; url=${target}"><title>Signing in</title>` });
+  });
+  await page.route(at('/oauth2/token'), (route) => {
+    const form = new URLSearchParams(route.request().postData() || '');
+    if (form.get('grant_type') === 'refresh_token') {
+      seen.refreshed += form.get('refresh_token') === 'refresh-1' && form.get('client_id') === 'console-client' ? 1 : 0;
+      return route.fulfill({ contentType: 'application/json', body: JSON.stringify({ id_token: idToken, expires_in: 3600 }) });
+    }
+    const verifier = form.get('code_verifier') || '';
+    const challenge = createHash('sha256').update(verifier).digest('base64url');
+    seen.token = { ...Object.fromEntries(form), challenge_ok: challenge === seen.authorize?.code_challenge && verifier.length >= 43 && verifier.length <= 128 };
+    const ok = seen.token.challenge_ok && form.get('code') === 'code-1' && form.get('redirect_uri') === seen.authorize.redirect_uri && form.get('client_id') === 'console-client';
+    if (!ok) return route.fulfill({ status: 400, contentType: 'application/json', body: '{"error":"invalid_grant"}' });
+    return route.fulfill({ contentType: 'application/json', body: JSON.stringify({ id_token: idToken, refresh_token: 'refresh-1', expires_in: 30 }) });
+  });
+  await page.route(at('/logout?'), (route) => {
+    seen.logout = Object.fromEntries(new URL(route.request().url()).searchParams);
+    return route.fulfill({ contentType: 'text/html', body: '<!doctype html><title>Signed out</title><p>Signed out</p>' });
+  });
+
+  await page.goto(console_);
+  await page.locator('main button.primary', { hasText: 'Sign in' }).click();
+  await page.locator('#sign-out').waitFor();
+  await page.locator('.queues [data-count]').first().waitFor();
+  const a = seen.authorize || {};
+  if (a.response_type !== 'code' || a.code_challenge_method !== 'S256' || a.client_id !== 'console-client' || a.redirect_uri !== console_ || !(a.scope || '').split(' ').includes('openid')) {
+    fail(`authorize request: ${JSON.stringify(a)}`);
+  }
+  if (page.url() !== console_) fail(`the code stayed in the address: ${page.url()}`);
+  await page.locator('#sign-out').click();
+  await page.waitForURL(at('/logout?'));
+  const cleared = await page.evaluate(() => sessionStorage.getItem('lambdesk.session') === null);
+  if (page.errors.length) fail(`page errors: ${page.errors.join('; ')}`);
+  return {
+    challenge_ok: Boolean(seen.token?.challenge_ok),
+    state_ok: Boolean(a.state) && seen.token !== undefined,
+    refreshed: seen.refreshed,
+    signed_in: true,
+    logout_uri: seen.logout?.logout_uri,
+    logout_client: seen.logout?.client_id,
+    cleared,
+  };
+}
+
+const COMMANDS = { work: [work, 6], rules: [rules, 3], mail: [mail, 4], admin: [admin, 3], pkce: [pkce, 2] };
 
 async function main(argv) {
   const [command, ...args] = argv;
@@ -352,7 +441,8 @@ async function main(argv) {
     console.error('usage: node console.mjs work <base_url> <agent_email> <other_agent_email> <other_agent_name> <search_word> <canned_title>\n' +
       '       node console.mjs rules <base_url> <manager_email> <canned_title>\n' +
       '       node console.mjs mail <base_url> <agent_email> <ticket_number> <other_ticket_number>\n' +
-      '       node console.mjs admin <base_url> <invite_email> <department_id>');
+      '       node console.mjs admin <base_url> <invite_email> <department_id>\n' +
+      '       node console.mjs pkce <base_url> <id_token>');
     return 2;
   }
   const { chromium } = loadPlaywright();

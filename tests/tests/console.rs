@@ -387,3 +387,20 @@ async fn customer_mail_shows_in_a_sandboxed_frame_then_the_ticket_is_merged() {
     assert_eq!(merged["custom_fields"], json!({"order_id": "A-17"}), "{merged}");
     assert_eq!(merged["merged_into"]["id"], other["id"], "{merged}");
 }
+
+/// The Cognito sign-in path of the console's real `auth.js` (authorization code with PKCE,
+/// refresh, sign-out), against a stand-in for the hosted sign-in that `console.mjs pkce`
+/// answers in the browser's network layer; the token it hands out is a dev token, so the
+/// console then works against the dev host's API.
+#[tokio::test]
+async fn the_cognito_sign_in_runs_pkce_refreshes_and_signs_out() {
+    let host = TestHost::start().await;
+    let admin = host.token("admin", "admin@example.com", &[]);
+    let result = run_script(&["pkce", &host.url, &admin]).await;
+    assert_eq!(result["challenge_ok"], true, "{result}");
+    assert_eq!(result["state_ok"], true, "{result}");
+    assert!(result["refreshed"].as_u64().unwrap() >= 1, "{result}");
+    assert_eq!(result["logout_uri"], format!("{}/console/", host.url), "{result}");
+    assert_eq!(result["logout_client"], "console-client", "{result}");
+    assert_eq!(result["cleared"], true, "{result}");
+}
