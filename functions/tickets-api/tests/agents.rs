@@ -340,3 +340,45 @@ async fn agents_and_managers_may_neither_invite_nor_change_agents() {
     assert!(account(&desk, "sam@example.com").await.is_none());
     assert_eq!(account(&desk, "rita@example.com").await.unwrap().groups, ["agent"]);
 }
+
+#[tokio::test]
+async fn a_changed_address_moves_with_the_account() {
+    let desk = desk().await;
+    let (_, agent) = send(
+        &desk.deps,
+        "POST",
+        "/v1/agents",
+        Some(invitation("tom@example.com")),
+        "admin",
+    )
+    .await;
+    let path = format!("/v1/agents/{}", agent["id"].as_str().unwrap());
+    let (status, body) = send(
+        &desk.deps,
+        "PATCH",
+        &path,
+        Some(json!({"email": "tomas@example.com"})),
+        "admin",
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let moved = account(&desk, "tomas@example.com")
+        .await
+        .expect("found by the new address");
+    assert_eq!(moved.attribute("email"), Some("tomas@example.com"));
+    assert_eq!(moved.groups, ["agent"]);
+    assert!(account(&desk, "tom@example.com").await.is_none());
+    assert_eq!(users_in_pool(&desk).await, 1, "the same account, not a new one");
+
+    // Repeating the change (as after a failure between the account and the record) is harmless.
+    let (status, _) = send(
+        &desk.deps,
+        "PATCH",
+        &path,
+        Some(json!({"email": "tomas@example.com"})),
+        "admin",
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(users_in_pool(&desk).await, 1);
+}
