@@ -15,6 +15,7 @@ use crate::domain::{
 
 mod calendars;
 mod canned;
+mod directory;
 mod metrics;
 mod privacy;
 mod reports;
@@ -24,6 +25,7 @@ mod sla;
 mod surveys;
 pub use calendars::CalendarStore;
 pub use canned::CannedStore;
+pub use directory::{Account, AgentDirectory, DirectoryError, ROLE_GROUPS};
 pub use metrics::MetricsStore;
 pub use privacy::{BlobEraser, PrivacyStore};
 pub use reports::ReportSubscriptionStore;

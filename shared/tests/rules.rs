@@ -7,6 +7,7 @@ use std::sync::{Arc, Mutex};
 use chrono::Duration;
 use futures::future::join_all;
 use serde_json::json;
+use shared::adapters::cognito::CognitoDirectory;
 use shared::adapters::dynamodb::DynamoStore;
 use shared::adapters::s3::S3Blobs;
 use shared::adapters::sesv2::SesMailer;
@@ -57,6 +58,13 @@ fn admin() -> Principal {
         role: Role::Admin,
         departments: BTreeSet::new(),
     }
+}
+
+/// The agents' accounts in a user pool of this test's own (moto).
+async fn accounts() -> CognitoDirectory {
+    let sdk = test_support::local_sdk().await;
+    let pool = test_support::user_pool::fresh(&sdk).await;
+    CognitoDirectory::new(test_support::user_pool::client(&sdk), pool)
 }
 
 async fn store() -> DynamoStore {
@@ -171,6 +179,7 @@ async fn round_robin_hands_out_turns_fairly_under_concurrent_events() {
     desk.create_department(&admin(), billing.clone(), "Billing".into(), None)
         .await
         .unwrap();
+    let accounts = accounts().await;
     for n in 0..4 {
         desk.create_agent(
             &admin(),
@@ -181,6 +190,7 @@ async fn round_robin_hands_out_turns_fairly_under_concurrent_events() {
                 seniority: Seniority::Regular,
                 departments: [billing.clone()].into(),
             },
+            &accounts,
         )
         .await
         .unwrap();
@@ -443,6 +453,7 @@ async fn team(desk: &TicketDesk<DynamoStore, Hands>, department: &str, n: usize)
         .await
         .unwrap();
     let mut agents = vec![];
+    let accounts = accounts().await;
     for i in 0..n {
         let agent = desk
             .create_agent(
@@ -454,6 +465,7 @@ async fn team(desk: &TicketDesk<DynamoStore, Hands>, department: &str, n: usize)
                     seniority: Seniority::Regular,
                     departments: [id.clone()].into(),
                 },
+                &accounts,
             )
             .await
             .unwrap();
@@ -721,7 +733,10 @@ async fn least_loaded_passes_over_full_and_inactive_agents() {
         active: Some(active),
         ..Default::default()
     };
-    desk.update_agent(&admin(), away, active(false)).await.unwrap();
+    let accounts = accounts().await;
+    desk.update_agent(&admin(), away, active(false), &accounts)
+        .await
+        .unwrap();
     assert_eq!(loads(&store, &[full, away, others[0]]).await, [MAX_AGENT_LOAD, 0, 0]);
 
     let pick = |dry_run| {
@@ -738,9 +753,13 @@ async fn least_loaded_passes_over_full_and_inactive_agents() {
     assert_eq!(pick(true).await.0, None);
 
     // Back from leave, with nothing on their plate.
-    desk.update_agent(&admin(), away, active(true)).await.unwrap();
+    desk.update_agent(&admin(), away, active(true), &accounts)
+        .await
+        .unwrap();
     assert_eq!(pick(false).await.0, Some(away));
-    desk.update_agent(&admin(), away, active(false)).await.unwrap();
+    desk.update_agent(&admin(), away, active(false), &accounts)
+        .await
+        .unwrap();
 
     // One ticket solved, there is room again.
     desk.update_ticket(

@@ -151,6 +151,7 @@ async fn contacts_are_found_by_email_and_phone_and_unique() {
 
 #[tokio::test]
 async fn every_list_index_answers_its_question() {
+    let sdk = test_support::local_sdk().await;
     let desk = desk().await;
     let support = DepartmentId::parse("support").unwrap();
     desk.create_department(&admin(), support.clone(), "Support".into(), None)
@@ -166,6 +167,10 @@ async fn every_list_index_answers_its_question() {
                 seniority: shared::domain::Seniority::Regular,
                 departments: [support.clone()].into(),
             },
+            &shared::adapters::cognito::CognitoDirectory::new(
+                test_support::user_pool::client(&sdk),
+                test_support::user_pool::fresh(&sdk).await,
+            ),
         )
         .await
         .unwrap();

@@ -16,7 +16,28 @@
 //
 // A manager switches the first automation rule off on the rules page, moves the second up, saves
 // a broken edit and gets the field error beside the actions, tries the rule on a ticket, makes a shared canned response and
-// edits it, and opens the metrics, satisfaction, SLA and team pages.
+// edits it, opens the metrics, satisfaction and team pages, and on the SLA page gives the
+// calendar prague-office Saturday hours (a bad time first: its error shows beside Saturday)
+// and the policy Standard an urgent first response of 30 minutes.
+//
+//   node console.mjs admin <base_url> <invite_email> <department_id>
+//     -> {"email_error":"…","department":"…","template_error":"…"}
+//
+// The admin invites an agent on the team page (a bad address first: the error shows beside the
+// email field), then edits them (a second department), renames the department, and rewrites
+// the English acknowledgement's subject on the templates page (a broken one first: the
+// template's error shows beside the subject).
+//
+//   node console.mjs pkce <base_url> <id_token>
+//     -> {"challenge_ok":true,"state_ok":true,"refreshed":1,"signed_in":true,"logout_uri":"…","cleared":true}
+//
+// The Cognito sign-in path of the real auth.js: the page gets a config.json naming hosted
+// sign-in at a stand-in (`<base_url>/_cognito/oauth2/authorize`, `/token`, `/logout`) that this
+// script answers in the browser's network layer. The stand-in checks what Cognito checks
+// (response_type, client_id, redirect_uri, S256 challenge = SHA-256 of the verifier sent to
+// the token endpoint, the state handed back) and answers with <id_token> (a dev token the
+// dev host accepts) expiring in 30 s, so the app refreshes it with the refresh token before
+// its first API call; then sign-out goes through /logout back to the console.
 //
 //   node console.mjs mail <base_url> <agent_email> <ticket_number> <other_ticket_number>
 //     -> {"sandbox":"…","scripts":0,"remote_before":0,"remote_after":1,"download":"invoice.pdf"}
@@ -25,6 +46,7 @@
 // asking, downloads its attachment, sets a custom field and merges the ticket into another
 // requester's (confirming that the requesters differ).
 
+import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { readFileSync } from 'node:fs';
@@ -257,25 +279,170 @@ async function rules(browser, [baseUrl, manager, cannedTitle]) {
   await page.locator('#canned-list td', { hasText: 'edited' }).waitFor();
   await accessible(page, 'canned responses page');
 
-  // The read-only pages answer with their tables.
-  for (const [link, table] of [['#metrics-link', '#metrics-table'], ['#satisfaction-link', 'h1'], ['#sla-link', '#sla-policies'], ['#team-link', '#agents']]) {
+  // The read-only pages answer with their tables (the team page is read-only to managers).
+  for (const [link, table] of [['#metrics-link', '#metrics-table'], ['#satisfaction-link', 'h1'], ['#team-link', '#agents']]) {
     await page.locator(link).click();
     await page.locator(table).first().waitFor();
     await accessible(page, `${link.slice(1, -5)} page`);
   }
-  await screenshot(page, 'team.png');
+  if (await page.locator('#agent-invite, button[data-edit]').count()) fail('a manager is offered to invite or edit agents');
+
+  // SLA: the calendar gets Saturday hours, from the keyboard after a mistake.
+  await page.locator('#sla-link').click();
+  await page.locator('button[data-edit="calendar:prague-office"]').click();
+  const saturday = page.getByLabel('Saturday');
+  await saturday.fill('25:00-26:00');
+  await page.locator('#calendar-save').click();
+  const saturdayError = page.locator('[data-error-for="weekly_hours.sat"]');
+  await saturdayError.filter({ hasText: /./ }).waitFor();
+  const saturdayText = await saturdayError.textContent();
+  await accessible(page, 'SLA page with the calendar form');
+  await saturday.fill('10:00-12:00');
+  await saturday.press('Enter');
+  await page.locator('#calendars td', { hasText: '10:00-12:00' }).waitFor();
+  // The policy's urgent first response.
+  await page.locator('#sla-policies button[data-edit^="policy:"]').first().click();
+  await page.getByLabel('Urgent: first response').fill('30');
+  await page.locator('#policy-save').click();
+  await page.locator('#sla-policies td', { hasText: 'first response 30 min' }).waitFor();
+  await accessible(page, 'SLA page');
+  await screenshot(page, 'sla.png');
   if (page.errors.length) fail(`page errors: ${page.errors.join('; ')}`);
-  return { rule: name, first, field_error: fieldError, dry_run: dryRun };
+  return { rule: name, first, field_error: fieldError, dry_run: dryRun, saturday_error: saturdayText };
 }
 
-const COMMANDS = { work: [work, 6], rules: [rules, 3], mail: [mail, 4] };
+async function admin(browser, [baseUrl, inviteEmail, department]) {
+  const page = await signIn(browser, baseUrl, 'admin@example.com');
+  await page.locator('#team-link').click();
+  const invite = page.locator('#agent-invite');
+  await invite.getByLabel('Email', { exact: true }).fill('not an address');
+  await invite.getByLabel('Name', { exact: true }).fill('Nina Newcomer');
+  await invite.getByLabel('Role', { exact: true }).selectOption('agent');
+  await invite.locator(`input[name=departments][value="${department}"]`).check();
+  await page.locator('#agent-save').click();
+  const emailError = invite.locator('[data-error-for="email"]');
+  await emailError.filter({ hasText: /./ }).waitFor();
+  const emailText = await emailError.textContent();
+  await accessible(page, 'team page with an invitation error');
+  await invite.getByLabel('Email', { exact: true }).fill(inviteEmail);
+  await page.locator('#agent-save').click();
+  await page.locator('#status', { hasText: 'was invited' }).waitFor();
+  const row = page.locator('#agents tr', { hasText: inviteEmail });
+  await row.waitFor();
+  // Edit: a second department.
+  await row.locator('button[data-edit^="agent:"]').click();
+  const edit = page.locator('#agent-edit');
+  await edit.locator('input[name=departments][value="support"]').check();
+  await page.locator('#agent-save').click();
+  await page.locator('#agents tr', { hasText: inviteEmail }).filter({ hasText: 'support' }).waitFor();
+  // Rename the department.
+  const renamed = `Front desk ${department.slice(-4)}`;
+  await page.locator(`button[data-edit="department:${department}"]`).click();
+  await page.locator('#department-edit').getByLabel('Name', { exact: true }).fill(renamed);
+  await page.locator('#department-save').click();
+  await page.locator('#departments td', { hasText: renamed }).waitFor();
+  await accessible(page, 'team page');
+  await screenshot(page, 'team.png');
+
+  // Templates: the acknowledgement's subject, broken first.
+  await page.locator('#templates-link').click();
+  await page.locator('button[data-edit="acknowledgement (en)"]').click();
+  const subject = page.locator('#template-form').getByLabel('Subject', { exact: true });
+  await subject.fill('We got it {{ ticket_number');
+  await page.locator('#template-save').click();
+  const templateError = page.locator('#template-form [data-error-for="subject"]');
+  await templateError.filter({ hasText: /./ }).waitFor();
+  const templateText = await templateError.textContent();
+  await accessible(page, 'templates page with an error');
+  await subject.fill('We got it: {{ ticket_subject }}');
+  await page.locator('#template-save').click();
+  await page.locator('#templates tr', { hasText: 'We got it:' }).waitFor();
+  await accessible(page, 'templates page');
+  if (page.errors.length) fail(`page errors: ${page.errors.join('; ')}`);
+  return { email_error: emailText, department: renamed, template_error: templateText };
+}
+
+async function pkce(browser, [baseUrl, idToken]) {
+  const context = await browser.newContext({ locale: 'en-US' });
+  context.setDefaultTimeout(TIMEOUT_MS);
+  const page = await context.newPage();
+  page.errors = [];
+  page.on('pageerror', (e) => page.errors.push(String(e)));
+  pages.push(page);
+  const cognito = `${baseUrl}/_cognito`;
+  const console_ = `${baseUrl}/console/`;
+  const seen = { refreshed: 0 };
+  // What the console function answers with CONSOLE_SIGN_IN=cognito and COGNITO_DOMAIN=<cognito>
+  // (the shape functions/console's unit test pins), instead of the dev host's dev sign-in.
+  await page.route(`${baseUrl}/console/config.json`, (route) => route.fulfill({
+    contentType: 'application/json',
+    body: JSON.stringify({
+      sign_in: { kind: 'cognito', authorize_url: `${cognito}/oauth2/authorize`, token_url: `${cognito}/oauth2/token`, logout_url: `${cognito}/logout`, client_id: 'console-client' },
+      api_base: '', uploads: false,
+    }),
+  }));
+  const at = (path) => (url) => url.href.startsWith(`${cognito}${path}`);
+  await page.route(at('/oauth2/authorize?'), (route) => {
+    const q = new URL(route.request().url()).searchParams;
+    Object.assign(seen, { authorize: Object.fromEntries(q) });
+    const back = new URL(q.get('redirect_uri'));
+    back.search = new URLSearchParams({ code: 'code-1', state: q.get('state') }).toString();
+    // The hosted page sends the browser back with the code (a 302 in Cognito).
+    const target = back.href.replace(/&/g, '&amp;').replace(/"/g, '&quot;');
+    return route.fulfill({ contentType: 'text/html', body: `<!doctype html><meta http-equiv="refresh" content="0; url=${target}"><title>Signing in</title>` });
+  });
+  await page.route(at('/oauth2/token'), (route) => {
+    const form = new URLSearchParams(route.request().postData() || '');
+    if (form.get('grant_type') === 'refresh_token') {
+      seen.refreshed += form.get('refresh_token') === 'refresh-1' && form.get('client_id') === 'console-client' ? 1 : 0;
+      return route.fulfill({ contentType: 'application/json', body: JSON.stringify({ id_token: idToken, expires_in: 3600 }) });
+    }
+    const verifier = form.get('code_verifier') || '';
+    const challenge = createHash('sha256').update(verifier).digest('base64url');
+    seen.token = { ...Object.fromEntries(form), challenge_ok: challenge === seen.authorize?.code_challenge && verifier.length >= 43 && verifier.length <= 128 };
+    const ok = seen.token.challenge_ok && form.get('code') === 'code-1' && form.get('redirect_uri') === seen.authorize.redirect_uri && form.get('client_id') === 'console-client';
+    if (!ok) return route.fulfill({ status: 400, contentType: 'application/json', body: '{"error":"invalid_grant"}' });
+    return route.fulfill({ contentType: 'application/json', body: JSON.stringify({ id_token: idToken, refresh_token: 'refresh-1', expires_in: 30 }) });
+  });
+  await page.route(at('/logout?'), (route) => {
+    seen.logout = Object.fromEntries(new URL(route.request().url()).searchParams);
+    return route.fulfill({ contentType: 'text/html', body: '<!doctype html><title>Signed out</title><p>Signed out</p>' });
+  });
+
+  await page.goto(console_);
+  await page.locator('main button.primary', { hasText: 'Sign in' }).click();
+  await page.locator('#sign-out').waitFor();
+  await page.locator('.queues [data-count]').first().waitFor();
+  const a = seen.authorize || {};
+  if (a.response_type !== 'code' || a.code_challenge_method !== 'S256' || a.client_id !== 'console-client' || a.redirect_uri !== console_ || !(a.scope || '').split(' ').includes('openid')) {
+    fail(`authorize request: ${JSON.stringify(a)}`);
+  }
+  if (page.url() !== console_) fail(`the code stayed in the address: ${page.url()}`);
+  await page.locator('#sign-out').click();
+  await page.waitForURL(at('/logout?'));
+  const cleared = await page.evaluate(() => sessionStorage.getItem('lambdesk.session') === null);
+  if (page.errors.length) fail(`page errors: ${page.errors.join('; ')}`);
+  return {
+    challenge_ok: Boolean(seen.token?.challenge_ok),
+    state_ok: Boolean(a.state) && seen.token !== undefined,
+    refreshed: seen.refreshed,
+    signed_in: true,
+    logout_uri: seen.logout?.logout_uri,
+    logout_client: seen.logout?.client_id,
+    cleared,
+  };
+}
+
+const COMMANDS = { work: [work, 6], rules: [rules, 3], mail: [mail, 4], admin: [admin, 3], pkce: [pkce, 2] };
 
 async function main(argv) {
   const [command, ...args] = argv;
   if (!COMMANDS[command] || args.length !== COMMANDS[command][1]) {
     console.error('usage: node console.mjs work <base_url> <agent_email> <other_agent_email> <other_agent_name> <search_word> <canned_title>\n' +
       '       node console.mjs rules <base_url> <manager_email> <canned_title>\n' +
-      '       node console.mjs mail <base_url> <agent_email> <ticket_number> <other_ticket_number>');
+      '       node console.mjs mail <base_url> <agent_email> <ticket_number> <other_ticket_number>\n' +
+      '       node console.mjs admin <base_url> <invite_email> <department_id>\n' +
+      '       node console.mjs pkce <base_url> <id_token>');
     return 2;
   }
   const { chromium } = loadPlaywright();

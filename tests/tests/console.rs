@@ -4,7 +4,9 @@
 //! ticket by a word of its subject (typed without its diacritics), replies with a canned
 //! response and a file, adds a note, assigns it to themselves and resolves it; a second agent who opened
 //! the ticket before saves a stale change and is told someone else changed it. The API then
-//! shows each step on the ticket. `SCREENSHOT_DIR` keeps the inbox and ticket screenshots.
+//! shows each step on the ticket. Managers edit a calendar and an SLA policy; an admin invites
+//! an agent (their Cognito account checked in moto) and edits a department and a template.
+//! `SCREENSHOT_DIR` keeps the screenshots.
 
 use std::path::Path;
 use std::time::Duration;
@@ -155,7 +157,11 @@ async fn an_agent_works_a_ticket_from_search_to_resolved_in_the_console() {
 #[tokio::test]
 async fn the_seeded_desk_is_ready_for_the_console() {
     let host = TestHost::start().await;
-    assert!(devhost::seed::seed(&host.host.gateway.tickets.desk).await.unwrap());
+    assert!(
+        devhost::seed::seed(&host.host.gateway.tickets.desk, &host.host.gateway.tickets.directory)
+            .await
+            .unwrap()
+    );
     let people: Value = reqwest::get(format!("{}/_dev/sign-in", host.url))
         .await
         .unwrap()
@@ -226,6 +232,89 @@ async fn the_seeded_desk_is_ready_for_the_console() {
         json!({"kind": "department", "department": "support"}),
         "{made}"
     );
+    // The SLA page's edits, after a field error beside Saturday.
+    assert!(
+        switched["saturday_error"].as_str().unwrap().contains("HH:MM"),
+        "{switched}"
+    );
+    let calendar = e2e::get_json(&host.url, &admin, "/v1/calendars/prague-office").await;
+    assert_eq!(
+        calendar["weekly_hours"]["sat"],
+        json!([{"from": "10:00", "to": "12:00"}]),
+        "{calendar}"
+    );
+    assert_eq!(
+        calendar["weekly_hours"]["mon"],
+        json!([{"from": "09:00", "to": "17:00"}])
+    );
+    let policies = e2e::get_json(&host.url, &admin, "/v1/sla-policies").await;
+    assert_eq!(
+        policies["items"][0]["targets"]["urgent"],
+        json!({"first_response": 30, "next_response": 60, "resolution": 480}),
+        "{policies}"
+    );
+}
+
+/// An admin invites an agent on the team page (Cognito account in the agent group with the
+/// departments claim, checked in moto), adds a department to them, renames a department and
+/// rewrites a mail template, each after a field error shown beside its field.
+#[tokio::test]
+async fn an_admin_invites_an_agent_and_edits_the_team_and_a_template_in_the_console() {
+    let host = TestHost::start().await;
+    let admin = host.token("admin", "admin@example.com", &[]);
+    let department = unique("desk");
+    for (id, name) in [(department.as_str(), "Front desk"), ("support", "Support")] {
+        post(&host, &admin, "/v1/departments", json!({"id": id, "name": name})).await;
+    }
+    let email = format!("{}@example.com", unique("nina"));
+
+    let result = run_script(&["admin", &host.url, &email, &department]).await;
+    assert!(!result["email_error"].as_str().unwrap().is_empty(), "{result}");
+    assert!(!result["template_error"].as_str().unwrap().is_empty(), "{result}");
+
+    let agents = e2e::get_json(&host.url, &admin, "/v1/agents").await;
+    let agent = agents["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["email"] == email.as_str());
+    let agent = agent.unwrap_or_else(|| panic!("{email} in {agents}"));
+    let mut departments = vec![department.clone(), "support".to_owned()];
+    departments.sort();
+    assert_eq!(agent["departments"], json!(departments), "{agent}");
+    assert_eq!(agent["role"], "agent");
+
+    let cognito = test_support::user_pool::client(&host.host.sdk);
+    let pool = &host.host.names.user_pool_id;
+    let user = cognito
+        .admin_get_user()
+        .user_pool_id(pool)
+        .username(&email)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("no Cognito account for {email}: {e:?}"));
+    assert!(user.enabled());
+    let claim = user
+        .user_attributes()
+        .iter()
+        .find(|a| a.name() == "custom:departments")
+        .and_then(|a| a.value());
+    assert_eq!(claim, Some(departments.join(",").as_str()));
+    let groups = cognito
+        .admin_list_groups_for_user()
+        .user_pool_id(pool)
+        .username(&email)
+        .send()
+        .await
+        .unwrap();
+    let groups: Vec<&str> = groups.groups().iter().filter_map(|g| g.group_name()).collect();
+    assert_eq!(groups, ["agent"]);
+
+    let renamed = e2e::get_json(&host.url, &admin, &format!("/v1/departments/{department}")).await;
+    assert_eq!(renamed["name"], result["department"], "{renamed}");
+    let template = e2e::get_json(&host.url, &admin, "/v1/templates/acknowledgement/en").await;
+    assert_eq!(template["subject"], "We got it: {{ ticket_subject }}", "{template}");
+    assert_eq!(template["customized"], true);
 }
 
 /// A customer's HTML mail: the sanitised HTML in a sandboxed frame (no scripts, no same
@@ -297,4 +386,21 @@ async fn customer_mail_shows_in_a_sandboxed_frame_then_the_ticket_is_merged() {
     let merged = e2e::get_json(&host.url, &admin, &format!("/v1/tickets/{number}")).await;
     assert_eq!(merged["custom_fields"], json!({"order_id": "A-17"}), "{merged}");
     assert_eq!(merged["merged_into"]["id"], other["id"], "{merged}");
+}
+
+/// The Cognito sign-in path of the console's real `auth.js` (authorization code with PKCE,
+/// refresh, sign-out), against a stand-in for the hosted sign-in that `console.mjs pkce`
+/// answers in the browser's network layer; the token it hands out is a dev token, so the
+/// console then works against the dev host's API.
+#[tokio::test]
+async fn the_cognito_sign_in_runs_pkce_refreshes_and_signs_out() {
+    let host = TestHost::start().await;
+    let admin = host.token("admin", "admin@example.com", &[]);
+    let result = run_script(&["pkce", &host.url, &admin]).await;
+    assert_eq!(result["challenge_ok"], true, "{result}");
+    assert_eq!(result["state_ok"], true, "{result}");
+    assert!(result["refreshed"].as_u64().unwrap() >= 1, "{result}");
+    assert_eq!(result["logout_uri"], format!("{}/console/", host.url), "{result}");
+    assert_eq!(result["logout_client"], "console-client", "{result}");
+    assert_eq!(result["cleared"], true, "{result}");
 }

@@ -116,6 +116,10 @@ pub const ASSETS: &[Asset] = &[
     asset!("mail.js", "text/javascript; charset=utf-8"),
     asset!("extras.js", "text/javascript; charset=utf-8"),
     asset!("manage.js", "text/javascript; charset=utf-8"),
+    asset!("forms.js", "text/javascript; charset=utf-8"),
+    asset!("team.js", "text/javascript; charset=utf-8"),
+    asset!("sla.js", "text/javascript; charset=utf-8"),
+    asset!("templates.js", "text/javascript; charset=utf-8"),
 ];
 
 /// The app's own files only; the API and the sign-in provider are the only other places the

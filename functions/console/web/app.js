@@ -7,8 +7,11 @@ import { claims, configure, ensureSignedIn, signOut } from './auth.js';
 import { h, show } from './dom.js';
 import { LANGUAGES, language, setLanguage, t } from './i18n.js';
 import { renderInbox, renderSearch } from './inbox.js';
-import { renderCanned, renderMetrics, renderSatisfaction, renderSla, renderTeam } from './manage.js';
+import { renderCanned, renderMetrics, renderSatisfaction } from './manage.js';
 import { renderRules } from './rules.js';
+import { renderSla } from './sla.js';
+import { renderTeam } from './team.js';
+import { renderTemplates } from './templates.js';
 import { renderTicket } from './ticket.js';
 
 const main = document.getElementById('main');
@@ -41,7 +44,8 @@ function header() {
         h('a', { href: '#/satisfaction', id: 'satisfaction-link' }, t('satisfaction')),
         h('a', { href: '#/sla', id: 'sla-link' }, t('sla')),
         h('a', { href: '#/team', id: 'team-link' }, t('team')),
-      ] : null),
+      ] : null,
+      ctx.who.role === 'admin' ? h('a', { href: '#/templates', id: 'templates-link' }, t('templates')) : null),
     h('span', { class: 'who' }, ctx.me?.name || ctx.who.email, ' · ', t(`role_${ctx.who.role}`)),
     h('button', { type: 'button', id: 'sign-out', onclick: signOut }, t('sign_out')));
 }
@@ -59,8 +63,9 @@ async function route() {
     else if (page === 'canned') await renderCanned(main, ctx);
     else if (page === 'metrics') await renderMetrics(main, ctx);
     else if (page === 'satisfaction') await renderSatisfaction(main);
-    else if (page === 'sla') await renderSla(main);
+    else if (page === 'sla') await renderSla(main, ctx);
     else if (page === 'team') await renderTeam(main, ctx);
+    else if (page === 'templates') await renderTemplates(main, ctx);
     else ctx.stop = await renderInbox(main, ctx, value);
   } catch (e) {
     show(main, h('p', { class: 'error', role: 'alert' }, e.message));

@@ -1,7 +1,7 @@
 // Managers' and admins' pages (and each agent's own canned responses): canned responses made,
 // edited and deleted; the metrics dashboard (GET /v1/metrics); satisfaction results
-// (GET /v1/satisfaction); SLA policies and business calendars; departments and agents.
-// Tables of what the API answers; the canned-response form writes through the API.
+// (GET /v1/satisfaction). SLA policies and calendars are in sla.js, the team in team.js, mail
+// templates in templates.js.
 
 import { ApiError, call, get, query } from './api.js';
 import { announce, h, select, show, when } from './dom.js';
@@ -109,39 +109,4 @@ export async function renderSatisfaction(main) {
     data.ratings.length ? table('ratings', [t('number'), t('rating'), t('comment'), t('when')], data.ratings.map((r) => [
       h('a', { href: `#/ticket/${r.ticket_number}` }, r.ticket_number), t(`rating_${r.rating}`), r.comment || '', when(r.at, locale()),
     ])) : h('p', { class: 'muted' }, t('none_yet')));
-}
-
-// ---- SLA policies and calendars -------------------------------------------------------------
-
-function targets(policy) {
-  return Object.entries(policy.targets || {}).map(([priority, x]) =>
-    `${t(`priority_${priority}`)}: ${Object.entries(x).map(([k, v]) => `${t(`sla_${k}`)} ${v} min`).join(', ')}`).join('; ');
-}
-
-export async function renderSla(main) {
-  const [policies, calendars] = await Promise.all([get('/v1/sla-policies'), get('/v1/calendars')]);
-  const hours = (c) => Object.entries(c.weekly_hours || {}).map(([day, spans]) => `${day} ${spans.map((s) => `${s.from}–${s.to}`).join(', ')}`).join('; ');
-  page(main, 'sla',
-    h('h2', {}, t('sla_policies')),
-    table('sla-policies', [t('position'), t('name'), t('sla_targets'), t('business_time'), t('calendar')], policies.items.map((p) => [
-      String(p.position), p.name, targets(p), p.business_time ? t('yes') : t('no'), p.calendar || t('default_calendar'),
-    ])),
-    h('h2', {}, t('calendars')),
-    table('calendars', [t('name'), t('time_zone'), t('hours'), t('holidays')], calendars.items.map((c) => [
-      c.name, c.time_zone, hours(c), (c.holidays || []).map((x) => `${x.date}${x.name ? ` ${x.name}` : ''}`).join(', '),
-    ])));
-}
-
-// ---- departments and agents -----------------------------------------------------------------
-
-export async function renderTeam(main, ctx) {
-  const agents = (await get('/v1/agents')).items;
-  const name = (id) => agents.find((a) => a.id === id)?.name || id;
-  page(main, 'team',
-    h('h2', {}, t('departments')),
-    table('departments', [t('name'), 'id', t('lead'), t('calendar')], ctx.allDepartments.map((d) => [d.name, d.id, d.lead ? name(d.lead) : null, d.calendar_id || t('default_calendar')])),
-    h('h2', {}, t('agents')),
-    table('agents', [t('name'), t('email'), t('role'), t('departments'), t('active')], agents.map((a) => [
-      a.name, a.email, t(`role_${a.role}`), a.departments.join(', '), a.active ? t('yes') : t('no'),
-    ])));
 }

@@ -5,13 +5,14 @@ mod bodies;
 mod routes;
 
 use lambda_http::{Body, Request, Response};
+use shared::adapters::cognito::CognitoDirectory;
 use shared::adapters::dynamodb::DynamoStore;
 use shared::adapters::s3::S3Blobs;
 use shared::config::Env;
 use shared::domain::rules::WebhookTargets;
 use shared::domain::{Clock, SystemClock};
 use shared::http::{ApiError, principal};
-use shared::ports::{ActionLedger, ContactStore, RuleStore, TeamStore, TemplateStore, TicketStore};
+use shared::ports::{ActionLedger, AgentDirectory, ContactStore, RuleStore, TeamStore, TemplateStore, TicketStore};
 use shared::schedule::{ScheduledEvent, ScheduledEventError};
 use shared::usecases::desk::TicketDesk;
 use shared::usecases::files::ReplyFiles;
@@ -30,6 +31,8 @@ pub struct Config {
     /// `WEBHOOK_ALLOW_LOOPBACK_HTTP=true`: rules saved here may name webhooks on loopback over
     /// plain http (the dev host's receivers). Never set in AWS.
     pub webhook_allow_loopback_http: bool,
+    /// The agents' Cognito user pool, kept in step with the agent records (`USER_POOL_ID`).
+    pub user_pool_id: String,
 }
 
 pub use shared::config::ConfigError;
@@ -41,14 +44,17 @@ impl Config {
             mail_bucket: env.required("MAIL_BUCKET")?,
             s3_force_path_style: env.flag("S3_FORCE_PATH_STYLE")?,
             webhook_allow_loopback_http: env.flag("WEBHOOK_ALLOW_LOOPBACK_HTTP")?,
+            user_pool_id: env.required("USER_POOL_ID")?,
         })
     }
 }
 
 /// What a warm invocation reuses: built once per container.
-pub struct Deps<S, C> {
+pub struct Deps<S, C, D = CognitoDirectory> {
     pub desk: TicketDesk<S, C>,
     pub files: ReplyFiles<S3Blobs, SystemClock>,
+    /// The agents' sign-in accounts, changed with the agent records.
+    pub directory: D,
 }
 
 impl Deps<DynamoStore, SystemClock> {
@@ -67,13 +73,14 @@ impl<C: Clock> Deps<DynamoStore, C> {
                 allow_loopback_http: config.webhook_allow_loopback_http,
             }),
             files: ReplyFiles::new(blobs, SystemClock, &config.mail_bucket),
+            directory: CognitoDirectory::new(aws_sdk_cognitoidentityprovider::Client::new(sdk), &config.user_pool_id),
         }
     }
 }
 
 /// Answers one API request. Errors become JSON responses here, so the runtime only ever sees
 /// a response.
-pub async fn handle<S, C>(deps: &Deps<S, C>, request: Request) -> Result<Response<Body>, std::convert::Infallible>
+pub async fn handle<S, C, D>(deps: &Deps<S, C, D>, request: Request) -> Result<Response<Body>, std::convert::Infallible>
 where
     S: TicketStore
         + ContactStore
@@ -91,6 +98,7 @@ where
         + shared::ports::PrivacyStore
         + shared::ports::ReportSubscriptionStore,
     C: Clock,
+    D: AgentDirectory + Sync,
 {
     let span = tracing::info_span!(
         "request",
@@ -102,7 +110,7 @@ where
         let response = match principal(&request) {
             // Boxed: the router's future holds every route's state and outgrew a test
             // thread's 2 MiB stack in debug builds; on the heap its size costs nothing.
-            Ok(who) => Box::pin(routes::route(&deps.desk, &deps.files, &who, &request)).await,
+            Ok(who) => Box::pin(routes::route(&deps.desk, &deps.files, &deps.directory, &who, &request)).await,
             Err(e) => Err(e),
         }
         .unwrap_or_else(ApiError::into_response);

@@ -4,6 +4,7 @@
 
 use lambda_http::Body;
 use serde_json::{Value, json};
+use shared::adapters::cognito::CognitoDirectory;
 use shared::adapters::dynamodb::DynamoStore;
 use shared::adapters::s3::S3Blobs;
 use shared::domain::SystemClock;
@@ -23,6 +24,8 @@ async fn deps() -> TestDeps {
             SystemClock,
         ),
         files: ReplyFiles::new(S3Blobs::new(s3), SystemClock, test_support::unique("mail")),
+        // No agent is invited here: a pool id that is never called.
+        directory: CognitoDirectory::new(test_support::user_pool::client(&sdk), "unused"),
     }
 }
 

@@ -10,6 +10,7 @@ use aws_sdk_dynamodb::types::error::ProvisionedThroughputExceededException;
 use aws_smithy_mocks::{RuleMode, mock, mock_client};
 use lambda_http::Body;
 use serde_json::Value;
+use shared::adapters::cognito::CognitoDirectory;
 use shared::adapters::dynamodb::DynamoStore;
 use shared::adapters::s3::S3Blobs;
 use shared::domain::SystemClock;
@@ -33,9 +34,17 @@ async fn answer(client: aws_sdk_dynamodb::Client) -> (u16, Option<String>, Strin
             .region(aws_sdk_s3::config::Region::new("us-east-1"))
             .build(),
     );
+    // Nor are agents' accounts.
+    let cognito = aws_sdk_cognitoidentityprovider::Client::from_conf(
+        aws_sdk_cognitoidentityprovider::Config::builder()
+            .behavior_version_latest()
+            .region(aws_sdk_cognitoidentityprovider::config::Region::new("us-east-1"))
+            .build(),
+    );
     let deps = Deps {
         desk: TicketDesk::new(DynamoStore::new(client, "tickets"), SystemClock),
         files: ReplyFiles::new(S3Blobs::new(s3), SystemClock, "mail"),
+        directory: CognitoDirectory::new(cognito, "unused"),
     };
     let response = handle(&deps, get_ticket_event()).await.unwrap();
     let retry_after = response

@@ -6,6 +6,7 @@ use std::collections::BTreeSet;
 
 use lambda_http::Body;
 use serde_json::{Value, json};
+use shared::adapters::cognito::CognitoDirectory;
 use shared::adapters::dynamodb::DynamoStore;
 use shared::adapters::s3::S3Blobs;
 use shared::domain::template_library::TemplateName;
@@ -33,6 +34,10 @@ async fn deps() -> TestDeps {
             SystemClock,
         ),
         files: ReplyFiles::new(S3Blobs::new(s3), SystemClock, bucket),
+        directory: CognitoDirectory::new(
+            test_support::user_pool::client(&sdk),
+            test_support::user_pool::fresh(&sdk).await,
+        ),
     }
 }
 
@@ -406,6 +411,7 @@ async fn fixture(deps: &TestDeps, n: usize) -> Fixture {
                 seniority: Seniority::Regular,
                 departments: [support].into(),
             },
+            &deps.directory,
         )
         .await
         .unwrap();

@@ -6,6 +6,7 @@ use std::collections::BTreeSet;
 
 use lambda_http::Body;
 use serde_json::{Value, json};
+use shared::adapters::cognito::CognitoDirectory;
 use shared::adapters::dynamodb::DynamoStore;
 use shared::adapters::s3::S3Blobs;
 use shared::domain::satisfaction::Rating;
@@ -26,6 +27,7 @@ async fn deps() -> Deps<DynamoStore, SystemClock> {
             SystemClock,
         ),
         files: ReplyFiles::new(S3Blobs::new(test_support::s3_client(&sdk)), SystemClock, "unused"),
+        directory: CognitoDirectory::new(test_support::user_pool::client(&sdk), "unused"),
     }
 }
 

@@ -62,6 +62,7 @@ pub fn function_env(names: &LocalNames, public_url: &str) -> Env {
         ("DEV_SIGN_IN_URL", crate::sign_in::SIGN_IN_PATH),
         // The console's reply box uploads straight to (moto's) S3.
         ("CONSOLE_FILES_ORIGIN", &files_origin),
+        ("USER_POOL_ID", &names.user_pool_id),
     ]
     .into_iter()
     .collect()
@@ -127,6 +128,8 @@ impl DevHost {
         clock: DevClock,
     ) -> Result<Self> {
         let provisioned = local::provision(&sdk, &template, &names).await?;
+        let mut names = names;
+        names.user_pool_id = provisioned.user_pool_id.clone();
         let env = function_env(&names, public_url);
         let secrets = desk_secrets(&sdk, &names, &env).await?;
         let gateway = Arc::new(Gateway {
@@ -375,11 +378,13 @@ mod tests {
 
     #[test]
     fn every_function_reads_its_config_from_the_dev_environment() {
-        let names = LocalNames::with_prefix("desk");
+        let mut names = LocalNames::with_prefix("desk");
+        names.user_pool_id = "us-east-1_desk".into();
         let env = function_env(&names, "http://127.0.0.1:3000/");
         let secrets = test_support::desk_secrets();
         let tickets = tickets_api::Config::from_env(&env).unwrap();
         assert!(tickets.s3_force_path_style && tickets.webhook_allow_loopback_http);
+        assert_eq!(tickets.user_pool_id, "us-east-1_desk");
         let contact = contact_form::Config::from_env(&env, secrets.clone()).unwrap();
         assert_eq!(contact.public_base_url, "http://127.0.0.1:3000");
         assert_eq!(contact.origins, [DEV_WIDGET_ORIGIN]);

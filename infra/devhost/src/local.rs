@@ -48,6 +48,11 @@ pub struct LocalNames {
     pub metrics_dlq: String,
     /// The SES configuration set our mail is sent with (named by the stack, as in the template).
     pub configuration_set: String,
+    /// The agents' user pool (`${AWS::StackName}-agents`, as in the template).
+    pub user_pool: String,
+    /// Its id, which moto makes up: empty until the host has provisioned the pool, which
+    /// then fills it in (the functions' `USER_POOL_ID`).
+    pub user_pool_id: String,
 }
 
 impl LocalNames {
@@ -66,6 +71,8 @@ impl LocalNames {
             metrics_queue: format!("{prefix}-metrics"),
             metrics_dlq: format!("{prefix}-metrics-dlq"),
             configuration_set: format!("{prefix}-outbound"),
+            user_pool: format!("{prefix}-agents"),
+            user_pool_id: String::new(),
         }
     }
 }
@@ -78,6 +85,7 @@ pub struct Provisioned {
     pub csat_queue_url: String,
     pub metrics_queue_url: String,
     pub mail_prefix: String,
+    pub user_pool_id: String,
 }
 
 /// Creates the template's resources under `names` (each only if missing): the table, the bus,
@@ -247,7 +255,10 @@ pub async fn provision(sdk: &SdkConfig, template: &Template, names: &LocalNames)
         .send()
         .await
         .context("configuring the bucket's notification")?;
+    // The agents' user pool and its role groups, which the tickets API keeps in step.
+    let user_pool_id = test_support::user_pool::ensure(sdk, template.resources(), &names.user_pool).await?;
     Ok(Provisioned {
+        user_pool_id,
         inbound_queue_url: queue_url,
         reactor_queue_url,
         csat_queue_url,

@@ -71,7 +71,7 @@ async fn main() -> Result<()> {
     let host = Arc::new(DevHost::start_with_clock(sdk, template, names.clone(), key, &public_url, clock).await?);
 
     if seed {
-        let seeded = devhost::seed::seed(&host.gateway.tickets.desk).await?;
+        let seeded = devhost::seed::seed(&host.gateway.tickets.desk, &host.gateway.tickets.directory).await?;
         println!(
             "{}",
             if seeded {

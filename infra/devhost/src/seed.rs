@@ -1,6 +1,7 @@
 //! Demo data for `--seed`: the desk's default business calendar (Prague, Monday to Friday
 //! 09:00–17:00), a default SLA policy, two departments, three people, a handful of tickets. Written through
-//! the same use cases as the API, so seeded tickets have their audit trail and events too.
+//! the same use cases as the API, so seeded tickets have their audit trail and events too, and
+//! the seeded people have their accounts in the (local) user pool.
 
 use std::collections::BTreeSet;
 
@@ -10,13 +11,16 @@ use shared::domain::{
     Channel, Clock, DepartmentId, EmailAddress, Principal, Priority, RequesterDetails, Role, Seniority, SupportLevel,
     Tag,
 };
-use shared::ports::{ActionLedger, CannedStore, ContactStore, RuleStore, TeamStore, TemplateStore, TicketStore};
+use shared::ports::{
+    ActionLedger, AgentDirectory, CannedStore, ContactStore, RuleStore, TeamStore, TemplateStore, TicketStore,
+};
 use shared::usecases::desk::{NewAgent, NewTicket, TicketDesk};
 
-pub async fn seed<S, C>(desk: &TicketDesk<S, C>) -> Result<bool>
+pub async fn seed<S, C, D>(desk: &TicketDesk<S, C>, directory: &D) -> Result<bool>
 where
     S: TicketStore + ContactStore + TeamStore + TemplateStore + RuleStore + ActionLedger + CannedStore,
     C: Clock,
+    D: AgentDirectory + Sync,
 {
     let support = DepartmentId::parse("support")?;
     if desk.get_department(&support).await.is_ok() {
@@ -81,6 +85,7 @@ where
                     seniority: Seniority::Regular,
                     departments: [department.clone()].into(),
                 },
+                directory,
             )
             .await?;
         agents.push(agent);

@@ -27,6 +27,11 @@ impl Template {
         Self::load(&default_path())
     }
 
+    /// The template as `test_support` reads it (the table, the user pool).
+    pub fn resources(&self) -> &test_support::template::Template {
+        &self.resources
+    }
+
     fn properties(&self, logical_id: &str, kind: &str) -> Result<&Value> {
         self.resources.properties(logical_id, kind)
     }

@@ -5,6 +5,7 @@
 //! itself (and its in-process `TestHost` for the end-to-end tests) lives in `devhost`.
 
 pub mod template;
+pub mod user_pool;
 
 use anyhow::{Result, bail};
 use aws_config::{BehaviorVersion, SdkConfig};
@@ -12,12 +13,13 @@ use aws_config::{BehaviorVersion, SdkConfig};
 use crate::template::{TABLE, Template};
 
 /// The endpoint variables `cargo xtask dev`/`test` set; all must point at the local stack.
-const LOCAL_ENDPOINTS: [&str; 5] = [
+const LOCAL_ENDPOINTS: [&str; 6] = [
     "AWS_ENDPOINT_URL_DYNAMODB",
     "AWS_ENDPOINT_URL_DYNAMODB_STREAMS",
     "AWS_ENDPOINT_URL_EVENTBRIDGE",
     "AWS_ENDPOINT_URL_SQS",
     "AWS_ENDPOINT_URL_S3",
+    "AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER",
 ];
 
 /// Refuses unless every service points at a local endpoint: tests and the dev host must never

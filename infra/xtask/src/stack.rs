@@ -32,12 +32,14 @@ const DYNAMODB_VAR: &str = "AWS_ENDPOINT_URL_DYNAMODB";
 const DYNAMODB_STREAMS_VAR: &str = "AWS_ENDPOINT_URL_DYNAMODB_STREAMS";
 /// The global override (every service without its own variable, e.g. SES v1 or STS) and the
 /// services moto stands in for.
-const MOTO_VARS: [&str; 5] = [
+const MOTO_VARS: [&str; 6] = [
     "AWS_ENDPOINT_URL",
     "AWS_ENDPOINT_URL_SQS",
     "AWS_ENDPOINT_URL_EVENTBRIDGE",
     "AWS_ENDPOINT_URL_SESV2",
     "AWS_ENDPOINT_URL_S3",
+    // The agents' user pool (Cognito), which the tickets API keeps in step with agent records.
+    "AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER",
 ];
 /// The variables that, when set, point at an already running moto (checked in this order).
 const MOTO_REUSE_VARS: [&str; 2] = ["AWS_ENDPOINT_URL_SQS", "AWS_ENDPOINT_URL"];

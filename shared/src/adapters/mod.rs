@@ -2,6 +2,7 @@
 //! wire (MIME in and out, SES's delivery events).
 
 pub mod bus;
+pub mod cognito;
 pub mod dynamodb;
 pub mod mime;
 pub mod s3;

@@ -6,7 +6,7 @@ use lambda_http::{Body, Response};
 use serde_json::json;
 
 use crate::domain::{DomainError, Version};
-use crate::ports::{BlobError, StoreError};
+use crate::ports::{BlobError, DirectoryError, StoreError};
 use crate::usecases::desk::DeskError;
 
 #[derive(Debug, thiserror::Error)]
@@ -190,6 +190,15 @@ impl From<DeskError> for ApiError {
                 Self::Unavailable
             }
             DeskError::Files(BlobError::Unknown(cause)) => Self::Internal(cause),
+            DeskError::Directory(DirectoryError::Invalid { field, reason }) => Self::Unprocessable {
+                field: field.into(),
+                message: reason,
+            },
+            DeskError::Directory(DirectoryError::Unavailable(cause)) => {
+                tracing::warn!(error = %cause, "sign-in directory unavailable");
+                Self::Unavailable
+            }
+            DeskError::Directory(DirectoryError::Unknown(cause)) => Self::Internal(cause),
         }
     }
 }

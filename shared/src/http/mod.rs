@@ -5,7 +5,7 @@ mod auth;
 mod error;
 mod request;
 
-pub use auth::principal;
+pub use auth::{principal, principal_from_claims};
 pub use error::ApiError;
 pub use request::{MAX_BODY_BYTES, QueryParams, if_match, parse_json};
 

@@ -50,6 +50,9 @@ pub enum DeskError {
     Store(#[from] StoreError),
     #[error(transparent)]
     Files(#[from] crate::ports::BlobError),
+    /// The agents' sign-in directory (the Cognito user pool) failed or refused a value.
+    #[error(transparent)]
+    Directory(#[from] crate::ports::DirectoryError),
     /// A merge of two requesters' tickets that the agent did not explicitly ask for.
     #[error(
         "{source_number} and {target_number} have different requesters; merging would show one customer's \

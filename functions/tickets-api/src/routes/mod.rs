@@ -22,8 +22,9 @@ use serde_json::json;
 use shared::domain::{Clock, Principal};
 use shared::http::{ApiError, QueryParams, json_response};
 use shared::ports::{
-    ActionLedger, BlobEraser, BlobStore, CannedStore, ContactStore, FileLinks, MetricsStore, Page, PageRequest,
-    PrivacyStore, ReportSubscriptionStore, RuleStore, SearchIndex, SurveyStore, TeamStore, TemplateStore, TicketStore,
+    ActionLedger, AgentDirectory, BlobEraser, BlobStore, CannedStore, ContactStore, FileLinks, MetricsStore, Page,
+    PageRequest, PrivacyStore, ReportSubscriptionStore, RuleStore, SearchIndex, SurveyStore, TeamStore, TemplateStore,
+    TicketStore,
 };
 use shared::usecases::desk::TicketDesk;
 
@@ -42,9 +43,16 @@ pub fn redirect(url: &str) -> Reply {
     Ok(response)
 }
 
-pub async fn route<S, C, F>(desk: &TicketDesk<S, C>, files: &Files<F>, who: &Principal, request: &Request) -> Reply
+pub async fn route<S, C, F, D>(
+    desk: &TicketDesk<S, C>,
+    files: &Files<F>,
+    directory: &D,
+    who: &Principal,
+    request: &Request,
+) -> Reply
 where
     F: FileLinks + BlobStore + BlobEraser,
+    D: AgentDirectory + Sync,
     S: TicketStore
         + ContactStore
         + TeamStore
@@ -157,7 +165,7 @@ where
         },
         ["v1", "agents"] => match method {
             Method::GET => return people::list_agents(desk, who).await,
-            Method::POST => return people::create_agent(desk, who, request).await,
+            Method::POST => return people::create_agent(desk, directory, who, request).await,
             _ => &[Method::GET, Method::POST],
         },
         ["v1", "assignees"] if method == Method::GET => return people::list_assignees(desk, who, request).await,
@@ -166,7 +174,7 @@ where
         ["v1", "agents", "me"] => &[Method::GET],
         ["v1", "agents", id] => match method {
             Method::GET => return people::get_agent(desk, who, id).await,
-            Method::PATCH => return people::update_agent(desk, who, id, request).await,
+            Method::PATCH => return people::update_agent(desk, directory, who, id, request).await,
             _ => &[Method::GET, Method::PATCH],
         },
         ["v1", "rules"] => match method {

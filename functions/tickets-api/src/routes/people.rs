@@ -5,7 +5,7 @@ use shared::domain::{
     AgentId, Clock, ContactId, DepartmentId, DomainError, EmailAddress, PhoneNumber, Principal, Role,
 };
 use shared::http::{ApiError, QueryParams, json_response, parse_json};
-use shared::ports::{ActionLedger, ContactStore, RuleStore, TeamStore, TemplateStore, TicketStore};
+use shared::ports::{ActionLedger, AgentDirectory, ContactStore, RuleStore, TeamStore, TemplateStore, TicketStore};
 use shared::usecases::desk::TicketDesk;
 
 use super::tickets::{LIST_PARAMS, ticket_query};
@@ -151,14 +151,19 @@ where
     ok(&json!({ "items": found, "next_cursor": null }))
 }
 
-pub async fn create_agent<S, C>(desk: &TicketDesk<S, C>, who: &Principal, request: &Request) -> Reply
+/// Invites an agent: their Cognito account (Cognito mails the invitation), then the record.
+pub async fn create_agent<S, C, D>(desk: &TicketDesk<S, C>, directory: &D, who: &Principal, request: &Request) -> Reply
 where
     S: TicketStore + ContactStore + TeamStore + TemplateStore + RuleStore + ActionLedger,
     C: Clock,
+    D: AgentDirectory + Sync,
 {
     who.require(Role::Admin)?;
     let new = parse_json::<CreateAgentBody>(request)?.into_new_agent()?;
-    Ok(json_response(StatusCode::CREATED, &desk.create_agent(who, new).await?))
+    Ok(json_response(
+        StatusCode::CREATED,
+        &desk.create_agent(who, new, directory).await?,
+    ))
 }
 
 pub async fn get_agent<S, C>(desk: &TicketDesk<S, C>, who: &Principal, id: &str) -> Reply
@@ -171,15 +176,23 @@ where
     ok(&desk.get_agent(id).await?)
 }
 
-pub async fn update_agent<S, C>(desk: &TicketDesk<S, C>, who: &Principal, id: &str, request: &Request) -> Reply
+/// Changes an agent and their Cognito account with it (group, departments, enabled).
+pub async fn update_agent<S, C, D>(
+    desk: &TicketDesk<S, C>,
+    directory: &D,
+    who: &Principal,
+    id: &str,
+    request: &Request,
+) -> Reply
 where
     S: TicketStore + ContactStore + TeamStore + TemplateStore + RuleStore + ActionLedger,
     C: Clock,
+    D: AgentDirectory + Sync,
 {
     who.require(Role::Admin)?;
     let id = path_id("agent", id, AgentId::parse)?;
     let patch = parse_json::<PatchAgentBody>(request)?.into_patch()?;
-    ok(&desk.update_agent(who, id, patch).await?)
+    ok(&desk.update_agent(who, id, patch, directory).await?)
 }
 
 /// The caller's own identity and, if an admin has registered them, their agent profile.

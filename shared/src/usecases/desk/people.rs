@@ -8,7 +8,9 @@ use crate::domain::{
     Agent, AgentId, Assignee, Clock, Contact, ContactId, Department, DepartmentId, DomainError, EmailAddress,
     PhoneNumber, Principal, RequesterDetails, Role, Seniority,
 };
-use crate::ports::{ActionLedger, ContactStore, RuleStore, StoreError, TeamStore, TemplateStore, TicketStore};
+use crate::ports::{
+    Account, ActionLedger, AgentDirectory, ContactStore, RuleStore, StoreError, TeamStore, TemplateStore, TicketStore,
+};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewAgent {
@@ -186,10 +188,25 @@ where
         Ok(self.store.list_departments().await?)
     }
 
-    pub async fn create_agent(&self, who: &Principal, new: NewAgent) -> Result<Agent, DeskError> {
+    /// Invites an agent: their sign-in account first (`directory`: created with the role's
+    /// group and the departments claim, and the invitation mailed), then the agent record.
+    ///
+    /// The record is written last, as the commit point: a failure or crash in between leaves
+    /// an account without a record, and repeating the request finds the account and brings it
+    /// in line instead of inviting again, then writes the record. An existing record for the
+    /// address is refused (409) before the directory is touched.
+    pub async fn create_agent(
+        &self,
+        who: &Principal,
+        new: NewAgent,
+        directory: &impl AgentDirectory,
+    ) -> Result<Agent, DeskError> {
         who.require(Role::Admin)?;
         for d in &new.departments {
             self.require_department(d, "departments").await?;
+        }
+        if self.store.find_agent_by_email(&new.email).await?.is_some() {
+            return Err(DomainError::conflict("an agent with this email already exists").into());
         }
         let now = self.clock.now();
         let agent = Agent {
@@ -203,6 +220,7 @@ where
             created_at: now,
             updated_at: now,
         };
+        directory.put_account(&Account::from(&agent), None).await?;
         match self.store.create_agent(&agent).await {
             Ok(()) => Ok(agent),
             Err(StoreError::AlreadyExists { .. }) => {
@@ -212,7 +230,17 @@ where
         }
     }
 
-    pub async fn update_agent(&self, who: &Principal, id: AgentId, patch: AgentPatch) -> Result<Agent, DeskError> {
+    /// Changes an agent: the account first (group, departments claim, address, enabled), then
+    /// the record, as in [`Self::create_agent`]. The account is always set to the whole new
+    /// state, so repeating a request that failed half way finishes it, and any later change
+    /// of the agent repairs an account that drifted.
+    pub async fn update_agent(
+        &self,
+        who: &Principal,
+        id: AgentId,
+        patch: AgentPatch,
+        directory: &impl AgentDirectory,
+    ) -> Result<Agent, DeskError> {
         who.require(Role::Admin)?;
         let mut agent = self.get_agent(id).await?;
         let previous_email = agent.email.clone();
@@ -239,7 +267,16 @@ where
         if let Some(v) = patch.active {
             agent.active = v;
         }
+        if agent.email.normalized() != previous_email.normalized()
+            && let Some(other) = self.store.find_agent_by_email(&agent.email).await?
+            && other.id != agent.id
+        {
+            return Err(DomainError::conflict("an agent with this email already exists").into());
+        }
         agent.updated_at = self.clock.now();
+        directory
+            .put_account(&Account::from(&agent), Some(&previous_email))
+            .await?;
         match self.store.update_agent(&agent, &previous_email).await {
             Ok(()) => Ok(agent),
             Err(StoreError::AlreadyExists { .. }) => {
