@@ -303,11 +303,7 @@ pub fn cold_start_section(cold: &[ColdStart], profile: &str) -> String {
         .filter(|name| !cold.iter().any(|c| c.name == *name))
         .collect();
     if !missing.is_empty() {
-        let _ = writeln!(
-            p,
-            "\nNot built for this run, so not measured: {}.",
-            missing.join(", ")
-        );
+        let _ = writeln!(p, "\nNot built for this run, so not measured: {}.", missing.join(", "));
     }
     let errors: Vec<String> = cold
         .iter()
