@@ -3,9 +3,17 @@
 //! function's `Config` is parsed the same way everywhere and tested without touching the
 //! process environment. Reading stops at the first bad variable and names it; values are never
 //! echoed in errors. [`Secret`] wraps what must never reach a log.
+//!
+//! What a function builds from its settings (its `Deps`: the AWS SDK configuration, every SDK
+//! client, the secrets read from Secrets Manager) is built on first use, through
+//! [`OnFirstUse`], not at init: `main.rs` reads the environment, wires the handler and asks
+//! the runtime for the first event, which then builds them (once; warm invocations reuse
+//! them). Loading the SDK configuration, building its clients and reading secrets are most of
+//! what a cold start did before the first event could be asked for (docs/benchmarks.md).
 
 use std::collections::BTreeMap;
 use std::fmt;
+use std::future::Future;
 use std::str::FromStr;
 
 /// What a function's settings are read from: variable names and their values.
@@ -142,6 +150,54 @@ impl<T> fmt::Display for Secret<T> {
     }
 }
 
+/// A value built by `build` the first time it is asked for, then kept: a function's `Deps`
+/// (SDK clients, secrets), so a cold start does not pay for them before it asks for its first
+/// event. A build that fails is tried again on the next use (the invocation that asked reports
+/// the error, naming what was missing).
+///
+/// ```ignore
+/// let env = Env::from_process();
+/// let deps = OnFirstUse::new(|| async {
+///     let sdk = shared::config::sdk_config().await;
+///     Ok::<_, Error>(Deps::new(Config::from_env(&env)?, &sdk))
+/// });
+/// lambda_runtime::run(service_fn(|event| async { handle(deps.get().await?, event).await })).await
+/// ```
+pub struct OnFirstUse<T, F> {
+    value: tokio::sync::OnceCell<T>,
+    build: F,
+}
+
+impl<T, F, Fut, E> OnFirstUse<T, F>
+where
+    F: Fn() -> Fut,
+    Fut: Future<Output = Result<T, E>>,
+{
+    pub fn new(build: F) -> Self {
+        Self {
+            value: tokio::sync::OnceCell::new(),
+            build,
+        }
+    }
+
+    /// The value, built now when this is its first use.
+    pub async fn get(&self) -> Result<&T, E> {
+        self.value.get_or_try_init(&self.build).await
+    }
+
+    /// The value when something built it already.
+    pub fn built(&self) -> Option<&T> {
+        self.value.get()
+    }
+}
+
+/// The AWS SDK configuration from the environment (region, credentials, and the
+/// `AWS_ENDPOINT_URL*` endpoints of a local stack), as every function loads it: inside an
+/// [`OnFirstUse`] build, not at init.
+pub async fn sdk_config() -> aws_config::SdkConfig {
+    aws_config::load_from_env().await
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -212,6 +268,21 @@ mod tests {
     fn later_values_replace_earlier_ones() {
         let e = env(&[("A", "1")]).with("A", "2");
         assert_eq!(e.required("A").unwrap(), "2");
+    }
+
+    #[tokio::test]
+    async fn a_value_on_first_use_is_built_once_and_a_failed_build_is_tried_again() {
+        let builds = std::sync::atomic::AtomicU32::new(0);
+        let lazy = OnFirstUse::new(|| async {
+            let n = builds.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            if n == 0 { Err("not yet") } else { Ok(n) }
+        });
+        assert!(lazy.built().is_none());
+        assert_eq!(lazy.get().await, Err("not yet"));
+        assert_eq!(lazy.get().await, Ok(&1));
+        assert_eq!(lazy.get().await, Ok(&1));
+        assert_eq!(lazy.built(), Some(&1));
+        assert_eq!(builds.load(std::sync::atomic::Ordering::SeqCst), 2);
     }
 
     #[test]

@@ -171,11 +171,12 @@ pub trait TicketStore: SlaStore + Send + Sync {
         email: Option<&crate::domain::EmailDetails>,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
-    /// Makes a Message-ID we sent (outside the conversation, such as an acknowledgement)
-    /// thread replies into `ticket`, attributed to `message`.
-    fn remember_message_id(
+    /// Makes the Message-IDs one mail we sent went out with (outside the conversation, such as
+    /// an acknowledgement: ours, and the one SES wrote over it) thread replies into `ticket`,
+    /// attributed to `message`; in one request.
+    fn remember_message_ids(
         &self,
-        message_id: &str,
+        message_ids: &[&str],
         ticket: TicketId,
         message: MessageId,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;

@@ -3,15 +3,16 @@
 
 use lambda_runtime::{Error, service_fn};
 use reactor::{Config, Deps, handle};
-use shared::config::Env;
+use shared::config::{Env, OnFirstUse, sdk_config};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     lambda_runtime::tracing::init_default_subscriber();
-    let sdk = aws_config::load_from_env().await;
     let env = Env::from_process();
-    let secrets = shared::adapters::secrets::load(&sdk, &env).await?;
-    let config = Config::from_env(&env, &secrets)?;
-    let deps = Deps::new(config, &sdk);
-    lambda_runtime::run(service_fn(|event| handle(&deps, event))).await
+    let deps = OnFirstUse::new(|| async {
+        let sdk = sdk_config().await;
+        let secrets = shared::adapters::secrets::load(&sdk, &env).await?;
+        Ok::<_, Error>(Deps::new(Config::from_env(&env, &secrets)?, &sdk))
+    });
+    lambda_runtime::run(service_fn(|event| async { handle(deps.get().await?, event).await })).await
 }

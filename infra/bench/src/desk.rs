@@ -25,11 +25,24 @@ pub struct Desk {
     counter: Counter,
 }
 
-/// One operation's AWS requests and its time (median of the runs).
+/// One operation's AWS requests (of its last run) and its warm time (median and 95th
+/// percentile of the runs).
 pub struct Operation {
     pub name: &'static str,
     pub counts: Counts,
     pub time: Duration,
+    pub p95: Duration,
+}
+
+/// Mail → ticket end to end: mails sent over SMTP, one after the other, while the inbound
+/// function takes them in batch by batch.
+pub struct MailThroughput {
+    pub mails: usize,
+    /// Of them, replies to earlier ones (In-Reply-To): they must thread, not open tickets.
+    pub replies: usize,
+    pub rate: Rate,
+    /// Tickets the run's mails opened (mails − replies when every reply threaded).
+    pub tickets: usize,
 }
 
 impl Desk {
@@ -104,6 +117,7 @@ impl Desk {
                 name,
                 counts,
                 time: crate::stats::percentile(&times, 0.5),
+                p95: crate::stats::percentile(&times, 0.95),
             })
         };
 
@@ -155,6 +169,45 @@ impl Desk {
             vec![start.elapsed() / handled.max(1) as u32],
         );
 
+        // The contact form: a submission, the reactor's event for its new ticket (rules, then
+        // the acknowledgement), and an agent's reply to it (rules, the reply mail). A person
+        // takes seconds to fill the form in, so fewer runs.
+        let form_runs = runs.clamp(1, 5);
+        let (mut submit, mut created, mut replied) = (vec![], vec![], vec![]);
+        let (mut submit_counts, mut created_counts, mut replied_counts) = Default::default();
+        for n in 0..form_runs {
+            let (ticket, time, counts) = self.submit_form(n).await?;
+            submit.push(time);
+            submit_counts = counts;
+            let (time, counts) = self.drain(&mut pipe, &reactor).await?;
+            created.push(time);
+            created_counts = counts;
+            let (status, body) = self
+                .post(
+                    &format!("/v1/tickets/{ticket}/replies"),
+                    json!({"body": format!("Hello Ana,\n\nthe statement is fixed ({n}).")}),
+                )
+                .await?;
+            if status != 201 && status != 200 {
+                bail!("reply answered {status}: {body}");
+            }
+            self.counter.take();
+            let (time, counts) = self.drain(&mut pipe, &reactor).await?;
+            replied.push(time);
+            replied_counts = counts;
+        }
+        record(
+            "contact form submission (POST /v1/contact/submissions)",
+            submit_counts,
+            submit,
+        );
+        record(
+            "reactor, one ticket created by the form (rules, acknowledgement)",
+            created_counts,
+            created,
+        );
+        record("reactor, one agent reply (rules, reply mail)", replied_counts, replied);
+
         let (mut times, mut counts) = (vec![], Counts::default());
         for n in 0..runs {
             self.counter.take();
@@ -197,6 +250,163 @@ impl Desk {
         }
         record("time sweep run, nothing due", counts, times);
         Ok(operations)
+    }
+
+    /// Moves the ticket events written so far through the pipe to the reactor until none is
+    /// left; its time and the requests of the pipe and the reactor.
+    async fn drain(
+        &self,
+        pipe: &mut devhost::pipe::StreamPipe,
+        reactor: &devhost::queue::QueuePoller,
+    ) -> Result<(Duration, Counts)> {
+        self.counter.take();
+        let start = Instant::now();
+        loop {
+            let moved = pipe.poll_once().await?;
+            let delivered = self.host.deliver_events(reactor, Duration::ZERO).await?;
+            if moved == 0 && delivered == 0 {
+                break;
+            }
+        }
+        Ok((start.elapsed(), self.counter.take()))
+    }
+
+    /// One contact form submission as a browser sends it (the form shown, a person's few
+    /// seconds, the post); the new ticket's id, the post's time and requests.
+    async fn submit_form(&self, n: usize) -> Result<(String, Duration, Counts)> {
+        let form: Value = self
+            .http
+            .get(format!("{}/v1/contact/form", self.url))
+            .send()
+            .await?
+            .json()
+            .await?;
+        let min_fill = Duration::from_secs(form["min_fill_seconds"].as_u64().unwrap_or(2));
+        tokio::time::sleep(min_fill + Duration::from_millis(200)).await;
+        let submit_url = form["submit_url"].as_str().context("submit_url")?;
+        let category = form["categories"][0]["id"].clone();
+        let body = json!({
+            "name": "Ana Lima", "email": format!("{}@example.org", test_support::unique("form")),
+            "category": category, "subject": format!("Statement {n} is wrong"),
+            "message": "The statement lists a payment twice.", "website": "",
+            "form_token": form["form_token"],
+        });
+        self.counter.take();
+        let start = Instant::now();
+        let response = self.http.post(submit_url).json(&body).send().await?;
+        let time = start.elapsed();
+        let counts = self.counter.take();
+        let status = response.status().as_u16();
+        let created: Value = response.json().await.unwrap_or(Value::Null);
+        if status != 201 {
+            bail!("the form answered {status}: {created}");
+        }
+        let number = created["ticket_number"].as_str().context("ticket_number")?;
+        let (status, ticket) = self.get(&format!("/v1/tickets/{number}")).await?;
+        if status != 200 {
+            bail!("reading {number} answered {status}");
+        }
+        let id = ticket["id"].as_str().context("ticket id")?.to_owned();
+        Ok((id, time, counts))
+    }
+
+    async fn get(&self, path: &str) -> Result<(u16, Value)> {
+        let response = self
+            .http
+            .get(format!("{}{path}", self.url))
+            .bearer_auth(&self.token)
+            .send()
+            .await?;
+        let status = response.status().as_u16();
+        Ok((status, response.json().await.unwrap_or(Value::Null)))
+    }
+
+    /// `mails` mails over SMTP, the last `replies` of them answers to the first ones, taken in by
+    /// the inbound function batch by batch as they arrive; until every one is a ticket or in one.
+    pub async fn mail_throughput(&self, mails: usize, replies: usize) -> Result<MailThroughput> {
+        let inbound = self.host.inbound_poller().await?;
+        let run = test_support::unique("load");
+        let firsts = mails - replies;
+        let message_id = |n: usize| format!("<{run}-{n}@client.example.cz>");
+        let smtp = self.smtp;
+        let sends: Vec<(String, String)> = (0..mails)
+            .map(|n| {
+                let from = format!("load{}@client.example.cz", n % firsts);
+                let mail = if n < firsts {
+                    format!(
+                        "From: <{from}>\nTo: support@help.example.com\nSubject: {run} order {n}\n\
+                         Message-ID: {}\n\nWhere is order {n}?\n",
+                        message_id(n)
+                    )
+                } else {
+                    let first = n - firsts;
+                    format!(
+                        "From: <{from}>\nTo: support@help.example.com\nSubject: Re: {run} order {first}\n\
+                         Message-ID: {}\nIn-Reply-To: {}\nReferences: {}\n\nAny news on order {first}?\n",
+                        message_id(n),
+                        message_id(first),
+                        message_id(first)
+                    )
+                };
+                (from, mail)
+            })
+            .collect();
+        let start = Instant::now();
+        let sender = tokio::spawn(async move {
+            let mut sent = Vec::with_capacity(sends.len());
+            for (from, mail) in sends {
+                send_mail(smtp, &from, "support@help.example.com", &mail).await;
+                sent.push(Instant::now());
+            }
+            sent
+        });
+        let mut done = Vec::with_capacity(mails);
+        while done.len() < mails {
+            let n = self.host.deliver_inbound(&inbound, Duration::from_secs(1)).await?;
+            done.extend(std::iter::repeat_n(Instant::now(), n));
+            if n == 0 && start.elapsed() > Duration::from_secs(60 + mails as u64) {
+                bail!("only {} of {mails} mails were taken in", done.len());
+            }
+        }
+        let elapsed = start.elapsed();
+        let sent = sender.await?;
+        // Each mail's latency: from its SMTP send to the end of the batch that took it in.
+        let latencies = sent
+            .iter()
+            .zip(&done)
+            .map(|(s, d)| d.saturating_duration_since(*s))
+            .collect();
+        let mut tickets = 0;
+        let mut cursor: Option<String> = None;
+        loop {
+            let mut path = "/v1/tickets?channel=email&limit=100".to_owned();
+            if let Some(c) = &cursor {
+                path.push_str(&format!("&cursor={c}"));
+            }
+            let (status, page) = self.get(&path).await?;
+            if status != 200 {
+                bail!("listing tickets answered {status}: {page}");
+            }
+            tickets += page["items"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter(|t| t["subject"].as_str().is_some_and(|s| s.contains(&run)))
+                .count();
+            match page["next_cursor"].as_str() {
+                Some(c) => {
+                    cursor =
+                        Some(percent_encoding::utf8_percent_encode(c, percent_encoding::NON_ALPHANUMERIC).to_string())
+                }
+                None => break,
+            }
+        }
+        Ok(MailThroughput {
+            mails,
+            replies,
+            rate: Rate::new(mails, elapsed, latencies),
+            tickets,
+        })
     }
 
     /// API creates by `clients` clients at once, `per_client` each.

@@ -3,6 +3,7 @@
 //! method and issue 16 for what is still to be measured.
 
 mod coldstart;
+mod cost;
 mod counting;
 mod desk;
 mod engines;
@@ -48,6 +49,12 @@ struct Args {
     /// The build profile this binary was built with, for the page.
     #[arg(long, default_value = "release")]
     profile: String,
+    /// The profile the functions in `--binaries` were built with (default: `--profile`).
+    #[arg(long)]
+    binaries_profile: Option<String>,
+    /// Only the requests and times per operation (the dev host in this process), printed.
+    #[arg(long)]
+    operations_only: bool,
 }
 
 /// How many runs each measure takes.
@@ -61,6 +68,8 @@ struct Sizes {
     sweep_backlog: usize,
     /// Cold starts of each function.
     cold_start_runs: usize,
+    /// Mails for the mail → ticket throughput, and how many of them are replies.
+    mails: (usize, usize),
 }
 
 #[tokio::main]
@@ -74,6 +83,7 @@ async fn main() -> Result<()> {
             sweep_tables: [(100, 10), (1_000, 10)],
             sweep_backlog: 300,
             cold_start_runs: 2,
+            mails: (20, 2),
         }
     } else {
         Sizes {
@@ -83,6 +93,7 @@ async fn main() -> Result<()> {
             sweep_tables: [(1_000, 100), (100_000, 100)],
             sweep_backlog: 6_000,
             cold_start_runs: 7,
+            mails: (200, 20),
         }
     };
     let plain = test_support::sdk_config().await?;
@@ -112,10 +123,18 @@ async fn main() -> Result<()> {
         return Ok(());
     }
 
+    let binaries_profile = args.binaries_profile.clone().unwrap_or_else(|| args.profile.clone());
     if args.cold_start_only {
         let desk = Desk::start(counting.clone(), counter.clone()).await?;
         let cold = cold_starts(&args, &desk, &sizes).await?.unwrap_or_default();
-        print!("{}", report::cold_start_section(&cold, &args.profile));
+        print!("{}", report::cold_start_section(&cold, &binaries_profile));
+        return Ok(());
+    }
+    if args.operations_only {
+        let desk = Desk::start(counting.clone(), counter.clone()).await?;
+        let operations = desk.operations(sizes.operation_runs).await?;
+        print!("{}", report::operations_section(&operations));
+        print!("{}", cost::section(&operations));
         return Ok(());
     }
 
@@ -149,6 +168,11 @@ async fn main() -> Result<()> {
         throughput.push((clients, rate));
     }
 
+    eprintln!("==> mail → ticket end to end");
+    let (mails, replies) = sizes.mails;
+    let mail = desk.mail_throughput(mails, replies).await?;
+    eprintln!("    {}", mail.rate.describe());
+
     let (sweep_scales, backlog) = sla_sweep(&plain, &counting, &counter, &sizes).await?;
 
     let page = report::page(&report::Figures {
@@ -158,6 +182,8 @@ async fn main() -> Result<()> {
         beside: &beside,
         operations: &operations,
         throughput: &throughput,
+        mail: &mail,
+        binaries_profile: &binaries_profile,
         sweep_scales: &sweep_scales,
         backlog: &backlog,
         cold_starts: cold.as_deref(),

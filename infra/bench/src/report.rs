@@ -4,7 +4,7 @@
 use std::fmt::Write;
 
 use crate::coldstart::{ColdStart, HELLO};
-use crate::desk::Operation;
+use crate::desk::{MailThroughput, Operation};
 use crate::engines::EngineRates;
 use crate::stats::{Rate, ms};
 use crate::sweeps::{Backlog, SweepScale};
@@ -16,6 +16,9 @@ pub struct Figures<'a> {
     pub beside: &'a EngineRates,
     pub operations: &'a [Operation],
     pub throughput: &'a [(usize, Rate)],
+    pub mail: &'a MailThroughput,
+    /// The profile the cold starts' binaries were built with.
+    pub binaries_profile: &'a str,
     pub sweep_scales: &'a [SweepScale],
     pub backlog: &'a Backlog,
     /// Absent when the bench was not given the functions' binaries.
@@ -107,25 +110,7 @@ pub fn page(f: &Figures) -> String {
         let _ = writeln!(p, "| {name} | {} | {} | {} |", a.describe(), b.describe(), within(a, b));
     }
 
-    let _ = writeln!(p, "\n## AWS requests and time per operation\n");
-    let _ = writeln!(
-        p,
-        "Counted by an HTTP client wrapping the SDKs' own (`infra/bench/src/counting.rs`); write units \
-         computed from the items in the requests (1 per KB, 2 in a transaction; an update counts 1), since \
-         DynamoDB Local under-reports transactions. Time: median of the runs, on the in-process host.\n"
-    );
-    let _ = writeln!(p, "| operation | time (p50) | AWS requests | DynamoDB write units |");
-    let _ = writeln!(p, "| --- | --- | --- | --- |");
-    for o in f.operations {
-        let _ = writeln!(
-            p,
-            "| {} | {} | {} | {:.0} |",
-            o.name,
-            ms(o.time),
-            o.counts.summary(),
-            o.counts.write_units
-        );
-    }
+    p.push_str(&operations_section(f.operations));
 
     let _ = writeln!(p, "\n## API ticket create throughput\n");
     let _ = writeln!(
@@ -143,12 +128,72 @@ pub fn page(f: &Figures) -> String {
             ms(rate.percentile(0.95))
         );
     }
+    let m = f.mail;
+    let _ = writeln!(p, "\n## Mail → ticket end to end\n");
+    let _ = writeln!(
+        p,
+        "{} mails over SMTP to the in-process host, one after the other, the last {} of them replies \
+         (In-Reply-To) to the first ones; the inbound function takes them in batch by batch (up to 10, \
+         handled side by side) as S3's notifications queue them. Latency: from a mail's SMTP send to the end \
+         of the batch that took it in.\n",
+        m.mails, m.replies
+    );
+    let _ = writeln!(
+        p,
+        "| mails | replies | mails/s | p50 | p95 | tickets opened | replies threaded |"
+    );
+    let _ = writeln!(p, "| --- | --- | --- | --- | --- | --- | --- |");
+    let _ = writeln!(
+        p,
+        "| {} | {} | {:.1} | {} | {} | {} | {} of {} |",
+        m.mails,
+        m.replies,
+        m.rate.per_second(),
+        ms(m.rate.percentile(0.5)),
+        ms(m.rate.percentile(0.95)),
+        m.tickets,
+        (m.mails - m.tickets).min(m.replies),
+        m.replies
+    );
     p.push_str(&sweep_sections(f.sweep_scales, f.backlog));
     if let Some(cold) = f.cold_starts {
-        p.push_str(&cold_start_section(cold, f.profile));
+        p.push_str(&cold_start_section(cold, f.binaries_profile));
     }
+    p.push_str(&crate::cost::section(f.operations));
     p.push_str(STATIC_SECTIONS);
     p
+}
+
+/// The AWS requests and the warm time of each operation.
+pub fn operations_section(operations: &[Operation]) -> String {
+    let mut page = String::new();
+    let p = &mut page;
+    let _ = writeln!(p, "\n## AWS requests and time per operation\n");
+    let _ = writeln!(
+        p,
+        "Counted by an HTTP client wrapping the SDKs' own (`infra/bench/src/counting.rs`); write units \
+         computed from the items in the requests (1 per KB, 2 in a transaction; an update counts 1), since \
+         DynamoDB Local under-reports transactions. Time: the warm handler's, median and 95th percentile of \
+         the runs on the in-process host, against the local engines. The reactor's rows include the dev \
+         host's stand-ins for the pipe (DynamoDB Streams, EventBridge) and the SQS poller.\n"
+    );
+    let _ = writeln!(
+        p,
+        "| operation | time (p50) | p95 | AWS requests | DynamoDB write units |"
+    );
+    let _ = writeln!(p, "| --- | --- | --- | --- | --- |");
+    for o in operations {
+        let _ = writeln!(
+            p,
+            "| {} | {} | {} | {} | {:.0} |",
+            o.name,
+            ms(o.time),
+            ms(o.p95),
+            o.counts.summary(),
+            o.counts.write_units
+        );
+    }
+    page
 }
 
 /// What does not change from run to run: the reference figures, findings, and what is left.
@@ -253,6 +298,12 @@ pub fn cold_start_section(cold: &[ColdStart], profile: &str) -> String {
             mb(c.binary_bytes),
             mb(c.gzipped_bytes),
         );
+    }
+    let missing: Vec<&str> = crate::coldstart::function_names()
+        .filter(|name| !cold.iter().any(|c| c.name == *name))
+        .collect();
+    if !missing.is_empty() {
+        let _ = writeln!(p, "\nNot built for this run, so not measured: {}.", missing.join(", "));
     }
     let errors: Vec<String> = cold
         .iter()

@@ -1,4 +1,4 @@
-//! The desk's secrets, read from AWS Secrets Manager once at cold start, never from plaintext
+//! The desk's secrets, read from AWS Secrets Manager once per container, never from plaintext
 //! environment variables: the environment names the secrets (their ARNs), the function's role
 //! may read only those, and the values live in memory only.
 //!
@@ -9,8 +9,10 @@
 //! - The **CAPTCHA secret** (`CAPTCHA_SECRET_ARN`, optional) is the contact form's key at its
 //!   CAPTCHA provider.
 //!
-//! Every function calls [`load`] at init with the environment its `Config` is read from
-//! ([`crate::config::Env`]), so they all read the same way, and the values come back wrapped
+//! Every function calls [`load`] with the environment its `Config` is read from
+//! ([`crate::config::Env`]) when it builds its `Deps`, on their first use
+//! ([`crate::config::OnFirstUse`]: the first event, not the cold start's init), so they all read
+//! the same way, and the values come back wrapped
 //! in [`SecretString`], which never prints them. Endpoints come from
 //! the SDK configuration (`AWS_ENDPOINT_URL_SECRETS_MANAGER` / `AWS_ENDPOINT_URL`), so the
 //! dev host and the tests read the same code path from moto.

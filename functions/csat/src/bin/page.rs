@@ -1,13 +1,22 @@
+// The function's nested futures (its Deps built on first use) are deeper than rustc's default
+// layout limit.
+#![recursion_limit = "256"]
+
 use csat::{Config, Deps, handle_page};
 use lambda_http::{Error, service_fn};
-use shared::config::Env;
+use shared::config::{Env, OnFirstUse, sdk_config};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     lambda_http::tracing::init_default_subscriber();
-    let sdk = aws_config::load_from_env().await;
     let env = Env::from_process();
-    let secrets = shared::adapters::secrets::load(&sdk, &env).await?;
-    let deps = Deps::new(Config::from_env(&env, &secrets)?, &sdk);
-    lambda_http::run(service_fn(|request| handle_page(&deps, request))).await
+    let deps = OnFirstUse::new(|| async {
+        let sdk = sdk_config().await;
+        let secrets = shared::adapters::secrets::load(&sdk, &env).await?;
+        Ok::<_, Error>(Deps::new(Config::from_env(&env, &secrets)?, &sdk))
+    });
+    lambda_http::run(service_fn(|request| async {
+        Ok::<_, Error>(handle_page(deps.get().await?, request).await?)
+    }))
+    .await
 }

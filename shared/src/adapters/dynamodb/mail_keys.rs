@@ -47,19 +47,58 @@ impl DynamoStore {
         .await
     }
 
-    pub(super) async fn put_message_id(
+    /// The pointers of one mail's Message-IDs (at most a few): one `PutItem` for one, one
+    /// `BatchWriteItem` for more (unconditional puts, so a batch writes what the puts would);
+    /// what the batch leaves unprocessed is put one by one.
+    pub(super) async fn put_message_ids(
         &self,
-        message_id: &str,
+        message_ids: &[&str],
         ticket: TicketId,
         message: MessageId,
     ) -> Result<(), StoreError> {
-        self.client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(message_id_pointer(message_id, ticket, message)))
-            .send()
-            .await
-            .map_err(sdk_error)?;
+        let mut ids: Vec<&str> = message_ids.to_vec();
+        ids.sort_by_key(|id| message_id_pk(id));
+        ids.dedup_by_key(|id| message_id_pk(id));
+        let left = match ids.as_slice() {
+            [] => return Ok(()),
+            [one] => vec![message_id_pointer(one, ticket, message)],
+            many => {
+                let puts = many
+                    .iter()
+                    .map(|id| {
+                        let put = aws_sdk_dynamodb::types::PutRequest::builder()
+                            .set_item(Some(message_id_pointer(id, ticket, message)))
+                            .build()
+                            .map_err(StoreError::unknown)?;
+                        Ok(aws_sdk_dynamodb::types::WriteRequest::builder()
+                            .put_request(put)
+                            .build())
+                    })
+                    .collect::<Result<Vec<_>, StoreError>>()?;
+                let out = self
+                    .client
+                    .batch_write_item()
+                    .request_items(&self.table, puts)
+                    .send()
+                    .await
+                    .map_err(sdk_error)?;
+                out.unprocessed_items()
+                    .and_then(|tables| tables.get(&self.table))
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|w| w.put_request().map(|p| p.item().clone()))
+                    .collect()
+            }
+        };
+        for item in left {
+            self.client
+                .put_item()
+                .table_name(&self.table)
+                .set_item(Some(item))
+                .send()
+                .await
+                .map_err(sdk_error)?;
+        }
         Ok(())
     }
 

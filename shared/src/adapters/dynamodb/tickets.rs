@@ -183,13 +183,13 @@ impl TicketStore for DynamoStore {
         self.put_delivery(ticket, message, delivery, email).await
     }
 
-    async fn remember_message_id(
+    async fn remember_message_ids(
         &self,
-        message_id: &str,
+        message_ids: &[&str],
         ticket: TicketId,
         message: MessageId,
     ) -> Result<(), StoreError> {
-        self.put_message_id(message_id, ticket, message).await
+        self.put_message_ids(message_ids, ticket, message).await
     }
 
     async fn find_message_id(&self, message_id: &str) -> Result<Option<(TicketId, MessageId)>, StoreError> {

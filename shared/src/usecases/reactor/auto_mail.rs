@@ -24,16 +24,12 @@ where
         &self,
         to: &EmailAddress,
         trigger: Option<&Message>,
+        reads: &super::EventReads,
     ) -> Result<Option<&'static str>, StoreError> {
         if trigger.is_some_and(|m| m.email.as_ref().is_some_and(|e| e.automated)) {
             return Ok(Some("mail from a machine is never answered"));
         }
-        if self
-            .store
-            .find_contact_by_email(to)
-            .await?
-            .is_some_and(|c| c.undeliverable)
-        {
+        if !reads.deliverable(&self.store, to).await? {
             return Ok(Some("the address bounced before"));
         }
         let now = self.clock.now();

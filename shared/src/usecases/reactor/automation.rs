@@ -6,7 +6,7 @@
 
 use chrono::Duration;
 
-use super::{Action, EventReactor, Reaction, ReactorError, outbox};
+use super::{Action, EventReactor, EventReads, Reaction, ReactorError, outbox};
 use crate::domain::rules::{
     BusinessCalendar, Effect, Evaluation, Facts, Happening, MAX_FIRES_PER_TICKET_HOUR, MessageFacts, Rule, RuleRun,
     Trigger, cause_of, default_rules, next_look,
@@ -58,9 +58,11 @@ where
         event: &TicketEvent,
         attempt: u32,
         batch: &super::BatchRules,
+        reads: &EventReads,
     ) -> Result<Reaction, ReactorError> {
         let rules = self.batch_rules(batch).await?;
-        self.run_rules(event, None, self.clock.now(), attempt, rules).await
+        self.run_rules(event, None, self.clock.now(), attempt, rules, reads)
+            .await
     }
 
     /// Runs `rules` for `event` as of `now` (the event's handling time, or the sweep's).
@@ -71,9 +73,12 @@ where
         now: Timestamp,
         attempt: u32,
         rules: &[Rule],
+        reads: &EventReads,
     ) -> Result<Reaction, ReactorError> {
         let swept = happening.is_some();
-        let (reaction, ticket) = self.decide_rules(event, happening, now, attempt, rules).await?;
+        let (reaction, ticket) = self.decide_rules(event, happening, now, attempt, rules, reads).await?;
+        // The event's other actions see the ticket as the rules left it, without reading it.
+        reads.saw_ticket(ticket.clone());
         // Whatever the rules did, the ticket changed: when do time rules next need it?
         let timed = rules.iter().any(|r| r.enabled && r.triggers.contains(&Trigger::Time));
         // Read again only where the rules did not leave it in hand (a redelivery's effects).
@@ -105,20 +110,18 @@ where
         now: Timestamp,
         attempt: u32,
         rules: &[Rule],
+        reads: &EventReads,
     ) -> Result<(Reaction, Option<Ticket>), ReactorError> {
         let skip = |why: &str| Ok(skipped(why));
         // The rules wrote for this event before (and the effects they decided may not all have
         // happened: a crash, a failed send): carry out what was recorded, not a fresh decision.
-        if let Some(recorded) = self.recorded_effects(event, attempt).await? {
+        if let Some(recorded) = self.recorded_effects(event, attempt, reads).await? {
             return Ok((recorded, None));
         }
         if !rules.iter().any(|r| r.enabled) {
             return skip("no rules are enabled");
         }
-        let message = match event.message_id {
-            Some(m) => self.store.get_message(event.ticket_id, m).await?,
-            None => None,
-        };
+        let message = reads.message(&self.store, event).await?;
         let (_, depth) = cause_of(&event.actor);
         let (happening, message) = (&happening, &message);
         // The SLA policies settle the rules' write; read only when some rule fired.
@@ -172,7 +175,7 @@ where
                 }
                 // Rules that only mail or call out change nothing to write; their effects are
                 // claimed one by one, so a redelivery does not repeat them.
-                self.rule_effects(event, &ticket, &outbox::decided(&evaluation), attempt)
+                self.rule_effects(event, &ticket, &outbox::decided(&evaluation), attempt, reads)
                     .await?;
                 let reaction = Reaction::Applied(Action::Rules, fired_names(&evaluation));
                 return Ok(Decision::Done(RulesDecision::Finished((reaction, Some(ticket)))));
@@ -200,14 +203,14 @@ where
                 for _ in evaluation.fired() {
                     self.store.bump(&fires_key(&written, now), hour_later(now)).await?;
                 }
-                self.rule_effects(event, &written, &outbox::decided(&evaluation), attempt)
+                self.rule_effects(event, &written, &outbox::decided(&evaluation), attempt, reads)
                     .await?;
                 let reaction = Reaction::Applied(Action::Rules, fired_names(&evaluation));
                 Ok((reaction, Some(written)))
             }
             // Another worker wrote for this event meanwhile: what it recorded is what to do.
             Err(ReactorError::Store(StoreError::AlreadyExists { .. })) => {
-                let reaction = self.recorded_effects(event, attempt).await?;
+                let reaction = self.recorded_effects(event, attempt, reads).await?;
                 Ok((reaction.unwrap_or(Reaction::AlreadyDone(Action::Rules)), None))
             }
             // Still racing after the shared policy's attempts: the event comes again.
@@ -217,15 +220,20 @@ where
     }
 
     /// Carries out the effects recorded with the rules' write for `event`, if they wrote.
-    async fn recorded_effects(&self, event: &TicketEvent, attempt: u32) -> Result<Option<Reaction>, ReactorError> {
+    async fn recorded_effects(
+        &self,
+        event: &TicketEvent,
+        attempt: u32,
+        reads: &EventReads,
+    ) -> Result<Option<Reaction>, ReactorError> {
         let Some(recorded) = self.store.decided_effects(event.id).await? else {
             return Ok(None);
         };
         let decided = outbox::from_json(&recorded).map_err(ReactorError::Outbox)?;
         if !decided.is_empty()
-            && let Some(ticket) = self.store.get_ticket(event.ticket_id).await?
+            && let Some(ticket) = reads.ticket(&self.store, event).await?
         {
-            self.rule_effects(event, &ticket, &decided, attempt).await?;
+            self.rule_effects(event, &ticket, &decided, attempt, reads).await?;
         }
         Ok(Some(Reaction::AlreadyDone(Action::Rules)))
     }

@@ -41,9 +41,11 @@ where
         batch: &BatchRules,
     ) -> Result<Vec<Reaction>, ReactorError> {
         let event = &event.into();
+        // The event's actions read the same items: once for all of them.
+        let reads = &super::EventReads::default();
         let mut reactions = Vec::new();
         for action in super::Action::for_event(event.event_type) {
-            reactions.push(self.run(*action, event, attempt, batch).await?);
+            reactions.push(self.run(*action, event, attempt, batch, reads).await?);
         }
         Ok(reactions)
     }

@@ -8,6 +8,7 @@ mod auto_mail;
 pub mod automation;
 mod batch;
 mod error;
+mod event_reads;
 mod outbox;
 mod portal_links;
 mod replies;
@@ -30,6 +31,7 @@ use crate::ports::{
 use crate::usecases::intake::SupportAddress;
 pub use batch::BatchRules;
 pub use error::ReactorError;
+pub use event_reads::EventReads;
 pub use portal_links::PortalLinks;
 
 #[derive(Debug, Clone)]
@@ -189,6 +191,7 @@ where
         event: &TicketEvent,
         attempt: u32,
         batch: &BatchRules,
+        reads: &EventReads,
     ) -> Result<Reaction, ReactorError> {
         let key = format!("{}#{}", event.id, action.as_str());
         match self.store.claim(&key, self.clock.now(), LEASE_SECONDS).await? {
@@ -197,11 +200,11 @@ where
             Claim::Claimed => {}
         }
         let result = match action {
-            Action::Rules => self.apply_rules(event, attempt, batch).await,
-            Action::Acknowledge => self.acknowledge(event).await,
-            Action::SendReply => self.send_reply(event).await,
-            Action::CopyToCcs => self.copy_to_ccs(event).await,
-            Action::NotifyAssignee => self.notify_assignee(event).await,
+            Action::Rules => self.apply_rules(event, attempt, batch, reads).await,
+            Action::Acknowledge => self.acknowledge(event, reads).await,
+            Action::SendReply => self.send_reply(event, reads).await,
+            Action::CopyToCcs => self.copy_to_ccs(event, reads).await,
+            Action::NotifyAssignee => self.notify_assignee(event, reads).await,
         };
         let reaction = match result {
             Ok(reaction) => reaction,
@@ -234,9 +237,9 @@ where
         Ok(reaction)
     }
 
-    async fn acknowledge(&self, event: &TicketEvent) -> Result<Reaction, ReactorError> {
+    async fn acknowledge(&self, event: &TicketEvent, reads: &EventReads) -> Result<Reaction, ReactorError> {
         let skip = |why: &str| Ok(Reaction::Skipped(Action::Acknowledge, why.to_owned()));
-        let (ticket, message) = self.load(event).await?;
+        let (ticket, message) = self.load(event, reads).await?;
         let (Some(ticket), Some(message)) = (ticket, message) else {
             return skip("the ticket or message is gone");
         };
@@ -252,21 +255,21 @@ where
         if message.email.as_ref().is_some_and(|e| e.forged_sender) {
             return skip("the sender failed authentication; an answer would go to someone else");
         }
-        let Some(contact) = self.store.get_contact(ticket.requester).await? else {
+        let Some(contact) = reads.contact(&self.store, ticket.requester).await? else {
             return skip("no requester");
         };
         let Some(email) = contact.email.clone().filter(|_| !contact.undeliverable) else {
             return skip("the requester has no deliverable address");
         };
         let now = self.clock.now();
-        if let Some(why) = self.auto_mail_refusal(&email, Some(&message)).await? {
+        if let Some(why) = self.auto_mail_refusal(&email, Some(&message), reads).await? {
             return skip(why);
         }
         // A contact form's address was typed, never proven: its acknowledgement carries none of
         // the submitter's words (name, subject), or the form would relay spam under our DKIM.
         let unverified = ticket.channel == Channel::Form;
         let name = contact.name.clone().filter(|_| !unverified);
-        let mut context = self.context(&ticket, name.clone(), None, None).await?;
+        let mut context = self.context(&ticket, name.clone(), None, None, reads).await?;
         if unverified {
             context.ticket_subject.clear();
         }
@@ -274,7 +277,7 @@ where
             .render(TemplateKind::Acknowledgement, contact.language.as_ref(), &context)
             .await?;
         let parent = message.email.as_ref().and_then(|e| e.message_id.clone());
-        let (from, from_name) = self.sender(&ticket).await?;
+        let (from, from_name) = self.sender(&ticket, reads).await?;
         let outgoing = Outgoing {
             reply_to: self.reply_to(&from, &ticket, ReplyTo::Signed),
             message_id: self.message_id(&ticket, &event.id.to_string(), &from),
@@ -294,15 +297,14 @@ where
         let sent = self.send(&outgoing).await?;
         // A reply to the acknowledgement threads into the ticket, by whichever Message-ID the
         // customer's mail program saw.
-        for id in std::iter::once(&outgoing.message_id).chain(&sent.provider_message_id) {
-            self.store.remember_message_id(id, ticket.id, message.id).await?;
-        }
+        self.remember_message_ids(&outgoing, &sent, ticket.id, message.id)
+            .await?;
         Ok(Reaction::Sent(Action::Acknowledge))
     }
 
-    async fn notify_assignee(&self, event: &TicketEvent) -> Result<Reaction, ReactorError> {
+    async fn notify_assignee(&self, event: &TicketEvent, reads: &EventReads) -> Result<Reaction, ReactorError> {
         let skip = |why: &str| Ok(Reaction::Skipped(Action::NotifyAssignee, why.to_owned()));
-        let (ticket, message) = self.load(event).await?;
+        let (ticket, message) = self.load(event, reads).await?;
         let (Some(ticket), Some(message)) = (ticket, message) else {
             return skip("the ticket or message is gone");
         };
@@ -312,16 +314,22 @@ where
         let Some(agent) = self.store.get_agent(assignee).await?.filter(|a| a.active) else {
             return skip("the assignee is not an active agent");
         };
-        let contact = self.store.get_contact(ticket.requester).await?;
+        let contact = reads.contact(&self.store, ticket.requester).await?;
         let name = contact.and_then(|c| c.name);
         let mut context = self
-            .context(&ticket, name, Some(agent.name.clone()), Some(message.body_text.clone()))
+            .context(
+                &ticket,
+                name,
+                Some(agent.name.clone()),
+                Some(message.body_text.clone()),
+                reads,
+            )
             .await?;
         // The customer's link acts as the customer: never in mail to an agent.
         context.status_link = None;
         let rendered = self.render(TemplateKind::CustomerReplied, None, &context).await?;
         let to = (Some(agent.name.clone()), agent.email.clone());
-        self.send_notice(&ticket, to, ReplyTo::Nobody, &event.id.to_string(), rendered)
+        self.send_notice(&ticket, to, ReplyTo::Nobody, &event.id.to_string(), rendered, reads)
             .await?;
         Ok(Reaction::Sent(Action::NotifyAssignee))
     }
@@ -335,8 +343,9 @@ where
         reply: ReplyTo,
         unique: &str,
         rendered: RenderedMail,
+        reads: &EventReads,
     ) -> Result<SentMail, ReactorError> {
-        let (from, from_name) = self.sender(ticket).await?;
+        let (from, from_name) = self.sender(ticket, reads).await?;
         let outgoing = Outgoing {
             reply_to: self.reply_to(&from, ticket, reply),
             message_id: self.message_id(ticket, unique, &from),
@@ -368,12 +377,14 @@ where
         library.render(&name, language, context).map_err(ReactorError::from)
     }
 
-    async fn load(&self, event: &TicketEvent) -> Result<(Option<Ticket>, Option<Message>), StoreError> {
-        let ticket = self.store.get_ticket(event.ticket_id).await?;
-        let message = match event.message_id {
-            Some(m) => self.store.get_message(event.ticket_id, m).await?,
-            None => None,
-        };
+    /// The event's ticket and message, read once for all of the event's actions.
+    async fn load(
+        &self,
+        event: &TicketEvent,
+        reads: &EventReads,
+    ) -> Result<(Option<Ticket>, Option<Message>), StoreError> {
+        let ticket = reads.ticket(&self.store, event).await?;
+        let message = reads.message(&self.store, event).await?;
         Ok((ticket, message))
     }
 
@@ -423,10 +434,14 @@ where
     }
 
     /// The addresses mail may still go to: none whose contact bounced or complained.
-    async fn deliverable(&self, addresses: &[EmailAddress]) -> Result<Vec<EmailAddress>, StoreError> {
+    async fn deliverable(
+        &self,
+        addresses: &[EmailAddress],
+        reads: &EventReads,
+    ) -> Result<Vec<EmailAddress>, StoreError> {
         let mut kept = Vec::with_capacity(addresses.len());
         for address in addresses {
-            if crate::usecases::intake::dsn::deliverable(&self.store, address).await? {
+            if reads.deliverable(&self.store, address).await? {
                 kept.push(address.clone());
             }
         }
@@ -434,7 +449,7 @@ where
     }
 
     /// The address the ticket's department writes from, and its name.
-    async fn sender(&self, ticket: &Ticket) -> Result<(EmailAddress, String), ReactorError> {
+    async fn sender(&self, ticket: &Ticket, reads: &EventReads) -> Result<(EmailAddress, String), ReactorError> {
         let address = self
             .config
             .addresses
@@ -444,16 +459,8 @@ where
             .ok_or(ReactorError::NoSupportAddress)?;
         Ok((
             address.address.clone(),
-            self.team_name(ticket.department.as_ref()).await?,
+            reads.team_name(&self.store, ticket.department.as_ref()).await?,
         ))
-    }
-
-    async fn team_name(&self, department: Option<&DepartmentId>) -> Result<String, StoreError> {
-        Ok(match department {
-            Some(d) => self.store.get_department(d).await?.map(|d| d.name),
-            None => None,
-        }
-        .unwrap_or_else(|| "Customer Support".into()))
     }
 
     async fn context(
@@ -462,13 +469,14 @@ where
         contact_name: Option<String>,
         agent_name: Option<String>,
         body: Option<String>,
+        reads: &EventReads,
     ) -> Result<TemplateContext, StoreError> {
         Ok(TemplateContext {
             contact_name,
             ticket_number: ticket.number.to_string(),
             ticket_subject: ticket.subject.clone(),
             agent_name,
-            team_name: self.team_name(ticket.department.as_ref()).await?,
+            team_name: reads.team_name(&self.store, ticket.department.as_ref()).await?,
             body,
             status_link: self.portal.as_ref().map(|p| p.link(ticket.id, self.clock.now())),
             ..Default::default()

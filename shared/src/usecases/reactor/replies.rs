@@ -1,13 +1,13 @@
 //! Agents' replies going out: to the requester with their link and the signed reply address,
 //! and to the CCs in a copy of their own without either.
 
-use super::{Action, EventReactor, Reaction, ReactorError, ReplyTo};
+use super::{Action, EventReactor, EventReads, Reaction, ReactorError, ReplyTo};
 use crate::adapters::mime::compose::{Outgoing, OutgoingFile, plus_address, with_token};
 use crate::domain::templates::{RenderedMail, TemplateKind};
 use crate::domain::{Author, Clock, Delivery, EmailAddress, EmailDetails, Message, Ticket, TicketEvent, Visibility};
 use crate::ports::{
-    ActionLedger, BlobError, BlobStore, ContactStore, MailSender, PageRequest, RuleStore, SendError, StoreError,
-    TeamStore, TemplateStore, TicketStore,
+    ActionLedger, BlobError, BlobStore, ContactStore, MailSender, PageRequest, RuleStore, SendError, SentMail,
+    StoreError, TeamStore, TemplateStore, TicketStore,
 };
 
 /// Who one mail of a reply goes to.
@@ -25,16 +25,16 @@ where
     M: MailSender,
     C: Clock,
 {
-    pub(super) async fn send_reply(&self, event: &TicketEvent) -> Result<Reaction, ReactorError> {
+    pub(super) async fn send_reply(&self, event: &TicketEvent, reads: &EventReads) -> Result<Reaction, ReactorError> {
         let skip = |why: &str| Ok(Reaction::Skipped(Action::SendReply, why.to_owned()));
-        let (ticket, message) = self.load(event).await?;
+        let (ticket, message) = self.load(event, reads).await?;
         let (Some(ticket), Some(message)) = (ticket, message) else {
             return skip("the ticket or message is gone");
         };
         if message.delivery != Delivery::Queued {
             return skip("the reply is not waiting to be sent");
         }
-        let Some(contact) = self.store.get_contact(ticket.requester).await? else {
+        let Some(contact) = reads.contact(&self.store, ticket.requester).await? else {
             return skip("no requester");
         };
         let Some(email) = contact.email.clone() else {
@@ -56,7 +56,13 @@ where
             ));
         }
         let context = self
-            .context(&ticket, contact.name.clone(), None, Some(message.body_text.clone()))
+            .context(
+                &ticket,
+                contact.name.clone(),
+                None,
+                Some(message.body_text.clone()),
+                reads,
+            )
             .await?;
         let rendered = self
             .render(TemplateKind::AgentReply, contact.language.as_ref(), &context)
@@ -69,6 +75,7 @@ where
                 &message,
                 ReplyCopy::Requester(contact.name.clone(), email),
                 rendered,
+                reads,
             )
             .await?;
         let sent = self.send(&outgoing).await?;
@@ -80,34 +87,34 @@ where
             to: outgoing.to.iter().map(|(_, e)| e.clone()).collect(),
             // Who the reply went to: the CCs get it in their own copy (`copy_to_ccs`), and a
             // bounce of that copy is checked against this list.
-            cc: self.deliverable(&ticket.cc).await?,
+            cc: self.deliverable(&ticket.cc, reads).await?,
             ..Default::default()
         };
         self.store
             .record_delivery(ticket.id, message.id, Delivery::Sent, Some(&details))
             .await?;
         if let Some(id) = &sent.provider_message_id {
-            self.store.remember_message_id(id, ticket.id, message.id).await?;
+            self.store.remember_message_ids(&[id], ticket.id, message.id).await?;
         }
         Ok(Reaction::Sent(Action::SendReply))
     }
 
     /// The agent's public reply to the ticket's CCs, in a mail of their own: the same words,
     /// never the requester's portal link, and a reply address that admits only participants.
-    pub(super) async fn copy_to_ccs(&self, event: &TicketEvent) -> Result<Reaction, ReactorError> {
+    pub(super) async fn copy_to_ccs(&self, event: &TicketEvent, reads: &EventReads) -> Result<Reaction, ReactorError> {
         let skip = |why: &str| Ok(Reaction::Skipped(Action::CopyToCcs, why.to_owned()));
-        let (ticket, message) = self.load(event).await?;
+        let (ticket, message) = self.load(event, reads).await?;
         let (Some(ticket), Some(message)) = (ticket, message) else {
             return skip("the ticket or message is gone");
         };
         if message.author() != Author::Agent || message.visibility != Visibility::Public {
             return skip("not a public reply");
         }
-        let ccs = self.deliverable(&ticket.cc).await?;
+        let ccs = self.deliverable(&ticket.cc, reads).await?;
         if ccs.is_empty() {
             return skip("the ticket has no CCs mail may go to");
         }
-        let contact = self.store.get_contact(ticket.requester).await?;
+        let contact = reads.contact(&self.store, ticket.requester).await?;
         let language = contact.as_ref().and_then(|c| c.language.clone());
         let mut context = self
             .context(
@@ -115,6 +122,7 @@ where
                 contact.and_then(|c| c.name),
                 None,
                 Some(message.body_text.clone()),
+                reads,
             )
             .await?;
         context.status_link = None;
@@ -122,14 +130,28 @@ where
             .render(TemplateKind::AgentReply, language.as_ref(), &context)
             .await?;
         let outgoing = self
-            .reply_mail(&ticket, &message, ReplyCopy::Ccs(ccs), rendered)
+            .reply_mail(&ticket, &message, ReplyCopy::Ccs(ccs), rendered, reads)
             .await?;
         let sent = self.send(&outgoing).await?;
         // An answer to the copy threads into the ticket like an answer to the reply.
-        for id in std::iter::once(&outgoing.message_id).chain(&sent.provider_message_id) {
-            self.store.remember_message_id(id, ticket.id, message.id).await?;
-        }
+        self.remember_message_ids(&outgoing, &sent, ticket.id, message.id)
+            .await?;
         Ok(Reaction::Sent(Action::CopyToCcs))
+    }
+
+    /// Remembers the Message-IDs a mail about `message` went out with (ours, and the one SES
+    /// wrote over it), so a reply to it threads: in one write.
+    pub(super) async fn remember_message_ids(
+        &self,
+        outgoing: &Outgoing,
+        sent: &SentMail,
+        ticket: crate::domain::TicketId,
+        message: crate::domain::MessageId,
+    ) -> Result<(), StoreError> {
+        let ids: Vec<&str> = std::iter::once(outgoing.message_id.as_str())
+            .chain(sent.provider_message_id.as_deref())
+            .collect();
+        self.store.remember_message_ids(&ids, ticket, message).await
     }
 
     /// The mail that carries an agent's reply to one side of the conversation: threaded to it,
@@ -140,9 +162,10 @@ where
         message: &Message,
         copy: ReplyCopy,
         rendered: RenderedMail,
+        reads: &EventReads,
     ) -> Result<Outgoing, ReactorError> {
         let (in_reply_to, references) = self.thread_headers(ticket).await?;
-        let (from, from_name) = self.sender(ticket).await?;
+        let (from, from_name) = self.sender(ticket, reads).await?;
         let (reply_to, unique, to) = match copy {
             ReplyCopy::Requester(name, email) => (
                 self.reply_to(&from, ticket, ReplyTo::Signed),

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use super::ReplyTo;
 use super::automation::rule_note;
 use super::outbox::{DecidedRule, ToDo};
-use super::{EventReactor, ReactorError};
+use super::{EventReactor, EventReads, ReactorError};
 use crate::domain::rules::{MAX_CHAIN_DEPTH, Recipient};
 use crate::domain::template_library::{TemplateLibrary, TemplateName};
 use crate::domain::{Actor, AgentId, Clock, EmailAddress, Revision, Ticket, TicketEvent};
@@ -44,6 +44,7 @@ where
         ticket: &Ticket,
         rules: &[DecidedRule],
         attempt: u32,
+        reads: &EventReads,
     ) -> Result<(), ReactorError> {
         let deadline = Instant::now() + EFFECTS_BUDGET;
         let last_attempt = attempt >= self.config.max_attempts;
@@ -66,8 +67,13 @@ where
                     ToDo::Email { template, to, address } => {
                         let mail = match TemplateName::parse(template) {
                             Ok(template) => {
-                                self.rule_mail(event, &key, ticket, &template, *to, address.as_deref())
-                                    .await
+                                let mail = RuleMail {
+                                    unique: &key,
+                                    template: &template,
+                                    to: *to,
+                                    address: address.as_deref(),
+                                };
+                                self.rule_mail(event, ticket, mail, reads).await
                             }
                             Err(e) => Err(ReactorError::TemplateName(e)),
                         };
@@ -158,13 +164,17 @@ where
     async fn rule_mail(
         &self,
         event: &TicketEvent,
-        unique: &str,
         ticket: &Ticket,
-        template: &TemplateName,
-        to: Recipient,
-        address: Option<&str>,
+        mail: RuleMail<'_>,
+        reads: &EventReads,
     ) -> Result<(), ReactorError> {
-        let contact = self.store.get_contact(ticket.requester).await?;
+        let RuleMail {
+            unique,
+            template,
+            to,
+            address,
+        } = mail;
+        let contact = reads.contact(&self.store, ticket.requester).await?;
         let agent_email = |id: Option<AgentId>| async move {
             match id {
                 Some(id) => Ok::<_, StoreError>(self.store.get_agent(id).await?.filter(|a| a.active).map(|a| a.email)),
@@ -193,11 +203,12 @@ where
         // Mail to outside addresses obeys the acknowledgements' limits; agents' notices do not.
         if matches!(to, Recipient::Requester | Recipient::Address) {
             let message = match event.message_id {
+                Some(_) if ticket.id == event.ticket_id => reads.message(&self.store, event).await?,
                 Some(m) => self.store.get_message(ticket.id, m).await?,
                 None => None,
             };
             let trigger = self.triggering_message(ticket, message).await?;
-            if let Some(why) = self.auto_mail_refusal(&recipient, trigger.as_ref()).await? {
+            if let Some(why) = self.auto_mail_refusal(&recipient, trigger.as_ref(), reads).await? {
                 tracing::info!(event_id = %event.id, ?to, why, "a rule's mail was held back");
                 return Ok(());
             }
@@ -214,7 +225,7 @@ where
             .and_then(|s| s.comment.as_ref())
             .map(|c| c.as_str().to_owned());
         let mut context = self
-            .context(ticket, contact.and_then(|c| c.name), None, comment)
+            .context(ticket, contact.and_then(|c| c.name), None, comment, reads)
             .await?;
         if to != Recipient::Requester {
             // The customer's link acts as the customer: only the customer gets it.
@@ -229,8 +240,24 @@ where
             Recipient::Requester => ReplyTo::Signed,
             _ => ReplyTo::Ticket,
         };
-        self.send_notice(ticket, (None, recipient), reply, &unique.replace('#', "."), rendered)
-            .await?;
+        self.send_notice(
+            ticket,
+            (None, recipient),
+            reply,
+            &unique.replace('#', "."),
+            rendered,
+            reads,
+        )
+        .await?;
         Ok(())
     }
+}
+
+/// One mail a rule decided: its claim's key (which makes its Message-ID), template and
+/// recipient.
+struct RuleMail<'a> {
+    unique: &'a str,
+    template: &'a TemplateName,
+    to: Recipient,
+    address: Option<&'a str>,
 }

@@ -161,7 +161,14 @@ where
         // The sweep's effects get one try each run (as at a queue's last delivery): a failing
         // webhook is noted at once rather than waiting for a redelivery that never comes.
         let reaction = self
-            .run_rules(&event, Some(Happening::Time), now, self.config.max_attempts, rules)
+            .run_rules(
+                &event,
+                Some(Happening::Time),
+                now,
+                self.config.max_attempts,
+                rules,
+                &super::EventReads::default(),
+            )
             .await?;
         tracing::info!(ticket = %found.number, ?reaction, "swept");
         Ok(())
