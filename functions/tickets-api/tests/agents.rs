@@ -153,17 +153,15 @@ fn invitation(email: &str) -> Value {
     json!({"email": email, "name": "Nora New", "role": "agent", "departments": ["support", "billing"]})
 }
 
+/// `POST /v1/agents` with [`invitation`] for `email`, as `role`.
+async fn invite(deps: &TestDeps, email: &str, role: &str) -> (u16, Value) {
+    send(deps, "POST", "/v1/agents", Some(invitation(email)), role).await
+}
+
 #[tokio::test]
 async fn an_invitation_creates_the_account_in_the_roles_group_with_the_departments_claim() {
     let desk = desk().await;
-    let (status, agent) = send(
-        &desk.deps,
-        "POST",
-        "/v1/agents",
-        Some(invitation("nora@example.com")),
-        "admin",
-    )
-    .await;
+    let (status, agent) = invite(&desk.deps, "nora@example.com", "admin").await;
     assert_eq!(status, 201, "{agent}");
     let account = account(&desk, "nora@example.com")
         .await
@@ -177,14 +175,7 @@ async fn an_invitation_creates_the_account_in_the_roles_group_with_the_departmen
     assert_eq!(account.attribute("name"), Some("Nora New"));
 
     // The same address again is a conflict, and the account is left as it was.
-    let (status, _) = send(
-        &desk.deps,
-        "POST",
-        "/v1/agents",
-        Some(invitation("nora@example.com")),
-        "admin",
-    )
-    .await;
+    let (status, _) = invite(&desk.deps, "nora@example.com", "admin").await;
     assert_eq!(status, 409);
     assert_eq!(users_in_pool(&desk).await, 1);
 }
@@ -192,14 +183,7 @@ async fn an_invitation_creates_the_account_in_the_roles_group_with_the_departmen
 #[tokio::test]
 async fn changes_move_the_group_and_the_claim_and_deactivation_disables_the_account() {
     let desk = desk().await;
-    let (_, agent) = send(
-        &desk.deps,
-        "POST",
-        "/v1/agents",
-        Some(invitation("omar@example.com")),
-        "admin",
-    )
-    .await;
+    let (_, agent) = invite(&desk.deps, "omar@example.com", "admin").await;
     let path = format!("/v1/agents/{}", agent["id"].as_str().unwrap());
 
     let (status, body) = send(
@@ -246,14 +230,7 @@ async fn a_repeated_invitation_finishes_one_that_stopped_after_creating_the_acco
         .await
         .unwrap();
 
-    let (status, agent) = send(
-        &desk.deps,
-        "POST",
-        "/v1/agents",
-        Some(invitation("pia@example.com")),
-        "admin",
-    )
-    .await;
+    let (status, agent) = invite(&desk.deps, "pia@example.com", "admin").await;
     assert_eq!(status, 201, "{agent}");
     let account = account(&desk, "pia@example.com").await.unwrap();
     assert_eq!(account.groups, ["agent"]);
@@ -287,27 +264,13 @@ async fn a_failing_pool_writes_no_record_so_the_same_request_can_be_repeated() {
             &desk.pool,
         ),
     );
-    let (status, body) = send(
-        &busy,
-        "POST",
-        "/v1/agents",
-        Some(invitation("quinn@example.com")),
-        "admin",
-    )
-    .await;
+    let (status, body) = invite(&busy, "quinn@example.com", "admin").await;
     assert_eq!(status, 503, "{body}");
     assert_eq!(body["error"]["code"], "unavailable");
     let (_, listed) = send(&desk.deps, "GET", "/v1/agents", None, "admin").await;
     assert_eq!(listed["items"], json!([]), "no record without its account");
 
-    let (status, _) = send(
-        &desk.deps,
-        "POST",
-        "/v1/agents",
-        Some(invitation("quinn@example.com")),
-        "admin",
-    )
-    .await;
+    let (status, _) = invite(&desk.deps, "quinn@example.com", "admin").await;
     assert_eq!(status, 201);
     assert_eq!(account(&desk, "quinn@example.com").await.unwrap().groups, ["agent"]);
 }
@@ -315,24 +278,10 @@ async fn a_failing_pool_writes_no_record_so_the_same_request_can_be_repeated() {
 #[tokio::test]
 async fn agents_and_managers_may_neither_invite_nor_change_agents() {
     let desk = desk().await;
-    let (_, agent) = send(
-        &desk.deps,
-        "POST",
-        "/v1/agents",
-        Some(invitation("rita@example.com")),
-        "admin",
-    )
-    .await;
+    let (_, agent) = invite(&desk.deps, "rita@example.com", "admin").await;
     let path = format!("/v1/agents/{}", agent["id"].as_str().unwrap());
     for role in ["agent", "manager"] {
-        let (status, _) = send(
-            &desk.deps,
-            "POST",
-            "/v1/agents",
-            Some(invitation("sam@example.com")),
-            role,
-        )
-        .await;
+        let (status, _) = invite(&desk.deps, "sam@example.com", role).await;
         assert_eq!(status, 403, "{role} invites");
         let (status, _) = send(&desk.deps, "PATCH", &path, Some(json!({"role": "admin"})), role).await;
         assert_eq!(status, 403, "{role} promotes");
@@ -344,14 +293,7 @@ async fn agents_and_managers_may_neither_invite_nor_change_agents() {
 #[tokio::test]
 async fn a_changed_address_moves_with_the_account() {
     let desk = desk().await;
-    let (_, agent) = send(
-        &desk.deps,
-        "POST",
-        "/v1/agents",
-        Some(invitation("tom@example.com")),
-        "admin",
-    )
-    .await;
+    let (_, agent) = invite(&desk.deps, "tom@example.com", "admin").await;
     let path = format!("/v1/agents/{}", agent["id"].as_str().unwrap());
     let (status, body) = send(
         &desk.deps,
