@@ -7,7 +7,7 @@
 //   node contact.mjs empty <base_url>                    -> {"errors":["name","email",…]}
 //   node contact.mjs portal <portal_url> <reply_text>    -> {"ok":true}
 //   node contact.mjs widget <base_url> <attachment_path> -> {"ticket_number":"HD-…","category":"…","errors":[…]}
-//   node contact.mjs survey <survey_url> <comment>       -> {"rating":"good"|"bad"}
+//   node contact.mjs survey <survey_url> <comment>       -> {"rating":"good"|"bad"} or, for an NPS link, {"score":"0".."10"}
 //
 // `widget` plays a site that embeds the contact widget: a page at WIDGET_ORIGIN (served by the
 // test itself, through Playwright's routing) with the snippet the docs give, where an empty
@@ -220,20 +220,23 @@ async function portal(page, portalUrl, reply) {
   return { ok: true };
 }
 
-/// A satisfaction survey link from the mail, in a browser with JavaScript off (the page needs
-/// none): the link's answer is preselected, and a comment and the one button record it.
+/// A survey link from the mail, in a browser with JavaScript off (the page needs none): the
+/// link's answer is preselected, and a comment and the one button record it. A CSAT link
+/// carries `rating`, an NPS link `score`; the answer comes back under the same name.
 async function survey(page, surveyUrl, comment) {
   const context = await page.context().browser().newContext({ javaScriptEnabled: false, locale: 'en-US' });
   try {
     const noScript = await context.newPage();
     await open(noScript, surveyUrl);
-    const wanted = new URL(surveyUrl).searchParams.get('rating');
-    const checked = await noScript.locator('input[name="rating"]:checked').getAttribute('value');
+    const params = new URL(surveyUrl).searchParams;
+    const field = params.has('score') ? 'score' : 'rating';
+    const wanted = params.get(field);
+    const checked = await noScript.locator(`input[name="${field}"]:checked`).getAttribute('value');
     if (checked !== wanted) fail(`the page preselects ${JSON.stringify(checked)}, expected ${JSON.stringify(wanted)}`);
     await noScript.fill('#comment', comment);
     await Promise.all([noScript.waitForNavigation({ waitUntil: 'load' }), noScript.click('button[type="submit"]')]);
     await expectVisible(noScript.locator('h1', { hasText: 'Thank you' }), 'the thank-you page');
-    return { rating: checked };
+    return { [field]: checked };
   } finally {
     await context.close();
   }

@@ -5,7 +5,7 @@
 //! opens the ticket, and the customer's reply there lands on it. The widget, embedded in a
 //! page of another site the dev host allows, does the same through the JSON API, with the
 //! file sent straight to storage (moto's S3) from the browser. A satisfaction survey's link
-//! records the answer through its page's form with JavaScript off.
+//! records the answer through its page's form with JavaScript off, and so does an NPS link.
 //!
 //! `cargo xtask test` installs the browser and its driver and says where they are in
 //! `LAMBDESK_CHROMIUM` and `LAMBDESK_NODE_PATH` (`cargo xtask stack` prints them for a run by
@@ -299,7 +299,7 @@ async fn a_survey_link_records_the_answer_in_a_browser_without_javascript() {
         .csat_sweep(serde_json::json!({"time": at.to_rfc3339()}))
         .await
         .unwrap();
-    assert_eq!(swept.sent, 1, "{swept:?}");
+    assert_eq!(swept.csat.sent, 1, "{swept:?}");
     let text = sent_texts(&requester)
         .await
         .into_iter()
@@ -314,4 +314,69 @@ async fn a_survey_link_records_the_answer_in_a_browser_without_javascript() {
     let ticket = get(&host, &admin, &path).await;
     assert_eq!(ticket["satisfaction"]["rating"], "good", "{ticket}");
     assert_eq!(ticket["satisfaction"]["comment"], "Quick and friendly.");
+}
+
+/// The NPS question in a browser with JavaScript off: an admin turns NPS on, a resolution makes
+/// the requester a candidate, the sweep mails the eleven links, the "9" link opens a page with 9
+/// chosen, and the one button counts a promoter in `GET /v1/satisfaction` (docs/csat.md).
+#[tokio::test]
+async fn an_nps_link_records_the_score_in_a_browser_without_javascript() {
+    let tools = BrowserTools::from_env();
+    let host = TestHost::start().await;
+    let mut pipe = host.pipe().await;
+    let admin = host.token("admin", "admin@example.com", &[]);
+    let client = reqwest::Client::new();
+    let settings = serde_json::json!({"csat_enabled": false, "csat_scale": "good_bad", "csat_delay_seconds": 0,
+                                      "csat_contact_cap_days": 7, "nps_enabled": true, "nps_interval_days": 90});
+    let stored = client
+        .put(format!("{}/v1/settings/surveys", host.url))
+        .bearer_auth(&admin)
+        .json(&settings)
+        .send()
+        .await
+        .unwrap();
+    assert!(stored.status().is_success(), "{}", stored.text().await.unwrap());
+    let requester = format!("{}@customer.example", unique("promoter"));
+    let created: Value = client
+        .post(format!("{}/v1/tickets", host.url))
+        .bearer_auth(&admin)
+        .json(&serde_json::json!({"subject": "Export", "body": "How?", "requester": {"email": requester}}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let resolved = client
+        .patch(format!("{}/v1/tickets/{}", host.url, created["id"].as_str().unwrap()))
+        .bearer_auth(&admin)
+        .header("if-match", "*")
+        .json(&serde_json::json!({"status": "resolved"}))
+        .send()
+        .await
+        .unwrap();
+    assert!(resolved.status().is_success());
+    host.drain_events(&mut pipe).await;
+    host.drain_csat().await;
+    let at = chrono::Utc::now() + chrono::Duration::minutes(1);
+    let swept = host
+        .host
+        .csat_sweep(serde_json::json!({"time": at.to_rfc3339()}))
+        .await
+        .unwrap();
+    assert_eq!(swept.nps.sent, 1, "{swept:?}");
+    let text = sent_texts(&requester)
+        .await
+        .into_iter()
+        .find(|t| t.contains("/survey/"))
+        .expect("the NPS mail");
+    let start = text.find(&format!("{}/survey/", host.url)).unwrap();
+    let link: String = text[start..].chars().take_while(|c| !c.is_whitespace()).collect();
+    let nine = format!("{}?score=9", link.split('?').next().unwrap());
+
+    let answer = tools.run(&["survey", &nine, "Great tool."], &[]).await;
+    assert_eq!(answer["score"], "9");
+    let report = get(&host, &admin, "/v1/satisfaction").await;
+    assert_eq!(report["nps"]["promoters"], 1, "{report}");
+    assert_eq!(report["nps"]["score"].as_f64(), Some(100.0), "{report}");
 }

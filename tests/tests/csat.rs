@@ -3,7 +3,9 @@
 //! `cargo xtask invoke csat-sweep --at` does) mails it through SES, fetching the "bad" link as a
 //! mail scanner does records nothing, posting the page's form records "bad" with a comment on
 //! the ticket, and the default bad-rating rule, once enabled, reopens the ticket and mails the
-//! department's lead.
+//! department's lead. The NPS question goes the same way: a resolution makes its requester a
+//! candidate, the sweep asks them once, a scanner's fetch records nothing and the posted score
+//! counts in `GET /v1/satisfaction`.
 
 use devhost::testing::{TestHost, unique};
 use e2e::call;
@@ -160,4 +162,108 @@ async fn a_resolved_ticket_is_surveyed_and_only_the_posted_form_records_a_bad_ra
         .filter_map(|e| e["type"].as_str())
         .collect();
     assert!(kinds.contains(&"csat.received"), "{kinds:?}");
+}
+
+/// The NPS link for `score` in a raw NPS mail (quoted-printable undone): one token, a score each.
+fn nps_link_in(raw: &str, host: &TestHost, score: u8) -> String {
+    let text = raw.replace("=\r\n", "").replace("=3D", "=");
+    let start = text.find(&format!("{}/survey/", host.url)).expect("an NPS link");
+    let link: String = text[start..]
+        .chars()
+        .take_while(|c| !c.is_whitespace() && *c != '<' && *c != '"')
+        .collect();
+    assert!(link.contains("?score="), "an NPS link, not a CSAT one: {link}");
+    let token = link.split('?').next().unwrap();
+    format!("{token}?score={score}")
+}
+
+async fn sweep_at(host: &TestHost, at: chrono::DateTime<chrono::Utc>) -> Value {
+    Client::new()
+        .post(format!("{}/_dev/invoke/csat-sweep", host.url))
+        .json(&json!({"time": at.to_rfc3339()}))
+        .send()
+        .await
+        .unwrap()
+        .json::<Value>()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn an_admin_turns_nps_on_and_a_solved_ticket_s_requester_is_asked_once_and_counted() {
+    let host = TestHost::start().await;
+    let mut pipe = host.pipe().await;
+    let admin = host.token("admin", "admin@example.com", &[]);
+    // NPS on, CSAT off: the NPS question is the only mail the sweep sends.
+    let settings = json!({"csat_enabled": false, "csat_scale": "good_bad", "csat_delay_seconds": 0,
+                          "csat_contact_cap_days": 7, "nps_enabled": true, "nps_interval_days": 90});
+    let (status, stored) = call(&host.url, Method::PUT, "/v1/settings/surveys", &admin, Some(settings)).await;
+    assert_eq!(status, StatusCode::OK, "{stored}");
+
+    let requester = format!("{}@customer.example", unique("promoter"));
+    let (status, ticket) = call(
+        &host.url,
+        Method::POST,
+        "/v1/tickets",
+        &admin,
+        Some(json!({"subject": "Cannot log in", "body": "Locked out.", "requester": {"email": requester}})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{ticket}");
+    let resolved = Client::new()
+        .patch(format!("{}/v1/tickets/{}", host.url, ticket["id"].as_str().unwrap()))
+        .bearer_auth(&admin)
+        .header("if-match", "*")
+        .json(&json!({"status": "resolved"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resolved.status(), StatusCode::OK);
+    host.drain_events(&mut pipe).await;
+    assert!(host.drain_csat().await >= 1, "the resolution reached the csat queue");
+
+    let now = chrono::Utc::now();
+    let report = sweep_at(&host, now + chrono::Duration::minutes(1)).await;
+    assert_eq!(
+        (report["sent"].as_u64(), report["nps"]["sent"].as_u64()),
+        (Some(0), Some(1)),
+        "{report}"
+    );
+    let mails: Vec<String> = sent_mail(&requester)
+        .await
+        .into_iter()
+        .filter(|m| m.contains("/survey/"))
+        .collect();
+    assert_eq!(mails.len(), 1, "one NPS mail");
+    let three = nps_link_in(&mails[0], &host, 3);
+
+    // A scanner fetches the link: the page has 3 chosen, and nothing is counted.
+    let scanned = Client::new().get(&three).send().await.unwrap();
+    assert_eq!(scanned.status(), StatusCode::OK);
+    assert!(scanned.text().await.unwrap().contains(r#"value="3" checked"#));
+    let (_, before) = call(&host.url, Method::GET, "/v1/satisfaction", &admin, None).await;
+    assert_eq!(before["nps"]["responses"], 0, "{before}");
+
+    // The contact posts the page's form: a detractor, so the score is -100.
+    let posted = Client::new()
+        .post(three.split('?').next().unwrap())
+        .form(&[("score", "3"), ("comment", "Too slow.")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(posted.status(), StatusCode::OK);
+    let (_, after) = call(&host.url, Method::GET, "/v1/satisfaction", &admin, None).await;
+    assert_eq!(after["nps"]["responses"], 1, "{after}");
+    assert_eq!(after["nps"]["detractors"], 1, "{after}");
+    assert_eq!(after["nps"]["score"].as_f64(), Some(-100.0), "{after}");
+
+    // The next runs ask nobody again: at most once per contact in the interval.
+    let again = sweep_at(&host, now + chrono::Duration::minutes(6)).await;
+    assert_eq!(again["nps"]["sent"], 0, "{again}");
+    let surveys = sent_mail(&requester)
+        .await
+        .into_iter()
+        .filter(|m| m.contains("/survey/"))
+        .count();
+    assert_eq!(surveys, 1);
 }

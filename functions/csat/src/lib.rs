@@ -148,19 +148,28 @@ pub enum SweepError {
     Surveys(#[from] SurveyError),
 }
 
-/// The scheduled survey sweep: sends the CSAT surveys due at the event's time (its report is
-/// the answer), then the NPS surveys due then (logged; [`sweep_nps`] alone answers them).
-pub async fn sweep<S, M, C>(deps: &Deps<S, M, C>, event: serde_json::Value) -> Result<SurveySweepReport, SweepError>
+/// What one scheduled survey sweep did: the CSAT part's counts at the top (as before NPS
+/// existed, so existing readers of `sent` keep working) and the NPS part's under `nps`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct SweepRun {
+    #[serde(flatten)]
+    pub csat: SurveySweepReport,
+    pub nps: SurveySweepReport,
+}
+
+/// The scheduled survey sweep: sends the CSAT surveys due at the event's time, then the NPS
+/// surveys due then; the answer says what each part did.
+pub async fn sweep<S, M, C>(deps: &Deps<S, M, C>, event: serde_json::Value) -> Result<SweepRun, SweepError>
 where
     S: SurveyPorts,
     M: MailSender,
     C: Clock,
 {
     let scheduled = ScheduledEvent::decode(event.clone())?;
-    let report = deps.surveys.sweep(scheduled.time, SWEEP_LIMITS).await?;
-    tracing::info!(now = %scheduled.time, ?report, "survey sweep done");
-    sweep_nps(deps, event).await?;
-    Ok(report)
+    let csat = deps.surveys.sweep(scheduled.time, SWEEP_LIMITS).await?;
+    tracing::info!(now = %scheduled.time, report = ?csat, "survey sweep done");
+    let nps = sweep_nps(deps, event).await?;
+    Ok(SweepRun { csat, nps })
 }
 
 /// The NPS part of the scheduled sweep: asks the contacts due at the event's time.

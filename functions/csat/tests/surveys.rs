@@ -179,7 +179,7 @@ async fn deliver(f: &Fixture, event: &AuditEvent) {
 }
 
 async fn sweep_at(f: &Fixture, at: Timestamp) -> csat::SurveySweepReport {
-    sweep(&f.deps, json!({ "time": at })).await.unwrap()
+    sweep(&f.deps, json!({ "time": at })).await.unwrap().csat
 }
 
 fn hours_after(at: Timestamp, hours: i64) -> Timestamp {
@@ -466,7 +466,8 @@ async fn reopened_merged_auto_closed_and_recently_surveyed_get_no_survey() {
 async fn the_schedule_s_sample_drives_the_sweep_and_a_bad_event_is_an_error() {
     let f = fixture().await;
     let report = sweep(&f.deps, sample("csat-sweep/scheduled")).await.unwrap();
-    assert!(report.complete && report.failed == 0, "{report:?}");
+    assert!(report.csat.complete && report.csat.failed == 0, "{report:?}");
+    assert!(report.nps.complete && report.nps.failed == 0, "{report:?}");
     let unusable = sweep(&f.deps, json!({"time": "yesterday"})).await;
     assert!(matches!(unusable, Err(csat::SweepError::Event(_))), "{unusable:?}");
     // The queue's sample (a ticket that does not exist here) is handled without a failure.

@@ -212,7 +212,7 @@ impl DevHost {
     }
 
     /// Runs the survey sweep with the event its schedule sends (`{"time": …}`).
-    pub async fn csat_sweep(&self, event: serde_json::Value) -> Result<csat::SurveySweepReport, csat::SweepError> {
+    pub async fn csat_sweep(&self, event: serde_json::Value) -> Result<csat::SweepRun, csat::SweepError> {
         csat::sweep(&self.csat, event).await
     }
 
@@ -220,6 +220,14 @@ impl DevHost {
     /// or a metrics rebuild (`{"rebuild": …}`, `cargo xtask metrics rebuild`).
     pub async fn reports(&self, event: serde_json::Value) -> Result<reports::Ran, reports::ScheduleError> {
         reports::handle_schedule(&self.reports, event).await
+    }
+
+    pub async fn csat_poller(&self) -> Result<QueuePoller> {
+        QueuePoller::new(&self.sdk, &self.provisioned.csat_queue_url).await
+    }
+
+    pub async fn metrics_poller(&self) -> Result<QueuePoller> {
+        QueuePoller::new(&self.sdk, &self.provisioned.metrics_queue_url).await
     }
 
     /// Hands one batch of ticket events to the csat function; returns the batch size.
@@ -235,7 +243,7 @@ impl DevHost {
     /// Runs the csat queue's event source until the process ends (the survey sweep runs on
     /// its schedule, with the others: [`DevHost::run_schedules`]).
     pub async fn run_csat(self: Arc<Self>) {
-        let poller = match QueuePoller::new(&self.sdk, &self.provisioned.csat_queue_url).await {
+        let poller = match self.csat_poller().await {
             Ok(p) => p,
             Err(e) => return tracing::error!(error = %format!("{e:#}"), "csat poller could not start"),
         };
@@ -259,7 +267,7 @@ impl DevHost {
 
     /// Runs the metrics queue's event source until the process ends.
     pub async fn run_metrics(self: Arc<Self>) {
-        let poller = match QueuePoller::new(&self.sdk, &self.provisioned.metrics_queue_url).await {
+        let poller = match self.metrics_poller().await {
             Ok(p) => p,
             Err(e) => return tracing::error!(error = %format!("{e:#}"), "metrics poller could not start"),
         };
