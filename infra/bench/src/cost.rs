@@ -68,21 +68,12 @@ impl Line {
     }
 }
 
-/// DynamoDB requests (reads: GetItem, Query, BatchGetItem; all) and write units of the
-/// operation named `prefix`, from this run.
+/// DynamoDB read units, all DynamoDB requests and write units of the operation named
+/// `prefix`, from this run.
 fn measured(ops: &[Operation], prefix: &str) -> (f64, f64, f64) {
     let Some(op) = ops.iter().find(|o| o.name.starts_with(prefix)) else {
         return (0.0, 0.0, 0.0);
     };
-    let count = |names: &[&str]| -> f64 {
-        op.counts
-            .requests
-            .iter()
-            .filter(|(k, _)| names.iter().any(|n| k.as_str() == format!("DynamoDB.{n}")))
-            .map(|(_, v)| *v as f64)
-            .sum()
-    };
-    let reads = count(&["GetItem", "Query", "BatchGetItem", "Scan"]);
     let all: f64 = op
         .counts
         .requests
@@ -90,7 +81,7 @@ fn measured(ops: &[Operation], prefix: &str) -> (f64, f64, f64) {
         .filter(|(k, _)| k.starts_with("DynamoDB."))
         .map(|(_, v)| *v as f64)
         .sum();
-    (reads, all, op.counts.write_units)
+    (op.counts.read_units, all, op.counts.write_units)
 }
 
 /// The bill's lines from this run's operations.
@@ -103,7 +94,7 @@ pub fn bill(ops: &[Operation]) -> Vec<Line> {
     // Mail out: acknowledgements, agent replies, satisfaction surveys, and two managers' daily
     // reports.
     let mails_out = TICKETS + replies + TICKETS + 2.0 * 30.0;
-    // DynamoDB per operation, this run's counts: (reads, requests, write units).
+    // DynamoDB per operation, this run's counts: (read units, requests, write units).
     let mail = measured(ops, "mail → ticket");
     let form = measured(ops, "contact form submission");
     let reply = measured(ops, "agent reply");
@@ -111,20 +102,23 @@ pub fn bill(ops: &[Operation]) -> Vec<Line> {
     let replied = measured(ops, "reactor, one agent reply");
     let sweep = measured(ops, "time sweep run");
     // Reactor events: created and customer-replied like the form's new ticket, agent-replied
-    // as measured, resolved like a sweep's read (rules only). The csat and metrics consumers:
-    // one read and one write per event each (not measured yet).
+    // as measured, resolved like a sweep's read (rules only). The csat and metrics consumers
+    // as measured per event (a resolution's pending survey is one more write, counted below).
     let reactor_reads = events / 4.0 * (2.0 * created.0 + replied.0 + sweep.0);
     let reactor_writes = events / 4.0 * (2.0 * created.2 + replied.2 + 1.0);
-    let consumers = 2.0 * events;
+    let csat = measured(ops, "csat consumer");
+    let metrics = measured(ops, "metrics consumer");
+    let consumer_reads = events * (csat.0 + metrics.0);
+    let consumer_writes = events * (csat.2 + metrics.2) + TICKETS;
     let scheduled = SCHEDULED_RUNS;
     let rru = mails_in * mail.0
         + forms * form.0
         + replies * reply.0
         + reactor_reads
-        + consumers
+        + consumer_reads
         + scheduled * sweep.0
         + TICKETS * API_READS * 2.0;
-    let wru = mails_in * mail.2 + forms * form.2 + replies * reply.2 + reactor_writes + consumers + TICKETS;
+    let wru = mails_in * mail.2 + forms * form.2 + replies * reply.2 + reactor_writes + consumer_writes;
     // Lambda: invocations and GB-s at the template's 256 MB; 60 ms each on average (the warm
     // per-handler times measured above are 10–80 ms against the local engines).
     let invocations = api + forms * 2.0 + mails_in + events * EVENT_QUEUES + scheduled;
@@ -168,7 +162,7 @@ pub fn bill(ops: &[Operation]) -> Vec<Line> {
         ),
         line(
             "DynamoDB on-demand",
-            "read units (1 per read request, items < 4 KB)".into(),
+            "read units (measured per operation × volume)".into(),
             rru,
             "RRU",
             0.125,
@@ -323,8 +317,8 @@ pub fn section(ops: &[Operation]) -> String {
          managers' daily reports. DynamoDB figures per operation are this run's counts (the table above): \
          mail → ticket for each mail in, the form submission, the agent reply, the reactor's event for a \
          created ticket (also for a customer's reply) and for an agent reply, the time sweep's idle run for \
-         each scheduled run; the csat and metrics consumers are taken as one read and one write per event \
-         (not measured yet). Prices: us-east-1 list prices as written down on {PRICES_AS_OF} from {SOURCES} \
+         each scheduled run, the csat and metrics consumers' per event (and one pending survey a \
+         ticket). Prices: us-east-1 list prices as written down on {PRICES_AS_OF} from {SOURCES} \
          (not fetched by the bench: check them before relying on the total); \"free\" is the \
          always-free tier where one exists (Lambda, SQS, Scheduler, DynamoDB storage, CloudWatch).\n"
     );

@@ -169,6 +169,29 @@ impl Desk {
             vec![start.elapsed() / handled.max(1) as u32],
         );
 
+        // The same events reached the other two consumers through the bus: the survey
+        // function (a creation or a reply schedules nothing) and the metrics consumer.
+        let csat = self.host.csat_poller().await?;
+        self.counter.take();
+        let start = Instant::now();
+        let handled = drain_queue(|| self.host.deliver_csat(&csat, Duration::ZERO)).await?;
+        let counts = self.counter.take();
+        record(
+            "csat consumer, per ticket event (no resolution: nothing scheduled)",
+            per(&counts, handled),
+            vec![start.elapsed() / handled.max(1) as u32],
+        );
+        let metrics = self.host.metrics_poller().await?;
+        self.counter.take();
+        let start = Instant::now();
+        let handled = drain_queue(|| self.host.deliver_metrics(&metrics, Duration::ZERO)).await?;
+        let counts = self.counter.take();
+        record(
+            "metrics consumer, per ticket event (hourly counters)",
+            per(&counts, handled),
+            vec![start.elapsed() / handled.max(1) as u32],
+        );
+
         // The contact form: a submission, the reactor's event for its new ticket (rules, then
         // the acknowledgement), and an agent's reply to it (rules, the reply mail). A person
         // takes seconds to fill the form in, so fewer runs.
@@ -433,6 +456,22 @@ impl Desk {
     }
 }
 
+/// Hands every queued event to one consumer, a batch at a time, until the queue is empty;
+/// how many it took.
+async fn drain_queue<F, Fut>(mut deliver: F) -> Result<usize>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<usize>>,
+{
+    let mut handled = 0;
+    loop {
+        match deliver().await? {
+            0 => return Ok(handled),
+            n => handled += n,
+        }
+    }
+}
+
 /// Counts divided by `n` events (rounded up per operation).
 fn per(counts: &Counts, n: usize) -> Counts {
     let n = n.max(1) as u64;
@@ -443,6 +482,7 @@ fn per(counts: &Counts, n: usize) -> Counts {
             .map(|(k, v)| (k.clone(), v.div_ceil(n)))
             .collect(),
         write_units: counts.write_units / n as f64,
+        read_units: counts.read_units / n as f64,
     }
 }
 

@@ -173,24 +173,26 @@ pub fn operations_section(operations: &[Operation]) -> String {
         p,
         "Counted by an HTTP client wrapping the SDKs' own (`infra/bench/src/counting.rs`); write units \
          computed from the items in the requests (1 per KB, 2 in a transaction; an update counts 1), since \
-         DynamoDB Local under-reports transactions. Time: the warm handler's, median and 95th percentile of \
+         DynamoDB Local under-reports transactions; read units from the items in the responses (1 per 4 KB \
+         of what a read returns, half when eventually consistent, 2 in a transaction). Time: the warm handler's, median and 95th percentile of \
          the runs on the in-process host, against the local engines. The reactor's rows include the dev \
          host's stand-ins for the pipe (DynamoDB Streams, EventBridge) and the SQS poller.\n"
     );
     let _ = writeln!(
         p,
-        "| operation | time (p50) | p95 | AWS requests | DynamoDB write units |"
+        "| operation | time (p50) | p95 | AWS requests | DynamoDB write units | read units |"
     );
-    let _ = writeln!(p, "| --- | --- | --- | --- | --- |");
+    let _ = writeln!(p, "| --- | --- | --- | --- | --- | --- |");
     for o in operations {
         let _ = writeln!(
             p,
-            "| {} | {} | {} | {} | {:.0} |",
+            "| {} | {} | {} | {} | {:.0} | {:.1} |",
             o.name,
             ms(o.time),
             ms(o.p95),
             o.counts.summary(),
-            o.counts.write_units
+            o.counts.write_units,
+            o.counts.read_units
         );
     }
     page
