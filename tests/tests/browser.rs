@@ -261,20 +261,21 @@ async fn a_customer_writes_through_the_widget_on_another_site() {
 /// The category the browser chooses and the department the dev host routes it to.
 const FORM_CATEGORY: (&str, &str) = ("billing", "billing");
 
-/// The satisfaction survey in a browser with JavaScript off: an agent resolves a ticket, the
-/// survey sweep mails the requester, the mail's "good" link opens a page with "good" chosen,
-/// and a comment and the one button record the rating on the ticket (docs/csat.md).
-#[tokio::test]
-async fn a_survey_link_records_the_answer_in_a_browser_without_javascript() {
-    let tools = BrowserTools::from_env();
-    let host = TestHost::start().await;
+/// Opens a ticket for `requester`, resolves it, brings the resolution through the pipe to the
+/// csat queue and runs the survey sweep a minute later: the ticket's path, what the sweep sent
+/// (CSAT surveys, NPS questions) and the first survey link in the requester's mail.
+async fn resolve_and_survey(
+    host: &TestHost,
+    admin: &str,
+    requester: &str,
+    subject: &str,
+) -> (String, (usize, usize), String) {
     let mut pipe = host.pipe().await;
-    let admin = host.token("admin", "admin@example.com", &[]);
-    let requester = format!("{}@customer.example", unique("rater"));
-    let created: Value = reqwest::Client::new()
+    let client = reqwest::Client::new();
+    let created: Value = client
         .post(format!("{}/v1/tickets", host.url))
-        .bearer_auth(&admin)
-        .json(&serde_json::json!({"subject": "Printer jam", "body": "Stuck.", "requester": {"email": requester}}))
+        .bearer_auth(admin)
+        .json(&serde_json::json!({"subject": subject, "body": "Help.", "requester": {"email": requester}}))
         .send()
         .await
         .unwrap()
@@ -282,9 +283,9 @@ async fn a_survey_link_records_the_answer_in_a_browser_without_javascript() {
         .await
         .unwrap();
     let path = format!("/v1/tickets/{}", created["id"].as_str().unwrap());
-    let resolved = reqwest::Client::new()
+    let resolved = client
         .patch(format!("{}{path}", host.url))
-        .bearer_auth(&admin)
+        .bearer_auth(admin)
         .header("if-match", "*")
         .json(&serde_json::json!({"status": "resolved"}))
         .send()
@@ -299,14 +300,27 @@ async fn a_survey_link_records_the_answer_in_a_browser_without_javascript() {
         .csat_sweep(serde_json::json!({"time": at.to_rfc3339()}))
         .await
         .unwrap();
-    assert_eq!(swept.csat.sent, 1, "{swept:?}");
-    let text = sent_texts(&requester)
+    let text = sent_texts(requester)
         .await
         .into_iter()
         .find(|t| t.contains("/survey/"))
         .expect("the survey mail");
     let start = text.find(&format!("{}/survey/", host.url)).unwrap();
     let link: String = text[start..].chars().take_while(|c| !c.is_whitespace()).collect();
+    (path, (swept.csat.sent, swept.nps.sent), link)
+}
+
+/// The satisfaction survey in a browser with JavaScript off: an agent resolves a ticket, the
+/// survey sweep mails the requester, the mail's "good" link opens a page with "good" chosen,
+/// and a comment and the one button record the rating on the ticket (docs/csat.md).
+#[tokio::test]
+async fn a_survey_link_records_the_answer_in_a_browser_without_javascript() {
+    let tools = BrowserTools::from_env();
+    let host = TestHost::start().await;
+    let admin = host.token("admin", "admin@example.com", &[]);
+    let requester = format!("{}@customer.example", unique("rater"));
+    let (path, sent, link) = resolve_and_survey(&host, &admin, &requester, "Printer jam").await;
+    assert_eq!(sent.0, 1, "one CSAT survey sent: {sent:?}");
     assert!(link.ends_with("rating=good"), "{link}");
 
     let answer = tools.run(&["survey", &link, "Quick and friendly."], &[]).await;
@@ -323,12 +337,10 @@ async fn a_survey_link_records_the_answer_in_a_browser_without_javascript() {
 async fn an_nps_link_records_the_score_in_a_browser_without_javascript() {
     let tools = BrowserTools::from_env();
     let host = TestHost::start().await;
-    let mut pipe = host.pipe().await;
     let admin = host.token("admin", "admin@example.com", &[]);
-    let client = reqwest::Client::new();
     let settings = serde_json::json!({"csat_enabled": false, "csat_scale": "good_bad", "csat_delay_seconds": 0,
                                       "csat_contact_cap_days": 7, "nps_enabled": true, "nps_interval_days": 90});
-    let stored = client
+    let stored = reqwest::Client::new()
         .put(format!("{}/v1/settings/surveys", host.url))
         .bearer_auth(&admin)
         .json(&settings)
@@ -337,41 +349,8 @@ async fn an_nps_link_records_the_score_in_a_browser_without_javascript() {
         .unwrap();
     assert!(stored.status().is_success(), "{}", stored.text().await.unwrap());
     let requester = format!("{}@customer.example", unique("promoter"));
-    let created: Value = client
-        .post(format!("{}/v1/tickets", host.url))
-        .bearer_auth(&admin)
-        .json(&serde_json::json!({"subject": "Export", "body": "How?", "requester": {"email": requester}}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let resolved = client
-        .patch(format!("{}/v1/tickets/{}", host.url, created["id"].as_str().unwrap()))
-        .bearer_auth(&admin)
-        .header("if-match", "*")
-        .json(&serde_json::json!({"status": "resolved"}))
-        .send()
-        .await
-        .unwrap();
-    assert!(resolved.status().is_success());
-    host.drain_events(&mut pipe).await;
-    host.drain_csat().await;
-    let at = chrono::Utc::now() + chrono::Duration::minutes(1);
-    let swept = host
-        .host
-        .csat_sweep(serde_json::json!({"time": at.to_rfc3339()}))
-        .await
-        .unwrap();
-    assert_eq!(swept.nps.sent, 1, "{swept:?}");
-    let text = sent_texts(&requester)
-        .await
-        .into_iter()
-        .find(|t| t.contains("/survey/"))
-        .expect("the NPS mail");
-    let start = text.find(&format!("{}/survey/", host.url)).unwrap();
-    let link: String = text[start..].chars().take_while(|c| !c.is_whitespace()).collect();
+    let (_, sent, link) = resolve_and_survey(&host, &admin, &requester, "Export").await;
+    assert_eq!(sent.1, 1, "one NPS survey sent: {sent:?}");
     let nine = format!("{}?score=9", link.split('?').next().unwrap());
 
     let answer = tools.run(&["survey", &nine, "Great tool."], &[]).await;

@@ -8,21 +8,24 @@
 //! counts in `GET /v1/satisfaction`.
 
 use devhost::testing::{TestHost, unique};
-use e2e::call;
-use e2e::sent_mail;
+use e2e::{call, call_if_match, invoke_at, sent_mail};
 use reqwest::{Client, Method, StatusCode};
 use serde_json::{Value, json};
 
-/// The survey link for `rating` in a raw survey mail (quoted-printable undone).
-fn link_in(raw: &str, host: &TestHost, rating: &str) -> String {
+/// The first survey link in a raw survey mail (quoted-printable undone), with its query.
+fn first_link(raw: &str, host: &TestHost) -> String {
     let text = raw.replace("=\r\n", "").replace("=3D", "=");
     let start = text.find(&format!("{}/survey/", host.url)).expect("a survey link");
-    let link: String = text[start..]
+    text[start..]
         .chars()
         .take_while(|c| !c.is_whitespace() && *c != '<' && *c != '"')
-        .collect();
-    let token = link.split('?').next().unwrap();
-    format!("{token}?rating={rating}")
+        .collect()
+}
+
+/// The survey link for `rating` in a raw survey mail (one token, an answer each).
+fn link_in(raw: &str, host: &TestHost, rating: &str) -> String {
+    let link = first_link(raw, host);
+    format!("{}?rating={rating}", link.split('?').next().unwrap())
 }
 
 #[tokio::test]
@@ -98,29 +101,21 @@ async fn a_resolved_ticket_is_surveyed_and_only_the_posted_form_records_a_bad_ra
     .await;
     assert_eq!(status, StatusCode::CREATED, "{ticket}");
     let path = format!("/v1/tickets/{}", ticket["id"].as_str().unwrap());
-    let resolved = Client::new()
-        .patch(format!("{}{path}", host.url))
-        .bearer_auth(&admin)
-        .header("if-match", "*")
-        .json(&json!({"status": "resolved"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resolved.status(), StatusCode::OK);
+    let (status, _) = call_if_match(
+        &host.url,
+        Method::PATCH,
+        &path,
+        &admin,
+        "*",
+        Some(json!({"status": "resolved"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
     host.drain_events(&mut pipe).await;
     assert!(host.drain_csat().await >= 1, "the resolution reached the csat queue");
 
     // The schedule's run, as of now (the dev host surveys at the next sweep).
-    let later = chrono::Utc::now() + chrono::Duration::minutes(1);
-    let report = Client::new()
-        .post(format!("{}/_dev/invoke/csat-sweep", host.url))
-        .json(&json!({"time": later.to_rfc3339()}))
-        .send()
-        .await
-        .unwrap()
-        .json::<Value>()
-        .await
-        .unwrap();
+    let report = sweep_at(&host, chrono::Utc::now() + chrono::Duration::minutes(1)).await;
     assert_eq!(report["sent"], 1, "{report}");
     let mails = sent_mail(&requester).await;
     let surveys: Vec<&String> = mails.iter().filter(|m| m.contains("/survey/")).collect();
@@ -164,29 +159,16 @@ async fn a_resolved_ticket_is_surveyed_and_only_the_posted_form_records_a_bad_ra
     assert!(kinds.contains(&"csat.received"), "{kinds:?}");
 }
 
-/// The NPS link for `score` in a raw NPS mail (quoted-printable undone): one token, a score each.
+/// The NPS link for `score` in a raw NPS mail (one token, a score each).
 fn nps_link_in(raw: &str, host: &TestHost, score: u8) -> String {
-    let text = raw.replace("=\r\n", "").replace("=3D", "=");
-    let start = text.find(&format!("{}/survey/", host.url)).expect("an NPS link");
-    let link: String = text[start..]
-        .chars()
-        .take_while(|c| !c.is_whitespace() && *c != '<' && *c != '"')
-        .collect();
+    let link = first_link(raw, host);
     assert!(link.contains("?score="), "an NPS link, not a CSAT one: {link}");
-    let token = link.split('?').next().unwrap();
-    format!("{token}?score={score}")
+    format!("{}?score={score}", link.split('?').next().unwrap())
 }
 
+/// The survey sweep's run as of `at`, as its schedule (or `cargo xtask invoke`) starts it.
 async fn sweep_at(host: &TestHost, at: chrono::DateTime<chrono::Utc>) -> Value {
-    Client::new()
-        .post(format!("{}/_dev/invoke/csat-sweep", host.url))
-        .json(&json!({"time": at.to_rfc3339()}))
-        .send()
-        .await
-        .unwrap()
-        .json::<Value>()
-        .await
-        .unwrap()
+    invoke_at(&host.url, "csat-sweep", &at.to_rfc3339()).await
 }
 
 #[tokio::test]
@@ -210,15 +192,17 @@ async fn an_admin_turns_nps_on_and_a_solved_ticket_s_requester_is_asked_once_and
     )
     .await;
     assert_eq!(status, StatusCode::CREATED, "{ticket}");
-    let resolved = Client::new()
-        .patch(format!("{}/v1/tickets/{}", host.url, ticket["id"].as_str().unwrap()))
-        .bearer_auth(&admin)
-        .header("if-match", "*")
-        .json(&json!({"status": "resolved"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resolved.status(), StatusCode::OK);
+    let path = format!("/v1/tickets/{}", ticket["id"].as_str().unwrap());
+    let (status, _) = call_if_match(
+        &host.url,
+        Method::PATCH,
+        &path,
+        &admin,
+        "*",
+        Some(json!({"status": "resolved"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
     host.drain_events(&mut pipe).await;
     assert!(host.drain_csat().await >= 1, "the resolution reached the csat queue");
 

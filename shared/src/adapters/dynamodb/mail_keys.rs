@@ -48,8 +48,8 @@ impl DynamoStore {
     }
 
     /// The pointers of one mail's Message-IDs (at most a few): one `PutItem` for one, one
-    /// `BatchWriteItem` for more (unconditional puts, so a batch writes what the puts would);
-    /// what the batch leaves unprocessed is put one by one.
+    /// `BatchWriteItem` for more (unconditional puts, so a batch writes what the puts would),
+    /// through the adapter's one batch write and its retries.
     pub(super) async fn put_message_ids(
         &self,
         message_ids: &[&str],
@@ -59,9 +59,18 @@ impl DynamoStore {
         let mut ids: Vec<&str> = message_ids.to_vec();
         ids.sort_by_key(|id| message_id_pk(id));
         ids.dedup_by_key(|id| message_id_pk(id));
-        let left = match ids.as_slice() {
-            [] => return Ok(()),
-            [one] => vec![message_id_pointer(one, ticket, message)],
+        match ids.as_slice() {
+            [] => Ok(()),
+            [one] => {
+                self.client
+                    .put_item()
+                    .table_name(&self.table)
+                    .set_item(Some(message_id_pointer(one, ticket, message)))
+                    .send()
+                    .await
+                    .map_err(sdk_error)?;
+                Ok(())
+            }
             many => {
                 let puts = many
                     .iter()
@@ -75,31 +84,9 @@ impl DynamoStore {
                             .build())
                     })
                     .collect::<Result<Vec<_>, StoreError>>()?;
-                let out = self
-                    .client
-                    .batch_write_item()
-                    .request_items(&self.table, puts)
-                    .send()
-                    .await
-                    .map_err(sdk_error)?;
-                out.unprocessed_items()
-                    .and_then(|tables| tables.get(&self.table))
-                    .into_iter()
-                    .flatten()
-                    .filter_map(|w| w.put_request().map(|p| p.item().clone()))
-                    .collect()
+                self.batch_write(puts).await
             }
-        };
-        for item in left {
-            self.client
-                .put_item()
-                .table_name(&self.table)
-                .set_item(Some(item))
-                .send()
-                .await
-                .map_err(sdk_error)?;
         }
-        Ok(())
     }
 
     pub(super) async fn read_message_id(&self, message_id: &str) -> Result<Option<(TicketId, MessageId)>, StoreError> {
