@@ -95,6 +95,15 @@ async function signIn(browser, baseUrl, email) {
   const errors = [];
   page.on('pageerror', (e) => errors.push(String(e)));
   page.errors = errors;
+  // The API calls in order, printed when a step fails: a refused save shows which read it
+  // was based on.
+  page.calls = [];
+  page.on('response', (r) => {
+    const url = new URL(r.url());
+    if (!url.pathname.startsWith('/v1/')) return;
+    const ifMatch = r.request().headers()['if-match'];
+    page.calls.push(`${r.request().method()} ${url.pathname} ${r.status()}${ifMatch ? ` if-match ${ifMatch}` : ''}${r.headers().etag ? ` etag ${r.headers().etag}` : ''}`);
+  });
   pages.push(page);
   await page.goto(`${baseUrl}/console`);
   await page.locator(`button.person[data-email="${email}"]`).click();
@@ -166,7 +175,9 @@ async function work(browser, [baseUrl, agent, other, otherName, word, cannedTitl
   // A file goes with the reply: uploaded straight to the bucket through a signed link.
   await page.locator('#reply-files').setInputFiles({ name: 'till-log.txt', mimeType: 'text/plain', buffer: Buffer.from('printer driver 2.1 crashed\n') });
   await page.locator('#send-reply').click();
-  await page.locator('.entry.agent').first().waitFor();
+  // The reply shows once sent (the ticket's first message, written through the API, is an
+  // agent's entry too).
+  await page.locator('.entry.agent', { hasText: 'we are looking into' }).waitFor();
 
   await page.locator('#reply-text').fill('Checked the till logs; the printer driver is the cause.');
   await page.locator('#add-note').click();
@@ -280,12 +291,29 @@ async function rules(browser, [baseUrl, manager, cannedTitle]) {
   await accessible(page, 'canned responses page');
 
   // The read-only pages answer with their tables (the team page is read-only to managers).
-  for (const [link, table] of [['#metrics-link', '#metrics-table'], ['#satisfaction-link', 'h1'], ['#team-link', '#agents']]) {
+  // Each waits for what only its page shows (every page has an h1).
+  for (const [link, shown, text] of [['#metrics-link', '#metrics-table'], ['#satisfaction-link', 'h1', 'Satisfaction'], ['#team-link', '#agents']]) {
     await page.locator(link).click();
-    await page.locator(table).first().waitFor();
+    await page.locator(shown, text ? { hasText: text } : {}).first().waitFor();
     await accessible(page, `${link.slice(1, -5)} page`);
   }
   if (await page.locator('#agent-invite, button[data-edit]').count()) fail('a manager is offered to invite or edit agents');
+
+  // A page still loading when the agent moves on never covers the next one: the satisfaction
+  // answer is held until the team page shows, then let through.
+  let release;
+  const held = new Promise((resolve) => { release = resolve; });
+  await page.route('**/v1/satisfaction*', async (route) => { await held; await route.continue(); });
+  await page.locator('#satisfaction-link').click();
+  await page.locator('#metrics-link').click();
+  await page.locator('#metrics-table').waitFor();
+  const late = page.waitForEvent('requestfinished', (r) => r.url().includes('/v1/satisfaction'));
+  release();
+  await late;
+  // One frame and one task for the page to handle the late answer.
+  await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve))));
+  if (await page.locator('h1', { hasText: 'Satisfaction' }).count()) fail('a late page covered the metrics page');
+  await page.unroute('**/v1/satisfaction*');
 
   // SLA: the calendar gets Saturday hours, from the keyboard after a mistake.
   await page.locator('#sla-link').click();
@@ -458,6 +486,7 @@ async function main(argv) {
     for (const [i, page] of pages.entries()) {
       const status = await page.locator('#status').textContent().catch(() => '');
       console.error(`page ${i}: ${page.url()} status: ${status} errors: ${page.errors.join('; ')}`);
+      console.error(`page ${i} API calls:\n  ${page.calls.join('\n  ')}`);
       if (process.env.SCREENSHOT_DIR) await page.screenshot({ path: path.join(process.env.SCREENSHOT_DIR, `failure-${i}.png`) }).catch(() => {});
     }
     console.error(`console.mjs ${command}: ${error instanceof Failure ? error.message : (error.stack ?? String(error))}`);

@@ -16,7 +16,10 @@ import { renderTicket } from './ticket.js';
 
 const main = document.getElementById('main');
 const top = document.getElementById('top');
-const ctx = { filters: { sort: 'urgent', fields: {} }, visible: [], keys: {}, stop: null };
+// `keys`: each view's keyboard actions (a ticket's "a", "e", …), kept with the view they act on.
+const ctx = { filters: { sort: 'urgent', fields: {} }, visible: [], keys: new WeakMap(), stop: null };
+/// How many visits began; a visit whose page loads after a newer one began is not shown.
+let visits = 0;
 
 async function context() {
   const who = claims();
@@ -53,23 +56,33 @@ function header() {
 async function route() {
   if (ctx.stop) ctx.stop();
   ctx.stop = null;
-  ctx.keys = {};
+  const visit = ++visits;
+  // Each visit draws into its own view, put on screen once loaded and only if no newer visit
+  // began meanwhile: a slow page never covers the one the agent moved on to.
+  const view = h('div', { class: 'view' });
   const [, page, arg] = location.hash.split('/');
   const value = arg ? decodeURIComponent(arg) : '';
+  let stop = null;
   try {
-    if (page === 'ticket' && value) await renderTicket(main, ctx, value);
-    else if (page === 'search' && value) await renderSearch(main, value);
-    else if (page === 'rules') await renderRules(main);
-    else if (page === 'canned') await renderCanned(main, ctx);
-    else if (page === 'metrics') await renderMetrics(main, ctx);
-    else if (page === 'satisfaction') await renderSatisfaction(main);
-    else if (page === 'sla') await renderSla(main, ctx);
-    else if (page === 'team') await renderTeam(main, ctx);
-    else if (page === 'templates') await renderTemplates(main, ctx);
-    else ctx.stop = await renderInbox(main, ctx, value);
+    if (page === 'ticket' && value) await renderTicket(view, ctx, value);
+    else if (page === 'search' && value) await renderSearch(view, value);
+    else if (page === 'rules') await renderRules(view);
+    else if (page === 'canned') await renderCanned(view, ctx);
+    else if (page === 'metrics') await renderMetrics(view, ctx);
+    else if (page === 'satisfaction') await renderSatisfaction(view);
+    else if (page === 'sla') await renderSla(view, ctx);
+    else if (page === 'team') await renderTeam(view, ctx);
+    else if (page === 'templates') await renderTemplates(view, ctx);
+    else stop = await renderInbox(view, ctx, value);
   } catch (e) {
-    show(main, h('p', { class: 'error', role: 'alert' }, e.message));
+    show(view, h('p', { class: 'error', role: 'alert' }, e.message));
   }
+  if (visit !== visits) {
+    if (stop) stop();
+    return;
+  }
+  ctx.stop = stop;
+  show(main, view);
   main.focus();
 }
 
@@ -86,15 +99,16 @@ function move(step) {
 
 function onKey(e) {
   if (e.ctrlKey || e.metaKey || e.altKey || e.target.closest('input, textarea, select')) return;
+  const keys = ctx.keys.get(main.firstElementChild) || {};
   const actions = {
     '/': () => document.getElementById('search')?.focus(),
     g: () => { location.hash = '#/inbox'; },
     j: () => move(1),
     k: () => move(-1),
-    r: () => ctx.keys.reply?.(),
-    n: () => ctx.keys.note?.(),
-    a: () => ctx.keys.assign?.(),
-    e: () => ctx.keys.resolve?.(),
+    r: () => keys.reply?.(),
+    n: () => keys.note?.(),
+    a: () => keys.assign?.(),
+    e: () => keys.resolve?.(),
   };
   const action = actions[e.key];
   if (action) {

@@ -28,6 +28,18 @@ export function show(el, ...children) {
   append(el, children);
 }
 
+const draws = new WeakMap();
+
+/// Begins a draw of `el` from data still to load; the check it returns says whether that draw
+/// is still the newest. A page reloaded after each change (a reply, then a note sent at once)
+/// shows the reload that began last, not the one that finished last: an older one holds older
+/// data and an older ETag, so a save from it would be refused.
+export function beginDraw(el) {
+  const draw = (draws.get(el) || 0) + 1;
+  draws.set(el, draw);
+  return () => draws.get(el) === draw;
+}
+
 /// A <select> of `options` ([value, label] pairs), `current` chosen.
 export function select(attrs, options, current) {
   return h('select', attrs, options.map(([value, label]) => h('option', { value, selected: value === current }, label)));

@@ -3,7 +3,7 @@
 // the page read: a 412 means someone else changed the ticket, and the page says what changed.
 
 import { ApiError, call, get, query } from './api.js';
-import { announce, h, select, show, when } from './dom.js';
+import { announce, beginDraw, h, select, show, when } from './dom.js';
 import { locale, t } from './i18n.js';
 import { customFieldInputs, customFieldsPatch, mergeForm } from './extras.js';
 import { attachmentList, mailFrame, uploadAll } from './mail.js';
@@ -52,6 +52,7 @@ function fill(text, ticket, requester, me) {
 }
 
 export async function renderTicket(main, ctx, number) {
+  const newest = beginDraw(main);
   let { body: ticket, etag } = await call('GET', `/v1/tickets/${number}`);
   const [messages, audit, requester, canned] = await Promise.all([
     get(`/v1/tickets/${number}/messages${query({ limit: 100 })}`),
@@ -188,6 +189,7 @@ export async function renderTicket(main, ctx, number) {
     }
   }
 
+  if (!newest()) return;
   show(main, h('div', { class: 'ticket' },
     h('section', { class: 'conversation', 'aria-labelledby': 'ticket-title' },
       h('h1', { id: 'ticket-title' }, `${ticket.number} · ${ticket.subject}`),
@@ -201,5 +203,5 @@ export async function renderTicket(main, ctx, number) {
       h('h2', {}, t('requester_tickets')),
       h('ul', { class: 'results' }, others.items.filter((x) => x.id !== ticket.id).map((x) =>
         h('li', {}, h('a', { href: `#/ticket/${x.number}` }, `${x.number} · ${x.subject}`)))))));
-  ctx.keys = { reply: () => { text.focus(); }, note: () => text.focus(), assign: () => ctx.me && quick({ assignee: ctx.me.id }), resolve: () => quick({ status: 'resolved' }) };
+  ctx.keys.set(main, { reply: () => { text.focus(); }, note: () => text.focus(), assign: () => ctx.me && quick({ assignee: ctx.me.id }), resolve: () => quick({ status: 'resolved' }) });
 }
