@@ -434,25 +434,12 @@ impl Desk {
 
     /// API creates by `clients` clients at once, `per_client` each.
     pub async fn create_throughput(self: &Arc<Self>, clients: usize, per_client: usize) -> Result<Rate> {
-        let start = Instant::now();
-        let mut tasks = Vec::new();
-        for c in 0..clients {
-            let desk = self.clone();
-            tasks.push(tokio::spawn(async move {
-                let mut latencies = Vec::with_capacity(per_client);
-                for i in 0..per_client {
-                    let one = Instant::now();
-                    desk.create(c * per_client + i).await?;
-                    latencies.push(one.elapsed());
-                }
-                Ok::<_, anyhow::Error>(latencies)
-            }));
-        }
-        let mut latencies = Vec::new();
-        for task in tasks {
-            latencies.extend(task.await??);
-        }
-        Ok(Rate::new(clients * per_client, start.elapsed(), latencies))
+        let desk = self.clone();
+        crate::stats::in_clients(clients, per_client, move |n| {
+            let desk = desk.clone();
+            async move { desk.create(n).await.map(drop) }
+        })
+        .await
     }
 }
 

@@ -7,6 +7,7 @@ mod cost;
 mod counting;
 mod desk;
 mod engines;
+mod limits;
 mod report;
 mod report_mail;
 mod stats;
@@ -33,6 +34,9 @@ struct Args {
     /// Only the SLA sweep measures (issue 12's figures), printed, not written to the page.
     #[arg(long)]
     sla_sweep_only: bool,
+    /// Only the time sweep against the table's size, printed, not written to the page.
+    #[arg(long)]
+    time_sweep_only: bool,
     /// With `--sla-sweep-only`: only the backlog (the table-size runs take the longest to load).
     #[arg(long)]
     backlog_only: bool,
@@ -52,6 +56,9 @@ struct Args {
     /// The profile the functions in `--binaries` were built with (default: `--profile`).
     #[arg(long)]
     binaries_profile: Option<String>,
+    /// Only the API create throughput and its engine limit (a dev host in this process), printed.
+    #[arg(long)]
+    create_only: bool,
     /// Only the requests and times per operation (the dev host in this process), printed.
     #[arg(long)]
     operations_only: bool,
@@ -62,7 +69,7 @@ struct Sizes {
     engine_requests: usize,
     operation_runs: usize,
     creates_per_client: usize,
-    /// (tickets in the table, past due) for the SLA sweep's scaling.
+    /// (tickets in the table, past due) for the SLA and time sweeps' scaling.
     sweep_tables: [(usize, usize); 2],
     /// Tickets due at once for the SLA sweep's backlog.
     sweep_backlog: usize,
@@ -109,6 +116,11 @@ async fn main() -> Result<()> {
         print!("{}", report_mail::section(&scales));
         return Ok(());
     }
+    if args.time_sweep_only {
+        let scales = time_sweep(&plain, &counting, &counter, &sizes).await?;
+        print!("{}", report::time_sweep_section(&scales));
+        return Ok(());
+    }
     if args.sla_sweep_only {
         let sizes = Sizes {
             sweep_tables: if args.backlog_only {
@@ -128,6 +140,11 @@ async fn main() -> Result<()> {
         let desk = Desk::start(counting.clone(), counter.clone()).await?;
         let cold = cold_starts(&args, &desk, &sizes).await?.unwrap_or_default();
         print!("{}", report::cold_start_section(&cold, &binaries_profile));
+        return Ok(());
+    }
+    if args.create_only {
+        let desk = Arc::new(Desk::start(counting.clone(), counter.clone()).await?);
+        print!("{}", report::create_section(&create_throughput(&desk, &sizes).await?));
         return Ok(());
     }
     if args.operations_only {
@@ -160,13 +177,7 @@ async fn main() -> Result<()> {
     eprintln!("==> AWS requests and time per operation");
     let operations = desk.operations(sizes.operation_runs).await?;
 
-    eprintln!("==> API create throughput");
-    let mut throughput = Vec::new();
-    for clients in [1, 2, 8] {
-        let rate = desk.create_throughput(clients, sizes.creates_per_client).await?;
-        eprintln!("    {clients} clients: {}", rate.describe());
-        throughput.push((clients, rate));
-    }
+    let throughput = create_throughput(&desk, &sizes).await?;
 
     eprintln!("==> mail → ticket end to end");
     let (mails, replies) = sizes.mails;
@@ -174,6 +185,7 @@ async fn main() -> Result<()> {
     eprintln!("    {}", mail.rate.describe());
 
     let (sweep_scales, backlog) = sla_sweep(&plain, &counting, &counter, &sizes).await?;
+    let time_scales = time_sweep(&plain, &counting, &counter, &sizes).await?;
 
     let page = report::page(&report::Figures {
         quick: args.quick,
@@ -186,6 +198,7 @@ async fn main() -> Result<()> {
         binaries_profile: &binaries_profile,
         sweep_scales: &sweep_scales,
         backlog: &backlog,
+        time_scales: &time_scales,
         cold_starts: cold.as_deref(),
     });
     match &args.out {
@@ -238,4 +251,39 @@ async fn sla_sweep(
     let backlog = sweeps::backlog(plain, sizes.sweep_backlog).await?;
     eprintln!("    {} runs", backlog.runs.len());
     Ok((scales, backlog))
+}
+
+/// The time sweep over a small and a large table with the same due work.
+async fn time_sweep(
+    plain: &aws_config::SdkConfig,
+    counting: &aws_config::SdkConfig,
+    counter: &Counter,
+    sizes: &Sizes,
+) -> Result<Vec<sweeps::SweepScale>> {
+    eprintln!("==> time sweep against the table's size");
+    let mut scales = Vec::new();
+    for (tickets, due) in sizes.sweep_tables {
+        let scale = sweeps::time_scale(plain, counting, counter, tickets, due).await?;
+        eprintln!(
+            "    {tickets} tickets, {due} due: {:?}, {}",
+            scale.time,
+            scale.counts.summary()
+        );
+        scales.push(scale);
+    }
+    Ok(scales)
+}
+
+/// API creates at 1, 2 and 8 clients, each beside the engine's limit for the same requests.
+async fn create_throughput(desk: &Arc<Desk>, sizes: &Sizes) -> Result<Vec<(usize, stats::Rate, stats::Rate)>> {
+    eprintln!("==> API create throughput");
+    let mut throughput = Vec::new();
+    for clients in [1, 2, 8] {
+        let rate = desk.create_throughput(clients, sizes.creates_per_client).await?;
+        eprintln!("    {clients} clients: {}", rate.describe());
+        let limit = limits::create_limit(desk, clients, sizes.creates_per_client).await?;
+        eprintln!("    {clients} clients, the use case alone: {}", limit.describe());
+        throughput.push((clients, rate, limit));
+    }
+    Ok(throughput)
 }

@@ -1,6 +1,7 @@
 //! Rates and latency percentiles.
 
-use std::time::Duration;
+use std::future::Future;
+use std::time::{Duration, Instant};
 
 #[derive(Debug, Clone)]
 pub struct Rate {
@@ -50,6 +51,34 @@ pub fn percentile(sorted: &[Duration], p: f64) -> Duration {
 
 pub fn ms(d: Duration) -> String {
     format!("{:.1} ms", d.as_secs_f64() * 1000.0)
+}
+
+/// `clients` tasks at once, each calling `call` `per_client` times in a row (numbered
+/// `client × per_client + i`); the rate of them all, with each call's latency.
+pub async fn in_clients<F, Fut>(clients: usize, per_client: usize, call: F) -> anyhow::Result<Rate>
+where
+    F: Fn(usize) -> Fut + Clone + Send + 'static,
+    Fut: Future<Output = anyhow::Result<()>> + Send,
+{
+    let start = Instant::now();
+    let mut tasks = Vec::new();
+    for c in 0..clients {
+        let call = call.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut latencies = Vec::with_capacity(per_client);
+            for i in 0..per_client {
+                let one = Instant::now();
+                call(c * per_client + i).await?;
+                latencies.push(one.elapsed());
+            }
+            Ok::<_, anyhow::Error>(latencies)
+        }));
+    }
+    let mut latencies = Vec::new();
+    for task in tasks {
+        latencies.extend(task.await??);
+    }
+    Ok(Rate::new(clients * per_client, start.elapsed(), latencies))
 }
 
 #[cfg(test)]

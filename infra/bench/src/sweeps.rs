@@ -1,8 +1,10 @@
-//! The SLA sweep's cost against the size of the table: tables of 1,000 and 100,000 unsolved
-//! tickets with SLA clocks, the same 100 of them past due, swept once each; and 6,000 due at
-//! once, swept run after run with the production limits until none is left. The tickets are
-//! loaded with BatchWriteItem in their stored form (`ticket_item`), clocks set by the domain's
-//! own `settle`, since creating 100,000 through the API would take the bench an hour.
+//! The sweeps' cost against the size of the table. The SLA sweep: tables of 1,000 and 100,000
+//! unsolved tickets with SLA clocks, the same 100 of them past due, swept once each; and 6,000
+//! due at once, swept run after run with the production limits until none is left. The time
+//! sweep: the same sizes of resolved tickets under the default rule that closes them after 7
+//! days, the same 100 due. The tickets are loaded with BatchWriteItem in their stored form
+//! (`ticket_item`, `next_look_item`), clocks and looks set by the domain's own `settle` and
+//! `first_look`, since creating 100,000 through the API would take the bench an hour.
 
 use std::time::{Duration, Instant};
 
@@ -11,10 +13,14 @@ use aws_config::SdkConfig;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::{PutRequest, WriteRequest};
 use futures::{StreamExt, TryStreamExt};
-use shared::adapters::dynamodb::{DynamoStore, ticket_item};
+use shared::adapters::dynamodb::{DynamoStore, Item, next_look_item, ticket_item};
+use shared::adapters::sesv2::SesMailer;
+use shared::domain::rules::first_look;
 use shared::domain::sla::{Answered, SlaBook, SlaPolicy, SlaPolicyDraft, settle};
-use shared::domain::{Channel, EmailAddress, RequesterDetails, SlaPolicyId, Ticket, TicketNumber, Timestamp};
-use shared::ports::SlaStore;
+use shared::domain::{
+    Channel, Contact, EmailAddress, RequesterDetails, SlaPolicyId, Status, SystemClock, Ticket, TicketNumber, Timestamp,
+};
+use shared::ports::{RuleStore, SlaStore};
 use shared::usecases::sla_sweep::sweep_sla;
 
 use crate::counting::{Counter, Counts};
@@ -55,6 +61,36 @@ fn policy() -> Result<SlaPolicy> {
     Ok(SlaPolicy::from_draft(SlaPolicyId::generate(now), draft, now, now))
 }
 
+fn requester() -> Result<Contact> {
+    Ok(
+        RequesterDetails::new(None, Some(EmailAddress::parse("bench@example.cz")?), None, None)?
+            .into_contact(shared::domain::ContactId::generate(at(NOW)), at(NOW)),
+    )
+}
+
+/// `count` tickets by mail from one requester, each with the moment it was made at: the first
+/// `due` at `due_at`, the rest at `later_at`.
+fn tickets(
+    count: usize,
+    due: usize,
+    due_at: &str,
+    later_at: &str,
+) -> Result<impl Iterator<Item = (Ticket, Timestamp)>> {
+    let requester = requester()?;
+    let (due_at, later_at) = (at(due_at), at(later_at));
+    Ok((0..count).map(move |n| {
+        let moment = if n < due { due_at } else { later_at };
+        let ticket = Ticket::new(
+            TicketNumber::new(1001 + n as u64),
+            format!("Till {n} is down"),
+            Channel::Email,
+            &requester,
+            moment,
+        );
+        (ticket, moment)
+    }))
+}
+
 /// A table with `tickets` tickets under the bench policy: `due` created two hours before
 /// [`NOW`] (first response past due), the rest ten minutes before (nothing due yet).
 async fn load(sdk: &SdkConfig, tickets: usize, due: usize) -> Result<(String, SlaPolicy)> {
@@ -65,53 +101,43 @@ async fn load(sdk: &SdkConfig, tickets: usize, due: usize) -> Result<(String, Sl
         .put_sla_policy(&policy, true)
         .await?;
     let book = SlaBook::new(vec![(policy.clone(), Default::default())]);
-    let requester = RequesterDetails::new(None, Some(EmailAddress::parse("bench@example.cz")?), None, None)?
-        .into_contact(shared::domain::ContactId::generate(at(NOW)), at(NOW));
-    let (book, requester) = (&book, &requester);
-    futures::stream::iter(
-        (0..tickets)
-            .collect::<Vec<_>>()
-            .chunks(25)
-            .map(<[usize]>::to_vec)
-            .collect::<Vec<_>>(),
-    )
-    .map(|chunk| {
-        let (client, table) = (client.clone(), table.clone());
-        async move {
-            let mut writes = Vec::with_capacity(chunk.len());
-            for n in chunk {
-                let created = if n < due {
-                    at("2026-12-07T08:00:00Z")
-                } else {
-                    at("2026-12-07T09:50:00Z")
-                };
-                let mut ticket = Ticket::new(
-                    TicketNumber::new(1001 + n as u64),
-                    format!("Till {n} is down"),
-                    Channel::Email,
-                    requester,
-                    created,
-                );
-                settle(&mut ticket, Answered::default(), created, book);
-                let item = ticket_item(&ticket)?;
-                writes.push(
-                    WriteRequest::builder()
+    let mut items = Vec::with_capacity(tickets);
+    for (mut ticket, created) in self::tickets(tickets, due, "2026-12-07T08:00:00Z", "2026-12-07T09:50:00Z")? {
+        settle(&mut ticket, Answered::default(), created, &book);
+        items.push(ticket_item(&ticket)?);
+    }
+    put_items(&client, &table, items).await?;
+    Ok((table, policy))
+}
+
+/// Writes `items` into `table` 25 to a BatchWriteItem, 8 batches at a time.
+async fn put_items(client: &Client, table: &str, items: Vec<Item>) -> Result<()> {
+    let mut batches = Vec::new();
+    let mut items = items.into_iter().peekable();
+    while items.peek().is_some() {
+        batches.push(items.by_ref().take(25).collect::<Vec<_>>());
+    }
+    futures::stream::iter(batches)
+        .map(|batch| async move {
+            let writes = batch
+                .into_iter()
+                .map(|item| {
+                    Ok(WriteRequest::builder()
                         .put_request(PutRequest::builder().set_item(Some(item)).build()?)
-                        .build(),
-                );
-            }
-            let mut pending = Some(std::collections::HashMap::from([(table.clone(), writes)]));
+                        .build())
+                })
+                .collect::<Result<Vec<_>>>()?;
+            let mut pending = Some(std::collections::HashMap::from([(table.to_owned(), writes)]));
             while let Some(items) = pending.take().filter(|m| m.values().any(|v| !v.is_empty())) {
                 let out = client.batch_write_item().set_request_items(Some(items)).send().await?;
                 pending = out.unprocessed_items;
             }
             Ok::<_, anyhow::Error>(())
-        }
-    })
-    .buffer_unordered(8)
-    .try_collect::<Vec<_>>()
-    .await?;
-    Ok((table, policy))
+        })
+        .buffer_unordered(8)
+        .try_collect::<Vec<_>>()
+        .await?;
+    Ok(())
 }
 
 /// One sweep as of [`NOW`] over a table of `tickets` with `due` past due.
@@ -166,6 +192,62 @@ pub async fn backlog(plain: &SdkConfig, due: usize) -> Result<Backlog> {
         bail!("{due} due: the runs flagged {flagged}, and a last run {after}");
     }
     Ok(Backlog { due, runs, after })
+}
+
+/// The reactor's time sweep on `table`, with the dev host's settings, its requests through `sdk`.
+fn time_sweeper(sdk: &SdkConfig, table: &str) -> Result<reactor::Deps<DynamoStore, SesMailer, SystemClock>> {
+    let env = devhost::host::function_env(&devhost::local::LocalNames::with_prefix("bench"), "http://127.0.0.1/")
+        .with("TABLE_NAME", table);
+    let config = reactor::Config::from_env(&env, &test_support::desk_secrets())?;
+    Ok(reactor::Deps::new(config, sdk))
+}
+
+/// One time sweep as of [`NOW`] over `tickets` resolved tickets under the default rule "Close
+/// resolved tickets after 7 days": `due` resolved eight days before (due now, so the sweep
+/// closes them), the rest a day before (looked at in six days, so never read now).
+pub async fn time_scale(
+    plain: &SdkConfig,
+    counting: &SdkConfig,
+    counter: &Counter,
+    tickets: usize,
+    due: usize,
+) -> Result<SweepScale> {
+    let table = test_support::fresh_table(plain).await;
+    // A desk's first run writes the default rules and sets the next looks from them; on the
+    // empty table, so the measured run is an ordinary one.
+    time_sweeper(plain, &table)?
+        .reactor
+        .sweep(at(NOW), reactor::SWEEP_LIMITS)
+        .await?;
+    let rules = DynamoStore::new(Client::new(plain), table.clone()).list_rules().await?;
+    let mut items = Vec::with_capacity(2 * tickets);
+    for (mut ticket, resolved) in self::tickets(tickets, due, "2026-11-29T10:00:00Z", "2026-12-06T10:00:00Z")? {
+        ticket.status = Status::Resolved;
+        ticket.resolved_at = Some(resolved);
+        let Some(look) = first_look(&rules, &ticket, at(NOW)) else {
+            bail!("no time rule looks at a resolved ticket: {rules:?}");
+        };
+        items.push(ticket_item(&ticket)?);
+        items.push(next_look_item(ticket.id, look));
+    }
+    put_items(&Client::new(plain), &table, items).await?;
+    let sweeper = time_sweeper(counting, &table)?;
+    counter.take();
+    let start = Instant::now();
+    let report = sweeper.reactor.sweep(at(NOW), reactor::SWEEP_LIMITS).await?;
+    let time = start.elapsed();
+    let counts = counter.take();
+    drop_table(plain, &table).await?;
+    if report.swept != due || report.failed > 0 || !report.complete {
+        bail!("the time sweep over {tickets} tickets swept {report:?}, {due} due");
+    }
+    Ok(SweepScale {
+        tickets,
+        due,
+        flagged: report.swept,
+        time,
+        counts,
+    })
 }
 
 /// Drops a measured table: DynamoDB Local keeps every table in one process, and one holding

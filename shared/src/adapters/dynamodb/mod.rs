@@ -30,6 +30,7 @@ use aws_sdk_dynamodb::types::{Put, TransactWriteItem};
 
 /// The item a ticket is stored as, with its index keys: the benchmarks load tables with it.
 pub use items::{Item, ticket_item};
+pub use rules::next_look_item;
 
 use crate::ports::StoreError;
 

@@ -92,14 +92,7 @@ impl RuleStore for DynamoStore {
             .build()
             .map_err(StoreError::unknown)?;
         let look = match at {
-            Some(at) => {
-                let mut item =
-                    items::pointer_item(ticket_pk(ticket), NEXT_LOOK_SK, NEXT_LOOK_TICKET, ticket.to_string());
-                item.insert("entity".into(), s("next_look"));
-                item.insert(BY_DUE.pk.into(), s(DUE));
-                item.insert(BY_DUE.sk.into(), s(format!("{at}#{ticket}")));
-                self.put(item, None)?
-            }
+            Some(at) => self.put(next_look_item(ticket, at), None)?,
             None => {
                 let delete = Delete::builder()
                     .table_name(&self.table)
@@ -219,6 +212,16 @@ impl RuleStore for DynamoStore {
     ) -> Result<Vec<DueTicket>, StoreError> {
         self.due_entries(BY_DUE, DUE, until, after, limit).await
     }
+}
+
+/// The item saying when the time sweep looks at `ticket` next: its own item in the ticket's
+/// partition, in the `DUE` partition of the due index.
+pub fn next_look_item(ticket: TicketId, at: Timestamp) -> Item {
+    let mut item = items::pointer_item(ticket_pk(ticket), NEXT_LOOK_SK, NEXT_LOOK_TICKET, ticket.to_string());
+    item.insert("entity".into(), s("next_look"));
+    item.insert(BY_DUE.pk.into(), s(DUE));
+    item.insert(BY_DUE.sk.into(), s(format!("{at}#{ticket}")));
+    item
 }
 
 impl DynamoStore {
