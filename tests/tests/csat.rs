@@ -28,6 +28,27 @@ fn link_in(raw: &str, host: &TestHost, rating: &str) -> String {
     format!("{}?rating={rating}", link.split('?').next().unwrap())
 }
 
+/// A ticket made through the API with `body`, then resolved, its events moved through the pipe
+/// to the csat queue and handed to the csat function; its path.
+async fn resolved_ticket(host: &TestHost, pipe: &mut devhost::pipe::StreamPipe, admin: &str, body: Value) -> String {
+    let (status, ticket) = call(&host.url, Method::POST, "/v1/tickets", admin, Some(body)).await;
+    assert_eq!(status, StatusCode::CREATED, "{ticket}");
+    let path = format!("/v1/tickets/{}", ticket["id"].as_str().unwrap());
+    let (status, _) = call_if_match(
+        &host.url,
+        Method::PATCH,
+        &path,
+        admin,
+        "*",
+        Some(json!({"status": "resolved"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    host.drain_events(pipe).await;
+    assert!(host.drain_csat().await >= 1, "the resolution reached the csat queue");
+    path
+}
+
 #[tokio::test]
 async fn a_resolved_ticket_is_surveyed_and_only_the_posted_form_records_a_bad_rating() {
     let host = TestHost::start().await;
@@ -88,31 +109,14 @@ async fn a_resolved_ticket_is_surveyed_and_only_the_posted_form_records_a_bad_ra
     assert_eq!(status, StatusCode::OK, "{enabled}");
 
     let requester = format!("{}@customer.example", unique("rater"));
-    let (status, ticket) = call(
-        &host.url,
-        Method::POST,
-        "/v1/tickets",
+    let path = resolved_ticket(
+        &host,
+        &mut pipe,
         &admin,
-        Some(
-            json!({"subject": "Invoice missing", "body": "Where is it?", "requester": {"email": requester},
-                    "department": "billing"}),
-        ),
+        json!({"subject": "Invoice missing", "body": "Where is it?", "requester": {"email": requester},
+               "department": "billing"}),
     )
     .await;
-    assert_eq!(status, StatusCode::CREATED, "{ticket}");
-    let path = format!("/v1/tickets/{}", ticket["id"].as_str().unwrap());
-    let (status, _) = call_if_match(
-        &host.url,
-        Method::PATCH,
-        &path,
-        &admin,
-        "*",
-        Some(json!({"status": "resolved"})),
-    )
-    .await;
-    assert_eq!(status, StatusCode::OK);
-    host.drain_events(&mut pipe).await;
-    assert!(host.drain_csat().await >= 1, "the resolution reached the csat queue");
 
     // The schedule's run, as of now (the dev host surveys at the next sweep).
     let report = sweep_at(&host, chrono::Utc::now() + chrono::Duration::minutes(1)).await;
@@ -183,28 +187,8 @@ async fn an_admin_turns_nps_on_and_a_solved_ticket_s_requester_is_asked_once_and
     assert_eq!(status, StatusCode::OK, "{stored}");
 
     let requester = format!("{}@customer.example", unique("promoter"));
-    let (status, ticket) = call(
-        &host.url,
-        Method::POST,
-        "/v1/tickets",
-        &admin,
-        Some(json!({"subject": "Cannot log in", "body": "Locked out.", "requester": {"email": requester}})),
-    )
-    .await;
-    assert_eq!(status, StatusCode::CREATED, "{ticket}");
-    let path = format!("/v1/tickets/{}", ticket["id"].as_str().unwrap());
-    let (status, _) = call_if_match(
-        &host.url,
-        Method::PATCH,
-        &path,
-        &admin,
-        "*",
-        Some(json!({"status": "resolved"})),
-    )
-    .await;
-    assert_eq!(status, StatusCode::OK);
-    host.drain_events(&mut pipe).await;
-    assert!(host.drain_csat().await >= 1, "the resolution reached the csat queue");
+    let body = json!({"subject": "Cannot log in", "body": "Locked out.", "requester": {"email": requester}});
+    resolved_ticket(&host, &mut pipe, &admin, body).await;
 
     let now = chrono::Utc::now();
     let report = sweep_at(&host, now + chrono::Duration::minutes(1)).await;
