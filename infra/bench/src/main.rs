@@ -8,6 +8,7 @@ mod counting;
 mod desk;
 mod engines;
 mod limits;
+mod packages;
 mod report;
 mod report_mail;
 mod stats;
@@ -31,19 +32,21 @@ struct Args {
     /// Where to write the page (default: print it only).
     #[arg(long)]
     out: Option<PathBuf>,
-    /// Only the SLA sweep measures (issue 12's figures), printed, not written to the page.
+    /// Only the sweeps' measures (the SLA and time sweeps against the table's size, the SLA
+    /// backlog), printed, not written to the page.
     #[arg(long)]
-    sla_sweep_only: bool,
-    /// Only the time sweep against the table's size, printed, not written to the page.
-    #[arg(long)]
-    time_sweep_only: bool,
-    /// With `--sla-sweep-only`: only the backlog (the table-size runs take the longest to load).
+    sweeps_only: bool,
+    /// With `--sweeps-only`: only the backlog (the table-size runs take the longest to load).
     #[arg(long)]
     backlog_only: bool,
     /// Where the functions' binaries (and `hello-lambda`) are, built in this bench's profile:
     /// measures their cold starts (`cargo xtask bench` builds them and passes this).
     #[arg(long)]
     binaries: Option<PathBuf>,
+    /// Where `cargo lambda build --release --arm64 --output-format zip` put the functions'
+    /// packages (`<function>/bootstrap.zip`): their sizes go on the page.
+    #[arg(long)]
+    arm64: Option<PathBuf>,
     /// Only the cold starts (with `--binaries`), printed, not written to the page.
     #[arg(long)]
     cold_start_only: bool,
@@ -69,7 +72,7 @@ struct Sizes {
     engine_requests: usize,
     operation_runs: usize,
     creates_per_client: usize,
-    /// (tickets in the table, past due) for the SLA and time sweeps' scaling.
+    /// (tickets in the table, past due in each half) for the SLA and time sweeps' scaling.
     sweep_tables: [(usize, usize); 2],
     /// Tickets due at once for the SLA sweep's backlog.
     sweep_backlog: usize,
@@ -116,12 +119,7 @@ async fn main() -> Result<()> {
         print!("{}", report_mail::section(&scales));
         return Ok(());
     }
-    if args.time_sweep_only {
-        let scales = time_sweep(&plain, &counting, &counter, &sizes).await?;
-        print!("{}", report::time_sweep_section(&scales));
-        return Ok(());
-    }
-    if args.sla_sweep_only {
+    if args.sweeps_only {
         let sizes = Sizes {
             sweep_tables: if args.backlog_only {
                 [(0, 0); 2]
@@ -130,8 +128,8 @@ async fn main() -> Result<()> {
             },
             ..sizes
         };
-        let (scales, backlog) = sla_sweep(&plain, &counting, &counter, &sizes).await?;
-        print!("{}", report::sweep_sections(&scales, &backlog));
+        let sweeps = sweeps(&plain, &counting, &counter, &sizes).await?;
+        print!("{}", report::sweep_sections(&sweeps));
         return Ok(());
     }
 
@@ -184,9 +182,9 @@ async fn main() -> Result<()> {
     let mail = desk.mail_throughput(mails, replies).await?;
     eprintln!("    {}", mail.rate.describe());
 
-    let (sweep_scales, backlog) = sla_sweep(&plain, &counting, &counter, &sizes).await?;
-    let time_scales = time_sweep(&plain, &counting, &counter, &sizes).await?;
+    let sweeps = sweeps(&plain, &counting, &counter, &sizes).await?;
 
+    let packages = args.arm64.as_deref().map(packages::measure).transpose()?;
     let page = report::page(&report::Figures {
         quick: args.quick,
         profile: &args.profile,
@@ -196,10 +194,9 @@ async fn main() -> Result<()> {
         throughput: &throughput,
         mail: &mail,
         binaries_profile: &binaries_profile,
-        sweep_scales: &sweep_scales,
-        backlog: &backlog,
-        time_scales: &time_scales,
+        sweeps: &sweeps,
         cold_starts: cold.as_deref(),
+        packages: packages.as_deref(),
     });
     match &args.out {
         Some(path) => {
@@ -229,54 +226,41 @@ async fn cold_starts(args: &Args, desk: &Desk, sizes: &Sizes) -> Result<Option<V
     ))
 }
 
-/// The SLA sweep over a small and a large table with the same due work, then a backlog.
-async fn sla_sweep(
+/// The SLA and time sweeps over a small and a large table with the same due work, then the SLA
+/// sweep's backlog.
+async fn sweeps(
     plain: &aws_config::SdkConfig,
     counting: &aws_config::SdkConfig,
     counter: &Counter,
     sizes: &Sizes,
-) -> Result<(Vec<sweeps::SweepScale>, sweeps::Backlog)> {
-    eprintln!("==> SLA sweep against the table's size");
-    let mut scales = Vec::new();
+) -> Result<sweeps::Sweeps> {
+    eprintln!("==> the SLA and time sweeps against the table's size");
+    let (mut sla, mut time) = (Vec::new(), Vec::new());
     for (tickets, due) in sizes.sweep_tables.into_iter().filter(|&(tickets, _)| tickets > 0) {
-        let scale = sweeps::scale(plain, counting, counter, tickets, due).await?;
-        eprintln!(
-            "    {tickets} tickets, {due} due: {:?}, {}",
-            scale.time,
-            scale.counts.summary()
-        );
-        scales.push(scale);
+        let (s, t) = sweeps::scale(plain, counting, counter, tickets, due).await?;
+        for (name, scale) in [("SLA", &s), ("time", &t)] {
+            eprintln!(
+                "    {tickets} tickets, {due} due, {name} sweep: {:?}, {}",
+                scale.time,
+                scale.counts.summary()
+            );
+        }
+        sla.push(s);
+        time.push(t);
     }
     eprintln!("==> SLA sweep over {} due at once", sizes.sweep_backlog);
     let backlog = sweeps::backlog(plain, sizes.sweep_backlog).await?;
     eprintln!("    {} runs", backlog.runs.len());
-    Ok((scales, backlog))
-}
-
-/// The time sweep over a small and a large table with the same due work.
-async fn time_sweep(
-    plain: &aws_config::SdkConfig,
-    counting: &aws_config::SdkConfig,
-    counter: &Counter,
-    sizes: &Sizes,
-) -> Result<Vec<sweeps::SweepScale>> {
-    eprintln!("==> time sweep against the table's size");
-    let mut scales = Vec::new();
-    for (tickets, due) in sizes.sweep_tables {
-        let scale = sweeps::time_scale(plain, counting, counter, tickets, due).await?;
-        eprintln!(
-            "    {tickets} tickets, {due} due: {:?}, {}",
-            scale.time,
-            scale.counts.summary()
-        );
-        scales.push(scale);
-    }
-    Ok(scales)
+    Ok(sweeps::Sweeps { sla, time, backlog })
 }
 
 /// API creates at 1, 2 and 8 clients, each beside the engine's limit for the same requests.
 async fn create_throughput(desk: &Arc<Desk>, sizes: &Sizes) -> Result<Vec<(usize, stats::Rate, stats::Rate)>> {
     eprintln!("==> API create throughput");
+    // DynamoDB Local's JIT warms up on the first requests of a kind: measured first and cold,
+    // the API at one client ran at half the engine limit measured a minute later (2026-12-07).
+    let warm = limits::create_limit(desk, 2, sizes.creates_per_client).await?;
+    eprintln!("    warm-up, 2 clients, the use case alone: {}", warm.describe());
     let mut throughput = Vec::new();
     for clients in [1, 2, 8] {
         let rate = desk.create_throughput(clients, sizes.creates_per_client).await?;

@@ -6,8 +6,9 @@ use std::fmt::Write;
 use crate::coldstart::{ColdStart, HELLO};
 use crate::desk::{MailThroughput, Operation};
 use crate::engines::EngineRates;
+use crate::packages::Package;
 use crate::stats::{Rate, ms};
-use crate::sweeps::{Backlog, SweepScale};
+use crate::sweeps::{SweepScale, Sweeps};
 
 pub struct Figures<'a> {
     pub quick: bool,
@@ -20,11 +21,11 @@ pub struct Figures<'a> {
     pub mail: &'a MailThroughput,
     /// The profile the cold starts' binaries were built with.
     pub binaries_profile: &'a str,
-    pub sweep_scales: &'a [SweepScale],
-    pub backlog: &'a Backlog,
-    pub time_scales: &'a [SweepScale],
+    pub sweeps: &'a Sweeps,
     /// Absent when the bench was not given the functions' binaries.
     pub cold_starts: Option<&'a [ColdStart]>,
+    /// Absent when the bench was not given the arm64 packages (`--quick`).
+    pub packages: Option<&'a [Package]>,
 }
 
 fn command(program: &str, args: &[&str]) -> String {
@@ -142,11 +143,11 @@ pub fn page(f: &Figures) -> String {
         (m.mails - m.tickets).min(m.replies),
         m.replies
     );
-    p.push_str(&sweep_sections(f.sweep_scales, f.backlog));
-    p.push_str(&time_sweep_section(f.time_scales));
+    p.push_str(&sweep_sections(f.sweeps));
     if let Some(cold) = f.cold_starts {
         p.push_str(&cold_start_section(cold, f.binaries_profile));
     }
+    p.push_str(&packages_section(f.packages));
     p.push_str(&crate::cost::section(f.operations));
     p.push_str(STATIC_SECTIONS);
     p
@@ -189,19 +190,28 @@ pub fn operations_section(operations: &[Operation]) -> String {
 /// What does not change from run to run: the reference figures, findings, and what is left.
 const STATIC_SECTIONS: &str = include_str!("benchmarks-notes.md");
 
-/// The SLA sweep: the same due work in a small and a large table, and a backlog run by run.
-pub fn sweep_sections(scales: &[SweepScale], b: &Backlog) -> String {
+/// The SLA and time sweeps: the same due work in a small and a large table, and the SLA
+/// backlog run by run.
+pub fn sweep_sections(sweeps: &Sweeps) -> String {
     let mut page = String::new();
     let p = &mut page;
-    let _ = writeln!(p, "\n## SLA sweep: cost against the table's size\n");
+    let _ = writeln!(p, "\n## The sweeps: cost against the table's size\n");
     let _ = writeln!(
         p,
-        "Unsolved tickets with SLA clocks loaded in their stored form, the same number past due; one \
-         `sla-sweep` run as of the due moment (production limits: pages of 100, 45 s budget). Target \
-         (issue 12): DynamoDB requests and time with the large table within 10% of the small one. The \
-         sweep Queries the `SLA` partition of `byDue` up to now, so the tickets not due are never read.\n"
+        "One table per size, loaded in its stored form: half the tickets unsolved with SLA clocks (the \
+         same number created two hours before, so their first response is past due), half resolved under \
+         the default rule \"Close resolved tickets after 7 days\" with their next looks (`first_look`; the \
+         same number resolved eight days before, so due). One `sla-sweep` run (pages of 100, 45 s budget), \
+         then one time `sweep` run (pages of 100, 90 s budget), both as of the due moment with the \
+         production limits. Target (issues 12 and 16): DynamoDB requests and time with the large table \
+         within 10% of the small one. Each sweep Queries its own partition of `byDue` (`SLA`, `DUE`) up \
+         to now, so what is not due is never read.\n"
     );
-    scale_table(p, scales, "flagged");
+    let _ = writeln!(p, "SLA sweep:\n");
+    scale_table(p, &sweeps.sla, "flagged");
+    let _ = writeln!(p, "\nTime sweep:\n");
+    scale_table(p, &sweeps.time, "closed");
+    let b = &sweeps.backlog;
     let _ = writeln!(p, "\n## SLA sweep: {} due at once\n", b.due);
     let _ = writeln!(
         p,
@@ -258,23 +268,6 @@ pub fn create_section(throughput: &[(usize, Rate, Rate)]) -> String {
     page
 }
 
-/// The time sweep: the same due work in a small and a large table.
-pub fn time_sweep_section(scales: &[SweepScale]) -> String {
-    let mut page = String::new();
-    let p = &mut page;
-    let _ = writeln!(p, "\n## Time sweep: cost against the table's size\n");
-    let _ = writeln!(
-        p,
-        "Resolved tickets under the default rule \"Close resolved tickets after 7 days\", loaded in their \
-         stored form with their next looks (`first_look`); the same number resolved eight days before, so \
-         due, the rest a day before, due in six days. One `sweep` run as of the due moment (production \
-         limits: pages of 100, 90 s budget), which closes the due ones. The sweep Queries the `DUE` \
-         partition of `byDue` up to now, so the tickets not due are never read.\n"
-    );
-    scale_table(p, scales, "closed");
-    page
-}
-
 /// One row per table size, and the large table's requests and time against the small one's.
 fn scale_table(p: &mut String, scales: &[SweepScale], done: &str) {
     let _ = writeln!(p, "| tickets in the table | due | {done} | time | AWS requests |");
@@ -302,6 +295,46 @@ fn scale_table(p: &mut String, scales: &[SweepScale], done: &str) {
     }
 }
 
+fn mb(bytes: u64) -> String {
+    format!("{:.1} MB", bytes as f64 / 1_048_576.0)
+}
+
+/// The arm64 packages Lambda is given.
+fn packages_section(packages: Option<&[Package]>) -> String {
+    let mut page = String::new();
+    let p = &mut page;
+    let _ = writeln!(p, "\n## Lambda packages (arm64)\n");
+    let Some(packages) = packages else {
+        let _ = writeln!(
+            p,
+            "Not built for this run (`--quick` leaves out the arm64 release build, which takes longer \
+             than the rest of a quick run)."
+        );
+        return page;
+    };
+    let _ = writeln!(
+        p,
+        "Each function's package as `cargo lambda build --release --arm64 --output-format zip` makes it \
+         for the template's `Architectures: [arm64]` (the workspace's release profile: fat LTO, one \
+         codegen unit, stripped): the zip is what is uploaded and fetched on a cold start, the `bootstrap` \
+         in it what is paged in. Lambda's limits: 50 MB zipped for a direct upload, 250 MB unzipped.\n"
+    );
+    let _ = writeln!(p, "| function | zip | bootstrap |");
+    let _ = writeln!(p, "| --- | --- | --- |");
+    for package in packages {
+        let _ = writeln!(
+            p,
+            "| {} | {} | {} |",
+            package.name,
+            mb(package.zip_bytes),
+            mb(package.bootstrap_bytes)
+        );
+    }
+    let total: u64 = packages.iter().map(|package| package.zip_bytes).sum();
+    let _ = writeln!(p, "\nAll {} packages: {} zipped.", packages.len(), mb(total));
+    page
+}
+
 /// Cold start per function beside the hello-world, with issue 16's targets.
 pub fn cold_start_section(cold: &[ColdStart], profile: &str) -> String {
     let mut page = String::new();
@@ -323,7 +356,6 @@ pub fn cold_start_section(cold: &[ColdStart], profile: &str) -> String {
         "| function | init | × hello | first event | peak RSS | × hello | binary | gzipped |"
     );
     let _ = writeln!(p, "| --- | --- | --- | --- | --- | --- | --- | --- |");
-    let mb = |bytes: u64| format!("{:.1} MB", bytes as f64 / 1_048_576.0);
     for c in cold {
         let _ = writeln!(
             p,

@@ -1,8 +1,8 @@
-//! The sweeps' cost against the size of the table. The SLA sweep: tables of 1,000 and 100,000
-//! unsolved tickets with SLA clocks, the same 100 of them past due, swept once each; and 6,000
-//! due at once, swept run after run with the production limits until none is left. The time
-//! sweep: the same sizes of resolved tickets under the default rule that closes them after 7
-//! days, the same 100 due. The tickets are loaded with BatchWriteItem in their stored form
+//! The sweeps' cost against the size of the table: one table of 1,000 and one of 100,000
+//! tickets, half unsolved with SLA clocks and half resolved under the default rule that closes
+//! them after 7 days, the same 100 of each half due; the SLA sweep and the time sweep run once
+//! each over it. Then 6,000 SLA clocks due at once, swept run after run with the production
+//! limits until none is left. The tickets are loaded with BatchWriteItem in their stored form
 //! (`ticket_item`, `next_look_item`), clocks and looks set by the domain's own `settle` and
 //! `first_look`, since creating 100,000 through the API would take the bench an hour.
 
@@ -37,6 +37,14 @@ pub struct SweepScale {
     pub counts: Counts,
 }
 
+/// The sweeps' figures: per table size, the SLA sweep's and the time sweep's run over it; then
+/// the SLA backlog.
+pub struct Sweeps {
+    pub sla: Vec<SweepScale>,
+    pub time: Vec<SweepScale>,
+    pub backlog: Backlog,
+}
+
 /// Run after run over a backlog of `due` tickets all due at once.
 pub struct Backlog {
     pub due: usize,
@@ -68,9 +76,10 @@ fn requester() -> Result<Contact> {
     )
 }
 
-/// `count` tickets by mail from one requester, each with the moment it was made at: the first
-/// `due` at `due_at`, the rest at `later_at`.
+/// `count` tickets by mail from one requester, numbered from `first`, each with the moment it
+/// was made at: the first `due` at `due_at`, the rest at `later_at`.
 fn tickets(
+    first: usize,
     count: usize,
     due: usize,
     due_at: &str,
@@ -81,7 +90,7 @@ fn tickets(
     Ok((0..count).map(move |n| {
         let moment = if n < due { due_at } else { later_at };
         let ticket = Ticket::new(
-            TicketNumber::new(1001 + n as u64),
+            TicketNumber::new(1001 + (first + n) as u64),
             format!("Till {n} is down"),
             Channel::Email,
             &requester,
@@ -91,23 +100,42 @@ fn tickets(
     }))
 }
 
-/// A table with `tickets` tickets under the bench policy: `due` created two hours before
-/// [`NOW`] (first response past due), the rest ten minutes before (nothing due yet).
-async fn load(sdk: &SdkConfig, tickets: usize, due: usize) -> Result<(String, SlaPolicy)> {
+/// A table as a desk keeps it, with the default rules and the bench's SLA policy:
+/// - `unsolved` tickets under the policy, `due` of them created two hours before [`NOW`] (first
+///   response past due, so the SLA sweep flags them), the rest ten minutes before;
+/// - `resolved` tickets with their next looks under the default rule "Close resolved tickets
+///   after 7 days", `due` of them resolved eight days before [`NOW`] (so the time sweep closes
+///   them), the rest a day before (looked at in six days, so never read now).
+async fn load(sdk: &SdkConfig, unsolved: usize, resolved: usize, due: usize) -> Result<String> {
     let table = test_support::fresh_table(sdk).await;
-    let client = Client::new(sdk);
-    let policy = policy()?;
-    DynamoStore::new(client.clone(), table.clone())
-        .put_sla_policy(&policy, true)
+    // A desk's first run writes the default rules and sets the next looks from them; on the
+    // empty table, so the measured run is an ordinary one.
+    time_sweeper(sdk, &table)?
+        .reactor
+        .sweep(at(NOW), reactor::SWEEP_LIMITS)
         .await?;
-    let book = SlaBook::new(vec![(policy.clone(), Default::default())]);
-    let mut items = Vec::with_capacity(tickets);
-    for (mut ticket, created) in self::tickets(tickets, due, "2026-12-07T08:00:00Z", "2026-12-07T09:50:00Z")? {
+    let client = Client::new(sdk);
+    let store = DynamoStore::new(client.clone(), table.clone());
+    let rules = store.list_rules().await?;
+    let policy = policy()?;
+    store.put_sla_policy(&policy, true).await?;
+    let book = SlaBook::new(vec![(policy, Default::default())]);
+    let mut items = Vec::with_capacity(unsolved + 2 * resolved);
+    for (mut ticket, created) in tickets(0, unsolved, due, "2026-12-07T08:00:00Z", "2026-12-07T09:50:00Z")? {
         settle(&mut ticket, Answered::default(), created, &book);
         items.push(ticket_item(&ticket)?);
     }
+    for (mut ticket, resolved_at) in tickets(unsolved, resolved, due, "2026-11-29T10:00:00Z", "2026-12-06T10:00:00Z")? {
+        ticket.status = Status::Resolved;
+        ticket.resolved_at = Some(resolved_at);
+        let Some(look) = first_look(&rules, &ticket, at(NOW)) else {
+            bail!("no time rule looks at a resolved ticket: {rules:?}");
+        };
+        items.push(ticket_item(&ticket)?);
+        items.push(next_look_item(ticket.id, look));
+    }
     put_items(&client, &table, items).await?;
-    Ok((table, policy))
+    Ok(table)
 }
 
 /// Writes `items` into `table` 25 to a BatchWriteItem, 8 batches at a time.
@@ -140,41 +168,55 @@ async fn put_items(client: &Client, table: &str, items: Vec<Item>) -> Result<()>
     Ok(())
 }
 
-/// One sweep as of [`NOW`] over a table of `tickets` with `due` past due.
+/// Both sweeps as of [`NOW`] over one table of `tickets`, half unsolved with SLA clocks and half
+/// resolved (see [`load`]), `due` of each half due: the SLA sweep's run, then the time sweep's.
+/// One table for both, since loading 100,000 tickets into DynamoDB Local takes most of the
+/// bench's time (150,000 items here, about half an hour).
 pub async fn scale(
     plain: &SdkConfig,
     counting: &SdkConfig,
     counter: &Counter,
     tickets: usize,
     due: usize,
-) -> Result<SweepScale> {
-    let (table, _) = load(plain, tickets, due).await?;
+) -> Result<(SweepScale, SweepScale)> {
+    let resolved = tickets / 2;
+    let table = load(plain, tickets - resolved, resolved, due).await?;
     let store = DynamoStore::new(Client::new(counting), table.clone());
     counter.take();
     let start = Instant::now();
     let report = sweep_sla(&store, at(NOW), reactor::SLA_SWEEP_LIMITS).await?;
-    let time = start.elapsed();
-    let counts = counter.take();
-    drop_table(plain, &table).await?;
-    if report.flagged != due || !report.complete {
-        bail!(
-            "the sweep over {tickets} tickets flagged {} of {due}: {report:?}",
-            report.flagged
-        );
-    }
-    Ok(SweepScale {
+    let sla = SweepScale {
         tickets,
         due,
         flagged: report.flagged,
-        time,
-        counts,
-    })
+        time: start.elapsed(),
+        counts: counter.take(),
+    };
+    if report.flagged != due || !report.complete {
+        bail!("the SLA sweep over {tickets} tickets flagged {report:?}, {due} due");
+    }
+    let sweeper = time_sweeper(counting, &table)?;
+    counter.take();
+    let start = Instant::now();
+    let report = sweeper.reactor.sweep(at(NOW), reactor::SWEEP_LIMITS).await?;
+    let time = SweepScale {
+        tickets,
+        due,
+        flagged: report.swept,
+        time: start.elapsed(),
+        counts: counter.take(),
+    };
+    drop_table(plain, &table).await?;
+    if report.swept != due || report.failed > 0 || !report.complete {
+        bail!("the time sweep over {tickets} tickets swept {report:?}, {due} due");
+    }
+    Ok((sla, time))
 }
 
 /// `due` tickets due at once, swept run after run (the production page and time budget) until
 /// a run finishes; then once more, which must find nothing.
 pub async fn backlog(plain: &SdkConfig, due: usize) -> Result<Backlog> {
-    let (table, _) = load(plain, due, due).await?;
+    let table = load(plain, due, 0, due).await?;
     let store = DynamoStore::new(Client::new(plain), table);
     let mut runs = Vec::new();
     loop {
@@ -200,54 +242,6 @@ fn time_sweeper(sdk: &SdkConfig, table: &str) -> Result<reactor::Deps<DynamoStor
         .with("TABLE_NAME", table);
     let config = reactor::Config::from_env(&env, &test_support::desk_secrets())?;
     Ok(reactor::Deps::new(config, sdk))
-}
-
-/// One time sweep as of [`NOW`] over `tickets` resolved tickets under the default rule "Close
-/// resolved tickets after 7 days": `due` resolved eight days before (due now, so the sweep
-/// closes them), the rest a day before (looked at in six days, so never read now).
-pub async fn time_scale(
-    plain: &SdkConfig,
-    counting: &SdkConfig,
-    counter: &Counter,
-    tickets: usize,
-    due: usize,
-) -> Result<SweepScale> {
-    let table = test_support::fresh_table(plain).await;
-    // A desk's first run writes the default rules and sets the next looks from them; on the
-    // empty table, so the measured run is an ordinary one.
-    time_sweeper(plain, &table)?
-        .reactor
-        .sweep(at(NOW), reactor::SWEEP_LIMITS)
-        .await?;
-    let rules = DynamoStore::new(Client::new(plain), table.clone()).list_rules().await?;
-    let mut items = Vec::with_capacity(2 * tickets);
-    for (mut ticket, resolved) in self::tickets(tickets, due, "2026-11-29T10:00:00Z", "2026-12-06T10:00:00Z")? {
-        ticket.status = Status::Resolved;
-        ticket.resolved_at = Some(resolved);
-        let Some(look) = first_look(&rules, &ticket, at(NOW)) else {
-            bail!("no time rule looks at a resolved ticket: {rules:?}");
-        };
-        items.push(ticket_item(&ticket)?);
-        items.push(next_look_item(ticket.id, look));
-    }
-    put_items(&Client::new(plain), &table, items).await?;
-    let sweeper = time_sweeper(counting, &table)?;
-    counter.take();
-    let start = Instant::now();
-    let report = sweeper.reactor.sweep(at(NOW), reactor::SWEEP_LIMITS).await?;
-    let time = start.elapsed();
-    let counts = counter.take();
-    drop_table(plain, &table).await?;
-    if report.swept != due || report.failed > 0 || !report.complete {
-        bail!("the time sweep over {tickets} tickets swept {report:?}, {due} due");
-    }
-    Ok(SweepScale {
-        tickets,
-        due,
-        flagged: report.swept,
-        time,
-        counts,
-    })
 }
 
 /// Drops a measured table: DynamoDB Local keeps every table in one process, and one holding

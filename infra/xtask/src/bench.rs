@@ -12,8 +12,8 @@ use crate::stack::{DynamoDbStorage, Ports, Stack, StackOptions};
 use crate::tools;
 use crate::workspace::{Workspace, cargo_program};
 
-/// The packages whose binaries the bench starts cold, and the hello-world they are compared with.
-const FUNCTION_PACKAGES: &[&str] = &[
+/// The packages whose binaries are the template's functions.
+const TEMPLATE_PACKAGES: &[&str] = &[
     "tickets-api",
     "contact-form",
     "console",
@@ -21,8 +21,10 @@ const FUNCTION_PACKAGES: &[&str] = &[
     "reactor",
     "csat",
     "reports",
-    "hello-lambda",
 ];
+
+/// The hello-world the cold starts are compared with.
+const HELLO_PACKAGE: &str = "hello-lambda";
 
 #[derive(Debug, Args)]
 pub struct BenchArgs {
@@ -57,12 +59,41 @@ pub async fn run(workspace: &Workspace, args: &BenchArgs) -> Result<()> {
     build
         .current_dir(workspace.root())
         .args(["build", "--quiet", "--bins", "--profile", profile])
-        .args(FUNCTION_PACKAGES.iter().flat_map(|p| ["--package", p]));
+        .args(
+            TEMPLATE_PACKAGES
+                .iter()
+                .chain([&HELLO_PACKAGE])
+                .flat_map(|p| ["--package", p]),
+        );
     process::run("building the functions", &mut build).await?;
     let target = std::env::var_os("CARGO_TARGET_DIR")
         .map(std::path::PathBuf::from)
         .unwrap_or_else(|| workspace.root().join("target"));
     let binaries = target.join(if profile == "dev" { "debug" } else { profile });
+    // What Lambda is given, for the packages' sizes: the template's functions for arm64, as
+    // `sam build` builds them (cargo-lambda, from the venv, cross-links with its zig). The
+    // quick run leaves it out: a second release build, for another target.
+    let packages = workspace.state_dir().join("lambda-arm64");
+    if !args.quick {
+        eprintln!("==> building the arm64 packages (cargo lambda build --release --arm64)");
+        let mut build = Command::new(cargo_program());
+        build
+            .current_dir(workspace.root())
+            .args([
+                "lambda",
+                "build",
+                "--quiet",
+                "--release",
+                "--arm64",
+                "--output-format",
+                "zip",
+            ])
+            .arg("--lambda-dir")
+            .arg(&packages)
+            .args(TEMPLATE_PACKAGES.iter().flat_map(|p| ["--package", p]))
+            .env("PATH", workspace.path_with_venv()?);
+        process::run("building the arm64 packages", &mut build).await?;
+    }
     let mut command = Command::new(cargo_program());
     command
         .current_dir(workspace.root())
@@ -87,6 +118,8 @@ pub async fn run(workspace: &Workspace, args: &BenchArgs) -> Result<()> {
         .env("PATH", workspace.path_with_venv()?);
     if args.quick {
         command.arg("--quick");
+    } else {
+        command.arg("--arm64").arg(&packages);
     }
     process::run("the bench", &mut command).await
 }
