@@ -43,6 +43,10 @@ pub struct MailThroughput {
     pub rate: Rate,
     /// Tickets the run's mails opened (mails − replies when every reply threaded).
     pub tickets: usize,
+    /// How long the one SMTP client took to send them all: the load's own pace.
+    pub sent_in: Duration,
+    /// The engines' limit for the same mails (`limits::mail_limit`), when measured.
+    pub limit: Option<Rate>,
 }
 
 impl Desk {
@@ -349,31 +353,8 @@ impl Desk {
     pub async fn mail_throughput(&self, mails: usize, replies: usize) -> Result<MailThroughput> {
         let inbound = self.host.inbound_poller().await?;
         let run = test_support::unique("load");
-        let firsts = mails - replies;
-        let message_id = |n: usize| format!("<{run}-{n}@client.example.cz>");
+        let sends = crate::limits::mail_load(&run, mails, replies);
         let smtp = self.smtp;
-        let sends: Vec<(String, String)> = (0..mails)
-            .map(|n| {
-                let from = format!("load{}@client.example.cz", n % firsts);
-                let mail = if n < firsts {
-                    format!(
-                        "From: <{from}>\nTo: support@help.example.com\nSubject: {run} order {n}\n\
-                         Message-ID: {}\n\nWhere is order {n}?\n",
-                        message_id(n)
-                    )
-                } else {
-                    let first = n - firsts;
-                    format!(
-                        "From: <{from}>\nTo: support@help.example.com\nSubject: Re: {run} order {first}\n\
-                         Message-ID: {}\nIn-Reply-To: {}\nReferences: {}\n\nAny news on order {first}?\n",
-                        message_id(n),
-                        message_id(first),
-                        message_id(first)
-                    )
-                };
-                (from, mail)
-            })
-            .collect();
         let start = Instant::now();
         let sender = tokio::spawn(async move {
             let mut sent = Vec::with_capacity(sends.len());
@@ -429,6 +410,10 @@ impl Desk {
             replies,
             rate: Rate::new(mails, elapsed, latencies),
             tickets,
+            sent_in: sent
+                .last()
+                .map_or(Duration::ZERO, |last| last.saturating_duration_since(start)),
+            limit: None,
         })
     }
 

@@ -62,6 +62,9 @@ struct Args {
     /// Only the API create throughput and its engine limit (a dev host in this process), printed.
     #[arg(long)]
     create_only: bool,
+    /// Only mail → ticket end to end and its engine limit (a dev host in this process), printed.
+    #[arg(long)]
+    mail_only: bool,
     /// Only the requests and times per operation (the dev host in this process), printed.
     #[arg(long)]
     operations_only: bool,
@@ -145,6 +148,11 @@ async fn main() -> Result<()> {
         print!("{}", report::create_section(&create_throughput(&desk, &sizes).await?));
         return Ok(());
     }
+    if args.mail_only {
+        let desk = Desk::start(counting.clone(), counter.clone()).await?;
+        print!("{}", report::mail_section(&mail_throughput(&desk, &sizes).await?));
+        return Ok(());
+    }
     if args.operations_only {
         let desk = Desk::start(counting.clone(), counter.clone()).await?;
         let operations = desk.operations(sizes.operation_runs).await?;
@@ -177,10 +185,7 @@ async fn main() -> Result<()> {
 
     let throughput = create_throughput(&desk, &sizes).await?;
 
-    eprintln!("==> mail → ticket end to end");
-    let (mails, replies) = sizes.mails;
-    let mail = desk.mail_throughput(mails, replies).await?;
-    eprintln!("    {}", mail.rate.describe());
+    let mail = mail_throughput(&desk, &sizes).await?;
 
     let sweeps = sweeps(&plain, &counting, &counter, &sizes).await?;
 
@@ -252,6 +257,22 @@ async fn sweeps(
     let backlog = sweeps::backlog(plain, sizes.sweep_backlog).await?;
     eprintln!("    {} runs", backlog.runs.len());
     Ok(sweeps::Sweeps { sla, time, backlog })
+}
+
+/// The mail load end to end over SMTP, then the engines' limit for the same mails.
+async fn mail_throughput(desk: &Desk, sizes: &Sizes) -> Result<desk::MailThroughput> {
+    eprintln!("==> mail → ticket end to end");
+    let (mails, replies) = sizes.mails;
+    let mut mail = desk.mail_throughput(mails, replies).await?;
+    eprintln!("    {}", mail.rate.describe());
+    let limit = limits::mail_limit(desk, mails, replies).await?;
+    eprintln!(
+        "    the use case alone, {} at once: {}",
+        limits::MAILS_AT_ONCE,
+        limit.describe()
+    );
+    mail.limit = Some(limit);
+    Ok(mail)
 }
 
 /// API creates at 1, 2 and 8 clients, each beside the engine's limit for the same requests.

@@ -279,6 +279,12 @@ impl DevHost {
         }
     }
 
+    /// The inbound-email function's dependencies, as this host hands mail to it (the bench
+    /// calls its use case directly, to measure the engines' limit for a mail).
+    pub fn inbound(&self) -> &inbound_email::Deps<DynamoStore, S3Blobs, DevClock> {
+        &self.inbound
+    }
+
     pub fn smtp(&self) -> Arc<SmtpReceiver> {
         Arc::new(SmtpReceiver {
             s3: s3_client(&self.sdk),

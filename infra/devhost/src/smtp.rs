@@ -118,7 +118,7 @@ impl SmtpReceiver {
 
     /// Stores the message as SES's S3 action would: SES's own headers on top, then the mail
     /// unchanged.
-    async fn store(&self, helo: &str, envelope_from: &str, body: Vec<u8>) -> Result<String> {
+    pub async fn store(&self, helo: &str, envelope_from: &str, body: Vec<u8>) -> Result<String> {
         let key = format!("{}{}", self.prefix, ulid::Ulid::new().to_string().to_lowercase());
         let now = chrono::Utc::now().to_rfc2822();
         let verdicts = authentication_results(envelope_from, &body);
