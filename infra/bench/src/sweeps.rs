@@ -246,7 +246,9 @@ fn time_sweeper(sdk: &SdkConfig, table: &str) -> Result<reactor::Deps<DynamoStor
 
 /// Drops a measured table: DynamoDB Local keeps every table in one process, and one holding
 /// 100,000 tickets slowed every later write (a 6,000-ticket backlog, swept after it, was still
-/// going after 30 minutes on 2026-12-07).
+/// going after 30 minutes on 2026-12-07). Dropping it was not enough (2026-12-08: the same
+/// backlog after a dropped 150,000-item table ran over 20 minutes), so the bench runs the
+/// backlog before the large tables.
 async fn drop_table(sdk: &SdkConfig, table: &str) -> Result<()> {
     Client::new(sdk).delete_table().table_name(table).send().await?;
     Ok(())
